@@ -1,0 +1,171 @@
+"""Command line: thin. Parses arguments, calls the engine, picks a reporter, sets the exit code.
+
+Exit codes: 0 nothing at warning level or above; 1 findings; 2 usage, settings or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from batchlint import __version__
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"batchlint: error: {message} (see `batchlint {self.prog.split()[-1]} --help`)\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _add_launch(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("launch (what the training runs on)")
+    g.add_argument("--accelerate-config", metavar="PATH", help="accelerate config file the training configs are launched with")
+    g.add_argument("--num-processes", type=_positive, metavar="N", help="total processes (GPUs) over all machines")
+    g.add_argument("--num-machines", type=_positive, metavar="M", help="number of machines")
+    g.add_argument("--target-total", type=_positive, metavar="N", help="target total batch per optimizer step")
+    g.add_argument("--include-root", metavar="DIR", help="directory `${include:...}` names are relative to")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="batchlint", description="Lint the effective batch of deep-learning training configs.")
+    parser.add_argument("--version", action="version", version=f"batchlint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="check configs and report findings")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
+    check.add_argument("--format", choices=("full", "text", "concise", "json", "github"), default=None,
+                       help="output format (default: full; github when GITHUB_ACTIONS=true)")
+    check.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to run")
+    check.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to skip")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    _add_launch(check)
+
+    inspect = sub.add_parser("inspect", help="show the resolved run: what batchlint believes")
+    inspect.add_argument("paths", nargs="+", metavar="PATH")
+    inspect.add_argument("--format", choices=("json", "text"), default="text")
+    _add_launch(inspect)
+
+    rule = sub.add_parser("rule", help="explain a rule")
+    rule.add_argument("code", nargs="?", help="rule code or name, e.g. BL101")
+    rule.add_argument("--all", action="store_true", help="every rule")
+    rule.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from batchlint.engine import Options
+    from batchlint.run import LaunchOptions
+
+    launch = LaunchOptions(args.accelerate_config, args.num_processes, args.num_machines, args.target_total,
+                           args.include_root)
+    return Options(launch, getattr(args, "select", None), getattr(args, "ignore", None))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        build_parser().print_help()
+        return 2
+    try:
+        if args.command == "rule":
+            return _rule(args)
+        return _check(args) if args.command == "check" else _inspect(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+def _run(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from batchlint.engine import check
+    from batchlint.rules import unknown_selectors
+    from batchlint.settings import SettingsError
+
+    for flag in ("select", "ignore"):
+        bad = unknown_selectors(getattr(args, flag, None) or [])
+        if bad:
+            sys.stderr.write(f"batchlint: error: --{flag}: unknown rule {', '.join(bad)} (see `batchlint rule --all`)\n")
+            return None
+    if args.accelerate_config and not os.path.exists(args.accelerate_config):
+        sys.stderr.write(f"batchlint: error: --accelerate-config {args.accelerate_config}: file not found\n")
+        return None
+    try:
+        return check(args.paths, _options(args))
+    except SettingsError as exc:
+        sys.stderr.write(f"batchlint: error: settings: {exc}\n")
+        return None
+
+
+def _check(args: argparse.Namespace) -> int:
+    from batchlint.output import reporter
+
+    report = _run(args)
+    if report is None:
+        return 2
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full")
+    reporter(fmt)(report, sys.stdout)
+    for err in report.internal_errors:
+        sys.stderr.write(f"batchlint: error: {err}\n")
+    if report.internal_errors:
+        return 2
+    failing = any(d.severity in ("error", "warning") for d in report.diagnostics)
+    return 1 if failing and not args.exit_zero else 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    args.select = None
+    args.ignore = None
+    report = _run(args)
+    if report is None:
+        return 2
+    if args.format == "json":
+        from batchlint.output.json import write_runs
+
+        write_runs(report, sys.stdout)
+    else:
+        from batchlint.output.inspect import write_inspect
+
+        write_inspect(report, sys.stdout)
+    for err in report.internal_errors:
+        sys.stderr.write(f"batchlint: error: {err}\n")
+    return 2 if report.internal_errors else 0
+
+
+def _rule(args: argparse.Namespace) -> int:
+    from batchlint.output.rules import rule_json, rule_text
+    from batchlint.rules import BY_CODE, BY_NAME, RULES
+
+    if args.all:
+        rules = RULES
+    elif args.code:
+        found = BY_CODE.get(args.code.upper()) or BY_NAME.get(args.code)
+        if found is None:
+            sys.stderr.write(f"batchlint: error: unknown rule {args.code!r} (see `batchlint rule --all`)\n")
+            return 2
+        rules = [found]
+    else:
+        sys.stderr.write("batchlint: error: give a rule code (e.g. `batchlint rule BL101`) or --all\n")
+        return 2
+    if args.format == "json":
+        import json
+
+        json.dump([rule_json(r) for r in rules], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write("\n\n".join(rule_text(r) for r in rules) + "\n")
+    return 0

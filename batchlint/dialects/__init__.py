@@ -1,0 +1,60 @@
+"""Dialects: which file shape is this, and where do its batch numbers live.
+
+Each dialect module holds a key map (fact name -> candidate key paths, first present wins)
+and a content-based detection. A file that matches no dialect is not a training or launch
+config and gets no findings at all: pre-commit hands batchlint every YAML file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from batchlint.loading.nodes import Mapping, Node
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    kind: str  # "training" or "launch"
+    semantics: str  # how values are read: "omegaconf", "yaml11" or "json"
+    keys: dict[str, tuple[str, ...]]
+    detect: Callable[[Node | None], bool]
+    defaults: dict[str, object] = field(default_factory=dict)  # fact -> value when the key is absent
+    preset_target: int | None = None  # the family's own stated total batch, if any
+    preset_source: str = ""
+    description: str = ""
+
+
+def has_path(root: Node | None, dotted: str) -> bool:
+    node = root
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping):
+            return False
+        node = node.get(part)
+        if node is None:
+            return False
+    return True
+
+
+def all_dialects() -> list[Dialect]:
+    from batchlint.dialects import accelerate, animateanyone, musev
+
+    # Order matters only for files that look like two dialects; the specific ones go first.
+    return [musev.DIALECT, animateanyone.DIALECT, accelerate.DIALECT]
+
+
+def detect(root: Node | None, path: str) -> Dialect | None:
+    if not isinstance(root, Mapping):
+        return None
+    for dialect in all_dialects():
+        if dialect.detect(root):
+            return dialect
+    return None
+
+
+def by_name(name: str) -> Dialect | None:
+    for dialect in all_dialects():
+        if dialect.name == name:
+            return dialect
+    return None

@@ -1,0 +1,44 @@
+"""MuseV training YAML (TMElyralab/MuseV `configs/train/*.yaml`), read by OmegaConf.
+
+Per-device batch `train.train_batch_size`, accumulation `train.gradient_accumulation_steps`;
+`train.mixed_precision` is passed to `Accelerator(...)`, so it beats the accelerate config.
+"""
+
+from __future__ import annotations
+
+from batchlint.dialects import Dialect, has_path
+from batchlint.loading.nodes import Mapping, Node
+
+_SECTIONS = ("output_dir", "model", "dataset", "diffusion", "validation_data")
+
+
+def _detect(root: Node | None) -> bool:
+    if not isinstance(root, Mapping) or not has_path(root, "train.train_batch_size"):
+        return False
+    return sum(1 for s in _SECTIONS if isinstance(root.get(s), Mapping)) >= 2
+
+
+DIALECT = Dialect(
+    name="musev",
+    kind="training",
+    semantics="omegaconf",
+    keys={
+        "per_device_batch": ("train.train_batch_size",),
+        "grad_accum": ("train.gradient_accumulation_steps",),
+        "mixed_precision": ("train.mixed_precision",),
+        "gradient_checkpointing": ("train.gradient_checkpointing",),
+        "scale_lr": ("train.scale_lr",),
+        "use_8bit_adam": ("train.use_8bit_adam",),
+        "memory_efficient_attention": ("train.enable_xformers_memory_efficient_attention",),
+        "do_validation": ("validation_data.do_validation",),
+        "track_init": ("output_dir.track_init",),
+        "n_sample_frames": ("dataset.n_sample_frames",),
+        "width": ("dataset.dataset.width", "dataset.width"),
+        "height": ("dataset.dataset.height", "dataset.height"),
+    },
+    detect=_detect,
+    defaults={"grad_accum": 1},
+    preset_target=224,
+    preset_source="MuseV authors' figure: 16 GPUs × 2 accumulation × 7 per card = 224",
+    description="MuseV OmegaConf training YAML (train.train_batch_size, train.gradient_accumulation_steps)",
+)

@@ -1,0 +1,141 @@
+"""Stated intent: totals and GPU counts that people write in comments.
+
+`16卡*2accumulation*7单卡batch_size = 224`, `GBS 128`, `# world size 4`,
+`4 gpus x 8 batch size x 4 gradient accumulation steps`, `(assuming 96 GPUs)`.
+A comment is split into clauses; each clause with labelled numbers is one statement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from batchlint.loading.nodes import Comment, Span
+
+_NUM = r"(\d+)"
+# Labels written after a number ("16卡", "8 batch size", "4 gradient accumulation steps").
+_AFTER = [
+    ("per_device", r"单卡\s*batch[ _]?size|单卡\s*bs|单卡|(?:per|/)[ _-]?(?:device|gpu|card)(?:\s*batch(?:[ _]?size)?)?"
+                   r"|micro[ _-]?batch(?:[ _]?size)?|batch[ _-]?size(?:\s*per\s*(?:device|gpu|card))?|bs\b|samples?\s*per\s*(?:gpu|device)"),
+    ("grad_accum", r"(?:gradient[ _]?)?accum(?:ulation)?(?:[ _]?steps?)?|grad[ _]?accum\w*|\bga\b|累积|梯度累积"),
+    ("nodes", r"nodes?\b|machines?\b|台机器|机器|台"),
+    ("gpus", r"卡|张卡|gpus?\b|cards?\b|devices?\b|ranks?\b|processes\b|procs\b"),
+]
+# Labels written before a number ("GBS 128", "world size 4", "global batch size: 256").
+_BEFORE = [
+    ("total", r"\bgbs|global[ _]batch(?:[ _]size)?|total[ _]batch(?:[ _]size)?|effective[ _]batch(?:[ _]size)?|总\s*batch(?:[ _]?size)?"),
+    ("gpus", r"world[ _]size|num[ _]gpus|n[ _]gpus|gpu[ _]num|gpus"),
+    ("grad_accum", r"gradient[ _]accumulation[ _]steps|grad[ _]accum|accumulation"),
+    ("per_device", r"per[ _]device[ _]batch(?:[ _]size)?|micro[ _]batch(?:[ _]size)?|batch[ _]size|bs"),
+]
+_AFTER_RE = [(name, re.compile(_NUM + r"\s*(?:" + pat + ")", re.I)) for name, pat in _AFTER]
+_BEFORE_RE = [(name, re.compile(r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])", re.I))
+              for name, pat in _BEFORE]
+_EQUALS = re.compile(r"(?:=|==|→|->)\s*(\d+)")
+_PRODUCT = re.compile(r"\d+\s*[^\d*×xX=]{0,30}?\s*[*×xX]\s*\d+")
+_CLAUSES = re.compile(r"[，,;；。]|\s-\s")
+
+
+@dataclass(slots=True)
+class Intent:
+    text: str  # the whole comment
+    clause: str
+    span: Span
+    gpus: int | None = None
+    nodes: int | None = None
+    per_device: int | None = None
+    grad_accum: int | None = None
+    total: int | None = None  # a total the comment states
+
+    @property
+    def quantities(self) -> int:
+        return sum(v is not None for v in (self.gpus, self.nodes, self.per_device, self.grad_accum, self.total))
+
+    @property
+    def is_formula(self) -> bool:
+        """Says how the batch is made up (two or more numbers), not just a GPU count."""
+        return self.quantities >= 2
+
+    @property
+    def product(self) -> int | None:
+        if None in (self.gpus, self.per_device, self.grad_accum):
+            return None
+        return self.gpus * self.per_device * self.grad_accum  # type: ignore[operator]
+
+    def describe(self) -> str:
+        parts = []
+        if self.nodes is not None:
+            parts.append(f"{self.nodes} nodes")
+        if self.gpus is not None:
+            parts.append(f"{self.gpus} GPUs")
+        if self.grad_accum is not None:
+            parts.append(f"{self.grad_accum} accumulation")
+        if self.per_device is not None:
+            parts.append(f"{self.per_device} per device")
+        text = " × ".join(parts)
+        if self.total is not None:
+            if self.product is not None:
+                text = f"{text} = {self.total}"
+            else:
+                text = f"{text}, total {self.total}" if text else f"total {self.total}"
+        return text
+
+    def as_json(self) -> dict[str, object]:
+        return {"text": self.text, "file": self.span.file, "line": self.span.line,
+                "column": self.span.column, "gpus": self.gpus, "nodes": self.nodes,
+                "per_device_batch": self.per_device, "grad_accum": self.grad_accum,
+                "total": self.total}
+
+
+def parse_comment(comment: Comment) -> list[Intent]:
+    body = comment.text.lstrip("#").strip()
+    if not re.search(r"\d", body):
+        return []
+    out: list[Intent] = []
+    for clause in _CLAUSES.split(body):
+        intent = _parse_clause(comment, clause)
+        if intent is not None:
+            out.append(intent)
+    return out
+
+
+def _parse_clause(comment: Comment, clause: str) -> Intent | None:
+    found: dict[str, int] = {}
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    eq = _EQUALS.search(clause)
+    if eq and _PRODUCT.search(clause[: eq.start()]):
+        found["total"] = int(eq.group(1))
+        taken.append((eq.start(1), eq.end()))
+    for name, rx in _BEFORE_RE:
+        for m in rx.finditer(clause):
+            if name not in found and free(m.start(1), m.end(1)):
+                found[name] = int(m.group(1))
+                taken.append((m.start(), m.end()))
+    for name, rx in _AFTER_RE:
+        for m in rx.finditer(clause):
+            if free(m.start(), m.end()) and name not in found:
+                found[name] = int(m.group(1))
+                taken.append((m.start(), m.end()))
+    if not found or found.get("total") is None and len(found) == 1 and "per_device" in found:
+        # "batch size 8" alone restates a value; it is not an intent about the run.
+        return None
+    intent = Intent(comment.text, clause.strip(), comment.span)
+    intent.gpus = found.get("gpus")
+    intent.nodes = found.get("nodes")
+    intent.per_device = found.get("per_device")
+    intent.grad_accum = found.get("grad_accum")
+    intent.total = found.get("total")
+    if intent.quantities == 1 and intent.grad_accum is not None:
+        return None
+    return intent
+
+
+def parse_comments(comments: list[Comment]) -> list[Intent]:
+    out: list[Intent] = []
+    for comment in comments:
+        out.extend(parse_comment(comment))
+    return out

@@ -1,0 +1,151 @@
+"""Strict JSON -> node tree with positions.
+
+Strict like `json.load` (what accelerate uses for a DeepSpeed file): comments, trailing
+commas and bare words are errors with a line and column. Duplicate keys are recorded
+(json.load keeps the last one silently; DeepSpeed's own loader rejects them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from batchlint.loading.nodes import Document, DuplicateKey, LoadError, Mapping, Node, Scalar, Sequence
+from batchlint.loading.text import LineIndex
+
+MAX_DEPTH = 500
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+
+
+class _Parser:
+    def __init__(self, path: str, text: str, start: int) -> None:
+        self.path = path
+        self.text = text
+        self.pos = start
+        self.index = LineIndex(text)
+        self.duplicates: list[DuplicateKey] = []
+
+    def fail(self, message: str, at: int | None = None) -> LoadError:
+        line, col = self.index.position(self.pos if at is None else at)
+        return LoadError(self.path, line, col, f"invalid JSON: {message}",
+                         "json.load (used by accelerate) rejects this; fix the syntax")
+
+    def ws(self) -> None:
+        m = _WS.match(self.text, self.pos)
+        assert m is not None
+        self.pos = m.end()
+        if self.text.startswith(("//", "/*", "#"), self.pos):
+            raise self.fail("comments are not allowed in JSON")
+
+    def value(self, path: str, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise self.fail(f"nested deeper than {MAX_DEPTH} levels")
+        self.ws()
+        text = self.text
+        if self.pos >= len(text):
+            raise self.fail("unexpected end of file")
+        ch = text[self.pos]
+        start = self.pos
+        if ch == "{":
+            return self.mapping(path, depth)
+        if ch == "[":
+            return self.sequence(path, depth)
+        if ch == '"':
+            m = _STRING.match(text, self.pos)
+            if not m:
+                raise self.fail("unterminated or invalid string")
+            self.pos = m.end()
+            return Scalar(self.index.span(self.path, start, self.pos), json.loads(m.group()),
+                          "tag:yaml.org,2002:str", "json", json.loads(m.group()))
+        m = _NUMBER.match(text, self.pos)
+        if m and m.end() > start:
+            self.pos = m.end()
+            raw = m.group()
+            number: object = float(raw) if (m.group(1) or m.group(2)) else int(raw)
+            tag = "float" if isinstance(number, float) else "int"
+            return Scalar(self.index.span(self.path, start, self.pos), raw,
+                          "tag:yaml.org,2002:" + tag, "json", number)
+        for word, val, tag in (("true", True, "bool"), ("false", False, "bool"), ("null", None, "null")):
+            if text.startswith(word, self.pos):
+                self.pos += len(word)
+                return Scalar(self.index.span(self.path, start, self.pos), word,
+                              "tag:yaml.org,2002:" + tag, "json", val)
+        word_m = re.compile(r"[^\s,:\]\}]+").match(text, self.pos)
+        word = word_m.group() if word_m else ch
+        raise self.fail(f"unexpected {word!r}" + (" (a template placeholder?)" if word.isidentifier() else ""))
+
+    def mapping(self, path: str, depth: int) -> Mapping:
+        start = self.pos
+        self.pos += 1
+        node = Mapping(self.index.span(self.path, start, start))
+        seen: dict[str, Scalar] = {}
+        self.ws()
+        if self.text.startswith("}", self.pos):
+            self.pos += 1
+        else:
+            while True:
+                self.ws()
+                if not self.text.startswith('"', self.pos):
+                    raise self.fail("expected a quoted key" + (" (trailing comma?)" if self.text.startswith("}", self.pos) else ""))
+                key = self.value(path, depth + 1)
+                assert isinstance(key, Scalar)
+                name = str(key.value)
+                if name in seen:
+                    self.duplicates.append(DuplicateKey(name, path, seen[name].span, key.span))
+                else:
+                    seen[name] = key
+                self.ws()
+                if not self.text.startswith(":", self.pos):
+                    raise self.fail("expected ':' after the key")
+                self.pos += 1
+                child = self.value(f"{path}.{name}" if path else name, depth + 1)
+                node.items.append((key, child))
+                self.ws()
+                if self.text.startswith(",", self.pos):
+                    self.pos += 1
+                    continue
+                if self.text.startswith("}", self.pos):
+                    self.pos += 1
+                    break
+                raise self.fail("expected ',' or '}'")
+        node.span = self.index.span(self.path, start, self.pos)
+        return node
+
+    def sequence(self, path: str, depth: int) -> Sequence:
+        start = self.pos
+        self.pos += 1
+        node = Sequence(self.index.span(self.path, start, start))
+        self.ws()
+        if self.text.startswith("]", self.pos):
+            self.pos += 1
+        else:
+            while True:
+                self.ws()
+                if self.text.startswith("]", self.pos):
+                    raise self.fail("trailing comma before ']'")
+                node.items.append(self.value(f"{path}[{len(node.items)}]", depth + 1))
+                self.ws()
+                if self.text.startswith(",", self.pos):
+                    self.pos += 1
+                    continue
+                if self.text.startswith("]", self.pos):
+                    self.pos += 1
+                    break
+                raise self.fail("expected ',' or ']'")
+        node.span = self.index.span(self.path, start, self.pos)
+        return node
+
+
+def load_json(path: str, text: str) -> Document:
+    start = 1 if text.startswith("\ufeff") else 0
+    parser = _Parser(path, text, start)
+    parser.ws()
+    if parser.pos >= len(text):
+        return Document(path, text, "json", None, [], [])
+    root = parser.value("", 0)
+    parser.ws()
+    if parser.pos < len(text):
+        raise parser.fail("extra data after the top-level value")
+    return Document(path, text, "json", root, [], parser.duplicates)

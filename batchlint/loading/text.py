@@ -1,0 +1,102 @@
+"""Reading bytes as text, mapping offsets to lines, and finding comments."""
+
+from __future__ import annotations
+
+import bisect
+
+from batchlint.loading.nodes import Comment, LoadError, Span
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+def decode(path: str, data: bytes) -> str:
+    """UTF-8 text of a config file, or a LoadError that says where and why not."""
+    if len(data) > MAX_FILE_BYTES:
+        raise LoadError(
+            path, 1, 1,
+            f"file is {len(data) / 1048576:.1f} MiB; batchlint reads at most {MAX_FILE_BYTES // 1048576} MiB",
+            "a training config this large is almost certainly generated data: exclude it",
+        )
+    nul = data.find(b"\0", 0, 8192)
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise LoadError(path, line, 1, "binary file (contains a NUL byte), not YAML or JSON",
+                        "exclude it from the files batchlint checks")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LoadError(path, line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                        "save the file as UTF-8") from None
+
+
+class LineIndex:
+    """Character offset <-> (line, column), both 1-based, for one text."""
+
+    __slots__ = ("text", "starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts = [0]
+        find = text.find
+        i = find("\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        self.starts = starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
+
+    def offset(self, line: int, column: int) -> int:
+        return self.starts[line - 1] + column - 1
+
+    def line_text(self, line: int) -> str:
+        if line < 1 or line > len(self.starts):
+            return ""
+        start = self.starts[line - 1]
+        end = self.text.find("\n", start)
+        if end < 0:
+            end = len(self.text)
+        return self.text[start:end].rstrip("\r")
+
+    def span(self, file: str, start: int, end: int) -> Span:
+        line, col = self.position(start)
+        end_line, end_col = self.position(end)
+        return Span(file, line, col, end_line, end_col, start, end)
+
+
+def find_comments(file: str, index: LineIndex, skip_lines: set[int]) -> list[Comment]:
+    """`#` comments: at line start or after whitespace, outside quotes on that line.
+
+    Lines inside multi-line scalars (block scalars, folded quotes) are passed in `skip_lines`.
+    """
+    comments: list[Comment] = []
+    text = index.text
+    if "#" not in text:
+        return comments
+    for n, start in enumerate(index.starts, 1):
+        if n in skip_lines:
+            continue
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        line = text[start:end]
+        if "#" not in line:
+            continue
+        quote = ""
+        prev = " "
+        for i, ch in enumerate(line):
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "'\"" and prev in " \t:,[{-":
+                quote = ch
+            elif ch == "#" and prev in " \t\ufeff":
+                body = line[i:].rstrip("\r")
+                comments.append(Comment(n, i + 1, body, index.span(file, start + i, start + i + len(body))))
+                break
+            prev = ch
+    return comments

@@ -1,0 +1,113 @@
+"""YAML text -> node tree with positions, via PyYAML's composer (libyaml when present).
+
+Composing never constructs Python objects from tags, so `!!python/object/apply:os.system`
+is never run; scalars are built with SafeConstructor, and unknown tags stay plain text.
+Aliases become shared nodes (never copied), so an alias bomb costs memory linear in the file.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from batchlint.loading.nodes import (
+    Document, DuplicateKey, LoadError, Mapping, Node, Scalar, Sequence, key_text,
+)
+from batchlint.loading.text import LineIndex, find_comments
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+_SAFE_TAG_PREFIX = "tag:yaml.org,2002:"
+_SAFE_TAGS = {_SAFE_TAG_PREFIX + t for t in
+              ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq",
+               "omap", "pairs", "set", "merge", "value")}
+
+
+class _Converter:
+    def __init__(self, path: str, index: LineIndex, offset: int) -> None:
+        self.path = path
+        self.index = index
+        self.offset = offset  # characters stripped before parsing (a BOM)
+        self.memo: dict[int, Node] = {}
+        self.duplicates: list[DuplicateKey] = []
+        self.unsafe_tags: list[tuple[str, object]] = []
+        self.multiline: set[int] = set()
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def span(self, node: yaml.Node):  # type: ignore[no-untyped-def]
+        return self.index.span(self.path, node.start_mark.index + self.offset,
+                               node.end_mark.index + self.offset)
+
+    def convert(self, node: yaml.Node, path: str) -> Node:
+        known = self.memo.get(id(node))
+        if known is not None:
+            return known
+        span = self.span(node)
+        if node.tag not in _SAFE_TAGS:
+            self.unsafe_tags.append((node.tag, span))
+        if isinstance(node, yaml.ScalarNode):
+            style = node.style or ""
+            if span.end_line > span.line:
+                self.multiline.update(range(span.line + 1, span.end_line + 1))
+            try:
+                value = self.constructor.construct_object(node) if node.tag in _SAFE_TAGS else node.value
+            except (yaml.YAMLError, ValueError, OverflowError):
+                value = node.value
+            scalar = Scalar(span, node.value, node.tag, style, value)
+            self.memo[id(node)] = scalar
+            return scalar
+        if isinstance(node, yaml.SequenceNode):
+            seq = Sequence(span)
+            self.memo[id(node)] = seq  # before the children: recursive aliases end here
+            seq.items = [self.convert(child, f"{path}[{i}]") for i, child in enumerate(node.value)]
+            return seq
+        mapping = Mapping(span)
+        self.memo[id(node)] = mapping
+        seen: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = self.convert(key_node, path)
+            value = self.convert(value_node, f"{path}.{key_text(key)}" if path else str(key_text(key)))
+            text = key_text(key)
+            if text is not None and key_node.tag != _SAFE_TAG_PREFIX + "merge":
+                if text in seen:
+                    self.duplicates.append(DuplicateKey(text, path, seen[text].span, key.span))
+                else:
+                    seen[text] = key
+            mapping.items.append((key, value))
+        return mapping
+
+
+def load_yaml(path: str, text: str) -> Document:
+    offset = 1 if text.startswith("\ufeff") else 0
+    body = text[offset:]
+    index = LineIndex(text)
+    try:
+        loader = _Loader(body)
+        try:
+            root_node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise LoadError(path, line, col, f"invalid YAML: {problem}",
+                        "fix the syntax; the training launcher cannot read this file either") from None
+    except yaml.YAMLError as exc:
+        raise LoadError(path, 1, 1, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise LoadError(path, 1, 1, "YAML nested too deeply to read",
+                        "no training config nests this deep: check the file") from None
+    converter = _Converter(path, index, offset)
+    root: Node | None = None
+    if root_node is not None:
+        try:
+            root = converter.convert(root_node, "")
+        except RecursionError:
+            raise LoadError(path, 1, 1, "YAML nested too deeply to read",
+                            "no training config nests this deep: check the file") from None
+    comments = find_comments(path, index, converter.multiline)
+    return Document(path, text, "yaml", root, comments, converter.duplicates,
+                    [(tag, span) for tag, span in converter.unsafe_tags])  # type: ignore[misc]

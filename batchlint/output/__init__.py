@@ -1,0 +1,30 @@
+"""Reporters: one module per format, chosen through one map. They only format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from batchlint.engine import Report
+
+FORMATS = ("full", "text", "concise", "json", "github")
+
+
+def reporter(name: str) -> Callable[[Report, TextIO], None]:
+    if name in ("full", "text"):
+        from batchlint.output.text import write_full
+
+        return write_full
+    if name == "concise":
+        from batchlint.output.text import write_concise
+
+        return write_concise
+    if name == "json":
+        from batchlint.output.json import write_json
+
+        return write_json
+    if name == "github":
+        from batchlint.output.github import write_github
+
+        return write_github
+    raise ValueError(name)

@@ -1,0 +1,29 @@
+"""Human view of the resolved run (`batchlint inspect`)."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from batchlint.engine import Report
+
+
+def write_inspect(report: Report, out: TextIO) -> None:
+    if not report.runs:
+        out.write("no training or launch config recognised\n")
+    for run in report.runs:
+        out.write(f"{run.config}  [{run.dialect.name}]" + (f"  launched with {run.launch}" if run.launch else "") + "\n")
+        for name, fact in run.facts.items():
+            where = (f"{fact.span.file}:{fact.span.line}:{fact.span.column}" if fact.span
+                     else fact.source + (f" {fact.key}" if fact.key else ""))
+            value = fact.value if fact.unresolved is None else f"? ({fact.unresolved})"
+            out.write(f"  {name:<24} {value!s:<12} {where}" + (f"  ({fact.key})" if fact.span and fact.key else "") + "\n")
+            if fact.note:
+                out.write(f"  {'':<24} note: {fact.note}\n")
+        if run.is_training:
+            total = run.total_batch
+            out.write(f"  {'total_batch':<24} {total if total is not None else 'unknown'}\n")
+            if run.target:
+                out.write(f"  {'target_total':<24} {run.target.value}  (from {run.target.description})\n")
+        for intent in run.stated_intent:
+            out.write(f"  stated at line {intent.span.line}: {intent.describe()}\n")
+        out.write("\n")

@@ -1,0 +1,72 @@
+"""Human output: ruff-style `path:line:col: CODE message`, the source line, a caret, help."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TextIO
+
+from batchlint.engine import Report
+from batchlint.loading.nodes import Span
+from batchlint.rules import Diagnostic
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _line(text: str | None, line: int) -> str | None:
+    if text is None:
+        return None
+    lines = text.split("\n")
+    if line < 1 or line > len(lines):
+        return None
+    return lines[line - 1].rstrip("\r").lstrip("\ufeff") if line == 1 else lines[line - 1].rstrip("\r")
+
+
+def _where(d: Diagnostic, span: Span) -> str:
+    return f"line {span.line}" if span.file == d.span.file else f"{span.file}:{span.line}:{span.column}"
+
+
+def header(d: Diagnostic) -> str:
+    return f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code} [{d.severity}] {d.message}"
+
+
+def summary(report: Report) -> str:
+    counts = {s: sum(1 for d in report.diagnostics if d.severity == s) for s in ("error", "warning", "info")}
+    n = len(report.diagnostics)
+    if n == 0:
+        return f"All checks passed! ({report.files} file{'s' if report.files != 1 else ''} checked)"
+    parts = ", ".join(f"{c} {s}{'s' if c != 1 and s != 'info' else ''}" for s, c in counts.items() if c)
+    return f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {report.files} file{'s' if report.files != 1 else ''}."
+
+
+def write_full(report: Report, out: TextIO) -> None:
+    for d in report.diagnostics:
+        out.write(header(d) + "\n")
+        src = _line(report.sources.get(d.span.file), d.span.line)
+        if src is not None and src.strip():
+            num = str(d.span.line)
+            pad = " " * len(num)
+            prefix = src[: d.span.column - 1]
+            if d.span.end_line == d.span.line and d.span.end_column > d.span.column:
+                length = _width(src[d.span.column - 1: d.span.end_column - 1])
+            else:
+                length = 1
+            out.write(f" {pad} |\n {num} | {src}\n {pad} | {' ' * _width(prefix)}{'^' * max(1, length)}\n")
+            for rel in d.related:
+                out.write(f" {pad} = note: {_where(d, rel.span)}: {rel.label}\n")
+            if d.help:
+                out.write(f" {pad} = help: {d.help}\n")
+        else:
+            for rel in d.related:
+                out.write(f"  = note: {_where(d, rel.span)}: {rel.label}\n")
+            if d.help:
+                out.write(f"  = help: {d.help}\n")
+        out.write("\n")
+    out.write(summary(report) + "\n")
+
+
+def write_concise(report: Report, out: TextIO) -> None:
+    for d in report.diagnostics:
+        out.write(f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code} {d.message}\n")
+    out.write(summary(report) + "\n")

@@ -1,0 +1,499 @@
+"""Resolve: OmegaConf interpolations and MuseV-style `${include:file.yaml}` over node trees.
+
+The result of resolving a key keeps the literal scalar where the value really lives, so a
+value reached through `${train.x}` or an included file still reports that file, line and
+column. Problems (missing keys, cycles, missing includes) are returned, never raised.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Union
+
+from batchlint.loading.nodes import Document, LoadError, Mapping, Node, Scalar, Sequence, Span
+
+KeyPath = tuple[Union[str, int], ...]
+
+
+def format_path(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def parse_key_path(text: str) -> KeyPath:
+    parts: list[str | int] = []
+    for name, idx in re.findall(r"([^.\[\]]+)|\[(\d+)\]", text):
+        parts.append(int(idx) if idx else name)
+    return tuple(parts)
+
+
+# --------------------------------------------------------------------------- grammar
+
+@dataclass(slots=True)
+class NodeRef:
+    dots: int
+    key: list[Part]  # text of the key path, possibly with nested interpolations
+
+
+@dataclass(slots=True)
+class Call:
+    name: str
+    args: list[list[Part]]
+    quoted: list[bool]
+
+
+Part = Union[str, NodeRef, Call]
+
+
+class GrammarError(ValueError):
+    pass
+
+
+def has_interpolation(text: str) -> bool:
+    return "${" in text
+
+
+def parse(text: str) -> list[Part]:
+    """Split a string into literal text and `${...}` interpolations (OmegaConf grammar subset)."""
+    parts: list[Part] = []
+    buf: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text.startswith("\\${", i):
+            buf.append("${")
+            i += 3
+        elif text.startswith("\\\\${", i):
+            buf.append("\\")
+            i += 2
+        elif text.startswith("${", i):
+            end = _matching_brace(text, i + 2)
+            if buf:
+                parts.append("".join(buf))
+                buf = []
+            parts.append(_parse_inner(text[i + 2:end]))
+            i = end + 1
+        else:
+            buf.append(text[i])
+            i += 1
+    if buf:
+        parts.append("".join(buf))
+    return parts
+
+
+def _matching_brace(text: str, i: int) -> int:
+    depth = 0
+    quote = ""
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif text.startswith("${", i):
+            depth += 1
+            i += 1
+        elif ch == "}":
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    raise GrammarError(f"unclosed '${{' in {text!r}")
+
+
+_RESOLVER = re.compile(r"\s*([A-Za-z_][\w.]*)\s*:")
+
+
+def _parse_inner(inner: str) -> NodeRef | Call:
+    m = _RESOLVER.match(inner)
+    if m:
+        args: list[list[Part]] = []
+        quoted: list[bool] = []
+        for raw in _split_args(inner[m.end():]):
+            arg = raw.strip()
+            if len(arg) >= 2 and arg[0] == arg[-1] and arg[0] in "'\"":
+                args.append(parse(arg[1:-1]))
+                quoted.append(True)
+            else:
+                args.append(parse(arg))
+                quoted.append(False)
+        return Call(m.group(1), args, quoted)
+    stripped = inner.strip()
+    if not stripped:
+        raise GrammarError("empty interpolation '${}'")
+    dots = len(stripped) - len(stripped.lstrip("."))
+    key = stripped[dots:]
+    if re.search(r"[\s:,'\"]", key.replace("${", "").replace("}", "")) and "${" not in key:
+        raise GrammarError(f"invalid key in interpolation '${{{inner}}}'")
+    return NodeRef(dots, parse(key) if key else [])
+
+
+def _split_args(text: str) -> list[str]:
+    if not text.strip():
+        return []
+    out: list[str] = []
+    depth = 0
+    quote = ""
+    start = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif text.startswith("${", i):
+            depth += 1
+            i += 1
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+        i += 1
+    out.append(text[start:])
+    return out
+
+
+def primitive(text: str) -> object:
+    """An unquoted resolver argument typed as OmegaConf's grammar types it."""
+    t = text.strip()
+    low = t.lower()
+    if low == "null":
+        return None
+    if low in ("true", "false"):
+        return low == "true"
+    if re.fullmatch(r"[-+]?\d[\d_]*", t):
+        return int(t.replace("_", ""))
+    if re.fullmatch(r"[-+]?(\d[\d_]*)?\.?\d[\d_]*([eE][-+]?\d+)?|[-+]?(inf|nan)", low):
+        try:
+            return float(t.replace("_", ""))
+        except ValueError:
+            return t
+    return t
+
+
+# --------------------------------------------------------------------------- values
+
+_OMEGACONF_FLOAT = re.compile(
+    r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?[0-9][0-9_]*(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+
+
+def scalar_value(node: Scalar, semantics: str) -> object:
+    """The value as the consuming tool reads it.
+
+    `yaml11`/`json`: PyYAML safe_load / json.load. `omegaconf`: the same YAML 1.1 loader with
+    OmegaConf's two changes: `1e-5` (no dot) is a float, and timestamps stay strings.
+    """
+    if semantics == "omegaconf" and node.style == "":
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.raw
+        if node.tag == "tag:yaml.org,2002:str" and _OMEGACONF_FLOAT.match(node.raw):
+            try:
+                return float(node.raw.replace("_", ""))
+            except ValueError:
+                return node.value
+    return node.value
+
+
+def reading_difference(node: Scalar, semantics: str) -> str | None:
+    """When PyYAML and OmegaConf read this scalar differently, say how."""
+    if node.style != "":
+        return None
+    yaml11 = node.value
+    omega = scalar_value(node, "omegaconf")
+    if type(yaml11) is type(omega) and yaml11 == omega:
+        return None
+    return (f"`{node.raw}` is {type(omega).__name__} {omega!r} to OmegaConf but "
+            f"{type(yaml11).__name__} {yaml11!r} to PyYAML (YAML 1.1)")
+
+
+# --------------------------------------------------------------------------- resolution
+
+@dataclass(slots=True)
+class Problem:
+    kind: str  # missing-key, cycle, grammar, include-missing, include-cycle, include-outside, include-invalid, unknown-resolver, env
+    message: str
+    span: Span
+    help: str = ""
+
+
+@dataclass(slots=True)
+class Resolved:
+    value: object = None
+    origin: Scalar | None = None  # literal where the value lives
+    origin_path: KeyPath | None = None
+    container: Node | None = None
+    hops: list[str] = field(default_factory=list)  # interpolation sites followed, "file:line"
+    problem: Problem | None = None
+    composite: bool = False  # built from text and interpolations (no single literal)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+DocumentLoader = Callable[[str], Document]
+
+
+class ConfigTree:
+    """A training config with its includes, addressed by key paths from the main root."""
+
+    def __init__(self, doc: Document, fs_path: str, semantics: str, load: DocumentLoader,
+                 include_root: str | None = None, env: dict[str, str] | None = None) -> None:
+        self.doc = doc
+        self.semantics = semantics
+        self.load = load
+        self.include_root = include_root
+        self.env = env or {}
+        self.fs_paths: dict[str, str] = {doc.path: fs_path}
+        self.includes: dict[str, Document] = {}
+        self.memo: dict[KeyPath, Resolved] = {}
+        self.active: list[KeyPath] = []
+        self.include_stack: list[str] = [os.path.abspath(fs_path)]
+        self.problems: list[Problem] = []
+
+    # -- walking
+    def node_at(self, path: KeyPath) -> tuple[Node | None, Resolved | None]:
+        """The node at `path`, following interpolated containers (includes) on the way."""
+        cur: Node | None = self.doc.root
+        for i, part in enumerate(path):
+            if isinstance(cur, Scalar):
+                res = self.resolve(path[:i])
+                if res.container is None:
+                    return None, res if res.problem else None
+                cur = res.container
+            if isinstance(cur, Mapping):
+                cur = cur.get(str(part))
+            elif isinstance(cur, Sequence) and isinstance(part, int):
+                cur = cur.items[part] if 0 <= part < len(cur.items) else None
+            else:
+                cur = None
+            if cur is None:
+                return None, None
+        return cur, None
+
+    def get(self, dotted: str) -> Resolved | None:
+        """Resolve a dotted key path; None when the key is absent."""
+        path = parse_key_path(dotted)
+        node, failed = self.node_at(path)
+        if failed is not None:
+            return failed
+        if node is None:
+            return None
+        return self.resolve(path)
+
+    def resolve(self, path: KeyPath) -> Resolved:
+        known = self.memo.get(path)
+        if known is not None:
+            return known
+        node, failed = self.node_at(path)
+        if failed is not None:
+            return failed
+        if node is None:
+            span = self.doc.root.span if self.doc.root else Span(self.doc.path, 1, 1, 1, 1, 0, 0)
+            return Resolved(problem=Problem("missing-key", f"key '{format_path(path)}' not found", span))
+        if not isinstance(node, Scalar):
+            result = Resolved(container=node, origin_path=path)
+            self.memo[path] = result
+            return result
+        value = scalar_value(node, self.semantics)
+        if self.semantics != "omegaconf" or not isinstance(value, str) or "${" not in value:
+            result = Resolved(value, node, path)
+            self.memo[path] = result
+            return result
+        if path in self.active:
+            cycle = " -> ".join(format_path(p) for p in self.active[self.active.index(path):] + [path])
+            return Resolved(problem=Problem("cycle", f"interpolation cycle: {cycle}", node.span,
+                                            "break the cycle: one of these keys must hold a literal value"))
+        self.active.append(path)
+        try:
+            result = self._resolve_string(node, value, path)
+        finally:
+            self.active.pop()
+        self.memo[path] = result
+        return result
+
+    def _resolve_string(self, node: Scalar, value: str, path: KeyPath) -> Resolved:
+        try:
+            parts = parse(value)
+        except GrammarError as exc:
+            return Resolved(problem=Problem("grammar", f"invalid interpolation: {exc}", node.span,
+                                            "OmegaConf cannot parse this string; escape a literal '${' as '\\${'"))
+        site = f"{node.span.file}:{node.span.line}"
+        if len(parts) == 1 and not isinstance(parts[0], str):
+            res = self._evaluate(parts[0], node, path)
+            if res.problem is None:
+                res = Resolved(res.value, res.origin, res.origin_path, res.container, [site, *res.hops],
+                               None, res.composite)
+            return res
+        text: list[str] = []
+        hops = [site]
+        for part in parts:
+            if isinstance(part, str):
+                text.append(part)
+                continue
+            res = self._evaluate(part, node, path)
+            if res.problem is not None:
+                return res
+            hops.extend(res.hops)
+            text.append(_to_text(res.value if res.container is None else res.container))
+        return Resolved("".join(text), node, path, None, hops, None, composite=True)
+
+    def _text_of(self, parts: list[Part], node: Scalar, path: KeyPath) -> tuple[str | None, Resolved | None]:
+        out: list[str] = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                res = self._evaluate(part, node, path)
+                if res.problem is not None:
+                    return None, res
+                out.append(_to_text(res.value))
+        return "".join(out), None
+
+    def _arg(self, parts: list[Part], quoted: bool, node: Scalar, path: KeyPath) -> tuple[object, Resolved | None]:
+        if len(parts) == 1 and not isinstance(parts[0], str):
+            res = self._evaluate(parts[0], node, path)
+            return (res.value if res.container is None else res.container), (res if res.problem else None)
+        text, failed = self._text_of(parts, node, path)
+        if failed is not None:
+            return None, failed
+        assert text is not None
+        return (text if quoted else primitive(text)), None
+
+    def _evaluate(self, part: NodeRef | Call, node: Scalar, path: KeyPath) -> Resolved:
+        if isinstance(part, NodeRef):
+            key_text, failed = self._text_of(part.key, node, path)
+            if failed is not None:
+                return failed
+            assert key_text is not None
+            if part.dots:
+                base = path[:-1]
+                up = part.dots - 1
+                if up > len(base):
+                    return Resolved(problem=Problem("missing-key", f"'{'.' * part.dots}{key_text}' goes above the top of the config", node.span))
+                base = base[: len(base) - up]
+            else:
+                base = ()
+            target = base + parse_key_path(key_text)
+            found, failed = self.node_at(target)
+            if failed is not None:
+                return failed
+            if found is None:
+                return Resolved(problem=Problem(
+                    "missing-key", f"interpolation key '{format_path(target)}' not found", node.span,
+                    "OmegaConf raises InterpolationKeyError here: fix the key or add it"))
+            return self.resolve(target)
+        name = part.name
+        args: list[object] = []
+        for arg_parts, quoted in zip(part.args, part.quoted):
+            value, failed = self._arg(arg_parts, quoted, node, path)
+            if failed is not None:
+                return failed
+            args.append(value)
+        if name in ("oc.env", "env"):
+            if not args:
+                return Resolved(problem=Problem("grammar", "oc.env needs a variable name", node.span))
+            var = str(args[0])
+            if var in self.env:
+                return Resolved(self.env[var], node, path, composite=True)
+            if len(args) > 1:
+                default = args[1]
+                return Resolved(None if default is None else str(default), node, path, composite=True)
+            return Resolved(problem=Problem("env", f"value comes from environment variable {var} (no default)", node.span,
+                                            f"give a default: ${{oc.env:{var},VALUE}}"))
+        if name == "oc.decode":
+            raw = args[0] if args else None
+            return Resolved(primitive(raw) if isinstance(raw, str) else raw, node, path, composite=True)
+        if name == "oc.select":
+            target = parse_key_path(str(args[0])) if args else ()
+            found, _ = self.node_at(target)
+            if found is None:
+                return Resolved(args[1] if len(args) > 1 else None, node, path, composite=True)
+            return self.resolve(target)
+        if name == "include":
+            return self._include(str(args[0]) if args else "", node, path)
+        return Resolved(problem=Problem("unknown-resolver", f"custom resolver '{name}' is registered by the training script; its value is unknown", node.span))
+
+    def _include(self, name: str, node: Scalar, path: KeyPath) -> Resolved:
+        including = self.fs_paths.get(node.span.file, node.span.file)
+        base = self.include_root or os.path.dirname(including)
+        target = os.path.normpath(os.path.join(base, name))
+        shown = os.path.relpath(target) if not os.path.isabs(name) else target
+        real = os.path.abspath(target)
+        if not os.path.isfile(target):
+            what = "is a directory" if os.path.isdir(target) else "not found"
+            return Resolved(problem=Problem(
+                "include-missing", f"included file '{name}' {what} (looked in {os.path.relpath(base) if base else '.'})",
+                node.span, "fix the name, or set include-root to the directory the training script loads includes from"))
+        if real in self.include_stack:
+            return Resolved(problem=Problem("include-cycle", f"include cycle: '{name}' includes itself", node.span))
+        doc = self.includes.get(real)
+        if doc is None:
+            try:
+                doc = self.load(target)
+            except LoadError as exc:
+                return Resolved(problem=Problem("include-invalid", f"included file '{name}': {exc.message} (line {exc.line})", node.span))
+            self.includes[real] = doc
+            self.fs_paths[doc.path] = target
+        if doc.root is None:
+            return Resolved(None, node, path, composite=True, hops=[shown])
+        return Resolved(container=doc.root, origin_path=path, hops=[shown])
+
+    # -- whole-file pass
+    def resolve_all(self) -> list[Problem]:
+        """Resolve every interpolation (MuseV resolves the whole config at start-up)."""
+        problems: list[Problem] = []
+        seen_spans: set[tuple[str, int]] = set()
+        visited: set[int] = set()
+
+        def walk(node: Node | None, path: KeyPath, depth: int) -> None:
+            if node is None or depth > 200 or id(node) in visited:
+                return
+            visited.add(id(node))
+            if isinstance(node, Mapping):
+                for key in node.keys():
+                    walk(node.get(key), path + (key,), depth + 1)
+            elif isinstance(node, Sequence):
+                for i, item in enumerate(node.items):
+                    walk(item, path + (i,), depth + 1)
+            elif isinstance(node.value, str) and "${" in node.value:
+                res = self.resolve(path)
+                if res.problem is not None:
+                    key = (res.problem.span.file, res.problem.span.start)
+                    if key not in seen_spans:
+                        seen_spans.add(key)
+                        problems.append(res.problem)
+                elif res.container is not None:
+                    walk(res.container, path, depth + 1)
+
+        if self.semantics == "omegaconf":
+            walk(self.doc.root, (), 0)
+        return problems
+
+
+def _to_text(value: object) -> str:
+    return str(value)

@@ -1,0 +1,306 @@
+"""BL1xx: the batch arithmetic — total = per-device batch × data-parallel size × accumulation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from batchlint.facts import Fact, positive_int
+from batchlint.loading.nodes import Span
+from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, file_start
+from batchlint.run import Run
+
+
+def factor_pairs(n: int) -> list[tuple[int, int]]:
+    """(per-device batch, accumulation) pairs whose product is n, largest batch first."""
+    return [(n // k, k) for k in range(1, n + 1) if n % k == 0]
+
+
+def suggest_pair(n: int, current_accum: int) -> tuple[int, int]:
+    """Without a memory profile: the pair whose accumulation is closest to the current one,
+    the larger per-device batch on a tie (accumulating costs time, a bigger batch does not)."""
+    return min(factor_pairs(n), key=lambda p: (abs(p[1] - current_accum), p[1]))
+
+
+def nearest_totals(target: int, step: int) -> tuple[int, int]:
+    below = (target // step) * step
+    return below, below + step
+
+
+def _where(fact: Fact) -> str:
+    if fact.source == "cli":
+        return f"{fact.key} on the command line"
+    if fact.source == "settings":
+        return f"{fact.key} in settings"
+    if fact.source == "default":
+        return "default"
+    if fact.source == "derived":
+        return "derived"
+    return f"{fact.key}, line {fact.span.line}" if fact.span else str(fact.key)
+
+
+def _anchor(run: Run, *names: str) -> Span:
+    for name in names:
+        fact = run.facts.get(name)
+        if fact is not None and fact.span is not None and fact.span.file == run.config:
+            return fact.span
+    return file_start(run.config)
+
+
+def _related(run: Run, *names: str) -> list[Related]:
+    out = []
+    for name in names:
+        fact = run.facts.get(name)
+        if fact is not None and fact.span is not None:
+            out.append(Related(fact.span, f"{fact.key} = {fact.value!r}"))
+    return out
+
+
+def _formula(run: Run) -> str:
+    acc = run.accumulation
+    dp = run.facts["data_parallel_size"]
+    return (f"{run.facts['per_device_batch'].value} per device × {dp.value} processes × "
+            f"{acc.value if acc else '?'} accumulation")
+
+
+class TotalBelowTarget(Rule):
+    """The total batch per optimizer step is below the target.
+
+    total = per-device batch × data-parallel processes × gradient accumulation.
+
+    **Where the target comes from**, first match wins: `--target-total`, `target-total` in
+    `[tool.batchlint]` (or a `[[tool.batchlint.runs]]` binding), a total stated in a comment
+    of the config (`16卡*2accumulation*7单卡batch_size = 224`, `GBS 128`), or the dialect's
+    preset (MuseV: 224, the authors' own figure). The message says which.
+
+    **Why it matters.** When the GPU count changes the total silently changes with it; a
+    smaller total changes the optimisation (noisier steps, a learning rate tuned for another
+    batch, `scale_lr` scaling by the wrong number).
+
+    **Example.** MuseV template on 16 GPUs: 1 × 16 × 4 = 64 < 224. The help proposes a
+    (per-device, accumulation) pair that reaches the target on the same processes, keeping
+    accumulation close to what you have (without a memory profile, batchlint cannot know the
+    largest per-device batch that fits: check it, see BL2xx).
+    """
+
+    code = "BL101"
+    name = "total-below-target"
+    summary = "total batch below the target"
+    severity = "warning"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        if run is None or run.target is None:
+            return
+        total = run.total_batch
+        if total is None or total >= run.target.value:
+            return
+        target = run.target
+        dp = run.int_fact("data_parallel_size")
+        acc = run.accumulation
+        assert dp is not None and acc is not None
+        help = None
+        if target.value % dp == 0:
+            b, k = suggest_pair(target.value // dp, positive_int(acc.value) or 1)
+            help = (f"{b} per device × {k} accumulation on {dp} processes = {target.value}"
+                    " (no memory profile: check that the per-device batch fits)")
+        else:
+            below, above = nearest_totals(target.value, dp)
+            help = f"{target.value} is not a multiple of {dp} processes; nearest totals: {below}, {above}"
+        related = _related(run, "grad_accum", "effective_grad_accum")
+        if target.span is not None:
+            related.append(Related(target.span, f"target {target.value} stated here"))
+        yield self.report(
+            f"total batch {total} ({_formula(run)}) is below the target {target.value} "
+            f"(from {target.description})",
+            _anchor(run, "per_device_batch", "grad_accum"), help, related)
+
+
+class IntentMismatch(Rule):
+    """A comment states how the batch is made up, and the values say otherwise.
+
+    **Why it matters.** Comments like MuseV's
+    `# gradient_accumulation_steps 按8卡估计，实际使用了16卡*2accumulation*7单卡batch_size = 224`
+    record what the authors actually ran. When the file's values no longer match, one of the
+    two is stale: either the run is not what the comment promises, or the comment misleads
+    the next reader. Each statement names per-card batch, accumulation, GPU count and/or a
+    total; batchlint compares each number it can with the file (and the launch, when known).
+
+    **Fix.** Update whichever is wrong; `--target-total` or settings make the target explicit.
+    """
+
+    code = "BL102"
+    name = "stated-intent-mismatch"
+    summary = "a comment's stated batch arithmetic disagrees with the values"
+    severity = "warning"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        if run is None or not run.is_training:
+            return
+        per_device = run.facts.get("per_device_batch")
+        acc = run.accumulation
+        dp_fact = run.facts.get("data_parallel_size")
+        b = positive_int(per_device.value) if per_device else None
+        k = positive_int(acc.value) if acc else None
+        dp = positive_int(dp_fact.value) if dp_fact else None
+        for intent in run.stated_intent:
+            if not intent.is_formula:
+                continue
+            problems: list[str] = []
+            related: list[Related] = []
+            if intent.per_device is not None and b is not None and intent.per_device != b:
+                problems.append(f"{per_device.key} = {b} (line {per_device.span.line})" if per_device.span  # type: ignore[union-attr]
+                                else f"per-device batch {b}")
+                if per_device.span:  # type: ignore[union-attr]
+                    related.append(Related(per_device.span, f"per-device batch {b}"))  # type: ignore[union-attr]
+            if intent.grad_accum is not None and k is not None and intent.grad_accum != k:
+                problems.append(f"{acc.key} = {k} (line {acc.span.line})" if acc and acc.span  # type: ignore[union-attr]
+                                else f"accumulation {k}")
+                if acc is not None and acc.span:
+                    related.append(Related(acc.span, f"accumulation {k}"))
+            gpus = intent.gpus * (intent.nodes or 1) if intent.gpus is not None and intent.nodes and intent.gpus < 64 else intent.gpus
+            if gpus is not None and dp is not None and dp_fact is not None and dp_fact.source != "default" and gpus != dp:
+                problems.append(f"{dp} data-parallel processes ({_where(run.facts.get('num_processes') or dp_fact)})")
+            if not problems and intent.total is not None and b is not None and k is not None:
+                world = dp if dp is not None else gpus
+                if world is not None and b * world * k != intent.total:
+                    problems.append(f"{b} per device × {world} × {k} accumulation = {b * world * k}")
+            if not problems and intent.product is not None and intent.total is not None and intent.product != intent.total:
+                problems.append(f"the comment's own product is {intent.product}")
+            if not problems:
+                continue
+            detail = ", ".join(problems)
+            if b is not None and k is not None and (intent.total is not None or intent.gpus is not None):
+                world = dp if dp is not None else gpus
+                if world is not None and f"= {b * world * k}" not in detail:
+                    detail += f": {b} × {world} × {k} = {b * world * k}"
+            yield self.report(
+                f"comment states {intent.describe()}, but the config has {detail}",
+                intent.span,
+                "update the values to match the comment, or the comment to match the values",
+                related)
+
+
+class ProcessCountUnknown(Rule):
+    """The number of data-parallel processes is not known, so the total batch is not either.
+
+    **Why it matters.** MuseV and most diffusion repositories launch with
+    `accelerate launch train.py --config ...` and no `--num_processes`: the GPU count comes from
+    the user's own default accelerate config on the machine, not from the repository. The total
+    is then "per-device × accumulation per GPU", whatever the GPU count turns out to be.
+
+    **How to declare it.** `--num-processes N` (and `--num-machines M`), `--accelerate-config
+    FILE`, or in `[tool.batchlint]`: `num-processes = 16`, `accelerate-config = "..."`, or a
+    `[[tool.batchlint.runs]]` entry binding `configs = ["configs/train/*.yaml"]` to them.
+    Reported once per run, as information.
+    """
+
+    code = "BL103"
+    name = "process-count-unknown"
+    summary = "process count unknown: the total batch cannot be computed"
+    severity = "info"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        if run is None or not run.is_training or "data_parallel_size" in run.facts:
+            return
+        b = run.int_fact("per_device_batch")
+        acc = run.accumulation
+        k = positive_int(acc.value) if acc else None
+        if b is None or k is None:
+            return
+        message = f"process count unknown: total batch = {b * k} per GPU ({b} per device × {k} accumulation) × number of GPUs"
+        assumed = [i for i in run.stated_intent if i.gpus is not None and not i.is_formula]
+        if assumed:
+            intent = assumed[0]
+            gpus = intent.gpus * (intent.nodes or 1)  # type: ignore[operator]
+            message += f"; the comment at line {intent.span.line} assumes {gpus} GPUs: {b * k * gpus}"
+        if run.target is not None and run.target.value % (b * k) == 0:
+            message += f"; reaching {run.target.value} needs {run.target.value // (b * k)} GPUs"
+        yield self.report(message, _anchor(run, "per_device_batch", "grad_accum"),
+                          "declare it: --num-processes N, --accelerate-config FILE, or num-processes / "
+                          "accelerate-config in [tool.batchlint]")
+
+
+class TargetNotReachable(Rule):
+    """The target total is not a multiple of the data-parallel size.
+
+    Every total is per-device × processes × accumulation, so on P processes only multiples of
+    P are reachable. 224 on 12 GPUs cannot be hit exactly: 216 (18 per GPU) or 228 (19).
+
+    **Fix.** Choose one of the nearest totals as the target, or change the process count.
+    """
+
+    code = "BL104"
+    name = "target-not-reachable"
+    summary = "the target total cannot be met exactly with whole numbers"
+    severity = "warning"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        if run is None or run.target is None:
+            return
+        dp = run.int_fact("data_parallel_size")
+        if dp is None or run.target.value % dp == 0:
+            return
+        below, above = nearest_totals(run.target.value, dp)
+        options = f"{above}" if below == 0 else f"{below} ({below // dp} per process) or {above} ({above // dp} per process)"
+        yield self.report(
+            f"target total {run.target.value} (from {run.target.description}) is not a multiple of "
+            f"{dp} data-parallel processes: nearest achievable totals are {options}",
+            _anchor(run, "per_device_batch", "grad_accum"),
+            "pick an achievable target (--target-total / target-total) or another process count")
+
+
+class InvalidBatchValue(Rule):
+    """A batch or accumulation value is not a positive whole number.
+
+    **Why it matters.** `DataLoader(batch_size=4.0)` raises "batch_size should be a positive
+    integer value"; accumulation 0 divides by zero; a string such as `"4"` (what
+    `${oc.env:BS,4}` gives: OmegaConf's `oc.env` always returns a string) or an unresolved
+    interpolation fails at the first use. batchlint reads values as the consumer does: a
+    float `4.0` or `1e1` stays a float.
+
+    Values that come from an environment variable without a default, or from a resolver the
+    training script registers, cannot be checked: reported as information.
+
+    **Fix.** A whole number ≥ 1, e.g. `train_batch_size: 4`.
+    """
+
+    code = "BL105"
+    name = "invalid-batch-value"
+    summary = "batch or accumulation value is not a positive integer"
+    severity = "error"
+
+    NAMES = {"per_device_batch": "per-device batch", "grad_accum": "gradient accumulation",
+             "effective_grad_accum": "gradient accumulation"}
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        if run is None or not run.is_training:
+            return
+        for name, label in self.NAMES.items():
+            fact = run.facts.get(name)
+            if fact is None or fact.span is None:
+                continue
+            if fact.unresolved is not None:
+                unknown = "environment variable" in fact.unresolved or "resolver" in fact.unresolved
+                if unknown:
+                    yield self.report(f"cannot check {label} `{fact.key}`: {fact.unresolved}", fact.span,
+                                      "give it a literal value or a default", severity="info")
+                continue  # missing keys and cycles are BL004's
+            value = fact.value
+            if positive_int(value) is not None or value == "auto":
+                continue
+            if isinstance(value, bool):
+                got = f"the boolean {value}"
+            elif isinstance(value, float):
+                got = f"the float {value}" + (" (OmegaConf reads it as a float)" if fact.node and fact.node.style == "" else "")
+            elif isinstance(value, int):
+                got = str(value)
+            elif value is None:
+                got = "null"
+            else:
+                got = f"the string {value!r}"
+            yield self.report(f"{label} `{fact.key}` must be a positive integer, got {got}", fact.span,
+                              "set a whole number ≥ 1")

@@ -1,0 +1,271 @@
+"""The run: a small typed model of one training (or launch) config with provenance.
+
+Built from a loaded document, its resolved values, the paired launch (accelerate config,
+command line, settings) and the intent stated in comments. Rules read only this.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from batchlint.dialects import Dialect
+from batchlint.facts import Fact, positive_int
+from batchlint.intent import Intent, parse_comments
+from batchlint.loading import Document, LoadError
+from batchlint.loading.nodes import Span
+from batchlint.resolve import ConfigTree, DocumentLoader, Problem, format_path, reading_difference
+
+# The facts named in the inspect JSON contract, in display order.
+CONTRACT_FACTS = ("per_device_batch", "grad_accum", "effective_grad_accum", "num_processes", "num_machines",
+                  "gpu_ids", "distributed_type", "data_parallel_size", "mixed_precision", "gradient_checkpointing")
+# Launch facts copied into a training run (the training config's own precision wins: it is
+# passed to Accelerator(), which beats the accelerate file).
+LAUNCH_FACTS = ("num_processes", "num_machines", "gpu_ids", "distributed_type", "launcher_grad_accum",
+                "deepspeed_config_file", "mpirun_hostfile", "dp_replicate_size", "dp_shard_size", "tp_size",
+                "cp_size", "sp_size", "megatron_tp", "megatron_pp", "megatron_num_micro_batches", "zero_stage")
+
+
+@dataclass(slots=True)
+class Target:
+    value: int
+    source: str  # "cli", "settings", "comment", "preset"
+    description: str  # where it came from, for messages
+    span: Span | None = None
+
+
+@dataclass
+class LaunchOptions:
+    """What the command line says about the launch."""
+
+    accelerate_config: str | None = None
+    num_processes: int | None = None
+    num_machines: int | None = None
+    target_total: int | None = None
+    include_root: str | None = None
+
+
+@dataclass
+class Run:
+    config: str
+    dialect: Dialect
+    facts: dict[str, Fact]
+    launch: str | None = None
+    stated_intent: list[Intent] = field(default_factory=list)
+    target: Target | None = None
+    problems: list[Problem] = field(default_factory=list)  # resolution problems in the config
+    launch_problems: list[tuple[str, LoadError]] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+
+    @property
+    def is_training(self) -> bool:
+        return self.dialect.kind == "training"
+
+    def fact(self, name: str) -> Fact | None:
+        return self.facts.get(name)
+
+    def int_fact(self, name: str) -> int | None:
+        f = self.facts.get(name)
+        return positive_int(f.value) if f else None
+
+    @property
+    def accumulation(self) -> Fact | None:
+        """The accumulation that really applies per optimizer step."""
+        return self.facts.get("effective_grad_accum") or self.facts.get("grad_accum")
+
+    @property
+    def total_batch(self) -> int | None:
+        if not self.is_training:
+            return None
+        per_device = self.int_fact("per_device_batch")
+        dp = self.int_fact("data_parallel_size")
+        acc = self.accumulation
+        ga = positive_int(acc.value) if acc else None
+        if per_device is None or dp is None or ga is None:
+            return None
+        return per_device * dp * ga
+
+    def as_json(self) -> dict[str, Any]:
+        facts = {name: self.facts[name].as_json() for name in CONTRACT_FACTS if name in self.facts}
+        for name, fact in self.facts.items():
+            if name not in facts:
+                facts[name] = fact.as_json()
+        return {
+            "config": self.config,
+            "dialect": self.dialect.name,
+            "launch": self.launch,
+            "facts": facts,
+            "total_batch": self.total_batch,
+            "target_total": None if self.target is None else {
+                "value": self.target.value, "source": self.target.source, "from": self.target.description},
+            "stated_intent": [i.as_json() for i in self.stated_intent],
+        }
+
+
+def extract_facts(tree: ConfigTree, dialect: Dialect) -> dict[str, Fact]:
+    facts: dict[str, Fact] = {}
+    for name, paths in dialect.keys.items():
+        for dotted in paths:
+            res = tree.get(dotted)
+            if res is None:
+                continue
+            if res.problem is not None:
+                facts[name] = Fact(name, None, "file", dotted, res.problem.span, unresolved=res.problem.message)
+            elif res.container is not None:
+                node = res.container
+                facts[name] = Fact(name, None, "file", dotted, node.span,
+                                   unresolved=f"`{dotted}` is a {'mapping' if hasattr(node, 'get') else 'list'}, not a value")
+            else:
+                assert res.origin is not None
+                key = dotted if res.composite or res.origin_path is None else format_path(res.origin_path)
+                note = reading_difference(res.origin, dialect.semantics) if dialect.semantics == "omegaconf" else None
+                if note is None and dialect.semantics == "yaml11" and res.origin.style == "" and isinstance(res.value, bool) \
+                        and res.origin.raw not in ("true", "false", "True", "False"):
+                    note = f"unquoted `{res.origin.raw}` is the boolean {res.value} to PyYAML (YAML 1.1), not a string"
+                facts[name] = Fact(name, res.value, "file", key, res.origin.span, res.origin, list(res.hops), note)
+            break
+        else:
+            if name in dialect.defaults:
+                facts[name] = Fact(name, dialect.defaults[name], "default", None,
+                                   note=f"no {' / '.join(paths)} key: the training script's default {dialect.defaults[name]} applies")
+    return facts
+
+
+def _load_launch(path: str, load: DocumentLoader, run: Run) -> dict[str, Fact] | None:
+    from batchlint.dialects import accelerate
+
+    try:
+        doc = load(path)
+    except LoadError as exc:
+        run.launch_problems.append((path, exc))
+        return None
+    if not accelerate.DIALECT.detect(doc.root):
+        run.launch_problems.append((path, LoadError(doc.path, 1, 1, "is not an accelerate config file (no distributed_type)",
+                                                    "pass the file written by `accelerate config`")))
+        return None
+    run.documents.append(doc)
+    tree = ConfigTree(doc, path, "yaml11", load)
+    return extract_facts(tree, accelerate.DIALECT)
+
+
+def _read_deepspeed_json(facts: dict[str, Fact], launch_path: str, launch_dir: str | None,
+                         load: DocumentLoader) -> tuple[str, Fact | None] | None:
+    ds = facts.get("deepspeed_config_file")
+    if ds is None or not isinstance(ds.value, str):
+        return None
+    name = ds.value
+    candidates = []
+    if os.path.isabs(name):
+        candidates.append(name)
+    else:
+        if launch_dir:
+            candidates.append(os.path.join(launch_dir, name))
+        candidates.append(name)  # relative to where batchlint runs (usually the launch directory)
+        directory = os.path.dirname(os.path.abspath(launch_path))
+        while True:
+            candidates.append(os.path.join(directory, name))
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            try:
+                doc = load(candidate)
+            except LoadError:
+                return None
+            from batchlint.loading.nodes import Mapping
+
+            if not isinstance(doc.root, Mapping):
+                return None
+            tree = ConfigTree(doc, candidate, "json", load)
+            res = tree.get("gradient_accumulation_steps")
+            if res is None or res.origin is None:
+                return os.path.basename(candidate), None
+            return os.path.basename(candidate), Fact("effective_grad_accum", res.value, "file",
+                                                     "gradient_accumulation_steps", res.origin.span, res.origin)
+    return None
+
+
+def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOptions,
+              settings: dict[str, Any], load: DocumentLoader) -> Run:
+    from batchlint.dialects import accelerate
+
+    include_root = options.include_root or settings.get("include-root")
+    tree = ConfigTree(doc, fs_path, dialect.semantics, load, include_root)
+    run = Run(doc.path, dialect, {}, documents=[doc])
+    run.problems = tree.resolve_all()
+    facts = extract_facts(tree, dialect)
+    run.documents.extend(tree.includes.values())
+
+    launch_facts: dict[str, Fact] = {}
+    launch_path: str | None = None
+    if dialect.kind == "launch":
+        launch_facts = facts
+        launch_path = fs_path
+    else:
+        launch_path = options.accelerate_config or settings.get("accelerate-config")
+        if launch_path:
+            loaded = _load_launch(launch_path, load, run)
+            if loaded is not None:
+                launch_facts = loaded
+                run.launch = run.documents[-1].path
+        for name in LAUNCH_FACTS:
+            if name in launch_facts and launch_facts[name].source != "default":
+                facts[name] = launch_facts[name]
+        if "mixed_precision" in launch_facts:
+            lp = launch_facts["mixed_precision"]
+            facts["launch_mixed_precision"] = Fact("launch_mixed_precision", lp.value, lp.source, lp.key, lp.span, lp.node,
+                                                   note="the training config's own precision is passed to Accelerator() and wins")
+
+    # Explicit process counts: the command line, then settings (like `accelerate launch --num_processes`).
+    for name, flag, setting in (("num_processes", "--num-processes", "num-processes"),
+                                ("num_machines", "--num-machines", "num-machines")):
+        cli_value = getattr(options, name)
+        if cli_value is not None:
+            facts[name] = Fact(name, cli_value, "cli", flag)
+        elif settings.get(setting) is not None and (dialect.kind == "training" or name not in facts):
+            facts[name] = Fact(name, settings[setting], "settings", setting,
+                               note=f"from {settings.get('_path', 'settings')}")
+
+    if launch_facts or dialect.kind == "launch":
+        dp = accelerate.data_parallel(facts)
+    elif positive_int(facts["num_processes"].value if "num_processes" in facts else None):
+        procs = positive_int(facts["num_processes"].value)
+        machines = positive_int(facts["num_machines"].value) if "num_machines" in facts else None
+        assert procs is not None
+        world = (procs // machines) * machines if machines and machines > 1 else procs
+        dp = Fact("data_parallel_size", world, "derived",
+                  note=None if world == procs else f"{procs} processes on {machines} machines: {world} ranks")
+    else:
+        dp = None
+    if dp is not None:
+        facts["data_parallel_size"] = dp
+
+    if dialect.kind == "training" and launch_facts:
+        ds_json = _read_deepspeed_json(facts, launch_path or fs_path, settings.get("launch-dir"), load)
+        eff = accelerate.effective_grad_accum(facts, ds_json)
+        ga = facts.get("grad_accum")
+        if eff is not None and (ga is None or eff.value != ga.value):
+            facts["effective_grad_accum"] = eff
+
+    run.facts = facts
+    run.stated_intent = parse_comments(doc.comments)
+    run.target = _target(run, options, settings)
+    return run
+
+
+def _target(run: Run, options: LaunchOptions, settings: dict[str, Any]) -> Target | None:
+    if not run.is_training:
+        return None
+    if options.target_total is not None:
+        return Target(options.target_total, "cli", "--target-total")
+    if settings.get("target-total") is not None:
+        return Target(settings["target-total"], "settings", f"target-total in {settings.get('_path', 'settings')}")
+    for intent in run.stated_intent:
+        if intent.total is not None:
+            return Target(intent.total, "comment", f"the comment at line {intent.span.line}", intent.span)
+    if run.dialect.preset_target is not None:
+        return Target(run.dialect.preset_target, "preset", run.dialect.preset_source)
+    return None

@@ -1,0 +1,179 @@
+"""Settings: `[tool.batchlint]` in the pyproject.toml (or batchlint.toml) closest to a file.
+
+One table of field definitions drives parsing, validation and the JSON Schema in
+`schemas/batchlint-settings.schema.json` (regenerate with `python -m batchlint.settings`).
+Paths in settings are relative to the settings file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+# name -> (JSON type, description). "path" is a string resolved against the settings file.
+FIELDS: dict[str, tuple[str, str]] = {
+    "target-total": ("integer", "Target total batch per optimizer step (BL101, BL104)."),
+    "num-processes": ("integer", "Total processes (GPUs) over all machines, as `accelerate launch --num_processes`."),
+    "num-machines": ("integer", "Number of machines (nodes)."),
+    "accelerate-config": ("path", "accelerate config file that launches the training configs."),
+    "include-root": ("path", "Directory that `${include:...}` names are relative to (default: the including file's directory)."),
+    "launch-dir": ("path", "Directory the launch runs from; relative DeepSpeed config paths start here."),
+    "select": ("codes", "Rule codes or prefixes to run (default: all)."),
+    "ignore": ("codes", "Rule codes or prefixes to skip."),
+}
+RUN_FIELDS = ("configs", "target-total", "num-processes", "num-machines", "accelerate-config", "include-root", "launch-dir")
+
+
+class SettingsError(Exception):
+    pass
+
+
+@dataclass
+class RunBinding:
+    configs: list[str]
+    values: dict[str, Any]
+
+
+@dataclass
+class Settings:
+    path: str | None = None  # the settings file, or None for defaults
+    values: dict[str, Any] = field(default_factory=dict)
+    runs: list[RunBinding] = field(default_factory=list)
+
+    @property
+    def root(self) -> str:
+        return os.path.dirname(self.path) if self.path else os.getcwd()
+
+    def for_file(self, file: str) -> dict[str, Any]:
+        """Settings that apply to one training config: the table, then the first matching run."""
+        merged = dict(self.values)
+        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/")
+        for binding in self.runs:
+            if any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.removeprefix("./")) for pat in binding.configs):
+                merged.update(binding.values)
+                break
+        return merged
+
+
+def _check(name: str, value: Any, where: str, base: str) -> Any:
+    kind = FIELDS[name][0] if name in FIELDS else "globs"
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SettingsError(f"{where}: `{name}` must be a positive integer, got {value!r}")
+        return value
+    if kind == "path":
+        if not isinstance(value, str) or not value:
+            raise SettingsError(f"{where}: `{name}` must be a path string, got {value!r}")
+        return os.path.normpath(os.path.join(base, value))
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(f"{where}: `{name}` must be a string or a list of strings")
+    return list(value)
+
+
+def parse_table(table: dict[str, Any], path: str) -> Settings:
+    base = os.path.dirname(path)
+    settings = Settings(path)
+    for name, value in table.items():
+        if name == "runs":
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise SettingsError(f"{path}: `runs` must be an array of tables ([[tool.batchlint.runs]])")
+            for i, run in enumerate(value):
+                where = f"{path}: runs[{i}]"
+                unknown = set(run) - set(RUN_FIELDS)
+                if unknown:
+                    raise SettingsError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(RUN_FIELDS)}")
+                if "configs" not in run:
+                    raise SettingsError(f"{where}: needs `configs`, the globs of the training configs it binds")
+                values = {k: _check(k, v, where, base) for k, v in run.items() if k != "configs"}
+                settings.runs.append(RunBinding(_check("configs", run["configs"], where, base), values))
+            continue
+        if name not in FIELDS:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(FIELDS) + ["runs"], 1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise SettingsError(f"{path}: unknown setting `{name}`{hint}")
+        settings.values[name] = _check(name, value, path, base)
+    return settings
+
+
+_cache: dict[str, Settings] = {}
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: invalid TOML: {exc}") from None
+
+
+def settings_for(file: str) -> Settings:
+    """The closest settings file at or above the file's directory; defaults when none."""
+    directory = os.path.dirname(os.path.abspath(file))
+    visited: list[str] = []
+    found = Settings()
+    while True:
+        if directory in _cache:
+            found = _cache[directory]
+            break
+        visited.append(directory)
+        hit = None
+        own = os.path.join(directory, "batchlint.toml")
+        if os.path.isfile(own):
+            hit = parse_table(_read_toml(own).get("tool", {}).get("batchlint", _read_toml(own)), own)
+        else:
+            project = os.path.join(directory, "pyproject.toml")
+            if os.path.isfile(project):
+                table = _read_toml(project).get("tool", {}).get("batchlint")
+                if table is not None:
+                    hit = parse_table(table, project)
+        if hit is not None:
+            found = hit
+            break
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for d in visited:
+        _cache[d] = found
+    return found
+
+
+def json_schema() -> dict[str, Any]:
+    def prop(name: str) -> dict[str, Any]:
+        kind, desc = FIELDS[name]
+        if kind == "integer":
+            return {"type": "integer", "minimum": 1, "description": desc}
+        if kind == "path":
+            return {"type": "string", "minLength": 1, "description": desc}
+        return {"type": "array", "items": {"type": "string"}, "description": desc}
+
+    run_props: dict[str, Any] = {"configs": {
+        "description": "Globs (relative to the settings file) of the training configs this run binds.",
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}
+    run_props.update({n: prop(n) for n in RUN_FIELDS if n != "configs"})
+    props: dict[str, Any] = {n: prop(n) for n in FIELDS}
+    props["runs"] = {"type": "array", "description": "Bindings of training configs to a launch.",
+                     "items": {"type": "object", "properties": run_props, "required": ["configs"],
+                               "additionalProperties": False}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://batchlint.dev/schemas/batchlint-settings.schema.json",
+        "title": "batchlint settings ([tool.batchlint] in pyproject.toml, or batchlint.toml)",
+        "type": "object",
+        "properties": props,
+        "additionalProperties": False,
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(json_schema(), indent=2))

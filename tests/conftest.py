@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("BATCHLINT_CORPUS", REPO.parent / "shared" / "corpus"))
+
+
+def corpus_or_skip() -> Path:
+    if not (CORPUS / "manifest.json").is_file():
+        pytest.skip(f"shared corpus not present at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture
+def corpus() -> Path:
+    return corpus_or_skip()

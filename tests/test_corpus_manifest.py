@@ -1,0 +1,146 @@
+"""Acceptance: `inspect --format json` reproduces the manifest's hand-checked facts.
+
+For every musev, animateanyone and accelerate file of ../shared/corpus: value, key path and
+line of each fact. The expected line comes from ruamel.yaml (an independent parser), not from
+batchlint's own loader.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import CORPUS
+from tests.helpers import inspect_json
+
+DIALECTS = {"musev-omegaconf": "musev", "animateanyone-omegaconf": "animateanyone", "accelerate": "accelerate"}
+FACTS = ("per_device_batch", "grad_accum", "num_processes", "num_machines", "gpu_ids", "distributed_type",
+         "mixed_precision", "gradient_checkpointing")
+NESTED = {("deepspeed", "zero_stage"): "zero_stage", ("deepspeed", "grad_accum"): "launcher_grad_accum",
+          ("deepspeed", "deepspeed_config_file"): "deepspeed_config_file"}
+
+
+def _entries() -> list[dict[str, Any]]:
+    path = CORPUS / "manifest.json"
+    if not path.is_file():
+        return []
+    return [e for e in json.loads(path.read_text(encoding="utf-8")) if e["dialect"] in DIALECTS]
+
+
+def _id(entry: dict[str, Any]) -> str:
+    return str(entry["file"])
+
+
+def value_line(file: Path, dotted: str) -> int:
+    """1-based line of the value at a dotted key path, per ruamel.yaml."""
+    yaml = YAML()
+    yaml.allow_duplicate_keys = True
+    doc = yaml.load(file.read_text(encoding="utf-8"))
+    parts: list[str | int] = [int(i) if i else k for k, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", dotted)]
+    node = doc
+    for part in parts[:-1]:
+        node = node[part]
+    line, _col = node.lc.value(parts[-1]) if isinstance(parts[-1], str) else node.lc.item(parts[-1])
+    return int(line) + 1
+
+
+def expected_facts(entry: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
+    out: dict[str, dict[str, Any] | None] = {}
+    facts = entry["facts"]
+    for name in FACTS:
+        if name in facts:
+            out[name] = facts[name]
+    for (group, key), name in NESTED.items():
+        if isinstance(facts.get(group), dict) and key in facts[group]:
+            out[name] = facts[group][key]
+    return out
+
+
+@pytest.mark.parametrize("entry", _entries(), ids=_id)
+def test_inspect_reproduces_manifest_facts(entry: dict[str, Any]) -> None:
+    file = CORPUS / entry["file"]
+    result = inspect_json(str(file))
+    runs = result["runs"]
+    expected = expected_facts(entry)
+    if not any(v is not None for v in expected.values()):
+        # Included fragments (a dataset file, a test-case list) are not runs of their own.
+        assert runs == [] or runs[0]["dialect"] in DIALECTS.values()
+        return
+    assert len(runs) == 1, f"{entry['file']} not recognised"
+    run = runs[0]
+    assert run["dialect"] == DIALECTS[entry["dialect"]]
+    checked = 0
+    for name, fact in expected.items():
+        got = run["facts"].get(name)
+        if fact is None:
+            assert got is None or got["value"] is None, f"{name}: manifest says absent, got {got}"
+            continue
+        assert got is not None, f"{name} missing from inspect output"
+        if fact["path"].startswith("text:"):
+            pattern = fact["path"][5:]
+            text = file.read_text(encoding="utf-8")
+            m = re.search(pattern, text, re.M)
+            assert m is not None
+            assert got["value"] in (fact["value"], fact.get("yaml_1_1_value"))
+            assert got["line"] == text.count("\n", 0, m.start()) + 1
+        else:
+            assert got["value"] == fact["value"] and type(got["value"]) is type(fact["value"]), name
+            assert got["key"] == fact["path"], name
+            assert got["line"] == value_line(file, fact["path"]), name
+        assert got["file"] is not None and Path(got["file"]).name == file.name
+        checked += 1
+    assert checked > 0
+
+
+def _paired() -> list[dict[str, Any]]:
+    return [e for e in _entries()
+            if isinstance(e["facts"].get("gpu_count"), dict) and "file" in e["facts"]["gpu_count"]
+            and isinstance(e["facts"].get("total_batch"), dict)]
+
+
+@pytest.mark.parametrize("entry", _paired(), ids=_id)
+def test_total_with_the_linked_accelerate_config(entry: dict[str, Any]) -> None:
+    facts = entry["facts"]
+    launch = CORPUS / facts["gpu_count"]["file"]
+    run = inspect_json(str(CORPUS / entry["file"]), "--accelerate-config", str(launch))["runs"][0]
+    assert run["facts"]["num_processes"]["value"] == facts["gpu_count"]["value"]
+    assert run["facts"]["num_processes"]["file"].endswith(launch.name)
+    assert run["total_batch"] == facts["total_batch"]["value"]
+
+
+def test_data_parallel_degree_of_parallelism_configs(corpus: Path) -> None:
+    checked = 0
+    for entry in _entries():
+        degree = entry["facts"].get("data_parallel_degree")
+        if isinstance(degree, dict):
+            run = inspect_json(str(corpus / entry["file"]))["runs"][0]
+            assert run["facts"]["data_parallel_size"]["value"] == degree["value"], entry["file"]
+            checked += 1
+    assert checked >= 2
+
+
+def test_musev_template_intent_and_totals(corpus: Path) -> None:
+    """Acceptance: BL102 names the comment and both values; with 16 processes, total 64 < 224."""
+    from tests.helpers import check_json
+
+    template = corpus / "TMElyralab/MuseV/configs/train/musev_referencenet_train_template.yaml"
+    code, diags = check_json(str(template))
+    bl102 = [d for d in diags if d["code"] == "BL102"]
+    assert code == 1 and len(bl102) == 1
+    assert bl102[0]["line"] == 134
+    assert {r["line"] for r in bl102[0]["related"]} == {132, 135}
+    assert "line 132" in bl102[0]["message"] and "line 135" in bl102[0]["message"]
+
+    code, diags = check_json(str(template), "--num-processes", "16")
+    bl101 = [d for d in diags if d["code"] == "BL101"]
+    assert len(bl101) == 1
+    assert "total batch 64" in bl101[0]["message"] and "target 224" in bl101[0]["message"]
+    run = inspect_json(str(template), "--num-processes", "16")["runs"][0]
+    assert run["total_batch"] == 64
+    assert run["facts"]["num_processes"] == {"value": 16, "file": None, "line": None, "column": None,
+                                             "key": "--num-processes", "source": "cli"}
