@@ -272,7 +272,8 @@ class ConfigTree:
         self.includes: dict[str, Document] = {}
         self.memo: dict[KeyPath, Resolved] = {}
         self.active: list[KeyPath] = []
-        self.include_stack: list[str] = [os.path.abspath(fs_path)]
+        # For each loaded file, the chain of files that included it (the main file: itself).
+        self.include_chains: dict[str, list[str]] = {os.path.abspath(fs_path): [os.path.abspath(fs_path)]}
         self.problems: list[Problem] = []
 
     # -- walking
@@ -449,8 +450,11 @@ class ConfigTree:
             return Resolved(problem=Problem(
                 "include-missing", f"included file '{name}' {what} (looked in {os.path.relpath(base) if base else '.'})",
                 node.span, "fix the name, or set include-root to the directory the training script loads includes from"))
-        if real in self.include_stack:
-            return Resolved(problem=Problem("include-cycle", f"include cycle: '{name}' includes itself", node.span))
+        chain = self.include_chains.get(os.path.abspath(including), [os.path.abspath(including)])
+        if real in chain:
+            names = " -> ".join(os.path.basename(f) for f in chain[chain.index(real):] + [real])
+            return Resolved(problem=Problem("include-cycle", f"include cycle: {names}", node.span,
+                                            "OmegaConf recurses until it fails: remove the include that closes the loop"))
         doc = self.includes.get(real)
         if doc is None:
             try:
@@ -459,6 +463,7 @@ class ConfigTree:
                 return Resolved(problem=Problem("include-invalid", f"included file '{name}': {exc.message} (line {exc.line})", node.span))
             self.includes[real] = doc
             self.fs_paths[doc.path] = target
+            self.include_chains[real] = [*chain, real]
         if doc.root is None:
             return Resolved(None, node, path, composite=True, hops=[shown])
         return Resolved(container=doc.root, origin_path=path, hops=[shown])

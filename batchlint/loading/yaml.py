@@ -50,7 +50,9 @@ class _Converter:
         if isinstance(node, yaml.ScalarNode):
             style = node.style or ""
             if span.end_line > span.line:
-                self.multiline.update(range(span.line + 1, span.end_line + 1))
+                # A block scalar ends at column 1 of the line after its last line.
+                last = span.end_line if span.end_column > 1 else span.end_line - 1
+                self.multiline.update(range(span.line + 1, last + 1))
             try:
                 value = self.constructor.construct_object(node) if node.tag in _SAFE_TAGS else node.value
             except (yaml.YAMLError, ValueError, OverflowError):
@@ -93,6 +95,8 @@ def load_yaml(path: str, text: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
         raise LoadError(path, line, col, f"invalid YAML: {problem}",
                         "fix the syntax; the training launcher cannot read this file either") from None
     except yaml.YAMLError as exc:

@@ -58,8 +58,11 @@ def _related(run: Run, *names: str) -> list[Related]:
 def _formula(run: Run) -> str:
     acc = run.accumulation
     dp = run.facts["data_parallel_size"]
-    return (f"{run.facts['per_device_batch'].value} per device × {dp.value} processes × "
-            f"{acc.value if acc else '?'} accumulation")
+    accum = f"{acc.value if acc else '?'} accumulation"
+    if acc is not None and acc.name == "effective_grad_accum":
+        accum += f" (from {acc.span.file}, not the config's {run.facts['grad_accum'].value})" if acc.span and "grad_accum" in run.facts \
+            else f" ({acc.note})" if acc.note else ""
+    return f"{run.facts['per_device_batch'].value} per device × {dp.value} processes × {accum}"
 
 
 class TotalBelowTarget(Rule):
@@ -295,7 +298,7 @@ class InvalidBatchValue(Rule):
             if isinstance(value, bool):
                 got = f"the boolean {value}"
             elif isinstance(value, float):
-                got = f"the float {value}" + (" (OmegaConf reads it as a float)" if fact.node and fact.node.style == "" else "")
+                got = f"the float {value}"
             elif isinstance(value, int):
                 got = str(value)
             elif value is None:
