@@ -11,11 +11,10 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Union
 
 from batchlint.loading.nodes import Document, LoadError, Mapping, Node, Scalar, Sequence, Span
 
-KeyPath = tuple[Union[str, int], ...]
+KeyPath = tuple[str | int, ...]
 
 
 def format_path(path: KeyPath) -> str:
@@ -50,7 +49,7 @@ class Call:
     quoted: list[bool]
 
 
-Part = Union[str, NodeRef, Call]
+Part = str | NodeRef | Call
 
 
 class GrammarError(ValueError):
@@ -410,7 +409,7 @@ class ConfigTree:
             return self.resolve(target)
         name = part.name
         args: list[object] = []
-        for arg_parts, quoted in zip(part.args, part.quoted):
+        for arg_parts, quoted in zip(part.args, part.quoted, strict=True):
             value, failed = self._arg(arg_parts, quoted, node, path)
             if failed is not None:
                 return failed
@@ -488,9 +487,9 @@ class ConfigTree:
             elif isinstance(node.value, str) and "${" in node.value:
                 res = self.resolve(path)
                 if res.problem is not None:
-                    key = (res.problem.span.file, res.problem.span.start)
-                    if key not in seen_spans:
-                        seen_spans.add(key)
+                    where = (res.problem.span.file, res.problem.span.start)
+                    if where not in seen_spans:
+                        seen_spans.add(where)
                         problems.append(res.problem)
                 elif res.container is not None:
                     walk(res.container, path, depth + 1)

@@ -16,7 +16,6 @@ import pytest
 from batchlint.loading import load_path
 from batchlint.loading.nodes import Mapping, Sequence
 from batchlint.resolve import ConfigTree, KeyPath
-
 from tests.conftest import CORPUS, REPO
 
 omegaconf = pytest.importorskip("omegaconf")

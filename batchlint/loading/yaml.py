@@ -10,7 +10,14 @@ from __future__ import annotations
 import yaml
 
 from batchlint.loading.nodes import (
-    Document, DuplicateKey, LoadError, Mapping, Node, Scalar, Sequence, key_text,
+    Document,
+    DuplicateKey,
+    LoadError,
+    Mapping,
+    Node,
+    Scalar,
+    Sequence,
+    key_text,
 )
 from batchlint.loading.text import LineIndex, find_comments
 

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from batchlint.rules.base import Diagnostic, FileContext, Rule
 from batchlint.rules.batch import (
-    IntentMismatch, InvalidBatchValue, ProcessCountUnknown, TargetNotReachable, TotalBelowTarget,
+    IntentMismatch,
+    InvalidBatchValue,
+    ProcessCountUnknown,
+    TargetNotReachable,
+    TotalBelowTarget,
 )
 from batchlint.rules.files import (
-    DuplicateKey, EmptyFile, IncludeError, InterpolationError, InvalidFile, ReadingDiffers,
+    DuplicateKey,
+    EmptyFile,
+    IncludeError,
+    InterpolationError,
+    InvalidFile,
+    ReadingDiffers,
 )
 
 RULES: list[Rule] = [

@@ -151,16 +151,15 @@ class IntentMismatch(Rule):
                 continue
             problems: list[str] = []
             related: list[Related] = []
-            if intent.per_device is not None and b is not None and intent.per_device != b:
-                problems.append(f"{per_device.key} = {b} (line {per_device.span.line})" if per_device.span  # type: ignore[union-attr]
-                                else f"per-device batch {b}")
-                if per_device.span:  # type: ignore[union-attr]
-                    related.append(Related(per_device.span, f"per-device batch {b}"))  # type: ignore[union-attr]
-            if intent.grad_accum is not None and k is not None and intent.grad_accum != k:
-                problems.append(f"{acc.key} = {k} (line {acc.span.line})" if acc and acc.span  # type: ignore[union-attr]
-                                else f"accumulation {k}")
-                if acc is not None and acc.span:
-                    related.append(Related(acc.span, f"accumulation {k}"))
+            for said, have, fact, label in ((intent.per_device, b, per_device, "per-device batch"),
+                                            (intent.grad_accum, k, acc, "accumulation")):
+                if said is None or have is None or said == have:
+                    continue
+                if fact is not None and fact.span is not None:
+                    problems.append(f"{fact.key} = {have} (line {fact.span.line})")
+                    related.append(Related(fact.span, f"{label} {have}"))
+                else:
+                    problems.append(f"{label} {have}")
             gpus = intent.gpus * (intent.nodes or 1) if intent.gpus is not None and intent.nodes and intent.gpus < 64 else intent.gpus
             if gpus is not None and dp is not None and dp_fact is not None and dp_fact.source != "default" and gpus != dp:
                 problems.append(f"{dp} data-parallel processes ({_where(run.facts.get('num_processes') or dp_fact)})")

@@ -1,0 +1,124 @@
+"""The command line: output formats, the JSON contracts, exit codes, rule docs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from tests.helpers import check_json, inspect_json, run_cli
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = ("examples/musev/train.yaml", "--accelerate-config", "examples/musev/accelerate_16gpu.yaml")
+
+
+def test_example_from_the_readme() -> None:
+    code, out, err = run_cli("check", *EXAMPLE, cwd=REPO)
+    assert code == 1 and err == ""
+    assert "BL101 [warning] total batch 128 (2 per device × 16 processes × 4 accumulation) is below the target 224" in out
+    assert out.rstrip().endswith("Found 2 findings (2 warnings) in 1 file.")
+
+
+def test_full_format_snippet_and_caret_under_the_value() -> None:
+    _, out, _ = run_cli("check", *EXAMPLE, cwd=REPO)
+    block = out.split("\n\n")[0].splitlines()
+    assert block[0].startswith("examples/musev/train.yaml:20:21: BL101")
+    assert block[2] == " 20 |   train_batch_size: 2 # 单卡"
+    assert block[3] == "    |                     ^"
+    assert any(line.strip().startswith("= help: 7 per device × 2 accumulation") for line in block)
+
+
+def test_check_json_contract() -> None:
+    code, diags = check_json(*EXAMPLE, cwd=REPO)
+    assert code == 1
+    for d in diags:
+        assert set(d) >= {"code", "name", "severity", "message", "file", "line", "column", "end_line", "end_column", "fix"}
+        assert d["fix"] is None
+    bl101 = next(d for d in diags if d["code"] == "BL101")
+    assert (bl101["file"], bl101["line"], bl101["column"], bl101["end_column"]) == ("examples/musev/train.yaml", 20, 21, 22)
+
+
+def test_inspect_json_contract() -> None:
+    run = inspect_json(*EXAMPLE, cwd=REPO)["runs"][0]
+    assert run["config"] == "examples/musev/train.yaml" and run["dialect"] == "musev"
+    assert run["launch"] == "examples/musev/accelerate_16gpu.yaml"
+    facts = run["facts"]
+    assert facts["per_device_batch"] == {"value": 2, "file": "examples/musev/train.yaml", "line": 20, "column": 21,
+                                         "key": "train.train_batch_size", "source": "file"}
+    assert facts["num_processes"]["file"] == "examples/musev/accelerate_16gpu.yaml"
+    assert facts["num_processes"]["line"] == 13 and facts["num_machines"]["value"] == 2
+    assert facts["data_parallel_size"]["value"] == 16 and facts["data_parallel_size"]["source"] == "derived"
+    assert facts["mixed_precision"]["key"] == "train.mixed_precision"
+    assert run["total_batch"] == 128
+    assert run["target_total"]["value"] == 224 and run["target_total"]["source"] == "comment"
+    intent = [i for i in run["stated_intent"] if i["total"] == 224][0]
+    assert (intent["gpus"], intent["grad_accum"], intent["per_device_batch"], intent["line"]) == (16, 2, 7, 22)
+
+
+def test_inspect_values_through_includes_keep_the_literal_position() -> None:
+    run = inspect_json("examples/musev/train.yaml", cwd=REPO)["runs"][0]
+    width = run["facts"]["width"]
+    assert (width["value"], width["file"], width["line"], width["key"]) == (512, "examples/musev/dataset.yaml", 3, "dataset.dataset.width")
+
+
+def test_github_format_is_workflow_commands() -> None:
+    code, out, _ = run_cli("check", "--format", "github", *EXAMPLE, cwd=REPO)
+    lines = out.strip().splitlines()
+    assert code == 1 and len(lines) == 2
+    pattern = re.compile(r"^::(error|warning|notice) file=[^,]+,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=BL\d{3}::.+$")
+    assert all(pattern.match(line) for line in lines), lines
+    assert lines[0].startswith("::warning file=examples/musev/train.yaml,line=20,col=21,")
+
+
+def test_github_format_is_the_default_on_actions(monkeypatch: object) -> None:
+    import os
+
+    os.environ["GITHUB_ACTIONS"] = "true"
+    try:
+        _, out, _ = run_cli("check", *EXAMPLE, cwd=REPO)
+    finally:
+        del os.environ["GITHUB_ACTIONS"]
+    assert out.startswith("::warning ")
+
+
+def test_select_ignore_and_exit_zero() -> None:
+    code, diags = check_json("--select", "BL102", *EXAMPLE, cwd=REPO)
+    assert [d["code"] for d in diags] == ["BL102"]
+    code, diags = check_json("--ignore", "BL1", *EXAMPLE, cwd=REPO)
+    assert (code, diags) == (0, [])
+    code, diags = check_json("--select", "total-below-target", *EXAMPLE, cwd=REPO)
+    assert [d["code"] for d in diags] == ["BL101"]
+    assert run_cli("check", "--exit-zero", *EXAMPLE, cwd=REPO)[0] == 0
+
+
+def test_info_only_exits_zero() -> None:
+    code, diags = check_json("examples/musev/train.yaml", cwd=REPO)  # no launch: BL103 info + BL102 warning
+    assert {d["code"] for d in diags} == {"BL102", "BL103"}
+    code, diags = check_json("--ignore", "BL102", "examples/musev/train.yaml", cwd=REPO)
+    assert code == 0 and [d["severity"] for d in diags] == ["info"]
+
+
+def test_rule_docs() -> None:
+    code, out, _ = run_cli("rule", "BL101")
+    assert code == 0 and out.startswith("# BL101 (total-below-target)") and "Where the target comes from" in out
+    code, out, _ = run_cli("rule", "--all", "--format", "json")
+    rules = json.loads(out)
+    assert code == 0 and [r["code"] for r in rules] == sorted(r["code"] for r in rules)
+    assert all(r["explanation"] and r["summary"] for r in rules)
+    assert run_cli("rule", "BL999")[0] == 2
+
+
+def test_version_and_help() -> None:
+    code, out, _ = run_cli("--version")
+    assert code == 0
+
+
+def test_settings_schema_is_generated_from_the_code() -> None:
+    import jsonschema
+
+    from batchlint.settings import json_schema
+
+    on_disk = json.loads((REPO / "schemas" / "batchlint-settings.schema.json").read_text(encoding="utf-8"))
+    assert on_disk == json_schema(), "regenerate: python -m batchlint.settings > schemas/batchlint-settings.schema.json"
+    jsonschema.Draft202012Validator.check_schema(on_disk)
+    jsonschema.validate({"target-total": 224, "runs": [{"configs": ["a/*.yaml"], "num-processes": 16}]}, on_disk)
