@@ -480,10 +480,10 @@ class ConfigTree:
             visited.add(id(node))
             if isinstance(node, Mapping):
                 for key in node.keys():
-                    walk(node.get(key), path + (key,), depth + 1)
+                    walk(node.get(key), (*path, key), depth + 1)
             elif isinstance(node, Sequence):
                 for i, item in enumerate(node.items):
-                    walk(item, path + (i,), depth + 1)
+                    walk(item, (*path, i), depth + 1)
             elif isinstance(node.value, str) and "${" in node.value:
                 res = self.resolve(path)
                 if res.problem is not None:

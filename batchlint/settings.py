@@ -114,6 +114,14 @@ def _read_toml(path: str) -> dict[str, Any]:
         raise SettingsError(f"{path}: invalid TOML: {exc}") from None
 
 
+def _mentions_batchlint(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return b"batchlint" in fh.read()
+    except OSError:
+        return False
+
+
 def settings_for(file: str) -> Settings:
     """The closest settings file at or above the file's directory; defaults when none."""
     directory = os.path.dirname(os.path.abspath(file))
@@ -130,7 +138,8 @@ def settings_for(file: str) -> Settings:
             hit = parse_table(_read_toml(own).get("tool", {}).get("batchlint", _read_toml(own)), own)
         else:
             project = os.path.join(directory, "pyproject.toml")
-            if os.path.isfile(project):
+            # Most pyproject.toml files have no batchlint table: skip importing and parsing TOML then.
+            if os.path.isfile(project) and _mentions_batchlint(project):
                 table = _read_toml(project).get("tool", {}).get("batchlint")
                 if table is not None:
                     hit = parse_table(table, project)

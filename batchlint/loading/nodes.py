@@ -32,35 +32,43 @@ class Scalar:
 class Mapping:
     span: Span
     items: list[tuple[Node, Node]] = field(default_factory=list)
+    # key text -> (key node, value node), last duplicate wins; built on first lookup
+    _index: dict[str, tuple[Scalar, Node]] | None = field(default=None, repr=False)
+    _merges: list[Node] = field(default_factory=list, repr=False)
 
-    def get(self, key: str) -> Node | None:
-        """Value of `key`; like PyYAML, the last duplicate wins and `<<` merges fill gaps."""
-        found: Node | None = None
-        merges: list[Node] = []
+    def _build(self) -> dict[str, tuple[Scalar, Node]]:
+        index: dict[str, tuple[Scalar, Node]] = {}
         for k, v in self.items:
             if isinstance(k, Scalar):
                 if k.tag == MERGE_TAG:
-                    merges.append(v)
-                elif _key_text(k) == key:
-                    found = v
-        if found is None:
-            for merged in merges:
-                for source in merged.items if isinstance(merged, Sequence) else [merged]:
-                    if isinstance(source, Mapping) and source is not self:
-                        found = source.get(key)
-                        if found is not None:
-                            return found
-        return found
+                    self._merges.append(v)
+                else:
+                    index[_key_text(k)] = (k, v)
+        self._index = index
+        return index
+
+    def get(self, key: str) -> Node | None:
+        """Value of `key`; like PyYAML, the last duplicate wins and `<<` merges fill gaps."""
+        index = self._index if self._index is not None else self._build()
+        hit = index.get(key)
+        if hit is not None:
+            return hit[1]
+        for merged in self._merges:
+            for source in merged.items if isinstance(merged, Sequence) else [merged]:
+                if isinstance(source, Mapping) and source is not self:
+                    found = source.get(key)
+                    if found is not None:
+                        return found
+        return None
 
     def key_node(self, key: str) -> Scalar | None:
-        found: Scalar | None = None
-        for k, _ in self.items:
-            if isinstance(k, Scalar) and _key_text(k) == key:
-                found = k
-        return found
+        index = self._index if self._index is not None else self._build()
+        hit = index.get(key)
+        return hit[0] if hit else None
 
     def keys(self) -> list[str]:
-        return [_key_text(k) for k, _ in self.items if isinstance(k, Scalar) and k.tag != MERGE_TAG]
+        index = self._index if self._index is not None else self._build()
+        return list(index)
 
 
 @dataclass(slots=True, eq=False)

@@ -32,6 +32,25 @@ _SAFE_TAGS = {_SAFE_TAG_PREFIX + t for t in
                "omap", "pairs", "set", "merge", "value")}
 
 
+_SLOW = object()
+_BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
+
+
+def _fast_value(node: yaml.ScalarNode) -> object:
+    """The common scalars without SafeConstructor's dispatch (same results; the rest go slow)."""
+    tag = node.tag
+    raw = node.value
+    if tag == "tag:yaml.org,2002:str":
+        return raw
+    if tag == "tag:yaml.org,2002:int" and raw.isdigit() and (raw == "0" or raw[0] != "0"):
+        return int(raw)
+    if tag == "tag:yaml.org,2002:bool":
+        return _BOOLS.get(raw.lower(), _SLOW)
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    return _SLOW
+
+
 class _Converter:
     def __init__(self, path: str, index: LineIndex, offset: int) -> None:
         self.path = path
@@ -60,10 +79,12 @@ class _Converter:
                 # A block scalar ends at column 1 of the line after its last line.
                 last = span.end_line if span.end_column > 1 else span.end_line - 1
                 self.multiline.update(range(span.line + 1, last + 1))
-            try:
-                value = self.constructor.construct_object(node) if node.tag in _SAFE_TAGS else node.value
-            except (yaml.YAMLError, ValueError, OverflowError):
-                value = node.value
+            value = _fast_value(node)
+            if value is _SLOW:
+                try:
+                    value = self.constructor.construct_object(node) if node.tag in _SAFE_TAGS else node.value
+                except (yaml.YAMLError, ValueError, OverflowError):
+                    value = node.value
             scalar = Scalar(span, node.value, node.tag, style, value)
             self.memo[id(node)] = scalar
             return scalar
