@@ -6,7 +6,6 @@ Reporters get the result and never compute; rules never parse text.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from batchlint.loading import Document, LoadError, load_path
 from batchlint.rules import Diagnostic, FileContext, select_rules
@@ -18,20 +17,21 @@ SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache_
              ".ruff_cache", ".pytest_cache", "build", "dist"}
 
 
-@dataclass
 class Options:
-    launch: LaunchOptions = field(default_factory=LaunchOptions)
-    select: list[str] | None = None
-    ignore: list[str] | None = None
+    def __init__(self, launch: LaunchOptions | None = None, select: list[str] | None = None,
+                 ignore: list[str] | None = None) -> None:
+        self.launch = launch or LaunchOptions()
+        self.select = select
+        self.ignore = ignore
 
 
-@dataclass
 class Report:
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    runs: list[Run] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)  # display path -> text, for snippets
-    files: int = 0
-    internal_errors: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+        self.runs: list[Run] = []
+        self.sources: dict[str, str] = {}  # display path -> text, for snippets
+        self.files = 0
+        self.internal_errors: list[str] = []
 
 
 def display_path(path: str) -> str:

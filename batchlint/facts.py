@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from batchlint.loading.nodes import Scalar, Span
 
 
-@dataclass(slots=True)
 class Fact:
-    name: str
-    value: object
-    source: str  # "file", "cli", "settings", "default", "derived"
-    key: str | None = None  # dotted key path of the literal (or the CLI flag / settings key)
-    span: Span | None = None  # where the literal is; None for CLI, settings, defaults
-    node: Scalar | None = None  # the literal scalar, for fixes
-    via: list[str] = field(default_factory=list)  # interpolation sites followed to reach it
-    note: str | None = None  # reading caveats, derivation formula
-    unresolved: str | None = None  # why the value could not be determined
+    __slots__ = ("name", "value", "source", "key", "span", "node", "via", "note", "unresolved")
+
+    def __init__(self, name: str, value: object, source: str, key: str | None = None, span: Span | None = None,
+                 node: Scalar | None = None, via: list[str] | None = None, note: str | None = None,
+                 unresolved: str | None = None) -> None:
+        self.name = name
+        self.value = value
+        self.source = source  # "file", "cli", "settings", "default", "derived"
+        self.key = key  # dotted key path of the literal (or the CLI flag / settings key)
+        self.span = span  # where the literal is; None for CLI, settings, defaults
+        self.node = node  # the literal scalar, for fixes
+        self.via = via or []  # interpolation sites followed to reach it
+        self.note = note  # reading caveats, derivation formula
+        self.unresolved = unresolved  # why the value could not be determined
+
+    def __repr__(self) -> str:
+        return f"Fact({self.name}={self.value!r}, {self.source}, {self.key})"
 
     @property
     def file(self) -> str | None:

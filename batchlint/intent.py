@@ -8,7 +8,6 @@ A comment is split into clauses; each clause with labelled numbers is one statem
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from batchlint.loading.nodes import Comment, Span
 
@@ -28,24 +27,34 @@ _BEFORE = [
     ("grad_accum", r"gradient[ _]accumulation[ _]steps|grad[ _]accum|accumulation"),
     ("per_device", r"per[ _]device[ _]batch(?:[ _]size)?|micro[ _]batch(?:[ _]size)?|batch[ _]size|bs"),
 ]
-_AFTER_RE = [(name, re.compile(_NUM + r"\s*(?:" + pat + ")", re.I)) for name, pat in _AFTER]
-_BEFORE_RE = [(name, re.compile(r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])", re.I))
-              for name, pat in _BEFORE]
 _EQUALS = re.compile(r"(?:=|==|→|->)\s*(\d+)")
-_PRODUCT = re.compile(r"\d+\s*[^\d*×xX=]{0,30}?\s*[*×xX]\s*\d+")
+_PRODUCT = re.compile(r"\d+\s*[^\d*×x=]{0,30}?\s*[*×x]\s*\d+")
 _CLAUSES = re.compile(r"[，,;；。]|\s-\s")
+_compiled: tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]] | None = None
 
 
-@dataclass(slots=True)
+def _patterns() -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
+    """Compiled on first use: most files have no comment worth parsing (clauses are lowercased)."""
+    global _compiled
+    if _compiled is None:
+        after = [(name, re.compile(_NUM + r"\s*(?:" + pat + ")")) for name, pat in _AFTER]
+        before = [(name, re.compile(r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])")) for name, pat in _BEFORE]
+        _compiled = (after, before)
+    return _compiled
+
+
 class Intent:
-    text: str  # the whole comment
-    clause: str
-    span: Span
-    gpus: int | None = None
-    nodes: int | None = None
-    per_device: int | None = None
-    grad_accum: int | None = None
-    total: int | None = None  # a total the comment states
+    __slots__ = ("text", "clause", "span", "gpus", "nodes", "per_device", "grad_accum", "total")
+
+    def __init__(self, text: str, clause: str, span: Span) -> None:
+        self.text = text  # the whole comment
+        self.clause = clause
+        self.span = span
+        self.gpus: int | None = None
+        self.nodes: int | None = None
+        self.per_device: int | None = None
+        self.grad_accum: int | None = None
+        self.total: int | None = None  # a total the comment states
 
     @property
     def quantities(self) -> int:
@@ -89,7 +98,7 @@ class Intent:
 
 def parse_comment(comment: Comment) -> list[Intent]:
     body = comment.text.lstrip("#").strip()
-    if not re.search(r"\d", body):
+    if not any(ch.isdigit() for ch in body):
         return []
     out: list[Intent] = []
     for clause in _CLAUSES.split(body):
@@ -99,7 +108,9 @@ def parse_comment(comment: Comment) -> list[Intent]:
     return out
 
 
-def _parse_clause(comment: Comment, clause: str) -> Intent | None:
+def _parse_clause(comment: Comment, original: str) -> Intent | None:
+    clause = original.lower()
+    after_re, before_re = _patterns()
     found: dict[str, int] = {}
     taken: list[tuple[int, int]] = []
 
@@ -110,12 +121,12 @@ def _parse_clause(comment: Comment, clause: str) -> Intent | None:
     if eq and _PRODUCT.search(clause[: eq.start()]):
         found["total"] = int(eq.group(1))
         taken.append((eq.start(1), eq.end()))
-    for name, rx in _BEFORE_RE:
+    for name, rx in before_re:
         for m in rx.finditer(clause):
             if name not in found and free(m.start(1), m.end(1)):
                 found[name] = int(m.group(1))
                 taken.append((m.start(), m.end()))
-    for name, rx in _AFTER_RE:
+    for name, rx in after_re:
         for m in rx.finditer(clause):
             if free(m.start(), m.end()) and name not in found:
                 found[name] = int(m.group(1))
@@ -123,7 +134,7 @@ def _parse_clause(comment: Comment, clause: str) -> Intent | None:
     if not found or found.get("total") is None and len(found) == 1 and "per_device" in found:
         # "batch size 8" alone restates a value; it is not an intent about the run.
         return None
-    intent = Intent(comment.text, clause.strip(), comment.span)
+    intent = Intent(comment.text, original.strip(), comment.span)
     intent.gpus = found.get("gpus")
     intent.nodes = found.get("nodes")
     intent.per_device = found.get("per_device")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from batchlint.loading.nodes import Document, LoadError, Mapping, Node, Scalar, Sequence, Span
 
@@ -36,17 +35,21 @@ def parse_key_path(text: str) -> KeyPath:
 
 # --------------------------------------------------------------------------- grammar
 
-@dataclass(slots=True)
 class NodeRef:
-    dots: int
-    key: list[Part]  # text of the key path, possibly with nested interpolations
+    __slots__ = ("dots", "key")
+
+    def __init__(self, dots: int, key: list[Part]) -> None:
+        self.dots = dots
+        self.key = key  # text of the key path, possibly with nested interpolations
 
 
-@dataclass(slots=True)
 class Call:
-    name: str
-    args: list[list[Part]]
-    quoted: list[bool]
+    __slots__ = ("name", "args", "quoted")
+
+    def __init__(self, name: str, args: list[list[Part]], quoted: list[bool]) -> None:
+        self.name = name
+        self.args = args
+        self.quoted = quoted
 
 
 Part = str | NodeRef | Call
@@ -66,6 +69,12 @@ def parse(text: str) -> list[Part]:
     buf: list[str] = []
     i, n = 0, len(text)
     while i < n:
+        # Jump over plain text to the next place where something can happen.
+        nxt = min((j for j in (text.find("${", i), text.find("\\", i)) if j >= 0), default=n)
+        if nxt > i:
+            buf.append(text[i:nxt])
+            i = nxt
+            continue
         if text.startswith("\\${", i):
             buf.append("${")
             i += 3
@@ -189,15 +198,23 @@ def primitive(text: str) -> object:
 
 # --------------------------------------------------------------------------- values
 
-_OMEGACONF_FLOAT = re.compile(
-    r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+_OMEGACONF_FLOAT_PATTERN = r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
         |[-+]?[0-9][0-9_]*(?:[eE][-+]?[0-9]+)
         |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
         |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
         |[-+]?\.(?:inf|Inf|INF)
-        |\.(?:nan|NaN|NAN))$""",
-    re.X,
-)
+        |\.(?:nan|NaN|NAN))$"""
+_omegaconf_float: re.Pattern[str] | None = None
+
+
+def _is_omegaconf_float(text: str) -> bool:
+    """OmegaConf's extra float resolver (omegaconf/_utils.py::get_yaml_loader), compiled on first use."""
+    global _omegaconf_float
+    if not text or text[0] not in "-+.0123456789":
+        return False
+    if _omegaconf_float is None:
+        _omegaconf_float = re.compile(_OMEGACONF_FLOAT_PATTERN, re.X)
+    return _omegaconf_float.match(text) is not None
 
 
 def scalar_value(node: Scalar, semantics: str) -> object:
@@ -209,7 +226,7 @@ def scalar_value(node: Scalar, semantics: str) -> object:
     if semantics == "omegaconf" and node.style == "":
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.raw
-        if node.tag == "tag:yaml.org,2002:str" and _OMEGACONF_FLOAT.match(node.raw):
+        if node.tag == "tag:yaml.org,2002:str" and _is_omegaconf_float(node.raw):
             try:
                 return float(node.raw.replace("_", ""))
             except ValueError:
@@ -231,23 +248,33 @@ def reading_difference(node: Scalar, semantics: str) -> str | None:
 
 # --------------------------------------------------------------------------- resolution
 
-@dataclass(slots=True)
 class Problem:
-    kind: str  # missing-key, cycle, grammar, include-missing, include-cycle, include-outside, include-invalid, unknown-resolver, env
-    message: str
-    span: Span
-    help: str = ""
+    __slots__ = ("kind", "message", "span", "help")
+
+    def __init__(self, kind: str, message: str, span: Span, help: str = "") -> None:
+        # missing-key, cycle, grammar, include-missing, include-cycle, include-invalid, unknown-resolver, env
+        self.kind = kind
+        self.message = message
+        self.span = span
+        self.help = help
+
+    def __repr__(self) -> str:
+        return f"Problem({self.kind}: {self.message} at {self.span!r})"
 
 
-@dataclass(slots=True)
 class Resolved:
-    value: object = None
-    origin: Scalar | None = None  # literal where the value lives
-    origin_path: KeyPath | None = None
-    container: Node | None = None
-    hops: list[str] = field(default_factory=list)  # interpolation sites followed, "file:line"
-    problem: Problem | None = None
-    composite: bool = False  # built from text and interpolations (no single literal)
+    __slots__ = ("value", "origin", "origin_path", "container", "hops", "problem", "composite")
+
+    def __init__(self, value: object = None, origin: Scalar | None = None, origin_path: KeyPath | None = None,
+                 container: Node | None = None, hops: list[str] | None = None, problem: Problem | None = None,
+                 composite: bool = False) -> None:
+        self.value = value
+        self.origin = origin  # literal where the value lives
+        self.origin_path = origin_path
+        self.container = container
+        self.hops = hops or []  # interpolation sites followed, "file:line"
+        self.problem = problem
+        self.composite = composite  # built from text and interpolations (no single literal)
 
     @property
     def ok(self) -> bool:
@@ -494,7 +521,7 @@ class ConfigTree:
                 elif res.container is not None:
                     walk(res.container, path, depth + 1)
 
-        if self.semantics == "omegaconf":
+        if self.semantics == "omegaconf" and "${" in self.doc.text:
             walk(self.doc.root, (), 0)
         return problems
 

@@ -7,8 +7,6 @@ command line, settings) and the intent stated in comments. Rules read only this.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Any
 
 from batchlint.dialects import Dialect
 from batchlint.facts import Fact, positive_int
@@ -17,46 +15,57 @@ from batchlint.loading import Document, LoadError
 from batchlint.loading.nodes import Span
 from batchlint.resolve import ConfigTree, DocumentLoader, Problem, format_path, reading_difference
 
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 # The facts named in the inspect JSON contract, in display order.
 CONTRACT_FACTS = ("per_device_batch", "grad_accum", "effective_grad_accum", "num_processes", "num_machines",
                   "gpu_ids", "distributed_type", "data_parallel_size", "mixed_precision", "gradient_checkpointing")
 # Launch facts copied into a training run (the training config's own precision wins: it is
 # passed to Accelerator(), which beats the accelerate file).
 LAUNCH_FACTS = ("num_processes", "num_machines", "gpu_ids", "distributed_type", "launcher_grad_accum",
+                "deepspeed_hostfile", "deepspeed_multinode_launcher",
                 "deepspeed_config_file", "mpirun_hostfile", "dp_replicate_size", "dp_shard_size", "tp_size",
                 "cp_size", "sp_size", "megatron_tp", "megatron_pp", "megatron_num_micro_batches", "zero_stage")
 
 
-@dataclass(slots=True)
 class Target:
-    value: int
-    source: str  # "cli", "settings", "comment", "preset"
-    description: str  # where it came from, for messages
-    span: Span | None = None
+    __slots__ = ("value", "source", "description", "span")
+
+    def __init__(self, value: int, source: str, description: str, span: Span | None = None) -> None:
+        self.value = value
+        self.source = source  # "cli", "settings", "comment", "preset"
+        self.description = description  # where it came from, for messages
+        self.span = span
 
 
-@dataclass
 class LaunchOptions:
     """What the command line says about the launch."""
 
-    accelerate_config: str | None = None
-    num_processes: int | None = None
-    num_machines: int | None = None
-    target_total: int | None = None
-    include_root: str | None = None
+    __slots__ = ("accelerate_config", "num_processes", "num_machines", "target_total", "include_root")
+
+    def __init__(self, accelerate_config: str | None = None, num_processes: int | None = None,
+                 num_machines: int | None = None, target_total: int | None = None, include_root: str | None = None) -> None:
+        self.accelerate_config = accelerate_config
+        self.num_processes = num_processes
+        self.num_machines = num_machines
+        self.target_total = target_total
+        self.include_root = include_root
 
 
-@dataclass
 class Run:
-    config: str
-    dialect: Dialect
-    facts: dict[str, Fact]
-    launch: str | None = None
-    stated_intent: list[Intent] = field(default_factory=list)
-    target: Target | None = None
-    problems: list[Problem] = field(default_factory=list)  # resolution problems in the config
-    launch_problems: list[tuple[str, LoadError]] = field(default_factory=list)
-    documents: list[Document] = field(default_factory=list)
+    def __init__(self, config: str, dialect: Dialect, facts: dict[str, Fact], documents: list[Document] | None = None) -> None:
+        self.config = config
+        self.dialect = dialect
+        self.facts = facts
+        self.launch: str | None = None
+        self.stated_intent: list[Intent] = []
+        self.target: Target | None = None
+        self.problems: list[Problem] = []  # resolution problems in the config
+        self.launch_problems: list[tuple[str, LoadError]] = []
+        self.documents: list[Document] = documents or []
 
     @property
     def is_training(self) -> bool:
@@ -149,27 +158,47 @@ def _load_launch(path: str, load: DocumentLoader, run: Run) -> dict[str, Fact] |
     return extract_facts(tree, accelerate.DIALECT)
 
 
+def find_near(name: str, launch_path: str, launch_dir: str | None) -> str | None:
+    """A file named in an accelerate config: relative to the launch directory (settings
+    `launch-dir`, else where batchlint runs), else to the config's directory or a parent of it."""
+    if os.path.isabs(name):
+        return name if os.path.isfile(name) else None
+    candidates = [os.path.join(launch_dir, name)] if launch_dir else []
+    candidates.append(name)
+    directory = os.path.dirname(os.path.abspath(launch_path))
+    while True:
+        candidates.append(os.path.join(directory, name))
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return next((c for c in candidates if os.path.isfile(c)), None)
+
+
+def read_hostfile(path: str) -> tuple[int, int] | None:
+    """(hosts, total slots) of a DeepSpeed hostfile (`host slots=N` lines)."""
+    hosts = slots = 0
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                words = line.split("#", 1)[0].split()
+                if not words:
+                    continue
+                hosts += 1
+                slot = next((w.split("=", 1)[1] for w in words[1:] if w.startswith("slots=")), "1")
+                slots += int(slot) if slot.isdigit() else 1
+    except (OSError, UnicodeDecodeError):
+        return None
+    return (hosts, slots) if hosts else None
+
+
 def _read_deepspeed_json(facts: dict[str, Fact], launch_path: str, launch_dir: str | None,
                          load: DocumentLoader) -> tuple[str, Fact | None] | None:
     ds = facts.get("deepspeed_config_file")
     if ds is None or not isinstance(ds.value, str):
         return None
-    name = ds.value
-    candidates = []
-    if os.path.isabs(name):
-        candidates.append(name)
-    else:
-        if launch_dir:
-            candidates.append(os.path.join(launch_dir, name))
-        candidates.append(name)  # relative to where batchlint runs (usually the launch directory)
-        directory = os.path.dirname(os.path.abspath(launch_path))
-        while True:
-            candidates.append(os.path.join(directory, name))
-            parent = os.path.dirname(directory)
-            if parent == directory:
-                break
-            directory = parent
-    for candidate in candidates:
+    found = find_near(ds.value, launch_path, launch_dir)
+    for candidate in [found] if found else []:
         if os.path.isfile(candidate):
             try:
                 doc = load(candidate)
@@ -229,6 +258,13 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
             facts[name] = Fact(name, settings[setting], "settings", setting,
                                note=f"from {settings.get('_path', 'settings')}")
 
+    hostfile = facts.get("deepspeed_hostfile")
+    if hostfile is not None and isinstance(hostfile.value, str) and launch_path:
+        found = find_near(hostfile.value, launch_path, settings.get("launch-dir"))
+        counted = read_hostfile(found) if found else None
+        if counted is not None:
+            facts["hostfile_hosts"] = Fact("hostfile_hosts", counted[0], "derived", hostfile.value,
+                                           note=f"{counted[0]} hosts, {counted[1]} slots in {hostfile.value}")
     if launch_facts or dialect.kind == "launch":
         dp = accelerate.data_parallel(facts)
     elif positive_int(facts["num_processes"].value if "num_processes" in facts else None):

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
-from typing import Any
+
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # name -> (JSON type, description). "path" is a string resolved against the settings file.
 FIELDS: dict[str, tuple[str, str]] = {
@@ -30,17 +33,17 @@ class SettingsError(Exception):
     pass
 
 
-@dataclass
 class RunBinding:
-    configs: list[str]
-    values: dict[str, Any]
+    def __init__(self, configs: list[str], values: dict[str, Any]) -> None:
+        self.configs = configs
+        self.values = values
 
 
-@dataclass
 class Settings:
-    path: str | None = None  # the settings file, or None for defaults
-    values: dict[str, Any] = field(default_factory=dict)
-    runs: list[RunBinding] = field(default_factory=list)
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path  # the settings file, or None for defaults
+        self.values: dict[str, Any] = {}
+        self.runs: list[RunBinding] = []
 
     @property
     def root(self) -> str:

@@ -1,8 +1,10 @@
 """Start-up and throughput of batchlint against yamllint and check-jsonschema, same run, same files.
 
 Builds realistic MuseV-style training configs (with includes, interpolations, Chinese comments)
-plus accelerate configs, installs the peers into a private venv (bench/.work/peers), and times
-every command as a fresh process: one warm-up, then REPEATS runs, median reported.
+plus accelerate configs, installs the peers and this checkout of batchlint (a regular install,
+not an editable one, whose import hook alone costs ~30 ms) into a private venv, and times every
+command as a fresh process: one warm-up, then REPEATS runs, median reported. The runs of the
+three tools are interleaved so that machine noise hits them alike.
 
     python bench/bench.py            # N=500 files, 5 repeats
     N=200 REPEATS=3 python bench/bench.py
@@ -20,11 +22,14 @@ import statistics
 import subprocess
 import sys
 import time
+import tempfile
 import venv
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-WORK = HERE / ".work"
+REPO = HERE.parent
+# Outside the repository: batchlint must not find this repository's own pyproject.toml.
+WORK = Path(os.environ.get("BENCH_DIR", Path(tempfile.gettempdir()) / "batchlint-bench"))
 N = int(os.environ.get("N", "500"))
 REPEATS = int(os.environ.get("REPEATS", "5"))
 
@@ -131,13 +136,16 @@ def build() -> list[Path]:
     return files
 
 
-def peers() -> Path:
-    env = WORK / "peers"
+def install() -> Path:
+    env = WORK / "venv"
     bin_dir = env / "bin"
     if not (bin_dir / "yamllint").exists() or not (bin_dir / "check-jsonschema").exists():
         print("installing yamllint and check-jsonschema into", env, file=sys.stderr)
         venv.create(env, with_pip=True)
         subprocess.run([str(bin_dir / "pip"), "install", "-q", "yamllint", "check-jsonschema"], check=True)
+    print("installing batchlint from", REPO, file=sys.stderr)
+    subprocess.run([str(bin_dir / "pip"), "install", "-q", "--force-reinstall", "--no-deps", str(REPO)], check=True)
+    subprocess.run([str(bin_dir / "pip"), "install", "-q", str(REPO)], check=True)  # its dependencies, once
     return bin_dir
 
 
@@ -147,9 +155,14 @@ def timed(cmd: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def median_ms(cmd: list[str]) -> float:
-    timed(cmd)  # warm-up: page cache, .pyc
-    return statistics.median(timed(cmd) for _ in range(REPEATS)) * 1000
+def medians(commands: dict[str, list[str]]) -> dict[str, float]:
+    for cmd in commands.values():
+        timed(cmd)  # warm-up: page cache, .pyc
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(REPEATS):
+        for name, cmd in commands.items():
+            samples[name].append(timed(cmd))
+    return {name: statistics.median(xs) * 1000 for name, xs in samples.items()}
 
 
 ENV = dict(os.environ, NO_COLOR="1", XDG_CONFIG_HOME=str(WORK / "xdg"), XDG_CACHE_HOME=str(WORK / "cache"))
@@ -160,19 +173,16 @@ def main() -> None:
     files = build()
     rel = [str(f.relative_to(WORK)) for f in files]
     one = rel[0]
-    peer_bin = peers()
-    batchlint = str(Path(sys.executable).parent / "batchlint")
-    if not Path(batchlint).exists():
-        batchlint = shutil.which("batchlint") or sys.exit("batchlint is not installed next to this Python")
+    bin_dir = install()
     commands = {
-        "batchlint": [batchlint, "check", "--format", "concise", "--exit-zero"],
-        "yamllint": [str(peer_bin / "yamllint"), "-f", "parsable"],
-        "check-jsonschema": [str(peer_bin / "check-jsonschema"), "--schemafile", "schema.json"],
+        "batchlint": [str(bin_dir / "batchlint"), "check", "--format", "concise", "--exit-zero"],
+        "yamllint": [str(bin_dir / "yamllint"), "-f", "parsable"],
+        "check-jsonschema": [str(bin_dir / "check-jsonschema"), "--schemafile", "schema.json"],
     }
-    results: dict[str, dict[str, float]] = {}
-    for name, cmd in commands.items():
-        results[name] = {"one": median_ms(cmd + [one]), "all": median_ms(cmd + rel)}
-    floor = median_ms([sys.executable, "-c", "pass"])
+    one_file = medians({name: cmd + [one] for name, cmd in commands.items()})
+    all_files = medians({name: cmd + rel for name, cmd in commands.items()})
+    results = {name: {"one": one_file[name], "all": all_files[name]} for name in commands}
+    floor = medians({"pass": [str(bin_dir / "python"), "-c", "pass"]})["pass"]
     print(f"\n{N} files ({sum(f.stat().st_size for f in files) / 1e6:.1f} MB), median of {REPEATS} fresh processes; "
           f"python -c pass = {floor:.0f} ms\n")
     print(f"{'tool':<18}{'one file (ms)':>15}{'all files (ms)':>16}")

@@ -8,22 +8,23 @@ config and gets no findings at all: pre-commit hands batchlint every YAML file.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from batchlint.loading.nodes import Mapping, Node
 
 
-@dataclass(frozen=True)
 class Dialect:
-    name: str
-    kind: str  # "training" or "launch"
-    semantics: str  # how values are read: "omegaconf", "yaml11" or "json"
-    keys: dict[str, tuple[str, ...]]
-    detect: Callable[[Node | None], bool]
-    defaults: dict[str, object] = field(default_factory=dict)  # fact -> value when the key is absent
-    preset_target: int | None = None  # the family's own stated total batch, if any
-    preset_source: str = ""
-    description: str = ""
+    def __init__(self, name: str, kind: str, semantics: str, keys: dict[str, tuple[str, ...]],
+                 detect: Callable[[Node | None], bool], defaults: dict[str, object] | None = None,
+                 preset_target: int | None = None, preset_source: str = "", description: str = "") -> None:
+        self.name = name
+        self.kind = kind  # "training" or "launch"
+        self.semantics = semantics  # how values are read: "omegaconf", "yaml11" or "json"
+        self.keys = keys  # fact -> candidate key paths, first present wins
+        self.detect = detect
+        self.defaults = defaults or {}  # fact -> value when the key is absent
+        self.preset_target = preset_target  # the family's own stated total batch, if any
+        self.preset_source = preset_source
+        self.description = description
 
 
 def has_path(root: Node | None, dotted: str) -> bool:

@@ -54,6 +54,8 @@ DIALECT = Dialect(
         "launcher_grad_accum": ("deepspeed_config.gradient_accumulation_steps",),
         "zero_stage": ("deepspeed_config.zero_stage",),
         "deepspeed_config_file": ("deepspeed_config.deepspeed_config_file",),
+        "deepspeed_hostfile": ("deepspeed_config.deepspeed_hostfile",),
+        "deepspeed_multinode_launcher": ("deepspeed_config.deepspeed_multinode_launcher",),
         "mpirun_hostfile": ("mpirun_config.mpirun_hostfile",),
         "fsdp_version": ("fsdp_config.fsdp_version",),
         "dp_replicate_size": ("parallelism_config.parallelism_config_dp_replicate_size",),
@@ -100,6 +102,13 @@ def data_parallel(facts: dict[str, Fact]) -> Fact | None:
     notes = []
     if world != procs:
         notes.append(f"{procs} processes on {machines} machines: {procs // machines} per machine, {world} ranks")
+    launcher = facts.get("deepspeed_multinode_launcher")
+    hosts = facts.get("hostfile_hosts")
+    if (dtype == "DEEPSPEED" and machines > 1 and hosts is not None and isinstance(hosts.value, int)
+            and (launcher is None or launcher.value != "standard")):
+        # The DeepSpeed runner uses every host of the hostfile, never --num_nodes (spec §2.2).
+        world = hosts.value * (procs // machines)
+        notes.append(f"DeepSpeed runner: {hosts.value} hostfile hosts × {procs // machines} per machine")
     dp = world
     parallel = {n: _int(facts, n, 1) for n in ("dp_replicate_size", "dp_shard_size", "tp_size", "cp_size", "sp_size")}
     if any(n in facts for n in parallel) and dtype != "MEGATRON_LM":

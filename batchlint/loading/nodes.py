@@ -1,40 +1,63 @@
-"""Node tree with source positions: what every later stage reads instead of text."""
+"""Node tree with source positions: what every later stage reads instead of text.
+
+Plain classes with __slots__ rather than dataclasses: they are created for every value of
+every file, and `dataclasses` alone costs ~30 ms of start-up in a pre-commit hook.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True, slots=True)
 class Span:
     """Where a value sits. Lines and columns are 1-based; offsets are character offsets
     into the decoded text (a BOM counts as one character)."""
 
-    file: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    start: int
-    end: int
+    __slots__ = ("file", "line", "column", "end_line", "end_column", "start", "end")
+
+    def __init__(self, file: str, line: int, column: int, end_line: int, end_column: int, start: int, end: int) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+        self.start = start
+        self.end = end
+
+    def _key(self) -> tuple[str, int, int, int, int, int, int]:
+        return (self.file, self.line, self.column, self.end_line, self.end_column, self.start, self.end)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Span) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Span({self.file!r}, {self.line}:{self.column}-{self.end_line}:{self.end_column})"
 
 
-@dataclass(slots=True, eq=False)
 class Scalar:
-    span: Span
-    raw: str  # the scalar's text after unquoting, as the parser produced it
-    tag: str  # resolved tag: YAML 1.1 implicit resolution (PyYAML), or the JSON type
-    style: str  # "" plain, "'" or '"' quoted, "|" or ">" block, "json" for JSON
-    value: object  # the value as PyYAML safe_load (or json.load) constructs it
+    __slots__ = ("span", "raw", "tag", "style", "value")
+
+    def __init__(self, span: Span, raw: str, tag: str, style: str, value: object) -> None:
+        self.span = span
+        self.raw = raw  # the scalar's text after unquoting, as the parser produced it
+        self.tag = tag  # resolved tag: YAML 1.1 implicit resolution (PyYAML), or the JSON type
+        self.style = style  # "" plain, "'" or '"' quoted, "|" or ">" block, "json" for JSON
+        self.value = value  # the value as PyYAML safe_load (or json.load) constructs it
+
+    def __repr__(self) -> str:
+        return f"Scalar({self.value!r} at {self.span!r})"
 
 
-@dataclass(slots=True, eq=False)
 class Mapping:
-    span: Span
-    items: list[tuple[Node, Node]] = field(default_factory=list)
-    # key text -> (key node, value node), last duplicate wins; built on first lookup
-    _index: dict[str, tuple[Scalar, Node]] | None = field(default=None, repr=False)
-    _merges: list[Node] = field(default_factory=list, repr=False)
+    __slots__ = ("span", "items", "_index", "_merges")
+
+    def __init__(self, span: Span, items: list[tuple[Node, Node]] | None = None) -> None:
+        self.span = span
+        self.items: list[tuple[Node, Node]] = items if items is not None else []
+        # key text -> (key node, value node), last duplicate wins; built on first lookup
+        self._index: dict[str, tuple[Scalar, Node]] | None = None
+        self._merges: list[Node] = []
 
     def _build(self) -> dict[str, tuple[Scalar, Node]]:
         index: dict[str, tuple[Scalar, Node]] = {}
@@ -70,11 +93,19 @@ class Mapping:
         index = self._index if self._index is not None else self._build()
         return list(index)
 
+    def __repr__(self) -> str:
+        return f"Mapping({len(self.items)} items at {self.span!r})"
 
-@dataclass(slots=True, eq=False)
+
 class Sequence:
-    span: Span
-    items: list[Node] = field(default_factory=list)
+    __slots__ = ("span", "items")
+
+    def __init__(self, span: Span, items: list[Node] | None = None) -> None:
+        self.span = span
+        self.items: list[Node] = items if items is not None else []
+
+    def __repr__(self) -> str:
+        return f"Sequence({len(self.items)} items at {self.span!r})"
 
 
 Node = Scalar | Mapping | Sequence
@@ -90,31 +121,38 @@ def key_text(key: Node) -> str | None:
     return _key_text(key) if isinstance(key, Scalar) else None
 
 
-@dataclass(frozen=True, slots=True)
 class Comment:
-    line: int
-    column: int
-    text: str  # including the leading '#'
-    span: Span
+    __slots__ = ("line", "column", "text", "span")
+
+    def __init__(self, line: int, column: int, text: str, span: Span) -> None:
+        self.line = line
+        self.column = column
+        self.text = text  # including the leading '#'
+        self.span = span
 
 
-@dataclass(frozen=True, slots=True)
 class DuplicateKey:
-    key: str
-    path: str  # dotted path of the mapping holding it
-    first: Span
-    again: Span
+    __slots__ = ("key", "path", "first", "again")
+
+    def __init__(self, key: str, path: str, first: Span, again: Span) -> None:
+        self.key = key
+        self.path = path  # dotted path of the mapping holding it
+        self.first = first
+        self.again = again
 
 
-@dataclass(slots=True)
 class Document:
-    path: str  # as given / displayed
-    text: str  # decoded text, BOM included
-    format: str  # "yaml" or "json"
-    root: Node | None
-    comments: list[Comment]
-    duplicates: list[DuplicateKey]
-    unsafe_tags: list[tuple[str, Span]] = field(default_factory=list)
+    __slots__ = ("path", "text", "format", "root", "comments", "duplicates", "unsafe_tags")
+
+    def __init__(self, path: str, text: str, format: str, root: Node | None, comments: list[Comment],
+                 duplicates: list[DuplicateKey], unsafe_tags: list[tuple[str, Span]] | None = None) -> None:
+        self.path = path  # as given / displayed
+        self.text = text  # decoded text, BOM included
+        self.format = format  # "yaml" or "json"
+        self.root = root
+        self.comments = comments
+        self.duplicates = duplicates
+        self.unsafe_tags = unsafe_tags or []
 
 
 class LoadError(Exception):

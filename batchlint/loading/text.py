@@ -34,10 +34,11 @@ def decode(path: str, data: bytes) -> str:
 class LineIndex:
     """Character offset <-> (line, column), both 1-based, for one text."""
 
-    __slots__ = ("text", "starts")
+    __slots__ = ("text", "starts", "bom")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.bom = text.startswith("\ufeff")  # invisible: columns on line 1 do not count it
         starts = [0]
         find = text.find
         i = find("\n")
@@ -48,10 +49,11 @@ class LineIndex:
 
     def position(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.starts, offset) - 1
-        return line + 1, offset - self.starts[line] + 1
+        column = offset - self.starts[line] + 1
+        return line + 1, column - 1 if line == 0 and self.bom and column > 1 else column
 
     def offset(self, line: int, column: int) -> int:
-        return self.starts[line - 1] + column - 1
+        return self.starts[line - 1] + column - 1 + (1 if line == 1 and self.bom else 0)
 
     def line_text(self, line: int) -> str:
         if line < 1 or line > len(self.starts):

@@ -17,6 +17,7 @@ from batchlint.loading.nodes import (
     Node,
     Scalar,
     Sequence,
+    Span,
     key_text,
 )
 from batchlint.loading.text import LineIndex, find_comments
@@ -27,6 +28,7 @@ except AttributeError:  # PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 _SAFE_TAG_PREFIX = "tag:yaml.org,2002:"
+_MERGE = _SAFE_TAG_PREFIX + "merge"
 _SAFE_TAGS = {_SAFE_TAG_PREFIX + t for t in
               ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq",
                "omap", "pairs", "set", "merge", "value")}
@@ -62,9 +64,11 @@ class _Converter:
         self.multiline: set[int] = set()
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def span(self, node: yaml.Node):  # type: ignore[no-untyped-def]
-        return self.index.span(self.path, node.start_mark.index + self.offset,
-                               node.end_mark.index + self.offset)
+    def span(self, node: yaml.Node) -> Span:
+        # The parser's marks already carry line and column (0-based, BOM excluded).
+        start, end = node.start_mark, node.end_mark
+        return Span(self.path, start.line + 1, start.column + 1, end.line + 1, end.column + 1,
+                    start.index + self.offset, end.index + self.offset)
 
     def convert(self, node: yaml.Node, path: str) -> Node:
         known = self.memo.get(id(node))
@@ -91,16 +95,16 @@ class _Converter:
         if isinstance(node, yaml.SequenceNode):
             seq = Sequence(span)
             self.memo[id(node)] = seq  # before the children: recursive aliases end here
-            seq.items = [self.convert(child, f"{path}[{i}]") for i, child in enumerate(node.value)]
+            seq.items = [self.convert(child, path) for child in node.value]
             return seq
         mapping = Mapping(span)
         self.memo[id(node)] = mapping
         seen: dict[str, Node] = {}
         for key_node, value_node in node.value:
             key = self.convert(key_node, path)
-            value = self.convert(value_node, f"{path}.{key_text(key)}" if path else str(key_text(key)))
             text = key_text(key)
-            if text is not None and key_node.tag != _SAFE_TAG_PREFIX + "merge":
+            value = self.convert(value_node, f"{path}.{text}" if path else str(text))
+            if text is not None and key_node.tag != _MERGE:
                 if text in seen:
                     self.duplicates.append(DuplicateKey(text, path, seen[text].span, key.span))
                 else:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TextIO
-
 from batchlint.engine import Report
+
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def write_inspect(report: Report, out: TextIO) -> None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
 
 from batchlint.engine import Report
+
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 
 def write_json(report: Report, out: TextIO) -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import TextIO
 
 from batchlint.engine import Report
 from batchlint.loading.nodes import Span
 from batchlint.rules import Diagnostic
+
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def _width(text: str) -> int:

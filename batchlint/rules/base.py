@@ -3,32 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import ClassVar
 
 from batchlint.loading import Document, LoadError
 from batchlint.loading.nodes import Span
 from batchlint.run import Run
 
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import ClassVar
+
 SEVERITIES = ("error", "warning", "info")
 
 
-@dataclass(frozen=True, slots=True)
 class Related:
-    span: Span
-    label: str
+    __slots__ = ("span", "label")
+
+    def __init__(self, span: Span, label: str) -> None:
+        self.span = span
+        self.label = label
 
 
-@dataclass(slots=True)
 class Diagnostic:
-    code: str
-    name: str
-    severity: str
-    message: str
-    span: Span
-    help: str | None = None
-    related: list[Related] = field(default_factory=list)
-    fix: dict[str, object] | None = None
+    __slots__ = ("code", "name", "severity", "message", "span", "help", "related", "fix")
+
+    def __init__(self, code: str, name: str, severity: str, message: str, span: Span, help: str | None = None,
+                 related: list[Related] | None = None, fix: dict[str, object] | None = None) -> None:
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.message = message
+        self.span = span
+        self.help = help
+        self.related = related or []
+        self.fix = fix
+
+    def __repr__(self) -> str:
+        return f"Diagnostic({self.code} {self.span.file}:{self.span.line}:{self.span.column} {self.message!r})"
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.span.file, self.span.line, self.span.column, self.code)
@@ -45,14 +56,14 @@ class Diagnostic:
         }
 
 
-@dataclass
 class FileContext:
     """Everything known about one checked file."""
 
-    path: str
-    doc: Document | None = None
-    load_error: LoadError | None = None
-    run: Run | None = None
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.doc: Document | None = None
+        self.load_error: LoadError | None = None
+        self.run: Run | None = None
 
 
 def file_start(path: str) -> Span:
