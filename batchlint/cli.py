@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to run")
     check.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to skip")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    fixing = check.add_argument_group("fixing")
+    fixing.add_argument("--fix", action="store_true", help="apply safe fixes, rewriting only the values that must change")
+    fixing.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply unsafe fixes")
+    fixing.add_argument("--diff", action="store_true", help="print the fixes as a unified diff and write nothing (exit 1 if any)")
+    fixing.add_argument("--show-fixes", action="store_true", help="list the fixes that were applied")
+    fixing.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when files were fixed, even if nothing remains")
     _add_launch(check)
 
     inspect = sub.add_parser("inspect", help="show the resolved run: what batchlint believes")
@@ -94,18 +100,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _run(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from batchlint.engine import check
+def _run_prechecks(args: argparse.Namespace) -> bool:
+    """Usage problems that stop the run (True), each reported in one line."""
     from batchlint.rules import unknown_selectors
-    from batchlint.settings import SettingsError
 
     for flag in ("select", "ignore"):
         bad = unknown_selectors(getattr(args, flag, None) or [])
         if bad:
             sys.stderr.write(f"batchlint: error: --{flag}: unknown rule {', '.join(bad)} (see `batchlint rule --all`)\n")
-            return None
+            return True
     if args.accelerate_config and not os.path.exists(args.accelerate_config):
         sys.stderr.write(f"batchlint: error: --accelerate-config {args.accelerate_config}: file not found\n")
+        return True
+    return False
+
+
+def _run(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from batchlint.engine import check
+    from batchlint.settings import SettingsError
+
+    if _run_prechecks(args):
         return None
     try:
         return check(args.paths, _options(args))
@@ -117,9 +131,12 @@ def _run(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _check(args: argparse.Namespace) -> int:
     from batchlint.output import reporter
 
+    if args.fix or args.diff:
+        return _fix(args)
     report = _run(args)
     if report is None:
         return 2
+    report.unsafe_fixes = args.unsafe_fixes
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full")
     reporter(fmt)(report, sys.stdout)
     for err in report.internal_errors:
@@ -127,6 +144,38 @@ def _check(args: argparse.Namespace) -> int:
     if report.internal_errors:
         return 2
     failing = any(d.severity in ("error", "warning") for d in report.diagnostics)
+    return 1 if failing and not args.exit_zero else 0
+
+
+def _fix(args: argparse.Namespace) -> int:
+    from batchlint.engine import fix
+    from batchlint.output import reporter
+    from batchlint.output.fixes import write_diff, write_fix_summary
+    from batchlint.settings import SettingsError
+
+    if _run_prechecks(args):
+        return 2
+    try:
+        result = fix(args.paths, _options(args), unsafe=args.unsafe_fixes, write=not args.diff)
+    except SettingsError as exc:
+        sys.stderr.write(f"batchlint: error: settings: {exc}\n")
+        return 2
+    for err in result.errors:
+        sys.stderr.write(f"batchlint: {err}\n")
+    if args.diff:
+        write_diff(result, sys.stdout)
+        return 1 if result.changed else 0
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full")
+    reporter(fmt)(result.report, sys.stdout)
+    if fmt in ("full", "text", "concise"):
+        write_fix_summary(result, sys.stdout, args.show_fixes)
+    for err in result.report.internal_errors:
+        sys.stderr.write(f"batchlint: error: {err}\n")
+    if result.report.internal_errors:
+        return 2
+    if args.exit_non_zero_on_fix and result.changed:
+        return 1
+    failing = any(d.severity in ("error", "warning") for d in result.report.diagnostics)
     return 1 if failing and not args.exit_zero else 0
 
 

@@ -32,6 +32,7 @@ class Report:
         self.sources: dict[str, str] = {}  # display path -> text, for snippets
         self.files = 0
         self.internal_errors: list[str] = []
+        self.unsafe_fixes = False  # whether unsafe fixes count as applicable (for the [*] marks)
 
 
 def display_path(path: str) -> str:
@@ -53,17 +54,27 @@ def discover(paths: list[str]) -> list[str]:
 
 
 class _Loader:
-    """Loads each file once per invocation (a launch config shared by many training configs)."""
+    """Loads each file once per invocation (a launch config shared by many training configs).
 
-    def __init__(self) -> None:
+    `overlay` maps absolute paths to text that stands in for the file on disk: fixes are
+    applied and re-checked in memory before anything is written.
+    """
+
+    def __init__(self, overlay: dict[str, str] | None = None) -> None:
         self.cache: dict[str, Document | LoadError] = {}
+        self.overlay = overlay or {}
 
     def __call__(self, path: str) -> Document:
         key = os.path.abspath(path)
         hit = self.cache.get(key)
         if hit is None:
             try:
-                hit = load_path(path, display_path(path))
+                if key in self.overlay:
+                    from batchlint.loading import load_text
+
+                    hit = load_text(display_path(path), self.overlay[key])
+                else:
+                    hit = load_path(path, display_path(path))
             except LoadError as exc:
                 hit = exc
             self.cache[key] = hit
@@ -93,9 +104,9 @@ def analyse(path: str, options: Options, load: _Loader) -> FileContext:
     return ctx
 
 
-def check(paths: list[str], options: Options) -> Report:
+def check(paths: list[str], options: Options, overlay: dict[str, str] | None = None) -> Report:
     report = Report()
-    load = _Loader()
+    load = _Loader(overlay)
     for path in discover(paths):
         report.files += 1
         try:
@@ -119,3 +130,111 @@ def check(paths: list[str], options: Options) -> Report:
             report.sources.setdefault(ctx.doc.path, ctx.doc.text)
     report.diagnostics.sort(key=Diagnostic.sort_key)
     return report
+
+
+class FixResult:
+    def __init__(self, report: Report) -> None:
+        self.report = report  # what remains after fixing
+        self.applied: list[Diagnostic] = []  # findings whose fixes were applied
+        self.changed: dict[str, tuple[str, str]] = {}  # display path -> (old text, new text)
+        self.errors: list[str] = []  # fixes refused or reverted, one line each
+
+
+MAX_FIX_ROUNDS = 4
+
+
+def fix(paths: list[str], options: Options, unsafe: bool = False, write: bool = True) -> FixResult:
+    """Apply applicable fixes in memory, re-check until nothing fixable is left (bounded),
+    verify the intended values read back, then write every changed file atomically."""
+    from batchlint.fixes import FixConflict, WriteError, apply_edits, write_atomic
+    from batchlint.loading import load_text
+
+    overlay: dict[str, str] = {}  # absolute path -> current text
+    originals: dict[str, str] = {}  # absolute path -> text as first read
+    applied: list[Diagnostic] = []
+    errors: list[str] = []
+    report = check(paths, options)
+    for _ in range(MAX_FIX_ROUNDS):
+        pending = [d for d in report.diagnostics if d.fix is not None and d.fix.applies(unsafe)]
+        if not pending:
+            break
+        chosen: dict[str, list] = {}  # type: ignore[type-arg]
+        round_applied: list[Diagnostic] = []
+        for diag in pending:
+            assert diag.fix is not None
+            edits_by_file: dict[str, list] = {}  # type: ignore[type-arg]
+            for edit in diag.fix.edits:
+                edits_by_file.setdefault(os.path.abspath(edit.file), []).append(edit)
+            clash = any(e.start < o.end and o.start < e.end and (e.start, e.end, e.text) != (o.start, o.end, o.text)
+                        for f, es in edits_by_file.items() for e in es for o in chosen.get(f, []))
+            if clash:
+                continue  # another fix touches the same value this round; the next round re-checks
+            for f, es in edits_by_file.items():
+                chosen.setdefault(f, []).extend(es)
+            round_applied.append(diag)
+        progressed = False
+        for file, edits in chosen.items():
+            old = overlay.get(file)
+            if old is None:
+                old = report.sources.get(display_path(file))
+                if old is None:
+                    continue
+                originals.setdefault(file, old)
+            try:
+                new = apply_edits(old, edits)
+                load_text(display_path(file), new)  # a result that would not parse is never kept
+            except (FixConflict, LoadError) as exc:
+                errors.append(f"{display_path(file)}: fix not applied: {exc}")
+                round_applied = [d for d in round_applied if not any(os.path.abspath(e.file) == file for e in d.fix.edits)]  # type: ignore[union-attr]
+                continue
+            if new != old:
+                overlay[file] = new
+                progressed = True
+        applied.extend(round_applied)
+        if not progressed:
+            break
+        report = check(paths, options, overlay)
+
+    # Read back: every fixed value must now be what its fix intended; otherwise drop that file's changes.
+    bad_files: set[str] = set()
+    runs = {run.config: run for run in report.runs}
+    superseded: set[tuple[str, str]] = set()  # a later round's fix of the same value wins
+    for diag in reversed(applied):
+        assert diag.fix is not None
+        for exp in diag.fix.expect:
+            if (exp.config, exp.fact) in superseded:
+                continue
+            superseded.add((exp.config, exp.fact))
+            run = runs.get(exp.config)
+            fact = None if run is None else (run.accumulation if exp.fact == "accumulation" else run.facts.get(exp.fact))
+            if fact is None or fact.value != exp.value:
+                got = "nothing" if fact is None else repr(fact.value)
+                errors.append(f"{exp.config}: {diag.code} fix reverted: {exp.fact} reads back as {got}, not {exp.value!r}")
+                bad_files.update(os.path.abspath(e.file) for e in diag.fix.edits)
+    if bad_files:
+        for file in bad_files:
+            overlay.pop(file, None)
+        applied = [d for d in applied if not any(os.path.abspath(e.file) in bad_files for e in d.fix.edits)]  # type: ignore[union-attr]
+        report = check(paths, options, overlay)
+
+    result = FixResult(report)
+    for file, new in overlay.items():
+        old = originals[file]
+        if new == old:
+            continue
+        if write:
+            try:
+                write_atomic(file, new, old)
+            except (WriteError, OSError) as exc:
+                errors.append(f"{display_path(file)}: {exc}")
+                applied = [d for d in applied if not any(os.path.abspath(e.file) == file for e in d.fix.edits)]  # type: ignore[union-attr]
+                continue
+        result.changed[display_path(file)] = (old, new)
+    if write and errors:
+        # What was not written must be re-checked from disk, so the remaining count is honest.
+        written = {os.path.abspath(f): t[1] for f, t in result.changed.items()}
+        result.report = check(paths, options, written)
+    result.applied = applied
+    result.errors = errors
+    result.report.unsafe_fixes = unsafe
+    return result

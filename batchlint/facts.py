@@ -6,7 +6,7 @@ from batchlint.loading.nodes import Scalar, Span
 
 
 class Fact:
-    __slots__ = ("name", "value", "source", "key", "span", "node", "via", "note", "unresolved")
+    __slots__ = ("name", "value", "source", "key", "span", "node", "via", "note", "unresolved", "read_as")
 
     def __init__(self, name: str, value: object, source: str, key: str | None = None, span: Span | None = None,
                  node: Scalar | None = None, via: list[str] | None = None, note: str | None = None,
@@ -20,6 +20,7 @@ class Fact:
         self.via = via or []  # interpolation sites followed to reach it
         self.note = note  # reading caveats, derivation formula
         self.unresolved = unresolved  # why the value could not be determined
+        self.read_as: str | None = None  # the dialect key it was read as, when reached through interpolation
 
     def __repr__(self) -> str:
         return f"Fact({self.name}={self.value!r}, {self.source}, {self.key})"

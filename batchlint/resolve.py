@@ -301,6 +301,7 @@ class ConfigTree:
         # For each loaded file, the chain of files that included it (the main file: itself).
         self.include_chains: dict[str, list[str]] = {os.path.abspath(fs_path): [os.path.abspath(fs_path)]}
         self.problems: list[Problem] = []
+        self.readers: dict[int, set[KeyPath]] = {}  # id(literal scalar) -> key paths whose value uses it
 
     # -- walking
     def node_at(self, path: KeyPath) -> tuple[Node | None, Resolved | None]:
@@ -433,7 +434,11 @@ class ConfigTree:
                 return Resolved(problem=Problem(
                     "missing-key", f"interpolation key '{format_path(target)}' not found", node.span,
                     "OmegaConf raises InterpolationKeyError here: fix the key or add it"))
-            return self.resolve(target)
+            res = self.resolve(target)
+            if res.origin is not None:
+                # Remember who reads this literal: editing it changes every one of them.
+                self.readers.setdefault(id(res.origin), set()).add(path)
+            return res
         name = part.name
         args: list[object] = []
         for arg_parts, quoted in zip(part.args, part.quoted, strict=True):
@@ -493,6 +498,11 @@ class ConfigTree:
         if doc.root is None:
             return Resolved(None, node, path, composite=True, hops=[shown])
         return Resolved(container=doc.root, origin_path=path, hops=[shown])
+
+    def other_readers(self, literal: Scalar, own: KeyPath | None) -> list[str]:
+        """Keys besides `own` (and the literal's own key) whose resolved value uses this literal."""
+        paths = self.readers.get(id(literal), set())
+        return sorted(format_path(p) for p in paths if p != own)
 
     # -- whole-file pass
     def resolve_all(self) -> list[Problem]:

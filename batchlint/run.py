@@ -66,6 +66,7 @@ class Run:
         self.problems: list[Problem] = []  # resolution problems in the config
         self.launch_problems: list[tuple[str, LoadError]] = []
         self.documents: list[Document] = documents or []
+        self.tree: ConfigTree | None = None  # the training config's resolution, for fixes
 
     @property
     def is_training(self) -> bool:
@@ -133,6 +134,7 @@ def extract_facts(tree: ConfigTree, dialect: Dialect) -> dict[str, Fact]:
                         and res.origin.raw not in ("true", "false", "True", "False"):
                     note = f"unquoted `{res.origin.raw}` is the boolean {res.value} to PyYAML (YAML 1.1), not a string"
                 facts[name] = Fact(name, res.value, "file", key, res.origin.span, res.origin, list(res.hops), note)
+                facts[name].read_as = dotted
             break
         else:
             if name in dialect.defaults:
@@ -193,7 +195,7 @@ def read_hostfile(path: str) -> tuple[int, int] | None:
 
 
 def _read_deepspeed_json(facts: dict[str, Fact], launch_path: str, launch_dir: str | None,
-                         load: DocumentLoader) -> tuple[str, Fact | None] | None:
+                         load: DocumentLoader, run: Run) -> tuple[str, Fact | None] | None:
     ds = facts.get("deepspeed_config_file")
     if ds is None or not isinstance(ds.value, str):
         return None
@@ -208,6 +210,7 @@ def _read_deepspeed_json(facts: dict[str, Fact], launch_path: str, launch_dir: s
 
             if not isinstance(doc.root, Mapping):
                 return None
+            run.documents.append(doc)
             tree = ConfigTree(doc, candidate, "json", load)
             res = tree.get("gradient_accumulation_steps")
             if res is None or res.origin is None:
@@ -225,6 +228,7 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
     tree = ConfigTree(doc, fs_path, dialect.semantics, load, include_root)
     run = Run(doc.path, dialect, {}, documents=[doc])
     run.problems = tree.resolve_all()
+    run.tree = tree
     facts = extract_facts(tree, dialect)
     run.documents.extend(tree.includes.values())
 
@@ -280,7 +284,7 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
         facts["data_parallel_size"] = dp
 
     if dialect.kind == "training" and launch_facts:
-        ds_json = _read_deepspeed_json(facts, launch_path or fs_path, settings.get("launch-dir"), load)
+        ds_json = _read_deepspeed_json(facts, launch_path or fs_path, settings.get("launch-dir"), load, run)
         eff = accelerate.effective_grad_accum(facts, ds_json)
         ga = facts.get("grad_accum")
         if eff is not None and (ga is None or eff.value != ga.value):

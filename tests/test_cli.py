@@ -16,7 +16,7 @@ def test_example_from_the_readme() -> None:
     code, out, err = run_cli("check", *EXAMPLE, cwd=REPO)
     assert code == 1 and err == ""
     assert "BL101 [warning] total batch 128 (2 per device × 16 processes × 4 accumulation) is below the target 224" in out
-    assert out.rstrip().endswith("Found 2 findings (2 warnings) in 1 file.")
+    assert out.rstrip().endswith("Found 2 findings (2 warnings) in 1 file.\n1 more fixable with `--fix --unsafe-fixes`.")
 
 
 def test_full_format_snippet_and_caret_under_the_value() -> None:
@@ -33,9 +33,12 @@ def test_check_json_contract() -> None:
     assert code == 1
     for d in diags:
         assert set(d) >= {"code", "name", "severity", "message", "file", "line", "column", "end_line", "end_column", "fix"}
-        assert d["fix"] is None
     bl101 = next(d for d in diags if d["code"] == "BL101")
     assert (bl101["file"], bl101["line"], bl101["column"], bl101["end_column"]) == ("examples/musev/train.yaml", 20, 21, 22)
+    # The target comes from a comment, so the fix is offered but unsafe; the edits are exact.
+    assert bl101["fix"]["applicability"] == "unsafe"
+    assert [(e["line"], e["column"], e["end_column"], e["content"]) for e in bl101["fix"]["edits"]] == [(20, 21, 22, "7"), (23, 32, 33, "2")]
+    assert next(d for d in diags if d["code"] == "BL102")["fix"] is None
 
 
 def test_inspect_json_contract() -> None:

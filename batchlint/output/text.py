@@ -31,8 +31,12 @@ def _where(d: Diagnostic, span: Span) -> str:
     return f"line {span.line}" if span.file == d.span.file else f"{span.file}:{span.line}:{span.column}"
 
 
-def header(d: Diagnostic) -> str:
-    return f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code} [{d.severity}] {d.message}"
+def _mark(d: Diagnostic, unsafe: bool) -> str:
+    return " [*]" if d.fix is not None and d.fix.applies(unsafe) else ""
+
+
+def header(d: Diagnostic, unsafe: bool = False) -> str:
+    return f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code}{_mark(d, unsafe)} [{d.severity}] {d.message}"
 
 
 def summary(report: Report) -> str:
@@ -41,12 +45,20 @@ def summary(report: Report) -> str:
     if n == 0:
         return f"All checks passed! ({report.files} file{'s' if report.files != 1 else ''} checked)"
     parts = ", ".join(f"{c} {s}{'s' if c != 1 and s != 'info' else ''}" for s, c in counts.items() if c)
-    return f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {report.files} file{'s' if report.files != 1 else ''}."
+    text = f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {report.files} file{'s' if report.files != 1 else ''}."
+    fixable = sum(1 for d in report.diagnostics if d.fix is not None and d.fix.applies(report.unsafe_fixes))
+    hidden = sum(1 for d in report.diagnostics if d.fix is not None and not d.fix.applies(report.unsafe_fixes)
+                 and d.fix.applicability == "unsafe")
+    if fixable:
+        text += f"\n[*] {fixable} fixable with `--fix`."
+    if hidden:
+        text += f"\n{hidden} more fixable with `--fix --unsafe-fixes`."
+    return text
 
 
 def write_full(report: Report, out: TextIO) -> None:
     for d in report.diagnostics:
-        out.write(header(d) + "\n")
+        out.write(header(d, report.unsafe_fixes) + "\n")
         src = _line(report.sources.get(d.span.file), d.span.line)
         if src is not None and src.strip():
             num = str(d.span.line)
@@ -61,6 +73,8 @@ def write_full(report: Report, out: TextIO) -> None:
                 out.write(f" {pad} = note: {_where(d, rel.span)}: {rel.label}\n")
             if d.help:
                 out.write(f" {pad} = help: {d.help}\n")
+            if d.fix is not None:
+                out.write(f" {pad} = fix ({d.fix.applicability}): {d.fix.message}\n")
         else:
             for rel in d.related:
                 out.write(f"  = note: {_where(d, rel.span)}: {rel.label}\n")
@@ -72,5 +86,5 @@ def write_full(report: Report, out: TextIO) -> None:
 
 def write_concise(report: Report, out: TextIO) -> None:
     for d in report.diagnostics:
-        out.write(f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code} {d.message}\n")
+        out.write(f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code}{_mark(d, report.unsafe_fixes)} {d.message}\n")
     out.write(summary(report) + "\n")

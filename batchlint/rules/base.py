@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from batchlint.fixes import Fix
 from batchlint.loading import Document, LoadError
 from batchlint.loading.nodes import Span
 from batchlint.run import Run
@@ -28,7 +29,7 @@ class Diagnostic:
     __slots__ = ("code", "name", "severity", "message", "span", "help", "related", "fix")
 
     def __init__(self, code: str, name: str, severity: str, message: str, span: Span, help: str | None = None,
-                 related: list[Related] | None = None, fix: dict[str, object] | None = None) -> None:
+                 related: list[Related] | None = None, fix: Fix | None = None) -> None:
         self.code = code
         self.name = name
         self.severity = severity
@@ -52,7 +53,7 @@ class Diagnostic:
             "help": self.help,
             "related": [{"file": r.span.file, "line": r.span.line, "column": r.span.column, "label": r.label}
                         for r in self.related],
-            "fix": self.fix,
+            "fix": self.fix.as_json() if self.fix is not None else None,
         }
 
 
@@ -86,5 +87,5 @@ class Rule:
         raise NotImplementedError
 
     def report(self, message: str, span: Span, help: str | None = None,
-               related: list[Related] | None = None, severity: str | None = None) -> Diagnostic:
-        return Diagnostic(self.code, self.name, severity or self.severity, message, span, help, related or [])
+               related: list[Related] | None = None, severity: str | None = None, fix: Fix | None = None) -> Diagnostic:
+        return Diagnostic(self.code, self.name, severity or self.severity, message, span, help, related or [], fix)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from batchlint.facts import Fact, positive_int
+from batchlint.fixes import SAFE, UNSAFE, Edit, Expectation, Fix, insert_key_after, replace_value
 from batchlint.loading.nodes import Span
 from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, file_start
 from batchlint.run import Run
@@ -65,6 +66,98 @@ def _formula(run: Run) -> str:
     return f"{run.facts['per_device_batch'].value} per device × {dp.value} processes × {accum}"
 
 
+def _describe(fact: Fact, run: Run) -> str:
+    name = fact.read_as or fact.key or fact.name
+    if fact.span is not None and fact.span.file != run.config:
+        return f"{fact.key} in {fact.span.file}"
+    return name
+
+
+def plan_total(run: Run, target: int) -> tuple[int, int, int, str]:
+    """(total, per-device batch, accumulation, why) that reach `target` on this run's processes.
+
+    Without a memory profile batchlint cannot know how large a per-device batch fits, so it
+    keeps the accumulation as close to the current value as the target allows (the larger
+    per-device batch on a tie). When the target is not a multiple of the data-parallel size,
+    the nearest total above it.
+    """
+    dp = run.int_fact("data_parallel_size")
+    acc = run.accumulation
+    assert dp is not None
+    k = positive_int(acc.value) if acc else 1
+    total = target if target % dp == 0 else (target // dp + 1) * dp
+    b2, k2 = suggest_pair(total // dp, k or 1)
+    why = f"no memory profile: accumulation kept as close to {k} as {total} allows"
+    if total != target:
+        why = f"{target} is not a multiple of {dp} processes, {total} is the nearest total above it; " + why
+    return total, b2, k2, why
+
+
+def total_fix(run: Run, target: int, target_explicit: bool, target_description: str) -> Fix | None:
+    """Edits that set the per-device batch and accumulation to `plan_total`'s answer."""
+    per_device = run.facts.get("per_device_batch")
+    acc = run.accumulation
+    if per_device is None or acc is None:
+        return None
+    total, b2, k2, why = plan_total(run, target)
+    dp = run.int_fact("data_parallel_size")
+    edits: list[Edit] = []
+    changes: list[str] = []
+    unsafe: list[str] = [] if target_explicit else [f"the target comes from {target_description}"]
+    if total != target:
+        unsafe.append(f"the total becomes {total}, not the declared {target}")
+    manual: list[str] = []
+    expect: list[Expectation] = []
+    for fact, new in ((per_device, b2), (acc, k2)):
+        if fact.value == new:
+            continue
+        changes.append(f"{_describe(fact, run)} {fact.value} → {new}")
+        expect.append(Expectation(run.config, fact.name if fact.name != "grad_accum" else "accumulation", new))
+        if fact.name == "grad_accum" and fact.source == "default":
+            edit = _insert_accumulation(run, per_device, new)
+            if edit is None:
+                manual.append(f"add {run.dialect.keys['grad_accum'][0]}: {new}")
+            else:
+                edits.append(edit)
+            continue
+        if fact.source in ("cli", "settings"):
+            manual.append(f"{fact.key} is set {'on the command line' if fact.source == 'cli' else 'in settings'}: change it there")
+            continue
+        edit = replace_value(fact, new)
+        if edit is None:
+            manual.append(f"{_describe(fact, run)} cannot be edited in place")
+            continue
+        if run.tree is not None and fact.node is not None:
+            others = run.tree.other_readers(fact.node, _key_path(fact.read_as or fact.key))
+            if others:
+                unsafe.append(f"the literal {fact.key} also feeds {', '.join(others)}")
+        edits.append(edit)
+    if not changes:
+        return None
+    message = f"set {' and '.join(changes)}: {b2} × {dp} × {k2} = {total} ({why})"
+    if manual:
+        return Fix(message + "; " + "; ".join(manual), UNSAFE, [], expect)
+    if unsafe:
+        message += "; unsafe: " + "; ".join(unsafe)
+    return Fix(message, UNSAFE if unsafe else SAFE, edits, expect)
+
+
+def _key_path(dotted: str | None) -> tuple[str | int, ...] | None:
+    from batchlint.resolve import parse_key_path
+
+    return parse_key_path(dotted) if dotted else None
+
+
+def _insert_accumulation(run: Run, per_device: Fact, value: int) -> Edit | None:
+    """Insert the absent accumulation key next to the per-device batch, when both live in one mapping."""
+    pd_key = run.dialect.keys["per_device_batch"][0]
+    ga_key = run.dialect.keys["grad_accum"][0]
+    if pd_key.rsplit(".", 1)[0] != ga_key.rsplit(".", 1)[0] or per_device.key != pd_key or per_device.span is None:
+        return None
+    doc = next((d for d in run.documents if d.path == per_device.span.file), None)
+    return insert_key_after(per_device, ga_key.rsplit(".", 1)[-1], value, doc.text) if doc else None
+
+
 class TotalBelowTarget(Rule):
     """The total batch per optimizer step is below the target.
 
@@ -83,12 +176,21 @@ class TotalBelowTarget(Rule):
     (per-device, accumulation) pair that reaches the target on the same processes, keeping
     accumulation close to what you have (without a memory profile, batchlint cannot know the
     largest per-device batch that fits: check it, see BL2xx).
+
+    **Fix.** Sets the per-device batch and the accumulation to that pair, editing the literal
+    where each value lives (another section or an included file when it was interpolated), or
+    inserting the accumulation key when it is absent. Reaches the target exactly when whole
+    numbers allow, else the nearest total above it, and says so. *Safe* when the target was
+    given explicitly (`--target-total`, settings); *unsafe* when it came from a comment or a
+    preset, or when the edited literal also feeds other keys (the message names them). A value
+    set on the command line or in settings is not edited: the fix says where to change it.
     """
 
     code = "BL101"
     name = "total-below-target"
     summary = "total batch below the target"
     severity = "warning"
+    fixable = True
 
     def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
         run = ctx.run
@@ -112,10 +214,11 @@ class TotalBelowTarget(Rule):
         related = _related(run, "grad_accum", "effective_grad_accum")
         if target.span is not None:
             related.append(Related(target.span, f"target {target.value} stated here"))
+        fix = total_fix(run, target.value, target.source in ("cli", "settings"), target.description)
         yield self.report(
             f"total batch {total} ({_formula(run)}) is below the target {target.value} "
             f"(from {target.description})",
-            _anchor(run, "per_device_batch", "grad_accum"), help, related)
+            _anchor(run, "per_device_batch", "grad_accum"), help, related, fix=fix)
 
 
 class IntentMismatch(Rule):
@@ -266,13 +369,15 @@ class InvalidBatchValue(Rule):
     Values that come from an environment variable without a default, or from a resolver the
     training script registers, cannot be checked: reported as information.
 
-    **Fix.** A whole number ≥ 1, e.g. `train_batch_size: 4`.
+    **Fix.** A whole number ≥ 1, e.g. `train_batch_size: 4`. Automatic (safe) for a float with a
+    whole value (`4.0`) and a quoted string of digits (`"4"`): written as the integer.
     """
 
     code = "BL105"
     name = "invalid-batch-value"
     summary = "batch or accumulation value is not a positive integer"
     severity = "error"
+    fixable = True
 
     NAMES = {"per_device_batch": "per-device batch", "grad_accum": "gradient accumulation",
              "effective_grad_accum": "gradient accumulation"}
@@ -305,4 +410,21 @@ class InvalidBatchValue(Rule):
             else:
                 got = f"the string {value!r}"
             yield self.report(f"{label} `{fact.key}` must be a positive integer, got {got}", fact.span,
-                              "set a whole number ≥ 1")
+                              "set a whole number ≥ 1", fix=self._fix(run, name, fact))
+
+    @staticmethod
+    def _fix(run: Run, name: str, fact: Fact) -> Fix | None:
+        """A float with a whole value or a string of digits becomes that integer: same number, right type."""
+        value = fact.value
+        number: int | None = None
+        if isinstance(value, float) and value.is_integer() and value >= 1:
+            number = int(value)
+        elif isinstance(value, str) and value.strip().isdigit() and int(value) >= 1:
+            number = int(value)
+        if number is None:
+            return None
+        edit = replace_value(fact, number)
+        if edit is None:
+            return None
+        expect_name = "per_device_batch" if name == "per_device_batch" else "accumulation"
+        return Fix(f"write {fact.key} as the integer {number}", SAFE, [edit], [Expectation(run.config, expect_name, number)])
