@@ -204,13 +204,13 @@ def fix(paths: list[str], options: Options, unsafe: bool = False, write: bool = 
         for exp in diag.fix.expect:
             if (exp.config, exp.fact) in superseded:
                 continue
-            superseded.add((exp.config, exp.fact))
             run = runs.get(exp.config)
             fact = None if run is None else (run.accumulation if exp.fact == "accumulation" else run.facts.get(exp.fact))
             if fact is None or fact.value != exp.value:
                 got = "nothing" if fact is None else repr(fact.value)
                 errors.append(f"{exp.config}: {diag.code} fix reverted: {exp.fact} reads back as {got}, not {exp.value!r}")
                 bad_files.update(os.path.abspath(e.file) for e in diag.fix.edits)
+        superseded.update((exp.config, exp.fact) for exp in diag.fix.expect)
     if bad_files:
         for file in bad_files:
             overlay.pop(file, None)
