@@ -179,7 +179,7 @@ def test_fix_properties(tmp_path_factory: pytest.TempPathFactory, batch: int, ac
         assert len(old_lines) == len(new_lines)
         for a, b in zip(old_lines, new_lines, strict=True):
             if a != b:
-                assert a.split(":")[0] == b.split(":")[0] and a.endswith(("\r\n" if crlf else "\n"))
+                assert a.split(":")[0] == b.split(":")[0] and a.endswith("\r\n" if crlf else "\n")
                 assert (comment in b) if comment in a else True
         assert new.startswith("\ufeff") == bom
         # 2. Idempotent: a second --fix changes nothing.
