@@ -39,6 +39,11 @@ def _add_launch(p: argparse.ArgumentParser) -> None:
     g.add_argument("--num-machines", type=_positive, metavar="M", help="number of machines")
     g.add_argument("--target-total", type=_positive, metavar="N", help="target total batch per optimizer step")
     g.add_argument("--include-root", metavar="DIR", help="directory `${include:...}` names are relative to")
+    m = p.add_argument_group("memory (what fits on a card)")
+    m.add_argument("--gpu", metavar="NAME", help="GPU model, e.g. A100-80GB (`batchlint plan --list-gpus`)")
+    m.add_argument("--gpu-memory", type=float, metavar="GIB", help="GPU capacity in GiB, instead of --gpu")
+    m.add_argument("--memory-profile", metavar="PATH", help="YAML memory profile of the model")
+    m.add_argument("--memory-preset", metavar="NAME", help="built-in memory profile: musev_referencenet, musev")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--format", choices=("json", "text"), default="text")
     _add_launch(inspect)
 
+    plan = sub.add_parser("plan", help="list (per-device batch, accumulation) pairs for a target, with memory")
+    plan.add_argument("config", nargs="?", metavar="CONFIG", help="training config to read the run, target and profile from")
+    plan.add_argument("--format", choices=("text", "json"), default="text")
+    plan.add_argument("--list-gpus", action="store_true", help="list the GPUs batchlint knows and exit")
+    _add_launch(plan)
+
     rule = sub.add_parser("rule", help="explain a rule")
     rule.add_argument("code", nargs="?", help="rule code or name, e.g. BL101")
     rule.add_argument("--all", action="store_true", help="every rule")
@@ -78,7 +89,7 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from batchlint.run import LaunchOptions
 
     launch = LaunchOptions(args.accelerate_config, args.num_processes, args.num_machines, args.target_total,
-                           args.include_root)
+                           args.include_root, args.gpu, args.gpu_memory, args.memory_profile, args.memory_preset)
     return Options(launch, getattr(args, "select", None), getattr(args, "ignore", None))
 
 
@@ -93,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "rule":
             return _rule(args)
+        if args.command == "plan":
+            return _plan(args)
         return _check(args) if args.command == "check" else _inspect(args)
     except KeyboardInterrupt:
         return 130
@@ -196,6 +209,83 @@ def _inspect(args: argparse.Namespace) -> int:
     for err in report.internal_errors:
         sys.stderr.write(f"batchlint: error: {err}\n")
     return 2 if report.internal_errors else 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from batchlint.settings import SettingsError
+
+    if args.list_gpus:
+        from batchlint.memory.gpus import GPUS
+
+        for gpu in GPUS:
+            sys.stdout.write(f"{gpu.name:<14} {gpu.capacity_gib:7.2f} GiB  {gpu.note}\n")
+        return 0
+    try:
+        made = _make_plan(args)
+    except SettingsError as exc:
+        sys.stderr.write(f"batchlint: error: {exc}\n")
+        return 2
+    if isinstance(made, str):
+        sys.stderr.write(f"batchlint: error: {made}\n")
+        return 2
+    from batchlint.output.plan import write_plan, write_plan_json
+
+    (write_plan_json if args.format == "json" else write_plan)(made, sys.stdout)
+    return 0
+
+
+def _make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """A Plan, or a one-line reason why none can be made."""
+    from batchlint.facts import Fact, positive_int
+    from batchlint.plan import Plan
+
+    options = _options(args)
+    if args.config:
+        from batchlint.engine import check
+
+        report = check([args.config], options)
+        runs = [r for r in report.runs if r.is_training]
+        if not runs:
+            return f"{args.config}: not a training config batchlint recognises"
+        run = runs[0]
+        dp = run.int_fact("data_parallel_size")
+        if dp is None:
+            return "the process count is unknown: give --num-processes or --accelerate-config"
+        if run.target is None:
+            return "no target total: give --target-total"
+        b = run.int_fact("per_device_batch")
+        acc = run.accumulation
+        k = positive_int(acc.value) if acc else None
+        return Plan(dp, run.target.value, run.memory, (b, k) if b and k else None)
+    if args.num_processes is None or args.target_total is None:
+        return "give a training config, or --num-processes and --target-total"
+    from batchlint.memory.attach import choose_gpu, load_profile
+    from batchlint.memory.model import build_model
+    from batchlint.memory.profile import parse_profile
+
+    gpu = choose_gpu(options.launch, {})
+    profile = None
+    if args.memory_profile:
+        from batchlint.engine import _Loader
+
+        profile = load_profile(args.memory_profile, _Loader())
+    elif args.memory_preset:
+        from batchlint.memory.profile import ProfileError
+        from batchlint.settings import SettingsError
+
+        try:
+            profile = parse_profile({"preset": args.memory_preset}, "--memory-preset")
+        except ProfileError as exc:
+            raise SettingsError(str(exc)) from None
+    memory = None
+    if gpu is not None and profile is not None:
+        facts = {"data_parallel_size": Fact("data_parallel_size", args.num_processes, "cli"),
+                 "do_validation": Fact("do_validation", profile.validation_gib is not None, "derived")}
+        built = build_model(facts, gpu, 0.05, profile)  # type: ignore[arg-type]
+        if isinstance(built, str):
+            return built
+        memory = built
+    return Plan(args.num_processes, args.target_total, memory, None)
 
 
 def _rule(args: argparse.Namespace) -> int:

@@ -15,6 +15,10 @@ from batchlint.loading import Document, LoadError
 from batchlint.loading.nodes import Span
 from batchlint.resolve import ConfigTree, DocumentLoader, Problem, format_path, reading_difference
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from batchlint.memory.model import MemoryModel
+
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,15 +48,22 @@ class Target:
 class LaunchOptions:
     """What the command line says about the launch."""
 
-    __slots__ = ("accelerate_config", "num_processes", "num_machines", "target_total", "include_root")
+    __slots__ = ("accelerate_config", "num_processes", "num_machines", "target_total", "include_root",
+                 "gpu", "gpu_memory_gib", "memory_profile", "memory_preset")
 
     def __init__(self, accelerate_config: str | None = None, num_processes: int | None = None,
-                 num_machines: int | None = None, target_total: int | None = None, include_root: str | None = None) -> None:
+                 num_machines: int | None = None, target_total: int | None = None, include_root: str | None = None,
+                 gpu: str | None = None, gpu_memory_gib: float | None = None, memory_profile: str | None = None,
+                 memory_preset: str | None = None) -> None:
         self.accelerate_config = accelerate_config
         self.num_processes = num_processes
         self.num_machines = num_machines
         self.target_total = target_total
         self.include_root = include_root
+        self.gpu = gpu
+        self.gpu_memory_gib = gpu_memory_gib
+        self.memory_profile = memory_profile
+        self.memory_preset = memory_preset
 
 
 class Run:
@@ -67,6 +78,8 @@ class Run:
         self.launch_problems: list[tuple[str, LoadError]] = []
         self.documents: list[Document] = documents or []
         self.tree: ConfigTree | None = None  # the training config's resolution, for fixes
+        self.memory: MemoryModel | None = None
+        self.memory_missing: str | None = None  # why there is no memory model (BL204)
 
     @property
     def is_training(self) -> bool:
@@ -110,6 +123,8 @@ class Run:
             "target_total": None if self.target is None else {
                 "value": self.target.value, "source": self.target.source, "from": self.target.description},
             "stated_intent": [i.as_json() for i in self.stated_intent],
+            "memory": (self.memory.as_json(self.int_fact("per_device_batch")) if self.memory is not None
+                       else {"missing": self.memory_missing} if self.is_training else None),
         }
 
 
@@ -293,6 +308,10 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
     run.facts = facts
     run.stated_intent = parse_comments(doc.comments)
     run.target = _target(run, options, settings)
+    if run.is_training:
+        from batchlint.memory.attach import attach_memory
+
+        attach_memory(run, options, settings, load)
     return run
 
 

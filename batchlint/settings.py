@@ -23,10 +23,18 @@ FIELDS: dict[str, tuple[str, str]] = {
     "accelerate-config": ("path", "accelerate config file that launches the training configs."),
     "include-root": ("path", "Directory that `${include:...}` names are relative to (default: the including file's directory)."),
     "launch-dir": ("path", "Directory the launch runs from; relative DeepSpeed config paths start here."),
+    "gpu": ("string", "GPU model the run trains on, e.g. A100-80GB (see `batchlint plan --list-gpus`)."),
+    "gpu-memory-gib": ("number", "GPU capacity in GiB as torch reports it, instead of (or overriding) `gpu`."),
+    "headroom": ("fraction", "Share of the capacity kept free for fragmentation and the allocator (default 0.05)."),
+    "gpus-per-node": ("integer", "GPUs per machine (default 8), for the stray-context term of the main card."),
+    "memory-profile": ("path", "YAML file with the model's memory profile (schemas/memory-profile.schema.json)."),
+    "memory-preset": ("string", "Built-in memory profile: musev_referencenet or musev."),
+    "memory": ("table", "The memory profile inline, same keys as a memory-profile file."),
     "select": ("codes", "Rule codes or prefixes to run (default: all)."),
     "ignore": ("codes", "Rule codes or prefixes to skip."),
 }
-RUN_FIELDS = ("configs", "target-total", "num-processes", "num-machines", "accelerate-config", "include-root", "launch-dir")
+RUN_FIELDS = ("configs", "target-total", "num-processes", "num-machines", "accelerate-config", "include-root", "launch-dir",
+              "gpu", "gpu-memory-gib", "headroom", "gpus-per-node", "memory-profile", "memory-preset", "memory")
 
 
 class SettingsError(Exception):
@@ -70,6 +78,18 @@ def _check(name: str, value: Any, where: str, base: str) -> Any:
         if not isinstance(value, str) or not value:
             raise SettingsError(f"{where}: `{name}` must be a path string, got {value!r}")
         return os.path.normpath(os.path.join(base, value))
+    if kind == "string":
+        if not isinstance(value, str) or not value:
+            raise SettingsError(f"{where}: `{name}` must be a string, got {value!r}")
+        return value
+    if kind in ("number", "fraction"):
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0 or (kind == "fraction" and value >= 1):
+            raise SettingsError(f"{where}: `{name}` must be a {'fraction between 0 and 1' if kind == 'fraction' else 'positive number'}, got {value!r}")
+        return float(value)
+    if kind == "table":
+        if not isinstance(value, dict):
+            raise SettingsError(f"{where}: `{name}` must be a table")
+        return value
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -163,8 +183,14 @@ def json_schema() -> dict[str, Any]:
         kind, desc = FIELDS[name]
         if kind == "integer":
             return {"type": "integer", "minimum": 1, "description": desc}
-        if kind == "path":
+        if kind in ("path", "string"):
             return {"type": "string", "minLength": 1, "description": desc}
+        if kind == "number":
+            return {"type": "number", "exclusiveMinimum": 0, "description": desc}
+        if kind == "fraction":
+            return {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "description": desc}
+        if kind == "table":
+            return {"$ref": "memory-profile.schema.json", "description": desc}
         return {"type": "array", "items": {"type": "string"}, "description": desc}
 
     run_props: dict[str, Any] = {"configs": {

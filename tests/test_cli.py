@@ -16,7 +16,9 @@ def test_example_from_the_readme() -> None:
     code, out, err = run_cli("check", *EXAMPLE, cwd=REPO)
     assert code == 1 and err == ""
     assert "BL101 [warning] total batch 128 (2 per device × 16 processes × 4 accumulation) is below the target 224" in out
-    assert out.rstrip().endswith("Found 2 findings (2 warnings) in 1 file.\n1 more fixable with `--fix --unsafe-fixes`.")
+    assert "BL201 [*] [warning] accumulation 4 with per-device batch 2: 4 per device × 2 accumulation keeps the total 128" in out
+    assert out.rstrip().endswith("Found 3 findings (3 warnings) in 1 file.\n[*] 1 fixable with `--fix`.\n"
+                                 "1 more fixable with `--fix --unsafe-fixes`.")
 
 
 def test_full_format_snippet_and_caret_under_the_value() -> None:
@@ -67,7 +69,7 @@ def test_inspect_values_through_includes_keep_the_literal_position() -> None:
 def test_github_format_is_workflow_commands() -> None:
     code, out, _ = run_cli("check", "--format", "github", *EXAMPLE, cwd=REPO)
     lines = out.strip().splitlines()
-    assert code == 1 and len(lines) == 2
+    assert code == 1 and len(lines) == 3
     pattern = re.compile(r"^::(error|warning|notice) file=[^,]+,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=BL\d{3}::.+$")
     assert all(pattern.match(line) for line in lines), lines
     assert lines[0].startswith("::warning file=examples/musev/train.yaml,line=20,col=21,")
@@ -87,7 +89,7 @@ def test_github_format_is_the_default_on_actions(monkeypatch: object) -> None:
 def test_select_ignore_and_exit_zero() -> None:
     code, diags = check_json("--select", "BL102", *EXAMPLE, cwd=REPO)
     assert [d["code"] for d in diags] == ["BL102"]
-    code, diags = check_json("--ignore", "BL1", *EXAMPLE, cwd=REPO)
+    code, diags = check_json("--ignore", "BL1,BL2", *EXAMPLE, cwd=REPO)
     assert (code, diags) == (0, [])
     code, diags = check_json("--select", "total-below-target", *EXAMPLE, cwd=REPO)
     assert [d["code"] for d in diags] == ["BL101"]
@@ -96,9 +98,10 @@ def test_select_ignore_and_exit_zero() -> None:
 
 def test_info_only_exits_zero() -> None:
     code, diags = check_json("examples/musev/train.yaml", cwd=REPO)  # no launch: BL103 info + BL102 warning
-    assert {d["code"] for d in diags} == {"BL102", "BL103"}
+    assert {d["code"] for d in diags} == {"BL102", "BL103", "BL204"}
+    assert "the process count is unknown" in next(d["message"] for d in diags if d["code"] == "BL204")
     code, diags = check_json("--ignore", "BL102", "examples/musev/train.yaml", cwd=REPO)
-    assert code == 0 and [d["severity"] for d in diags] == ["info"]
+    assert code == 0 and [d["severity"] for d in diags] == ["info", "info"]
 
 
 def test_rule_docs() -> None:
@@ -124,4 +127,12 @@ def test_settings_schema_is_generated_from_the_code() -> None:
     on_disk = json.loads((REPO / "schemas" / "batchlint-settings.schema.json").read_text(encoding="utf-8"))
     assert on_disk == json_schema(), "regenerate: python -m batchlint.settings > schemas/batchlint-settings.schema.json"
     jsonschema.Draft202012Validator.check_schema(on_disk)
-    jsonschema.validate({"target-total": 224, "runs": [{"configs": ["a/*.yaml"], "num-processes": 16}]}, on_disk)
+    from referencing import Registry, Resource
+
+    profile_schema = json.loads((REPO / "schemas" / "memory-profile.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(profile_schema)
+    registry = Registry().with_resource(profile_schema["$id"], Resource.from_contents(profile_schema))
+    validator = jsonschema.Draft202012Validator(on_disk, registry=registry)
+    validator.validate({"target-total": 224, "gpu": "A100-80GB",
+                        "runs": [{"configs": ["a/*.yaml"], "num-processes": 16, "memory": {"preset": "musev"}}]})
+    assert not validator.is_valid({"memory": {"points": [{"per_device_batch": 0, "peak_gib": 3}]}})

@@ -105,7 +105,7 @@ def test_fix_that_does_not_read_back_is_reverted(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setattr(batch, "total_fix", wrong_expectation)
     (tmp_path / "train.yaml").write_text(TRAIN, encoding="utf-8")
-    code, out, err = run_cli("check", "--fix", "train.yaml", *ARGS, cwd=tmp_path)
+    code, out, err = run_cli("check", "--fix", "train.yaml", *ARGS, "--ignore", "BL204", cwd=tmp_path)
     assert "fix reverted: per_device_batch reads back as 7, not 99" in err
     assert (tmp_path / "train.yaml").read_text(encoding="utf-8") == TRAIN
     assert out.rstrip().endswith("0 fixed, 1 remaining.")
@@ -128,7 +128,7 @@ def test_diff_writes_nothing(tmp_path: Path) -> None:
     code, out, _ = run_cli("check", "--diff", "train.yaml", *ARGS, cwd=tmp_path)
     assert code == 1
     assert "\n-  train_batch_size: 1 # 单机\n" in out and "\n+  train_batch_size: 7 # 单机\n" in out
-    assert out.rstrip().endswith("Would fix 1 finding; 0 remaining.")
+    assert out.rstrip().endswith("Would fix 1 finding; 1 remaining.")  # BL204: no GPU declared
     assert (tmp_path / "train.yaml").read_text(encoding="utf-8") == TRAIN
     assert run_cli("check", "--diff", "train.yaml", "--num-processes", "16", "--target-total", "64", cwd=tmp_path)[0] == 0
 

@@ -31,6 +31,7 @@ DIALECT = Dialect(
         "use_8bit_adam": ("train.use_8bit_adam",),
         "memory_efficient_attention": ("train.enable_xformers_memory_efficient_attention",),
         "do_validation": ("validation_data.do_validation",),
+        "use_referencenet": ("model.use_referencenet",),
         "track_init": ("output_dir.track_init",),
         "n_sample_frames": ("dataset.n_sample_frames",),
         "width": ("dataset.dataset.width", "dataset.width"),

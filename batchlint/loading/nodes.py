@@ -165,3 +165,14 @@ class LoadError(Exception):
         self.column = column
         self.message = message
         self.help = help
+
+
+def to_python(node: Node | None, depth: int = 0) -> object:
+    """Plain Python values of a node tree (for small side files such as a memory profile)."""
+    if depth > 100:
+        raise RecursionError("nested too deeply")
+    if isinstance(node, Mapping):
+        return {k: to_python(node.get(k), depth + 1) for k in node.keys()}
+    if isinstance(node, Sequence):
+        return [to_python(item, depth + 1) for item in node.items]
+    return None if node is None else node.value

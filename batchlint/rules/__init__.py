@@ -18,10 +18,12 @@ from batchlint.rules.files import (
     InvalidFile,
     ReadingDiffers,
 )
+from batchlint.rules.memory import AccumulationCouldShrink, BatchDoesNotFit, MainCardRisk, NoMemoryProfile
 
 RULES: list[Rule] = [
     InvalidFile(), DuplicateKey(), IncludeError(), InterpolationError(), ReadingDiffers(), EmptyFile(),
     TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(),
+    AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
 ]
 BY_CODE = {rule.code: rule for rule in RULES}
 BY_NAME = {rule.name: rule for rule in RULES}

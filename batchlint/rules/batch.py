@@ -73,21 +73,37 @@ def _describe(fact: Fact, run: Run) -> str:
     return name
 
 
+def fits_main(run: Run, b: int) -> bool:
+    """Whether per-device batch b fits the main card even in the conservative case (True without a model)."""
+    memory = run.memory
+    return memory is None or memory.main_conservative(b) <= memory.usable
+
+
 def plan_total(run: Run, target: int) -> tuple[int, int, int, str]:
     """(total, per-device batch, accumulation, why) that reach `target` on this run's processes.
 
-    Without a memory profile batchlint cannot know how large a per-device batch fits, so it
-    keeps the accumulation as close to the current value as the target allows (the larger
-    per-device batch on a tie). When the target is not a multiple of the data-parallel size,
-    the nearest total above it.
+    With a memory model: the largest per-device batch that fits the main card conservatively,
+    then the accumulation that completes the total. Without one, batchlint cannot know how large
+    a batch fits, so it keeps the accumulation as close to the current value as the target allows
+    (the larger per-device batch on a tie). When the target is not a multiple of the data-parallel
+    size, the nearest total above it.
     """
     dp = run.int_fact("data_parallel_size")
     acc = run.accumulation
     assert dp is not None
     k = positive_int(acc.value) if acc else 1
     total = target if target % dp == 0 else (target // dp + 1) * dp
-    b2, k2 = suggest_pair(total // dp, k or 1)
-    why = f"no memory profile: accumulation kept as close to {k} as {total} allows"
+    pairs = factor_pairs(total // dp)
+    memory = run.memory
+    if memory is not None:
+        fitting = [(b, kk) for b, kk in pairs if fits_main(run, b)]
+        b2, k2 = fitting[0] if fitting else pairs[-1]
+        why = (f"{b2} per device is the largest that divides {total // dp} and fits cuda:0 even in the worst case "
+               f"(≈ {memory.main_conservative(b2):.1f} of {memory.usable:.1f} GiB on {memory.gpu.name}, {memory.confidence} confidence)"
+               if fitting else f"no per-device batch fits {memory.gpu.name} by the estimate: check the memory profile")
+    else:
+        b2, k2 = suggest_pair(total // dp, k or 1)
+        why = f"no memory profile: accumulation kept as close to {k} as {total} allows"
     if total != target:
         why = f"{target} is not a multiple of {dp} processes, {total} is the nearest total above it; " + why
     return total, b2, k2, why
@@ -95,17 +111,23 @@ def plan_total(run: Run, target: int) -> tuple[int, int, int, str]:
 
 def total_fix(run: Run, target: int, target_explicit: bool, target_description: str) -> Fix | None:
     """Edits that set the per-device batch and accumulation to `plan_total`'s answer."""
+    total, b2, k2, why = plan_total(run, target)
+    unsafe: list[str] = [] if target_explicit else [f"the target comes from {target_description}"]
+    if total != target:
+        unsafe.append(f"the total becomes {total}, not the declared {target}")
+    return pair_fix(run, b2, k2, why, unsafe)
+
+
+def pair_fix(run: Run, b2: int, k2: int, why: str, unsafe: list[str]) -> Fix | None:
+    """Edits that set the per-device batch to b2 and the accumulation to k2, where each value lives."""
     per_device = run.facts.get("per_device_batch")
     acc = run.accumulation
     if per_device is None or acc is None:
         return None
-    total, b2, k2, why = plan_total(run, target)
     dp = run.int_fact("data_parallel_size")
+    unsafe = list(unsafe)
     edits: list[Edit] = []
     changes: list[str] = []
-    unsafe: list[str] = [] if target_explicit else [f"the target comes from {target_description}"]
-    if total != target:
-        unsafe.append(f"the total becomes {total}, not the declared {target}")
     manual: list[str] = []
     expect: list[Expectation] = []
     for fact, new in ((per_device, b2), (acc, k2)):
@@ -134,7 +156,7 @@ def total_fix(run: Run, target: int, target_explicit: bool, target_description: 
         edits.append(edit)
     if not changes:
         return None
-    message = f"set {' and '.join(changes)}: {b2} × {dp} × {k2} = {total} ({why})"
+    message = f"set {' and '.join(changes)}: {b2} × {dp} × {k2} = {b2 * (dp or 1) * k2} ({why})"
     if manual:
         return Fix(message + "; " + "; ".join(manual), UNSAFE, [], expect)
     if unsafe:

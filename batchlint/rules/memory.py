@@ -1,0 +1,235 @@
+"""BL2xx: memory — what fits on a card, the main card's extra load, accumulation that could shrink.
+
+All of them read `run.memory` (batchlint/memory/model.py): per-card estimates from a memory profile
+and a GPU. What really loads the main card under DistributedDataParallel (memory-model.md §3):
+DDP does *not* gather other ranks' gradients on rank 0 — every rank holds the same buckets. The
+main card carries validation and sampling run only by the main process, other ranks' stray CUDA
+contexts (CUDA touched before `set_device`), an EMA kept only there, and full-state-dict gathers
+when saving; `nn.DataParallel` (not used by accelerate) is the one setup that piles everything on
+cuda:0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from batchlint.facts import positive_int
+from batchlint.fixes import Fix
+from batchlint.rules.base import Diagnostic, FileContext, Rule, file_start
+from batchlint.rules.batch import _anchor, factor_pairs, pair_fix
+from batchlint.run import Run
+
+_DOC_TAIL = """
+    What loads the main card under DistributedDataParallel: not other ranks' gradients (every rank
+    holds the same gradient buckets), but validation/sampling run only by the main process
+    (MuseV `validation_data.do_validation`, `output_dir.track_init`), stray CUDA contexts that other
+    ranks open on cuda:0, an EMA kept only on the main process, and full-state-dict gathers when
+    saving (memory-model.md §3). The optimistic case lets validation reuse the memory the training
+    step freed; the conservative case does not (fragmentation).
+"""
+
+
+def _numbers(run: Run) -> tuple[int, int, int] | None:
+    b = run.int_fact("per_device_batch")
+    acc = run.accumulation
+    k = positive_int(acc.value) if acc else None
+    if run.memory is None or b is None or k is None:
+        return None
+    return b, k, run.int_fact("data_parallel_size") or 1
+
+
+def lower_batch_fix(run: Run, b: int, k: int, reason: str) -> Fix | None:
+    """Lower the per-device batch to the largest that fits the main card conservatively and raise the
+    accumulation to keep the total: exactly when a divisor allows, else the nearest total above."""
+    memory = run.memory
+    assert memory is not None
+    local = b * k
+    fitting = [(b2, k2) for b2, k2 in factor_pairs(local) if b2 < b and memory.main_conservative(b2) <= memory.usable]
+    if fitting:
+        b2, k2 = fitting[0]
+        why = f"{reason}; {b2} is the largest divisor of {local} that fits cuda:0 even in the worst case"
+        return pair_fix(run, b2, k2, why, [])
+    best = memory.largest("main_conservative")
+    if best < 1:
+        return None
+    k2 = -(-local // best)
+    dp = run.int_fact("data_parallel_size") or 1
+    why = f"{reason}; no divisor of {local} fits, so the total becomes {best * k2 * dp} instead of {local * dp}"
+    return pair_fix(run, best, k2, why, [f"the total changes from {local * dp} to {best * k2 * dp}"])
+
+
+class AccumulationCouldShrink(Rule):
+    """Gradient accumulation is above 1 while a larger per-device batch with the same total fits.
+
+    Accumulating k micro-batches of b costs k forward/backward passes of small kernels; one pass
+    of b·k does the same work faster when it fits (the seed's advice: size the per-card batch to
+    memory first, then accumulate). batchlint looks for the largest b′ > b dividing b·k whose
+    estimate fits the main card in the conservative case, and proposes (b′, k′ = b·k / b′).
+    When a larger batch fits only under the optimistic assumptions it says so as information.
+
+    Caveat: the two are equivalent only without batch-statistics layers (BatchNorm) and with a loss
+    normalised the same way.
+
+    **Fix** (safe: the total is kept): set the per-device batch to b′ and the accumulation to k′.
+    """
+
+    code = "BL201"
+    name = "accumulation-could-shrink"
+    summary = "accumulation > 1 while a larger per-device batch fits"
+    severity = "warning"
+    fixable = True
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        numbers = _numbers(run) if run is not None else None
+        if run is None or numbers is None:
+            return
+        memory = run.memory
+        assert memory is not None
+        b, k, dp = numbers
+        if k <= 1:
+            return
+        local = b * k
+        bigger = [(b2, k2) for b2, k2 in factor_pairs(local) if b2 > b]
+        safe = [(b2, k2) for b2, k2 in bigger if memory.main_conservative(b2) <= memory.usable]
+        acc = run.accumulation
+        assert acc is not None
+        if safe:
+            b2, k2 = safe[0]
+            message = (f"accumulation {k} with per-device batch {b}: {b2} per device × {k2} accumulation keeps the total "
+                       f"{local * dp} and fits cuda:0 even in the worst case (≈ {memory.main_conservative(b2):.1f} of "
+                       f"{memory.usable:.1f} GiB on {memory.gpu.name}; now ≈ {memory.main_conservative(b):.1f})")
+            fix = pair_fix(run, b2, k2, f"same total, fewer and larger steps ({memory.confidence} confidence)", [])
+            yield self.report(message, _anchor(run, "grad_accum", "per_device_batch"),
+                              "a larger per-device batch does the same work in fewer, faster steps", fix=fix)
+            return
+        optimistic = [(b2, k2) for b2, k2 in bigger if memory.main_optimistic(b2) <= memory.usable]
+        if optimistic:
+            b2, k2 = optimistic[0]
+            yield self.report(
+                f"accumulation {k} with per-device batch {b}: {b2} × {k2} would fit only if validation reuses freed memory "
+                f"(≈ {memory.main_optimistic(b2):.1f} of {memory.usable:.1f} GiB optimistic, "
+                f"{memory.main_conservative(b2):.1f} conservative)",
+                _anchor(run, "grad_accum", "per_device_batch"), "measure rank 0 with validation on before relying on it",
+                severity="info")
+
+
+class BatchDoesNotFit(Rule):
+    """The per-device batch does not fit on any card by the estimate.
+
+    M(b) = static + b × per-sample memory exceeds the usable capacity (capacity × (1 − headroom)).
+    On a single GPU the one card also runs validation, so its validation term counts too. The
+    message gives the estimate, the capacity and the largest batch that fits.
+
+    **Fix** (safe when the total is kept): lower the per-device batch to the largest that fits the
+    main card conservatively and raise the accumulation to keep the total (exactly when divisors
+    allow; otherwise the nearest total above, unsafe).
+    """
+
+    code = "BL202"
+    name = "batch-does-not-fit"
+    summary = "per-device batch does not fit any card"
+    severity = "error"
+    fixable = True
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        numbers = _numbers(run) if run is not None else None
+        if run is None or numbers is None:
+            return
+        memory = run.memory
+        assert memory is not None
+        b, k, _dp = numbers
+        need = memory.rank(b) if memory.multi_gpu else memory.main_optimistic(b)
+        if need <= memory.usable:
+            return
+        largest = memory.largest("rank" if memory.multi_gpu else "main_optimistic")
+        parts = f"static {memory.static + memory.distributed:.1f} + {b} × {memory.per_sample:.2f} per sample"
+        if not memory.multi_gpu and memory.transient_gib():
+            parts += f" + validation {memory.transient_gib():.1f}"
+        largest_text = f"the largest that fits is {largest}" if largest else "not even 1 fits: check the profile"
+        yield self.report(
+            f"per-device batch {b} needs ≈ {need:.1f} GiB per card ({parts}), {memory.gpu.name} has {memory.usable:.1f} "
+            f"GiB usable: {largest_text} ({memory.confidence} confidence)",
+            _anchor(run, "per_device_batch"), "lower the per-device batch and raise accumulation to keep the total",
+            fix=lower_batch_fix(run, b, k, f"{b} does not fit {memory.gpu.name}"))
+
+
+class MainCardRisk(Rule):
+    """The per-device batch fits the other cards but not the main one (cuda:0).
+
+    Error when even the optimistic case (validation reuses the memory the step freed) does not
+    fit, warning when only the conservative case does not. The message names the dominant
+    main-card term, e.g. "validation on the main process adds ≈ 9 GiB to cuda:0", and what to do:
+    turn validation off or make it smaller, check that `set_device` runs before any CUDA call,
+    or lower the per-device batch.
+
+    **Fix** (safe when the total is kept): lower the per-device batch to the largest that fits the
+    main card conservatively and raise the accumulation to keep the total.
+    """
+
+    code = "BL203"
+    name = "main-card-memory-risk"
+    summary = "fits the other cards but not the main card"
+    severity = "warning"
+    fixable = True
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        numbers = _numbers(run) if run is not None else None
+        if run is None or numbers is None or run.memory is None or not run.memory.multi_gpu:
+            return
+        memory = run.memory
+        b, k, _dp = numbers
+        if memory.rank(b) > memory.usable or memory.main_conservative(b) <= memory.usable:
+            return  # BL202's, or fine
+        error = memory.main_optimistic(b) > memory.usable
+        term = memory.dominant_main_term()
+        because = f": {term.name} ({term.why}) adds ≈ {term.gib:.1f} GiB to cuda:0" if term else ""
+        case = (f"not even if validation reuses freed memory (≈ {memory.main_optimistic(b):.1f} GiB)" if error
+                else f"not in the worst case (≈ {memory.main_conservative(b):.1f} GiB; ≈ {memory.main_optimistic(b):.1f} "
+                     "if validation reuses freed memory)")
+        best = memory.largest("main_conservative")
+        yield self.report(
+            f"per-device batch {b} fits the other cards (≈ {memory.rank(b):.1f} of {memory.usable:.1f} GiB on "
+            f"{memory.gpu.name}) but {case} on cuda:0{because}",
+            _anchor(run, "per_device_batch"),
+            f"turn validation off or shrink it, call set_device before any CUDA use, or use per-device {best}"
+            " (fits cuda:0 even in the worst case) with more accumulation",
+            severity="error" if error else "warning",
+            fix=lower_batch_fix(run, b, k, f"{b} risks cuda:0"))
+
+
+for _rule in (AccumulationCouldShrink, BatchDoesNotFit, MainCardRisk):
+    _rule.__doc__ = (_rule.__doc__ or "") + _DOC_TAIL
+
+
+class NoMemoryProfile(Rule):
+    """No memory profile or GPU, so BL201–BL203 were not evaluated.
+
+    Declare the GPU and, for models without a built-in preset, a memory profile — best two
+    measured points (per-device batch, peak GiB) of the same config on two or more GPUs:
+
+        [tool.batchlint]
+        gpu = "A100-80GB"
+        [tool.batchlint.memory]
+        reference = { frames = 12, height = 320, width = 512 }
+        points = [{ per_device_batch = 1, peak_gib = 35.0, num_gpus = 16, rank = 1 },
+                  { per_device_batch = 4, peak_gib = 49.7, num_gpus = 16, rank = 1 }]
+
+    or `--gpu A100-80GB --memory-profile profile.yaml`. MuseV configs get the authors' figures as a
+    low-confidence preset. Reported once per run, as information.
+    """
+
+    code = "BL204"
+    name = "no-memory-profile"
+    summary = "no memory profile: memory rules not evaluated"
+    severity = "info"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        if run is None or not run.is_training or run.memory is not None or run.memory_missing is None:
+            return
+        yield self.report(f"memory rules BL201–BL203 not evaluated: {run.memory_missing}",
+                          _anchor(run, "per_device_batch") if run.facts.get("per_device_batch") else file_start(run.config),
+                          "declare gpu (and a memory profile) in [tool.batchlint], or pass --gpu / --memory-profile")
