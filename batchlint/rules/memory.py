@@ -39,23 +39,18 @@ def _numbers(run: Run) -> tuple[int, int, int] | None:
 
 
 def lower_batch_fix(run: Run, b: int, k: int, reason: str) -> Fix | None:
-    """Lower the per-device batch to the largest that fits the main card conservatively and raise the
-    accumulation to keep the total: exactly when a divisor allows, else the nearest total above."""
+    """Lower the per-device batch to the largest divisor of b·k that fits the main card conservatively
+    and raise the accumulation to keep the total exactly (1 always divides, so when any batch fits, a
+    divisor does). None when not even 1 fits: the profile or the card is the problem, not the batch."""
     memory = run.memory
     assert memory is not None
     local = b * k
     fitting = [(b2, k2) for b2, k2 in factor_pairs(local) if b2 < b and memory.main_conservative(b2) <= memory.usable]
-    if fitting:
-        b2, k2 = fitting[0]
-        why = f"{reason}; {b2} is the largest divisor of {local} that fits cuda:0 even in the worst case"
-        return pair_fix(run, b2, k2, why, [])
-    best = memory.largest("main_conservative")
-    if best < 1:
+    if not fitting:
         return None
-    k2 = -(-local // best)
-    dp = run.int_fact("data_parallel_size") or 1
-    why = f"{reason}; no divisor of {local} fits, so the total becomes {best * k2 * dp} instead of {local * dp}"
-    return pair_fix(run, best, k2, why, [f"the total changes from {local * dp} to {best * k2 * dp}"])
+    b2, k2 = fitting[0]
+    why = f"{reason}; {b2} is the largest divisor of {local} that fits cuda:0 even in the worst case"
+    return pair_fix(run, b2, k2, why, [])
 
 
 class AccumulationCouldShrink(Rule):
@@ -99,7 +94,7 @@ class AccumulationCouldShrink(Rule):
             message = (f"accumulation {k} with per-device batch {b}: {b2} per device × {k2} accumulation keeps the total "
                        f"{local * dp} and fits cuda:0 even in the worst case (≈ {memory.main_conservative(b2):.1f} of "
                        f"{memory.usable:.1f} GiB on {memory.gpu.name}; now ≈ {memory.main_conservative(b):.1f})")
-            fix = pair_fix(run, b2, k2, f"same total, fewer and larger steps ({memory.confidence} confidence)", [])
+            fix = pair_fix(run, b2, k2, f"same total in fewer, larger steps; {memory.confidence} confidence", [])
             yield self.report(message, _anchor(run, "grad_accum", "per_device_batch"),
                               "a larger per-device batch does the same work in fewer, faster steps", fix=fix)
             return
@@ -121,9 +116,8 @@ class BatchDoesNotFit(Rule):
     On a single GPU the one card also runs validation, so its validation term counts too. The
     message gives the estimate, the capacity and the largest batch that fits.
 
-    **Fix** (safe when the total is kept): lower the per-device batch to the largest that fits the
-    main card conservatively and raise the accumulation to keep the total (exactly when divisors
-    allow; otherwise the nearest total above, unsafe).
+    **Fix** (safe: the total is kept exactly): lower the per-device batch to the largest divisor of
+    batch × accumulation that fits the main card conservatively, and raise the accumulation to match.
     """
 
     code = "BL202"
@@ -164,8 +158,8 @@ class MainCardRisk(Rule):
     turn validation off or make it smaller, check that `set_device` runs before any CUDA call,
     or lower the per-device batch.
 
-    **Fix** (safe when the total is kept): lower the per-device batch to the largest that fits the
-    main card conservatively and raise the accumulation to keep the total.
+    **Fix** (safe: the total is kept exactly): lower the per-device batch to the largest divisor of
+    batch × accumulation that fits the main card conservatively, and raise the accumulation to match.
     """
 
     code = "BL203"
