@@ -4,8 +4,8 @@ points in ../shared/specs/memory-points.csv."""
 from __future__ import annotations
 
 import csv
-import re
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from batchlint.facts import Fact
 from batchlint.memory.gpus import lookup
 from batchlint.memory.model import build_model
-from batchlint.memory.profile import PRESETS, Profile, ProfileError, fit_line, parse_profile
+from batchlint.memory.profile import PRESETS, Profile, ProfileError, parse_profile
 from batchlint.plan import Plan
 from tests.conftest import REPO
 from tests.helpers import check_json, inspect_json, run_cli
