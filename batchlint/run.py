@@ -32,7 +32,8 @@ CONTRACT_FACTS = ("per_device_batch", "grad_accum", "effective_grad_accum", "num
 LAUNCH_FACTS = ("num_processes", "num_machines", "gpu_ids", "distributed_type", "launcher_grad_accum",
                 "deepspeed_hostfile", "deepspeed_multinode_launcher",
                 "deepspeed_config_file", "mpirun_hostfile", "dp_replicate_size", "dp_shard_size", "tp_size",
-                "cp_size", "sp_size", "megatron_tp", "megatron_pp", "megatron_num_micro_batches", "zero_stage")
+                "cp_size", "sp_size", "megatron_tp", "megatron_pp", "megatron_num_micro_batches", "zero_stage",
+                "fsdp_sharding_strategy")
 
 
 class Target:

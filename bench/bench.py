@@ -183,11 +183,18 @@ def main() -> None:
     all_files = medians({name: cmd + rel for name, cmd in commands.items()})
     results = {name: {"one": one_file[name], "all": all_files[name]} for name in commands}
     floor = medians({"pass": [str(bin_dir / "python"), "-c", "pass"]})["pass"]
+    plan_cmd = [str(bin_dir / "batchlint"), "plan", "--num-processes", "16", "--target-total", "224",
+                "--gpu", "A100-80GB", "--memory-preset", "musev_referencenet"]
+    plan_ms = medians({"plan": plan_cmd})["plan"]
+    accel = next(r for r in rel if "accelerate_" in r)
+    accel_ms = medians({"accel": commands["batchlint"] + [accel]})["accel"]
     print(f"\n{N} files ({sum(f.stat().st_size for f in files) / 1e6:.1f} MB), median of {REPEATS} fresh processes; "
           f"python -c pass = {floor:.0f} ms\n")
     print(f"{'tool':<18}{'one file (ms)':>15}{'all files (ms)':>16}")
     for name, r in results.items():
         print(f"{name:<18}{r['one']:>15.0f}{r['all']:>16.0f}")
+    print(f"{'batchlint plan':<18}{plan_ms:>15.0f}{'':>16}   (16 processes, target 224, A100-80GB, MuseV preset)")
+    print(f"{'batchlint (accel)':<18}{accel_ms:>15.0f}{'':>16}   (one accelerate config)")
     print("\nbatchlint's time as a fraction of each peer's (goal: one file <= 0.5, all files <= 0.1)")
     b = results["batchlint"]
     for name in ("yamllint", "check-jsonschema"):

@@ -58,6 +58,7 @@ DIALECT = Dialect(
         "deepspeed_multinode_launcher": ("deepspeed_config.deepspeed_multinode_launcher",),
         "mpirun_hostfile": ("mpirun_config.mpirun_hostfile",),
         "fsdp_version": ("fsdp_config.fsdp_version",),
+        "fsdp_sharding_strategy": ("fsdp_config.fsdp_sharding_strategy",),
         "dp_replicate_size": ("parallelism_config.parallelism_config_dp_replicate_size",),
         "dp_shard_size": ("parallelism_config.parallelism_config_dp_shard_size",),
         "tp_size": ("parallelism_config.parallelism_config_tp_size",),

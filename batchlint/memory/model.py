@@ -113,6 +113,18 @@ def _fact(facts: dict[str, object], name: str) -> object:
     return getattr(fact, "value", None)
 
 
+def _sharding_stage(facts: dict[str, object]) -> int | None:
+    """ZeRO stage under DeepSpeed, or its FSDP equivalent (FULL_SHARD ≈ 3, SHARD_GRAD_OP ≈ 2)."""
+    dtype = _fact(facts, "distributed_type")
+    if dtype == "DEEPSPEED":
+        stage = _fact(facts, "zero_stage")
+        return stage if isinstance(stage, int) and not isinstance(stage, bool) and 0 <= stage <= 3 else 2
+    if dtype == "FSDP":
+        strategy = str(_fact(facts, "fsdp_sharding_strategy") or "FULL_SHARD").upper()
+        return 2 if strategy in ("SHARD_GRAD_OP", "2", "HYBRID_SHARD_ZERO2", "5") else 3
+    return None
+
+
 def build_model(facts: dict[str, object], gpu: Gpu, headroom: float, profile: Profile,
                 gpus_per_node: int = 8) -> MemoryModel | str:
     """The model for one run, or why it cannot be built."""
@@ -130,10 +142,16 @@ def build_model(facts: dict[str, object], gpu: Gpu, headroom: float, profile: Pr
             model.static = profile.static_gib
     elif profile.trainable_params is not None:
         optimizer = "adamw8bit" if _fact(facts, "use_8bit_adam") is True else profile.optimizer
-        per_param = _BYTES_PER_PARAM[(amp, optimizer)]
+        per_param = float(_BYTES_PER_PARAM[(amp, optimizer)])
+        stage = _sharding_stage(facts)
+        how = f"{per_param:g} B per trainable parameter ({amp}, {optimizer})"
+        if stage is not None and dp > 1:
+            # ZeRO paper (Ψ params, K = 12 for mixed-precision Adam): 2Ψ + 2Ψ + KΨ/N, 2Ψ + 14Ψ/N, 16Ψ/N.
+            per_param = {0: 16.0, 1: 4 + 12 / dp, 2: 2 + 14 / dp, 3: 16 / dp}[stage]
+            how = f"{per_param:.2f} B per trainable parameter (ZeRO stage {stage} over {dp} ranks)"
         frozen = (profile.frozen_params or 0.0) * _DTYPE_BYTES[profile.frozen_dtype]
         model.static = (profile.trainable_params * per_param + frozen) / GIB + CTX_GIB + 0.3
-        model.per_sample_notes.append(f"static from parameter counts: {per_param} B per trainable parameter ({amp}, {optimizer})")
+        model.per_sample_notes.append(f"static from parameter counts: {how}")
     else:
         return "the memory profile has no static memory (static_gib, measured points or trainable_params)"
     if profile.per_sample_gib is None:
@@ -141,9 +159,10 @@ def build_model(facts: dict[str, object], gpu: Gpu, headroom: float, profile: Pr
 
     # What several GPUs add on every card (DDP gradient buckets, NCCL), unless the static already holds it.
     if model.multi_gpu and not profile.static_includes_distributed:
-        buckets = (profile.trainable_params or 0.0) * 4 / GIB
+        sharded = _sharding_stage(facts) is not None
+        buckets = 0.0 if sharded else (profile.trainable_params or 0.0) * 4 / GIB  # ZeRO/FSDP keep no DDP buckets
         model.distributed = buckets + NCCL_GIB
-        if profile.trainable_params is None:
+        if profile.trainable_params is None and not sharded:
             model.per_sample_notes.append("DDP gradient buckets not counted: the profile has no trainable_params")
 
     # Activations per sample, scaled to this config's frames × height × width.
@@ -175,6 +194,8 @@ def build_model(facts: dict[str, object], gpu: Gpu, headroom: float, profile: Pr
             if n_local > 1:
                 model.persist.append(Term("stray CUDA contexts", (n_local - 1) * CTX_GIB,
                                           f"{n_local - 1} other ranks × {CTX_GIB} GiB on cuda:0 (CUDA touched before set_device)"))
+        if profile.ema_main_gib:
+            model.persist.append(Term("EMA on the main process", profile.ema_main_gib, "the script keeps the EMA only on rank 0"))
     validation = _fact(facts, "do_validation")
     if validation is True:
         if profile.validation_gib is not None:

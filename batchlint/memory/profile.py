@@ -48,6 +48,7 @@ class Profile:
         self.frozen_dtype = "fp32"
         self.optimizer = "adamw"
         self.stray_contexts: bool | None = None
+        self.ema_main_gib: float | None = None  # an EMA the script keeps only on the main process
         self.notes: list[str] = []
 
     def as_json(self) -> dict[str, object]:
@@ -90,7 +91,7 @@ def _preset_musev() -> Profile:
 
 PRESETS = {"musev_referencenet": _preset_musev_referencenet, "musev": _preset_musev}
 
-_KEYS = {"preset", "reference", "points", "static_gib", "static_includes_distributed", "per_sample_gib",
+_KEYS = {"preset", "reference", "points", "static_gib", "static_includes_distributed", "per_sample_gib", "ema_main_gib",
          "main_extra_gib", "validation_gib", "trainable_params", "frozen_params", "frozen_dtype", "optimizer",
          "stray_contexts", "gradient_checkpointing", "memory_efficient_attention"}
 
@@ -132,6 +133,9 @@ def parse_profile(data: dict[str, Any], where: str) -> Profile:
     extra = _number(data, "main_extra_gib", where, positive=False)
     if extra is not None:
         profile.main_extra_gib = extra
+    ema = _number(data, "ema_main_gib", where)
+    if ema is not None:
+        profile.ema_main_gib = ema
     for key, attr in (("static_includes_distributed", "static_includes_distributed"), ("stray_contexts", "stray_contexts"),
                       ("gradient_checkpointing", "reference_gradient_checkpointing"),
                       ("memory_efficient_attention", "reference_memory_efficient_attention")):

@@ -221,3 +221,26 @@ def test_plan_command_text_and_json(tmp_path: Path) -> None:
     assert data["recommended"]["verdict"] == "fits"
     assert run_cli("plan", "--num-processes", "4")[0] == 2
     assert run_cli("plan", "--list-gpus")[0] == 0
+
+
+def test_parameter_counts_with_zero_sharding() -> None:
+    """§1.1/§1.3: AMP AdamW is 18 B/param under DDP (+ fp32 DDP buckets); ZeRO-2 on 8 ranks is 2 + 14/8."""
+    profile = parse_profile({"trainable_params": 1e9, "per_sample_gib": 2.0}, "p")
+    assert profile.source == "params" and profile.confidence == "low"
+    ddp = _model(8, profile)
+    gib = 1024**3
+    assert ddp.static == pytest.approx(18e9 / gib + 0.8)
+    assert ddp.distributed == pytest.approx(4e9 / gib + 0.75)
+    zero2 = _model(8, profile, distributed_type="DEEPSPEED", zero_stage=2)
+    assert zero2.static == pytest.approx((2 + 14 / 8) * 1e9 / gib + 0.8)
+    assert zero2.distributed == pytest.approx(0.75)  # no DDP gradient buckets under ZeRO
+    fsdp = _model(8, profile, distributed_type="FSDP")
+    assert fsdp.static == pytest.approx(16 / 8 * 1e9 / gib + 0.8)
+
+
+def test_ema_on_the_main_process_is_a_persistent_main_card_term() -> None:
+    profile = PRESETS["musev_referencenet"]()
+    profile.ema_main_gib = 5.8
+    model = _model(16, profile)
+    assert [t.name for t in model.persist] == ["EMA on the main process"]
+    assert model.main_optimistic(7) == pytest.approx(model.rank(7) + 5.8)
