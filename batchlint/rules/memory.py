@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from batchlint.facts import positive_int
 from batchlint.fixes import Fix
+from batchlint.memory.model import MemoryModel
 from batchlint.rules.base import Diagnostic, FileContext, Rule, file_start
 from batchlint.rules.batch import _anchor, factor_pairs, pair_fix
 from batchlint.run import Run
@@ -29,13 +30,17 @@ _DOC_TAIL = """
 """
 
 
-def _numbers(run: Run) -> tuple[int, int, int] | None:
+def _inputs(ctx: FileContext) -> tuple[Run, MemoryModel, int, int, int] | None:
+    """(run, memory model, per-device batch, accumulation, data-parallel size) when all are known."""
+    run = ctx.run
+    if run is None or run.memory is None:
+        return None
     b = run.int_fact("per_device_batch")
     acc = run.accumulation
     k = positive_int(acc.value) if acc else None
-    if run.memory is None or b is None or k is None:
+    if b is None or k is None:
         return None
-    return b, k, run.int_fact("data_parallel_size") or 1
+    return run, run.memory, b, k, run.int_fact("data_parallel_size") or 1
 
 
 def lower_batch_fix(run: Run, b: int, k: int, reason: str) -> Fix | None:
@@ -75,13 +80,10 @@ class AccumulationCouldShrink(Rule):
     fixable = True
 
     def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        numbers = _numbers(run) if run is not None else None
-        if run is None or numbers is None:
+        inputs = _inputs(ctx)
+        if inputs is None:
             return
-        memory = run.memory
-        assert memory is not None
-        b, k, dp = numbers
+        run, memory, b, k, dp = inputs
         if k <= 1:
             return
         local = b * k
@@ -127,13 +129,10 @@ class BatchDoesNotFit(Rule):
     fixable = True
 
     def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        numbers = _numbers(run) if run is not None else None
-        if run is None or numbers is None:
+        inputs = _inputs(ctx)
+        if inputs is None:
             return
-        memory = run.memory
-        assert memory is not None
-        b, k, _dp = numbers
+        run, memory, b, k, _dp = inputs
         need = memory.rank(b) if memory.multi_gpu else memory.main_optimistic(b)
         if need <= memory.usable:
             return
@@ -169,12 +168,10 @@ class MainCardRisk(Rule):
     fixable = True
 
     def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        numbers = _numbers(run) if run is not None else None
-        if run is None or numbers is None or run.memory is None or not run.memory.multi_gpu:
+        inputs = _inputs(ctx)
+        if inputs is None or not inputs[1].multi_gpu:
             return
-        memory = run.memory
-        b, k, _dp = numbers
+        run, memory, b, k, _dp = inputs
         if memory.rank(b) > memory.usable or memory.main_conservative(b) <= memory.usable:
             return  # BL202's, or fine
         error = memory.main_optimistic(b) > memory.usable
