@@ -122,9 +122,6 @@ def _run_prechecks(args: argparse.Namespace) -> bool:
         if bad:
             sys.stderr.write(f"batchlint: error: --{flag}: unknown rule {', '.join(bad)} (see `batchlint rule --all`)\n")
             return True
-    if args.accelerate_config and not os.path.exists(args.accelerate_config):
-        sys.stderr.write(f"batchlint: error: --accelerate-config {args.accelerate_config}: file not found\n")
-        return True
     return False
 
 

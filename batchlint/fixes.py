@@ -176,3 +176,27 @@ def write_atomic(path: str, new_text: str, old_text: str) -> None:
             os.close(dir_fd)
     except OSError:
         pass  # some filesystems cannot fsync a directory; the rename itself is atomic
+
+
+def delete_entry(key: Scalar, value_span_end: int, text: str) -> Edit:
+    """Delete a mapping entry: from the start of the key's line to the end of the value's last line."""
+    start = text.rfind("\n", 0, key.span.start) + 1
+    end = value_span_end
+    if end > 0 and text[end - 1] == "\n":
+        pass  # a block value already ends at the start of the next line
+    else:
+        nl = text.find("\n", end)
+        end = len(text) if nl < 0 else nl + 1
+    return Edit(key.span.file, start, end, "", key.span.line, 1, key.span.line + text.count("\n", start, end), 1)
+
+
+def quote_scalar(node: Scalar, quote: str = "'") -> Edit:
+    """Write a plain scalar's own text as a quoted string (what `accelerate config` writes)."""
+    body = node.raw.replace("'", "''") if quote == "'" else node.raw.replace('"', '\\"')
+    span = node.span
+    return Edit(span.file, span.start, span.end, f"{quote}{body}{quote}", span.line, span.column, span.end_line, span.end_column)
+
+
+def rename_key(key: Scalar, new_name: str) -> Edit:
+    span = key.span
+    return Edit(span.file, span.start, span.end, new_name, span.line, span.column, span.end_line, span.end_column)

@@ -79,12 +79,25 @@ class Run:
         self.launch_problems: list[tuple[str, LoadError]] = []
         self.documents: list[Document] = documents or []
         self.tree: ConfigTree | None = None  # the training config's resolution, for fixes
+        self.deepspeed: DeepSpeedLink | None = None  # the DeepSpeed JSON of the launch, if any
+        self.launch_facts: dict[str, Fact] = {}  # the accelerate config's own facts
+        self.settings: dict[str, Any] = {}  # the settings that apply to this config
         self.memory: MemoryModel | None = None
         self.memory_missing: str | None = None  # why there is no memory model (BL204)
 
     @property
     def is_training(self) -> bool:
         return self.dialect.kind == "training"
+
+    @property
+    def is_launch(self) -> bool:
+        return self.dialect.kind == "launch"
+
+    def launch_document(self) -> Document | None:
+        """The accelerate config of this run: the file itself, or the paired one."""
+        if self.is_launch:
+            return self.documents[0]
+        return next((d for d in self.documents if d.path == self.launch), None) if self.launch else None
 
     def fact(self, name: str) -> Fact | None:
         return self.facts.get(name)
@@ -210,30 +223,49 @@ def read_hostfile(path: str) -> tuple[int, int] | None:
     return (hosts, slots) if hosts else None
 
 
-def _read_deepspeed_json(facts: dict[str, Fact], launch_path: str, launch_dir: str | None,
-                         load: DocumentLoader, run: Run) -> tuple[str, Fact | None] | None:
-    ds = facts.get("deepspeed_config_file")
-    if ds is None or not isinstance(ds.value, str):
-        return None
-    found = find_near(ds.value, launch_path, launch_dir)
-    for candidate in [found] if found else []:
-        if os.path.isfile(candidate):
-            try:
-                doc = load(candidate)
-            except LoadError:
-                return None
-            from batchlint.loading.nodes import Mapping
+class DeepSpeedLink:
+    """The DeepSpeed JSON an accelerate config names in `deepspeed_config.deepspeed_config_file`."""
 
-            if not isinstance(doc.root, Mapping):
-                return None
-            run.documents.append(doc)
-            tree = ConfigTree(doc, candidate, "json", load)
-            res = tree.get("gradient_accumulation_steps")
-            if res is None or res.origin is None:
-                return os.path.basename(candidate), None
-            return os.path.basename(candidate), Fact("effective_grad_accum", res.value, "file",
-                                                     "gradient_accumulation_steps", res.origin.span, res.origin)
-    return None
+    def __init__(self, name: str, named_by: Fact) -> None:
+        self.name = name  # as written in the accelerate config
+        self.named_by = named_by
+        self.path: str | None = None  # found on disk
+        self.doc: Document | None = None
+        self.error: LoadError | None = None  # found but unreadable
+        self.facts: dict[str, Fact] = {}
+
+
+def link_deepspeed(facts: dict[str, Fact], launch_path: str, launch_dir: str | None, load: DocumentLoader) -> DeepSpeedLink | None:
+    from batchlint.dialects import deepspeed
+    from batchlint.loading.nodes import Mapping
+
+    named = facts.get("deepspeed_config_file")
+    dtype = facts.get("distributed_type")
+    if named is None or not isinstance(named.value, str) or not named.value or dtype is None or dtype.value != "DEEPSPEED":
+        return None  # deepspeed_config is read only for DEEPSPEED launches (AC016 reports dead ones)
+    link = DeepSpeedLink(named.value, named)
+    link.path = find_near(named.value, launch_path, launch_dir)
+    if link.path is None:
+        return link
+    try:
+        link.doc = load(link.path)
+    except LoadError as exc:
+        link.error = exc
+        return link
+    if isinstance(link.doc.root, Mapping):
+        link.facts = extract_facts(ConfigTree(link.doc, link.path, "json", load), deepspeed.DIALECT)
+    return link
+
+
+def _deepspeed_accum(link: DeepSpeedLink | None) -> tuple[str, Fact | None] | None:
+    """(file name, its gradient_accumulation_steps) for the effective-accumulation table, or None."""
+    if link is None or link.doc is None:
+        return None
+    ga = link.facts.get("ds_grad_accum")
+    name = os.path.basename(link.path or link.name)
+    if ga is None:
+        return name, None
+    return name, Fact("effective_grad_accum", ga.value, "file", ga.key, ga.span, ga.node)
 
 
 def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOptions,
@@ -243,6 +275,7 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
     include_root = options.include_root or settings.get("include-root")
     tree = ConfigTree(doc, fs_path, dialect.semantics, load, include_root)
     run = Run(doc.path, dialect, {}, documents=[doc])
+    run.settings = settings
     run.problems = tree.resolve_all()
     run.tree = tree
     facts = extract_facts(tree, dialect)
@@ -251,7 +284,8 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
     launch_facts: dict[str, Fact] = {}
     launch_path: str | None = None
     if dialect.kind == "launch":
-        launch_facts = facts
+        launch_facts = dict(facts)  # the file's own values, before the command line overrides any
+        run.launch_facts = launch_facts
         launch_path = fs_path
     else:
         launch_path = options.accelerate_config or settings.get("accelerate-config")
@@ -260,6 +294,7 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
             if loaded is not None:
                 launch_facts = loaded
                 run.launch = run.documents[-1].path
+        run.launch_facts = launch_facts
         for name in LAUNCH_FACTS:
             if name in launch_facts and launch_facts[name].source != "default":
                 facts[name] = launch_facts[name]
@@ -299,9 +334,12 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
     if dp is not None:
         facts["data_parallel_size"] = dp
 
+    if launch_facts and launch_path:
+        run.deepspeed = link_deepspeed(facts, launch_path, settings.get("launch-dir"), load)
+        if run.deepspeed is not None and run.deepspeed.doc is not None:
+            run.documents.append(run.deepspeed.doc)
     if dialect.kind == "training" and launch_facts:
-        ds_json = _read_deepspeed_json(facts, launch_path or fs_path, settings.get("launch-dir"), load, run)
-        eff = accelerate.effective_grad_accum(facts, ds_json)
+        eff = accelerate.effective_grad_accum(facts, _deepspeed_accum(run.deepspeed))
         ga = facts.get("grad_accum")
         if eff is not None and (ga is None or eff.value != ga.value):
             facts["effective_grad_accum"] = eff

@@ -30,6 +30,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "memory-profile": ("path", "YAML file with the model's memory profile (schemas/memory-profile.schema.json)."),
     "memory-preset": ("string", "Built-in memory profile: musev_referencenet or musev."),
     "memory": ("table", "The memory profile inline, same keys as a memory-profile file."),
+    "accelerate-version": ("string", "accelerate release whose behaviour the AC/DS/X rules assume (default 1.15.0)."),
+    "deepspeed-version": ("string", "DeepSpeed release whose behaviour the DS rules assume (default 0.19.6)."),
+    "deepspeed-launch": ("string", "How DeepSpeed JSON files are used: accelerate (default), hf-trainer or deepspeed (the raw launcher)."),
     "select": ("codes", "Rule codes or prefixes to run (default: all)."),
     "ignore": ("codes", "Rule codes or prefixes to skip."),
 }

@@ -97,8 +97,10 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run_cli("check", "x.yaml", "--num-processes", "0")[0] == 2
     code, _, err = run_cli("check", "x.yaml", "--select", "BL999")
     assert code == 2 and "unknown rule BL999" in err
-    code, _, err = run_cli("check", str(tmp_path), "--accelerate-config", str(tmp_path / "missing.yaml"))
-    assert code == 2 and "not found" in err
+    # A missing accelerate config is a finding (AC033), not a usage error.
+    (tmp_path / "t.yaml").write_text(MUSEV_HEAD + "train:\n  train_batch_size: 1\n", encoding="utf-8")
+    code, out, err = run_cli("check", "--format", "concise", str(tmp_path / "t.yaml"), "--accelerate-config", str(tmp_path / "missing.yaml"))
+    assert code == 1 and "AC033" in out and "does not exist" in out and err == ""
 
 
 def test_bad_settings_exit_2(tmp_path: Path) -> None:

@@ -109,7 +109,8 @@ def test_rule_docs() -> None:
     assert code == 0 and out.startswith("# BL101 (total-below-target)") and "Where the target comes from" in out
     code, out, _ = run_cli("rule", "--all", "--format", "json")
     rules = json.loads(out)
-    assert code == 0 and [r["code"] for r in rules] == sorted(r["code"] for r in rules)
+    codes = [r["code"] for r in rules]
+    assert code == 0 and len(codes) == len(set(codes)) and {"BL101", "AC003", "DS001", "X001"} <= set(codes)
     assert all(r["explanation"] and r["summary"] for r in rules)
     assert run_cli("rule", "BL999")[0] == 2
 

@@ -17,7 +17,7 @@ class Dialect:
                  detect: Callable[[Node | None], bool], defaults: dict[str, object] | None = None,
                  preset_target: int | None = None, preset_source: str = "", description: str = "") -> None:
         self.name = name
-        self.kind = kind  # "training" or "launch"
+        self.kind = kind  # "training", "launch" (accelerate) or "deepspeed"
         self.semantics = semantics  # how values are read: "omegaconf", "yaml11" or "json"
         self.keys = keys  # fact -> candidate key paths, first present wins
         self.detect = detect
@@ -39,10 +39,10 @@ def has_path(root: Node | None, dotted: str) -> bool:
 
 
 def all_dialects() -> list[Dialect]:
-    from batchlint.dialects import accelerate, animateanyone, musev
+    from batchlint.dialects import accelerate, animateanyone, deepspeed, musev
 
     # Order matters only for files that look like two dialects; the specific ones go first.
-    return [musev.DIALECT, animateanyone.DIALECT, accelerate.DIALECT]
+    return [musev.DIALECT, animateanyone.DIALECT, accelerate.DIALECT, deepspeed.DIALECT]
 
 
 def detect(root: Node | None, path: str) -> Dialect | None:

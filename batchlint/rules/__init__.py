@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from batchlint.rules.accelerate import ACCELERATE_RULES
 from batchlint.rules.base import Diagnostic, FileContext, Rule
 from batchlint.rules.batch import (
     IntentMismatch,
@@ -10,6 +11,8 @@ from batchlint.rules.batch import (
     TargetNotReachable,
     TotalBelowTarget,
 )
+from batchlint.rules.cross import CROSS_RULES
+from batchlint.rules.deepspeed import DEEPSPEED_RULES
 from batchlint.rules.files import (
     DuplicateKey,
     EmptyFile,
@@ -24,8 +27,10 @@ RULES: list[Rule] = [
     InvalidFile(), DuplicateKey(), IncludeError(), InterpolationError(), ReadingDiffers(), EmptyFile(),
     TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
+    *ACCELERATE_RULES, *DEEPSPEED_RULES, *CROSS_RULES,
 ]
 BY_CODE = {rule.code: rule for rule in RULES}
+BY_CODE.update({alias: rule for rule in RULES for alias in rule.aliases})
 BY_NAME = {rule.name: rule for rule in RULES}
 
 __all__ = ["RULES", "BY_CODE", "BY_NAME", "Diagnostic", "FileContext", "Rule", "select_rules"]
@@ -33,7 +38,9 @@ __all__ = ["RULES", "BY_CODE", "BY_NAME", "Diagnostic", "FileContext", "Rule", "
 
 def _matches(rule: Rule, pattern: str) -> bool:
     pattern = pattern.strip()
-    return rule.code.startswith(pattern.upper()) or rule.name == pattern or pattern.upper() == "ALL"
+    upper = pattern.upper()
+    return (rule.code.startswith(upper) or rule.name == pattern or upper == "ALL"
+            or any(alias.startswith(upper) for alias in rule.aliases))
 
 
 def select_rules(select: list[str] | None, ignore: list[str] | None) -> list[Rule]:

@@ -82,6 +82,7 @@ class Rule:
     summary: ClassVar[str]
     severity: ClassVar[str]
     fixable: ClassVar[bool] = False
+    aliases: ClassVar[tuple[str, ...]] = ()  # other codes that select this rule (the spec's catalog names)
 
     def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
         raise NotImplementedError

@@ -257,6 +257,7 @@ class IntentMismatch(Rule):
     """
 
     code = "BL102"
+    aliases = ("X008",)  # the launch-config catalog's name for the same check
     name = "stated-intent-mismatch"
     summary = "a comment's stated batch arithmetic disagrees with the values"
     severity = "warning"

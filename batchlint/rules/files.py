@@ -32,6 +32,8 @@ class InvalidFile(Rule):
             yield self._from_error(err.path, err.line, err.column, err.message, err.help)
         if ctx.run is not None:
             for _path, err in ctx.run.launch_problems:
+                if err.message == "file not found":
+                    continue  # AC033's
                 yield self._from_error(err.path, err.line, err.column,
                                        f"accelerate config: {err.message}", err.help or "check the path given to --accelerate-config or in settings")
 
@@ -58,8 +60,8 @@ class DuplicateKey(Rule):
     severity = "warning"
 
     def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        if ctx.doc is None or ctx.run is None:
-            return
+        if ctx.doc is None or ctx.run is None or ctx.run.dialect.kind == "deepspeed":
+            return  # a DeepSpeed JSON's duplicates are DS018's
         omegaconf = ctx.run.dialect.semantics == "omegaconf"
         for dup in ctx.doc.duplicates:
             where = f" in `{dup.path}`" if dup.path else ""

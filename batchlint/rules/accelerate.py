@@ -1,0 +1,605 @@
+"""AC rules: the accelerate config file (accelerate-deepspeed.md §8, "accelerate config file").
+
+Each rule names the condition `accelerate launch` fails on (or silently misreads) and quotes its
+error. Behaviour is that of accelerate 1.15 unless `accelerate-version` in settings says otherwise.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from batchlint.dialects.accelerate import CLUSTER_CONFIG_KEYS
+from batchlint.facts import Fact, positive_int
+from batchlint.fixes import SAFE, UNSAFE, Fix, delete_entry, quote_scalar, rename_key
+from batchlint.loading.nodes import Document, Mapping, Scalar
+from batchlint.rules.base import Diagnostic, FileContext, Rule, file_start
+from batchlint.run import Run
+
+DISTRIBUTED_TYPES = ("NO", "MULTI_CPU", "MULTI_GPU", "MULTI_NPU", "MULTI_MLU", "MULTI_SDAA", "MULTI_MUSA", "MULTI_XPU",
+                     "DEEPSPEED", "FSDP", "XLA", "MEGATRON_LM", "MULTI_HPU", "MULTI_NEURON")
+SAGEMAKER_TYPES = ("NO", "DATA_PARALLEL", "MODEL_PARALLEL")
+MULTI_DEVICE = ("MULTI_GPU", "MULTI_NPU", "MULTI_MLU", "MULTI_SDAA", "MULTI_MUSA", "MULTI_XPU", "MULTI_HPU", "MULTI_NEURON")
+PRECISIONS = ("no", "fp8", "fp16", "bf16")
+SAGEMAKER_KEYS = frozenset({"compute_environment", "distributed_type", "mixed_precision", "use_cpu", "debug", "num_processes",
+                            "ec2_instance_type", "iam_role_name", "image_uri", "profile", "region", "num_machines", "gpu_ids",
+                            "base_job_name", "pytorch_version", "transformers_version", "py_version", "sagemaker_inputs_file",
+                            "sagemaker_metrics_file", "additional_args", "dynamo_config", "enable_cpu_affinity",
+                            "machine_rank", "main_training_function", "dynamo_backend", "fp16"})
+SUB_KEYS: dict[str, tuple[str, frozenset[str]]] = {
+    # dict -> (prefix the launcher adds when missing, keys the launcher reads), spec §1.6
+    "deepspeed_config": ("", frozenset({
+        "deepspeed_config_file", "zero_stage", "offload_optimizer_device", "offload_param_device", "offload_optimizer_nvme_path",
+        "offload_param_nvme_path", "gradient_accumulation_steps", "gradient_clipping", "zero3_init_flag", "zero3_save_16bit_model",
+        "deepspeed_hostfile", "deepspeed_exclusion_filter", "deepspeed_inclusion_filter", "deepspeed_multinode_launcher",
+        "deepspeed_moe_layer_cls_names"})),
+    "fsdp_config": ("fsdp_", frozenset({
+        "fsdp_version", "fsdp_offload_params", "fsdp_min_num_params", "fsdp_sharding_strategy", "fsdp_reshard_after_forward",
+        "fsdp_auto_wrap_policy", "fsdp_transformer_layer_cls_to_wrap", "fsdp_backward_prefetch", "fsdp_state_dict_type",
+        "fsdp_forward_prefetch", "fsdp_use_orig_params", "fsdp_cpu_ram_efficient_loading", "fsdp_sync_module_states",
+        "fsdp_activation_checkpointing", "fsdp_ignored_modules", "fsdp_activation_checkpointing_offload"})),
+    "megatron_lm_config": ("", frozenset({
+        "megatron_lm_tp_degree", "megatron_lm_pp_degree", "megatron_lm_num_micro_batches", "megatron_lm_sequence_parallelism",
+        "megatron_lm_recompute_activations", "megatron_lm_use_distributed_optimizer", "megatron_lm_gradient_clipping",
+        "megatron_lm_use_custom_fsdp", "megatron_lm_no_load_optim", "megatron_lm_eod_mask_loss",
+        "megatron_lm_overlap_cpu_optimizer_d2h_h2d", "megatron_lm_no_save_optim", "megatron_lm_optimizer_cpu_offload",
+        "megatron_lm_use_precision_aware_optimizer", "megatron_lm_decoder_last_pipeline_num_layers",
+        "megatron_lm_recompute_granularity", "megatron_lm_recompute_method", "megatron_lm_recompute_num_layers",
+        "megatron_lm_attention_backend", "megatron_lm_expert_model_parallel_size", "megatron_lm_context_parallel_size",
+        "megatron_lm_expert_tensor_parallel_size", "megatron_lm_attention_dropout", "megatron_lm_hidden_dropout",
+        "megatron_lm_attention_softmax_in_fp32", "megatron_lm_calculate_per_token_loss",
+        "megatron_lm_use_rotary_position_embeddings"})),
+    "parallelism_config": ("", frozenset(f"parallelism_config_{k}" for k in (
+        "dp_replicate_size", "dp_shard_size", "tp_size", "cp_size", "cp_backend", "cp_comm_strategy", "sp_size", "sp_backend",
+        "sp_seq_length", "sp_seq_length_is_variable", "sp_attn_implementation"))),
+    "mpirun_config": ("", frozenset({"mpirun_hostfile"})),
+    "dynamo_config": ("dynamo_", frozenset({"dynamo_backend", "dynamo_mode", "dynamo_use_fullgraph", "dynamo_use_dynamic",
+                                            "dynamo_use_regional_compilation"})),
+    "fp8_config": ("fp8_", frozenset(f"fp8_{k}" for k in (
+        "backend", "use_autocast_during_eval", "margin", "interval", "format", "amax_history_len", "amax_compute_algo",
+        "override_linear_precision", "opt_level", "enable_fsdp_float8_all_gather", "pad_inner_dim"))),
+}
+# Legacy keys the launcher no longer reads, and their current names (spec §1.6).
+LEGACY = {("fsdp_config", "fsdp_backward_prefetch_policy"): ("fsdp_backward_prefetch", "renamed in accelerate 0.26, ignored since 1.0"),
+          ("fp8_config", "amax_history_length"): ("amax_history_len", "the questionnaire's name; the reader expects amax_history_len"),
+          ("fp8_config", "amax_compute_algorithm"): ("amax_compute_algo", "the questionnaire's name; the reader expects amax_compute_algo"),
+          ("fp8_config", "optimization_level"): ("opt_level", "the questionnaire's name; the reader expects opt_level")}
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in str(text).split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+class View:
+    """The accelerate config a rule looks at: its document, root mapping and the file's own facts,
+    plus what the command line or settings say about the launch."""
+
+    def __init__(self, run: Run, doc: Document, root: Mapping) -> None:
+        self.run = run
+        self.doc = doc
+        self.root = root
+        self.file = run.launch_facts
+        self.facts = run.facts
+
+    def value(self, name: str) -> object:
+        fact = self.file.get(name)
+        return None if fact is None else fact.value
+
+    def scalar(self, key: str) -> Scalar | None:
+        node = self.root.get(key)
+        return node if isinstance(node, Scalar) else None
+
+    def cli(self, name: str) -> Fact | None:
+        fact = self.facts.get(name)
+        return fact if fact is not None and fact.source in ("cli", "settings") else None
+
+    @property
+    def sagemaker(self) -> bool:
+        env = self.value("compute_environment")
+        return env is not None and env != "LOCAL_MACHINE"
+
+    @property
+    def distributed_type(self) -> object:
+        value = self.value("distributed_type")
+        return "NO" if value is False else value
+
+    def version(self) -> tuple[int, ...]:
+        return version_tuple(self.run.settings.get("accelerate-version") or "1.15.0")
+
+    def version_text(self) -> str:
+        return str(self.run.settings.get("accelerate-version") or "1.15")
+
+
+def view(ctx: FileContext) -> View | None:
+    run = ctx.run
+    if run is None or not run.launch_facts:
+        return None
+    doc = run.launch_document()
+    if doc is None or not isinstance(doc.root, Mapping):
+        return None
+    return View(run, doc, doc.root)
+
+
+def _key_span(root: Mapping, key: str):  # type: ignore[no-untyped-def]
+    node = root.key_node(key)
+    return node.span if node is not None else None
+
+
+class MissingDistributedType(Rule):
+    """`distributed_type` is missing.
+
+    It is the only key `accelerate launch` requires: `BaseConfig.process_config` raises
+    `ValueError: A 'distributed_type' must be specified in the config file.`
+    (accelerate `commands/config/config_args.py`).
+    """
+
+    code, name, severity = "AC001", "missing-distributed-type", "error"
+    summary = "accelerate config without distributed_type"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None or "distributed_type" in v.root.keys():
+            return
+        yield self.report("no `distributed_type`: accelerate raises \"A `distributed_type` must be specified in the config file.\"",
+                          file_start(v.doc.path), "add e.g. `distributed_type: MULTI_GPU` (or run `accelerate config`)")
+
+
+class UnknownTopLevelKey(Rule):
+    """A top-level key that `ClusterConfig` (or `SageMakerConfig`) does not have.
+
+    Since accelerate 0.23 `from_yaml_file` raises: "The config file at {path} had unknown keys
+    ([...]), please try upgrading your `accelerate` version or fix (and potentially remove) these
+    keys from your config file." `ipex_config` was removed in 1.13 and is unknown since.
+
+    **Fix** (unsafe: it deletes a setting): delete the key.
+    """
+
+    code, name, severity, fixable = "AC002", "unknown-accelerate-key", "error", True
+    summary = "top-level key accelerate does not know"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None:
+            return
+        known = set(SAGEMAKER_KEYS if v.sagemaker else CLUSTER_CONFIG_KEYS)
+        known.discard("ipex_config")
+        if v.version() < (1, 13):
+            known.add("ipex_config")
+        if v.version() < (0, 23):
+            return  # the dataclass raised a TypeError instead; still an error, but reported by name below
+        for key_node, value_node in v.root.items:
+            if not isinstance(key_node, Scalar) or key_node.tag.endswith(":merge"):
+                continue
+            key = str(key_node.value)
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, sorted(known), 1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            extra = " (removed in accelerate 1.13)" if key == "ipex_config" else ""
+            fix = Fix(f"delete `{key}`", UNSAFE, [delete_entry(key_node, value_node.span.end, v.doc.text)])
+            yield self.report(f"unknown key `{key}`{extra}{hint}: accelerate {v.version_text()} raises \"The config file at ... "
+                              f"had unknown keys (['{key}'])\"", key_node.span, "fix the name or remove the key", fix=fix)
+
+
+class Yaml11Trap(Rule):
+    """`distributed_type`, `mixed_precision` or `gpu_ids` written so that YAML 1.1 reads a bool or int.
+
+    accelerate reads the file with PyYAML `safe_load` (YAML 1.1): unquoted `NO` / `no` are `False`,
+    `0` is an int. `distributed_type: NO` then never matches `DistributedType.NO` (num_processes is
+    not defaulted; the launch asks for `--num_processes` or runs one process);
+    `mixed_precision: no` fails with `AttributeError: 'bool' object has no attribute 'lower'`
+    (since accelerate 0.34; 0.19–0.33 mapped the bool to "no"); `gpu_ids: 0` fails with
+    `AttributeError: 'int' object has no attribute 'split'` (spec §1.5).
+
+    **Fix** (safe: it restores the string the file means): quote the value.
+    """
+
+    code, name, severity, fixable = "AC003", "yaml11-bool-or-int", "error", True
+    summary = "unquoted NO / no / 0 read as a bool or int"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None:
+            return
+        for key, effect in (("distributed_type", "it never equals DistributedType.NO"),
+                            ("mixed_precision", "AttributeError: 'bool' object has no attribute 'lower'"),
+                            ("gpu_ids", "AttributeError: 'int' object has no attribute 'split'")):
+            node = v.scalar(key)
+            if node is None or node.style != "":
+                continue
+            if isinstance(node.value, bool) or (key == "gpu_ids" and isinstance(node.value, int)):
+                if key == "mixed_precision" and v.version() < (0, 34):
+                    continue  # 0.19–0.33 mapped the bool back to "no"
+                kind = "the boolean" if isinstance(node.value, bool) else "the integer"
+                fix = Fix(f"quote `{node.raw}`", SAFE, [quote_scalar(node)])
+                yield self.report(f"`{key}: {node.raw}` is {kind} {node.value!r} to PyYAML (YAML 1.1): {effect}",
+                                  node.span, f"quote it: {key}: '{node.raw}'", fix=fix)
+
+
+class BadDistributedType(Rule):
+    """`distributed_type` is not a `DistributedType` value (exact, case-sensitive).
+
+    `BaseConfig.__post_init__` converts it with an Enum lookup: `ValueError: '<x>' is not a valid
+    DistributedType`. Values: NO, MULTI_CPU, MULTI_GPU, MULTI_NPU, MULTI_MLU, MULTI_SDAA, MULTI_MUSA,
+    MULTI_XPU, DEEPSPEED, FSDP, XLA, MEGATRON_LM, MULTI_HPU, MULTI_NEURON (SageMaker: NO,
+    DATA_PARALLEL, MODEL_PARALLEL).
+    """
+
+    code, name, severity = "AC004", "bad-distributed-type", "error"
+    summary = "distributed_type is not a DistributedType value"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        node = v.scalar("distributed_type") if v else None
+        if v is None or node is None or isinstance(node.value, bool) or node.value is None:
+            return
+        allowed = SAGEMAKER_TYPES if v.sagemaker else DISTRIBUTED_TYPES
+        if node.value in allowed:
+            return
+        close = difflib.get_close_matches(str(node.value).upper(), allowed, 1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        yield self.report(f"`distributed_type: {node.raw}`: ValueError: '{node.value}' is not a valid DistributedType{hint}",
+                          node.span, "one of " + ", ".join(allowed))
+
+
+class BadMixedPrecision(Rule):
+    """`mixed_precision` is not one of no, fp16, bf16, fp8 (after lowercasing).
+
+    The launcher fails when it prepares the environment: "Unknown mixed_precision mode: fp32.
+    Choose between ['no', 'fp8', 'fp16', 'bf16']." (accelerate `utils/launch.py`). `fp32` is the
+    usual slip: full precision is `no`.
+    """
+
+    code, name, severity = "AC005", "bad-mixed-precision", "error"
+    summary = "mixed_precision is not no/fp16/bf16/fp8"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        node = v.scalar("mixed_precision") if v else None
+        if node is None or node.value is None or isinstance(node.value, bool):
+            return
+        if str(node.value).lower() in PRECISIONS:
+            return
+        hint = " (full precision is `no`)" if str(node.value).lower() in ("fp32", "float32", "32") else ""
+        yield self.report(f"`mixed_precision: {node.raw}`: \"Unknown mixed_precision mode: {str(node.value).lower()}. "
+                          f"Choose between ['no', 'fp8', 'fp16', 'bf16'].\"{hint}", node.span, "use no, fp16, bf16 or fp8")
+
+
+class NumProcessesRequired(Rule):
+    """A distributed launch without `num_processes` in the file or on the launch line.
+
+    For any `distributed_type` but NO, a missing `num_processes` stays -1 and `accelerate launch`
+    stops: "You need to manually pass in `--num_processes` using this config yaml." An error when
+    the launch is known (the file is paired with a training config and no count is given); a
+    warning when the file is checked on its own, since its launch line may pass `--num_processes`.
+    """
+
+    code, name, severity = "AC006", "num-processes-required", "error"
+    summary = "distributed launch without num_processes"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None or v.distributed_type in (None, "NO") or v.sagemaker:
+            return
+        if "num_processes" in v.file or v.cli("num_processes"):
+            return
+        span = _key_span(v.root, "distributed_type") or file_start(v.doc.path)
+        # Checked on its own, the file may be launched with --num_processes on the launch line (batchlint does not
+        # see it): a warning. Paired with a training config through settings or the command line, the launch is
+        # known and has no count: an error.
+        known_launch = v.run.is_training
+        yield self.report(f"`distributed_type: {v.distributed_type}` without `num_processes`: \"You need to manually pass in "
+                          "`--num_processes` using this config yaml.\"" + ("" if known_launch else " unless the launch line passes it"),
+                          span, "add `num_processes: N` (the total over all machines)",
+                          severity="error" if known_launch else "warning")
+
+
+class OneProcessLaunch(Rule):
+    """`num_processes` > 1 with a launcher that starts one process.
+
+    `distributed_type: NO` (and `MULTI_CPU` without `mpirun_config.mpirun_hostfile`) go through the
+    simple launcher: each `accelerate launch` starts **one** process whatever `num_processes` says
+    (spec §2.4). For `NO` the intended world never exists; for `MULTI_CPU` start one launch per rank
+    (mpirun, SLURM) — batchlint then cannot compute a total from `num_processes`.
+    """
+
+    code, name, severity = "AC007", "one-process-launch", "warning"
+    summary = "num_processes > 1 but the launcher starts one process"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None:
+            return
+        procs = positive_int(v.value("num_processes"))
+        dtype = v.distributed_type
+        if procs is None or procs <= 1:
+            return
+        node = v.scalar("num_processes")
+        span = node.span if node else file_start(v.doc.path)
+        if dtype == "NO":
+            yield self.report(f"`distributed_type: NO` with `num_processes: {procs}`: accelerate launch starts one process, "
+                              "not " + str(procs), span, "use MULTI_GPU (or DEEPSPEED/FSDP) for several processes")
+        elif dtype == "MULTI_CPU" and not v.value("mpirun_hostfile"):
+            yield self.report(f"`MULTI_CPU` with `num_processes: {procs}` and no mpirun_config.mpirun_hostfile: each launch "
+                              "starts one process; the world is assembled by mpirun/SLURM", span,
+                              "set mpirun_config.mpirun_hostfile, or start one launch per rank")
+
+
+class ProcessesNotDivisible(Rule):
+    """`num_processes` is not a multiple of `num_machines`.
+
+    `num_processes` is the total over machines; each machine starts `num_processes // num_machines`
+    (floor), so the remainder silently disappears: 10 processes on 4 machines are 8 ranks.
+    """
+
+    code, name, severity = "AC008", "processes-not-divisible", "warning"
+    summary = "num_processes not a multiple of num_machines"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None:
+            return
+        procs, machines = positive_int(v.value("num_processes")), positive_int(v.value("num_machines"))
+        if procs is None or machines is None or machines <= 1 or procs % machines == 0:
+            return
+        node = v.scalar("num_processes")
+        real = (procs // machines) * machines
+        yield self.report(f"{procs} processes on {machines} machines: {procs // machines} per machine, so {real} ranks run, not {procs}",
+                          node.span if node else file_start(v.doc.path), f"use a multiple of {machines}, e.g. {real} or {real + machines}")
+
+
+def _gpu_ids(v: View) -> tuple[Scalar, list[str]] | None:
+    node = v.scalar("gpu_ids")
+    if node is None or node.value is None or isinstance(node.value, bool):
+        return None
+    text = str(node.value).strip()
+    if text.lower() == "all":
+        return None
+    return node, [p for p in text.split(",")]
+
+
+class TooFewGpuIds(Rule):
+    """`gpu_ids` lists fewer GPUs than processes per machine.
+
+    `gpu_ids` becomes `CUDA_VISIBLE_DEVICES` on every machine; nothing checks it against the
+    process count. With fewer ids than `num_processes // num_machines`, two ranks share a device:
+    NCCL "Duplicate GPU detected" (accelerate ≥ 0.33 picks `local_rank % device_count()`), or
+    "invalid device ordinal" (older accelerate, and any DeepSpeed run).
+    """
+
+    code, name, severity = "AC009", "too-few-gpu-ids", "error"
+    summary = "gpu_ids has fewer ids than processes per machine"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        ids = _gpu_ids(v) if v else None
+        if v is None or ids is None:
+            return
+        node, parts = ids
+        procs = positive_int(v.facts["num_processes"].value) if "num_processes" in v.facts else None
+        machines = positive_int(v.value("num_machines")) or 1
+        if procs is None or len(parts) >= procs // machines:
+            return
+        if v.distributed_type in MULTI_DEVICE and machines <= 1 and len(parts) < 2:
+            return  # accelerate stops earlier with AC010's message
+        yield self.report(f"`gpu_ids: {node.raw}` names {len(parts)} GPU{'s' if len(parts) != 1 else ''} for {procs // machines} "
+                          "processes per machine: NCCL \"Duplicate GPU detected\" (or \"invalid device ordinal\")",
+                          node.span, f"list {procs // machines} ids, or use `gpu_ids: all`")
+
+
+class MultiGpuWithOneId(Rule):
+    """A multi-device launch on one machine with fewer than two `gpu_ids`.
+
+    accelerate stops: "Less than two GPU ids were configured and tried to run on multiple GPUs.
+    Please ensure at least two are specified for `--gpu_ids`, or use `--gpu_ids='all'`."
+    (DeepSpeed and FSDP launches are not checked by accelerate.)
+    """
+
+    code, name, severity = "AC010", "multi-gpu-one-id", "error"
+    summary = "MULTI_* launch with fewer than two gpu_ids"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        ids = _gpu_ids(v) if v else None
+        if v is None or ids is None or v.distributed_type not in MULTI_DEVICE:
+            return
+        if (positive_int(v.value("num_machines")) or 1) > 1 or len(ids[1]) >= 2:
+            return
+        yield self.report(f"`{v.distributed_type}` with `gpu_ids: {ids[0].raw}`: \"Less than two GPU ids were configured and tried "
+                          "to run on multiple GPUs.\"", ids[0].span, "list at least two ids, or use `gpu_ids: all`")
+
+
+class OneRankMultiGpu(Rule):
+    """`distributed_type: MULTI_GPU` with `num_processes: 1`.
+
+    accelerate accepts it from a file (its "at least 2 processes" check runs before the file is
+    read), and starts a one-rank DDP run: DDP's overhead without a second GPU. The `accelerate
+    config` questionnaire itself refuses this layout.
+    """
+
+    code, name, severity = "AC011", "one-rank-multi-gpu", "info"
+    summary = "MULTI_GPU with one process"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None or v.distributed_type != "MULTI_GPU" or v.value("num_processes") != 1 or v.cli("num_processes"):
+            return
+        node = v.scalar("num_processes")
+        yield self.report("`MULTI_GPU` with `num_processes: 1`: a one-rank DDP run (DDP overhead, no second GPU)",
+                          node.span if node else file_start(v.doc.path), "use `distributed_type: NO` for one GPU")
+
+
+class MainProcessIpMissing(Rule):
+    """Several machines without `main_process_ip`.
+
+    The torchrun path builds `rdzv_endpoint="None:29500"`; the simple launcher asserts "When using
+    multiple machines, you need to specify the main process IP."
+    """
+
+    code, name, severity = "AC013", "main-process-ip-missing", "warning"
+    summary = "num_machines > 1 without main_process_ip"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None or (positive_int(v.value("num_machines")) or 1) <= 1:
+            return
+        if v.root.get("main_process_ip") is not None and v.scalar("main_process_ip") is not None and v.scalar("main_process_ip").value:  # type: ignore[union-attr]
+            return
+        span = _key_span(v.root, "main_process_ip") or _key_span(v.root, "num_machines") or file_start(v.doc.path)
+        yield self.report(f"{v.value('num_machines')} machines and no `main_process_ip`: rdzv_endpoint becomes \"None:29500\" "
+                          "(\"When using multiple machines, you need to specify the main process IP.\")", span,
+                          "set main_process_ip (or pass --main_process_ip on the launch line)")
+
+
+class UnknownSubConfigKey(Rule):
+    """A key inside `deepspeed_config`, `fsdp_config`, `megatron_lm_config`, `parallelism_config`,
+    `mpirun_config`, `fp8_config` or `dynamo_config` that the launcher never reads.
+
+    Sub-dict keys are copied onto the launcher's arguments and only the names it knows are used;
+    anything else is silently ignored: `deepspeed_config.zero_stag` leaves ZeRO at stage 2,
+    `megatron_lm_config.tp_degree` leaves TP at 1, `parallelism_config.tp_size` does nothing. The
+    `fsdp_`, `fp8_` and `dynamo_` prefixes are optional (the launcher adds them).
+
+    **Fix** for legacy names (safe: it makes the setting take effect as written):
+    `fsdp_backward_prefetch_policy` → `fsdp_backward_prefetch`; the fp8 questionnaire's
+    `amax_history_length` / `amax_compute_algorithm` / `optimization_level` → `amax_history_len` /
+    `amax_compute_algo` / `opt_level`.
+    """
+
+    code, name, severity, fixable = "AC015", "unknown-sub-config-key", "warning", True
+    summary = "sub-config key the launcher ignores"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None:
+            return
+        for section, (prefix, known) in SUB_KEYS.items():
+            sub = v.root.get(section)
+            if not isinstance(sub, Mapping):
+                continue
+            for key_node, _value in sub.items:
+                if not isinstance(key_node, Scalar):
+                    continue
+                key = str(key_node.value)
+                full = key if not prefix or key.startswith(prefix.rstrip("_")) else prefix + key
+                if full in known or (prefix == "fp8_" and "fp8_" + key.removeprefix("fp8_") in known):
+                    continue
+                legacy = LEGACY.get((section, key))
+                if legacy is not None:
+                    new, why = legacy
+                    yield self.report(f"`{section}.{key}` is not read ({why}): the setting has no effect", key_node.span,
+                                      f"rename it to `{new}`", fix=Fix(f"rename `{key}` to `{new}`", SAFE, [rename_key(key_node, new)]))
+                    continue
+                names = sorted({k.removeprefix(prefix) if prefix and not key.startswith(prefix.rstrip("_")) else k for k in known})
+                close = difflib.get_close_matches(key, names, 1)
+                hint = f" (did you mean `{close[0]}`?)" if close else ""
+                yield self.report(f"`{section}.{key}` is not a key the launcher reads{hint}: silently ignored", key_node.span,
+                                  "fix the name or remove it")
+
+
+class DeadSubConfig(Rule):
+    """A non-empty sub-config whose paradigm is off.
+
+    `deepspeed_config` keys are read only when `distributed_type` is DEEPSPEED, `fsdp_config` only
+    for FSDP, `megatron_lm_config` only for MEGATRON_LM. Under MULTI_GPU, in particular,
+    `deepspeed_config.gradient_accumulation_steps` does **not** reach the run.
+    """
+
+    code, name, severity = "AC016", "dead-sub-config", "warning"
+    summary = "sub-config of a paradigm the launch does not use"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None or v.distributed_type is None:
+            return
+        for section, paradigm in (("deepspeed_config", "DEEPSPEED"), ("fsdp_config", "FSDP"), ("megatron_lm_config", "MEGATRON_LM")):
+            sub = v.root.get(section)
+            if isinstance(sub, Mapping) and sub.items and v.distributed_type != paradigm:
+                key = v.root.key_node(section)
+                yield self.report(f"`{section}` has {len(sub.items)} setting{'s' if len(sub.items) != 1 else ''} but "
+                                  f"`distributed_type` is {v.distributed_type}: none of them is used",
+                                  key.span if key else file_start(v.doc.path), f"remove it, or set distributed_type: {paradigm}")
+
+
+class BadParallelismConfig(Rule):
+    """`parallelism_config` sizes that `ParallelismConfig` rejects.
+
+    `dp_replicate × dp_shard × tp × cp × sp` must equal `num_processes` ("ParallelismConfig
+    total_size (X) does not match num_processes (Y)"; not checked for DeepSpeed SP, and a product of
+    1 means plain data parallelism); CP and SP are mutually exclusive; TP/CP with pure replication
+    (`dp_replicate > 1`, `dp_shard == 1`) is refused; every size must be ≥ 1
+    (accelerate `parallelism_config.py::ParallelismConfig.__post_init__`).
+    """
+
+    code, name, severity = "AC029", "bad-parallelism-config", "error"
+    summary = "parallelism_config sizes accelerate rejects"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None or not isinstance(v.root.get("parallelism_config"), Mapping):
+            return
+        sub = v.root.get("parallelism_config")
+        assert isinstance(sub, Mapping)
+        sizes: dict[str, int] = {}
+        for name in ("dp_replicate", "dp_shard", "tp", "cp", "sp"):
+            node = sub.get(f"parallelism_config_{name}_size")
+            value = node.value if isinstance(node, Scalar) else 1
+            if isinstance(value, int) and not isinstance(value, bool):
+                sizes[name] = value
+        key = v.root.key_node("parallelism_config")
+        span = key.span if key else file_start(v.doc.path)
+        bad = [n for n, s in sizes.items() if s < 1]
+        if bad:
+            yield self.report(f"parallelism_config {', '.join(bad)} size below 1: every size must be ≥ 1", span)
+            return
+        if sizes.get("cp", 1) > 1 and sizes.get("sp", 1) > 1:
+            yield self.report("parallelism_config sets both cp and sp > 1: \"Context Parallelism (CP) and Sequence Parallelism "
+                              "(SP) are mutually exclusive.\"", span)
+        if (sizes.get("tp", 1) > 1 or sizes.get("cp", 1) > 1) and sizes.get("dp_replicate", 1) > 1 and sizes.get("dp_shard", 1) == 1:
+            yield self.report("tp/cp > 1 with dp_replicate > 1 and dp_shard = 1: \"Tensor/Context parallelism (tp/cp_size > 1) "
+                              "cannot be used with pure data parallelism\"", span)
+        product = 1
+        for s in sizes.values():
+            product *= s
+        procs = positive_int(v.facts["num_processes"].value) if "num_processes" in v.facts else None
+        sp_backend = sub.get("parallelism_config_sp_backend")
+        deepspeed_sp = v.distributed_type == "DEEPSPEED" and sizes.get("sp", 1) > 1 and (
+            not isinstance(sp_backend, Scalar) or sp_backend.value in (None, "deepspeed"))
+        if procs is not None and product > 1 and product != procs and not deepspeed_sp:
+            yield self.report(f"parallelism_config total size {product} ({' × '.join(f'{n} {s}' for n, s in sizes.items())}) does not "
+                              f"match num_processes {procs}: \"ParallelismConfig total_size ({product}) does not match num_processes "
+                              f"({procs})\"", span, "make the product of the sizes equal num_processes")
+
+
+class AccelerateConfigMissing(Rule):
+    """The accelerate config named for the launch does not exist.
+
+    `accelerate launch --config_file X` with a missing X raises `FileNotFoundError`: "The passed
+    configuration file `X` does not exist. Please pass an existing file to `accelerate launch`, or
+    use the default one created through `accelerate config` ...". batchlint reports it where the
+    name was given (settings or the command line) and cannot compute the run's total.
+    """
+
+    code, name, severity = "AC033", "accelerate-config-missing", "warning"
+    summary = "the named accelerate config does not exist"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        if run is None:
+            return
+        for _path, err in run.launch_problems:
+            if err.message == "file not found":
+                yield self.report(f"accelerate config `{err.path}` does not exist: \"The passed configuration file `{err.path}` does "
+                                  "not exist.\"", file_start(run.config), "fix the path in settings / on the command line")
+
+
+ACCELERATE_RULES: list[Rule] = [
+    MissingDistributedType(), UnknownTopLevelKey(), Yaml11Trap(), BadDistributedType(), BadMixedPrecision(),
+    NumProcessesRequired(), OneProcessLaunch(), ProcessesNotDivisible(), TooFewGpuIds(), MultiGpuWithOneId(),
+    OneRankMultiGpu(), MainProcessIpMissing(), UnknownSubConfigKey(), DeadSubConfig(), BadParallelismConfig(),
+    AccelerateConfigMissing(),
+]

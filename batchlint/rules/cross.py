@@ -1,0 +1,172 @@
+"""X rules: across files — the accelerate config against its DeepSpeed JSON, the training config
+and the launch line (accelerate-deepspeed.md §8 "Across files")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from batchlint.facts import positive_int
+from batchlint.loading.nodes import Mapping
+from batchlint.rules.accelerate import view
+from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, file_start
+
+IGNORED_WITH_FILE = ("gradient_accumulation_steps", "gradient_clipping", "zero_stage", "offload_optimizer_device",
+                     "offload_param_device", "offload_param_nvme_path", "offload_optimizer_nvme_path", "zero3_save_16bit_model")
+
+
+class IgnoredNextToConfigFile(Rule):
+    """`deepspeed_config_file` next to settings accelerate refuses to combine with it.
+
+    With a DeepSpeed JSON, `DeepSpeedPlugin` raises: "When using `deepspeed_config_file`, the
+    following accelerate config variables will be ignored: [...]. Please specify them appropriately
+    in the DeepSpeed config file." for `gradient_accumulation_steps`, `gradient_clipping`,
+    `zero_stage`, the offload devices and nvme paths, `zero3_save_16bit_model` in `deepspeed_config`
+    — and for a top-level `mixed_precision`, even `'no'` (accelerate ≥ 0.16, §3.2).
+    """
+
+    code, name, severity = "X001", "ignored-next-to-deepspeed-file", "error"
+    summary = "deepspeed_config_file with settings accelerate refuses"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None or v.distributed_type != "DEEPSPEED":
+            return
+        sub = v.root.get("deepspeed_config")
+        if not isinstance(sub, Mapping) or sub.get("deepspeed_config_file") is None:
+            return
+        offending = [(k, sub.key_node(k)) for k in IGNORED_WITH_FILE if sub.get(k) is not None]
+        mp = v.scalar("mixed_precision")
+        if mp is not None and mp.value not in (None, "None"):
+            offending.append(("mixed_precision", v.root.key_node("mixed_precision")))
+        if not offending:
+            return
+        names = [k for k, _ in offending]
+        first = offending[0][1]
+        yield self.report(f"with deepspeed_config_file, accelerate raises \"When using `deepspeed_config_file`, the following "
+                          f"accelerate config variables will be ignored: {names}\"", first.span if first else file_start(v.doc.path),
+                          "move these settings into the DeepSpeed JSON and delete them here",
+                          [Related(n.span, f"{k} here") for k, n in offending[1:] if n is not None])
+
+
+class DeepSpeedFileMissing(Rule):
+    """`deepspeed_config_file` names a file that does not exist (relative to the launch directory).
+
+    `HfDeepSpeedConfig` raises "Expected a string path to an existing deepspeed config, or a
+    dictionary, or a base64 encoded string." Set `launch-dir` in settings when the launch does not
+    run from the directory batchlint runs in.
+    """
+
+    code, name, severity = "X002", "deepspeed-file-missing", "error"
+    summary = "deepspeed_config_file does not exist"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        link = run.deepspeed if run else None
+        if link is None or link.path is not None:
+            return
+        span = link.named_by.span or file_start(run.config)  # type: ignore[union-attr]
+        yield self.report(f"deepspeed_config_file `{link.name}` not found: \"Expected a string path to an existing deepspeed "
+                          "config, or a dictionary, or a base64 encoded string.\"", span,
+                          "fix the path (relative to where the launch runs; settings `launch-dir`)")
+
+
+class LauncherAccumOverrides(Rule):
+    """The launcher's accumulation differs from the training config's.
+
+    Under DeepSpeed, `deepspeed_config.gradient_accumulation_steps` is exported as
+    `ACCELERATE_GRADIENT_ACCUMULATION_STEPS`, which silently overrides
+    `Accelerator(gradient_accumulation_steps=...)` (§3.3; the diffusers flux `ds2.yaml` case: 1
+    against the README's 4).
+    """
+
+    code, name, severity = "X003", "launcher-accum-overrides", "warning"
+    summary = "launcher accumulation ≠ the training config's"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        if run is None or not run.is_training:
+            return
+        launcher, ga = run.facts.get("launcher_grad_accum"), run.facts.get("grad_accum")
+        dtype = run.facts.get("distributed_type")
+        if launcher is None or ga is None or dtype is None or dtype.value != "DEEPSPEED":
+            return
+        if positive_int(launcher.value) is None or launcher.value == ga.value:
+            return
+        yield self.report(f"deepspeed_config.gradient_accumulation_steps {launcher.value} in {launcher.file} overrides the training "
+                          f"config's {ga.value} (ACCELERATE_GRADIENT_ACCUMULATION_STEPS)",
+                          ga.span or file_start(run.config), "make them agree, or drop the launcher's value",
+                          [Related(launcher.span, f"launcher accumulation {launcher.value}")] if launcher.span else [])
+
+
+class EffectiveAccumDiffers(Rule):
+    """The accumulation that really applies differs from the training config's, for a reason no
+    more specific rule (DS006, DS007, X003) names — e.g. Megatron-LM, which accumulates
+    `megatron_lm_num_micro_batches` and ignores the script's value. The total batch uses the
+    effective value."""
+
+    code, name, severity = "X004", "effective-accum-differs", "warning"
+    summary = "effective accumulation ≠ the training config's"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        if run is None or not run.is_training:
+            return
+        eff, ga = run.facts.get("effective_grad_accum"), run.facts.get("grad_accum")
+        dtype = run.facts.get("distributed_type")
+        if eff is None or ga is None or dtype is None or dtype.value != "MEGATRON_LM":
+            return
+        yield self.report(f"under Megatron-LM the accumulation is megatron_lm_num_micro_batches = {eff.value}, not the config's "
+                          f"{ga.value}", ga.span or file_start(run.config), "set megatron_lm_num_micro_batches to what you mean",
+                          [Related(eff.span, "num_micro_batches")] if eff.span else [])
+
+
+class ScriptPrecisionWins(Rule):
+    """The training config's precision (passed to `Accelerator(mixed_precision=...)`) differs from
+    the accelerate config's.
+
+    The keyword argument beats `ACCELERATE_MIXED_PRECISION` (§5), so the accelerate file's value is
+    silently unused (corpus: Hallo's `fp16` in accelerate_config.yaml against `"no"` in the YAML).
+    """
+
+    code, name, severity = "X005", "script-precision-wins", "warning"
+    summary = "training config precision ≠ accelerate config precision"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        if run is None or not run.is_training:
+            return
+        mine, launch = run.facts.get("mixed_precision"), run.facts.get("launch_mixed_precision")
+        if mine is None or launch is None or not isinstance(mine.value, str) or not isinstance(launch.value, str):
+            return
+        if run.deepspeed is not None:
+            return  # DS014 / DS015 judge precision against the JSON
+        if mine.value.lower() == launch.value.lower():
+            return
+        yield self.report(f"the training config passes mixed_precision {mine.value!r} to Accelerator(), which wins over the "
+                          f"accelerate config's {launch.value!r}", mine.span or file_start(run.config),
+                          "make them agree, so the launch config says what runs",
+                          [Related(launch.span, f"accelerate mixed_precision {launch.value}")] if launch.span else [])
+
+
+class LaunchLineProcesses(Rule):
+    """The process count on the launch line (command line or settings) differs from the
+    accelerate config's `num_processes`. The launch line wins (`accelerate launch
+    --num_processes`), so the file's value is not what runs."""
+
+    code, name, severity = "X011", "launch-line-processes", "warning"
+    summary = "launch-line process count ≠ the accelerate config's"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        if run is None or not run.launch_facts:
+            return
+        line, file = run.facts.get("num_processes"), run.launch_facts.get("num_processes")
+        if line is None or file is None or line.source not in ("cli", "settings") or line.value == file.value:
+            return
+        where = "--num-processes" if line.source == "cli" else "num-processes in settings"
+        yield self.report(f"{where} {line.value} overrides num_processes {file.value} of {file.file}",
+                          file.span or file_start(run.config), "make the accelerate config say what runs")
+
+
+CROSS_RULES: list[Rule] = [IgnoredNextToConfigFile(), DeepSpeedFileMissing(), LauncherAccumOverrides(), EffectiveAccumDiffers(),
+                           ScriptPrecisionWins(), LaunchLineProcesses()]

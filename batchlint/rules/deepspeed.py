@@ -1,0 +1,445 @@
+"""DS rules: the DeepSpeed JSON — its batch triad, precision, and what accelerate does with it
+(accelerate-deepspeed.md §3.2–§4.4, §8 "DeepSpeed JSON"). Behaviour of DeepSpeed 0.19.6 and
+accelerate 1.15 unless settings say otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from batchlint.facts import Fact, positive_int
+from batchlint.loading.nodes import Document, Mapping, Scalar, Span
+from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, file_start
+from batchlint.run import Run
+
+AUTO = "auto"
+
+
+class DsView:
+    """The DeepSpeed JSON a rule looks at, how it is launched, and the world size DeepSpeed sees."""
+
+    def __init__(self, run: Run, doc: Document, facts: dict[str, Fact], via_accelerate: bool) -> None:
+        self.run = run
+        self.doc = doc
+        self.facts = facts
+        self.via_accelerate = via_accelerate
+        launch = str(run.settings.get("deepspeed-launch") or "accelerate")
+        self.launch = "accelerate" if via_accelerate else launch
+
+    def value(self, name: str) -> object:
+        fact = self.facts.get(name)
+        return None if fact is None else fact.value
+
+    def span(self, name: str) -> Span:
+        fact = self.facts.get(name)
+        return fact.span if fact is not None and fact.span is not None else file_start(self.doc.path)
+
+    @property
+    def world(self) -> int | None:
+        """DeepSpeed's world_size for the triad (§4.1): all ranks under accelerate, divided by the
+        DeepSpeed sequence-parallel size when there is one."""
+        procs = self.run.int_fact("num_processes")
+        if procs is None:
+            return None
+        machines = self.run.int_fact("num_machines") or 1
+        world = (procs // machines) * machines if machines > 1 else procs
+        sp = self.run.int_fact("sp_size") or 1
+        return world // sp if sp > 1 else world
+
+
+def ds_view(ctx: FileContext) -> DsView | None:
+    run = ctx.run
+    if run is None:
+        return None
+    if run.dialect.kind == "deepspeed":
+        return DsView(run, run.documents[0], run.facts, via_accelerate=False)
+    link = run.deepspeed
+    if link is None or link.doc is None or not isinstance(link.doc.root, Mapping):
+        return None
+    return DsView(run, link.doc, link.facts, via_accelerate=True)
+
+
+def triad_problem(t: object, m: object, g: object, w: int | None) -> str | None:
+    """DeepSpeed's verdict on the batch triad (DS `DeepSpeedConfig._set_batch_related_parameters`
+    and `_batch_assertion`, spec §4.2–4.3), for integer or missing values; None when it passes.
+    `"auto"` values are filled later by accelerate / the HF Trainer and are not judged here."""
+    if AUTO in (t, m, g) or w is None:
+        return None
+    ints = [x for x in (t, m, g) if x is not None]
+    if any(positive_int(x) is None for x in ints):
+        return None  # DS004's
+    if t is None and m is None:
+        return None  # DS003's
+    if t is not None and m is not None and g is not None:
+        assert isinstance(t, int) and isinstance(m, int) and isinstance(g, int)
+        if t != m * g * w:
+            return f"Check batch related parameters. train_batch_size is not equal to micro_batch_per_gpu * gradient_acc_step * world_size {t} != {m} * {g} * {w}"
+        return None
+    if t is not None and m is not None:
+        assert isinstance(t, int) and isinstance(m, int)
+        g2 = t // m // w
+        if g2 <= 0:
+            return f"Gradient accumulation steps: {g2} has to be greater than 0 (derived {t} // {m} // {w})"
+        if t != m * g2 * w:
+            return f"train_batch_size is not equal to micro_batch_per_gpu * gradient_acc_step * world_size {t} != {m} * {g2} * {w} (derived accumulation {g2})"
+        return None
+    if t is not None and g is not None:
+        assert isinstance(t, int) and isinstance(g, int)
+        m2 = t // w // g
+        if m2 <= 0:
+            return f"Micro batch size per gpu: {m2} has to be greater than 0 (derived {t} // {w} // {g})"
+        if t != m2 * g * w:
+            return f"train_batch_size is not equal to micro_batch_per_gpu * gradient_acc_step * world_size {t} != {m2} * {g} * {w} (derived micro batch {m2})"
+        return None
+    if t is not None:
+        assert isinstance(t, int)
+        m2 = t // w
+        if m2 <= 0:
+            return f"Micro batch size per gpu: {m2} has to be greater than 0 (derived {t} // {w})"
+        if t != m2 * w:
+            return f"train_batch_size is not equal to micro_batch_per_gpu * gradient_acc_step * world_size {t} != {m2} * 1 * {w}"
+    return None
+
+
+class TriadMismatch(Rule):
+    """The batch triad does not add up on this world size.
+
+    DeepSpeed derives what is missing with floor divisions and then asserts
+    `train_batch_size == train_micro_batch_size_per_gpu × gradient_accumulation_steps × world_size`:
+    "AssertionError: Check batch related parameters. train_batch_size is not equal to
+    micro_batch_per_gpu * gradient_acc_step * world_size 60 != 2 * 3 * 8" — after the job waited for
+    its GPUs. World size: the number of processes under accelerate (divided by the DeepSpeed
+    sequence-parallel size). Under accelerate a missing `gradient_accumulation_steps` is inserted
+    as 1 first (§3.2).
+    """
+
+    code, name, severity = "DS001", "deepspeed-triad-mismatch", "error"
+    summary = "train_batch_size ≠ micro × accumulation × world"
+
+    full = True  # this rule judges complete triads; PartialTriad the ones DeepSpeed completes itself
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        if v is None:
+            return
+        t, m, g = v.value("global_batch"), v.value("micro_batch"), v.value("ds_grad_accum")
+        if v.via_accelerate and g is None:
+            g = 1  # accelerate inserts it before DeepSpeed sees the dict
+        if all(x is not None for x in (t, m, g)) != self.full:
+            return
+        problem = triad_problem(t, m, g, v.world)
+        if problem is None:
+            return
+        anchor = "global_batch" if "global_batch" in v.facts else "micro_batch"
+        yield self.report(f"DeepSpeed will fail: \"{problem}\" (world size {v.world})", v.span(anchor),
+                          "make train_batch_size = micro × accumulation × world, or set the ones you do not pin to \"auto\"")
+
+
+class PartialTriad(TriadMismatch):
+    """A partial batch triad whose derived values fail.
+
+    DeepSpeed derives the missing ones by floor division (§4.2): {T, M} → G = T // M // W,
+    {T, G} → M = T // W // G, {T} → M = T // W; a remainder or a 0 then fails the assertion
+    ("… 60 != 2 * 3 * 8", "Micro batch size per gpu: 0 has to be greater than 0").
+    """
+
+    code, name, severity = "DS002", "deepspeed-partial-triad", "error"
+    summary = "partial triad whose derived values fail"
+    full = False
+
+
+class NoBatchSize(Rule):
+    """Neither `train_batch_size` nor `train_micro_batch_size_per_gpu` is present.
+
+    "AssertionError: Either train_batch_size or train_micro_batch_size_per_gpu needs to be
+    provided" (accelerate fills only keys that are literally `"auto"`).
+    """
+
+    code, name, severity = "DS003", "deepspeed-no-batch-size", "error"
+    summary = "neither train_batch_size nor train_micro_batch_size_per_gpu"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        if v is None or "global_batch" in v.facts or "micro_batch" in v.facts:
+            return
+        yield self.report("neither train_batch_size nor train_micro_batch_size_per_gpu: \"Either train_batch_size or "
+                          "train_micro_batch_size_per_gpu needs to be provided\"", file_start(v.doc.path),
+                          "add \"train_micro_batch_size_per_gpu\": \"auto\" (accelerate fills it from the DataLoader)")
+
+
+class BadBatchValue(Rule):
+    """A batch value that is not a positive integer and not `"auto"`: a float, 0, a negative, a
+    string placeholder. DeepSpeed asserts "... has to be greater than 0"; a float
+    `train_batch_size` silently propagates; `"GB_SIZE"` never gets replaced."""
+
+    code, name, severity = "DS004", "deepspeed-bad-batch-value", "error"
+    summary = "batch value not a positive integer or \"auto\""
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        if v is None:
+            return
+        for name, key in (("global_batch", "train_batch_size"), ("micro_batch", "train_micro_batch_size_per_gpu"),
+                          ("ds_grad_accum", "gradient_accumulation_steps")):
+            value = v.value(name)
+            if name in v.facts and value != AUTO and positive_int(value) is None:
+                yield self.report(f"`{key}` is {value!r}: DeepSpeed needs a positive integer (or \"auto\" under accelerate / "
+                                  "the HF Trainer)", v.span(name), "write a whole number ≥ 1, or \"auto\"")
+
+
+class AutoWithRawDeepSpeed(Rule):
+    """`"auto"` in a JSON launched by the plain `deepspeed` launcher (settings `deepspeed-launch = "deepspeed"`).
+
+    Nothing fills `"auto"` without accelerate or the HF Trainer: the batch assertion fails with
+    `TypeError: '>' not supported between instances of 'str' and 'int'`, `zero_optimization.stage:
+    "auto"` silently becomes stage 0 and `fp16.enabled: "auto"` means off.
+    """
+
+    code, name, severity = "DS005", "deepspeed-auto-without-hf", "error"
+    summary = "\"auto\" in a JSON the raw deepspeed launcher reads"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        if v is None or v.launch != "deepspeed" or not isinstance(v.doc.root, Mapping):
+            return
+        for key, node in _walk(v.doc.root, ""):
+            if isinstance(node, Scalar) and node.value == AUTO:
+                yield self.report(f"`{key}` is \"auto\", which only accelerate / the HF Trainer fill in: the raw deepspeed launcher "
+                                  "fails (TypeError) or silently uses a default", node.span, "write the value")
+
+
+def _walk(node: object, prefix: str) -> Iterator[tuple[str, object]]:
+    if isinstance(node, Mapping):
+        for k in node.keys():
+            yield from _walk(node.get(k), f"{prefix}.{k}" if prefix else k)
+    else:
+        yield prefix, node
+
+
+def _training(v: DsView) -> tuple[Fact | None, Fact | None] | None:
+    run = v.run
+    if not run.is_training:
+        return None
+    return run.facts.get("per_device_batch"), run.facts.get("grad_accum")
+
+
+class AccumMissingFromJson(Rule):
+    """The DeepSpeed JSON used through accelerate has no `gradient_accumulation_steps`, while the
+    training config accumulates.
+
+    accelerate inserts `gradient_accumulation_steps: 1` into such a JSON before anything else
+    (§3.2 step 1), so the effective accumulation is 1 and the script's value is ignored.
+    """
+
+    code, name, severity = "DS006", "deepspeed-accum-missing", "warning"
+    summary = "JSON without gradient_accumulation_steps while the config accumulates"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        training = _training(v) if v else None
+        if v is None or training is None or not v.via_accelerate or "ds_grad_accum" in v.facts:
+            return
+        ga = training[1]
+        if ga is None or (positive_int(ga.value) or 1) <= 1:
+            return
+        yield self.report(f"{v.doc.path} has no gradient_accumulation_steps: accelerate inserts 1, so the config's {ga.value} "
+                          "is ignored", file_start(v.doc.path), f"add \"gradient_accumulation_steps\": \"auto\" (or {ga.value})",
+                          [Related(ga.span, f"the config asks for {ga.value}")] if ga.span else [])
+
+
+class AccumDiffersFromJson(Rule):
+    """The JSON's integer `gradient_accumulation_steps` differs from the training config's.
+
+    Under accelerate the JSON value governs the optimizer step in every version (since 1.8 with
+    "Gradient accumulation steps mismatch … Using DeepSpeed's value."); the HF Trainer raises
+    "Please correct the following DeepSpeed config values that mismatch TrainingArguments values".
+    """
+
+    code, name, severity = "DS007", "deepspeed-accum-differs", "warning"
+    summary = "JSON accumulation ≠ the training config's"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        training = _training(v) if v else None
+        if v is None or training is None:
+            return
+        ga, ds_ga = training[1], v.value("ds_grad_accum")
+        if ga is None or positive_int(ds_ga) is None or positive_int(ga.value) is None or ds_ga == ga.value:
+            return
+        yield self.report(f"the DeepSpeed JSON sets gradient_accumulation_steps {ds_ga}, the training config {ga.value}: "
+                          f"{ds_ga} is what runs", v.span("ds_grad_accum"), "make them agree, or write \"auto\" in the JSON",
+                          [Related(ga.span, f"the config asks for {ga.value}")] if ga.span else [],
+                          severity="error" if v.launch == "hf-trainer" else "warning")
+
+
+class MicroDiffersFromConfig(Rule):
+    """The JSON's integer `train_micro_batch_size_per_gpu` differs from the training config's per-device batch.
+
+    accelerate takes the JSON value and never compares it with the DataLoader: DeepSpeed's
+    bookkeeping (`train_batch_size()`, throughput, schedulers) describes a batch the script does not
+    feed. The HF Trainer raises the mismatch error.
+    """
+
+    code, name, severity = "DS008", "deepspeed-micro-differs", "warning"
+    summary = "JSON micro batch ≠ the training config's per-device batch"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        training = _training(v) if v else None
+        if v is None or training is None:
+            return
+        b, m = training[0], v.value("micro_batch")
+        if b is None or positive_int(m) is None or positive_int(b.value) is None or m == b.value:
+            return
+        yield self.report(f"train_micro_batch_size_per_gpu {m} in the JSON, per-device batch {b.value} in the training config: "
+                          "DeepSpeed's counts describe a batch the DataLoader does not feed", v.span("micro_batch"),
+                          "write \"auto\" (accelerate fills it from the DataLoader)",
+                          [Related(b.span, f"per-device batch {b.value}")] if b.span else [])
+
+
+class PinnedTotalWithAuto(Rule):
+    """An integer `train_batch_size` next to `"auto"` micro batch or accumulation.
+
+    accelerate fills the `"auto"` ones from the DataLoader and the script, then DeepSpeed asserts
+    the triad: as soon as micro × accumulation × world differs from the pinned total the run
+    fails ("… 64 != 8 * 4 * 1").
+    """
+
+    code, name, severity = "DS009", "deepspeed-pinned-total-with-auto", "warning"
+    summary = "integer train_batch_size with \"auto\" micro or accumulation"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        if v is None or positive_int(v.value("global_batch")) is None:
+            return
+        autos = [k for k, n in (("train_micro_batch_size_per_gpu", "micro_batch"), ("gradient_accumulation_steps", "ds_grad_accum"))
+                 if v.value(n) == AUTO]
+        if autos:
+            yield self.report(f"train_batch_size is pinned to {v.value('global_batch')} while {' and '.join(autos)} "
+                              f"{'is' if len(autos) == 1 else 'are'} \"auto\": the filled values must multiply to exactly that",
+                              v.span("global_batch"), "write \"train_batch_size\": \"auto\"")
+
+
+class ZeroSectionMissing(Rule):
+    """The JSON named by `deepspeed_config_file` has no `zero_optimization` section.
+
+    `DeepSpeedPlugin` raises `ValueError("Please specify the ZeRO optimization config in the
+    DeepSpeed config.")` (accelerate `utils/dataclasses.py`).
+    """
+
+    code, name, severity = "DS010", "deepspeed-zero-missing", "error"
+    summary = "JSON used by accelerate without zero_optimization"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        if v is None or not v.via_accelerate or not isinstance(v.doc.root, Mapping) or v.doc.root.get("zero_optimization") is not None:
+            return
+        yield self.report("no `zero_optimization` section: \"Please specify the ZeRO optimization config in the DeepSpeed config.\"",
+                          file_start(v.doc.path), "add \"zero_optimization\": {\"stage\": 2}")
+
+
+class BothHalfPrecisions(Rule):
+    """`fp16.enabled` and `bf16.enabled` are both true: "AssertionError: bfloat16 and fp16 modes
+    cannot be simultaneously enabled" (DeepSpeed `DeepSpeedConfig._initialize_params`)."""
+
+    code, name, severity = "DS013", "deepspeed-fp16-and-bf16", "error"
+    summary = "fp16 and bf16 both enabled"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        if v is None or v.value("fp16_enabled") is not True or v.value("bf16_enabled") is not True:
+            return
+        yield self.report("fp16.enabled and bf16.enabled are both true: \"bfloat16 and fp16 modes cannot be simultaneously "
+                          "enabled\"", v.span("bf16_enabled"), "enable one of them")
+
+
+def requested_precision(run: Run) -> tuple[str, Fact] | None:
+    """The precision the run asks for: the training config's (passed to Accelerator()), else the accelerate file's."""
+    for name in ("mixed_precision", "launch_mixed_precision"):
+        fact = run.facts.get(name)
+        if fact is not None and isinstance(fact.value, str) and fact.value.lower() in ("no", "fp16", "bf16", "fp8"):
+            return fact.value.lower(), fact
+    return None
+
+
+class PrecisionConflict(Rule):
+    """The requested precision contradicts the JSON: fp16 requested with `bf16.enabled: true`, or
+    the reverse. accelerate raises "`--mixed_precision` arg cannot be set to `fp16` when `bf16` is
+    set in the DeepSpeed config file." (§5)."""
+
+    code, name, severity = "DS014", "deepspeed-precision-conflict", "error"
+    summary = "requested fp16/bf16 contradicts the JSON"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        req = requested_precision(v.run) if v and v.via_accelerate else None
+        if v is None or req is None:
+            return
+        want, fact = req
+        other = {"fp16": "bf16", "bf16": "fp16"}.get(want)
+        if other and v.value(f"{other}_enabled") is True:
+            yield self.report(f"mixed_precision {want} is requested but the JSON enables {other}: \"`--mixed_precision` arg cannot "
+                              f"be set to `{want}` when `{other}` is set in the DeepSpeed config file.\"", v.span(f"{other}_enabled"),
+                              "make them agree", [Related(fact.span, f"mixed_precision {want}")] if fact.span else [])
+
+
+class PrecisionSilentlyDiffers(Rule):
+    """The JSON silently overrides the requested precision.
+
+    fp16/bf16 requested while the JSON has that dtype's `enabled: false` → a silent fp32 run;
+    `no` requested while the JSON enables fp16 or bf16 → a silent half-precision run. The JSON wins (§5).
+    """
+
+    code, name, severity = "DS015", "deepspeed-precision-differs", "warning"
+    summary = "the JSON silently overrides the requested precision"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        req = requested_precision(v.run) if v and v.via_accelerate else None
+        if v is None or req is None:
+            return
+        want, fact = req
+        related = [Related(fact.span, f"mixed_precision {want}")] if fact.span else []
+        if want in ("fp16", "bf16") and v.value(f"{want}_enabled") is False:
+            yield self.report(f"mixed_precision {want} is requested but the JSON has {want}.enabled false: the run is fp32",
+                              v.span(f"{want}_enabled"), f"set {want}.enabled to \"auto\"", related)
+        elif want == "no":
+            for dtype in ("fp16", "bf16"):
+                if v.value(f"{dtype}_enabled") is True:
+                    yield self.report(f"mixed_precision no is requested but the JSON enables {dtype}: the run is {dtype}",
+                                      v.span(f"{dtype}_enabled"), f"set {dtype}.enabled to \"auto\"", related)
+
+
+class NotStrictJson(Rule):
+    """The DeepSpeed JSON is not strict JSON, or has duplicate keys.
+
+    accelerate reads it with `json.load`: comments and trailing commas are a `JSONDecodeError`, and
+    of duplicate keys the last silently wins; DeepSpeed's own loader rejects duplicates.
+    """
+
+    code, name, severity = "DS018", "deepspeed-not-strict-json", "error"
+    summary = "JSON with comments, trailing commas or duplicate keys"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        run = ctx.run
+        if run is None:
+            return
+        link = run.deepspeed
+        if link is not None and link.error is not None:
+            err = link.error
+            detail = err.message.removeprefix("invalid JSON: ")
+            yield self.report(f"the DeepSpeed JSON named by deepspeed_config_file is not strict JSON ({detail}): accelerate's "
+                              "json.load fails",
+                              Span(err.path, err.line, err.column, err.line, err.column, 0, 0), err.help or None)
+        v = ds_view(ctx)
+        if v is None:
+            return
+        for dup in v.doc.duplicates:
+            yield self.report(f"duplicate key `{dup.key}` (first at line {dup.first.line}): json.load keeps the last, "
+                              "DeepSpeed's loader rejects the file", dup.again, "delete one of them", [Related(dup.first, "first here")])
+
+
+DEEPSPEED_RULES: list[Rule] = [
+    TriadMismatch(), PartialTriad(), NoBatchSize(), BadBatchValue(), AutoWithRawDeepSpeed(), AccumMissingFromJson(),
+    AccumDiffersFromJson(), MicroDiffersFromConfig(), PinnedTotalWithAuto(), ZeroSectionMissing(), BothHalfPrecisions(),
+    PrecisionConflict(), PrecisionSilentlyDiffers(), NotStrictJson(),
+]
