@@ -72,7 +72,8 @@ def triad_problem(t: object, m: object, g: object, w: int | None) -> str | None:
     if t is not None and m is not None and g is not None:
         assert isinstance(t, int) and isinstance(m, int) and isinstance(g, int)
         if t != m * g * w:
-            return f"Check batch related parameters. train_batch_size is not equal to micro_batch_per_gpu * gradient_acc_step * world_size {t} != {m} * {g} * {w}"
+            return ("Check batch related parameters. train_batch_size is not equal to micro_batch_per_gpu * gradient_acc_step * "
+                    f"world_size {t} != {m} * {g} * {w}")
         return None
     if t is not None and m is not None:
         assert isinstance(t, int) and isinstance(m, int)
