@@ -22,9 +22,10 @@ from batchlint.rules.files import (
     ReadingDiffers,
 )
 from batchlint.rules.memory import AccumulationCouldShrink, BatchDoesNotFit, MainCardRisk, NoMemoryProfile
+from batchlint.rules.schema import SchemaViolation
 
 RULES: list[Rule] = [
-    InvalidFile(), DuplicateKey(), IncludeError(), InterpolationError(), ReadingDiffers(), EmptyFile(),
+    InvalidFile(), DuplicateKey(), IncludeError(), InterpolationError(), ReadingDiffers(), EmptyFile(), SchemaViolation(),
     TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
     *ACCELERATE_RULES, *DEEPSPEED_RULES, *CROSS_RULES,

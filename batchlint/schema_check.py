@@ -1,0 +1,165 @@
+"""JSON Schema checks of a run's file, with the position of every offending value.
+
+The schemas in `schemas/` (shipped in the package as `batchlint/schemas/`) are checked by a small
+built-in validator first: it understands the keywords these schemas use and answers "valid"
+without importing `jsonschema` (≈ 180 ms of start-up in a pre-commit hook). Only when it finds a
+problem does `jsonschema` run, to produce the errors; a test keeps both verdicts equal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from batchlint.loading.nodes import Mapping, Node, Scalar, Sequence, Span
+
+SCHEMA_FOR_DIALECT = {"accelerate": "accelerate-config", "deepspeed": "deepspeed-config",
+                      "musev": "musev-train", "animateanyone": "animateanyone-train"}
+_HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
+_cache: dict[str, dict[str, Any]] = {}
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    if name not in _cache:
+        with open(os.path.join(_HERE, f"{name}.schema.json"), encoding="utf-8") as fh:
+            _cache[name] = json.load(fh)
+    return _cache[name]
+
+
+_TYPES = {
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "null": lambda v: v is None,
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+}
+_KNOWN = {"type", "enum", "const", "properties", "additionalProperties", "required", "minimum", "maximum",
+          "exclusiveMinimum", "exclusiveMaximum", "pattern", "anyOf", "oneOf", "items", "description", "title",
+          "$schema", "$id", "minLength"}
+
+
+def _equal(a: object, b: object) -> bool:
+    # JSON Schema equality: 1 and True differ; 1 and 1.0 are equal.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return a == b
+
+
+def quick_valid(schema: dict[str, Any] | bool, value: object) -> bool:
+    """True when `value` is valid; False when it is not, or when the schema uses a keyword this
+    validator does not know (then jsonschema decides)."""
+    if schema is True or schema == {}:
+        return True
+    if schema is False:
+        return False
+    assert isinstance(schema, dict)
+    if set(schema) - _KNOWN:
+        return False
+    kind = schema.get("type")
+    if kind is not None:
+        kinds = kind if isinstance(kind, list) else [kind]
+        if not any(_TYPES[k](value) for k in kinds):
+            return False
+    if "enum" in schema and not any(_equal(value, e) for e in schema["enum"]):
+        return False
+    if "const" in schema and not _equal(value, schema["const"]):
+        return False
+    if _TYPES["number"](value):
+        n = value
+        assert isinstance(n, int | float)
+        if "minimum" in schema and n < schema["minimum"]:
+            return False
+        if "maximum" in schema and n > schema["maximum"]:
+            return False
+        if "exclusiveMinimum" in schema and n <= schema["exclusiveMinimum"]:
+            return False
+        if "exclusiveMaximum" in schema and n >= schema["exclusiveMaximum"]:
+            return False
+    if isinstance(value, str):
+        if "pattern" in schema and re.search(schema["pattern"], value) is None:
+            return False
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            return False
+    if "anyOf" in schema and not any(quick_valid(s, value) for s in schema["anyOf"]):
+        return False
+    if "oneOf" in schema and sum(1 for s in schema["oneOf"] if quick_valid(s, value)) != 1:
+        return False
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        if any(r not in value for r in schema.get("required", [])):
+            return False
+        for key, item in value.items():
+            if key in props:
+                if not quick_valid(props[key], item):
+                    return False
+            elif "additionalProperties" in schema and not quick_valid(schema["additionalProperties"], item):
+                return False
+    if isinstance(value, list) and "items" in schema:
+        return all(quick_valid(schema["items"], item) for item in value)
+    return True
+
+
+class Violation:
+    __slots__ = ("path", "message", "keyword", "key")
+
+    def __init__(self, path: tuple[str | int, ...], message: str, keyword: str, key: str | None = None) -> None:
+        self.path = path  # where the offending value is
+        self.message = message
+        self.keyword = keyword
+        self.key = key  # for an unexpected key: the key itself
+
+
+def violations(schema: dict[str, Any], instance: object) -> list[Violation]:
+    """Every error jsonschema finds (imported only here), at the path of the offending value."""
+    if quick_valid(schema, instance):
+        return []
+    import jsonschema  # type: ignore[import-untyped]
+
+    out: list[Violation] = []
+    validator = jsonschema.Draft202012Validator(schema)
+    for error in validator.iter_errors(instance):
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            for key in error.instance:
+                if key not in allowed:
+                    out.append(Violation(path + (key,), f"unexpected key `{key}`", "additionalProperties", key))
+            continue
+        out.append(Violation(path, error.message, str(error.validator)))
+    return out
+
+
+def node_at(root: Node | None, path: tuple[str | int, ...]) -> Node | None:
+    node = root
+    for part in path:
+        if isinstance(node, Mapping):
+            node = node.get(str(part))
+        elif isinstance(node, Sequence) and isinstance(part, int) and 0 <= part < len(node.items):
+            node = node.items[part]
+        else:
+            return None
+    return node
+
+
+def key_span(root: Node | None, path: tuple[str | int, ...]) -> Span | None:
+    parent = node_at(root, path[:-1])
+    if isinstance(parent, Mapping) and path:
+        key = parent.key_node(str(path[-1]))
+        return key.span if key else None
+    return None
+
+
+def iter_scalars(node: Node | None) -> Iterator[Scalar]:
+    if isinstance(node, Mapping):
+        for k in node.keys():
+            yield from iter_scalars(node.get(k))
+    elif isinstance(node, Sequence):
+        for item in node.items:
+            yield from iter_scalars(item)
+    elif isinstance(node, Scalar):
+        yield node
