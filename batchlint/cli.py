@@ -39,6 +39,9 @@ def _add_launch(p: argparse.ArgumentParser) -> None:
     g.add_argument("--num-machines", type=_positive, metavar="M", help="number of machines")
     g.add_argument("--target-total", type=_positive, metavar="N", help="target total batch per optimizer step")
     g.add_argument("--include-root", metavar="DIR", help="directory `${include:...}` names are relative to")
+    g.add_argument("--use-default-accelerate-config", action="store_true",
+                   help="pair training configs with this machine's default accelerate config "
+                        "($HF_HOME/accelerate/default_config.yaml) when nothing else names one")
     m = p.add_argument_group("memory (what fits on a card)")
     m.add_argument("--gpu", metavar="NAME", help="GPU model, e.g. A100-80GB (`batchlint plan --list-gpus`)")
     m.add_argument("--gpu-memory", type=float, metavar="GIB", help="GPU capacity in GiB, instead of --gpu")
@@ -90,6 +93,7 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     launch = LaunchOptions(args.accelerate_config, args.num_processes, args.num_machines, args.target_total,
                            args.include_root, args.gpu, args.gpu_memory, args.memory_profile, args.memory_preset)
+    launch.use_default_accelerate_config = args.use_default_accelerate_config
     return Options(launch, getattr(args, "select", None), getattr(args, "ignore", None))
 
 

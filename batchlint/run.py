@@ -50,7 +50,7 @@ class LaunchOptions:
     """What the command line says about the launch."""
 
     __slots__ = ("accelerate_config", "num_processes", "num_machines", "target_total", "include_root",
-                 "gpu", "gpu_memory_gib", "memory_profile", "memory_preset")
+                 "gpu", "gpu_memory_gib", "memory_profile", "memory_preset", "use_default_accelerate_config")
 
     def __init__(self, accelerate_config: str | None = None, num_processes: int | None = None,
                  num_machines: int | None = None, target_total: int | None = None, include_root: str | None = None,
@@ -65,6 +65,7 @@ class LaunchOptions:
         self.gpu_memory_gib = gpu_memory_gib
         self.memory_profile = memory_profile
         self.memory_preset = memory_preset
+        self.use_default_accelerate_config = False  # read the machine's default config only when asked
 
 
 class Run:
@@ -189,6 +190,13 @@ def _load_launch(path: str, load: DocumentLoader, run: Run) -> dict[str, Fact] |
     return extract_facts(tree, accelerate.DIALECT)
 
 
+def default_accelerate_config() -> str:
+    """accelerate's default config path (accelerate `commands/config/config_args.py`):
+    $HF_HOME/accelerate/default_config.yaml, HF_HOME defaulting to ${XDG_CACHE_HOME:-~/.cache}/huggingface."""
+    hf_home = os.environ.get("HF_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface")
+    return os.path.join(hf_home, "accelerate", "default_config.yaml")
+
+
 def find_near(name: str, launch_path: str, launch_dir: str | None) -> str | None:
     """A file named in an accelerate config: relative to the launch directory (settings
     `launch-dir`, else where batchlint runs), else to the config's directory or a parent of it."""
@@ -289,6 +297,8 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
         launch_path = fs_path
     else:
         launch_path = options.accelerate_config or settings.get("accelerate-config")
+        if launch_path is None and options.use_default_accelerate_config:
+            launch_path = default_accelerate_config()
         if launch_path:
             loaded = _load_launch(launch_path, load, run)
             if loaded is not None:

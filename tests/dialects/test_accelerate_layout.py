@@ -80,3 +80,15 @@ def test_effective_accumulation_under_deepspeed(tmp_path: Path, ds_json: str | N
     assert run["facts"]["grad_accum"]["value"] == 4
     if effective != 4:
         assert run["facts"]["effective_grad_accum"]["value"] == effective
+
+
+def test_default_accelerate_config_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "hf"
+    (home / "accelerate").mkdir(parents=True)
+    (home / "accelerate" / "default_config.yaml").write_text("distributed_type: MULTI_GPU\nnum_processes: 4\n", encoding="utf-8")
+    monkeypatch.setenv("HF_HOME", str(home))
+    (tmp_path / "train.yaml").write_text(TRAIN, encoding="utf-8")
+    plain = inspect_json("train.yaml", cwd=tmp_path)["runs"][0]
+    assert plain["launch"] is None and plain["total_batch"] is None  # the machine's config is not read by default
+    asked = inspect_json("train.yaml", "--use-default-accelerate-config", cwd=tmp_path)["runs"][0]
+    assert asked["facts"]["num_processes"]["value"] == 4 and asked["total_batch"] == 2 * 4 * 4
