@@ -12,9 +12,13 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from batchlint.loading.nodes import Mapping, Node, Scalar, Sequence, Span
+
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA_FOR_DIALECT = {"accelerate": "accelerate-config", "deepspeed": "deepspeed-config",
                       "musev": "musev-train", "animateanyone": "animateanyone-train"}

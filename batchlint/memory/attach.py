@@ -3,14 +3,17 @@ or a built-in preset. What is missing is kept as a reason for BL204."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from batchlint.memory.gpus import Gpu, lookup, names
 from batchlint.memory.model import build_model
 from batchlint.memory.profile import PRESETS, Profile, ProfileError, parse_profile
 from batchlint.resolve import DocumentLoader
 from batchlint.run import LaunchOptions, Run
 from batchlint.settings import SettingsError
+
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_HEADROOM = 0.05
 
