@@ -269,11 +269,31 @@ def _deepspeed_accum(link: DeepSpeedLink | None) -> tuple[str, Fact | None] | No
     """(file name, its gradient_accumulation_steps) for the effective-accumulation table, or None."""
     if link is None or link.doc is None:
         return None
-    ga = link.facts.get("ds_grad_accum")
+    ga = link.facts.get("grad_accum")
     name = os.path.basename(link.path or link.name)
     if ga is None:
         return name, None
     return name, Fact("effective_grad_accum", ga.value, "file", ga.key, ga.span, ga.node)
+
+
+def _derive_axolotl(facts: dict[str, Fact]) -> None:
+    """axolotl: accumulation from batch_size // micro_batch_size when unset; the GPU count and the
+    data-parallel degree from the parallel sizes written in the file."""
+    batch = facts.get("batch_size")
+    micro = facts.get("per_device_batch")
+    ga = facts.get("grad_accum")
+    if batch is not None and micro is not None and (ga is None or ga.source == "default"):
+        b, m = positive_int(batch.value), positive_int(micro.value)
+        if b and m:
+            facts["grad_accum"] = Fact("grad_accum", b // m, "derived", batch.key, batch.span, None,
+                                       note=f"batch_size {b} // micro_batch_size {m} (axolotl normalize_config)")
+    sizes = {n: positive_int(facts[n].value) for n in ("dp_shard_size", "dp_replicate_size", "tp_size", "cp_size") if n in facts}
+    if sizes and "num_processes" not in facts and all(sizes.values()):
+        product = 1
+        for size in sizes.values():
+            product *= size or 1
+        facts["num_processes"] = Fact("num_processes", product, "derived",
+                                      note="product of the parallel sizes in the file: " + " × ".join(f"{n} {s}" for n, s in sizes.items()))
 
 
 def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOptions,
@@ -330,6 +350,7 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
         if counted is not None:
             facts["hostfile_hosts"] = Fact("hostfile_hosts", counted[0], "derived", hostfile.value,
                                            note=f"{counted[0]} hosts, {counted[1]} slots in {hostfile.value}")
+    _derive_axolotl(facts)
     if launch_facts or dialect.kind == "launch":
         dp = accelerate.data_parallel(facts)
     elif positive_int(facts["num_processes"].value if "num_processes" in facts else None):
@@ -339,6 +360,10 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
         world = (procs // machines) * machines if machines and machines > 1 else procs
         dp = Fact("data_parallel_size", world, "derived",
                   note=None if world == procs else f"{procs} processes on {machines} machines: {world} ranks")
+        shard = [positive_int(facts[n].value) or 1 for n in ("dp_shard_size", "dp_replicate_size") if n in facts]
+        if shard and any(n in facts for n in ("tp_size", "cp_size")):
+            dp = Fact("data_parallel_size", (shard[0] if len(shard) == 1 else shard[0] * shard[1]), "derived",
+                      note="dp_shard × dp_replicate: tensor/context-parallel ranks share batches")
     else:
         dp = None
     if dp is not None:

