@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from batchlint.loading import Document, LoadError, load_path
+from batchlint.loading import Document, LoadError, display_path, load_path
 from batchlint.rules import Diagnostic, FileContext, select_rules
 from batchlint.run import LaunchOptions, Run
 from batchlint.settings import settings_for
@@ -33,11 +33,6 @@ class Report:
         self.files = 0
         self.internal_errors: list[str] = []
         self.unsafe_fixes = False  # whether unsafe fixes count as applicable (for the [*] marks)
-
-
-def display_path(path: str) -> str:
-    rel = os.path.relpath(os.path.abspath(path))
-    return path if rel.startswith("..") else rel
 
 
 def discover(paths: list[str]) -> list[str]:
@@ -83,6 +78,64 @@ class _Loader:
         return hit
 
 
+SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash")
+
+
+def _settings(path: str) -> dict[str, object]:
+    settings = settings_for(path)
+    merged = settings.for_file(path)
+    if settings.path:
+        merged["_path"] = display_path(settings.path)
+    return merged
+
+
+def analyse_script(path: str, options: Options, load: _Loader) -> list[FileContext]:
+    """A launch script: the run of each training config it launches, or, when its launch line
+    alone describes the training (`--train_batch_size ...`), that run."""
+    from batchlint.dialects import detect
+    from batchlint.dialects.shell import SHELL_DIALECT, launches, script_arg_facts
+    from batchlint.facts import Fact
+    from batchlint.launch_scripts import resolve_from_script
+    from batchlint.loading.text import decode
+    from batchlint.run import build_run
+
+    shown = display_path(path)
+    try:
+        with open(path, "rb") as fh:
+            text = decode(shown, fh.read())
+    except LoadError as exc:
+        ctx = FileContext(shown)
+        ctx.load_error = exc
+        return [ctx]
+    except OSError as exc:
+        ctx = FileContext(shown)
+        ctx.load_error = LoadError(shown, 1, 1, f"cannot read: {exc.strerror or exc}")
+        return [ctx]
+    contexts: list[FileContext] = []
+    for launch in launches(path, text):
+        word = launch.training_config()
+        config = resolve_from_script(word.text, path) if word is not None and not word.unresolved else None
+        if config is not None:
+            try:
+                doc = load(config)
+            except LoadError:
+                doc = None
+            dialect = detect(doc.root, config) if doc is not None else None
+            if doc is not None and dialect is not None and dialect.kind == "training":
+                ctx = FileContext(doc.path)
+                ctx.doc = doc
+                ctx.run = build_run(doc, config, dialect, options.launch, _settings(config), load, launch=launch)
+                contexts.append(ctx)
+                continue
+        given = script_arg_facts(launch, shown)
+        if given:
+            given.setdefault("grad_accum", Fact("grad_accum", 1, "default", note="no accumulation flag: the script's default 1 applies"))
+            ctx = FileContext(shown)
+            ctx.run = build_run(None, path, SHELL_DIALECT, options.launch, _settings(path), load, launch=launch, given_facts=given)
+            contexts.append(ctx)
+    return contexts or [FileContext(shown)]
+
+
 def analyse(path: str, options: Options, load: _Loader) -> FileContext:
     from batchlint.dialects import detect
     from batchlint.run import build_run
@@ -96,38 +149,45 @@ def analyse(path: str, options: Options, load: _Loader) -> FileContext:
     dialect = detect(ctx.doc.root, path)
     if dialect is None:
         return ctx
-    settings = settings_for(path)
-    merged = settings.for_file(path)
-    if settings.path:
-        merged["_path"] = display_path(settings.path)
-    ctx.run = build_run(ctx.doc, path, dialect, options.launch, merged, load)
+    ctx.run = build_run(ctx.doc, path, dialect, options.launch, _settings(path), load)
     return ctx
 
 
 def check(paths: list[str], options: Options, overlay: dict[str, str] | None = None) -> Report:
     report = Report()
     load = _Loader(overlay)
+    seen: set[tuple[object, ...]] = set()
     for path in discover(paths):
         report.files += 1
         try:
-            ctx = analyse(path, options, load)
+            contexts = analyse_script(path, options, load) if path.endswith(SCRIPT_SUFFIXES) else [analyse(path, options, load)]
             settings = settings_for(path).values
             select = options.select if options.select is not None else settings.get("select")
             ignore = (options.ignore or []) + (settings.get("ignore") or [])
-            for rule in select_rules(select, ignore):
-                report.diagnostics.extend(rule.check(ctx))
+            rules = select_rules(select, ignore)
+            for ctx in contexts:
+                for rule in rules:
+                    for diag in rule.check(ctx):
+                        # A launch config shared by several runs is reported once.
+                        key = (diag.code, diag.span.file, diag.span.line, diag.span.column, diag.message)
+                        if key not in seen:
+                            seen.add(key)
+                            report.diagnostics.append(diag)
         except RecursionError:
             report.internal_errors.append(f"{display_path(path)}: nested too deeply to analyse")
             continue
         except Exception as exc:  # a bug in batchlint must not cost the user the other files
             report.internal_errors.append(f"{display_path(path)}: internal error {type(exc).__name__}: {exc}")
             continue
-        if ctx.run is not None:
-            report.runs.append(ctx.run)
-            for doc in ctx.run.documents:
-                report.sources.setdefault(doc.path, doc.text)
-        elif ctx.doc is not None:
-            report.sources.setdefault(ctx.doc.path, ctx.doc.text)
+        for ctx in contexts:
+            if ctx.run is not None:
+                report.runs.append(ctx.run)
+                for doc in ctx.run.documents:
+                    report.sources.setdefault(doc.path, doc.text)
+                if ctx.run.script_source is not None:
+                    report.sources.setdefault(*ctx.run.script_source)
+            elif ctx.doc is not None:
+                report.sources.setdefault(ctx.doc.path, ctx.doc.text)
     report.diagnostics.sort(key=Diagnostic.sort_key)
     return report
 

@@ -17,6 +17,7 @@ from batchlint.resolve import ConfigTree, DocumentLoader, Problem, format_path, 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from batchlint.dialects.shell import Launch
     from batchlint.memory.model import MemoryModel
 
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
@@ -83,6 +84,8 @@ class Run:
         self.deepspeed: DeepSpeedLink | None = None  # the DeepSpeed JSON of the launch, if any
         self.launch_facts: dict[str, Fact] = {}  # the accelerate config's own facts
         self.settings: dict[str, Any] = {}  # the settings that apply to this config
+        self.launch_script: str | None = None  # the script whose launch line pairs this run
+        self.script_source: tuple[str, str] | None = None  # (display path, text) of that script
         self.memory: MemoryModel | None = None
         self.memory_missing: str | None = None  # why there is no memory model (BL204)
 
@@ -137,6 +140,7 @@ class Run:
             "total_batch": self.total_batch,
             "target_total": None if self.target is None else {
                 "value": self.target.value, "source": self.target.source, "from": self.target.description},
+            "launch_script": self.launch_script,
             "stated_intent": [i.as_json() for i in self.stated_intent],
             "memory": (self.memory.as_json(self.int_fact("per_device_batch")) if self.memory is not None
                        else {"missing": self.memory_missing} if self.is_training else None),
@@ -296,18 +300,26 @@ def _derive_axolotl(facts: dict[str, Fact]) -> None:
                                       note="product of the parallel sizes in the file: " + " × ".join(f"{n} {s}" for n, s in sizes.items()))
 
 
-def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOptions,
-              settings: dict[str, Any], load: DocumentLoader) -> Run:
+def build_run(doc: Document | None, fs_path: str, dialect: Dialect, options: LaunchOptions,
+              settings: dict[str, Any], load: DocumentLoader, launch: Launch | None = None,
+              given_facts: dict[str, Fact] | None = None) -> Run:
+    """The run of one config. `doc` is None for a run that only a launch script describes
+    (`given_facts` then holds the training script's arguments)."""
     from batchlint.dialects import accelerate
+    from batchlint.loading import display_path
 
-    include_root = options.include_root or settings.get("include-root")
-    tree = ConfigTree(doc, fs_path, dialect.semantics, load, include_root)
-    run = Run(doc.path, dialect, {}, documents=[doc])
+    if doc is not None:
+        include_root = options.include_root or settings.get("include-root")
+        tree = ConfigTree(doc, fs_path, dialect.semantics, load, include_root)
+        run = Run(doc.path, dialect, {}, documents=[doc])
+        run.problems = tree.resolve_all()
+        run.tree = tree
+        facts = extract_facts(tree, dialect)
+        run.documents.extend(tree.includes.values())
+    else:
+        run = Run(display_path(fs_path), dialect, {}, documents=[])
+        facts = dict(given_facts or {})
     run.settings = settings
-    run.problems = tree.resolve_all()
-    run.tree = tree
-    facts = extract_facts(tree, dialect)
-    run.documents.extend(tree.includes.values())
 
     launch_facts: dict[str, Fact] = {}
     launch_path: str | None = None
@@ -317,6 +329,23 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
         launch_path = fs_path
     else:
         launch_path = options.accelerate_config or settings.get("accelerate-config")
+        declared = launch_path or options.num_processes or settings.get("num-processes")
+        if launch is None and not declared and doc is not None:
+            from batchlint.launch_scripts import find_launch
+
+            launch = find_launch(fs_path)  # a launch script of the repository names this config
+        script_facts: dict[str, Fact] = {}
+        if launch is not None:
+            from batchlint.dialects.shell import launch_facts as read_launch
+            from batchlint.launch_scripts import resolve_from_script
+
+            shown = display_path(launch.script_path)
+            run.launch_script = shown
+            run.script_source = (shown, launch.script.text)
+            config_word = launch.launcher_args.get("--config_file")
+            if launch_path is None and config_word is not None and not config_word.unresolved:
+                launch_path = resolve_from_script(config_word.text, launch.script_path) or config_word.text
+            script_facts = read_launch(launch, shown)
         if launch_path is None and options.use_default_accelerate_config:
             launch_path = default_accelerate_config()
         if launch_path:
@@ -332,6 +361,8 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
             lp = launch_facts["mixed_precision"]
             facts["launch_mixed_precision"] = Fact("launch_mixed_precision", lp.value, lp.source, lp.key, lp.span, lp.node,
                                                    note="the training config's own precision is passed to Accelerator() and wins")
+        # The launch line beats the accelerate file (accelerate launch's CLI flags).
+        facts.update(script_facts)
 
     # Explicit process counts: the command line, then settings (like `accelerate launch --num_processes`).
     for name, flag, setting in (("num_processes", "--num-processes", "num-processes"),
@@ -380,7 +411,7 @@ def build_run(doc: Document, fs_path: str, dialect: Dialect, options: LaunchOpti
             facts["effective_grad_accum"] = eff
 
     run.facts = facts
-    run.stated_intent = parse_comments(doc.comments)
+    run.stated_intent = parse_comments(doc.comments) if doc is not None else []
     run.target = _target(run, options, settings)
     if run.is_training:
         from batchlint.memory.attach import attach_memory

@@ -155,3 +155,57 @@ def test_musev_template_intent_and_totals(corpus: Path) -> None:
     assert run["total_batch"] == 64
     assert run["facts"]["num_processes"] == {"value": 16, "file": None, "line": None, "column": None,
                                              "key": "--num-processes", "source": "cli"}
+
+
+def _scripts() -> list[dict[str, Any]]:
+    path = CORPUS / "manifest.json"
+    if not path.is_file():
+        return []
+    return [e for e in json.loads(path.read_text(encoding="utf-8")) if e["dialect"] == "shell-cli"]
+
+
+@pytest.mark.parametrize("entry", _scripts(), ids=_id)
+def test_launch_scripts_reproduce_manifest_facts(entry: dict[str, Any]) -> None:
+    """Shell facts: the flag's value, the flag as the key, the line of the flag in the script."""
+    script = CORPUS / entry["file"]
+    root = CORPUS / "/".join(entry["file"].split("/")[:2])
+    result = inspect_json(str(script.relative_to(root)), cwd=root)
+    text = script.read_text(encoding="utf-8")
+    facts = entry["facts"]
+    runs = [r for r in result["runs"] if r["launch_script"] and Path(r["launch_script"]).name == script.name]
+    checked = 0
+    for name in ("per_device_batch", "grad_accum", "mixed_precision"):
+        fact = facts.get(name)
+        if not isinstance(fact, dict) or not fact["path"].startswith("argv:"):
+            continue
+        flag = fact["path"][5:]
+        assert runs, f"{entry['file']}: no run from the launch line"
+        got = runs[0]["facts"][name]
+        assert got["value"] == fact["value"], name
+        assert got["key"] == flag
+        assert got["line"] == text.count("\n", 0, re.search(re.escape(flag) + r"(?=[= \s])", text).start()) + 1  # type: ignore[union-attr]
+        checked += 1
+    gpu = facts.get("gpu_count")
+    if isinstance(gpu, dict) and gpu["path"].startswith("argv:"):
+        assert runs and runs[0]["facts"]["num_processes"]["value"] == gpu["value"]
+        checked += 1
+    total = facts.get("total_batch")
+    if isinstance(total, dict) and runs:
+        assert runs[0]["total_batch"] == total["value"]
+        checked += 1
+    if facts.get("accelerate_config") and runs and runs[0]["launch"]:
+        assert runs[0]["launch"].endswith(Path(facts["accelerate_config"]["value"]).name)
+    if not checked:
+        pytest.skip("no batch facts on this script's launch line")
+
+
+@pytest.mark.parametrize("config, launch_script, total", [
+    ("hiyouga/LLaMA-Factory/examples/extras/fsdp_qlora/llama3_lora_sft.yaml", "train.sh", 16),
+    ("bytedance/LatentSync/configs/syncnet/syncnet_16_pixel_attn.yaml", "train_syncnet.sh", 256),
+    ("bytedance/LatentSync/configs/unet/stage1_512.yaml", "train_unet.sh", 1),
+])
+def test_configs_pair_with_their_launch_script_without_settings(corpus: Path, config: str, launch_script: str, total: int) -> None:
+    root = corpus / "/".join(config.split("/")[:2])
+    run = inspect_json(str((corpus / config).relative_to(root)), cwd=root)["runs"][0]
+    assert Path(run["launch_script"]).name == launch_script
+    assert run["total_batch"] == total

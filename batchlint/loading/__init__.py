@@ -7,7 +7,13 @@ import os
 from batchlint.loading.nodes import Document, LoadError
 from batchlint.loading.text import decode
 
-__all__ = ["Document", "LoadError", "load_path", "load_text"]
+__all__ = ["Document", "LoadError", "display_path", "load_path", "load_text"]
+
+
+def display_path(path: str) -> str:
+    """How a path is shown: relative to the working directory when below it, else as given."""
+    rel = os.path.relpath(os.path.abspath(path))
+    return path if rel.startswith("..") else rel
 
 
 def load_text(path: str, text: str) -> Document:

@@ -1,0 +1,232 @@
+"""Launch lines in shell scripts: `accelerate launch`, `torchrun`, `deepspeed`, `tune run`,
+`python train.py`, with the launcher's own flags (before the script) told apart from the training
+script's arguments (after it). A launch links a training config (`--config`, `--config_file`, a
+YAML argument) to its process count and accelerate config, so pairing works without settings."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from batchlint.dialects import Dialect
+from batchlint.facts import Fact
+from batchlint.loading.nodes import Span
+from batchlint.loading.shell import Command, Script, Word, read_script
+from batchlint.loading.text import LineIndex
+
+# Flags that take no value, per launcher (everything else starting with - takes one, unless written --flag=value).
+_BARE = {
+    "accelerate": {"--multi_gpu", "--use_deepspeed", "--use_fsdp", "--use_megatron_lm", "--cpu", "--tpu", "--tpu_cluster",
+                   "--debug", "--same_network", "--quiet", "-q", "--no_python", "--downcast_bf16", "--enable_cpu_affinity",
+                   "--use_parallelism_config", "--fp16", "--use_cpu", "--module", "-m", "--monitor_interval"},
+    "torchrun": {"--standalone", "--no_python", "--no-python", "-m", "--module", "--run_path", "--run-path"},
+    "deepspeed": {"--no_local_rank", "--no_python", "--module", "--force_multi", "--bind_cores_to_rank", "--enable_each_rank_log"},
+    "tune": {"--ignore-remaining"},
+    "python": {"-m", "-u", "-O", "-B"},
+}
+_MODULE_FLAGS = {"-m", "--module"}
+CONFIG_FLAGS = ("--config", "--config_file", "--config-file", "--config_path", "--config-path", "--cfg", "-c",
+                "--train_config", "--unet_config_path", "--configs")
+BATCH_FLAGS = ("--per_device_train_batch_size", "--train_batch_size", "--micro_batch_size", "--batch_size", "--train_bs")
+ACCUM_FLAGS = ("--gradient_accumulation_steps", "--train_gradient_accumulation_steps", "--grad_accum")
+
+
+def _never(root: object) -> bool:
+    return False
+
+
+SHELL_DIALECT = Dialect(
+    name="shell-cli",
+    kind="training",
+    semantics="shell",
+    keys={},
+    detect=_never,  # a run of this dialect comes from a launch line, never from a YAML file
+    defaults={"grad_accum": 1},
+    description="a training run described only by its launch line (--train_batch_size, --gradient_accumulation_steps)",
+)
+
+
+class Launch:
+    def __init__(self, script_path: str, script: Script, command: Command, launcher: str) -> None:
+        self.script_path = script_path
+        self.script = script
+        self.command = command
+        self.launcher = launcher
+        self.launcher_args: dict[str, Word | None] = {}  # flags before the training script
+        self.program: Word | None = None  # the training script or module
+        self.script_args: dict[str, Word | None] = {}  # --flags after it (last wins)
+        self.positional: list[Word] = []
+        self.overrides: dict[str, Word] = {}  # Hydra key=value
+
+    def arg(self, *names: str) -> Word | None:
+        for name in names:
+            if name in self.script_args and self.script_args[name] is not None:
+                return self.script_args[name]
+        return None
+
+    def training_config(self) -> Word | None:
+        hit = self.arg(*CONFIG_FLAGS)
+        if hit is not None and hit.text.endswith((".yaml", ".yml", ".json")):
+            return hit
+        return next((w for w in self.positional if w.text.endswith((".yaml", ".yml"))), None)
+
+
+def _split_flag(words: list[Word], i: int, bare: set[str]) -> tuple[str, Word | None, int]:
+    w = words[i]
+    if "=" in w.text and w.text.startswith("-"):
+        name, _, value = w.text.partition("=")
+        offset = len(name) + 1
+        return name, Word(value, w.start + offset if not w.unresolved else w.start, w.end, w.unresolved, w.quoted), i + 1
+    if w.text in bare or i + 1 >= len(words) or words[i + 1].text.startswith("--"):
+        return w.text, None, i + 1
+    return w.text, words[i + 1], i + 2
+
+
+def parse_launch(path: str, script: Script, command: Command) -> Launch | None:
+    words = list(command.words)
+    while words and words[0].text in ("srun", "exec", "nohup", "time", "env", "sudo"):
+        words = words[1:]
+    while words and "=" in words[0].text and not words[0].text.startswith("-"):
+        words = words[1:]  # env VAR=... prefixes after `env`
+    if not words:
+        return None
+    head = os.path.basename(words[0].text)
+    if head == "accelerate" and len(words) > 1 and words[1].text == "launch":
+        launcher, i = "accelerate", 2
+    elif head in ("torchrun",):
+        launcher, i = "torchrun", 1
+    elif head == "deepspeed":
+        launcher, i = "deepspeed", 1
+    elif head == "tune" and len(words) > 1 and words[1].text == "run":
+        launcher, i = "tune", 2
+    elif head in ("llamafactory-cli", "axolotl") and len(words) > 1 and words[1].text == "train":
+        # The trainer's own CLI: everything after `train` is a training argument.
+        launch = Launch(path, script, command, "python")
+        launch.program = words[1]
+        _script_args(launch, words, 2)
+        return launch
+    elif re.fullmatch(r"python[\d.]*", head):
+        if len(words) > 2 and words[1].text == "-m" and words[2].text in ("torch.distributed.run", "torch.distributed.launch"):
+            launcher, i = "torchrun", 3
+        elif len(words) > 2 and words[1].text == "-m" and words[2].text == "accelerate.commands.launch":
+            launcher, i = "accelerate", 3
+        else:
+            launcher, i = "python", 1
+    else:
+        return None
+    launch = Launch(path, script, command, launcher)
+    bare = _BARE[launcher]
+    while i < len(words):
+        w = words[i]
+        if not w.text.startswith("-"):
+            launch.program = w
+            i += 1
+            break
+        name, value, i = _split_flag(words, i, bare)
+        if name in _MODULE_FLAGS and value is None and i < len(words):
+            launch.program = words[i]
+            i += 1
+            break
+        launch.launcher_args[name.replace("-", "_").replace("__", "--", 1) if name.startswith("--") else name] = value
+    _script_args(launch, words, i)
+    return launch
+
+
+def _script_args(launch: Launch, words: list[Word], i: int) -> None:
+    while i < len(words):
+        w = words[i]
+        if w.text.startswith("-"):
+            name, value, i = _split_flag(words, i, set())
+            launch.script_args[name] = value
+            continue
+        m = re.match(r"^\+?([A-Za-z_][\w.@/-]*)=(.*)$", w.text)
+        if m:
+            launch.overrides[m.group(1)] = Word(m.group(2), w.start + len(w.text) - len(m.group(2)), w.end, w.unresolved)
+        else:
+            launch.positional.append(w)
+        i += 1
+
+
+def launches(path: str, text: str) -> list[Launch]:
+    script = read_script(text)
+    out = []
+    for command in script.commands:
+        launch = parse_launch(path, script, command)
+        if launch is not None:
+            out.append(launch)
+    return out
+
+
+def _int(word: Word | None) -> int | None:
+    if word is None or word.unresolved:
+        return None
+    m = re.match(r"^\s*(\d+)", word.text)
+    return int(m.group(1)) if m else None
+
+
+def _fact(name: str, value: object, word: Word, key: str, path: str, index: LineIndex) -> Fact:
+    line, col = index.position(word.start)
+    end_line, end_col = index.position(word.end)
+    return Fact(name, value, "script", key, Span(path, line, col, end_line, end_col, word.start, word.end))
+
+
+def launch_facts(launch: Launch, display: str) -> dict[str, Fact]:
+    """What the launch line says about processes, machines and the launcher's own settings."""
+    index = LineIndex(launch.script.text)
+    facts: dict[str, Fact] = {}
+    a = launch.launcher_args
+
+    def put(name: str, flag: str, value: object | None, word: Word | None) -> None:
+        if value is not None and word is not None:
+            facts[name] = _fact(name, value, word, flag, display, index)
+
+    if launch.launcher == "accelerate":
+        put("num_processes", "--num_processes", _int(a.get("--num_processes")), a.get("--num_processes"))
+        put("num_machines", "--num_machines", _int(a.get("--num_machines")), a.get("--num_machines"))
+        mp = a.get("--mixed_precision")
+        put("launch_mixed_precision", "--mixed_precision", mp.text if mp is not None else None, mp)
+        put("launcher_grad_accum", "--gradient_accumulation_steps", _int(a.get("--gradient_accumulation_steps")),
+            a.get("--gradient_accumulation_steps"))
+    elif launch.launcher in ("torchrun", "tune"):
+        nproc, nnodes = a.get("--nproc_per_node"), a.get("--nnodes")
+        per_node, nodes = _int(nproc), _int(nnodes) or 1
+        if per_node is not None and nproc is not None:
+            facts["num_processes"] = _fact("num_processes", per_node * nodes, nproc, "--nproc_per_node", display, index)
+            if nodes > 1 and nnodes is not None:
+                facts["num_machines"] = _fact("num_machines", nodes, nnodes, "--nnodes", display, index)
+    elif launch.launcher == "deepspeed":
+        gpus, nodes_w = a.get("--num_gpus"), a.get("--num_nodes")
+        if _int(gpus) is not None and gpus is not None:
+            facts["num_processes"] = _fact("num_processes", (_int(gpus) or 1) * (_int(nodes_w) or 1), gpus, "--num_gpus", display, index)
+    if "num_processes" not in facts:
+        visible = launch.command.env.get("CUDA_VISIBLE_DEVICES") or launch.script.variables.get("CUDA_VISIBLE_DEVICES")
+        if visible and launch.launcher in ("deepspeed",):
+            count = len([p for p in visible.split(",") if p.strip()])
+            facts["num_processes"] = Fact("num_processes", count, "script", "CUDA_VISIBLE_DEVICES",
+                                          note=f"CUDA_VISIBLE_DEVICES={visible}: the deepspeed launcher uses every visible GPU")
+    return facts
+
+
+def script_arg_facts(launch: Launch, display: str) -> dict[str, Fact]:
+    """The training script's own batch arguments (after the script name)."""
+    index = LineIndex(launch.script.text)
+    facts: dict[str, Fact] = {}
+    for name, flags in (("per_device_batch", BATCH_FLAGS), ("grad_accum", ACCUM_FLAGS)):
+        for flag in flags:
+            word = launch.script_args.get(flag)
+            if word is not None:
+                value = _int(word) if re.fullmatch(r"\s*\d+\s*", word.text) else word.text
+                facts[name] = _fact(name, value, word, flag, display, index)
+                break
+    mp = launch.script_args.get("--mixed_precision")
+    if mp is not None:
+        facts["mixed_precision"] = _fact("mixed_precision", mp.text, mp, "--mixed_precision", display, index)
+    else:
+        for flag in ("--bf16", "--fp16"):
+            if flag in launch.script_args:
+                word = launch.script_args[flag]
+                value = True if word is None else word.text.lower() in ("true", "1", "yes")
+                span_word = word or next(w for w in launch.command.words if w.text.startswith(flag))
+                facts["mixed_precision"] = _fact("mixed_precision", value, span_word, flag, display, index)
+                break
+    return facts

@@ -1,0 +1,85 @@
+"""Find the launch of a training config in the repository's shell scripts (pairing without settings)."""
+
+from __future__ import annotations
+
+import os
+
+from batchlint.dialects.shell import Launch, launches
+
+SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash")
+MAX_SCRIPTS = 500
+_SKIP = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"}
+_parsed: dict[str, list[Launch]] = {}
+_listed: dict[str, list[str]] = {}
+
+
+def project_root(path: str) -> str:
+    """The nearest ancestor holding .git or pyproject.toml; else the working directory when the
+    file is below it (batchlint, like pre-commit, runs from the repository root); else the file's
+    directory."""
+    directory = os.path.dirname(os.path.abspath(path))
+    probe = directory
+    for _ in range(12):
+        if os.path.exists(os.path.join(probe, ".git")) or os.path.isfile(os.path.join(probe, "pyproject.toml")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    cwd = os.getcwd()
+    if directory == cwd or directory.startswith(cwd + os.sep):
+        return cwd
+    return directory
+
+
+def scripts_under(root: str) -> list[str]:
+    if root not in _listed:
+        found: list[str] = []
+        for directory, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
+            found.extend(os.path.join(directory, f) for f in sorted(files) if f.endswith(SCRIPT_SUFFIXES))
+            if len(found) >= MAX_SCRIPTS:
+                break
+        _listed[root] = found[:MAX_SCRIPTS]
+    return _listed[root]
+
+
+def script_launches(path: str) -> list[Launch]:
+    if path not in _parsed:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read(1_000_000)
+        except OSError:
+            text = ""
+        _parsed[path] = launches(path, text)
+    return _parsed[path]
+
+
+def resolve_from_script(name: str, script_path: str) -> str | None:
+    """A path written in a script: relative to where the script runs — the working directory,
+    the script's directory, or one of its parents (scripts are often run from the repository root)."""
+    if os.path.isabs(name):
+        return name if os.path.exists(name) else None
+    candidates = [name]
+    directory = os.path.dirname(os.path.abspath(script_path))
+    for _ in range(6):
+        candidates.append(os.path.join(directory, name))
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return next((os.path.normpath(c) for c in candidates if os.path.isfile(c)), None)
+
+
+def find_launch(config_path: str) -> Launch | None:
+    """The first launch line in the project's scripts whose training config is this file."""
+    target = os.path.abspath(config_path)
+    for script in scripts_under(project_root(config_path)):
+        for launch in script_launches(script):
+            word = launch.training_config()
+            if word is None or word.unresolved:
+                continue
+            found = resolve_from_script(word.text, script)
+            if found is not None and os.path.abspath(found) == target:
+                return launch
+    return None
