@@ -146,7 +146,9 @@ def analyse(path: str, options: Options, load: _Loader) -> FileContext:
     except LoadError as exc:
         ctx.load_error = exc
         return ctx
-    dialect = detect(ctx.doc.root, path)
+    from batchlint.dialects import user_dialect
+
+    dialect = detect(ctx.doc.root, path, [user_dialect(d) for d in settings_for(path).dialects])
     if dialect is None:
         return ctx
     ctx.run = build_run(ctx.doc, path, dialect, options.launch, _settings(path), load)

@@ -34,7 +34,8 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 _TYPES = {
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    # JSON Schema: 1.0 is an integer too (a float with no fractional part).
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
     "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "string": lambda v: isinstance(v, str),

@@ -36,6 +36,15 @@ FIELDS: dict[str, tuple[str, str]] = {
     "select": ("codes", "Rule codes or prefixes to run (default: all)."),
     "ignore": ("codes", "Rule codes or prefixes to skip."),
 }
+DIALECT_FIELDS = {
+    "name": "Name shown as the run's dialect.",
+    "detect": "Key paths that must all be present for a file to be this dialect.",
+    "per-device-batch": "Key path of the per-device batch.",
+    "grad-accum": "Key path of the gradient accumulation steps (absent: 1).",
+    "processes": "Key path of the process (GPU) count, if the file has one.",
+    "precision": "Key path of the mixed precision setting.",
+    "semantics": "How the file is read: yaml11 (PyYAML, default), omegaconf or json.",
+}
 RUN_FIELDS = ("configs", "target-total", "num-processes", "num-machines", "accelerate-config", "include-root", "launch-dir",
               "gpu", "gpu-memory-gib", "headroom", "gpus-per-node", "memory-profile", "memory-preset", "memory")
 
@@ -55,6 +64,7 @@ class Settings:
         self.path = path  # the settings file, or None for defaults
         self.values: dict[str, Any] = {}
         self.runs: list[RunBinding] = []
+        self.dialects: list[dict[str, Any]] = []  # user-defined dialects, checked before the built-in ones
 
     @property
     def root(self) -> str:
@@ -104,6 +114,27 @@ def parse_table(table: dict[str, Any], path: str) -> Settings:
     base = os.path.dirname(path)
     settings = Settings(path)
     for name, value in table.items():
+        if name == "dialects":
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise SettingsError(f"{path}: `dialects` must be an array of tables ([[tool.batchlint.dialects]])")
+            for i, d in enumerate(value):
+                where = f"{path}: dialects[{i}]"
+                unknown = set(d) - set(DIALECT_FIELDS)
+                if unknown:
+                    raise SettingsError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(DIALECT_FIELDS)}")
+                for required in ("name", "detect", "per-device-batch"):
+                    if required not in d:
+                        raise SettingsError(f"{where}: needs `{required}`")
+                detect = [d["detect"]] if isinstance(d["detect"], str) else d["detect"]
+                if not isinstance(detect, list) or not detect or not all(isinstance(k, str) for k in detect):
+                    raise SettingsError(f"{where}: `detect` must be a key path or a list of key paths")
+                for key in ("name", "per-device-batch", "grad-accum", "processes", "precision"):
+                    if key in d and (not isinstance(d[key], str) or not d[key]):
+                        raise SettingsError(f"{where}: `{key}` must be a non-empty string")
+                if d.get("semantics", "yaml11") not in ("yaml11", "omegaconf", "json"):
+                    raise SettingsError(f"{where}: `semantics` must be yaml11, omegaconf or json")
+                settings.dialects.append({**d, "detect": detect})
+            continue
         if name == "runs":
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise SettingsError(f"{path}: `runs` must be an array of tables ([[tool.batchlint.runs]])")
@@ -201,6 +232,13 @@ def json_schema() -> dict[str, Any]:
         "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}
     run_props.update({n: prop(n) for n in RUN_FIELDS if n != "configs"})
     props: dict[str, Any] = {n: prop(n) for n in FIELDS}
+    props["dialects"] = {"type": "array", "description": "Your own trainers' config dialects.",
+                         "items": {"type": "object", "required": ["name", "detect", "per-device-batch"], "additionalProperties": False,
+                                   "properties": {k: ({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                                                       "description": v} if k == "detect" else
+                                                      {"enum": ["yaml11", "omegaconf", "json"], "description": v} if k == "semantics" else
+                                                      {"type": "string", "minLength": 1, "description": v})
+                                                  for k, v in DIALECT_FIELDS.items()}}}
     props["runs"] = {"type": "array", "description": "Bindings of training configs to a launch.",
                      "items": {"type": "object", "properties": run_props, "required": ["configs"],
                                "additionalProperties": False}}

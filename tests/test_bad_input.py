@@ -109,3 +109,20 @@ def test_bad_settings_exit_2(tmp_path: Path) -> None:
     code, out, err = run_cli("check", str(tmp_path / "t.yaml"))
     assert code == 2
     assert "unknown setting `target-totl` (did you mean `target-total`?)" in err
+
+
+def test_oversized_file_is_a_finding_not_a_hang(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as fh:
+        fh.write(b"train:\n  train_batch_size: 1\n" + b"# padding\n" * 1_200_000)  # ~12 MB
+    exit_code, diags = check_json(str(path))
+    assert exit_code == 1 and [d["code"] for d in diags] == ["BL001"]
+    assert "batchlint reads at most 10 MiB" in diags[0]["message"]
+
+
+def test_user_dialect_settings_are_validated(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.batchlint]\n[[tool.batchlint.dialects]]\nname = "x"\ndetect = ["a"]\n',
+                                             encoding="utf-8")
+    _write(tmp_path, "t.yaml", "a: 1\n")
+    code, _, err = run_cli("check", str(tmp_path / "t.yaml"))
+    assert code == 2 and "dialects[0]: needs `per-device-batch`" in err

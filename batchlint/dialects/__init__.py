@@ -46,10 +46,25 @@ def all_dialects() -> list[Dialect]:
             axolotl.DIALECT, animatediff.DIALECT, latentsync.DIALECT]
 
 
-def detect(root: Node | None, path: str) -> Dialect | None:
+def user_dialect(spec: dict[str, object]) -> Dialect:
+    """A dialect declared in settings ([[tool.batchlint.dialects]])."""
+    detect_keys = [str(k) for k in spec["detect"]]  # type: ignore[attr-defined]
+    keys: dict[str, tuple[str, ...]] = {"per_device_batch": (str(spec["per-device-batch"]),)}
+    for field, fact in (("grad-accum", "grad_accum"), ("processes", "num_processes"), ("precision", "mixed_precision")):
+        if field in spec:
+            keys[fact] = (str(spec[field]),)
+
+    def detect_fn(root: Node | None) -> bool:
+        return all(has_path(root, k) for k in detect_keys)
+
+    return Dialect(name=str(spec["name"]), kind="training", semantics=str(spec.get("semantics", "yaml11")), keys=keys,
+                   detect=detect_fn, defaults={"grad_accum": 1}, description="declared in settings")
+
+
+def detect(root: Node | None, path: str, extra: list[Dialect] | None = None) -> Dialect | None:
     if not isinstance(root, Mapping):
         return None
-    for dialect in all_dialects():
+    for dialect in [*(extra or []), *all_dialects()]:
         if dialect.detect(root):
             return dialect
     return None

@@ -77,7 +77,8 @@ def _split_flag(words: list[Word], i: int, bare: set[str]) -> tuple[str, Word | 
         name, _, value = w.text.partition("=")
         offset = len(name) + 1
         return name, Word(value, w.start + offset if not w.unresolved else w.start, w.end, w.unresolved, w.quoted), i + 1
-    if w.text in bare or i + 1 >= len(words) or words[i + 1].text.startswith("--"):
+    if (w.text in bare or i + 1 >= len(words) or words[i + 1].text.startswith("--")
+            or re.match(r"^\+?[A-Za-z_][\w.@/-]*=", words[i + 1].text)):  # a Hydra override follows a bare flag
         return w.text, None, i + 1
     return w.text, words[i + 1], i + 2
 

@@ -1,0 +1,92 @@
+"""The shell reader and launch lines: the traps real scripts have (corpus README, "Shell-syntax traps")."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from batchlint.dialects.shell import launch_facts, launches, script_arg_facts
+from batchlint.loading.shell import read_script
+
+
+def _one(text: str):  # type: ignore[no-untyped-def]
+    found = launches("s.sh", text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_accelerate_flags_before_the_script_and_script_flags_after() -> None:
+    launch = _one("accelerate launch --mixed_precision bf16 --num_processes=8 train.py --mixed_precision fp16 --config c.yaml\n")
+    assert launch.launcher == "accelerate" and launch.program is not None and launch.program.text == "train.py"
+    assert launch.launcher_args["--mixed_precision"].text == "bf16"  # type: ignore[union-attr]
+    assert launch.script_args["--mixed_precision"].text == "fp16"  # type: ignore[union-attr]
+    facts = launch_facts(launch, "s.sh")
+    assert facts["num_processes"].value == 8 and facts["launch_mixed_precision"].value == "bf16"
+    assert script_arg_facts(launch, "s.sh")["mixed_precision"].value == "fp16"
+    assert launch.training_config().text == "c.yaml"  # type: ignore[union-attr]
+
+
+def test_continuations_tabs_blank_and_commented_lines() -> None:
+    text = ("torchrun \\\n\t--nproc_per_node=4 \\\n\t--nnodes 2 \\\n    train.py \\\n"
+            "    # --batch_size 64 \\\n    --batch_size 8 \\\n")
+    launch = _one(text)
+    # bash: the comment ends the command; `--batch_size 8` on the next line is a command of its own.
+    assert launch_facts(launch, "s.sh")["num_processes"].value == 8
+    assert "--batch_size" not in launch.script_args
+    launch = _one("python train.py --train_batch_size 4 \\\n\n--gradient_accumulation_steps 2\n")
+    assert "--gradient_accumulation_steps" not in launch.script_args  # a blank line ends it too
+    launch = _one("python train.py --train_batch_size 4 \\")  # a trailing backslash at the end of the file
+    assert script_arg_facts(launch, "s.sh")["per_device_batch"].value == 4
+
+
+def test_variables_arithmetic_and_sbatch() -> None:
+    text = ("#!/bin/bash\n#SBATCH --nodes=4\n#SBATCH --gres=gpu:8\nGPUS_PER_NODE=8\n"
+            "export WORLD=$((SLURM_NNODES * GPUS_PER_NODE))\n"
+            "accelerate launch --num_processes $WORLD --num_machines ${SLURM_NNODES} train.py\n")
+    facts = launch_facts(_one(text), "s.sh")
+    assert facts["num_processes"].value == 32 and facts["num_machines"].value == 4
+    assert facts["num_processes"].span is not None and facts["num_processes"].span.line == 6
+
+
+def test_command_assembled_in_a_string() -> None:
+    text = ('export LAUNCHER="accelerate launch \\\n  --num_processes 16 \\\n  "\nexport ARGS=" --train_batch_size 7 "\n'
+            'export CMD="$LAUNCHER train.py $ARGS"\nsrun $CMD\n')
+    launch = _one(text)
+    assert launch_facts(launch, "s.sh")["num_processes"].value == 16
+    fact = script_arg_facts(launch, "s.sh")["per_device_batch"]
+    assert fact.value == 7 and fact.span is not None and fact.span.line == 4  # where the value is written
+
+
+def test_env_prefix_hydra_overrides_and_bare_flags() -> None:
+    launch = _one("CUDA_VISIBLE_DEVICES=0,1 deepspeed train.py --deepspeed ds.json --bf16 trainer.batch_size=8 +x=1\n")
+    assert launch.command.env == {"CUDA_VISIBLE_DEVICES": "0,1"}
+    assert launch_facts(launch, "s.sh")["num_processes"].value == 2
+    assert launch.overrides["trainer.batch_size"].text == "8"
+    assert script_arg_facts(launch, "s.sh")["mixed_precision"].value is True
+
+
+def test_flag_values_with_equals_and_quotes_keep_positions() -> None:
+    text = 'python train.py --train_batch_size="16" --gradient_accumulation_steps=\'4\'\n'
+    facts = script_arg_facts(_one(text), "s.sh")
+    assert facts["per_device_batch"].value == 16 and facts["grad_accum"].value == 4
+    span = facts["per_device_batch"].span
+    assert span is not None and text[span.start:span.end] == '"16"'
+
+
+def test_unknown_and_unrunnable_expansions_are_marked() -> None:
+    launch = _one("python train.py --config $(ls configs | head -1) --train_batch_size $BS\n")
+    assert launch.script_args["--config"].unresolved  # type: ignore[union-attr]
+    assert "per_device_batch" in script_arg_facts(launch, "s.sh")
+    assert script_arg_facts(launch, "s.sh")["per_device_batch"].value == "$BS"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("ab =-$(){}'\"\\\n\t;&|#0123456789*+/.:,") + ["accelerate launch ", "torchrun ",
+                                                                                    "--num_processes ", "$((", "${", "\\\n", "X=1 "]),
+                max_size=120).map("".join))
+def test_reader_never_fails(text: str) -> None:
+    script = read_script(text)
+    for command in script.commands:
+        for word in command.words:
+            assert 0 <= word.start <= len(text)
+    launches("fuzz.sh", text)
