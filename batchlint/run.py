@@ -300,6 +300,30 @@ def _derive_axolotl(facts: dict[str, Fact]) -> None:
                                       note="product of the parallel sizes in the file: " + " × ".join(f"{n} {s}" for n, s in sizes.items()))
 
 
+def _derive_model_parallel(facts: dict[str, Fact], dialect: str) -> None:
+    """GPT-NeoX: data-parallel size = world / (pipe × model); torchtune: world / tensor_parallel_dim;
+    Composer: the per-device batch is the declared global batch over the data-parallel size."""
+    procs = positive_int(facts["num_processes"].value) if "num_processes" in facts else None
+    divisor = 1
+    for name in ("pp_size", "mp_size"):
+        if name in facts:
+            divisor *= positive_int(facts[name].value) or 1
+    if "tp_size" in facts and "dp_shard_size" not in facts:
+        divisor *= positive_int(facts["tp_size"].value) or 1
+    if procs is not None and divisor > 1:
+        facts["data_parallel_size"] = Fact("data_parallel_size", procs // divisor, "derived",
+                                           note=f"{procs} processes / {divisor} (pipeline × model/tensor parallel ranks share batches)")
+    glob = facts.get("global_batch")
+    if dialect == "composer" and glob is not None and "per_device_batch" not in facts and procs is not None and positive_int(glob.value):
+        g = positive_int(glob.value)
+        assert g is not None
+        if g % procs == 0:
+            facts["per_device_batch"] = Fact("per_device_batch", g // procs, "derived", glob.key, glob.span,
+                                             note=f"global_train_batch_size {g} / {procs} processes (Composer)")
+            facts.setdefault("grad_accum", Fact("grad_accum", 1, "default",
+                                                note="device_train_microbatch_size only splits the per-device batch"))
+
+
 def build_run(doc: Document | None, fs_path: str, dialect: Dialect, options: LaunchOptions,
               settings: dict[str, Any], load: DocumentLoader, launch: Launch | None = None,
               given_facts: dict[str, Fact] | None = None) -> Run:
@@ -382,6 +406,7 @@ def build_run(doc: Document | None, fs_path: str, dialect: Dialect, options: Lau
             facts["hostfile_hosts"] = Fact("hostfile_hosts", counted[0], "derived", hostfile.value,
                                            note=f"{counted[0]} hosts, {counted[1]} slots in {hostfile.value}")
     _derive_axolotl(facts)
+    _derive_model_parallel(facts, dialect.name)
     if launch_facts or dialect.kind == "launch":
         dp = accelerate.data_parallel(facts)
     elif positive_int(facts["num_processes"].value if "num_processes" in facts else None):
@@ -397,7 +422,7 @@ def build_run(doc: Document | None, fs_path: str, dialect: Dialect, options: Lau
                       note="dp_shard × dp_replicate: tensor/context-parallel ranks share batches")
     else:
         dp = None
-    if dp is not None:
+    if dp is not None and "data_parallel_size" not in facts:
         facts["data_parallel_size"] = dp
 
     if launch_facts and launch_path:

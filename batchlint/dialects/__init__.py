@@ -39,11 +39,14 @@ def has_path(root: Node | None, dotted: str) -> bool:
 
 
 def all_dialects() -> list[Dialect]:
-    from batchlint.dialects import accelerate, animateanyone, animatediff, axolotl, deepspeed, hf_trainer, latentsync, musev
+    from batchlint.dialects import (
+        accelerate, animateanyone, animatediff, axolotl, basicsr, composer, deepspeed, hf_trainer, latentsync, musev, neox,
+        torchtune,
+    )
 
     # Order matters only for files that look like two dialects; the specific ones go first.
-    return [musev.DIALECT, animateanyone.DIALECT, accelerate.DIALECT, deepspeed.DIALECT, hf_trainer.DIALECT,
-            axolotl.DIALECT, animatediff.DIALECT, latentsync.DIALECT]
+    return [musev.DIALECT, animateanyone.DIALECT, accelerate.DIALECT, neox.DIALECT, deepspeed.DIALECT, hf_trainer.DIALECT,
+            axolotl.DIALECT, torchtune.DIALECT, composer.DIALECT, basicsr.DIALECT, animatediff.DIALECT, latentsync.DIALECT]
 
 
 def user_dialect(spec: dict[str, object]) -> Dialect:

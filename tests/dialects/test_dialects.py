@@ -1,0 +1,44 @@
+"""Each training dialect: detection by content, its key map, decoys, and the data-parallel size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import inspect_json
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dialects"
+
+
+@pytest.mark.parametrize("name, dialect, per_device, accum, dp, total", [
+    ("torchtune_lora.yaml", "torchtune", (2, 8), (8, 11), 16, 256),     # tensor_parallel_dim 2: 32 / 2
+    ("neox_125m.yml", "gpt-neox", (4, 7), (2, 8), 8, 64),                # pipe 2 × model 2: 32 / 4
+    ("basicsr_train.yml", "basicsr", (12, 7), (1, None), 32, 384),       # no accumulation key: 1
+    ("composer_mpt.yaml", "composer", (8, 3), (1, None), 32, 256),       # the global batch is declared
+])
+def test_dialect_on_32_processes(name: str, dialect: str, per_device: tuple[int, int | None],
+                                 accum: tuple[int, int | None], dp: int, total: int) -> None:
+    run = inspect_json(str(FIXTURES / name), "--num-processes", "32")["runs"][0]
+    facts = run["facts"]
+    assert run["dialect"] == dialect
+    assert (facts["per_device_batch"]["value"], facts["per_device_batch"]["line"]) == per_device
+    assert (facts["grad_accum"]["value"], facts["grad_accum"]["line"]) == accum
+    assert facts["data_parallel_size"]["value"] == dp
+    assert run["total_batch"] == total
+
+
+def test_decoys_are_not_the_training_batch() -> None:
+    run = inspect_json(str(FIXTURES / "torchtune_lora.yaml"))["runs"][0]
+    assert run["facts"]["per_device_batch"]["key"] == "batch_size"  # not batch_size_val
+    basicsr = inspect_json(str(FIXTURES / "basicsr_train.yml"))["runs"][0]
+    assert basicsr["facts"]["per_device_batch"]["key"] == "datasets.train.batch_size_per_gpu"  # not datasets.val
+    assert basicsr["facts"]["num_processes"]["value"] == "auto" and basicsr["total_batch"] is None
+    composer = inspect_json(str(FIXTURES / "composer_mpt.yaml"))["runs"][0]
+    assert "per_device_batch" not in composer["facts"]  # device_train_microbatch_size is a chunk, not a batch
+
+
+def test_neox_flow_mapping_with_python_true_and_trailing_comma() -> None:
+    run = inspect_json(str(FIXTURES / "neox_125m.yml"))["runs"][0]
+    assert run["facts"]["gradient_checkpointing"]["value"] is True
+    assert [i["gpus"] for i in run["stated_intent"]] == [96]
