@@ -101,8 +101,11 @@ def analyse_script(path: str, options: Options, load: _Loader) -> list[FileConte
 
     shown = display_path(path)
     try:
-        with open(path, "rb") as fh:
-            text = decode(shown, fh.read())
+        if os.path.abspath(path) in load.overlay:
+            text = load.overlay[os.path.abspath(path)]
+        else:
+            with open(path, "rb") as fh:
+                text = decode(shown, fh.read())
     except LoadError as exc:
         ctx = FileContext(shown)
         ctx.load_error = exc
@@ -156,8 +159,11 @@ def analyse(path: str, options: Options, load: _Loader) -> FileContext:
 
 
 def check(paths: list[str], options: Options, overlay: dict[str, str] | None = None) -> Report:
+    from batchlint.launch_scripts import set_overlay
+
     report = Report()
     load = _Loader(overlay)
+    set_overlay(overlay or {})
     seen: set[tuple[object, ...]] = set()
     for path in discover(paths):
         report.files += 1

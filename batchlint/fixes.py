@@ -82,14 +82,16 @@ def scalar_text(value: object, node: Scalar | None) -> str:
 def replace_value(fact: Fact, value: object) -> Edit | None:
     """An edit that writes `value` over the literal the fact was read from, or None when the
     fact does not come from a literal in a file."""
-    if fact.source != "file" or fact.node is None or fact.span is None:
+    if fact.source not in ("file", "script") or fact.node is None or fact.span is None:
         return None
     node = fact.node
     if node.style in ("|", ">") or fact.span.end_line != fact.span.line:
         return None  # never rewrite block or multi-line scalars
     span = node.span
-    return Edit(span.file, span.start, span.end, scalar_text(value, node), span.line, span.column,
-                span.end_line, span.end_column)
+    text = scalar_text(value, node)
+    if fact.source == "script" and node.style in ("'", '"') and not text.startswith(node.style):
+        text = f"{node.style}{text}{node.style}"  # a shell word keeps its quotes
+    return Edit(span.file, span.start, span.end, text, span.line, span.column, span.end_line, span.end_column)
 
 
 def insert_key_after(anchor: Fact, key: str, value: object, text: str) -> Edit | None:

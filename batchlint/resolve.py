@@ -476,6 +476,11 @@ class ConfigTree:
         target = os.path.normpath(os.path.join(base, name))
         shown = os.path.relpath(target) if not os.path.isabs(name) else target
         real = os.path.abspath(target)
+        fence = self._fence()
+        if fence is not None and not (real == fence or real.startswith(fence + os.sep)):
+            return Resolved(problem=Problem(
+                "include-outside", f"included file '{name}' is outside the project ({os.path.relpath(fence)})", node.span,
+                "include files from inside the project, or set include-root"))
         if not os.path.isfile(target):
             what = "is a directory" if os.path.isdir(target) else "not found"
             return Resolved(problem=Problem(
@@ -503,6 +508,21 @@ class ConfigTree:
         """Keys besides `own` (and the literal's own key) whose resolved value uses this literal."""
         paths = self.readers.get(id(literal), set())
         return sorted(format_path(p) for p in paths if p != own)
+
+    def _fence(self) -> str | None:
+        """Includes must stay below this directory: include-root when set, else the project root
+        (the nearest ancestor with .git or pyproject.toml); no fence when neither exists."""
+        if self.include_root:
+            return os.path.abspath(self.include_root)
+        directory = os.path.dirname(os.path.abspath(self.fs_paths[self.doc.path]))
+        for _ in range(12):
+            if os.path.exists(os.path.join(directory, ".git")) or os.path.isfile(os.path.join(directory, "pyproject.toml")):
+                return directory
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                return None
+            directory = parent
+        return None
 
     # -- whole-file pass
     def resolve_all(self) -> list[Problem]:

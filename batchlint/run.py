@@ -436,7 +436,13 @@ def build_run(doc: Document | None, fs_path: str, dialect: Dialect, options: Lau
             facts["effective_grad_accum"] = eff
 
     run.facts = facts
-    run.stated_intent = parse_comments(doc.comments) if doc is not None else []
+    if doc is not None:
+        run.stated_intent = parse_comments(doc.comments)
+    elif run.script_source is not None:
+        from batchlint.loading.text import LineIndex, find_comments
+
+        shown, text = run.script_source
+        run.stated_intent = parse_comments(find_comments(shown, LineIndex(text), set()))
     run.target = _target(run, options, settings)
     if run.is_training:
         from batchlint.memory.attach import attach_memory

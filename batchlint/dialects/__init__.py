@@ -40,7 +40,17 @@ def has_path(root: Node | None, dotted: str) -> bool:
 
 def all_dialects() -> list[Dialect]:
     from batchlint.dialects import (
-        accelerate, animateanyone, animatediff, axolotl, basicsr, composer, deepspeed, hf_trainer, latentsync, musev, neox,
+        accelerate,
+        animateanyone,
+        animatediff,
+        axolotl,
+        basicsr,
+        composer,
+        deepspeed,
+        hf_trainer,
+        latentsync,
+        musev,
+        neox,
         torchtune,
     )
 

@@ -10,7 +10,7 @@ import re
 
 from batchlint.dialects import Dialect
 from batchlint.facts import Fact
-from batchlint.loading.nodes import Span
+from batchlint.loading.nodes import Scalar, Span
 from batchlint.loading.shell import Command, Script, Word, read_script
 from batchlint.loading.text import LineIndex
 
@@ -168,7 +168,12 @@ def _int(word: Word | None) -> int | None:
 def _fact(name: str, value: object, word: Word, key: str, path: str, index: LineIndex) -> Fact:
     line, col = index.position(word.start)
     end_line, end_col = index.position(word.end)
-    return Fact(name, value, "script", key, Span(path, line, col, end_line, end_col, word.start, word.end))
+    span = Span(path, line, col, end_line, end_col, word.start, word.end)
+    # The flag's value as a scalar, so that fixes edit it in place like a value in a YAML file.
+    raw = index.text[word.start:word.end]
+    style = raw[0] if raw[:1] in ("'", '"') and raw[-1:] == raw[:1] else ""
+    node = Scalar(span, word.text, "tag:yaml.org,2002:str", style, value) if not word.unresolved else None
+    return Fact(name, value, "script", key, span, node)
 
 
 def launch_facts(launch: Launch, display: str) -> dict[str, Fact]:
