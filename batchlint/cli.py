@@ -56,8 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check configs and report findings")
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
-    check.add_argument("--format", choices=("full", "text", "concise", "json", "github"), default=None,
-                       help="output format (default: full; github when GITHUB_ACTIONS=true)")
+    check.add_argument("--format", choices=("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit"),
+                       default=None, help="output format (default: full; github when GITHUB_ACTIONS=true)")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
+    check.add_argument("--output-file", metavar="PATH", help="write the report to PATH instead of standard output")
     check.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to run")
     check.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to skip")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
@@ -67,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     fixing.add_argument("--diff", action="store_true", help="print the fixes as a unified diff and write nothing (exit 1 if any)")
     fixing.add_argument("--show-fixes", action="store_true", help="list the fixes that were applied")
     fixing.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when files were fixed, even if nothing remains")
+    fixing.add_argument("--add-ignore", action="store_true",
+                        help="add `# batchlint: ignore[CODES]` to every line with a finding (to adopt batchlint gradually)")
     _add_launch(check)
 
     inspect = sub.add_parser("inspect", help="show the resolved run: what batchlint believes")
@@ -147,18 +151,46 @@ def _check(args: argparse.Namespace) -> int:
 
     if args.fix or args.diff:
         return _fix(args)
+    if args.add_ignore:
+        return _add_ignore(args)
     report = _run(args)
     if report is None:
         return 2
     report.unsafe_fixes = args.unsafe_fixes
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full")
-    reporter(fmt)(report, sys.stdout)
+    with _output(args) as out:
+        if args.statistics:
+            from batchlint.output.text import write_statistics
+
+            write_statistics(report, out)
+        else:
+            reporter(fmt)(report, out)
     for err in report.internal_errors:
         sys.stderr.write(f"batchlint: error: {err}\n")
     if report.internal_errors:
         return 2
     failing = any(d.severity in ("error", "warning") for d in report.diagnostics)
     return 1 if failing and not args.exit_zero else 0
+
+
+class _output:
+    """Standard output, or --output-file (written whole, so a CI step never reads half a report)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.path = getattr(args, "output_file", None)
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if self.path is None:
+            return sys.stdout
+        import io
+
+        self.buffer = io.StringIO()
+        return self.buffer
+
+    def __exit__(self, *exc: object) -> None:
+        if self.path is not None and exc[0] is None:
+            with open(self.path, "w", encoding="utf-8") as fh:
+                fh.write(self.buffer.getvalue())
 
 
 def _fix(args: argparse.Namespace) -> int:
@@ -180,9 +212,10 @@ def _fix(args: argparse.Namespace) -> int:
         write_diff(result, sys.stdout)
         return 1 if result.changed else 0
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full")
-    reporter(fmt)(result.report, sys.stdout)
-    if fmt in ("full", "text", "concise"):
-        write_fix_summary(result, sys.stdout, args.show_fixes)
+    with _output(args) as out:
+        reporter(fmt)(result.report, out)
+        if fmt in ("full", "text", "concise"):
+            write_fix_summary(result, out, args.show_fixes)
     for err in result.report.internal_errors:
         sys.stderr.write(f"batchlint: error: {err}\n")
     if result.report.internal_errors:
@@ -191,6 +224,43 @@ def _fix(args: argparse.Namespace) -> int:
         return 1
     failing = any(d.severity in ("error", "warning") for d in result.report.diagnostics)
     return 1 if failing and not args.exit_zero else 0
+
+
+def _add_ignore(args: argparse.Namespace) -> int:
+    """Silence every current finding in place: an end-of-line comment naming its codes."""
+    from batchlint.fixes import Edit, WriteError, apply_edits, write_atomic
+
+    report = _run(args)
+    if report is None:
+        return 2
+    by_line: dict[tuple[str, int], set[str]] = {}
+    for d in report.diagnostics:
+        if d.code != "BL008" and not d.span.file.endswith(".json"):  # JSON has no comments
+            by_line.setdefault((d.span.file, d.span.line), set()).add(d.code)
+    edits: dict[str, list[Edit]] = {}
+    for (file, line), codes in sorted(by_line.items()):
+        text = report.sources.get(file)
+        if text is None:
+            continue
+        starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        if line > len(starts):
+            continue
+        end = text.find("\n", starts[line - 1])
+        end = len(text) if end < 0 else end
+        if end > 0 and text[end - 1] == "\r":
+            end -= 1
+        comment = f"  # batchlint: ignore[{','.join(sorted(codes))}]"
+        edits.setdefault(file, []).append(Edit(file, end, end, comment, line, 1, line, 1))
+    added = 0
+    for file, file_edits in edits.items():
+        old = report.sources[file]
+        try:
+            write_atomic(file, apply_edits(old, file_edits), old)
+            added += len(file_edits)
+        except (WriteError, OSError) as exc:
+            sys.stderr.write(f"batchlint: {file}: {exc}\n")
+    sys.stdout.write(f"Added {added} suppression comment{'s' if added != 1 else ''} to {len(edits)} file{'s' if len(edits) != 1 else ''}.\n")
+    return 0
 
 
 def _inspect(args: argparse.Namespace) -> int:

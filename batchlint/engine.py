@@ -196,8 +196,47 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
                     report.sources.setdefault(*ctx.run.script_source)
             elif ctx.doc is not None:
                 report.sources.setdefault(ctx.doc.path, ctx.doc.text)
+    _apply_suppressions(report, options)
     report.diagnostics.sort(key=Diagnostic.sort_key)
     return report
+
+
+def _apply_suppressions(report: Report, options: Options) -> None:
+    """Drop what `# batchlint: ignore[...]` comments silence; report the comments that silence nothing."""
+    from batchlint.fixes import SAFE, Edit, Fix
+    from batchlint.rules import BY_CODE
+    from batchlint.suppression import Suppressions
+
+    files = {f: Suppressions(f, text) for f, text in report.sources.items() if "batchlint:" in text}
+    if not files:
+        return
+    kept = []
+    for d in report.diagnostics:
+        sup = files.get(d.span.file)
+        if sup is None or not sup.suppresses(d.code, d.name, d.span.line):
+            kept.append(d)
+    report.diagnostics = kept
+    rule = BY_CODE["BL008"]
+    for file, sup in files.items():
+        settings = settings_for(file).values
+        select = options.select if options.select is not None else settings.get("select")
+        if rule not in select_rules(select, (options.ignore or []) + (settings.get("ignore") or [])):
+            continue
+        for directive in sup.unused():
+            c = directive.comment
+            text = sup.text
+            line_start = text.rfind("\n", 0, c.span.start) + 1
+            if directive.own_line:
+                end = text.find("\n", c.span.end)
+                edit = Edit(file, line_start, len(text) if end < 0 else end + 1, "", c.line, 1, c.line + 1, 1)
+            else:
+                start = c.span.start
+                while start > line_start and text[start - 1] in " \t":
+                    start -= 1
+                edit = Edit(file, start, c.span.end, "", c.line, c.column, c.line, c.span.end_column)
+            what = c.text.strip()
+            report.diagnostics.append(rule.report(f"`{what}` silences nothing here", c.span, "remove it",
+                                                  fix=Fix(f"remove `{what}`", SAFE, [edit])))
 
 
 class FixResult:

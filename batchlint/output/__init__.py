@@ -11,7 +11,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
 
-FORMATS = ("full", "text", "concise", "json", "github")
+FORMATS = ("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit")
 
 
 def reporter(name: str) -> Callable[[Report, TextIO], None]:
@@ -31,4 +31,9 @@ def reporter(name: str) -> Callable[[Report, TextIO], None]:
         from batchlint.output.github import write_github
 
         return write_github
+    if name in ("json-lines", "sarif", "gitlab", "junit"):
+        from batchlint.output import machine
+
+        return {"json-lines": machine.write_json_lines, "sarif": machine.write_sarif, "gitlab": machine.write_gitlab,
+                "junit": machine.write_junit}[name]
     raise ValueError(name)

@@ -88,3 +88,13 @@ def write_concise(report: Report, out: TextIO) -> None:
     for d in report.diagnostics:
         out.write(f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code}{_mark(d, report.unsafe_fixes)} {d.message}\n")
     out.write(summary(report) + "\n")
+
+
+def write_statistics(report: Report, out: TextIO) -> None:
+    """Findings per rule, most frequent first (like `ruff --statistics`)."""
+    counts: dict[str, list[Diagnostic]] = {}
+    for d in report.diagnostics:
+        counts.setdefault(d.code, []).append(d)
+    for code, found in sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        fixable = any(d.fix is not None and d.fix.applies(report.unsafe_fixes) for d in found)
+        out.write(f"{len(found):5d}\t{code}\t{'[*] ' if fixable else ''}{found[0].name}\n")

@@ -20,12 +20,14 @@ from batchlint.rules.files import (
     InterpolationError,
     InvalidFile,
     ReadingDiffers,
+    UnusedSuppression,
 )
 from batchlint.rules.memory import AccumulationCouldShrink, BatchDoesNotFit, MainCardRisk, NoMemoryProfile
 from batchlint.rules.schema import SchemaViolation
 
 RULES: list[Rule] = [
     InvalidFile(), DuplicateKey(), IncludeError(), InterpolationError(), ReadingDiffers(), EmptyFile(), SchemaViolation(),
+    UnusedSuppression(),
     TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
     *ACCELERATE_RULES, *DEEPSPEED_RULES, *CROSS_RULES,

@@ -160,3 +160,22 @@ class EmptyFile(Rule):
         if ctx.doc is not None and not ctx.doc.text.strip().lstrip("\ufeff"):
             yield self.report("file is empty: nothing to check", file_start(ctx.path),
                               "fill it in or delete it")
+
+
+class UnusedSuppression(Rule):
+    """A `# batchlint: ignore[...]` / `disable[...]` / `file-ignore[...]` comment that silences nothing.
+
+    Left over after the problem was fixed, or naming the wrong code, it would hide the next real
+    finding on that line. Checked after all other rules of the file ran.
+
+    **Fix** (safe): remove the comment (the whole line when the comment is alone on it).
+    """
+
+    code = "BL008"
+    name = "unused-suppression"
+    summary = "suppression comment that silences nothing"
+    severity = "warning"
+    fixable = True
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        return iter(())  # the engine reports these once every rule has run (batchlint/engine.py)
