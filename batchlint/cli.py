@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to run")
     check.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to skip")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--force-exclude", action="store_true", help="apply `exclude` to files named on the command line too")
+    check.add_argument("--extend-select", type=_codes, metavar="CODES", help="codes or prefixes added to the selection")
     fixing = check.add_argument_group("fixing")
     fixing.add_argument("--fix", action="store_true", help="apply safe fixes, rewriting only the values that must change")
     fixing.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply unsafe fixes")
@@ -84,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--list-gpus", action="store_true", help="list the GPUs batchlint knows and exit")
     _add_launch(plan)
 
+    show = sub.add_parser("settings", help="show the settings that apply to a file")
+    show.add_argument("--show", metavar="PATH", required=True, help="the file whose settings to show")
+
     rule = sub.add_parser("rule", help="explain a rule")
     rule.add_argument("code", nargs="?", help="rule code or name, e.g. BL101")
     rule.add_argument("--all", action="store_true", help="every rule")
@@ -98,7 +103,11 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     launch = LaunchOptions(args.accelerate_config, args.num_processes, args.num_machines, args.target_total,
                            args.include_root, args.gpu, args.gpu_memory, args.memory_profile, args.memory_preset)
     launch.use_default_accelerate_config = args.use_default_accelerate_config
-    return Options(launch, getattr(args, "select", None), getattr(args, "ignore", None))
+    select = getattr(args, "select", None)
+    extend = getattr(args, "extend_select", None)
+    if extend:
+        select = (select or ["ALL"]) + extend
+    return Options(launch, select, getattr(args, "ignore", None), getattr(args, "force_exclude", False))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -114,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rule(args)
         if args.command == "plan":
             return _plan(args)
+        if args.command == "settings":
+            return _settings_show(args)
         return _check(args) if args.command == "check" else _inspect(args)
     except KeyboardInterrupt:
         return 130
@@ -357,6 +368,26 @@ def _make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
             return built
         memory = built
     return Plan(args.num_processes, args.target_total, memory, None)
+
+
+def _settings_show(args: argparse.Namespace) -> int:
+    import json
+
+    from batchlint.settings import SettingsError, settings_for
+
+    try:
+        settings = settings_for(args.show)
+    except SettingsError as exc:
+        sys.stderr.write(f"batchlint: error: settings: {exc}\n")
+        return 2
+    shown = {"settings_file": settings.path, "applies_to": args.show, "values": settings.for_file(args.show),
+             "ignore_here": settings.ignores_for(args.show), "select": settings.select(),
+             "excluded": settings.excluded(args.show),
+             "runs": [{"configs": r.configs, **r.values} for r in settings.runs],
+             "dialects": settings.dialects}
+    json.dump(shown, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+    return 0
 
 
 def _rule(args: argparse.Namespace) -> int:

@@ -19,10 +19,11 @@ SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache_
 
 class Options:
     def __init__(self, launch: LaunchOptions | None = None, select: list[str] | None = None,
-                 ignore: list[str] | None = None) -> None:
+                 ignore: list[str] | None = None, force_exclude: bool = False) -> None:
         self.launch = launch or LaunchOptions()
         self.select = select
         self.ignore = ignore
+        self.force_exclude = force_exclude
 
 
 class Report:
@@ -35,15 +36,19 @@ class Report:
         self.unsafe_fixes = False  # whether unsafe fixes count as applicable (for the [*] marks)
 
 
-def discover(paths: list[str]) -> list[str]:
-    """Files to check: explicit files as given, directories walked for YAML/JSON."""
+def discover(paths: list[str], force_exclude: bool = False) -> list[str]:
+    """Files to check: directories walked for YAML/JSON (minus `exclude`), named files as given
+    (minus `exclude` too with --force-exclude, which pre-commit hooks want)."""
     out: list[str] = []
     for path in paths:
         if os.path.isdir(path):
             for directory, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                out.extend(os.path.join(directory, f) for f in sorted(files) if f.endswith(CONFIG_SUFFIXES))
-        else:
+                for f in sorted(files):
+                    full = os.path.join(directory, f)
+                    if f.endswith(CONFIG_SUFFIXES) and not settings_for(full).excluded(full):
+                        out.append(full)
+        elif not (force_exclude and settings_for(path).excluded(path)):
             out.append(path)
     return out
 
@@ -165,14 +170,13 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
     load = _Loader(overlay)
     set_overlay(overlay or {})
     seen: set[tuple[object, ...]] = set()
-    for path in discover(paths):
+    for path in discover(paths, options.force_exclude):
         report.files += 1
         try:
             contexts = analyse_script(path, options, load) if path.endswith(SCRIPT_SUFFIXES) else [analyse(path, options, load)]
-            settings = settings_for(path).values
-            select = options.select if options.select is not None else settings.get("select")
-            ignore = (options.ignore or []) + (settings.get("ignore") or [])
-            rules = select_rules(select, ignore)
+            file_settings = settings_for(path)
+            select = options.select if options.select is not None else file_settings.select()
+            rules = select_rules(select, (options.ignore or []) + file_settings.ignores_for(path))
             for ctx in contexts:
                 for rule in rules:
                     for diag in rule.check(ctx):
@@ -218,9 +222,9 @@ def _apply_suppressions(report: Report, options: Options) -> None:
     report.diagnostics = kept
     rule = BY_CODE["BL008"]
     for file, sup in files.items():
-        settings = settings_for(file).values
-        select = options.select if options.select is not None else settings.get("select")
-        if rule not in select_rules(select, (options.ignore or []) + (settings.get("ignore") or [])):
+        file_settings = settings_for(file)
+        select = options.select if options.select is not None else file_settings.select()
+        if rule not in select_rules(select, (options.ignore or []) + file_settings.ignores_for(file)):
             continue
         for directive in sup.unused():
             c = directive.comment

@@ -33,6 +33,11 @@ FIELDS: dict[str, tuple[str, str]] = {
     "accelerate-version": ("string", "accelerate release whose behaviour the AC/DS/X rules assume (default 1.15.0)."),
     "deepspeed-version": ("string", "DeepSpeed release whose behaviour the DS rules assume (default 0.19.6)."),
     "deepspeed-launch": ("string", "How DeepSpeed JSON files are used: accelerate (default), hf-trainer or deepspeed (the raw launcher)."),
+    "extend": ("path", "Another settings file (pyproject.toml or batchlint.toml) whose values these extend."),
+    "required-version": ("string", "Version specifier batchlint must satisfy, e.g. \">=0.1\" or \"==0.1.0\"."),
+    "exclude": ("globs", "Globs (relative to this file) of files a directory walk skips; --force-exclude applies them to named files too."),
+    "extend-select": ("codes", "Codes or prefixes added to `select`."),
+    "per-file-ignores": ("ignores", "Glob (relative to this file) -> codes to ignore in matching files."),
     "select": ("codes", "Rule codes or prefixes to run (default: all)."),
     "ignore": ("codes", "Rule codes or prefixes to skip."),
 }
@@ -70,6 +75,30 @@ class Settings:
     def root(self) -> str:
         return os.path.dirname(self.path) if self.path else os.getcwd()
 
+    def ignores_for(self, file: str) -> list[str]:
+        """`ignore` plus the `per-file-ignores` whose glob matches the file."""
+        codes = list(self.values.get("ignore") or [])
+        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/")
+        for glob, extra in (self.values.get("per-file-ignores") or {}).items():
+            if fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(os.path.basename(file), glob):
+                codes.extend(extra)
+        return codes
+
+    def select(self) -> list[str] | None:
+        chosen = self.values.get("select")
+        extra = self.values.get("extend-select") or []
+        if chosen is None:
+            return None if not extra else ["ALL"]  # extend-select on top of the default (all rules)
+        return list(chosen) + list(extra)
+
+    def excluded(self, file: str) -> bool:
+        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/")
+        for glob in self.values.get("exclude") or []:
+            glob = glob.removeprefix("./").rstrip("/")
+            if fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(rel, glob + "/*") or rel.startswith(glob + "/"):
+                return True
+        return False
+
     def for_file(self, file: str) -> dict[str, Any]:
         """Settings that apply to one training config: the table, then the first matching run."""
         merged = dict(self.values)
@@ -103,6 +132,10 @@ def _check(name: str, value: Any, where: str, base: str) -> Any:
         if not isinstance(value, dict):
             raise SettingsError(f"{where}: `{name}` must be a table")
         return value
+    if kind == "ignores":
+        if not isinstance(value, dict) or not all(isinstance(v, list | str) for v in value.values()):
+            raise SettingsError(f"{where}: `{name}` must be a table of glob = [codes]")
+        return {glob: [v] if isinstance(v, str) else list(v) for glob, v in value.items()}
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -110,9 +143,21 @@ def _check(name: str, value: Any, where: str, base: str) -> Any:
     return list(value)
 
 
-def parse_table(table: dict[str, Any], path: str) -> Settings:
+def parse_table(table: dict[str, Any], path: str, depth: int = 0) -> Settings:
     base = os.path.dirname(path)
     settings = Settings(path)
+    if "extend" in table:
+        parent_path = os.path.normpath(os.path.join(base, str(table["extend"])))
+        if depth > 8:
+            raise SettingsError(f"{path}: `extend` chain is too long (a cycle?)")
+        if not os.path.isfile(parent_path):
+            raise SettingsError(f"{path}: `extend` names {parent_path}, which does not exist")
+        data = _read_toml(parent_path)
+        inherited = parse_table(data.get("tool", {}).get("batchlint", {} if parent_path.endswith("pyproject.toml") else data),
+                                parent_path, depth + 1)
+        settings.values.update(inherited.values)  # paths in it are already absolute: relative to *its* file
+        settings.runs.extend(inherited.runs)
+        settings.dialects.extend(inherited.dialects)
     for name, value in table.items():
         if name == "dialects":
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -148,6 +193,8 @@ def parse_table(table: dict[str, Any], path: str) -> Settings:
                 values = {k: _check(k, v, where, base) for k, v in run.items() if k != "configs"}
                 settings.runs.append(RunBinding(_check("configs", run["configs"], where, base), values))
             continue
+        if name == "extend":
+            continue
         if name not in FIELDS:
             import difflib
 
@@ -155,7 +202,31 @@ def parse_table(table: dict[str, Any], path: str) -> Settings:
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             raise SettingsError(f"{path}: unknown setting `{name}`{hint}")
         settings.values[name] = _check(name, value, path, base)
+    version_spec = settings.values.get("required-version")
+    if version_spec is not None:
+        _require(str(version_spec), path)
     return settings
+
+
+def _require(spec: str, path: str) -> None:
+    """`required-version`: comma-separated clauses of ==, !=, >=, <=, >, < and a dotted version."""
+    import re
+
+    from batchlint import __version__
+
+    def parts(v: str) -> tuple[int, ...]:
+        return tuple(int(x) for x in re.findall(r"\d+", v)[:3])
+
+    mine = parts(__version__)
+    for clause in spec.split(","):
+        m = re.fullmatch(r"\s*(==|!=|>=|<=|>|<)?\s*([\d.]+)\s*", clause)
+        if m is None:
+            raise SettingsError(f"{path}: `required-version` {spec!r} is not a version specifier")
+        op, want = m.group(1) or "==", parts(m.group(2))
+        ok = {"==": mine[: len(want)] == want, "!=": mine[: len(want)] != want, ">=": mine >= want,
+              "<=": mine <= want, ">": mine > want, "<": mine < want}[op]
+        if not ok:
+            raise SettingsError(f"{path}: requires batchlint {spec}, this is {__version__}")
 
 
 _cache: dict[str, Settings] = {}
@@ -225,6 +296,9 @@ def json_schema() -> dict[str, Any]:
             return {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "description": desc}
         if kind == "table":
             return {"$ref": "memory-profile.schema.json", "description": desc}
+        if kind == "ignores":
+            return {"type": "object", "description": desc,
+                    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}
         return {"type": "array", "items": {"type": "string"}, "description": desc}
 
     run_props: dict[str, Any] = {"configs": {
