@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                        default=None, help="output format (default: full; github when GITHUB_ACTIONS=true)")
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
     check.add_argument("--output-file", metavar="PATH", help="write the report to PATH instead of standard output")
+    check.add_argument("--stdin-filename", metavar="PATH",
+                       help="with PATH `-`: the name of the file read from standard input (dialect, settings, messages)")
     check.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to run")
     check.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to skip")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
@@ -132,6 +134,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _stdin(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
+    """With `-` as the path, the file comes from standard input under --stdin-filename."""
+    if getattr(args, "paths", None) != ["-"]:
+        return args.paths, {}
+    name = getattr(args, "stdin_filename", None) or "stdin.yaml"
+    return [name], {os.path.abspath(name): sys.stdin.read()}
+
+
 def _run_prechecks(args: argparse.Namespace) -> bool:
     """Usage problems that stop the run (True), each reported in one line."""
     from batchlint.rules import unknown_selectors
@@ -151,7 +161,8 @@ def _run(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     if _run_prechecks(args):
         return None
     try:
-        return check(args.paths, _options(args))
+        paths, given = _stdin(args)
+        return check(paths, _options(args), given or None)
     except SettingsError as exc:
         sys.stderr.write(f"batchlint: error: settings: {exc}\n")
         return None
@@ -213,10 +224,19 @@ def _fix(args: argparse.Namespace) -> int:
     if _run_prechecks(args):
         return 2
     try:
-        result = fix(args.paths, _options(args), unsafe=args.unsafe_fixes, write=not args.diff)
+        paths, given = _stdin(args)
+        result = fix(paths, _options(args), unsafe=args.unsafe_fixes, write=not args.diff and not given, given=given)
     except SettingsError as exc:
         sys.stderr.write(f"batchlint: error: settings: {exc}\n")
         return 2
+    if given and not args.diff:
+        # An editor pipes the buffer in: the fixed text goes to stdout, the findings to stderr.
+        (name, text), = given.items()
+        changed = next(iter(result.changed.values()), None)
+        sys.stdout.write(changed[1] if changed else text)
+        reporter("concise")(result.report, sys.stderr)
+        failing = any(d.severity in ("error", "warning") for d in result.report.diagnostics)
+        return 1 if failing and not args.exit_zero else 0
     for err in result.errors:
         sys.stderr.write(f"batchlint: {err}\n")
     if args.diff:

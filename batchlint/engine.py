@@ -254,17 +254,18 @@ class FixResult:
 MAX_FIX_ROUNDS = 4
 
 
-def fix(paths: list[str], options: Options, unsafe: bool = False, write: bool = True) -> FixResult:
+def fix(paths: list[str], options: Options, unsafe: bool = False, write: bool = True,
+        given: dict[str, str] | None = None) -> FixResult:
     """Apply applicable fixes in memory, re-check until nothing fixable is left (bounded),
     verify the intended values read back, then write every changed file atomically."""
     from batchlint.fixes import FixConflict, WriteError, apply_edits, write_atomic
     from batchlint.loading import load_text
 
-    overlay: dict[str, str] = {}  # absolute path -> current text
-    originals: dict[str, str] = {}  # absolute path -> text as first read
+    overlay: dict[str, str] = dict(given or {})  # absolute path -> current text (stdin starts here)
+    originals: dict[str, str] = dict(given or {})  # absolute path -> text as first read
     applied: list[Diagnostic] = []
     errors: list[str] = []
-    report = check(paths, options)
+    report = check(paths, options, overlay or None)
     for _ in range(MAX_FIX_ROUNDS):
         pending = [d for d in report.diagnostics if d.fix is not None and d.fix.applies(unsafe)]
         if not pending:
