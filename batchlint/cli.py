@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to skip")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--force-exclude", action="store_true", help="apply `exclude` to files named on the command line too")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     check.add_argument("--extend-select", type=_codes, metavar="CODES", help="codes or prefixes added to the selection")
     fixing = check.add_argument_group("fixing")
     fixing.add_argument("--fix", action="store_true", help="apply safe fixes, rewriting only the values that must change")
@@ -162,7 +163,8 @@ def _run(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         return None
     try:
         paths, given = _stdin(args)
-        return check(paths, _options(args), given or None)
+        use_cache = args.command == "check" and not getattr(args, "no_cache", False) and not getattr(args, "add_ignore", False)
+        return check(paths, _options(args), given or None, use_cache=use_cache)
     except SettingsError as exc:
         sys.stderr.write(f"batchlint: error: settings: {exc}\n")
         return None

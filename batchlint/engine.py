@@ -163,15 +163,78 @@ def analyse(path: str, options: Options, load: _Loader) -> FileContext:
     return ctx
 
 
-def check(paths: list[str], options: Options, overlay: dict[str, str] | None = None) -> Report:
+def _context(path: str, options: Options) -> str:
+    """Everything besides file contents that a file's result depends on (for the cache key)."""
+    import json
+
+    from batchlint import __version__
+    from batchlint.launch_scripts import project_root, scripts_under
+
+    settings = settings_for(path)
+    launch = options.launch
+    scripts = []
+    for script in scripts_under(project_root(path)):
+        try:
+            st = os.stat(script)
+            scripts.append((script, st.st_size, st.st_mtime_ns))
+        except OSError:
+            pass
+    return json.dumps({
+        "version": __version__, "cwd": os.getcwd(), "settings": settings.path, "values": settings.values,
+        "runs": [(r.configs, r.values) for r in settings.runs], "dialects": settings.dialects,
+        "select": options.select, "ignore": options.ignore,
+        "launch": {name: getattr(launch, name) for name in launch.__slots__},
+        "env": {k: os.environ.get(k) for k in ("HF_HOME", "XDG_CACHE_HOME")}, "scripts": scripts,
+    }, sort_keys=True, default=str)
+
+
+def _deps(path: str, contexts: list[FileContext]) -> list[str]:
+    deps = [path]
+    for ctx in contexts:
+        run = ctx.run
+        if run is None:
+            continue
+        deps.extend(os.path.abspath(doc.path) for doc in run.documents)
+        if run.launch_script:
+            deps.append(os.path.abspath(run.launch_script))
+    return deps
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def check(paths: list[str], options: Options, overlay: dict[str, str] | None = None, use_cache: bool = False) -> Report:
+    from batchlint import cache
     from batchlint.launch_scripts import set_overlay
 
     report = Report()
     load = _Loader(overlay)
     set_overlay(overlay or {})
+    use_cache = use_cache and not overlay
     seen: set[tuple[object, ...]] = set()
     for path in discover(paths, options.force_exclude):
         report.files += 1
+        context = _context(path, options) if use_cache else ""
+        cached = cache.load(path, context) if use_cache else None
+        if cached is not None:
+            for item in cached:
+                diag = cache.from_dict(item)
+                key = (diag.code, diag.span.file, diag.span.line, diag.span.column, diag.message)
+                if key not in seen:
+                    seen.add(key)
+                    report.diagnostics.append(diag)
+            for file in {display_path(path), *(d["span"][0] for d in cached)}:
+                if file not in report.sources:
+                    text = _read_text(file)
+                    if text is not None:
+                        report.sources[file] = text
+            continue
+        file_diagnostics: list[Diagnostic] = []
         try:
             contexts = analyse_script(path, options, load) if path.endswith(SCRIPT_SUFFIXES) else [analyse(path, options, load)]
             file_settings = settings_for(path)
@@ -180,6 +243,7 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
             for ctx in contexts:
                 for rule in rules:
                     for diag in rule.check(ctx):
+                        file_diagnostics.append(diag)
                         # A launch config shared by several runs is reported once.
                         key = (diag.code, diag.span.file, diag.span.line, diag.span.column, diag.message)
                         if key not in seen:
@@ -200,6 +264,8 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
                     report.sources.setdefault(*ctx.run.script_source)
             elif ctx.doc is not None:
                 report.sources.setdefault(ctx.doc.path, ctx.doc.text)
+        if use_cache:
+            cache.store(path, context, _deps(path, contexts), file_diagnostics)
     _apply_suppressions(report, options)
     report.diagnostics.sort(key=Diagnostic.sort_key)
     return report

@@ -18,3 +18,9 @@ def corpus_or_skip() -> Path:
 @pytest.fixture
 def corpus() -> Path:
     return corpus_or_skip()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The result cache of the tests lives in a temporary directory, never in the user's."""
+    os.environ["BATCHLINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("batchlint-cache"))
