@@ -10,10 +10,9 @@ Location: $BATCHLINT_CACHE_DIR, else $XDG_CACHE_HOME/batchlint, else ~/.cache/ba
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
+import zlib
 
 from batchlint import __version__
 
@@ -32,16 +31,22 @@ def cache_dir() -> str:
     return os.path.join(root, __version__)
 
 
+def _digest(data: bytes) -> str:
+    # Two independent 32-bit checksums and the length: enough to notice an edit, without importing
+    # hashlib (OpenSSL) on every pre-commit run.
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
+
+
 def file_hash(path: str) -> str | None:
     try:
         with open(path, "rb") as fh:
-            return hashlib.sha1(fh.read()).hexdigest()
+            return _digest(fh.read())
     except OSError:
         return None
 
 
 def _entry_path(path: str) -> str:
-    return os.path.join(cache_dir(), hashlib.sha1(os.path.abspath(path).encode()).hexdigest() + ".json")
+    return os.path.join(cache_dir(), _digest(os.path.abspath(path).encode()) + ".json")
 
 
 def load(path: str, context: str) -> list[dict[str, Any]] | None:
@@ -68,6 +73,8 @@ def store(path: str, context: str, deps: list[str], diagnostics: list[Diagnostic
             return  # a dependency that cannot be read: do not cache
         hashes[dep] = digest
     entry = {"context": context, "deps": hashes, "diagnostics": [to_dict(d) for d in diagnostics]}
+    import tempfile
+
     directory = cache_dir()
     try:
         os.makedirs(directory, exist_ok=True)

@@ -10,7 +10,6 @@ it was read is never written.
 from __future__ import annotations
 
 import os
-import tempfile
 
 from batchlint.facts import Fact
 from batchlint.loading.nodes import Scalar
@@ -153,6 +152,8 @@ def write_atomic(path: str, new_text: str, old_text: str) -> None:
         raise WriteError(f"cannot read it back before writing: {exc.strerror or exc}") from None
     if current != old_text.encode("utf-8"):
         raise WriteError("changed on disk since batchlint read it; nothing written (run again)")
+    import tempfile  # only when writing: keeps `check` start-up lean
+
     mode = os.stat(path).st_mode & 0o7777
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".batchlint-tmp")

@@ -63,7 +63,21 @@ def has_interpolation(text: str) -> bool:
     return "${" in text
 
 
+_parsed: dict[str, list[Part]] = {}
+
+
 def parse(text: str) -> list[Part]:
+    """Split a string into literal text and `${...}` interpolations (memoised: configs of one
+    project repeat the same interpolations; the parts are never mutated)."""
+    hit = _parsed.get(text)
+    if hit is None:
+        hit = _parse(text)
+        if len(_parsed) < 8192:
+            _parsed[text] = hit
+    return hit
+
+
+def _parse(text: str) -> list[Part]:
     """Split a string into literal text and `${...}` interpolations (OmegaConf grammar subset)."""
     parts: list[Part] = []
     buf: list[str] = []
@@ -297,6 +311,7 @@ class ConfigTree:
         self.fs_paths: dict[str, str] = {doc.path: fs_path}
         self.includes: dict[str, Document] = {}
         self.memo: dict[KeyPath, Resolved] = {}
+        self.nodes: dict[KeyPath, tuple[Node | None, Resolved | None]] = {}  # node_at, memoised
         self.active: list[KeyPath] = []
         # For each loaded file, the chain of files that included it (the main file: itself).
         self.include_chains: dict[str, list[str]] = {os.path.abspath(fs_path): [os.path.abspath(fs_path)]}
@@ -306,6 +321,15 @@ class ConfigTree:
     # -- walking
     def node_at(self, path: KeyPath) -> tuple[Node | None, Resolved | None]:
         """The node at `path`, following interpolated containers (includes) on the way."""
+        known = self.nodes.get(path)
+        if known is not None:
+            return known
+        found = self._node_at(path)
+        if found[1] is None and path not in self.active:
+            self.nodes[path] = found
+        return found
+
+    def _node_at(self, path: KeyPath) -> tuple[Node | None, Resolved | None]:
         cur: Node | None = self.doc.root
         for i, part in enumerate(path):
             if isinstance(cur, Scalar):

@@ -6,7 +6,6 @@ error. Behaviour is that of accelerate 1.15 unless `accelerate-version` in setti
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from batchlint.dialects.accelerate import CLUSTER_CONFIG_KEYS
@@ -64,6 +63,12 @@ LEGACY = {("fsdp_config", "fsdp_backward_prefetch_policy"): ("fsdp_backward_pref
           ("fp8_config", "amax_history_length"): ("amax_history_len", "the questionnaire's name; the reader expects amax_history_len"),
           ("fp8_config", "amax_compute_algorithm"): ("amax_compute_algo", "the questionnaire's name; the reader expects amax_compute_algo"),
           ("fp8_config", "optimization_level"): ("opt_level", "the questionnaire's name; the reader expects opt_level")}
+
+
+def _close(word: str, choices: object, n: int = 1) -> list[str]:
+    import difflib  # only to phrase "did you mean"
+
+    return difflib.get_close_matches(word, list(choices), n)  # type: ignore[call-overload]
 
 
 def version_tuple(text: str) -> tuple[int, ...]:
@@ -177,7 +182,7 @@ class UnknownTopLevelKey(Rule):
             key = str(key_node.value)
             if key in known:
                 continue
-            close = difflib.get_close_matches(key, sorted(known), 1)
+            close = _close(key, sorted(known), 1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             extra = " (removed in accelerate 1.13)" if key == "ipex_config" else ""
             fix = Fix(f"delete `{key}`", UNSAFE, [delete_entry(key_node, value_node.span.end, v.doc.text)])
@@ -240,7 +245,7 @@ class BadDistributedType(Rule):
         allowed = SAGEMAKER_TYPES if v.sagemaker else DISTRIBUTED_TYPES
         if node.value in allowed:
             return
-        close = difflib.get_close_matches(str(node.value).upper(), allowed, 1)
+        close = _close(str(node.value).upper(), allowed, 1)
         hint = f"; did you mean {close[0]}?" if close else ""
         yield self.report(f"`distributed_type: {node.raw}`: ValueError: '{node.value}' is not a valid DistributedType{hint}",
                           node.span, "one of " + ", ".join(allowed))
@@ -495,7 +500,7 @@ class UnknownSubConfigKey(Rule):
                                       f"rename it to `{new}`", fix=Fix(f"rename `{key}` to `{new}`", SAFE, [rename_key(key_node, new)]))
                     continue
                 names = sorted({k.removeprefix(prefix) if prefix and not key.startswith(prefix.rstrip("_")) else k for k in known})
-                close = difflib.get_close_matches(key, names, 1)
+                close = _close(key, names, 1)
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
                 yield self.report(f"`{section}.{key}` is not a key the launcher reads{hint}: silently ignored", key_node.span,
                                   "fix the name or remove it")
