@@ -236,26 +236,32 @@ def read_hostfile(path: str) -> tuple[int, int] | None:
 
 
 class DeepSpeedLink:
-    """The DeepSpeed JSON an accelerate config names in `deepspeed_config.deepspeed_config_file`."""
+    """The DeepSpeed JSON of a run: named by an accelerate config (`deepspeed_config.deepspeed_config_file`)
+    or by an HF Trainer-style config (`deepspeed: ds.json`)."""
 
-    def __init__(self, name: str, named_by: Fact) -> None:
-        self.name = name  # as written in the accelerate config
+    def __init__(self, name: str, named_by: Fact, mode: str = "accelerate") -> None:
+        self.name = name  # as written
         self.named_by = named_by
+        self.mode = mode  # who fills its "auto" values: accelerate or hf-trainer
         self.path: str | None = None  # found on disk
         self.doc: Document | None = None
         self.error: LoadError | None = None  # found but unreadable
         self.facts: dict[str, Fact] = {}
 
 
-def link_deepspeed(facts: dict[str, Fact], launch_path: str, launch_dir: str | None, load: DocumentLoader) -> DeepSpeedLink | None:
+def link_deepspeed(facts: dict[str, Fact], launch_path: str, launch_dir: str | None, load: DocumentLoader,
+                   named: Fact | None = None, mode: str = "accelerate") -> DeepSpeedLink | None:
     from batchlint.dialects import deepspeed
     from batchlint.loading.nodes import Mapping
 
-    named = facts.get("deepspeed_config_file")
-    dtype = facts.get("distributed_type")
-    if named is None or not isinstance(named.value, str) or not named.value or dtype is None or dtype.value != "DEEPSPEED":
-        return None  # deepspeed_config is read only for DEEPSPEED launches (AC016 reports dead ones)
-    link = DeepSpeedLink(named.value, named)
+    if named is None:
+        named = facts.get("deepspeed_config_file")
+        dtype = facts.get("distributed_type")
+        if dtype is None or dtype.value != "DEEPSPEED":
+            return None  # deepspeed_config is read only for DEEPSPEED launches (AC016 reports dead ones)
+    if named is None or not isinstance(named.value, str) or not named.value:
+        return None
+    link = DeepSpeedLink(named.value, named, mode)
     link.path = find_near(named.value, launch_path, launch_dir)
     if link.path is None:
         return link
@@ -427,6 +433,12 @@ def build_run(doc: Document | None, fs_path: str, dialect: Dialect, options: Lau
 
     if launch_facts and launch_path:
         run.deepspeed = link_deepspeed(facts, launch_path, settings.get("launch-dir"), load)
+        if run.deepspeed is not None and run.deepspeed.doc is not None:
+            run.documents.append(run.deepspeed.doc)
+    trainer_json = facts.get("deepspeed_json")
+    if run.deepspeed is None and trainer_json is not None and isinstance(trainer_json.value, str) and trainer_json.value.endswith(".json"):
+        # The HF Trainer fills this JSON's "auto" values from its own arguments (and refuses mismatches).
+        run.deepspeed = link_deepspeed(facts, fs_path, settings.get("launch-dir"), load, trainer_json, "hf-trainer")
         if run.deepspeed is not None and run.deepspeed.doc is not None:
             run.documents.append(run.deepspeed.doc)
     if dialect.kind == "training" and launch_facts:

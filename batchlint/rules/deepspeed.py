@@ -17,13 +17,12 @@ AUTO = "auto"
 class DsView:
     """The DeepSpeed JSON a rule looks at, how it is launched, and the world size DeepSpeed sees."""
 
-    def __init__(self, run: Run, doc: Document, facts: dict[str, Fact], via_accelerate: bool) -> None:
+    def __init__(self, run: Run, doc: Document, facts: dict[str, Fact], via: str | None) -> None:
         self.run = run
         self.doc = doc
         self.facts = facts
-        self.via_accelerate = via_accelerate
-        launch = str(run.settings.get("deepspeed-launch") or "accelerate")
-        self.launch = "accelerate" if via_accelerate else launch
+        self.via_accelerate = via == "accelerate"  # named by an accelerate config
+        self.launch = via or str(run.settings.get("deepspeed-launch") or "accelerate")
 
     def value(self, name: str) -> object:
         fact = self.facts.get(name)
@@ -51,11 +50,11 @@ def ds_view(ctx: FileContext) -> DsView | None:
     if run is None:
         return None
     if run.dialect.kind == "deepspeed":
-        return DsView(run, run.documents[0], run.facts, via_accelerate=False)
+        return DsView(run, run.documents[0], run.facts, None)
     link = run.deepspeed
     if link is None or link.doc is None or not isinstance(link.doc.root, Mapping):
         return None
-    return DsView(run, link.doc, link.facts, via_accelerate=True)
+    return DsView(run, link.doc, link.facts, link.mode)
 
 
 def triad_problem(t: object, m: object, g: object, w: int | None) -> str | None:
@@ -266,8 +265,10 @@ class AccumDiffersFromJson(Rule):
         ga, ds_ga = training[1], v.value("grad_accum")
         if ga is None or positive_int(ds_ga) is None or positive_int(ga.value) is None or ds_ga == ga.value:
             return
+        effect = ("the HF Trainer stops: \"Please correct the following DeepSpeed config values that mismatch TrainingArguments "
+                  "values\"") if v.launch == "hf-trainer" else f"{ds_ga} is what runs"
         yield self.report(f"the DeepSpeed JSON sets gradient_accumulation_steps {ds_ga}, the training config {ga.value}: "
-                          f"{ds_ga} is what runs", v.span("grad_accum"), "make them agree, or write \"auto\" in the JSON",
+                          f"{effect}", v.span("grad_accum"), "make them agree, or write \"auto\" in the JSON",
                           [Related(ga.span, f"the config asks for {ga.value}")] if ga.span else [],
                           severity="error" if v.launch == "hf-trainer" else "warning")
 
