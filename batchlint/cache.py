@@ -23,6 +23,25 @@ if TYPE_CHECKING:
     from batchlint.rules import Diagnostic
 
 
+_code: str | None = None
+
+
+def code_fingerprint() -> str:
+    """Size and modification time of batchlint's own modules: a development checkout or an upgrade
+    without a version bump must not reuse results of other code."""
+    global _code
+    if _code is None:
+        package = os.path.dirname(os.path.abspath(__file__))
+        parts = []
+        for directory, _dirs, files in os.walk(package):
+            for name in sorted(files):
+                if name.endswith((".py", ".json")):
+                    st = os.stat(os.path.join(directory, name))
+                    parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+        _code = _digest("|".join(sorted(parts)).encode())
+    return _code
+
+
 def cache_dir() -> str:
     root = os.environ.get("BATCHLINT_CACHE_DIR")
     if not root:

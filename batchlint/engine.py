@@ -179,8 +179,10 @@ def _context(path: str, options: Options) -> str:
             scripts.append((script, st.st_size, st.st_mtime_ns))
         except OSError:
             pass
+    from batchlint.cache import code_fingerprint
+
     return json.dumps({
-        "version": __version__, "cwd": os.getcwd(), "settings": settings.path, "values": settings.values,
+        "version": __version__, "code": code_fingerprint(), "cwd": os.getcwd(), "settings": settings.path, "values": settings.values,
         "runs": [(r.configs, r.values) for r in settings.runs], "dialects": settings.dialects,
         "select": options.select, "ignore": options.ignore,
         "launch": {name: getattr(launch, name) for name in launch.__slots__},
