@@ -463,6 +463,15 @@ def build_run(doc: Document | None, fs_path: str, dialect: Dialect, options: Lau
     return run
 
 
+def _preset_applies(run: Run) -> bool:
+    """A dialect's preset speaks for its own project only (see dialects/musev.py)."""
+    if run.dialect.name != "musev" or not run.documents:
+        return run.dialect.name != "musev"
+    from batchlint.dialects.musev import is_musev_model
+
+    return is_musev_model(run.documents[0].root)
+
+
 def _target(run: Run, options: LaunchOptions, settings: dict[str, Any]) -> Target | None:
     if not run.is_training:
         return None
@@ -473,6 +482,6 @@ def _target(run: Run, options: LaunchOptions, settings: dict[str, Any]) -> Targe
     for intent in run.stated_intent:
         if intent.total is not None:
             return Target(intent.total, "comment", f"the comment at line {intent.span.line}", intent.span)
-    if run.dialect.preset_target is not None:
+    if run.dialect.preset_target is not None and _preset_applies(run):
         return Target(run.dialect.preset_target, "preset", run.dialect.preset_source)
     return None

@@ -60,7 +60,9 @@ def choose_profile(run: Run, options: LaunchOptions, settings: dict[str, Any], l
             return parse_profile({"preset": settings["memory-preset"]}, f"memory-preset in {settings.get('_path', 'settings')}")
     except ProfileError as exc:
         raise SettingsError(str(exc)) from None
-    if run.dialect.name == "musev":
+    from batchlint.dialects.musev import is_musev_model
+
+    if run.dialect.name == "musev" and run.documents and is_musev_model(run.documents[0].root):
         # MuseV's own two models: the preset follows model.use_referencenet.
         ref = run.facts.get("use_referencenet")
         return PRESETS["musev_referencenet" if ref is None or ref.value is not False else "musev"]()

@@ -42,3 +42,16 @@ def test_neox_flow_mapping_with_python_true_and_trailing_comma() -> None:
     run = inspect_json(str(FIXTURES / "neox_125m.yml"))["runs"][0]
     assert run["facts"]["gradient_checkpointing"]["value"] is True
     assert [i["gpus"] for i in run["stated_intent"]] == [96]
+
+
+def test_musev_presets_only_for_musev_models(tmp_path: Path) -> None:
+    """Another project's `train.train_batch_size` layout reads the same, but gets no MuseV target or memory figures."""
+    layout = ("output_dir:\n  dir: ./o\nmodel:\n  name: resnet\ndataset:\n  root: ./d\n"
+              "train:\n  train_batch_size: 32\n  gradient_accumulation_steps: 1\n")
+    (tmp_path / "other.yaml").write_text(layout, encoding="utf-8")
+    other = inspect_json("other.yaml", "--num-processes", "8", "--gpu", "A100-80GB", cwd=tmp_path)["runs"][0]
+    assert other["dialect"] == "musev" and other["target_total"] is None
+    assert other["memory"] == {"missing": "no memory profile for this model (GPU: A100-80GB)"}
+    (tmp_path / "musev.yaml").write_text(layout.replace("  name: resnet\n", "  use_referencenet: True\n"), encoding="utf-8")
+    musev = inspect_json("musev.yaml", "--num-processes", "8", "--gpu", "A100-80GB", cwd=tmp_path)["runs"][0]
+    assert musev["target_total"]["source"] == "preset" and musev["memory"]["profile"]["name"] == "preset musev_referencenet"

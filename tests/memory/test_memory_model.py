@@ -169,7 +169,7 @@ def test_plan_never_recommends_what_its_estimate_rejects(static: float, per_samp
 
 # --------------------------------------------------------------------------- through the CLI
 
-TRAIN = ("output_dir:\n  exp_dir: ./x\n  track_init: True\ntrain:\n  train_batch_size: {b}\n"
+TRAIN = ("output_dir:\n  exp_dir: ./x\n  track_init: True\nmodel:\n  use_referencenet: True\ntrain:\n  train_batch_size: {b}\n"
          "  gradient_accumulation_steps: {k}\n  mixed_precision: fp16\n  gradient_checkpointing: True\n"
          "  enable_xformers_memory_efficient_attention: True\ndataset:\n  n_sample_frames: 12\n  dataset:\n"
          "    width: 512\n    height: 320\nvalidation_data:\n  do_validation: True\n")
