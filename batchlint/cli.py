@@ -385,7 +385,7 @@ def _make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     if gpu is not None and profile is not None:
         facts = {"data_parallel_size": Fact("data_parallel_size", args.num_processes, "cli"),
                  "do_validation": Fact("do_validation", profile.validation_gib is not None, "derived")}
-        built = build_model(facts, gpu, 0.05, profile)  # type: ignore[arg-type]
+        built = build_model(facts, gpu, 0.05, profile)
         if isinstance(built, str):
             return built
         memory = built

@@ -322,11 +322,16 @@ class FixResult:
 MAX_FIX_ROUNDS = 4
 
 
+def _edited(diag: Diagnostic) -> set[str]:
+    """The files a finding's fix edits (absolute paths)."""
+    return {os.path.abspath(e.file) for e in diag.fix.edits} if diag.fix is not None else set()
+
+
 def fix(paths: list[str], options: Options, unsafe: bool = False, write: bool = True,
         given: dict[str, str] | None = None) -> FixResult:
     """Apply applicable fixes in memory, re-check until nothing fixable is left (bounded),
     verify the intended values read back, then write every changed file atomically."""
-    from batchlint.fixes import FixConflict, WriteError, apply_edits, write_atomic
+    from batchlint.fixes import Edit, FixConflict, WriteError, apply_edits, write_atomic
     from batchlint.loading import load_text
 
     overlay: dict[str, str] = dict(given or {})  # absolute path -> current text (stdin starts here)
@@ -338,11 +343,11 @@ def fix(paths: list[str], options: Options, unsafe: bool = False, write: bool = 
         pending = [d for d in report.diagnostics if d.fix is not None and d.fix.applies(unsafe)]
         if not pending:
             break
-        chosen: dict[str, list] = {}  # type: ignore[type-arg]
+        chosen: dict[str, list[Edit]] = {}
         round_applied: list[Diagnostic] = []
         for diag in pending:
             assert diag.fix is not None
-            edits_by_file: dict[str, list] = {}  # type: ignore[type-arg]
+            edits_by_file: dict[str, list[Edit]] = {}
             for edit in diag.fix.edits:
                 edits_by_file.setdefault(os.path.abspath(edit.file), []).append(edit)
             clash = any(e.start < o.end and o.start < e.end and (e.start, e.end, e.text) != (o.start, o.end, o.text)
@@ -365,7 +370,7 @@ def fix(paths: list[str], options: Options, unsafe: bool = False, write: bool = 
                 load_text(display_path(file), new)  # a result that would not parse is never kept
             except (FixConflict, LoadError) as exc:
                 errors.append(f"{display_path(file)}: fix not applied: {exc}")
-                round_applied = [d for d in round_applied if not any(os.path.abspath(e.file) == file for e in d.fix.edits)]  # type: ignore[union-attr]
+                round_applied = [d for d in round_applied if file not in _edited(d)]
                 continue
             if new != old:
                 overlay[file] = new
@@ -394,7 +399,7 @@ def fix(paths: list[str], options: Options, unsafe: bool = False, write: bool = 
     if bad_files:
         for file in bad_files:
             overlay.pop(file, None)
-        applied = [d for d in applied if not any(os.path.abspath(e.file) in bad_files for e in d.fix.edits)]  # type: ignore[union-attr]
+        applied = [d for d in applied if not _edited(d) & bad_files]
         report = check(paths, options, overlay)
 
     result = FixResult(report)
@@ -407,7 +412,7 @@ def fix(paths: list[str], options: Options, unsafe: bool = False, write: bool = 
                 write_atomic(file, new, old)
             except (WriteError, OSError) as exc:
                 errors.append(f"{display_path(file)}: {exc}")
-                applied = [d for d in applied if not any(os.path.abspath(e.file) == file for e in d.fix.edits)]  # type: ignore[union-attr]
+                applied = [d for d in applied if file not in _edited(d)]
                 continue
         result.changed[display_path(file)] = (old, new)
     if write and errors:

@@ -230,9 +230,8 @@ def read_script(text: str) -> Script:
             rest = rest[1:]
         if all(_ASSIGN.match(w.text) for w in rest):
             continue  # assignments: applied while reading (the next commands see them)
-        while rest and _ASSIGN.match(rest[0].text):
-            name, value = _ASSIGN.match(rest[0].text).groups()  # type: ignore[union-attr]
-            env[name] = value
+        while rest and (assignment := _ASSIGN.match(rest[0].text)):
+            env[assignment.group(1)] = assignment.group(2)
             rest = rest[1:]
         if rest:
             script.commands.append(Command(rest, env, line))
@@ -253,9 +252,9 @@ def _commands_incrementally(lexer: _Lexer) -> list[tuple[list[Word], int]]:
             rest = words[1:] if words and words[0].text in ("export", "local", "declare", "readonly") else words
             if rest and all(_ASSIGN.match(w.text) for w in rest):
                 for w in rest:
-                    name, value = _ASSIGN.match(w.text).groups()  # type: ignore[union-attr]
-                    lexer.vars[name] = value
-                    lexer.origins[name] = (w.start, w.end)
+                    if assignment := _ASSIGN.match(w.text):
+                        lexer.vars[assignment.group(1)] = assignment.group(2)
+                        lexer.origins[assignment.group(1)] = (w.start, w.end)
         if lexer.i == before:
             lexer.i += 1
     return out

@@ -85,7 +85,7 @@ def attach_memory(run: Run, options: LaunchOptions, settings: dict[str, Any], lo
         run.memory_missing = "the process count is unknown (see BL103): the main card's load depends on it"
         return
     headroom = float(settings.get("headroom") or DEFAULT_HEADROOM)
-    built = build_model(run.facts, gpu, headroom, profile, int(settings.get("gpus-per-node") or 8))  # type: ignore[arg-type]
+    built = build_model(run.facts, gpu, headroom, profile, int(settings.get("gpus-per-node") or 8))
     if isinstance(built, str):
         run.memory_missing = built
     else:

@@ -11,10 +11,13 @@ not added, so a batch the authors really trained is not refused by the margin.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from batchlint.facts import positive_int
 from batchlint.memory.gpus import Gpu
 from batchlint.memory.profile import GIB, Profile
 
+FactMap = Mapping[str, object]  # fact name -> Fact (read through `.value`)
 NCCL_GIB = 0.75
 CTX_GIB = 0.5
 DEFAULT_VALIDATION_VIDEO_GIB = 8.0
@@ -108,12 +111,12 @@ class MemoryModel:
         return out
 
 
-def _fact(facts: dict[str, object], name: str) -> object:
+def _fact(facts: FactMap, name: str) -> object:
     fact = facts.get(name)
     return getattr(fact, "value", None)
 
 
-def _sharding_stage(facts: dict[str, object]) -> int | None:
+def _sharding_stage(facts: FactMap) -> int | None:
     """ZeRO stage under DeepSpeed, or its FSDP equivalent (FULL_SHARD ≈ 3, SHARD_GRAD_OP ≈ 2)."""
     dtype = _fact(facts, "distributed_type")
     if dtype == "DEEPSPEED":
@@ -125,7 +128,7 @@ def _sharding_stage(facts: dict[str, object]) -> int | None:
     return None
 
 
-def build_model(facts: dict[str, object], gpu: Gpu, headroom: float, profile: Profile,
+def build_model(facts: FactMap, gpu: Gpu, headroom: float, profile: Profile,
                 gpus_per_node: int = 8) -> MemoryModel | str:
     """The model for one run, or why it cannot be built."""
     model = MemoryModel(gpu, headroom, profile)

@@ -6,12 +6,12 @@ error. Behaviour is that of accelerate 1.15 unless `accelerate-version` in setti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from batchlint.dialects.accelerate import CLUSTER_CONFIG_KEYS
 from batchlint.facts import Fact, positive_int
 from batchlint.fixes import SAFE, UNSAFE, Fix, delete_entry, quote_scalar, rename_key
-from batchlint.loading.nodes import Document, Mapping, Scalar
+from batchlint.loading.nodes import Document, Mapping, Scalar, Span
 from batchlint.rules.base import Diagnostic, FileContext, Rule, file_start
 from batchlint.run import Run
 
@@ -65,10 +65,10 @@ LEGACY = {("fsdp_config", "fsdp_backward_prefetch_policy"): ("fsdp_backward_pref
           ("fp8_config", "optimization_level"): ("opt_level", "the questionnaire's name; the reader expects opt_level")}
 
 
-def _close(word: str, choices: object, n: int = 1) -> list[str]:
+def _close(word: str, choices: Iterable[str], n: int = 1) -> list[str]:
     import difflib  # only to phrase "did you mean"
 
-    return difflib.get_close_matches(word, list(choices), n)  # type: ignore[call-overload]
+    return difflib.get_close_matches(word, list(choices), n)
 
 
 def version_tuple(text: str) -> tuple[int, ...]:
@@ -129,7 +129,7 @@ def view(ctx: FileContext) -> View | None:
     return View(run, doc, doc.root)
 
 
-def _key_span(root: Mapping, key: str):  # type: ignore[no-untyped-def]
+def _key_span(root: Mapping, key: str) -> Span | None:
     node = root.key_node(key)
     return node.span if node is not None else None
 
@@ -452,7 +452,8 @@ class MainProcessIpMissing(Rule):
         v = view(ctx)
         if v is None or (positive_int(v.value("num_machines")) or 1) <= 1:
             return
-        if v.root.get("main_process_ip") is not None and v.scalar("main_process_ip") is not None and v.scalar("main_process_ip").value:  # type: ignore[union-attr]
+        ip = v.scalar("main_process_ip")
+        if ip is not None and ip.value:
             return
         span = _key_span(v.root, "main_process_ip") or _key_span(v.root, "num_machines") or file_start(v.doc.path)
         yield self.report(f"{v.value('num_machines')} machines and no `main_process_ip`: rdzv_endpoint becomes \"None:29500\" "
