@@ -85,15 +85,41 @@ def resolve_from_script(name: str, script_path: str) -> str | None:
     return next((os.path.normpath(c) for c in candidates if os.path.isfile(c)), None)
 
 
+def _pattern_matches(text: str, script_path: str, target: str) -> bool:
+    """A config path with unknown parts (`./configs/training/$STAGE.yaml`, `configs/$1.yaml`) as a
+    glob, matched where the script could run from (its directory and its parents)."""
+    import fnmatch
+    import re
+
+    pattern = re.sub(r"\$\{[^}]*\}|\$\(\(.*?\)\)|\$\([^)]*\)|\$\w+|\$\d", "*", text)
+    if "*" not in pattern or pattern.strip("*/.") == "":
+        return False
+    directory = os.path.dirname(os.path.abspath(script_path))
+    bases = [os.getcwd()]
+    for _ in range(6):
+        bases.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return any(fnmatch.fnmatch(target, os.path.normpath(os.path.join(base, pattern))) for base in bases)
+
+
 def find_launch(config_path: str) -> Launch | None:
-    """The first launch line in the project's scripts whose training config is this file."""
+    """The first launch line in the project's scripts whose training config is this file; a line
+    whose config path has variables (`configs/$STAGE.yaml`) matches as a pattern, after exact ones."""
     target = os.path.abspath(config_path)
+    by_pattern: Launch | None = None
     for script in scripts_under(project_root(config_path)):
         for launch in script_launches(script):
             word = launch.training_config()
-            if word is None or word.unresolved:
+            if word is None:
+                continue
+            if word.unresolved:
+                if by_pattern is None and _pattern_matches(word.text, script, target):
+                    by_pattern = launch
                 continue
             found = resolve_from_script(word.text, script)
             if found is not None and os.path.abspath(found) == target:
                 return launch
-    return None
+    return by_pattern

@@ -203,6 +203,9 @@ def test_launch_scripts_reproduce_manifest_facts(entry: dict[str, Any]) -> None:
     ("hiyouga/LLaMA-Factory/examples/extras/fsdp_qlora/llama3_lora_sft.yaml", "train.sh", 16),
     ("bytedance/LatentSync/configs/syncnet/syncnet_16_pixel_attn.yaml", "train_syncnet.sh", 256),
     ("bytedance/LatentSync/configs/unet/stage1_512.yaml", "train_unet.sh", 1),
+    # train.sh launches `--config ./configs/training/$STAGE.yaml` (STAGE=$1): matched as a pattern.
+    ("TMElyralab/MuseTalk/configs/training/stage1.yaml", "train.sh", 64),
+    ("TMElyralab/MuseTalk/configs/training/stage2.yaml", "train.sh", 32),
 ])
 def test_configs_pair_with_their_launch_script_without_settings(corpus: Path, config: str, launch_script: str, total: int) -> None:
     root = corpus / "/".join(config.split("/")[:2])

@@ -201,9 +201,16 @@ def launch_facts(launch: Launch, display: str) -> dict[str, Fact]:
             if nodes > 1 and nnodes is not None:
                 facts["num_machines"] = _fact("num_machines", nodes, nnodes, "--nnodes", display, index)
     elif launch.launcher == "deepspeed":
-        gpus, nodes_w = a.get("--num_gpus"), a.get("--num_nodes")
+        gpus, nodes_w, hostfile = a.get("--num_gpus"), a.get("--num_nodes"), a.get("--hostfile") or a.get("-H")
+        counted = _hostfile(hostfile, launch.script_path) if hostfile is not None else None
         if _int(gpus) is not None and gpus is not None:
-            facts["num_processes"] = _fact("num_processes", (_int(gpus) or 1) * (_int(nodes_w) or 1), gpus, "--num_gpus", display, index)
+            hosts = counted[0] if counted is not None and _int(nodes_w) is None else (_int(nodes_w) or 1)
+            facts["num_processes"] = _fact("num_processes", (_int(gpus) or 1) * hosts, gpus, "--num_gpus", display, index)
+        elif counted is not None and hostfile is not None:
+            # The runner uses every host of the hostfile and every slot on it (DeepSpeed launcher/runner.py).
+            fact = _fact("num_processes", counted[1], hostfile, "--hostfile", display, index)
+            fact.note = f"{counted[0]} hosts, {counted[1]} slots in {hostfile.text}"
+            facts["num_processes"] = fact
     if "num_processes" not in facts:
         visible = launch.command.env.get("CUDA_VISIBLE_DEVICES") or launch.script.variables.get("CUDA_VISIBLE_DEVICES")
         if visible and launch.launcher in ("deepspeed",):
@@ -211,6 +218,16 @@ def launch_facts(launch: Launch, display: str) -> dict[str, Fact]:
             facts["num_processes"] = Fact("num_processes", count, "script", "CUDA_VISIBLE_DEVICES",
                                           note=f"CUDA_VISIBLE_DEVICES={visible}: the deepspeed launcher uses every visible GPU")
     return facts
+
+
+def _hostfile(word: Word, script_path: str) -> tuple[int, int] | None:
+    from batchlint.launch_scripts import resolve_from_script
+    from batchlint.run import read_hostfile
+
+    if word.unresolved:
+        return None
+    found = resolve_from_script(word.text, script_path)
+    return read_hostfile(found) if found else None
 
 
 def script_arg_facts(launch: Launch, display: str) -> dict[str, Fact]:

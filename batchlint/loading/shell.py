@@ -71,6 +71,7 @@ class _Lexer:
         self.origins: dict[str, tuple[int, int]] = {}  # variable -> span of the assignment that set it
         self.last_name: str | None = None  # the variable the last expansion read
         self.depth = 0  # nesting of variables expanded into command lines
+        self.unknown: set[str] = set()  # variables assigned from something unresolved ($1, $(...))
 
     def expand(self, in_quotes: bool) -> tuple[str, bool]:
         """At '$': the expansion and whether it is unresolved."""
@@ -116,8 +117,12 @@ class _Lexer:
             self.last_name = m.group(0)
             if m.group(0) in self.vars:
                 value = self.vars[m.group(0)]
-                return value, "$(" in value or "`" in value  # a command substitution we never ran
+                # Set from a command substitution we never ran, or from $1 and the like.
+                return value, m.group(0) in self.unknown or "$(" in value or "`" in value
             return m.group(0).join(("$", "")), True
+        if i + 1 < len(t) and (t[i + 1].isdigit() or t[i + 1] in "@*#?!$-"):
+            self.i = i + 2  # a positional or special parameter: known only when the script runs
+            return t[i:i + 2], True
         self.i = i + 1
         return "$", False
 
@@ -255,6 +260,10 @@ def _commands_incrementally(lexer: _Lexer) -> list[tuple[list[Word], int]]:
                     if assignment := _ASSIGN.match(w.text):
                         lexer.vars[assignment.group(1)] = assignment.group(2)
                         lexer.origins[assignment.group(1)] = (w.start, w.end)
+                        if w.unresolved:
+                            lexer.unknown.add(assignment.group(1))
+                        else:
+                            lexer.unknown.discard(assignment.group(1))
         if lexer.i == before:
             lexer.i += 1
     return out

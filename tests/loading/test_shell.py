@@ -90,3 +90,18 @@ def test_reader_never_fails(text: str) -> None:
         for word in command.words:
             assert 0 <= word.start <= len(text)
     launches("fuzz.sh", text)
+
+
+def test_deepspeed_hostfile_and_positional_parameters(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from batchlint.dialects.shell import launches as read
+
+    root = Path(str(tmp_path))
+    (root / "hostfile").write_text("node-1 slots=8\nnode-2 slots=8\n# spare\n", encoding="utf-8")
+    (root / "run.sh").write_text("deepspeed --hostfile hostfile train.py --deepspeed ds.json\n", encoding="utf-8")
+    launch = read(str(root / "run.sh"), (root / "run.sh").read_text(encoding="utf-8"))[0]
+    fact = launch_facts(launch, "run.sh")["num_processes"]
+    assert fact.value == 16 and fact.key == "--hostfile"
+    staged = _one("STAGE=$1\npython train.py --config configs/$STAGE.yaml\n")
+    assert staged.training_config().unresolved  # type: ignore[union-attr]
