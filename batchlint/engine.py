@@ -163,6 +163,9 @@ def analyse(path: str, options: Options, load: _Loader) -> FileContext:
     return ctx
 
 
+_script_stats: dict[str, list[tuple[str, int, int]]] = {}  # project root -> its launch scripts, stat'ed once per run
+
+
 def _context(path: str, options: Options) -> str:
     """Everything besides file contents that a file's result depends on (for the cache key)."""
     import json
@@ -172,13 +175,17 @@ def _context(path: str, options: Options) -> str:
 
     settings = settings_for(path)
     launch = options.launch
-    scripts = []
-    for script in scripts_under(project_root(path)):
-        try:
-            st = os.stat(script)
-            scripts.append((script, st.st_size, st.st_mtime_ns))
-        except OSError:
-            pass
+    root = project_root(path)
+    scripts = _script_stats.get(root)
+    if scripts is None:
+        scripts = []
+        for script in scripts_under(root):
+            try:
+                st = os.stat(script)
+                scripts.append((script, st.st_size, st.st_mtime_ns))
+            except OSError:
+                pass
+        _script_stats[root] = scripts
     from batchlint.cache import code_fingerprint
 
     return json.dumps({
