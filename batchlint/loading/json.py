@@ -57,8 +57,9 @@ class _Parser:
             if not m:
                 raise self.fail("unterminated or invalid string")
             self.pos = m.end()
-            return Scalar(self.index.span(self.path, start, self.pos), json.loads(m.group()),
-                          "tag:yaml.org,2002:str", "json", json.loads(m.group()))
+            body = m.group()
+            text = body[1:-1] if "\\" not in body else json.loads(body)
+            return Scalar(self.index.span(self.path, start, self.pos), text, "tag:yaml.org,2002:str", "json", text)
         m = _NUMBER.match(text, self.pos)
         if m and m.end() > start:
             self.pos = m.end()
@@ -138,7 +139,27 @@ class _Parser:
         return node
 
 
+# Top-level keys of the JSON files batchlint reads (accelerate configs, DeepSpeed configs, trainer
+# arguments). Any other JSON — package data, schemas, tsconfig — is only checked for syntax, by the
+# C parser, and never turned into a positioned tree.
+RELEVANT_KEYS = frozenset({
+    "distributed_type", "compute_environment", "num_processes", "train_batch_size", "train_micro_batch_size_per_gpu",
+    "gradient_accumulation_steps", "zero_optimization", "per_device_train_batch_size", "micro_batch_size", "batch_size",
+    "global_train_batch_size", "fp16", "bf16", "train", "data", "solver", "datasets",
+})
+
+
+def _worth_positions(text: str) -> bool:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return True  # let the strict parser say where and why
+    return isinstance(data, dict) and not RELEVANT_KEYS.isdisjoint(data)
+
+
 def load_json(path: str, text: str) -> Document:
+    if len(text) > 65536 and not _worth_positions(text.lstrip("\ufeff")):
+        return Document(path, text, "json", Mapping(LineIndex("").span(path, 0, 0)), [], [])
     start = 1 if text.startswith("\ufeff") else 0
     parser = _Parser(path, text, start)
     parser.ws()
