@@ -113,9 +113,57 @@ class _Converter:
         return mapping
 
 
+# A YAML file this large is a dataset index or a data dump, not a training config. When it names
+# nothing batch-related it is only parsed for syntax (events, in C: about a tenth of the cost of
+# building the positioned tree), like large JSON files; see README "Limits".
+LARGE_FILE_CHARS = 1 << 20
+_RELEVANT_WORDS = ("batch", "accum", "num_processes", "gpus", "world_size", "nproc", "devices", "deepspeed",
+                   "distributed")
+
+
+def _worth_positions(body: str) -> bool:
+    lowered = body.lower()
+    return any(word in lowered for word in _RELEVANT_WORDS)
+
+
+def _syntax_error(path: str, exc: Exception) -> LoadError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
+        return LoadError(path, line, col, f"invalid YAML: {problem}",
+                         "fix the syntax; the training launcher cannot read this file either")
+    if isinstance(exc, RecursionError):
+        return LoadError(path, 1, 1, "YAML nested too deeply to read", "no training config nests this deep: check the file")
+    return LoadError(path, 1, 1, f"invalid YAML: {exc}")
+
+
+def _check_syntax(path: str, text: str, body: str, offset: int) -> Document:
+    unsafe_tags: list[tuple[str, Span]] = []
+    loader = _Loader(body)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag != "!" and tag not in _SAFE_TAGS:
+                start, end = event.start_mark, event.end_mark
+                unsafe_tags.append((tag, Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1,
+                                              start.index + offset, end.index + offset)))
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise _syntax_error(path, exc) from None
+    finally:
+        loader.dispose()
+    return Document(path, text, "yaml", Mapping(LineIndex("").span(path, 0, 0)), [], [],
+                    unsafe_tags)
+
+
 def load_yaml(path: str, text: str) -> Document:
     offset = 1 if text.startswith("\ufeff") else 0
     body = text[offset:]
+    if len(body) > LARGE_FILE_CHARS and not _worth_positions(body):
+        return _check_syntax(path, text, body, offset)
     index = LineIndex(text)
     try:
         loader = _Loader(body)
@@ -123,27 +171,15 @@ def load_yaml(path: str, text: str) -> Document:
             root_node = loader.get_single_node()
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem and exc.context_mark is not None and exc.context_mark.line + 1 != line:
-            problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
-        raise LoadError(path, line, col, f"invalid YAML: {problem}",
-                        "fix the syntax; the training launcher cannot read this file either") from None
-    except yaml.YAMLError as exc:
-        raise LoadError(path, 1, 1, f"invalid YAML: {exc}") from None
-    except RecursionError:
-        raise LoadError(path, 1, 1, "YAML nested too deeply to read",
-                        "no training config nests this deep: check the file") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise _syntax_error(path, exc) from None
     converter = _Converter(path, index, offset)
     root: Node | None = None
     if root_node is not None:
         try:
             root = converter.convert(root_node, "")
-        except RecursionError:
-            raise LoadError(path, 1, 1, "YAML nested too deeply to read",
-                            "no training config nests this deep: check the file") from None
+        except RecursionError as exc:
+            raise _syntax_error(path, exc) from None
     comments = find_comments(path, index, converter.multiline)
     return Document(path, text, "yaml", root, comments, converter.duplicates,
                     [(tag, span) for tag, span in converter.unsafe_tags])  # type: ignore[misc]
