@@ -13,9 +13,43 @@ from collections.abc import Sequence
 from batchlint import __version__
 
 
+def _terminal_columns() -> int:
+    """shutil.get_terminal_size().columns without importing shutil: $COLUMNS, the terminal, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, without its `shutil` import (and shutil's bz2/lzma imports) on every run."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width if width is not None else 10_000)
+        self._explicit_width = width is not None
+
+    def format_help(self) -> str:
+        if not self._explicit_width:
+            self._width = _terminal_columns() - 2
+            self._max_help_position = min(self._max_help_position, max(self._width - 20, self._indent_increment * 2))
+        return super().format_help()
+
+
 class _Parser(argparse.ArgumentParser):
+    command: str | None = None  # on the top-level parser: the command being run
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"batchlint: error: {message} (see `batchlint {self.prog.split()[-1]} --help`)\n")
+        # Unknown options after a command are reported by the top-level parser: point at the command.
+        command = self.prog.split()[-1] if self.prog != "batchlint" else self.command or ""
+        self.exit(2, f"batchlint: error: {message} (see `batchlint {command + ' ' if command else ''}--help`)\n")
 
 
 def _positive(text: str) -> int:
@@ -49,12 +83,7 @@ def _add_launch(p: argparse.ArgumentParser) -> None:
     m.add_argument("--memory-preset", metavar="NAME", help="built-in memory profile: musev_referencenet, musev")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="batchlint", description="Lint the effective batch of deep-learning training configs.")
-    parser.add_argument("--version", action="version", version=f"batchlint {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    check = sub.add_parser("check", help="check configs and report findings")
+def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
     check.add_argument("--format", choices=("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit"),
                        default=None, help="output format (default: full; github when GITHUB_ACTIONS=true)")
@@ -78,24 +107,51 @@ def build_parser() -> argparse.ArgumentParser:
                         help="add `# batchlint: ignore[CODES]` to every line with a finding (to adopt batchlint gradually)")
     _add_launch(check)
 
-    inspect = sub.add_parser("inspect", help="show the resolved run: what batchlint believes")
+
+def _inspect_arguments(inspect: argparse.ArgumentParser) -> None:
     inspect.add_argument("paths", nargs="+", metavar="PATH")
     inspect.add_argument("--format", choices=("json", "text"), default="text")
     _add_launch(inspect)
 
-    plan = sub.add_parser("plan", help="list (per-device batch, accumulation) pairs for a target, with memory")
+
+def _plan_arguments(plan: argparse.ArgumentParser) -> None:
     plan.add_argument("config", nargs="?", metavar="CONFIG", help="training config to read the run, target and profile from")
     plan.add_argument("--format", choices=("text", "json"), default="text")
     plan.add_argument("--list-gpus", action="store_true", help="list the GPUs batchlint knows and exit")
     _add_launch(plan)
 
-    show = sub.add_parser("settings", help="show the settings that apply to a file")
+
+def _settings_arguments(show: argparse.ArgumentParser) -> None:
     show.add_argument("--show", metavar="PATH", required=True, help="the file whose settings to show")
 
-    rule = sub.add_parser("rule", help="explain a rule")
+
+def _rule_arguments(rule: argparse.ArgumentParser) -> None:
     rule.add_argument("code", nargs="?", help="rule code or name, e.g. BL101")
     rule.add_argument("--all", action="store_true", help="every rule")
     rule.add_argument("--format", choices=("text", "json"), default="text")
+
+
+_COMMANDS = {
+    "check": ("check configs and report findings", _check_arguments),
+    "inspect": ("show the resolved run: what batchlint believes", _inspect_arguments),
+    "plan": ("list (per-device batch, accumulation) pairs for a target, with memory", _plan_arguments),
+    "settings": ("show the settings that apply to a file", _settings_arguments),
+    "rule": ("explain a rule", _rule_arguments),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with `command` only that command's arguments: a pre-commit hook runs
+    `check` on every commit, and argparse spends milliseconds on every argument it is given."""
+    parser = _Parser(prog="batchlint", description="Lint the effective batch of deep-learning training configs.")
+    parser.command = command
+    parser.add_argument("--version", action="version", version=f"batchlint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (summary, add_arguments) in _COMMANDS.items():
+        if command is None or command == name:
+            add_arguments(sub.add_parser(name, help=summary))
+        else:
+            sub.add_parser(name, help=summary)
     return parser
 
 
@@ -115,7 +171,8 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        argv = list(sys.argv[1:] if argv is None else argv)
+        args = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None).parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else 2
     if args.command is None:

@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import check_json, inspect_json, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -115,9 +117,21 @@ def test_rule_docs() -> None:
     assert run_cli("rule", "BL999")[0] == 2
 
 
-def test_version_and_help() -> None:
+def test_version_and_help(monkeypatch: pytest.MonkeyPatch) -> None:
+    from batchlint import __version__
+
     code, out, _ = run_cli("--version")
+    assert (code, out.strip()) == (0, f"batchlint {__version__}")
+    # The top-level help lists every command, although a command's run only builds its own arguments.
+    code, out, _ = run_cli("--help")
     assert code == 0
+    assert all(name in out for name in ("check", "inspect", "plan", "settings", "rule"))
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = run_cli("check", "--help")
+    assert code == 0 and "--accelerate-config" in out and "--fix" in out
+    assert max(len(line) for line in out.splitlines() if "{" not in line) <= 60
+    code, _, err = run_cli("check", "--no-such-flag", "x.yaml")
+    assert code == 2 and "batchlint check --help" in err
 
 
 def test_settings_schema_is_generated_from_the_code() -> None:
