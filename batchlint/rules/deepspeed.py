@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from batchlint.facts import Fact, positive_int
+from batchlint.fixes import SAFE, Fix, rename_key
 from batchlint.loading.nodes import Document, Mapping, Scalar, Span
 from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, file_start
 from batchlint.run import Run
@@ -440,8 +441,83 @@ class NotStrictJson(Rule):
                               "DeepSpeed's loader rejects the file", dup.again, "delete one of them", [Related(dup.first, "first here")])
 
 
+class LegacyBfloat16Section(Rule):
+    """The JSON enables bf16 through the legacy `bfloat16` section.
+
+    DeepSpeed itself still reads `bfloat16` as an alias of `bf16`, but accelerate and the HF
+    Trainer look only at `bf16`: accelerate always writes a `bf16` section of its own
+    (`{"enabled": mixed_precision == "bf16"}`, `DeepSpeedPlugin.set_mixed_precision`), so the legacy
+    section is overridden and the run's precision is whatever the launch asks for, not what the
+    file says. With the raw `deepspeed` launcher (settings `deepspeed-launch = "deepspeed"`) the
+    alias works and nothing is reported.
+
+    **Fix** (safe when the file has no `bf16` section; DeepSpeed reads both names the same way):
+    rename `bfloat16` to `bf16`.
+    """
+
+    code, name, severity, fixable = "DS016", "deepspeed-legacy-bfloat16", "warning", True
+    summary = "legacy `bfloat16` section, ignored under accelerate"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        if v is None or v.launch == "deepspeed" or not isinstance(v.doc.root, Mapping):
+            return
+        key = v.doc.root.key_node("bfloat16")
+        if not isinstance(key, Scalar):
+            return
+        launcher = "the HF Trainer" if v.launch == "hf-trainer" else "accelerate"
+        fix = None
+        if v.doc.root.get("bf16") is None:
+            new = '"bf16"' if v.doc.format == "json" else "bf16"
+            fix = Fix("rename `bfloat16` to `bf16`", SAFE, [rename_key(key, new)])
+        yield self.report(f"legacy `bfloat16` section: {launcher} reads only `bf16` and inserts its own, so this section "
+                          "does not set the precision", key.span, "rename it to `bf16`", fix=fix)
+
+
+class ElasticityWithBatchSizes(Rule):
+    """Elastic training is enabled while the JSON also sets the batch triad.
+
+    With `elasticity.enabled: true` DeepSpeed computes the batch itself from
+    `elasticity.max_train_batch_size`, `micro_batch_sizes` and the GPU range, and refuses a file that
+    also pins `train_batch_size`, `train_micro_batch_size_per_gpu` or
+    `gradient_accumulation_steps`: `ElasticityConfigError: One or more batch related parameters were
+    found in your ds_config (...). These parameters *will not be used* since elastic training is
+    enabled, which takes control of these parameters. If you want to suppress this error (the
+    parameters will be silently ignored) please set 'ignore_non_elastic_batch_info': true in your
+    elasticity config.` (DeepSpeed `runtime/config.py`, `DeepSpeedConfig.__init__`). Under accelerate
+    the check always fires: accelerate inserts `gradient_accumulation_steps` (1) into a file that
+    has none (§3.2).
+    """
+
+    code, name, severity = "DS020", "deepspeed-elasticity-with-batch", "error"
+    summary = "elasticity enabled while the batch triad is set"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        if v is None or not isinstance(v.doc.root, Mapping):
+            return
+        elastic = v.doc.root.get("elasticity")
+        if not isinstance(elastic, Mapping):
+            return
+        enabled = elastic.get("enabled")
+        if not isinstance(enabled, Scalar) or enabled.value is not True:
+            return
+        ignore = elastic.get("ignore_non_elastic_batch_info")
+        if isinstance(ignore, Scalar) and ignore.value:
+            return
+        present = [k for k in ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps")
+                   if v.doc.root.get(k) is not None]
+        if "gradient_accumulation_steps" not in present and v.launch == "accelerate":
+            present.append("gradient_accumulation_steps (accelerate inserts 1)")
+        if not present:
+            return
+        yield self.report(f"`elasticity.enabled` is true and the JSON sets {', '.join(present)}: DeepSpeed raises "
+                          "\"ElasticityConfigError: One or more batch related parameters were found in your ds_config\"",
+                          enabled.span, "remove the batch keys, or set \"ignore_non_elastic_batch_info\": true in `elasticity`")
+
+
 DEEPSPEED_RULES: list[Rule] = [
     TriadMismatch(), PartialTriad(), NoBatchSize(), BadBatchValue(), AutoWithRawDeepSpeed(), AccumMissingFromJson(),
     AccumDiffersFromJson(), MicroDiffersFromConfig(), PinnedTotalWithAuto(), ZeroSectionMissing(), BothHalfPrecisions(),
-    PrecisionConflict(), PrecisionSilentlyDiffers(), NotStrictJson(),
+    PrecisionConflict(), PrecisionSilentlyDiffers(), LegacyBfloat16Section(), NotStrictJson(), ElasticityWithBatchSizes(),
 ]
