@@ -22,6 +22,7 @@ from batchlint.rules.files import (
     ReadingDiffers,
     UnusedSuppression,
 )
+from batchlint.rules.fsdp import FSDP_RULES
 from batchlint.rules.memory import AccumulationCouldShrink, BatchDoesNotFit, MainCardRisk, NoMemoryProfile
 from batchlint.rules.schema import SchemaViolation
 
@@ -30,7 +31,7 @@ RULES: list[Rule] = [
     UnusedSuppression(),
     TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
-    *ACCELERATE_RULES, *DEEPSPEED_RULES, *CROSS_RULES,
+    *sorted([*ACCELERATE_RULES, *FSDP_RULES], key=lambda rule: rule.code), *DEEPSPEED_RULES, *CROSS_RULES,
 ]
 BY_CODE = {rule.code: rule for rule in RULES}
 BY_CODE.update({alias: rule for rule in RULES for alias in rule.aliases})

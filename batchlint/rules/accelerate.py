@@ -461,6 +461,33 @@ class MainProcessIpMissing(Rule):
                           "set main_process_ip (or pass --main_process_ip on the launch line)")
 
 
+class MachineRankOutOfRange(Rule):
+    """`machine_rank` is not between 0 and `num_machines - 1`.
+
+    With several machines the launcher passes `machine_rank` to torchrun as `--node_rank` without
+    checking it (accelerate `utils/launch.py::prepare_multi_gpu_env`, spec §2.2); a rank outside the
+    range fails in torchrun's rendezvous, or waits there for a node that never comes. With one
+    machine the value is not used.
+    """
+
+    code, name, severity = "AC014", "machine-rank-out-of-range", "warning"
+    summary = "machine_rank >= num_machines or < 0"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = view(ctx)
+        if v is None:
+            return
+        machines = positive_int(v.value("num_machines")) or 1
+        rank = v.scalar("machine_rank")
+        if machines <= 1 or rank is None or isinstance(rank.value, bool) or not isinstance(rank.value, int):
+            return
+        if 0 <= rank.value < machines:
+            return
+        yield self.report(f"`machine_rank: {rank.value}` with {machines} machines: torchrun's --node_rank must be 0–{machines - 1}",
+                          rank.span, f"set machine_rank to this machine's index, 0 to {machines - 1} "
+                          "(or pass --machine_rank on each machine's launch line)")
+
+
 class UnknownSubConfigKey(Rule):
     """A key inside `deepspeed_config`, `fsdp_config`, `megatron_lm_config`, `parallelism_config`,
     `mpirun_config`, `fp8_config` or `dynamo_config` that the launcher never reads.
@@ -606,6 +633,6 @@ class AccelerateConfigMissing(Rule):
 ACCELERATE_RULES: list[Rule] = [
     MissingDistributedType(), UnknownTopLevelKey(), Yaml11Trap(), BadDistributedType(), BadMixedPrecision(),
     NumProcessesRequired(), OneProcessLaunch(), ProcessesNotDivisible(), TooFewGpuIds(), MultiGpuWithOneId(),
-    OneRankMultiGpu(), MainProcessIpMissing(), UnknownSubConfigKey(), DeadSubConfig(), BadParallelismConfig(),
+    OneRankMultiGpu(), MainProcessIpMissing(), MachineRankOutOfRange(), UnknownSubConfigKey(), DeadSubConfig(), BadParallelismConfig(),
     AccelerateConfigMissing(),
 ]

@@ -1,0 +1,163 @@
+"""AC rules about `fsdp_config` in the accelerate file (accelerate-deepspeed.md §1.6, §8 AC017–AC019).
+
+The launcher copies `fsdp_config` keys onto `accelerate launch` arguments (the `fsdp_` prefix is
+optional in the file) and exports them as environment variables that
+`FullyShardedDataParallelPlugin.__post_init__` reads. Behaviour of accelerate 1.15.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from batchlint.facts import Fact
+from batchlint.fixes import SAFE, UNSAFE, Fix, insert_key_after, rename_key, replace_value
+from batchlint.loading.nodes import Mapping, Node, Scalar
+from batchlint.rules.accelerate import View, view
+from batchlint.rules.base import Diagnostic, FileContext, Related, Rule
+
+SHARDING_STRATEGIES = ("FULL_SHARD", "SHARD_GRAD_OP", "NO_SHARD", "HYBRID_SHARD", "HYBRID_SHARD_ZERO2")
+_TRUTH = {"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"}  # accelerate's str_to_bool
+
+
+class Fsdp:
+    """The `fsdp_config` mapping of an FSDP launch, looked up with or without the `fsdp_` prefix."""
+
+    def __init__(self, v: View, config: Mapping) -> None:
+        self.v = v
+        self.config = config
+
+    def entry(self, name: str) -> tuple[Scalar, Node] | None:
+        for key_node, value in self.config.items:
+            if isinstance(key_node, Scalar) and str(key_node.value) in (f"fsdp_{name}", name):
+                return key_node, value
+        return None
+
+    def scalar(self, name: str) -> Scalar | None:
+        found = self.entry(name)
+        return found[1] if found is not None and isinstance(found[1], Scalar) else None
+
+    @property
+    def version(self) -> object:
+        node = self.scalar("version")
+        return 1 if node is None else node.value
+
+    def fact(self, node: Scalar, key: str) -> Fact:
+        return Fact(key, node.value, "file", f"fsdp_config.{key}", node.span, node)
+
+
+def fsdp(ctx: FileContext) -> Fsdp | None:
+    v = view(ctx)
+    if v is None or v.distributed_type != "FSDP":
+        return None
+    config = v.root.get("fsdp_config")
+    return Fsdp(v, config) if isinstance(config, Mapping) else None
+
+
+def _python_truthy(node: Scalar | None) -> bool:
+    """How the launcher tests the raw value: the string "false" is truthy, bool false / 0 / empty are not."""
+    return node is None or bool(node.value)  # absent: the CLI default, the string "true"
+
+
+class ReshardIgnoredUnderFsdp1(Rule):
+    """FSDP1 with `fsdp_reshard_after_forward` and no `fsdp_sharding_strategy`.
+
+    The launcher always exports `FSDP_SHARDING_STRATEGY` (CLI default `"FULL_SHARD"`), and for
+    `fsdp_version: 1` the plugin takes the strategy from it, falling back to
+    `reshard_after_forward` only when there is none. So a questionnaire-made FSDP1 config with
+    `fsdp_reshard_after_forward: SHARD_GRAD_OP` still runs **FULL_SHARD** (accelerate
+    `utils/launch.py::prepare_multi_gpu_env`, `FullyShardedDataParallelPlugin.__post_init__`;
+    spec §1.6, verified).
+
+    **Fix** (unsafe: the run's sharding, and so its memory, changes to what the file says): rename
+    the key to `fsdp_sharding_strategy` when its value is a strategy name.
+    """
+
+    code, name, severity, fixable = "AC017", "fsdp1-reshard-ignored", "warning", True
+    summary = "FSDP1 ignores fsdp_reshard_after_forward: FULL_SHARD runs"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        f = fsdp(ctx)
+        if f is None or f.version not in (1, "1") or f.entry("sharding_strategy") is not None:
+            return
+        found = f.entry("reshard_after_forward")
+        if found is None:
+            return
+        key_node, value = found
+        if isinstance(value, Scalar) and str(value.value).upper() == "FULL_SHARD":
+            return  # what runs anyway
+        fix = None
+        if isinstance(value, Scalar) and str(value.value).upper() in SHARDING_STRATEGIES:
+            fix = Fix("rename to `fsdp_sharding_strategy`", UNSAFE, [rename_key(key_node, "fsdp_sharding_strategy")])
+        shown = value.raw if isinstance(value, Scalar) else "..."
+        yield self.report(f"`fsdp_config.{key_node.value}: {shown}` is ignored by FSDP1 under `accelerate launch`: the "
+                          "launcher exports FSDP_SHARDING_STRATEGY=FULL_SHARD and that wins", key_node.span,
+                          "name the strategy with `fsdp_sharding_strategy`", fix=fix)
+
+
+class ReshardNotBoolUnderFsdp2(Rule):
+    """FSDP2 with an `fsdp_reshard_after_forward` that is not a boolean.
+
+    Under `fsdp_version: 2` the value goes through `str_to_bool`, which accepts only
+    y/yes/t/true/on/1 and n/no/f/false/off/0; a v1 strategy name such as `SHARD_GRAD_OP` raises
+    `ValueError: invalid truth value shard_grad_op` (`FullyShardedDataParallelPlugin.__post_init__`;
+    spec §1.6, verified).
+    """
+
+    code, name, severity = "AC018", "fsdp2-reshard-not-bool", "error"
+    summary = "FSDP2 fsdp_reshard_after_forward is not a boolean"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        f = fsdp(ctx)
+        if f is None or f.version not in (2, "2"):
+            return
+        node = f.scalar("reshard_after_forward")
+        if node is None or isinstance(node.value, bool) or str(node.value).lower() in _TRUTH:
+            return
+        strategy = str(node.value).upper()
+        hint = ("true (FULL_SHARD) or false (SHARD_GRAD_OP)" if strategy in SHARDING_STRATEGIES else "true or false")
+        yield self.report(f"`fsdp_reshard_after_forward: {node.raw}` under FSDP2: \"ValueError: invalid truth value "
+                          f"{str(node.value).lower()}\"", node.span, f"use {hint}")
+
+
+class CpuRamLoadingWithoutSync(Rule):
+    """FSDP with `fsdp_sync_module_states` false while `fsdp_cpu_ram_efficient_loading` is on.
+
+    The launcher tests the raw values: "When using `--fsdp_cpu_ram_efficient_loading` set
+    `--fsdp_sync_module_states` to `True`" (accelerate `utils/launch.py::prepare_multi_gpu_env`).
+    Both CLI defaults are the *string* `"true"`, so writing `fsdp_sync_module_states: false` alone
+    fails, and `fsdp_cpu_ram_efficient_loading: "false"` (a non-empty string) counts as on
+    (spec §1.6, verified with all four combinations).
+
+    **Fix** (safe: the launch fails as written): set `fsdp_cpu_ram_efficient_loading: false`.
+    """
+
+    code, name, severity, fixable = "AC019", "fsdp-cpu-ram-loading-without-sync", "error", True
+    summary = "fsdp_cpu_ram_efficient_loading on with fsdp_sync_module_states false"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        f = fsdp(ctx)
+        if f is None:
+            return
+        sync = f.entry("sync_module_states")
+        if sync is None or not isinstance(sync[1], Scalar) or sync[1].value:
+            return
+        sync_key, sync_value = sync[0], sync[1]
+        loading = f.scalar("cpu_ram_efficient_loading")
+        if not _python_truthy(loading):
+            return
+        text = f.v.doc.text
+        if loading is not None:
+            edit = replace_value(f.fact(loading, "fsdp_cpu_ram_efficient_loading"), False)
+            related = [Related(loading.span, "fsdp_cpu_ram_efficient_loading is on here")]
+            state = f"`fsdp_cpu_ram_efficient_loading: {loading.raw}` (on: the launcher tests the raw value)"
+        else:
+            edit = insert_key_after(f.fact(sync_value, str(sync_key.value)), "fsdp_cpu_ram_efficient_loading", False, text)
+            related = []
+            state = "`fsdp_cpu_ram_efficient_loading` absent (the launcher's default is the string \"true\")"
+        fix = Fix("set `fsdp_cpu_ram_efficient_loading: false`", SAFE, [edit]) if edit is not None else None
+        yield self.report(f"`fsdp_sync_module_states: {sync_value.raw}` with {state}: \"When using "
+                          "`--fsdp_cpu_ram_efficient_loading` set `--fsdp_sync_module_states` to `True`\"", sync_value.span,
+                          "set fsdp_cpu_ram_efficient_loading: false, or fsdp_sync_module_states: true", related, fix=fix)
+
+
+FSDP_RULES: list[Rule] = [ReshardIgnoredUnderFsdp1(), ReshardNotBoolUnderFsdp2(), CpuRamLoadingWithoutSync()]
