@@ -3,8 +3,10 @@
 A small shell reader, not a shell: line continuations (also before a blank or a commented line,
 and a trailing `\\` at the end of the file), quotes, `#` comments, `NAME=value` / `export`,
 `$NAME`, `${NAME}`, `${NAME:-default}`, `$((A * B))` arithmetic, `#SBATCH --nodes=N` lines (as
-`SLURM_NNODES`), `VAR=value cmd` environment prefixes and word splitting of unquoted variables
-(`srun $CMD`). Everything else (`$(...)`, loops, functions) is left unexpanded and marked so.
+`SLURM_NNODES`), `VAR=value cmd` environment prefixes, word splitting of unquoted variables
+(`srun $CMD`), and bash arrays (`TRAIN_ARGS=( --batch_size 1 ... )`, `+=(...)`, expanded by
+`"${TRAIN_ARGS[@]}"`, each word keeping its place in the array literal). Everything else
+(`$(...)`, loops, functions) is left unexpanded and marked so.
 Every word keeps the offsets of its text, so facts and fixes point into the script.
 """
 
@@ -14,6 +16,8 @@ import re
 
 MAX_SCRIPT_CHARS = 1_000_000
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ARRAY_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=\(")
+_ARRAY_USE = re.compile(r"(\"?)\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}\1")
 
 
 class Word:
@@ -72,6 +76,8 @@ class _Lexer:
         self.last_name: str | None = None  # the variable the last expansion read
         self.depth = 0  # nesting of variables expanded into command lines
         self.unknown: set[str] = set()  # variables assigned from something unresolved ($1, $(...))
+        self.arrays: dict[str, list[Word]] = {}  # bash arrays: the words of their literals
+        self.in_array = False  # inside `NAME=( ... )`: `)` ends a word
 
     def expand(self, in_quotes: bool) -> tuple[str, bool]:
         """At '$': the expansion and whether it is unresolved."""
@@ -126,15 +132,52 @@ class _Lexer:
         self.i = i + 1
         return "$", False
 
+    def array_literal(self) -> bool:
+        """At `NAME=(` or `NAME+=(`: read the elements into `arrays` and return True."""
+        m = _ARRAY_ASSIGN.match(self.t, self.i)
+        if m is None:
+            return False
+        t = self.t
+        self.i = m.end()
+        items: list[Word] = [] if not m.group(2) else list(self.arrays.get(m.group(1), []))
+        self.in_array = True
+        try:
+            while self.i < len(t):
+                ch = t[self.i]
+                if ch in " \t\r\n" or (ch == "\\" and t.startswith("\n", self.i + 1)):
+                    self.i += 2 if ch == "\\" else 1
+                    continue
+                if ch == "#":
+                    end = t.find("\n", self.i)
+                    self.i = len(t) if end < 0 else end
+                    continue
+                if ch == ")":
+                    self.i += 1
+                    break
+                before = self.i
+                items.extend(w for w in self.word() if w.text or w.quoted)
+                if self.i == before:
+                    self.i += 1
+        finally:
+            self.in_array = False
+        self.arrays[m.group(1)] = items
+        return True
+
     def word(self) -> list[Word]:
         """One shell word; an unquoted expansion with spaces splits into several."""
         t = self.t
         start = self.i
+        use = _ARRAY_USE.match(t, start)
+        if use is not None and use.group(2) in self.arrays:
+            after = use.end()
+            if after >= len(t) or t[after] in " \t\n;&|\r":
+                self.i = after
+                return [Word(w.text, w.start, w.end, w.unresolved, w.quoted) for w in self.arrays[use.group(2)]]
         pieces: list[str] = []
         unresolved = quoted = False
         while self.i < len(t):
             ch = t[self.i]
-            if ch in " \t\n;&|" or (ch == "\r" and t.startswith("\r\n", self.i)):
+            if ch in " \t\n;&|" or (ch == "\r" and t.startswith("\r\n", self.i)) or (ch == ")" and self.in_array):
                 break
             if ch == "\\":
                 if t.startswith("\n", self.i + 1):
@@ -300,6 +343,9 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
         if ch in "()<>{}" and not current:
             lexer.i += 1
             continue
+        if all(_ASSIGN.match(w.text) or w.text in ("declare", "local", "export", "-a", "readonly") for w in current) \
+                and lexer.array_literal():
+            continue  # an array assignment: its words are used where the array is expanded
         current.extend(lexer.word())
     if not current:
         return None

@@ -15,18 +15,19 @@ def write_inspect(report: Report, out: TextIO) -> None:
         out.write("no training or launch config recognised\n")
     for run in report.runs:
         out.write(f"{run.config}  [{run.dialect.name}]" + (f"  launched with {run.launch}" if run.launch else "") + "\n")
+        w = max([24, *(len(name) for name in run.facts)])  # one column for every name
         for name, fact in run.facts.items():
             where = (f"{fact.span.file}:{fact.span.line}:{fact.span.column}" if fact.span
                      else fact.source + (f" {fact.key}" if fact.key else ""))
             value = fact.value if fact.unresolved is None else f"? ({fact.unresolved})"
-            out.write(f"  {name:<24} {value!s:<12} {where}" + (f"  ({fact.key})" if fact.span and fact.key else "") + "\n")
+            out.write(f"  {name:<{w}} {value!s:<12} {where}" + (f"  ({fact.key})" if fact.span and fact.key else "") + "\n")
             if fact.note:
-                out.write(f"  {'':<24} note: {fact.note}\n")
+                out.write(f"  {'':<{w}} note: {fact.note}\n")
         if run.is_training:
             total = run.total_batch
-            out.write(f"  {'total_batch':<24} {total if total is not None else 'unknown'}\n")
+            out.write(f"  {'total_batch':<{w}} {total if total is not None else 'unknown'}\n")
             if run.target:
-                out.write(f"  {'target_total':<24} {run.target.value}  (from {run.target.description})\n")
+                out.write(f"  {'target_total':<{w}} {run.target.value}  (from {run.target.description})\n")
         for intent in run.stated_intent:
             out.write(f"  stated at line {intent.span.line}: {intent.describe()}\n")
         out.write("\n")

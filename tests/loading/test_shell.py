@@ -105,3 +105,42 @@ def test_deepspeed_hostfile_and_positional_parameters(tmp_path: object) -> None:
     assert fact.value == 16 and fact.key == "--hostfile"
     staged = _one("STAGE=$1\npython train.py --config configs/$STAGE.yaml\n")
     assert staged.training_config().unresolved  # type: ignore[union-attr]
+
+
+# CogVideoX's finetune scripts keep the training flags in bash arrays, "Please keep consistent with
+# deepspeed config file", and launch with "${TRAIN_ARGS[@]}".
+ARRAY_SCRIPT = """\
+MODEL_ARGS=(
+    --model_path "THUDM/CogVideoX1.5-5B"
+)
+TRAIN_ARGS=(
+    --seed 42 # random seed
+
+    #########   Please keep consistent with deepspeed config file ##########
+    --batch_size 1
+    --gradient_accumulation_steps 4
+)
+TRAIN_ARGS+=(--mixed_precision "bf16")
+SHORT=(--a 1 --b 2)
+accelerate launch --config_file acc.yaml train.py \\
+    "${MODEL_ARGS[@]}" \\
+    "${TRAIN_ARGS[@]}" ${SHORT[@]}
+"""
+
+
+def test_bash_arrays_expand_to_their_words_in_place() -> None:
+    launch = _one(ARRAY_SCRIPT)
+    args = launch.script_args
+    assert {k: w.text for k, w in args.items() if w is not None} == {
+        "--model_path": "THUDM/CogVideoX1.5-5B", "--seed": "42", "--batch_size": "1",
+        "--gradient_accumulation_steps": "4", "--mixed_precision": "bf16", "--a": "1", "--b": "2"}
+    accum = args["--gradient_accumulation_steps"]
+    assert accum is not None and ARRAY_SCRIPT[accum.start:accum.end] == "4"
+    assert ARRAY_SCRIPT.count("\n", 0, accum.start) + 1 == 9  # the line inside the array literal
+    facts = script_arg_facts(launch, "s.sh")
+    assert facts["grad_accum"].value == 4 and facts["per_device_batch"].value == 1
+
+
+def test_unknown_array_stays_unresolved() -> None:
+    script = read_script('python train.py "${NOT_SET[@]}"\n')
+    assert [w.unresolved for w in script.commands[0].words] == [False, False, True]
