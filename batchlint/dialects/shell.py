@@ -26,7 +26,7 @@ _BARE = {
 }
 _MODULE_FLAGS = {"-m", "--module"}
 CONFIG_FLAGS = ("--config", "--config_file", "--config-file", "--config_path", "--config-path", "--cfg", "-c",
-                "--train_config", "--unet_config_path", "--configs")
+                "--train_config", "--unet_config_path", "--configs", "--base", "-b")
 BATCH_FLAGS = ("--per_device_train_batch_size", "--train_batch_size", "--micro_batch_size", "--batch_size", "--train_bs")
 ACCUM_FLAGS = ("--gradient_accumulation_steps", "--train_gradient_accumulation_steps", "--grad_accum")
 

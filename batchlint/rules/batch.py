@@ -345,6 +345,9 @@ class ProcessCountUnknown(Rule):
             message += f"; the comment at line {intent.span.line} assumes {gpus} GPUs: {b * k * gpus}"
         if run.target is not None and run.target.value % (b * k) == 0:
             message += f"; reaching {run.target.value} needs {run.target.value // (b * k)} GPUs"
+        if run.launch_script:
+            # Paired with a launch line whose count is set at run time ($HOST_GPU_NUM, $1, $(nvidia-smi ...)).
+            message += f"; the launch in {run.launch_script} sets it only when it runs"
         yield self.report(message, _anchor(run, "per_device_batch", "grad_accum"),
                           "declare it: --num-processes N, --accelerate-config FILE, or num-processes / "
                           "accelerate-config in [tool.batchlint]")

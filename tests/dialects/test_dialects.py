@@ -16,6 +16,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dialects"
     ("neox_125m.yml", "gpt-neox", (4, 7), (2, 8), 8, 64),                # pipe 2 × model 2: 32 / 4
     ("basicsr_train.yml", "basicsr", (12, 7), (1, None), 32, 384),       # no accumulation key: 1
     ("composer_mpt.yaml", "composer", (8, 3), (1, None), 32, 256),       # the global batch is declared
+    ("ldm_lightning.yaml", "ldm", (4, 12), (2, 23), 32, 256),            # data.params.batch_size × accumulate_grad_batches
+    ("ldm_sd_v1.yaml", "ldm", (6, 11), (1, None), 32, 192),              # no accumulate_grad_batches: 1
 ])
 def test_dialect_on_32_processes(name: str, dialect: str, per_device: tuple[int, int | None],
                                  accum: tuple[int, int | None], dp: int, total: int) -> None:

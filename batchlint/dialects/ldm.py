@@ -1,0 +1,32 @@
+"""Latent-diffusion / PyTorch Lightning configs (CompVis latent-diffusion and Stable Diffusion v1
+`main.py --base`, VideoCrafter, DynamiCrafter, ToonCrafter, LVDM): the per-device batch is
+`data.params.batch_size` (a `DataModuleFromConfig` builds one DataLoader per process), the
+accumulation `lightning.trainer.accumulate_grad_batches` (Lightning's default 1), and the process
+count comes from the launch (`torchrun --nproc_per_node × --nnodes`, or `--num-processes`).
+Read by OmegaConf, whose dot-list overrides (`lightning.trainer.num_nodes=1`) follow on the launch line."""
+
+from __future__ import annotations
+
+from batchlint.dialects import Dialect, has_path
+from batchlint.loading.nodes import Mapping, Node
+
+
+def _detect(root: Node | None) -> bool:
+    if not has_path(root, "data.params.batch_size") or not isinstance(root, Mapping):
+        return False
+    # The Lightning section, or a `target:` model as instantiate_from_config expects.
+    return isinstance(root.get("lightning"), Mapping) or has_path(root, "model.target")
+
+
+DIALECT = Dialect(
+    name="ldm",
+    kind="training",
+    semantics="omegaconf",
+    keys={
+        "per_device_batch": ("data.params.batch_size",),
+        "grad_accum": ("lightning.trainer.accumulate_grad_batches",),
+    },
+    detect=_detect,
+    defaults={"grad_accum": 1},
+    description="latent-diffusion / Lightning config (data.params.batch_size, lightning.trainer.accumulate_grad_batches)",
+)
