@@ -49,6 +49,7 @@ def all_dialects() -> list[Dialect]:
         deepspeed,
         hf_trainer,
         latentsync,
+        latte,
         ldm,
         musev,
         neox,
@@ -58,7 +59,7 @@ def all_dialects() -> list[Dialect]:
     # Order matters only for files that look like two dialects; the specific ones go first.
     return [musev.DIALECT, animateanyone.DIALECT, accelerate.DIALECT, neox.DIALECT, deepspeed.DIALECT, hf_trainer.DIALECT,
             axolotl.DIALECT, torchtune.DIALECT, composer.DIALECT, basicsr.DIALECT, animatediff.DIALECT, latentsync.DIALECT,
-            ldm.DIALECT]
+            ldm.DIALECT, latte.DIALECT]
 
 
 def user_dialect(spec: dict[str, object]) -> Dialect:

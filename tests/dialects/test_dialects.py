@@ -18,6 +18,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dialects"
     ("composer_mpt.yaml", "composer", (8, 3), (1, None), 32, 256),       # the global batch is declared
     ("ldm_lightning.yaml", "ldm", (4, 12), (2, 23), 32, 256),            # data.params.batch_size × accumulate_grad_batches
     ("ldm_sd_v1.yaml", "ldm", (6, 11), (1, None), 32, 192),              # no accumulate_grad_batches: 1
+    ("latte_train.yaml", "latte", (5, 11), (2, 13), 32, 320),            # local_batch_size per GPU
 ])
 def test_dialect_on_32_processes(name: str, dialect: str, per_device: tuple[int, int | None],
                                  accum: tuple[int, int | None], dp: int, total: int) -> None:
