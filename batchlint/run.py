@@ -376,6 +376,10 @@ def build_run(doc: Document | None, fs_path: str, dialect: Dialect, options: Lau
             if launch_path is None and config_word is not None and not config_word.unresolved:
                 launch_path = resolve_from_script(config_word.text, launch.script_path) or config_word.text
             script_facts = read_launch(launch, shown)
+            if doc is not None:
+                from batchlint.dialects.shell import override_facts
+
+                script_facts.update(override_facts(launch, shown, dialect.keys, facts))
         if launch_path is None and options.use_default_accelerate_config:
             launch_path = default_accelerate_config()
         if launch_path:

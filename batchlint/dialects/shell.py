@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 
 from batchlint.dialects import Dialect
 from batchlint.facts import Fact
@@ -140,7 +141,7 @@ def _script_args(launch: Launch, words: list[Word], i: int) -> None:
             name, value, i = _split_flag(words, i, set())
             launch.script_args[name] = value
             continue
-        m = re.match(r"^\+?([A-Za-z_][\w.@/-]*)=(.*)$", w.text)
+        m = re.match(r"^\+{0,2}([A-Za-z_][\w.@/-]*)=(.*)$", w.text)
         if m:
             launch.overrides[m.group(1)] = Word(m.group(2), w.start + len(w.text) - len(m.group(2)), w.end, w.unresolved)
         else:
@@ -253,3 +254,29 @@ def script_arg_facts(launch: Launch, display: str) -> dict[str, Fact]:
                 facts["mixed_precision"] = _fact("mixed_precision", value, span_word, flag, display, index)
                 break
     return facts
+
+
+def override_facts(launch: Launch, display: str, keys: dict[str, tuple[str, ...]],
+                   facts: Mapping[str, Fact]) -> dict[str, Fact]:
+    """OmegaConf / Hydra dot-list overrides on the launch line (`data.params.batch_size=8`,
+    `+lightning.trainer.accumulate_grad_batches=4`) for the keys a run reads: the launcher merges
+    them over the file, so they win. Matched on the dialect's key paths and on the path of the
+    literal a fact was read from."""
+    if not launch.overrides:
+        return {}
+    index = LineIndex(launch.script.text)
+    out: dict[str, Fact] = {}
+    for name, paths in keys.items():
+        known = facts.get(name)
+        candidates = [*paths, *([known.key] if known is not None and known.source == "file" and known.key else [])]
+        for path in candidates:
+            word = launch.overrides.get(path)
+            if word is None or word.unresolved:
+                continue
+            value: object = int(word.text) if re.fullmatch(r"\d+", word.text) else word.text
+            fact = _fact(name, value, word, path, display, index)
+            if known is not None and known.span is not None:
+                fact.note = f"overrides {known.span.file}:{known.span.line} ({known.value})"
+            out[name] = fact
+            break
+    return out

@@ -144,3 +144,19 @@ def test_bash_arrays_expand_to_their_words_in_place() -> None:
 def test_unknown_array_stays_unresolved() -> None:
     script = read_script('python train.py "${NOT_SET[@]}"\n')
     assert [w.unresolved for w in script.commands[0].words] == [False, False, True]
+
+
+def test_dotlist_overrides_replace_the_keys_a_run_reads() -> None:
+    from batchlint.dialects.shell import override_facts
+    from batchlint.facts import Fact
+
+    text = ("torchrun --nproc_per_node=8 main.py --base c.yaml data.params.batch_size=6 "
+            "++lightning.trainer.accumulate_grad_batches=3 model.lr=$LR other.batch_size=$BS\n")
+    launch = _one(text)
+    keys = {"per_device_batch": ("data.params.batch_size",), "grad_accum": ("lightning.trainer.accumulate_grad_batches",),
+            "num_processes": ("other.batch_size",)}
+    file_fact = Fact("per_device_batch", 4, "file", "data.params.batch_size")
+    facts = override_facts(launch, "s.sh", keys, {"per_device_batch": file_fact})
+    assert {name: f.value for name, f in facts.items()} == {"per_device_batch": 6, "grad_accum": 3}  # $BS is unknown
+    word = facts["grad_accum"]
+    assert word.span is not None and text[word.span.start:word.span.end] == "3" and word.source == "script"
