@@ -44,6 +44,30 @@ def test_every_rule_has_a_failing_case() -> None:
         assert f" {rule.code} " in outputs, f"no case shows {rule.code}"
 
 
+# Rules whose passing input is every other case: a file that parses (BL001), includes that exist
+# (BL003), values read alike (BL005), a non-empty file (BL006), schema-valid values (BL007), used
+# suppressions (BL008), and a declared process count / GPU (BL103, BL204).
+NO_DEDICATED_PASSING_CASE = {"BL001", "BL003", "BL005", "BL006", "BL007", "BL008", "BL103", "BL204"}
+
+
+def test_every_rule_has_a_passing_case() -> None:
+    from batchlint.rules import RULES
+
+    names = _cases()
+    missing = [r.code for r in RULES if r.code not in NO_DEDICATED_PASSING_CASE
+               and not any(c.startswith(f"{r.code}_ok_") for c in names)]
+    assert missing == [], f"no `CODE_ok_*` case for {missing}"
+
+
+@pytest.mark.parametrize("case", [c for c in _cases() if "_ok_" in c])
+def test_passing_case_is_clean(case: str) -> None:
+    """A near miss of a rule: the failing input, corrected. Nothing at warning level or above,
+    and never the rule itself."""
+    expected = (CASES / case / "expected.txt").read_text(encoding="utf-8")
+    code = case.split("_", 1)[0]
+    assert expected.startswith("# exit: 0\n") and f" {code} " not in expected
+
+
 if __name__ == "__main__" and "--update" in sys.argv:
     for case in _cases():
         (CASES / case / "expected.txt").write_text(render(case), encoding="utf-8")
