@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from batchlint.facts import positive_int
-from batchlint.loading.nodes import Mapping
+from batchlint.fixes import UNSAFE, Edit, Fix, delete_entry
+from batchlint.loading.nodes import Document, Mapping, Node, Scalar
 from batchlint.rules.accelerate import view
 from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, file_start
 
@@ -22,9 +23,16 @@ class IgnoredNextToConfigFile(Rule):
     in the DeepSpeed config file." for `gradient_accumulation_steps`, `gradient_clipping`,
     `zero_stage`, the offload devices and nvme paths, `zero3_save_16bit_model` in `deepspeed_config`
     — and for a top-level `mixed_precision`, even `'no'` (accelerate ≥ 0.16, §3.2).
+
+    **Fix** (unsafe: it edits the DeepSpeed JSON too): move `gradient_accumulation_steps` and
+    `gradient_clipping` into the JSON (added when absent, written over `"auto"`), and delete them,
+    `zero_stage` and `mixed_precision` from the accelerate file where the JSON already says the
+    same (`zero_optimization.stage`; `'no'` with no half precision enabled; `fp16`/`bf16` with that
+    section enabled, `"auto"` being written as `true`, since the launch precision that filled it is
+    deleted). Offered only when every refused key can be handled so.
     """
 
-    code, name, severity = "X001", "ignored-next-to-deepspeed-file", "error"
+    code, name, severity, fixable = "X001", "ignored-next-to-deepspeed-file", "error", True
     summary = "deepspeed_config_file with settings accelerate refuses"
 
     def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
@@ -42,10 +50,93 @@ class IgnoredNextToConfigFile(Rule):
             return
         names = [k for k, _ in offending]
         first = offending[0][1]
+        link = v.run.deepspeed
+        fix = _move_fix(v.doc.text, v.root, sub, offending, link.doc if link is not None else None)
         yield self.report(f"with deepspeed_config_file, accelerate raises \"When using `deepspeed_config_file`, the following "
                           f"accelerate config variables will be ignored: {names}\"", first.span if first else file_start(v.doc.path),
                           "move these settings into the DeepSpeed JSON and delete them here",
-                          [Related(n.span, f"{k} here") for k, n in offending[1:] if n is not None])
+                          [Related(n.span, f"{k} here") for k, n in offending[1:] if n is not None], fix=fix)
+
+
+def _json_text(value: object) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def _insert_member(doc: Document, key: str, value: object) -> Edit | None:
+    """`"key": value` as the last member of the JSON's top-level object, laid out like the member before it."""
+    root = doc.root
+    if not isinstance(root, Mapping) or not root.items:
+        return None
+    last_key, last_value = root.items[-1]
+    text = doc.text
+    line_start = text.rfind("\n", 0, last_key.span.start) + 1
+    indent = text[line_start:last_key.span.start]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lead = f",{newline}{indent}" if not indent.strip() else ", "
+    end = last_value.span  # ends right after the value's last character
+    return Edit(end.file, end.end, end.end, f"{lead}{_json_text(key)}: {_json_text(value)}",
+                end.end_line, end.end_column, end.end_line, end.end_column)
+
+
+def _json_value(root: Mapping, dotted: str) -> Node | None:
+    node: Node | None = root
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _move_fix(text: str, root: Mapping, sub: Mapping, offending: list[tuple[str, Scalar | None]], ds: Document | None) -> Fix | None:
+    if ds is None or not isinstance(ds.root, Mapping) or ds.format != "json":
+        return None
+    edits: list[Edit] = []
+    for key, key_node in offending:
+        holder = root if key == "mixed_precision" else sub
+        value_node = holder.get(key)
+        if key_node is None or not isinstance(value_node, Scalar):
+            return None
+        value = value_node.value
+        if key in ("gradient_accumulation_steps", "gradient_clipping"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return None
+            current = ds.root.get(key)
+            if current is None:
+                edit = _insert_member(ds, key, value)
+                if edit is None:
+                    return None
+                edits.append(edit)
+            elif isinstance(current, Scalar) and current.value == "auto":
+                span = current.span
+                edits.append(Edit(span.file, span.start, span.end, _json_text(value), span.line, span.column,
+                                  span.end_line, span.end_column))
+            elif not (isinstance(current, Scalar) and current.value == value):
+                return None  # the JSON says something else: a person must choose
+        elif key == "zero_stage":
+            stage = _json_value(ds.root, "zero_optimization.stage")
+            if not (isinstance(stage, Scalar) and stage.value == value):
+                return None
+        elif key == "mixed_precision":
+            wanted = str(value).lower() if value is not False else "no"
+            enabled = {dtype: _json_value(ds.root, f"{dtype}.enabled") for dtype in ("fp16", "bf16")}
+            on = {d for d, n in enabled.items() if isinstance(n, Scalar) and (n.value is True or n.value == "auto")}
+            if wanted == "no" and any(isinstance(n, Scalar) and n.value is True for n in enabled.values()):
+                return None
+            if wanted in ("fp16", "bf16"):
+                node = enabled[wanted]
+                if wanted not in on or not isinstance(node, Scalar):
+                    return None
+                if node.value == "auto":  # filled from the launch's precision, which is gone once deleted
+                    span = node.span
+                    edits.append(Edit(span.file, span.start, span.end, "true", span.line, span.column, span.end_line, span.end_column))
+            if wanted not in ("no", "fp16", "bf16"):
+                return None
+        else:
+            return None  # offload devices and paths: nested JSON sections, left to a person
+        edits.append(delete_entry(key_node, value_node.span.end, text))
+    return Fix("move the refused settings into the DeepSpeed JSON", UNSAFE, edits) if edits else None
 
 
 class DeepSpeedFileMissing(Rule):
