@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from batchlint.facts import Fact, positive_int
-from batchlint.fixes import SAFE, Fix, rename_key
+from batchlint.fixes import SAFE, UNSAFE, Fix, rename_key
 from batchlint.loading.nodes import Document, Mapping, Scalar, Span
 from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, file_start
 from batchlint.run import Run
@@ -412,6 +412,68 @@ class PrecisionSilentlyDiffers(Rule):
                                       v.span(f"{dtype}_enabled"), f"set {dtype}.enabled to \"auto\"", related)
 
 
+# DeepSpeed's top-level config keys (runtime/config.py and the sub-config readers it calls), for
+# "did you mean". Only keys close to one of these are reported: `_comment` and the like stay quiet.
+DEEPSPEED_TOP_LEVEL_KEYS = frozenset({
+    "train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "optimizer", "scheduler",
+    "fp16", "bf16", "bfloat16", "amp", "torch_autocast", "gradient_clipping", "prescale_gradients",
+    "gradient_predivide_factor", "sparse_gradients", "zero_optimization", "zero_allow_untested_optimizer",
+    "zero_force_ds_cpu_optimizer", "steps_per_print", "wall_clock_breakdown", "memory_breakdown", "dump_state",
+    "flops_profiler", "activation_checkpointing", "aio", "tensorboard", "wandb", "csv_monitor", "comet", "elasticity",
+    "autotuning", "communication_data_type", "seq_parallel_communication_data_type", "compression_training",
+    "data_efficiency", "curriculum_learning", "checkpoint", "data_types", "sparse_attention", "pipeline",
+    "tensor_parallel", "compile", "nebula", "eigenvalue", "progressive_layer_drop", "quantize_training",
+    "weight_quantization", "hybrid_engine", "timers", "disable_allgather", "graph_harvesting", "datastates",
+    "use_data_before_expert_parallel_", "zero_optimization_stage", "load_universal_checkpoint",
+})
+# Misspelt, these change the batch or the precision without a word.
+_BATCH_CRITICAL = ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "fp16", "bf16",
+                   "zero_optimization", "gradient_clipping")
+
+
+class NearMissKey(Rule):
+    """A top-level key DeepSpeed does not read, close to one it does.
+
+    DeepSpeed ignores unknown top-level keys silently (every value is read with
+    `get_scalar_param`, spec §4.4): `"gradient_accumulation_step": 8` leaves accumulation to be
+    derived or 1, `"train_micro_batch_size_per_gpus"` leaves the micro batch to `train_batch_size`.
+    Reported only when the key is a near miss of a known key (`_comment` and other notes are
+    left alone): as a warning when the intended key decides the batch, precision or ZeRO, else
+    as information.
+
+    **Fix** (unsafe: the setting starts to apply): rename the key, when the file does not already
+    have the known one.
+    """
+
+    code, name, severity, fixable = "DS012", "deepspeed-unknown-key", "info", True
+    summary = "top-level key DeepSpeed ignores, close to a known one"
+
+    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+        v = ds_view(ctx)
+        if v is None or not isinstance(v.doc.root, Mapping):
+            return
+        import difflib
+
+        known = sorted(DEEPSPEED_TOP_LEVEL_KEYS)
+        for key_node, _value in v.doc.root.items:
+            if not isinstance(key_node, Scalar):
+                continue
+            key = str(key_node.value)
+            if key in DEEPSPEED_TOP_LEVEL_KEYS:
+                continue
+            close = difflib.get_close_matches(key, known, 1, 0.85)
+            if not close:
+                continue
+            critical = close[0] in _BATCH_CRITICAL
+            effect = f"`{close[0]}` keeps its default" if critical else "silently ignored"
+            fix = None
+            if v.doc.root.get(close[0]) is None:
+                new = f'"{close[0]}"' if v.doc.format == "json" else close[0]
+                fix = Fix(f"rename `{key}` to `{close[0]}`", UNSAFE, [rename_key(key_node, new)])
+            yield self.report(f"`{key}` is not a DeepSpeed key (did you mean `{close[0]}`?): {effect}", key_node.span,
+                              f"rename it to `{close[0]}`", severity="warning" if critical else None, fix=fix)
+
+
 class NotStrictJson(Rule):
     """The DeepSpeed JSON is not strict JSON, or has duplicate keys.
 
@@ -518,6 +580,7 @@ class ElasticityWithBatchSizes(Rule):
 
 DEEPSPEED_RULES: list[Rule] = [
     TriadMismatch(), PartialTriad(), NoBatchSize(), BadBatchValue(), AutoWithRawDeepSpeed(), AccumMissingFromJson(),
-    AccumDiffersFromJson(), MicroDiffersFromConfig(), PinnedTotalWithAuto(), ZeroSectionMissing(), BothHalfPrecisions(),
+    AccumDiffersFromJson(), MicroDiffersFromConfig(), PinnedTotalWithAuto(), ZeroSectionMissing(), NearMissKey(),
+    BothHalfPrecisions(),
     PrecisionConflict(), PrecisionSilentlyDiffers(), LegacyBfloat16Section(), NotStrictJson(), ElasticityWithBatchSizes(),
 ]
