@@ -240,9 +240,9 @@ class ScriptPrecisionWins(Rule):
 
 
 class LaunchLineProcesses(Rule):
-    """The process count on the launch line (command line or settings) differs from the
-    accelerate config's `num_processes`. The launch line wins (`accelerate launch
-    --num_processes`), so the file's value is not what runs."""
+    """The process count on the launch line (a script's `accelerate launch --num_processes`, the
+    command line or settings) differs from the accelerate config's `num_processes`. The launch line
+    wins (accelerate's CLI flags beat the file, spec §2.1), so the file's value is not what runs."""
 
     code, name, severity = "X011", "launch-line-processes", "warning"
     summary = "launch-line process count ≠ the accelerate config's"
@@ -252,11 +252,16 @@ class LaunchLineProcesses(Rule):
         if run is None or not run.launch_facts:
             return
         line, file = run.facts.get("num_processes"), run.launch_facts.get("num_processes")
-        if line is None or file is None or line.source not in ("cli", "settings") or line.value == file.value:
+        if line is None or file is None or line.source not in ("cli", "settings", "script") or line.value == file.value:
             return
-        where = "--num-processes" if line.source == "cli" else "num-processes in settings"
+        if line.source == "script":
+            where = f"the launch line's {line.key or '--num_processes'} ({line.span.file}:{line.span.line})" if line.span \
+                else "the launch line's --num_processes"
+        else:
+            where = "--num-processes" if line.source == "cli" else "num-processes in settings"
+        related = [Related(line.span, "the launch line's count")] if line.source == "script" and line.span else []
         yield self.report(f"{where} {line.value} overrides num_processes {file.value} of {file.file}",
-                          file.span or file_start(run.config), "make the accelerate config say what runs")
+                          file.span or file_start(run.config), "make the accelerate config say what runs", related)
 
 
 CROSS_RULES: list[Rule] = [IgnoredNextToConfigFile(), DeepSpeedFileMissing(), LauncherAccumOverrides(), EffectiveAccumDiffers(),
