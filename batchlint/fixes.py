@@ -86,10 +86,15 @@ def replace_value(fact: Fact, value: object) -> Edit | None:
     node = fact.node
     if node.style in ("|", ">") or fact.span.end_line != fact.span.line:
         return None  # never rewrite block or multi-line scalars
-    span = node.span
     text = scalar_text(value, node)
     if fact.source == "script" and node.style in ("'", '"') and not text.startswith(node.style):
         text = f"{node.style}{text}{node.style}"  # a shell word keeps its quotes
+    return replace_node(node, text)
+
+
+def replace_node(node: Scalar, text: str) -> Edit:
+    """Write `text` over a scalar's whole source text (quotes included)."""
+    span = node.span
     return Edit(span.file, span.start, span.end, text, span.line, span.column, span.end_line, span.end_column)
 
 
@@ -196,10 +201,13 @@ def delete_entry(key: Scalar, value_span_end: int, text: str) -> Edit:
 def quote_scalar(node: Scalar, quote: str = "'") -> Edit:
     """Write a plain scalar's own text as a quoted string (what `accelerate config` writes)."""
     body = node.raw.replace("'", "''") if quote == "'" else node.raw.replace('"', '\\"')
-    span = node.span
-    return Edit(span.file, span.start, span.end, f"{quote}{body}{quote}", span.line, span.column, span.end_line, span.end_column)
+    return replace_node(node, f"{quote}{body}{quote}")
 
 
 def rename_key(key: Scalar, new_name: str) -> Edit:
-    span = key.span
-    return Edit(span.file, span.start, span.end, new_name, span.line, span.column, span.end_line, span.end_column)
+    """Rename a mapping key in place; a JSON key stays a JSON string."""
+    if key.style == "json":
+        import json
+
+        new_name = json.dumps(new_name)
+    return replace_node(key, new_name)

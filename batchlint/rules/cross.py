@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from batchlint.facts import positive_int
-from batchlint.fixes import UNSAFE, Edit, Fix, delete_entry
+from batchlint.fixes import UNSAFE, Edit, Fix, delete_entry, replace_node
 from batchlint.loading.nodes import Document, Mapping, Node, Scalar
 from batchlint.rules.accelerate import view
 from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, file_start
@@ -109,9 +109,7 @@ def _move_fix(text: str, root: Mapping, sub: Mapping, offending: list[tuple[str,
                     return None
                 edits.append(edit)
             elif isinstance(current, Scalar) and current.value == "auto":
-                span = current.span
-                edits.append(Edit(span.file, span.start, span.end, _json_text(value), span.line, span.column,
-                                  span.end_line, span.end_column))
+                edits.append(replace_node(current, _json_text(value)))
             elif not (isinstance(current, Scalar) and current.value == value):
                 return None  # the JSON says something else: a person must choose
         elif key == "zero_stage":
@@ -129,8 +127,7 @@ def _move_fix(text: str, root: Mapping, sub: Mapping, offending: list[tuple[str,
                 if wanted not in on or not isinstance(node, Scalar):
                     return None
                 if node.value == "auto":  # filled from the launch's precision, which is gone once deleted
-                    span = node.span
-                    edits.append(Edit(span.file, span.start, span.end, "true", span.line, span.column, span.end_line, span.end_column))
+                    edits.append(replace_node(node, "true"))
             if wanted not in ("no", "fp16", "bf16"):
                 return None
         else:

@@ -468,8 +468,7 @@ class NearMissKey(Rule):
             effect = f"`{close[0]}` keeps its default" if critical else "silently ignored"
             fix = None
             if v.doc.root.get(close[0]) is None:
-                new = f'"{close[0]}"' if v.doc.format == "json" else close[0]
-                fix = Fix(f"rename `{key}` to `{close[0]}`", UNSAFE, [rename_key(key_node, new)])
+                fix = Fix(f"rename `{key}` to `{close[0]}`", UNSAFE, [rename_key(key_node, close[0])])
             yield self.report(f"`{key}` is not a DeepSpeed key (did you mean `{close[0]}`?): {effect}", key_node.span,
                               f"rename it to `{close[0]}`", severity="warning" if critical else None, fix=fix)
 
@@ -530,8 +529,7 @@ class LegacyBfloat16Section(Rule):
         launcher = "the HF Trainer" if v.launch == "hf-trainer" else "accelerate"
         fix = None
         if v.doc.root.get("bf16") is None:
-            new = '"bf16"' if v.doc.format == "json" else "bf16"
-            fix = Fix("rename `bfloat16` to `bf16`", SAFE, [rename_key(key, new)])
+            fix = Fix("rename `bfloat16` to `bf16`", SAFE, [rename_key(key, "bf16")])
         yield self.report(f"legacy `bfloat16` section: {launcher} reads only `bf16` and inserts its own, so this section "
                           "does not set the precision", key.span, "rename it to `bf16`", fix=fix)
 
