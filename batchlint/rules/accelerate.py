@@ -6,13 +6,13 @@ error. Behaviour is that of accelerate 1.15 unless `accelerate-version` in setti
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from batchlint.dialects.accelerate import CLUSTER_CONFIG_KEYS
 from batchlint.facts import Fact, positive_int
 from batchlint.fixes import SAFE, UNSAFE, Fix, delete_entry, quote_scalar, rename_key
 from batchlint.loading.nodes import Document, Mapping, Scalar, Span
-from batchlint.rules.base import Diagnostic, FileContext, Rule, file_start
+from batchlint.rules.base import Diagnostic, FileContext, Rule, close_matches, file_start
 from batchlint.run import Run
 
 DISTRIBUTED_TYPES = ("NO", "MULTI_CPU", "MULTI_GPU", "MULTI_NPU", "MULTI_MLU", "MULTI_SDAA", "MULTI_MUSA", "MULTI_XPU",
@@ -63,12 +63,6 @@ LEGACY = {("fsdp_config", "fsdp_backward_prefetch_policy"): ("fsdp_backward_pref
           ("fp8_config", "amax_history_length"): ("amax_history_len", "the questionnaire's name; the reader expects amax_history_len"),
           ("fp8_config", "amax_compute_algorithm"): ("amax_compute_algo", "the questionnaire's name; the reader expects amax_compute_algo"),
           ("fp8_config", "optimization_level"): ("opt_level", "the questionnaire's name; the reader expects opt_level")}
-
-
-def _close(word: str, choices: Iterable[str], n: int = 1) -> list[str]:
-    import difflib  # only to phrase "did you mean"
-
-    return difflib.get_close_matches(word, list(choices), n)
 
 
 def version_tuple(text: str) -> tuple[int, ...]:
@@ -182,7 +176,7 @@ class UnknownTopLevelKey(Rule):
             key = str(key_node.value)
             if key in known:
                 continue
-            close = _close(key, sorted(known), 1)
+            close = close_matches(key, sorted(known), 1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             extra = " (removed in accelerate 1.13)" if key == "ipex_config" else ""
             fix = Fix(f"delete `{key}`", UNSAFE, [delete_entry(key_node, value_node.span.end, v.doc.text)])
@@ -245,7 +239,7 @@ class BadDistributedType(Rule):
         allowed = SAGEMAKER_TYPES if v.sagemaker else DISTRIBUTED_TYPES
         if node.value in allowed:
             return
-        close = _close(str(node.value).upper(), allowed, 1)
+        close = close_matches(str(node.value).upper(), allowed, 1)
         hint = f"; did you mean {close[0]}?" if close else ""
         yield self.report(f"`distributed_type: {node.raw}`: ValueError: '{node.value}' is not a valid DistributedType{hint}",
                           node.span, "one of " + ", ".join(allowed))
@@ -528,7 +522,7 @@ class UnknownSubConfigKey(Rule):
                                       f"rename it to `{new}`", fix=Fix(f"rename `{key}` to `{new}`", SAFE, [rename_key(key_node, new)]))
                     continue
                 names = sorted({k.removeprefix(prefix) if prefix and not key.startswith(prefix.rstrip("_")) else k for k in known})
-                close = _close(key, names, 1)
+                close = close_matches(key, names, 1)
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
                 yield self.report(f"`{section}.{key}` is not a key the launcher reads{hint}: silently ignored", key_node.span,
                                   "fix the name or remove it")

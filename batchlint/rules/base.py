@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from batchlint.fixes import Fix
 from batchlint.loading import Document, LoadError
@@ -90,3 +90,10 @@ class Rule:
     def report(self, message: str, span: Span, help: str | None = None,
                related: list[Related] | None = None, severity: str | None = None, fix: Fix | None = None) -> Diagnostic:
         return Diagnostic(self.code, self.name, severity or self.severity, message, span, help, related or [], fix)
+
+
+def close_matches(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """Known names close to a misspelt one, to phrase "did you mean"."""
+    import difflib  # only when a name is unknown
+
+    return difflib.get_close_matches(word, list(choices), n, cutoff)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from batchlint.facts import Fact, positive_int
 from batchlint.fixes import SAFE, UNSAFE, Fix, rename_key
 from batchlint.loading.nodes import Document, Mapping, Scalar, Span
-from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, file_start
+from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, close_matches, file_start
 from batchlint.run import Run
 
 AUTO = "auto"
@@ -452,8 +452,6 @@ class NearMissKey(Rule):
         v = ds_view(ctx)
         if v is None or not isinstance(v.doc.root, Mapping):
             return
-        import difflib
-
         known = sorted(DEEPSPEED_TOP_LEVEL_KEYS)
         for key_node, _value in v.doc.root.items:
             if not isinstance(key_node, Scalar):
@@ -461,7 +459,7 @@ class NearMissKey(Rule):
             key = str(key_node.value)
             if key in DEEPSPEED_TOP_LEVEL_KEYS:
                 continue
-            close = difflib.get_close_matches(key, known, 1, 0.85)
+            close = close_matches(key, known, 1, cutoff=0.85)
             if not close:
                 continue
             critical = close[0] in _BATCH_CRITICAL
