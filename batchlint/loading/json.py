@@ -159,7 +159,7 @@ def _worth_positions(text: str) -> bool:
 
 def load_json(path: str, text: str) -> Document:
     if len(text) > 65536 and not _worth_positions(text.lstrip("\ufeff")):
-        return Document(path, text, "json", Mapping(LineIndex("").span(path, 0, 0)), [], [])
+        return Document.syntax_checked(path, text, "json")
     start = 1 if text.startswith("\ufeff") else 0
     parser = _Parser(path, text, start)
     parser.ws()

@@ -154,6 +154,11 @@ class Document:
         self.duplicates = duplicates
         self.unsafe_tags = unsafe_tags or []
 
+    @classmethod
+    def syntax_checked(cls, path: str, text: str, format: str, unsafe_tags: list[tuple[str, Span]] | None = None) -> Document:
+        """A large data file that was only checked for syntax: an empty root, so no dialect matches."""
+        return cls(path, text, format, Mapping(Span(path, 1, 1, 1, 1, 0, 0)), [], [], unsafe_tags)
+
 
 class LoadError(Exception):
     """A file that cannot be read as YAML/JSON; carries a position for the one-line report."""

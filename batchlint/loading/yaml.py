@@ -53,6 +53,11 @@ def _fast_value(node: yaml.ScalarNode) -> object:
     return _SLOW
 
 
+def _mark_span(path: str, start: yaml.Mark, end: yaml.Mark, offset: int) -> Span:
+    # The parser's marks already carry line and column (0-based, BOM excluded).
+    return Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1, start.index + offset, end.index + offset)
+
+
 class _Converter:
     def __init__(self, path: str, index: LineIndex, offset: int) -> None:
         self.path = path
@@ -60,15 +65,12 @@ class _Converter:
         self.offset = offset  # characters stripped before parsing (a BOM)
         self.memo: dict[int, Node] = {}
         self.duplicates: list[DuplicateKey] = []
-        self.unsafe_tags: list[tuple[str, object]] = []
+        self.unsafe_tags: list[tuple[str, Span]] = []
         self.multiline: set[int] = set()
         self.constructor = yaml.constructor.SafeConstructor()
 
     def span(self, node: yaml.Node) -> Span:
-        # The parser's marks already carry line and column (0-based, BOM excluded).
-        start, end = node.start_mark, node.end_mark
-        return Span(self.path, start.line + 1, start.column + 1, end.line + 1, end.column + 1,
-                    start.index + self.offset, end.index + self.offset)
+        return _mark_span(self.path, node.start_mark, node.end_mark, self.offset)
 
     def convert(self, node: yaml.Node, path: str) -> Node:
         known = self.memo.get(id(node))
@@ -148,15 +150,12 @@ def _check_syntax(path: str, text: str, body: str, offset: int) -> Document:
             event = loader.get_event()
             tag = getattr(event, "tag", None)
             if tag is not None and tag != "!" and tag not in _SAFE_TAGS:
-                start, end = event.start_mark, event.end_mark
-                unsafe_tags.append((tag, Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1,
-                                              start.index + offset, end.index + offset)))
+                unsafe_tags.append((tag, _mark_span(path, event.start_mark, event.end_mark, offset)))
     except (yaml.YAMLError, RecursionError) as exc:
         raise _syntax_error(path, exc) from None
     finally:
         loader.dispose()
-    return Document(path, text, "yaml", Mapping(LineIndex("").span(path, 0, 0)), [], [],
-                    unsafe_tags)
+    return Document.syntax_checked(path, text, "yaml", unsafe_tags)
 
 
 def load_yaml(path: str, text: str) -> Document:
@@ -181,5 +180,4 @@ def load_yaml(path: str, text: str) -> Document:
         except RecursionError as exc:
             raise _syntax_error(path, exc) from None
     comments = find_comments(path, index, converter.multiline)
-    return Document(path, text, "yaml", root, comments, converter.duplicates,
-                    [(tag, span) for tag, span in converter.unsafe_tags])  # type: ignore[misc]
+    return Document(path, text, "yaml", root, comments, converter.duplicates, converter.unsafe_tags)
