@@ -148,10 +148,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"batchlint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (summary, add_arguments) in _COMMANDS.items():
+        command_parser = sub.add_parser(name, help=summary)  # every command, for the top-level help
         if command is None or command == name:
-            add_arguments(sub.add_parser(name, help=summary))
-        else:
-            sub.add_parser(name, help=summary)
+            add_arguments(command_parser)
     return parser
 
 
