@@ -155,12 +155,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from batchlint.engine import Options
-    from batchlint.run import LaunchOptions
+    from batchlint.options import LaunchOptions, Options
 
     launch = LaunchOptions(args.accelerate_config, args.num_processes, args.num_machines, args.target_total,
-                           args.include_root, args.gpu, args.gpu_memory, args.memory_profile, args.memory_preset)
-    launch.use_default_accelerate_config = args.use_default_accelerate_config
+                           args.include_root, args.gpu, args.gpu_memory, args.memory_profile, args.memory_preset,
+                           args.use_default_accelerate_config)
     select = getattr(args, "select", None)
     extend = getattr(args, "extend_select", None)
     if extend:

@@ -8,22 +8,14 @@ from __future__ import annotations
 import os
 
 from batchlint.loading import Document, LoadError, display_path, load_path
+from batchlint.options import Options
 from batchlint.rules import Diagnostic, FileContext, select_rules
-from batchlint.run import LaunchOptions, Run
+from batchlint.run import Run
 from batchlint.settings import settings_for
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache",
              ".ruff_cache", ".pytest_cache", "build", "dist"}
-
-
-class Options:
-    def __init__(self, launch: LaunchOptions | None = None, select: list[str] | None = None,
-                 ignore: list[str] | None = None, force_exclude: bool = False) -> None:
-        self.launch = launch or LaunchOptions()
-        self.select = select
-        self.ignore = ignore
-        self.force_exclude = force_exclude
 
 
 class Report:
@@ -168,6 +160,7 @@ _script_stats: dict[str, list[tuple[str, int, int]]] = {}  # project root -> its
 
 def _context(path: str, options: Options) -> str:
     """Everything besides file contents that a file's result depends on (for the cache key)."""
+    import dataclasses
     import json
 
     from batchlint import __version__
@@ -192,7 +185,7 @@ def _context(path: str, options: Options) -> str:
         "version": __version__, "code": code_fingerprint(), "cwd": os.getcwd(), "settings": settings.path, "values": settings.values,
         "runs": [(r.configs, r.values) for r in settings.runs], "dialects": settings.dialects,
         "select": options.select, "ignore": options.ignore,
-        "launch": {name: getattr(launch, name) for name in launch.__slots__},
+        "launch": dataclasses.asdict(launch),
         "env": {k: os.environ.get(k) for k in ("HF_HOME", "XDG_CACHE_HOME")}, "scripts": scripts,
     }, sort_keys=True, default=str)
 

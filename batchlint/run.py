@@ -13,6 +13,7 @@ from batchlint.facts import Fact, positive_int
 from batchlint.intent import Intent, parse_comments
 from batchlint.loading import Document, LoadError
 from batchlint.loading.nodes import Span
+from batchlint.options import LaunchOptions
 from batchlint.resolve import ConfigTree, DocumentLoader, Problem, format_path, reading_difference
 
 TYPE_CHECKING = False
@@ -45,28 +46,6 @@ class Target:
         self.source = source  # "cli", "settings", "comment", "preset"
         self.description = description  # where it came from, for messages
         self.span = span
-
-
-class LaunchOptions:
-    """What the command line says about the launch."""
-
-    __slots__ = ("accelerate_config", "num_processes", "num_machines", "target_total", "include_root",
-                 "gpu", "gpu_memory_gib", "memory_profile", "memory_preset", "use_default_accelerate_config")
-
-    def __init__(self, accelerate_config: str | None = None, num_processes: int | None = None,
-                 num_machines: int | None = None, target_total: int | None = None, include_root: str | None = None,
-                 gpu: str | None = None, gpu_memory_gib: float | None = None, memory_profile: str | None = None,
-                 memory_preset: str | None = None) -> None:
-        self.accelerate_config = accelerate_config
-        self.num_processes = num_processes
-        self.num_machines = num_machines
-        self.target_total = target_total
-        self.include_root = include_root
-        self.gpu = gpu
-        self.gpu_memory_gib = gpu_memory_gib
-        self.memory_profile = memory_profile
-        self.memory_preset = memory_preset
-        self.use_default_accelerate_config = False  # read the machine's default config only when asked
 
 
 class Run:

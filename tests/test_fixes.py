@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from batchlint.fixes import Edit, FixConflict, WriteError, apply_edits, insert_key_after, write_atomic
 from batchlint.loading import load_text
-from batchlint.run import LaunchOptions
+from batchlint.options import LaunchOptions
 from tests.helpers import run_cli
 
 TRAIN = ("# 总batch_size = train_batch_size * gpu_num * gradient_accumulation_steps\n"
@@ -162,7 +162,8 @@ def _config(batch: int, accum: int, quote: str, comment: str, crlf: bool, bom: b
        target=st.sampled_from([32, 64, 224, 256]))
 def test_fix_properties(tmp_path_factory: pytest.TempPathFactory, batch: int, accum: int, quote: str, comment: str,
                         crlf: bool, bom: bool, indent: int, extra_ref: bool, procs: int, target: int) -> None:
-    from batchlint.engine import Options, check, fix
+    from batchlint.engine import check, fix
+    from batchlint.options import Options
 
     tmp = tmp_path_factory.mktemp("p")
     text = _config(batch, accum, quote, comment, crlf, bom, indent, extra_ref)

@@ -9,8 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batchlint.engine import Options, check
+from batchlint.engine import check
 from batchlint.loading import LoadError, load_text
+from batchlint.options import Options
 from batchlint.resolve import ConfigTree, parse
 
 PIECES = ["train:\n", "  train_batch_size: ", "${", "}", "${.", "${..", "${include:", "${oc.env:", "\\${", "1", "2.0", "1e-5",

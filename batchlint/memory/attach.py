@@ -6,8 +6,9 @@ from __future__ import annotations
 from batchlint.memory.gpus import Gpu, lookup, names
 from batchlint.memory.model import build_model
 from batchlint.memory.profile import PRESETS, Profile, ProfileError, parse_profile
+from batchlint.options import LaunchOptions
 from batchlint.resolve import DocumentLoader
-from batchlint.run import LaunchOptions, Run
+from batchlint.run import Run
 from batchlint.settings import SettingsError
 
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
