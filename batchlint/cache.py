@@ -10,6 +10,7 @@ Location: $BATCHLINT_CACHE_DIR, else $XDG_CACHE_HOME/batchlint, else ~/.cache/ba
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import zlib
@@ -23,23 +24,19 @@ if TYPE_CHECKING:
     from batchlint.rules import Diagnostic
 
 
-_code: str | None = None
-
-
+@functools.cache
 def code_fingerprint() -> str:
     """Size and modification time of batchlint's own modules: a development checkout or an upgrade
-    without a version bump must not reuse results of other code."""
-    global _code
-    if _code is None:
-        package = os.path.dirname(os.path.abspath(__file__))
-        parts = []
-        for directory, _dirs, files in os.walk(package):
-            for name in sorted(files):
-                if name.endswith((".py", ".json")):
-                    st = os.stat(os.path.join(directory, name))
-                    parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
-        _code = _digest("|".join(sorted(parts)).encode())
-    return _code
+    without a version bump must not reuse results of other code (computed once per process: the
+    code does not change under a running process)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    parts = []
+    for directory, _dirs, files in os.walk(package):
+        for name in sorted(files):
+            if name.endswith((".py", ".json")):
+                st = os.stat(os.path.join(directory, name))
+                parts.append(f"{os.path.relpath(os.path.join(directory, name), package)}:{st.st_size}:{st.st_mtime_ns}")
+    return _digest("|".join(sorted(parts)).encode())
 
 
 def cache_dir() -> str:
@@ -108,15 +105,15 @@ def store(path: str, context: str, deps: list[str], diagnostics: list[Diagnostic
 def to_dict(d: Diagnostic) -> dict[str, Any]:
     span = d.span
     out: dict[str, Any] = {
-        "code": d.code, "name": d.name, "severity": d.severity, "message": d.message, "help": d.help,
+        "code": d.code, "name": d.name, "severity": str(d.severity), "message": d.message, "help": d.help,
         "span": [span.file, span.line, span.column, span.end_line, span.end_column, span.start, span.end],
         "related": [[r.span.file, r.span.line, r.span.column, r.span.end_line, r.span.end_column, r.span.start, r.span.end,
                      r.label] for r in d.related],
         "fix": None,
     }
     if d.fix is not None:
-        out["fix"] = {"message": d.fix.message, "applicability": d.fix.applicability,
-                      "edits": [[e.file, e.start, e.end, e.text, e.line, e.column, e.end_line, e.end_column] for e in d.fix.edits],
+        out["fix"] = {"message": d.fix.message, "applicability": str(d.fix.applicability),
+                      "edits": [[e.file, e.start, e.end, e.content] for e in d.fix.edits],
                       "expect": [[x.config, x.fact, x.value] for x in d.fix.expect]}
     return out
 
@@ -124,13 +121,14 @@ def to_dict(d: Diagnostic) -> dict[str, Any]:
 def from_dict(data: dict[str, Any]) -> Diagnostic:
     from batchlint.fixes import Edit, Expectation, Fix
     from batchlint.loading.nodes import Span
+    from batchlint.model import Applicability, Severity
     from batchlint.rules.base import Diagnostic, Related
 
     fix = None
     if data["fix"] is not None:
         f = data["fix"]
-        fix = Fix(f["message"], f["applicability"], [Edit(*e) for e in f["edits"]], [Expectation(*x) for x in f["expect"]])
-        fix.applicability = f["applicability"]
+        fix = Fix(f["message"], Applicability(f["applicability"]), [Edit(*e) for e in f["edits"]], [Expectation(*x) for x in f["expect"]])
+        fix.applicability = Applicability(f["applicability"])
     related = [Related(Span(*r[:7]), r[7]) for r in data["related"]]
-    return Diagnostic(data["code"], data["name"], data["severity"], data["message"], Span(*data["span"]), data["help"],
+    return Diagnostic(data["code"], data["name"], Severity(data["severity"]), data["message"], Span(*data["span"]), data["help"],
                       related, fix)

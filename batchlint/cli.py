@@ -248,7 +248,7 @@ def _check(args: argparse.Namespace) -> int:
         sys.stderr.write(f"batchlint: error: {err}\n")
     if report.internal_errors:
         return 2
-    failing = any(d.severity in ("error", "warning") for d in report.diagnostics)
+    failing = report.failing
     return 1 if failing and not args.exit_zero else 0
 
 
@@ -273,7 +273,7 @@ class _output:
 
 
 def _fix(args: argparse.Namespace) -> int:
-    from batchlint.engine import fix
+    from batchlint.fixer import fix
     from batchlint.output import reporter
     from batchlint.output.fixes import write_diff, write_fix_summary
     from batchlint.settings import SettingsError
@@ -292,7 +292,7 @@ def _fix(args: argparse.Namespace) -> int:
         changed = next(iter(result.changed.values()), None)
         sys.stdout.write(changed[1] if changed else text)
         reporter("concise")(result.report, sys.stderr)
-        failing = any(d.severity in ("error", "warning") for d in result.report.diagnostics)
+        failing = result.report.failing
         return 1 if failing and not args.exit_zero else 0
     for err in result.errors:
         sys.stderr.write(f"batchlint: {err}\n")
@@ -310,7 +310,7 @@ def _fix(args: argparse.Namespace) -> int:
         return 2
     if args.exit_non_zero_on_fix and result.changed:
         return 1
-    failing = any(d.severity in ("error", "warning") for d in result.report.diagnostics)
+    failing = result.report.failing
     return 1 if failing and not args.exit_zero else 0
 
 
@@ -338,7 +338,7 @@ def _add_ignore(args: argparse.Namespace) -> int:
         if end > 0 and text[end - 1] == "\r":
             end -= 1
         comment = f"  # batchlint: ignore[{','.join(sorted(codes))}]"
-        edits.setdefault(file, []).append(Edit(file, end, end, comment, line, 1, line, 1))
+        edits.setdefault(file, []).append(Edit(file, end, end, comment))
     added = 0
     for file, file_edits in edits.items():
         old = report.sources[file]
@@ -395,7 +395,8 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """A Plan, or a one-line reason why none can be made."""
-    from batchlint.facts import Fact, positive_int
+    from batchlint.counts import positive_int
+    from batchlint.model import Fact, FactName, Origin
     from batchlint.plan import Plan
 
     options = _options(args)
@@ -407,12 +408,12 @@ def _make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         if not runs:
             return f"{args.config}: not a training config batchlint recognises"
         run = runs[0]
-        dp = run.int_fact("data_parallel_size")
+        dp = run.int_fact(FactName.DATA_PARALLEL_SIZE)
         if dp is None:
             return "the process count is unknown: give --num-processes or --accelerate-config"
         if run.target is None:
             return "no target total: give --target-total"
-        b = run.int_fact("per_device_batch")
+        b = run.int_fact(FactName.PER_DEVICE_BATCH)
         acc = run.accumulation
         k = positive_int(acc.value) if acc else None
         return Plan(dp, run.target.value, run.memory, (b, k) if b and k else None)
@@ -421,13 +422,13 @@ def _make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from batchlint.memory.attach import choose_gpu, load_profile
     from batchlint.memory.model import build_model
     from batchlint.memory.profile import parse_profile
+    from batchlint.session import Session
+    from batchlint.settings import FileSettings
 
-    gpu = choose_gpu(options.launch, {})
+    gpu = choose_gpu(options.launch, FileSettings())
     profile = None
     if args.memory_profile:
-        from batchlint.engine import _Loader
-
-        profile = load_profile(args.memory_profile, _Loader())
+        profile = load_profile(args.memory_profile, Session().load)
     elif args.memory_preset:
         from batchlint.memory.profile import ProfileError
         from batchlint.settings import SettingsError
@@ -438,8 +439,8 @@ def _make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
             raise SettingsError(str(exc)) from None
     memory = None
     if gpu is not None and profile is not None:
-        facts = {"data_parallel_size": Fact("data_parallel_size", args.num_processes, "cli"),
-                 "do_validation": Fact("do_validation", profile.validation_gib is not None, "derived")}
+        facts = {FactName.DATA_PARALLEL_SIZE: Fact(FactName.DATA_PARALLEL_SIZE, args.num_processes, Origin.CLI),
+                 FactName.DO_VALIDATION: Fact(FactName.DO_VALIDATION, profile.validation_gib is not None, Origin.DERIVED)}
         built = build_model(facts, gpu, 0.05, profile)
         if isinstance(built, str):
             return built
@@ -457,7 +458,7 @@ def _settings_show(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         sys.stderr.write(f"batchlint: error: settings: {exc}\n")
         return 2
-    shown = {"settings_file": settings.path, "applies_to": args.show, "values": settings.for_file(args.show),
+    shown = {"settings_file": settings.path, "applies_to": args.show, "values": settings.for_file(args.show).as_json(),
              "ignore_here": settings.ignores_for(args.show), "select": settings.select(),
              "excluded": settings.excluded(args.show),
              "runs": [{"configs": r.configs, **r.values} for r in settings.runs],

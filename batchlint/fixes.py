@@ -1,4 +1,4 @@
-"""Fixes are edits: (file, character span, replacement). One component applies them.
+"""Fixes are edits: (file, offsets, replacement). `batchlint/fixer.py` applies them.
 
 Every character outside the edited spans is kept, so comments, quoting, indentation, key
 order, CRLF, a BOM and a missing final newline survive byte for byte (UTF-8 decoding and
@@ -10,59 +10,65 @@ it was read is never written.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 
-from batchlint.facts import Fact
-from batchlint.loading.nodes import Scalar
+from batchlint.loading.nodes import Document, Mapping, Scalar
+from batchlint.loading.text import LineIndex
+from batchlint.model import Applicability, Fact, Origin
 
-SAFE, UNSAFE, DISPLAY = "safe", "unsafe", "display-only"
+SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY
+ACCUMULATION = "accumulation"  # an expectation on the accumulation that really applies (see RunModel.accumulation)
 
 
+@dataclass(frozen=True, slots=True)
 class Edit:
-    __slots__ = ("file", "start", "end", "text", "line", "column", "end_line", "end_column")
+    """Replace `text[start:end]` of `file` with `content`. Offsets only (into the decoded text, a BOM
+    counting as one character): line and column are computed from the text when shown, so they can
+    never drift from what is applied."""
 
-    def __init__(self, file: str, start: int, end: int, text: str, line: int, column: int,
-                 end_line: int, end_column: int) -> None:
-        self.file = file  # path as displayed (relative to the working directory)
-        self.start = start  # character offsets into the decoded text
-        self.end = end
-        self.text = text
-        self.line = line
-        self.column = column
-        self.end_line = end_line
-        self.end_column = end_column
+    file: str  # path as displayed (relative to the working directory)
+    start: int
+    end: int
+    content: str
 
-    def as_json(self) -> dict[str, object]:
-        return {"file": self.file, "line": self.line, "column": self.column, "end_line": self.end_line,
-                "end_column": self.end_column, "content": self.text}
+    def as_json(self, text: str | None) -> dict[str, object]:
+        """The edit with 1-based line/column of both ends, computed from the file's text."""
+        out: dict[str, object] = {"file": self.file}
+        if text is not None:
+            index = LineIndex(text)
+            line, column = index.position(self.start)
+            end_line, end_column = index.position(self.end)
+            out.update(line=line, column=column, end_line=end_line, end_column=end_column)
+        out["content"] = self.content
+        return out
 
 
+@dataclass(frozen=True, slots=True)
 class Expectation:
-    """After the fix, `fact` of the config `config` must read back as `value`."""
+    """After the fix, `fact` (a FactName, or ACCUMULATION) of the config `config` must read back as `value`."""
 
-    __slots__ = ("config", "fact", "value")
-
-    def __init__(self, config: str, fact: str, value: object) -> None:
-        self.config = config
-        self.fact = fact
-        self.value = value
+    config: str
+    fact: str
+    value: object
 
 
+@dataclass(slots=True)
 class Fix:
-    __slots__ = ("message", "applicability", "edits", "expect")
+    message: str
+    applicability: Applicability
+    edits: list[Edit] = field(default_factory=list)
+    expect: list[Expectation] = field(default_factory=list)
 
-    def __init__(self, message: str, applicability: str, edits: list[Edit] | None = None,
-                 expect: list[Expectation] | None = None) -> None:
-        self.message = message
-        self.applicability = applicability if edits else DISPLAY
-        self.edits = edits or []
-        self.expect = expect or []
+    def __post_init__(self) -> None:
+        if not self.edits:
+            self.applicability = DISPLAY
 
     def applies(self, unsafe: bool) -> bool:
         return self.applicability == SAFE or (unsafe and self.applicability == UNSAFE)
 
-    def as_json(self) -> dict[str, object]:
-        return {"applicability": self.applicability, "message": self.message,
-                "edits": [e.as_json() for e in self.edits]}
+    def as_json(self, sources: dict[str, str] | None = None) -> dict[str, object]:
+        return {"applicability": str(self.applicability), "message": self.message,
+                "edits": [e.as_json((sources or {}).get(e.file)) for e in self.edits]}
 
 
 def scalar_text(value: object, node: Scalar | None) -> str:
@@ -78,42 +84,50 @@ def scalar_text(value: object, node: Scalar | None) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def replace_value(fact: Fact, value: object) -> Edit | None:
+def replace_value(fact: Fact[object], value: object) -> Edit | None:
     """An edit that writes `value` over the literal the fact was read from, or None when the
     fact does not come from a literal in a file."""
-    if fact.source not in ("file", "script") or fact.node is None or fact.span is None:
+    if fact.origin not in (Origin.FILE, Origin.SCRIPT) or fact.node is None or fact.span is None:
         return None
     node = fact.node
     if node.style in ("|", ">") or fact.span.end_line != fact.span.line:
         return None  # never rewrite block or multi-line scalars
     text = scalar_text(value, node)
-    if fact.source == "script" and node.style in ("'", '"') and not text.startswith(node.style):
+    if fact.origin == Origin.SCRIPT and node.style in ("'", '"') and not text.startswith(node.style):
         text = f"{node.style}{text}{node.style}"  # a shell word keeps its quotes
     return replace_node(node, text)
 
 
+def replace_scalar(node: Scalar, value: object) -> Edit | None:
+    """An edit that writes `value` over a scalar of a file (never a block or multi-line scalar)."""
+    if node.style in ("|", ">") or node.span.end_line != node.span.line:
+        return None
+    return replace_node(node, scalar_text(value, node))
+
+
 def replace_node(node: Scalar, text: str) -> Edit:
     """Write `text` over a scalar's whole source text (quotes included)."""
-    span = node.span
-    return Edit(span.file, span.start, span.end, text, span.line, span.column, span.end_line, span.end_column)
+    return Edit(node.span.file, node.span.start, node.span.end, text)
 
 
-def insert_key_after(anchor: Fact, key: str, value: object, text: str) -> Edit | None:
-    """Insert `key: value` on a new line after the anchor's line, at the anchor key's indentation."""
-    if anchor.source != "file" or anchor.span is None or anchor.node is None:
+def insert_key_after(anchor: Fact[object] | Scalar, key: str, value: object, text: str) -> Edit | None:
+    """Insert `key: value` on a new line after the anchor's line (a fact read from a file, or a
+    scalar value), at the anchor key's indentation."""
+    if isinstance(anchor, Scalar):
+        span = anchor.span
+    elif anchor.origin != Origin.FILE or anchor.span is None or anchor.node is None:
         return None
-    span = anchor.span
+    else:
+        span = anchor.span
     line_end = text.find("\n", span.end)
     newline = "\r\n" if line_end > 0 and text[line_end - 1] == "\r" else "\n"
     line_start = text.rfind("\n", 0, span.start) + 1
     prefix = text[line_start:span.start]
     indent = prefix[: len(prefix) - len(prefix.lstrip(" "))]
     if line_end < 0:  # the anchor is on the last line, with no final newline
-        return Edit(span.file, len(text), len(text), f"{newline}{indent}{key}: {scalar_text(value, None)}",
-                    span.end_line, span.end_column, span.end_line, span.end_column)
+        return Edit(span.file, len(text), len(text), f"{newline}{indent}{key}: {scalar_text(value, None)}")
     at = line_end + 1
-    return Edit(span.file, at, at, f"{indent}{key}: {scalar_text(value, None)}{newline}",
-                span.line + 1, 1, span.line + 1, 1)
+    return Edit(span.file, at, at, f"{indent}{key}: {scalar_text(value, None)}{newline}")
 
 
 class FixConflict(Exception):
@@ -124,15 +138,15 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     """Apply non-overlapping edits; identical duplicates are applied once."""
     unique: dict[tuple[int, int, str], Edit] = {}
     for edit in edits:
-        unique.setdefault((edit.start, edit.end, edit.text), edit)
+        unique.setdefault((edit.start, edit.end, edit.content), edit)
     ordered = sorted(unique.values(), key=lambda e: (e.start, e.end))
     out: list[str] = []
     pos = 0
     for edit in ordered:
         if edit.start < pos:
-            raise FixConflict(f"overlapping edits at line {edit.line}")
+            raise FixConflict(f"overlapping edits at line {LineIndex(text).position(edit.start)[0]}")
         out.append(text[pos:edit.start])
-        out.append(edit.text)
+        out.append(edit.content)
         pos = edit.end
     out.append(text[pos:])
     return "".join(out)
@@ -195,7 +209,7 @@ def delete_entry(key: Scalar, value_span_end: int, text: str) -> Edit:
     else:
         nl = text.find("\n", end)
         end = len(text) if nl < 0 else nl + 1
-    return Edit(key.span.file, start, end, "", key.span.line, 1, key.span.line + text.count("\n", start, end), 1)
+    return Edit(key.span.file, start, end, "")
 
 
 def quote_scalar(node: Scalar, quote: str = "'") -> Edit:
@@ -211,3 +225,20 @@ def rename_key(key: Scalar, new_name: str) -> Edit:
 
         new_name = json.dumps(new_name)
     return replace_node(key, new_name)
+
+
+def insert_json_member(doc: Document, key: str, value: object) -> Edit | None:
+    """`"key": value` as the last member of the JSON's top-level object, laid out like the member before it."""
+    import json
+
+    root = doc.root
+    if not isinstance(root, Mapping) or not root.items:
+        return None
+    last_key, last_value = root.items[-1]
+    text = doc.text
+    line_start = text.rfind("\n", 0, last_key.span.start) + 1
+    indent = text[line_start:last_key.span.start]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lead = f",{newline}{indent}" if not indent.strip() else ", "
+    end = last_value.span.end  # right after the value's last character
+    return Edit(last_value.span.file, end, end, f"{lead}{json.dumps(key)}: {json.dumps(value)}")

@@ -7,6 +7,7 @@ A comment is split into clauses; each clause with labelled numbers is one statem
 
 from __future__ import annotations
 
+import functools
 import re
 
 from batchlint.loading.nodes import Comment, Span
@@ -30,17 +31,12 @@ _BEFORE = [
 _EQUALS = re.compile(r"(?:=|==|→|->)\s*(\d+)")
 _PRODUCT = re.compile(r"\d+\s*[^\d*×x=]{0,30}?\s*[*×x]\s*\d+")
 _CLAUSES = re.compile(r"[，,;；。]|\s-\s")
-_compiled: tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]] | None = None
-
-
+@functools.cache
 def _patterns() -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
     """Compiled on first use: most files have no comment worth parsing (clauses are lowercased)."""
-    global _compiled
-    if _compiled is None:
-        after = [(name, re.compile(_NUM + r"\s*(?:" + pat + ")")) for name, pat in _AFTER]
-        before = [(name, re.compile(r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])")) for name, pat in _BEFORE]
-        _compiled = (after, before)
-    return _compiled
+    after = [(name, re.compile(_NUM + r"\s*(?:" + pat + ")")) for name, pat in _AFTER]
+    before = [(name, re.compile(r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])")) for name, pat in _BEFORE]
+    return after, before
 
 
 class Intent:

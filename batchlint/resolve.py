@@ -7,11 +7,14 @@ column. Problems (missing keys, cycles, missing includes) are returned, never ra
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable
 
 from batchlint.loading.nodes import Document, LoadError, Mapping, Node, Scalar, Sequence, Span
+from batchlint.model import ProblemKind, Semantics
+from batchlint.paths import is_inside, marked_root
 
 KeyPath = tuple[str | int, ...]
 
@@ -63,18 +66,15 @@ def has_interpolation(text: str) -> bool:
     return "${" in text
 
 
-_parsed: dict[str, list[Part]] = {}
+@functools.lru_cache(maxsize=8192)
+def _parse_cached(text: str) -> tuple[Part, ...]:
+    return tuple(_parse(text))
 
 
 def parse(text: str) -> list[Part]:
-    """Split a string into literal text and `${...}` interpolations (memoised: configs of one
-    project repeat the same interpolations; the parts are never mutated)."""
-    hit = _parsed.get(text)
-    if hit is None:
-        hit = _parse(text)
-        if len(_parsed) < 8192:
-            _parsed[text] = hit
-    return hit
+    """Split a string into literal text and `${...}` interpolations (memoised, a pure function:
+    configs of one project repeat the same interpolations; the parts are never mutated)."""
+    return list(_parse_cached(text))
 
 
 def _parse(text: str) -> list[Part]:
@@ -218,26 +218,25 @@ _OMEGACONF_FLOAT_PATTERN = r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)
         |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
         |[-+]?\.(?:inf|Inf|INF)
         |\.(?:nan|NaN|NAN))$"""
-_omegaconf_float: re.Pattern[str] | None = None
+@functools.cache
+def _omegaconf_float() -> re.Pattern[str]:
+    return re.compile(_OMEGACONF_FLOAT_PATTERN, re.X)
 
 
 def _is_omegaconf_float(text: str) -> bool:
     """OmegaConf's extra float resolver (omegaconf/_utils.py::get_yaml_loader), compiled on first use."""
-    global _omegaconf_float
     if not text or text[0] not in "-+.0123456789":
         return False
-    if _omegaconf_float is None:
-        _omegaconf_float = re.compile(_OMEGACONF_FLOAT_PATTERN, re.X)
-    return _omegaconf_float.match(text) is not None
+    return _omegaconf_float().match(text) is not None
 
 
-def scalar_value(node: Scalar, semantics: str) -> object:
+def scalar_value(node: Scalar, semantics: Semantics) -> object:
     """The value as the consuming tool reads it.
 
     `yaml11`/`json`: PyYAML safe_load / json.load. `omegaconf`: the same YAML 1.1 loader with
     OmegaConf's two changes: `1e-5` (no dot) is a float, and timestamps stay strings.
     """
-    if semantics == "omegaconf" and node.style == "":
+    if semantics == Semantics.OMEGACONF and node.style == "":
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.raw
         if node.tag == "tag:yaml.org,2002:str" and _is_omegaconf_float(node.raw):
@@ -248,12 +247,12 @@ def scalar_value(node: Scalar, semantics: str) -> object:
     return node.value
 
 
-def reading_difference(node: Scalar, semantics: str) -> str | None:
+def reading_difference(node: Scalar) -> str | None:
     """When PyYAML and OmegaConf read this scalar differently, say how."""
     if node.style != "":
         return None
     yaml11 = node.value
-    omega = scalar_value(node, "omegaconf")
+    omega = scalar_value(node, Semantics.OMEGACONF)
     if type(yaml11) is type(omega) and yaml11 == omega:
         return None
     return (f"`{node.raw}` is {type(omega).__name__} {omega!r} to OmegaConf but "
@@ -265,8 +264,7 @@ def reading_difference(node: Scalar, semantics: str) -> str | None:
 class Problem:
     __slots__ = ("kind", "message", "span", "help")
 
-    def __init__(self, kind: str, message: str, span: Span, help: str = "") -> None:
-        # missing-key, cycle, grammar, include-missing, include-cycle, include-invalid, unknown-resolver, env
+    def __init__(self, kind: ProblemKind, message: str, span: Span, help: str = "") -> None:
         self.kind = kind
         self.message = message
         self.span = span
@@ -301,7 +299,7 @@ DocumentLoader = Callable[[str], Document]
 class ConfigTree:
     """A training config with its includes, addressed by key paths from the main root."""
 
-    def __init__(self, doc: Document, fs_path: str, semantics: str, load: DocumentLoader,
+    def __init__(self, doc: Document, fs_path: str, semantics: Semantics, load: DocumentLoader,
                  include_root: str | None = None, env: dict[str, str] | None = None) -> None:
         self.doc = doc
         self.semantics = semantics
@@ -366,19 +364,19 @@ class ConfigTree:
             return failed
         if node is None:
             span = self.doc.root.span if self.doc.root else Span(self.doc.path, 1, 1, 1, 1, 0, 0)
-            return Resolved(problem=Problem("missing-key", f"key '{format_path(path)}' not found", span))
+            return Resolved(problem=Problem(ProblemKind.MISSING_KEY, f"key '{format_path(path)}' not found", span))
         if not isinstance(node, Scalar):
             result = Resolved(container=node, origin_path=path)
             self.memo[path] = result
             return result
         value = scalar_value(node, self.semantics)
-        if self.semantics != "omegaconf" or not isinstance(value, str) or "${" not in value:
+        if self.semantics != Semantics.OMEGACONF or not isinstance(value, str) or "${" not in value:
             result = Resolved(value, node, path)
             self.memo[path] = result
             return result
         if path in self.active:
             cycle = " -> ".join(format_path(p) for p in self.active[self.active.index(path):] + [path])
-            return Resolved(problem=Problem("cycle", f"interpolation cycle: {cycle}", node.span,
+            return Resolved(problem=Problem(ProblemKind.CYCLE, f"interpolation cycle: {cycle}", node.span,
                                             "break the cycle: one of these keys must hold a literal value"))
         self.active.append(path)
         try:
@@ -392,7 +390,7 @@ class ConfigTree:
         try:
             parts = parse(value)
         except GrammarError as exc:
-            return Resolved(problem=Problem("grammar", f"invalid interpolation: {exc}", node.span,
+            return Resolved(problem=Problem(ProblemKind.GRAMMAR, f"invalid interpolation: {exc}", node.span,
                                             "OmegaConf cannot parse this string; escape a literal '${' as '\\${'"))
         site = f"{node.span.file}:{node.span.line}"
         if len(parts) == 1 and not isinstance(parts[0], str):
@@ -446,7 +444,7 @@ class ConfigTree:
                 base = path[:-1]
                 up = part.dots - 1
                 if up > len(base):
-                    return Resolved(problem=Problem("missing-key", f"'{'.' * part.dots}{key_text}' goes above the top of the config", node.span))
+                    return Resolved(problem=Problem(ProblemKind.MISSING_KEY, f"'{'.' * part.dots}{key_text}' goes above the top of the config", node.span))
                 base = base[: len(base) - up]
             else:
                 base = ()
@@ -455,8 +453,7 @@ class ConfigTree:
             if failed is not None:
                 return failed
             if found is None:
-                return Resolved(problem=Problem(
-                    "missing-key", f"interpolation key '{format_path(target)}' not found", node.span,
+                return Resolved(problem=Problem(ProblemKind.MISSING_KEY, f"interpolation key '{format_path(target)}' not found", node.span,
                     "OmegaConf raises InterpolationKeyError here: fix the key or add it"))
             res = self.resolve(target)
             if res.origin is not None:
@@ -472,14 +469,14 @@ class ConfigTree:
             args.append(value)
         if name in ("oc.env", "env"):
             if not args:
-                return Resolved(problem=Problem("grammar", "oc.env needs a variable name", node.span))
+                return Resolved(problem=Problem(ProblemKind.GRAMMAR, "oc.env needs a variable name", node.span))
             var = str(args[0])
             if var in self.env:
                 return Resolved(self.env[var], node, path, composite=True)
             if len(args) > 1:
                 default = args[1]
                 return Resolved(None if default is None else str(default), node, path, composite=True)
-            return Resolved(problem=Problem("env", f"value comes from environment variable {var} (no default)", node.span,
+            return Resolved(problem=Problem(ProblemKind.ENV, f"value comes from environment variable {var} (no default)", node.span,
                                             f"give a default: ${{oc.env:{var},VALUE}}"))
         if name == "oc.decode":
             raw = args[0] if args else None
@@ -492,7 +489,8 @@ class ConfigTree:
             return self.resolve(target)
         if name == "include":
             return self._include(str(args[0]) if args else "", node, path)
-        return Resolved(problem=Problem("unknown-resolver", f"custom resolver '{name}' is registered by the training script; its value is unknown", node.span))
+        return Resolved(problem=Problem(ProblemKind.UNKNOWN_RESOLVER,
+                                        f"custom resolver '{name}' is registered by the training script; its value is unknown", node.span))
 
     def _include(self, name: str, node: Scalar, path: KeyPath) -> Resolved:
         including = self.fs_paths.get(node.span.file, node.span.file)
@@ -501,26 +499,24 @@ class ConfigTree:
         shown = os.path.relpath(target) if not os.path.isabs(name) else target
         real = os.path.abspath(target)
         fence = self._fence()
-        if fence is not None and not (real == fence or real.startswith(fence + os.sep)):
-            return Resolved(problem=Problem(
-                "include-outside", f"included file '{name}' is outside the project ({os.path.relpath(fence)})", node.span,
+        if fence is not None and not is_inside(target, fence):
+            return Resolved(problem=Problem(ProblemKind.INCLUDE_OUTSIDE, f"included file '{name}' is outside the project ({os.path.relpath(fence)})", node.span,
                 "include files from inside the project, or set include-root"))
         if not os.path.isfile(target):
             what = "is a directory" if os.path.isdir(target) else "not found"
-            return Resolved(problem=Problem(
-                "include-missing", f"included file '{name}' {what} (looked in {os.path.relpath(base) if base else '.'})",
+            return Resolved(problem=Problem(ProblemKind.INCLUDE_MISSING, f"included file '{name}' {what} (looked in {os.path.relpath(base) if base else '.'})",
                 node.span, "fix the name, or set include-root to the directory the training script loads includes from"))
         chain = self.include_chains.get(os.path.abspath(including), [os.path.abspath(including)])
         if real in chain:
             names = " -> ".join(os.path.basename(f) for f in chain[chain.index(real):] + [real])
-            return Resolved(problem=Problem("include-cycle", f"include cycle: {names}", node.span,
+            return Resolved(problem=Problem(ProblemKind.INCLUDE_CYCLE, f"include cycle: {names}", node.span,
                                             "OmegaConf recurses until it fails: remove the include that closes the loop"))
         doc = self.includes.get(real)
         if doc is None:
             try:
                 doc = self.load(target)
             except LoadError as exc:
-                return Resolved(problem=Problem("include-invalid", f"included file '{name}': {exc.message} (line {exc.line})", node.span))
+                return Resolved(problem=Problem(ProblemKind.INCLUDE_INVALID, f"included file '{name}': {exc.message} (line {exc.line})", node.span))
             self.includes[real] = doc
             self.fs_paths[doc.path] = target
             self.include_chains[real] = [*chain, real]
@@ -538,15 +534,7 @@ class ConfigTree:
         (the nearest ancestor with .git or pyproject.toml); no fence when neither exists."""
         if self.include_root:
             return os.path.abspath(self.include_root)
-        directory = os.path.dirname(os.path.abspath(self.fs_paths[self.doc.path]))
-        for _ in range(12):
-            if os.path.exists(os.path.join(directory, ".git")) or os.path.isfile(os.path.join(directory, "pyproject.toml")):
-                return directory
-            parent = os.path.dirname(directory)
-            if parent == directory:
-                return None
-            directory = parent
-        return None
+        return marked_root(os.path.dirname(os.path.abspath(self.fs_paths[self.doc.path])))
 
     # -- whole-file pass
     def resolve_all(self) -> list[Problem]:
@@ -575,7 +563,7 @@ class ConfigTree:
                 elif res.container is not None:
                     walk(res.container, path, depth + 1)
 
-        if self.semantics == "omegaconf" and "${" in self.doc.text:
+        if self.semantics == Semantics.OMEGACONF and "${" in self.doc.text:
             walk(self.doc.root, (), 0)
         return problems
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from dataclasses import dataclass, field
 
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
 TYPE_CHECKING = False
@@ -64,6 +65,59 @@ class RunBinding:
         self.values = values
 
 
+@dataclass(frozen=True)
+class FileSettings:
+    """The settings that apply to one file: the table, then the first matching `[[runs]]` binding.
+
+    One attribute per row of FIELDS (a test keeps the two in step); paths are already absolute.
+    """
+
+    path: str | None = None  # the settings file, or None for defaults
+    target_total: int | None = None
+    num_processes: int | None = None
+    num_machines: int | None = None
+    accelerate_config: str | None = None
+    include_root: str | None = None
+    launch_dir: str | None = None
+    gpu: str | None = None
+    gpu_memory_gib: float | None = None
+    headroom: float | None = None
+    gpus_per_node: int | None = None
+    memory_profile: str | None = None
+    memory_preset: str | None = None
+    memory: dict[str, Any] | None = None
+    accelerate_version: str | None = None
+    deepspeed_version: str | None = None
+    deepspeed_launch: str | None = None
+    extend: str | None = None
+    required_version: str | None = None
+    exclude: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_values(cls, path: str | None, values: dict[str, Any]) -> FileSettings:
+        return cls(path, **{name.replace("-", "_"): value for name, value in values.items()})
+
+    def get(self, name: str) -> Any:
+        """A value by its settings name (`target-total`), None when unset."""
+        return getattr(self, name.replace("-", "_"))
+
+    @property
+    def where(self) -> str:
+        """The settings file as shown in messages."""
+        if self.path is None:
+            return "settings"
+        from batchlint.paths import display_path
+
+        return display_path(self.path)
+
+    def as_json(self) -> dict[str, Any]:
+        return {name: self.get(name) for name in FIELDS if self.get(name) not in (None, [], {})}
+
+
 class Settings:
     def __init__(self, path: str | None = None) -> None:
         self.path = path  # the settings file, or None for defaults
@@ -99,7 +153,7 @@ class Settings:
                 return True
         return False
 
-    def for_file(self, file: str) -> dict[str, Any]:
+    def for_file(self, file: str) -> FileSettings:
         """Settings that apply to one training config: the table, then the first matching run."""
         merged = dict(self.values)
         rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/")
@@ -107,7 +161,7 @@ class Settings:
             if any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.removeprefix("./")) for pat in binding.configs):
                 merged.update(binding.values)
                 break
-        return merged
+        return FileSettings.from_values(self.path, merged)
 
 
 def _check(name: str, value: Any, where: str, base: str) -> Any:
@@ -229,9 +283,6 @@ def _require(spec: str, path: str) -> None:
             raise SettingsError(f"{path}: requires batchlint {spec}, this is {__version__}")
 
 
-_cache: dict[str, Settings] = {}
-
-
 def _read_toml(path: str) -> dict[str, Any]:
     import tomllib
 
@@ -250,14 +301,25 @@ def _mentions_batchlint(path: str) -> bool:
         return False
 
 
-def settings_for(file: str) -> Settings:
-    """The closest settings file at or above the file's directory; defaults when none."""
+class SettingsCache:
+    """Settings discovery for one invocation: one look per directory (a Session holds one)."""
+
+    def __init__(self) -> None:
+        self.by_directory: dict[str, Settings] = {}
+
+    def for_path(self, file: str) -> Settings:
+        return settings_for(file, self.by_directory)
+
+
+def settings_for(file: str, cache: dict[str, Settings] | None = None) -> Settings:
+    """The closest settings file at or above the file's directory; defaults when none.
+    `cache` (directory -> settings) is a SettingsCache's."""
     directory = os.path.dirname(os.path.abspath(file))
     visited: list[str] = []
     found = Settings()
     while True:
-        if directory in _cache:
-            found = _cache[directory]
+        if cache is not None and directory in cache:
+            found = cache[directory]
             break
         visited.append(directory)
         hit = None
@@ -278,8 +340,9 @@ def settings_for(file: str) -> Settings:
         if parent == directory:
             break
         directory = parent
-    for d in visited:
-        _cache[d] = found
+    if cache is not None:
+        for d in visited:
+            cache[d] = found
     return found
 
 

@@ -9,10 +9,17 @@ are reported by BL008 (fixable: the comment is removed)."""
 
 from __future__ import annotations
 
+import os
 import re
 
-from batchlint.loading.nodes import Comment
-from batchlint.loading.text import LineIndex, find_comments
+from batchlint.loading.nodes import Comment, Document
+from batchlint.loading.text import LineIndex
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from batchlint.options import Options
+    from batchlint.report import Report
+    from batchlint.session import Session
 
 _DIRECTIVE = re.compile(r"batchlint:\s*(ignore|disable|enable|file-ignore)\b(?:\[([^\]]*)\])?", re.I)
 
@@ -32,12 +39,15 @@ class Directive:
 
 
 class Suppressions:
-    def __init__(self, file: str, text: str) -> None:
+    """The directives of one file, read from the comments its loader found (never from a block
+    scalar or a quoted string: `prompt: |` text that mentions batchlint silences nothing)."""
+
+    def __init__(self, file: str, text: str, comments: list[Comment]) -> None:
         self.file = file
         self.text = text
         index = LineIndex(text)
         self.directives: list[Directive] = []
-        for comment in find_comments(file, index, set()):
+        for comment in comments:
             m = _DIRECTIVE.search(comment.text)
             if m is None:
                 continue
@@ -66,3 +76,50 @@ class Suppressions:
 
     def unused(self) -> list[Directive]:
         return [d for d in self.directives if not d.used and d.kind != "enable"]
+
+
+def _comments(file: str, text: str, session: Session) -> list[Comment]:
+    """A file's comments as its loader read them; a script's from the shell reader."""
+    from batchlint.loading.shell import script_comments
+    from batchlint.session import SCRIPT_SUFFIXES
+
+    doc = session.documents.get(os.path.abspath(file))
+    if isinstance(doc, Document):
+        return doc.comments
+    if file.endswith(SCRIPT_SUFFIXES):
+        return script_comments(file, text)
+    return []
+
+
+def apply_suppressions(report: Report, options: Options, session: Session) -> None:
+    """Drop what `# batchlint: ignore[...]` comments silence; report the comments that silence nothing (BL008)."""
+    from batchlint.fixes import SAFE, Edit, Fix
+    from batchlint.rules import BY_CODE, select_rules
+
+    files = {f: Suppressions(f, text, _comments(f, text, session)) for f, text in report.sources.items() if "batchlint:" in text}
+    files = {f: sup for f, sup in files.items() if sup.directives}
+    if not files:
+        return
+    report.diagnostics = [d for d in report.diagnostics
+                          if (sup := files.get(d.span.file)) is None or not sup.suppresses(d.code, d.name, d.span.line)]
+    rule = BY_CODE["BL008"]
+    for file, sup in files.items():
+        file_settings = session.settings_for(file)
+        select = options.select if options.select is not None else file_settings.select()
+        if rule not in select_rules(select, (options.ignore or []) + file_settings.ignores_for(file)):
+            continue
+        for directive in sup.unused():
+            c = directive.comment
+            text = sup.text
+            line_start = text.rfind("\n", 0, c.span.start) + 1
+            if directive.own_line:
+                end = text.find("\n", c.span.end)
+                edit = Edit(file, line_start, len(text) if end < 0 else end + 1, "")
+            else:
+                start = c.span.start
+                while start > line_start and text[start - 1] in " \t":
+                    start -= 1
+                edit = Edit(file, start, c.span.end, "")
+            what = c.text.strip()
+            report.diagnostics.append(rule.report(f"`{what}` silences nothing here", c.span, "remove it",
+                                                  fix=Fix(f"remove `{what}`", SAFE, [edit])))

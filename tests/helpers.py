@@ -18,9 +18,6 @@ def run_cli(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
     try:
         if cwd is not None:
             os.chdir(cwd)
-        from batchlint import settings
-
-        settings._cache.clear()
         with redirect_stdout(out), redirect_stderr(err):
             code = main(list(args))
     finally:

@@ -27,7 +27,7 @@ ARGS = ("--num-processes", "16", "--target-total", "224")
 
 
 def _edit(start: int, end: int, text: str) -> Edit:
-    return Edit("f", start, end, text, 1, start + 1, 1, end + 1)
+    return Edit("f", start, end, text)
 
 
 def test_apply_edits_keeps_everything_else() -> None:
@@ -45,11 +45,12 @@ def test_apply_edits_keeps_everything_else() -> None:
 ])
 def test_insert_key_matches_indentation_and_newlines(text: str, expected: str) -> None:
     from batchlint.dialects import musev
+    from batchlint.extract import extract_facts
+    from batchlint.model import Semantics
     from batchlint.resolve import ConfigTree
-    from batchlint.run import extract_facts
 
     doc = load_text("t.yaml", text)
-    facts = extract_facts(ConfigTree(doc, "t.yaml", "omegaconf", load_text), musev.DIALECT)
+    facts = extract_facts(ConfigTree(doc, "t.yaml", Semantics.OMEGACONF, load_text), musev.DIALECT)
     edit = insert_key_after(facts["per_device_batch"], "gradient_accumulation_steps", 4, text)
     assert edit is not None
     assert apply_edits(text, [edit]) == expected
@@ -70,21 +71,22 @@ def test_write_atomic_keeps_the_mode_and_refuses_a_changed_file(tmp_path: Path) 
 
 
 def test_fix_refuses_a_file_that_changed_after_it_was_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import batchlint.engine as engine
+    import batchlint.fixer as fixer
+    from batchlint.report import Report
 
     path = tmp_path / "train.yaml"
     path.write_text(TRAIN, encoding="utf-8")
-    real_check = engine.check
+    real_check = fixer.check
     calls = []
 
-    def check_then_edit(*args: object, **kwargs: object) -> engine.Report:
+    def check_then_edit(*args: object, **kwargs: object) -> Report:
         report = real_check(*args, **kwargs)  # type: ignore[arg-type]
         calls.append(1)
         if len(calls) == 1:  # someone saves the file while batchlint works
             path.write_text(TRAIN.replace("seed", "x") + "# edited\n", encoding="utf-8")
         return report
 
-    monkeypatch.setattr(engine, "check", check_then_edit)
+    monkeypatch.setattr(fixer, "check", check_then_edit)
     code, out, err = run_cli("check", "--fix", "train.yaml", *ARGS, cwd=tmp_path)
     assert "changed on disk since batchlint read it" in err
     assert path.read_text(encoding="utf-8").endswith("# edited\n")
@@ -162,7 +164,8 @@ def _config(batch: int, accum: int, quote: str, comment: str, crlf: bool, bom: b
        target=st.sampled_from([32, 64, 224, 256]))
 def test_fix_properties(tmp_path_factory: pytest.TempPathFactory, batch: int, accum: int, quote: str, comment: str,
                         crlf: bool, bom: bool, indent: int, extra_ref: bool, procs: int, target: int) -> None:
-    from batchlint.engine import check, fix
+    from batchlint.engine import check
+    from batchlint.fixer import fix
     from batchlint.options import Options
 
     tmp = tmp_path_factory.mktemp("p")

@@ -6,8 +6,9 @@ Per-device batch `data.train_bs`, accumulation `solver.gradient_accumulation_ste
 
 from __future__ import annotations
 
-from batchlint.dialects import Dialect, has_path
+from batchlint.dialects.base import Dialect, has_path
 from batchlint.loading.nodes import Mapping, Node
+from batchlint.model import DialectKind, FactName, Semantics
 
 
 def _detect(root: Node | None) -> bool:
@@ -17,21 +18,21 @@ def _detect(root: Node | None) -> bool:
 
 DIALECT = Dialect(
     name="animateanyone",
-    kind="training",
-    semantics="omegaconf",
+    kind=DialectKind.TRAINING,
+    semantics=Semantics.OMEGACONF,
     keys={
-        "per_device_batch": ("data.train_bs",),
-        "grad_accum": ("solver.gradient_accumulation_steps",),
-        "mixed_precision": ("solver.mixed_precision",),
-        "gradient_checkpointing": ("solver.gradient_checkpointing",),
-        "scale_lr": ("solver.scale_lr",),
-        "use_8bit_adam": ("solver.use_8bit_adam",),
-        "memory_efficient_attention": ("solver.enable_xformers_memory_efficient_attention",),
-        "n_sample_frames": ("data.n_sample_frames",),
-        "width": ("data.train_width",),
-        "height": ("data.train_height",),
+        FactName.PER_DEVICE_BATCH: ("data.train_bs",),
+        FactName.GRAD_ACCUM: ("solver.gradient_accumulation_steps",),
+        FactName.MIXED_PRECISION: ("solver.mixed_precision",),
+        FactName.GRADIENT_CHECKPOINTING: ("solver.gradient_checkpointing",),
+        FactName.SCALE_LR: ("solver.scale_lr",),
+        FactName.USE_8BIT_ADAM: ("solver.use_8bit_adam",),
+        FactName.MEMORY_EFFICIENT_ATTENTION: ("solver.enable_xformers_memory_efficient_attention",),
+        FactName.N_SAMPLE_FRAMES: ("data.n_sample_frames",),
+        FactName.WIDTH: ("data.train_width",),
+        FactName.HEIGHT: ("data.train_height",),
     },
     detect=_detect,
-    defaults={"grad_accum": 1},
+    defaults={FactName.GRAD_ACCUM: 1},
     description="AnimateAnyone-family OmegaConf YAML (data.train_bs, solver.gradient_accumulation_steps)",
 )

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from batchlint.dialects import Dialect
+from batchlint.dialects.base import Dialect
 from batchlint.loading.nodes import Mapping, Node
+from batchlint.model import DialectKind, FactName, Semantics
 
 _MARKERS = ("unet_additional_kwargs", "noise_scheduler_kwargs", "train_data", "pretrained_model_path")
 
@@ -16,17 +17,17 @@ def _detect(root: Node | None) -> bool:
 
 DIALECT = Dialect(
     name="animatediff",
-    kind="training",
-    semantics="omegaconf",
+    kind=DialectKind.TRAINING,
+    semantics=Semantics.OMEGACONF,
     keys={
-        "per_device_batch": ("train_batch_size",),
-        "grad_accum": ("gradient_accumulation_steps",),
-        "mixed_precision": ("mixed_precision_training",),
-        "gradient_checkpointing": ("gradient_checkpointing",),
-        "memory_efficient_attention": ("enable_xformers_memory_efficient_attention",),
-        "do_validation": ("validation_data.do_validation",),
+        FactName.PER_DEVICE_BATCH: ("train_batch_size",),
+        FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
+        FactName.MIXED_PRECISION: ("mixed_precision_training",),
+        FactName.GRADIENT_CHECKPOINTING: ("gradient_checkpointing",),
+        FactName.MEMORY_EFFICIENT_ATTENTION: ("enable_xformers_memory_efficient_attention",),
+        FactName.DO_VALIDATION: ("validation_data.do_validation",),
     },
     detect=_detect,
-    defaults={"grad_accum": 1},
+    defaults={FactName.GRAD_ACCUM: 1},
     description="flat AnimateDiff-style YAML (train_batch_size; no accumulation key means 1)",
 )

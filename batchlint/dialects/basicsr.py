@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from batchlint.dialects import Dialect, has_path
+from batchlint.dialects.base import Dialect, has_path
 from batchlint.loading.nodes import Node
+from batchlint.model import DialectKind, FactName, Semantics
 
 
 def _detect(root: Node | None) -> bool:
@@ -13,14 +14,14 @@ def _detect(root: Node | None) -> bool:
 
 DIALECT = Dialect(
     name="basicsr",
-    kind="training",
-    semantics="yaml11",
+    kind=DialectKind.TRAINING,
+    semantics=Semantics.YAML11,
     keys={
-        "per_device_batch": ("datasets.train.batch_size_per_gpu",),
-        "grad_accum": ("train.gradient_accumulation_steps",),
-        "num_processes": ("num_gpu",),
+        FactName.PER_DEVICE_BATCH: ("datasets.train.batch_size_per_gpu",),
+        FactName.GRAD_ACCUM: ("train.gradient_accumulation_steps",),
+        FactName.NUM_PROCESSES: ("num_gpu",),
     },
     detect=_detect,
-    defaults={"grad_accum": 1},
+    defaults={FactName.GRAD_ACCUM: 1},
     description="BasicSR-style options (datasets.train.batch_size_per_gpu, num_gpu)",
 )

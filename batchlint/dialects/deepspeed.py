@@ -7,8 +7,9 @@ Trainer). Specs: accelerate-deepspeed.md §3.2–§4.4.
 
 from __future__ import annotations
 
-from batchlint.dialects import Dialect
+from batchlint.dialects.base import Dialect
 from batchlint.loading.nodes import Mapping, Node
+from batchlint.model import DialectKind, FactName, Semantics
 
 _TRIAD = ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps")
 _OTHER = ("zero_optimization", "fp16", "bf16", "optimizer", "scheduler", "gradient_clipping", "steps_per_print",
@@ -33,18 +34,18 @@ def _detect(root: Node | None) -> bool:
 
 DIALECT = Dialect(
     name="deepspeed",
-    kind="deepspeed",
-    semantics="json",
+    kind=DialectKind.DEEPSPEED,
+    semantics=Semantics.JSON,
     keys={
-        "global_batch": ("train_batch_size",),
-        "per_device_batch": ("train_micro_batch_size_per_gpu",),
-        "grad_accum": ("gradient_accumulation_steps",),
-        "zero_stage": ("zero_optimization.stage",),
-        "mixed_precision": ("bf16.enabled", "fp16.enabled"),
-        "fp16_enabled": ("fp16.enabled",),
-        "bf16_enabled": ("bf16.enabled",),
-        "autotp_size": ("tensor_parallel.autotp_size",),
-        "elasticity": ("elasticity.enabled",),
+        FactName.GLOBAL_BATCH: ("train_batch_size",),
+        FactName.PER_DEVICE_BATCH: ("train_micro_batch_size_per_gpu",),
+        FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
+        FactName.ZERO_STAGE: ("zero_optimization.stage",),
+        FactName.MIXED_PRECISION: ("bf16.enabled", "fp16.enabled"),
+        FactName.FP16_ENABLED: ("fp16.enabled",),
+        FactName.BF16_ENABLED: ("bf16.enabled",),
+        FactName.AUTOTP_SIZE: ("tensor_parallel.autotp_size",),
+        FactName.ELASTICITY: ("elasticity.enabled",),
     },
     detect=_detect,
     description="DeepSpeed config JSON (train_batch_size, train_micro_batch_size_per_gpu, gradient_accumulation_steps)",

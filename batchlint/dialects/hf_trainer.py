@@ -8,8 +8,9 @@ LLaMA-Factory's Ray launch takes its GPU count from `ray_num_workers`. Decoy:
 
 from __future__ import annotations
 
-from batchlint.dialects import Dialect
+from batchlint.dialects.base import Dialect
 from batchlint.loading.nodes import Mapping, Node
+from batchlint.model import DialectKind, FactName, Semantics
 
 
 def _detect(root: Node | None) -> bool:
@@ -18,17 +19,17 @@ def _detect(root: Node | None) -> bool:
 
 DIALECT = Dialect(
     name="hf-trainer",
-    kind="training",
-    semantics="yaml11",
+    kind=DialectKind.TRAINING,
+    semantics=Semantics.YAML11,
     keys={
-        "per_device_batch": ("per_device_train_batch_size",),
-        "grad_accum": ("gradient_accumulation_steps",),
-        "mixed_precision": ("bf16", "fp16"),
-        "gradient_checkpointing": ("gradient_checkpointing",),
-        "deepspeed_json": ("deepspeed",),
-        "num_processes": ("ray_num_workers",),
+        FactName.PER_DEVICE_BATCH: ("per_device_train_batch_size",),
+        FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
+        FactName.MIXED_PRECISION: ("bf16", "fp16"),
+        FactName.GRADIENT_CHECKPOINTING: ("gradient_checkpointing",),
+        FactName.DEEPSPEED_JSON: ("deepspeed",),
+        FactName.NUM_PROCESSES: ("ray_num_workers",),
     },
     detect=_detect,
-    defaults={"grad_accum": 1},
+    defaults={FactName.GRAD_ACCUM: 1},
     description="HF Trainer / TRL / LLaMA-Factory YAML (per_device_train_batch_size, gradient_accumulation_steps)",
 )

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from batchlint.dialects import Dialect, has_path
+from batchlint.dialects.base import Dialect, has_path
 from batchlint.loading.nodes import Mapping, Node
+from batchlint.model import DialectKind, FactName, Semantics
 
 
 def _detect(root: Node | None) -> bool:
@@ -14,15 +15,15 @@ def _detect(root: Node | None) -> bool:
 
 DIALECT = Dialect(
     name="latentsync",
-    kind="training",
-    semantics="omegaconf",
+    kind=DialectKind.TRAINING,
+    semantics=Semantics.OMEGACONF,
     keys={
-        "per_device_batch": ("data.batch_size",),
-        "grad_accum": ("data.gradient_accumulation_steps",),
-        "mixed_precision": ("run.mixed_precision_training",),
-        "gradient_checkpointing": ("run.enable_gradient_checkpointing",),
+        FactName.PER_DEVICE_BATCH: ("data.batch_size",),
+        FactName.GRAD_ACCUM: ("data.gradient_accumulation_steps",),
+        FactName.MIXED_PRECISION: ("run.mixed_precision_training",),
+        FactName.GRADIENT_CHECKPOINTING: ("run.enable_gradient_checkpointing",),
     },
     detect=_detect,
-    defaults={"grad_accum": 1},
+    defaults={FactName.GRAD_ACCUM: 1},
     description="LatentSync-style YAML (data.batch_size, data.gradient_accumulation_steps)",
 )

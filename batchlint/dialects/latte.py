@@ -3,8 +3,9 @@ per GPU and `gradient_accumulation_steps`, launched with `torchrun`. Read by Ome
 
 from __future__ import annotations
 
-from batchlint.dialects import Dialect
+from batchlint.dialects.base import Dialect
 from batchlint.loading.nodes import Mapping, Node
+from batchlint.model import DialectKind, FactName, Semantics
 
 _MARKERS = ("max_train_steps", "learning_rate", "ckpt_every", "num_frames")
 
@@ -16,15 +17,15 @@ def _detect(root: Node | None) -> bool:
 
 DIALECT = Dialect(
     name="latte",
-    kind="training",
-    semantics="omegaconf",
+    kind=DialectKind.TRAINING,
+    semantics=Semantics.OMEGACONF,
     keys={
-        "per_device_batch": ("local_batch_size",),
-        "grad_accum": ("gradient_accumulation_steps",),
-        "gradient_checkpointing": ("gradient_checkpointing",),
-        "memory_efficient_attention": ("enable_xformers_memory_efficient_attention",),
+        FactName.PER_DEVICE_BATCH: ("local_batch_size",),
+        FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
+        FactName.GRADIENT_CHECKPOINTING: ("gradient_checkpointing",),
+        FactName.MEMORY_EFFICIENT_ATTENTION: ("enable_xformers_memory_efficient_attention",),
     },
     detect=_detect,
-    defaults={"grad_accum": 1},
+    defaults={FactName.GRAD_ACCUM: 1},
     description="flat DiT-style video config (local_batch_size per GPU, gradient_accumulation_steps)",
 )

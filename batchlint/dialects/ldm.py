@@ -7,8 +7,9 @@ Read by OmegaConf, whose dot-list overrides (`lightning.trainer.num_nodes=1`) fo
 
 from __future__ import annotations
 
-from batchlint.dialects import Dialect, has_path
+from batchlint.dialects.base import Dialect, has_path
 from batchlint.loading.nodes import Mapping, Node
+from batchlint.model import DialectKind, FactName, Semantics
 
 
 def _detect(root: Node | None) -> bool:
@@ -20,13 +21,13 @@ def _detect(root: Node | None) -> bool:
 
 DIALECT = Dialect(
     name="ldm",
-    kind="training",
-    semantics="omegaconf",
+    kind=DialectKind.TRAINING,
+    semantics=Semantics.OMEGACONF,
     keys={
-        "per_device_batch": ("data.params.batch_size",),
-        "grad_accum": ("lightning.trainer.accumulate_grad_batches",),
+        FactName.PER_DEVICE_BATCH: ("data.params.batch_size",),
+        FactName.GRAD_ACCUM: ("lightning.trainer.accumulate_grad_batches",),
     },
     detect=_detect,
-    defaults={"grad_accum": 1},
+    defaults={FactName.GRAD_ACCUM: 1},
     description="latent-diffusion / Lightning config (data.params.batch_size, lightning.trainer.accumulate_grad_batches)",
 )

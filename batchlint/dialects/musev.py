@@ -6,8 +6,9 @@ Per-device batch `train.train_batch_size`, accumulation `train.gradient_accumula
 
 from __future__ import annotations
 
-from batchlint.dialects import Dialect, has_path
+from batchlint.dialects.base import Dialect, has_path
 from batchlint.loading.nodes import Mapping, Node
+from batchlint.model import DialectKind, FactName, Semantics
 
 _SECTIONS = ("output_dir", "model", "dataset", "diffusion", "validation_data")
 # Keys only MuseV's own configs have. The MuseV presets (the authors' target total and memory
@@ -29,26 +30,27 @@ def _detect(root: Node | None) -> bool:
 
 DIALECT = Dialect(
     name="musev",
-    kind="training",
-    semantics="omegaconf",
+    kind=DialectKind.TRAINING,
+    semantics=Semantics.OMEGACONF,
     keys={
-        "per_device_batch": ("train.train_batch_size",),
-        "grad_accum": ("train.gradient_accumulation_steps",),
-        "mixed_precision": ("train.mixed_precision",),
-        "gradient_checkpointing": ("train.gradient_checkpointing",),
-        "scale_lr": ("train.scale_lr",),
-        "use_8bit_adam": ("train.use_8bit_adam",),
-        "memory_efficient_attention": ("train.enable_xformers_memory_efficient_attention",),
-        "do_validation": ("validation_data.do_validation",),
-        "use_referencenet": ("model.use_referencenet",),
-        "track_init": ("output_dir.track_init",),
-        "n_sample_frames": ("dataset.n_sample_frames",),
-        "width": ("dataset.dataset.width", "dataset.width"),
-        "height": ("dataset.dataset.height", "dataset.height"),
+        FactName.PER_DEVICE_BATCH: ("train.train_batch_size",),
+        FactName.GRAD_ACCUM: ("train.gradient_accumulation_steps",),
+        FactName.MIXED_PRECISION: ("train.mixed_precision",),
+        FactName.GRADIENT_CHECKPOINTING: ("train.gradient_checkpointing",),
+        FactName.SCALE_LR: ("train.scale_lr",),
+        FactName.USE_8BIT_ADAM: ("train.use_8bit_adam",),
+        FactName.MEMORY_EFFICIENT_ATTENTION: ("train.enable_xformers_memory_efficient_attention",),
+        FactName.DO_VALIDATION: ("validation_data.do_validation",),
+        FactName.USE_REFERENCENET: ("model.use_referencenet",),
+        FactName.TRACK_INIT: ("output_dir.track_init",),
+        FactName.N_SAMPLE_FRAMES: ("dataset.n_sample_frames",),
+        FactName.WIDTH: ("dataset.dataset.width", "dataset.width"),
+        FactName.HEIGHT: ("dataset.dataset.height", "dataset.height"),
     },
     detect=_detect,
-    defaults={"grad_accum": 1},
+    defaults={FactName.GRAD_ACCUM: 1},
     preset_target=224,
     preset_source="MuseV authors' figure: 16 GPUs × 2 accumulation × 7 per card = 224",
+    preset_applies=is_musev_model,
     description="MuseV OmegaConf training YAML (train.train_batch_size, train.gradient_accumulation_steps)",
 )

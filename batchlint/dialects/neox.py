@@ -4,8 +4,9 @@ and Python `True`): `train_micro_batch_size_per_gpu`, `gradient_accumulation_ste
 
 from __future__ import annotations
 
-from batchlint.dialects import Dialect
+from batchlint.dialects.base import Dialect
 from batchlint.loading.nodes import Mapping, Node
+from batchlint.model import DialectKind, FactName, Semantics
 
 _MARKERS = ("pipe_parallel_size", "model_parallel_size", "num_layers", "hidden_size", "num_attention_heads")
 
@@ -17,17 +18,17 @@ def _detect(root: Node | None) -> bool:
 
 DIALECT = Dialect(
     name="gpt-neox",
-    kind="training",
-    semantics="yaml11",
+    kind=DialectKind.TRAINING,
+    semantics=Semantics.YAML11,
     keys={
-        "per_device_batch": ("train_micro_batch_size_per_gpu",),
-        "grad_accum": ("gradient_accumulation_steps",),
-        "global_batch": ("train_batch_size",),
-        "pp_size": ("pipe_parallel_size",),
-        "mp_size": ("model_parallel_size",),
-        "gradient_checkpointing": ("checkpoint_activations",),
+        FactName.PER_DEVICE_BATCH: ("train_micro_batch_size_per_gpu",),
+        FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
+        FactName.GLOBAL_BATCH: ("train_batch_size",),
+        FactName.PP_SIZE: ("pipe_parallel_size",),
+        FactName.MP_SIZE: ("model_parallel_size",),
+        FactName.GRADIENT_CHECKPOINTING: ("checkpoint_activations",),
     },
     detect=_detect,
-    defaults={"grad_accum": 1},
+    defaults={FactName.GRAD_ACCUM: 1},
     description="GPT-NeoX config (train_micro_batch_size_per_gpu with pipe/model parallel sizes)",
 )

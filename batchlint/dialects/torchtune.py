@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
-from batchlint.dialects import Dialect
+from batchlint.dialects.base import Dialect
 from batchlint.loading.nodes import Mapping, Node, Scalar
+from batchlint.model import DialectKind, FactName, Semantics
 
 
 def _component(root: Mapping, key: str) -> bool:
@@ -20,16 +21,16 @@ def _detect(root: Node | None) -> bool:
 
 DIALECT = Dialect(
     name="torchtune",
-    kind="training",
-    semantics="omegaconf",
+    kind=DialectKind.TRAINING,
+    semantics=Semantics.OMEGACONF,
     keys={
-        "per_device_batch": ("batch_size",),
-        "grad_accum": ("gradient_accumulation_steps",),
-        "mixed_precision": ("dtype",),
-        "gradient_checkpointing": ("enable_activation_checkpointing",),
-        "tp_size": ("tensor_parallel_dim",),
+        FactName.PER_DEVICE_BATCH: ("batch_size",),
+        FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
+        FactName.MIXED_PRECISION: ("dtype",),
+        FactName.GRADIENT_CHECKPOINTING: ("enable_activation_checkpointing",),
+        FactName.TP_SIZE: ("tensor_parallel_dim",),
     },
     detect=_detect,
-    defaults={"grad_accum": 1},
+    defaults={FactName.GRAD_ACCUM: 1},
     description="torchtune recipe config (batch_size, gradient_accumulation_steps, tensor_parallel_dim)",
 )

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import os
 
-from batchlint.loading.nodes import Document, LoadError
+from batchlint.loading.nodes import Document, LoadError, LoadErrorKind
 from batchlint.loading.text import decode
+from batchlint.paths import display_path
 
-__all__ = ["Document", "LoadError", "display_path", "load_path", "load_text"]
-
-
-def display_path(path: str) -> str:
-    """How a path is shown: relative to the working directory when below it, else as given."""
-    rel = os.path.relpath(os.path.abspath(path))
-    return path if rel.startswith("..") else rel
+__all__ = ["Document", "LoadError", "LoadErrorKind", "display_path", "load_path", "load_text", "read_text"]
 
 
 def load_text(path: str, text: str) -> Document:
@@ -32,11 +27,22 @@ def load_path(path: str, display: str | None = None) -> Document:
         with open(path, "rb") as fh:
             data = fh.read()
     except IsADirectoryError:
-        raise LoadError(shown, 1, 1, "is a directory, not a file") from None
+        raise LoadError(shown, 1, 1, "is a directory, not a file", kind=LoadErrorKind.DIRECTORY) from None
     except FileNotFoundError:
-        raise LoadError(shown, 1, 1, "file not found") from None
+        raise LoadError(shown, 1, 1, "file not found", kind=LoadErrorKind.NOT_FOUND) from None
     except OSError as exc:
-        raise LoadError(shown, 1, 1, f"cannot read: {exc.strerror or exc}") from None
+        raise LoadError(shown, 1, 1, f"cannot read: {exc.strerror or exc}", kind=LoadErrorKind.UNREADABLE) from None
     if os.path.getsize(path) == 0:
         return load_text(shown, "")
     return load_text(shown, decode(shown, data))
+
+
+def read_text(path: str, display: str | None = None) -> str:
+    """A file's text, strictly decoded (a launch script that is checked); LoadError when it cannot be read."""
+    shown = display or path
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise LoadError(shown, 1, 1, f"cannot read: {exc.strerror or exc}", kind=LoadErrorKind.UNREADABLE) from None
+    return decode(shown, data)

@@ -6,6 +6,8 @@ every file, and `dataclasses` alone costs ~30 ms of start-up in a pre-commit hoo
 
 from __future__ import annotations
 
+from enum import Enum
+
 
 class Span:
     """Where a value sits. Lines and columns are 1-based; offsets are character offsets
@@ -160,16 +162,31 @@ class Document:
         return cls(path, text, format, Mapping(Span(path, 1, 1, 1, 1, 0, 0)), [], [], unsafe_tags)
 
 
+class LoadErrorKind(str, Enum):
+    """Why a file could not be loaded (rules act on the kind, never on the message)."""
+
+    SYNTAX = "syntax"
+    NOT_FOUND = "not-found"
+    DIRECTORY = "directory"
+    UNREADABLE = "unreadable"
+    TOO_LARGE = "too-large"
+    BINARY = "binary"
+    ENCODING = "encoding"
+    SPECIAL_FILE = "special-file"
+    NOT_ACCELERATE = "not-accelerate"  # loaded, but not the accelerate config it was named as
+
+
 class LoadError(Exception):
     """A file that cannot be read as YAML/JSON; carries a position for the one-line report."""
 
-    def __init__(self, path: str, line: int, column: int, message: str, help: str = "") -> None:
+    def __init__(self, path: str, line: int, column: int, message: str, help: str = "", kind: LoadErrorKind = LoadErrorKind.SYNTAX) -> None:
         super().__init__(message)
         self.path = path
         self.line = line
         self.column = column
         self.message = message
         self.help = help
+        self.kind = kind
 
 
 def to_python(node: Node | None, depth: int = 0) -> object:

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import re
 
+from batchlint.loading.nodes import Comment
+from batchlint.loading.text import LineIndex, find_comments
+
 MAX_SCRIPT_CHARS = 1_000_000
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ARRAY_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=\(")
@@ -350,3 +353,8 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
     if not current:
         return None
     return current, t.count("\n", 0, current[0].start) + 1
+
+
+def script_comments(path: str, text: str) -> list[Comment]:
+    """The `#` comments of a script (where people state the GPU count and the total they expect)."""
+    return find_comments(path, LineIndex(text), set())

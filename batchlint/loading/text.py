@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 
-from batchlint.loading.nodes import Comment, LoadError, Span
+from batchlint.loading.nodes import Comment, LoadError, LoadErrorKind, Span
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
@@ -15,20 +15,20 @@ def decode(path: str, data: bytes) -> str:
         raise LoadError(
             path, 1, 1,
             f"file is {len(data) / 1048576:.1f} MiB; batchlint reads at most {MAX_FILE_BYTES // 1048576} MiB",
-            "a training config this large is almost certainly generated data: exclude it",
+            "a training config this large is almost certainly generated data: exclude it", LoadErrorKind.TOO_LARGE,
         )
     nul = data.find(b"\0", 0, 8192)
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
         raise LoadError(path, line, 1, "binary file (contains a NUL byte), not YAML or JSON",
-                        "exclude it from the files batchlint checks")
+                        "exclude it from the files batchlint checks", LoadErrorKind.BINARY)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise LoadError(path, line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
-                        "save the file as UTF-8") from None
+                        "save the file as UTF-8", LoadErrorKind.ENCODING) from None
 
 
 class LineIndex:

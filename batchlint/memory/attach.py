@@ -1,27 +1,23 @@
-"""Give a training run its memory model: the GPU and the profile from the command line, settings
-or a built-in preset. What is missing is kept as a reason for BL204."""
+"""The memory stage: a training run's memory model from the GPU and the profile (command line,
+settings or a built-in preset), or the reason there is none (BL204). Returns a value; the run is
+never changed here."""
 
 from __future__ import annotations
 
 from batchlint.memory.gpus import Gpu, lookup, names
-from batchlint.memory.model import build_model
+from batchlint.memory.model import MemoryModel, build_model
 from batchlint.memory.profile import PRESETS, Profile, ProfileError, parse_profile
+from batchlint.model import FactName, RunModel
 from batchlint.options import LaunchOptions
 from batchlint.resolve import DocumentLoader
-from batchlint.run import Run
-from batchlint.settings import SettingsError
-
-# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
+from batchlint.settings import FileSettings, SettingsError
 
 DEFAULT_HEADROOM = 0.05
 
 
-def choose_gpu(options: LaunchOptions, settings: dict[str, Any]) -> Gpu | None:
-    name = options.gpu or settings.get("gpu")
-    capacity = options.gpu_memory_gib or settings.get("gpu-memory-gib")
+def choose_gpu(options: LaunchOptions, settings: FileSettings) -> Gpu | None:
+    name = options.gpu or settings.gpu
+    capacity = options.gpu_memory_gib or settings.gpu_memory_gib
     gpu = None
     if name is not None:
         gpu = lookup(str(name))
@@ -47,47 +43,41 @@ def load_profile(path: str, load: DocumentLoader) -> Profile:
         raise SettingsError(str(exc)) from None
 
 
-def choose_profile(run: Run, options: LaunchOptions, settings: dict[str, Any], load: DocumentLoader) -> Profile | None:
+def choose_profile(run: RunModel, options: LaunchOptions, settings: FileSettings, load: DocumentLoader,
+                   musev_model: bool) -> Profile | None:
     try:
         if options.memory_profile:
             return load_profile(options.memory_profile, load)
         if options.memory_preset:
             return parse_profile({"preset": options.memory_preset}, "--memory-preset")
-        if isinstance(settings.get("memory"), dict):
-            return parse_profile(settings["memory"], f"[memory] in {settings.get('_path', 'settings')}")
-        if settings.get("memory-profile"):
-            return load_profile(settings["memory-profile"], load)
-        if settings.get("memory-preset"):
-            return parse_profile({"preset": settings["memory-preset"]}, f"memory-preset in {settings.get('_path', 'settings')}")
+        if isinstance(settings.memory, dict):
+            return parse_profile(settings.memory, f"[memory] in {settings.where}")
+        if settings.memory_profile:
+            return load_profile(settings.memory_profile, load)
+        if settings.memory_preset:
+            return parse_profile({"preset": settings.memory_preset}, f"memory-preset in {settings.where}")
     except ProfileError as exc:
         raise SettingsError(str(exc)) from None
-    from batchlint.dialects.musev import is_musev_model
-
-    if run.dialect.name == "musev" and run.documents and is_musev_model(run.documents[0].root):
+    if musev_model:
         # MuseV's own two models: the preset follows model.use_referencenet.
-        ref = run.facts.get("use_referencenet")
+        ref = run.get(FactName.USE_REFERENCENET)
         return PRESETS["musev_referencenet" if ref is None or ref.value is not False else "musev"]()
     return None
 
 
-def attach_memory(run: Run, options: LaunchOptions, settings: dict[str, Any], load: DocumentLoader) -> None:
+def memory_for(run: RunModel, options: LaunchOptions, settings: FileSettings, load: DocumentLoader,
+               musev_model: bool = False) -> tuple[MemoryModel | None, str | None]:
+    """(the memory model, None) or (None, why there is none)."""
     gpu = choose_gpu(options, settings)
-    profile = choose_profile(run, options, settings, load)
+    profile = choose_profile(run, options, settings, load, musev_model)
     if gpu is None and profile is None:
-        run.memory_missing = "no GPU and no memory profile declared"
-        return
+        return None, "no GPU and no memory profile declared"
     if gpu is None:
-        run.memory_missing = f"no GPU declared (memory profile: {profile.name if profile else '-'})"
-        return
+        return None, f"no GPU declared (memory profile: {profile.name if profile else '-'})"
     if profile is None:
-        run.memory_missing = f"no memory profile for this model (GPU: {gpu.name})"
-        return
-    if run.int_fact("data_parallel_size") is None:
-        run.memory_missing = "the process count is unknown (see BL103): the main card's load depends on it"
-        return
-    headroom = float(settings.get("headroom") or DEFAULT_HEADROOM)
-    built = build_model(run.facts, gpu, headroom, profile, int(settings.get("gpus-per-node") or 8))
-    if isinstance(built, str):
-        run.memory_missing = built
-    else:
-        run.memory = built
+        return None, f"no memory profile for this model (GPU: {gpu.name})"
+    if run.int_fact(FactName.DATA_PARALLEL_SIZE) is None:
+        return None, "the process count is unknown (see BL103): the main card's load depends on it"
+    headroom = float(settings.headroom or DEFAULT_HEADROOM)
+    built = build_model(run.fact_map(), gpu, headroom, profile, int(settings.gpus_per_node or 8))
+    return (None, built) if isinstance(built, str) else (built, None)

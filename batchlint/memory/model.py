@@ -12,12 +12,13 @@ not added, so a batch the authors really trained is not refused by the margin.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from batchlint.facts import positive_int
+from batchlint.counts import positive_int
 from batchlint.memory.gpus import Gpu
 from batchlint.memory.profile import GIB, Profile
 
-FactMap = Mapping[str, object]  # fact name -> Fact (read through `.value`)
+FactMap = Mapping[Any, object]  # FactName -> Fact (read through `.value`); this module stays below batchlint.model
 NCCL_GIB = 0.75
 CTX_GIB = 0.5
 DEFAULT_VALIDATION_VIDEO_GIB = 8.0

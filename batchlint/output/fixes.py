@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from batchlint.engine import FixResult
+from batchlint.fixer import FixResult
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from batchlint.engine import Report
+from batchlint.report import Report
 
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
 TYPE_CHECKING = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from batchlint.engine import Report
+from batchlint.report import Report
 
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
 TYPE_CHECKING = False
@@ -14,11 +14,12 @@ def write_inspect(report: Report, out: TextIO) -> None:
     if not report.runs:
         out.write("no training or launch config recognised\n")
     for run in report.runs:
-        out.write(f"{run.config}  [{run.dialect.name}]" + (f"  launched with {run.launch}" if run.launch else "") + "\n")
-        w = max([24, *(len(name) for name in run.facts)])  # one column for every name
-        for name, fact in run.facts.items():
+        out.write(f"{run.config}  [{run.dialect}]" + (f"  launched with {run.launch}" if run.launch else "") + "\n")
+        facts = run.fact_map()
+        w = max([24, *(len(name) for name in facts)])  # one column for every name
+        for name, fact in facts.items():
             where = (f"{fact.span.file}:{fact.span.line}:{fact.span.column}" if fact.span
-                     else fact.source + (f" {fact.key}" if fact.key else ""))
+                     else fact.origin + (f" {fact.key}" if fact.key else ""))
             value = fact.value if fact.unresolved is None else f"? ({fact.unresolved})"
             out.write(f"  {name:<{w}} {value!s:<12} {where}" + (f"  ({fact.key})" if fact.span and fact.key else "") + "\n")
             if fact.note:

@@ -7,7 +7,7 @@ import json
 from xml.sax.saxutils import escape, quoteattr
 
 from batchlint import PROJECT_URL, __version__
-from batchlint.engine import Report
+from batchlint.report import Report
 from batchlint.rules import BY_CODE, Diagnostic
 
 TYPE_CHECKING = False
@@ -24,7 +24,7 @@ def rule_url(code: str) -> str:
 
 def write_json_lines(report: Report, out: TextIO) -> None:
     for d in report.diagnostics:
-        out.write(json.dumps(d.as_json(), ensure_ascii=False) + "\n")
+        out.write(json.dumps(d.as_json(report.sources), ensure_ascii=False) + "\n")
 
 
 def _region(d: Diagnostic) -> dict[str, int]:
@@ -68,8 +68,10 @@ def sarif_document(report: Report) -> dict[str, Any]:
         if d.fix is not None and d.fix.edits:
             changes: dict[str, list[dict[str, Any]]] = {}
             for e in d.fix.edits:
-                deleted = {"startLine": e.line, "startColumn": e.column, "endLine": e.end_line, "endColumn": e.end_column}
-                changes.setdefault(e.file, []).append({"deletedRegion": deleted, "insertedContent": {"text": e.text}})
+                where = e.as_json(report.sources.get(e.file))
+                deleted = {"startLine": where["line"], "startColumn": where["column"], "endLine": where["end_line"],
+                           "endColumn": where["end_column"]} if "line" in where else {"charOffset": e.start, "charLength": e.end - e.start}
+                changes.setdefault(e.file, []).append({"deletedRegion": deleted, "insertedContent": {"text": e.content}})
             result["fixes"] = [{"description": {"text": d.fix.message},
                                 "artifactChanges": [{"artifactLocation": {"uri": f}, "replacements": r} for f, r in changes.items()]}]
         results.append(result)

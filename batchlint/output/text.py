@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from batchlint.engine import Report
 from batchlint.loading.nodes import Span
+from batchlint.report import Report
 from batchlint.rules import Diagnostic
 
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.

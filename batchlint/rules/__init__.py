@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from batchlint.rules.accelerate import ACCELERATE_RULES
-from batchlint.rules.base import Diagnostic, FileContext, Rule
+from batchlint.rules.base import Diagnostic, DocumentRule, Rule, RunRule
 from batchlint.rules.batch import (
     IntentMismatch,
     InvalidBatchValue,
@@ -37,7 +37,7 @@ BY_CODE = {rule.code: rule for rule in RULES}
 BY_CODE.update({alias: rule for rule in RULES for alias in rule.aliases})
 BY_NAME = {rule.name: rule for rule in RULES}
 
-__all__ = ["RULES", "BY_CODE", "BY_NAME", "Diagnostic", "FileContext", "Rule", "select_rules"]
+__all__ = ["RULES", "BY_CODE", "BY_NAME", "Diagnostic", "DocumentRule", "Rule", "RunRule", "select_rules"]
 
 
 def _matches(rule: Rule, pattern: str) -> bool:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from batchlint.counts import positive_int
+from batchlint.derive import world_size
 from batchlint.dialects.accelerate import CLUSTER_CONFIG_KEYS
-from batchlint.facts import Fact, positive_int
-from batchlint.fixes import SAFE, UNSAFE, Fix, delete_entry, quote_scalar, rename_key
-from batchlint.loading.nodes import Document, Mapping, Scalar, Span
-from batchlint.rules.base import Diagnostic, FileContext, Rule, close_matches, file_start
-from batchlint.run import Run
+from batchlint.fixes import SAFE, UNSAFE, Fix, quote_scalar, rename_key
+from batchlint.loading.nodes import LoadErrorKind, Mapping, Scalar, Span
+from batchlint.model import Fact, Origin, RunModel, Severity
+from batchlint.model import FactName as F
+from batchlint.pair import Pairing
+from batchlint.rules.base import Diagnostic, Rule, RunRule, close_matches, file_start
+from batchlint.views import DocumentView
 
 DISTRIBUTED_TYPES = ("NO", "MULTI_CPU", "MULTI_GPU", "MULTI_NPU", "MULTI_MLU", "MULTI_SDAA", "MULTI_MUSA", "MULTI_XPU",
                      "DEEPSPEED", "FSDP", "XLA", "MEGATRON_LM", "MULTI_HPU", "MULTI_NEURON")
@@ -77,14 +81,15 @@ class View:
     """The accelerate config a rule looks at: its document, root mapping and the file's own facts,
     plus what the command line or settings say about the launch."""
 
-    def __init__(self, run: Run, doc: Document, root: Mapping) -> None:
+    def __init__(self, run: RunModel, pairing: Pairing, doc: DocumentView, root: Mapping) -> None:
         self.run = run
+        self.pairing = pairing
         self.doc = doc
         self.root = root
-        self.file = run.launch_facts
-        self.facts = run.facts
+        self.file = pairing.launch_facts
+        self.facts = run
 
-    def value(self, name: str) -> object:
+    def value(self, name: F) -> object:
         fact = self.file.get(name)
         return None if fact is None else fact.value
 
@@ -92,35 +97,34 @@ class View:
         node = self.root.get(key)
         return node if isinstance(node, Scalar) else None
 
-    def cli(self, name: str) -> Fact | None:
+    def cli(self, name: F) -> Fact[object] | None:
         fact = self.facts.get(name)
-        return fact if fact is not None and fact.source in ("cli", "settings") else None
+        return fact if fact is not None and fact.origin in (Origin.CLI, Origin.SETTINGS) else None
 
     @property
     def sagemaker(self) -> bool:
-        env = self.value("compute_environment")
+        env = self.value(F.COMPUTE_ENVIRONMENT)
         return env is not None and env != "LOCAL_MACHINE"
 
     @property
     def distributed_type(self) -> object:
-        value = self.value("distributed_type")
+        value = self.value(F.DISTRIBUTED_TYPE)
         return "NO" if value is False else value
 
     def version(self) -> tuple[int, ...]:
-        return version_tuple(self.run.settings.get("accelerate-version") or "1.15.0")
+        return version_tuple(str(self.run.setting("accelerate-version") or "1.15.0"))
 
     def version_text(self) -> str:
-        return str(self.run.settings.get("accelerate-version") or "1.15")
+        return str(self.run.setting("accelerate-version") or "1.15")
 
 
-def view(ctx: FileContext) -> View | None:
-    run = ctx.run
-    if run is None or not run.launch_facts:
+def view(run: RunModel, pairing: Pairing) -> View | None:
+    if not pairing.launch_facts:
         return None
-    doc = run.launch_document()
+    doc = pairing.launch_view()
     if doc is None or not isinstance(doc.root, Mapping):
         return None
-    return View(run, doc, doc.root)
+    return View(run, pairing, doc, doc.root)
 
 
 def _key_span(root: Mapping, key: str) -> Span | None:
@@ -128,7 +132,7 @@ def _key_span(root: Mapping, key: str) -> Span | None:
     return node.span if node is not None else None
 
 
-class MissingDistributedType(Rule):
+class MissingDistributedType(RunRule):
     """`distributed_type` is missing.
 
     It is the only key `accelerate launch` requires: `BaseConfig.process_config` raises
@@ -136,18 +140,18 @@ class MissingDistributedType(Rule):
     (accelerate `commands/config/config_args.py`).
     """
 
-    code, name, severity = "AC001", "missing-distributed-type", "error"
+    code, name, severity = "AC001", "missing-distributed-type", Severity.ERROR
     summary = "accelerate config without distributed_type"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         if v is None or "distributed_type" in v.root.keys():
             return
         yield self.report("no `distributed_type`: accelerate raises \"A `distributed_type` must be specified in the config file.\"",
                           file_start(v.doc.path), "add e.g. `distributed_type: MULTI_GPU` (or run `accelerate config`)")
 
 
-class UnknownTopLevelKey(Rule):
+class UnknownTopLevelKey(RunRule):
     """A top-level key that `ClusterConfig` (or `SageMakerConfig`) does not have.
 
     Since accelerate 0.23 `from_yaml_file` raises: "The config file at {path} had unknown keys
@@ -157,11 +161,11 @@ class UnknownTopLevelKey(Rule):
     **Fix** (unsafe: it deletes a setting): delete the key.
     """
 
-    code, name, severity, fixable = "AC002", "unknown-accelerate-key", "error", True
+    code, name, severity, fixable = "AC002", "unknown-accelerate-key", Severity.ERROR, True
     summary = "top-level key accelerate does not know"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         if v is None:
             return
         known = set(SAGEMAKER_KEYS if v.sagemaker else CLUSTER_CONFIG_KEYS)
@@ -179,12 +183,12 @@ class UnknownTopLevelKey(Rule):
             close = close_matches(key, sorted(known), 1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             extra = " (removed in accelerate 1.13)" if key == "ipex_config" else ""
-            fix = Fix(f"delete `{key}`", UNSAFE, [delete_entry(key_node, value_node.span.end, v.doc.text)])
+            fix = Fix(f"delete `{key}`", UNSAFE, [v.doc.delete_entry(key_node, value_node)])
             yield self.report(f"unknown key `{key}`{extra}{hint}: accelerate {v.version_text()} raises \"The config file at ... "
                               f"had unknown keys (['{key}'])\"", key_node.span, "fix the name or remove the key", fix=fix)
 
 
-class Yaml11Trap(Rule):
+class Yaml11Trap(RunRule):
     """`distributed_type`, `mixed_precision` or `gpu_ids` written so that YAML 1.1 reads a bool or int.
 
     accelerate reads the file with PyYAML `safe_load` (YAML 1.1): unquoted `NO` / `no` are `False`,
@@ -197,11 +201,11 @@ class Yaml11Trap(Rule):
     **Fix** (safe: it restores the string the file means): quote the value.
     """
 
-    code, name, severity, fixable = "AC003", "yaml11-bool-or-int", "error", True
+    code, name, severity, fixable = "AC003", "yaml11-bool-or-int", Severity.ERROR, True
     summary = "unquoted NO / no / 0 read as a bool or int"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         if v is None:
             return
         for key, effect in (("distributed_type", "it never equals DistributedType.NO"),
@@ -219,7 +223,7 @@ class Yaml11Trap(Rule):
                                   node.span, f"quote it: {key}: '{node.raw}'", fix=fix)
 
 
-class BadDistributedType(Rule):
+class BadDistributedType(RunRule):
     """`distributed_type` is not a `DistributedType` value (exact, case-sensitive).
 
     `BaseConfig.__post_init__` converts it with an Enum lookup: `ValueError: '<x>' is not a valid
@@ -228,11 +232,11 @@ class BadDistributedType(Rule):
     DATA_PARALLEL, MODEL_PARALLEL).
     """
 
-    code, name, severity = "AC004", "bad-distributed-type", "error"
+    code, name, severity = "AC004", "bad-distributed-type", Severity.ERROR
     summary = "distributed_type is not a DistributedType value"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         node = v.scalar("distributed_type") if v else None
         if v is None or node is None or isinstance(node.value, bool) or node.value is None:
             return
@@ -245,7 +249,7 @@ class BadDistributedType(Rule):
                           node.span, "one of " + ", ".join(allowed))
 
 
-class BadMixedPrecision(Rule):
+class BadMixedPrecision(RunRule):
     """`mixed_precision` is not one of no, fp16, bf16, fp8 (after lowercasing).
 
     The launcher fails when it prepares the environment: "Unknown mixed_precision mode: fp32.
@@ -253,11 +257,11 @@ class BadMixedPrecision(Rule):
     usual slip: full precision is `no`.
     """
 
-    code, name, severity = "AC005", "bad-mixed-precision", "error"
+    code, name, severity = "AC005", "bad-mixed-precision", Severity.ERROR
     summary = "mixed_precision is not no/fp16/bf16/fp8"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         node = v.scalar("mixed_precision") if v else None
         if node is None or node.value is None or isinstance(node.value, bool):
             return
@@ -268,7 +272,7 @@ class BadMixedPrecision(Rule):
                           f"Choose between ['no', 'fp8', 'fp16', 'bf16'].\"{hint}", node.span, "use no, fp16, bf16 or fp8")
 
 
-class NumProcessesRequired(Rule):
+class NumProcessesRequired(RunRule):
     """A distributed launch without `num_processes` in the file or on the launch line.
 
     For any `distributed_type` but NO, a missing `num_processes` stays -1 and `accelerate launch`
@@ -277,14 +281,14 @@ class NumProcessesRequired(Rule):
     warning when the file is checked on its own, since its launch line may pass `--num_processes`.
     """
 
-    code, name, severity = "AC006", "num-processes-required", "error"
+    code, name, severity = "AC006", "num-processes-required", Severity.ERROR
     summary = "distributed launch without num_processes"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         if v is None or v.distributed_type in (None, "NO") or v.sagemaker:
             return
-        if "num_processes" in v.file or v.cli("num_processes"):
+        if F.NUM_PROCESSES in v.file or v.cli(F.NUM_PROCESSES):
             return
         span = _key_span(v.root, "distributed_type") or file_start(v.doc.path)
         # Checked on its own, the file may be launched with --num_processes on the launch line (batchlint does not
@@ -294,10 +298,10 @@ class NumProcessesRequired(Rule):
         yield self.report(f"`distributed_type: {v.distributed_type}` without `num_processes`: \"You need to manually pass in "
                           "`--num_processes` using this config yaml.\"" + ("" if known_launch else " unless the launch line passes it"),
                           span, "add `num_processes: N` (the total over all machines)",
-                          severity="error" if known_launch else "warning")
+                          severity=Severity.ERROR if known_launch else Severity.WARNING)
 
 
-class OneProcessLaunch(Rule):
+class OneProcessLaunch(RunRule):
     """`num_processes` > 1 with a launcher that starts one process.
 
     `distributed_type: NO` (and `MULTI_CPU` without `mpirun_config.mpirun_hostfile`) go through the
@@ -306,14 +310,14 @@ class OneProcessLaunch(Rule):
     (mpirun, SLURM) — batchlint then cannot compute a total from `num_processes`.
     """
 
-    code, name, severity = "AC007", "one-process-launch", "warning"
+    code, name, severity = "AC007", "one-process-launch", Severity.WARNING
     summary = "num_processes > 1 but the launcher starts one process"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         if v is None:
             return
-        procs = positive_int(v.value("num_processes"))
+        procs = positive_int(v.value(F.NUM_PROCESSES))
         dtype = v.distributed_type
         if procs is None or procs <= 1:
             return
@@ -322,31 +326,31 @@ class OneProcessLaunch(Rule):
         if dtype == "NO":
             yield self.report(f"`distributed_type: NO` with `num_processes: {procs}`: accelerate launch starts one process, "
                               "not " + str(procs), span, "use MULTI_GPU (or DEEPSPEED/FSDP) for several processes")
-        elif dtype == "MULTI_CPU" and not v.value("mpirun_hostfile"):
+        elif dtype == "MULTI_CPU" and not v.value(F.MPIRUN_HOSTFILE):
             yield self.report(f"`MULTI_CPU` with `num_processes: {procs}` and no mpirun_config.mpirun_hostfile: each launch "
                               "starts one process; the world is assembled by mpirun/SLURM", span,
                               "set mpirun_config.mpirun_hostfile, or start one launch per rank")
 
 
-class ProcessesNotDivisible(Rule):
+class ProcessesNotDivisible(RunRule):
     """`num_processes` is not a multiple of `num_machines`.
 
     `num_processes` is the total over machines; each machine starts `num_processes // num_machines`
     (floor), so the remainder silently disappears: 10 processes on 4 machines are 8 ranks.
     """
 
-    code, name, severity = "AC008", "processes-not-divisible", "warning"
+    code, name, severity = "AC008", "processes-not-divisible", Severity.WARNING
     summary = "num_processes not a multiple of num_machines"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         if v is None:
             return
-        procs, machines = positive_int(v.value("num_processes")), positive_int(v.value("num_machines"))
+        procs, machines = positive_int(v.value(F.NUM_PROCESSES)), positive_int(v.value(F.NUM_MACHINES))
         if procs is None or machines is None or machines <= 1 or procs % machines == 0:
             return
         node = v.scalar("num_processes")
-        real = (procs // machines) * machines
+        real = world_size(procs, machines)
         yield self.report(f"{procs} processes on {machines} machines: {procs // machines} per machine, so {real} ranks run, not {procs}",
                           node.span if node else file_start(v.doc.path), f"use a multiple of {machines}, e.g. {real} or {real + machines}")
 
@@ -361,7 +365,7 @@ def _gpu_ids(v: View) -> tuple[Scalar, list[str]] | None:
     return node, [p for p in text.split(",")]
 
 
-class TooFewGpuIds(Rule):
+class TooFewGpuIds(RunRule):
     """`gpu_ids` lists fewer GPUs than processes per machine.
 
     `gpu_ids` becomes `CUDA_VISIBLE_DEVICES` on every machine; nothing checks it against the
@@ -370,17 +374,17 @@ class TooFewGpuIds(Rule):
     "invalid device ordinal" (older accelerate, and any DeepSpeed run).
     """
 
-    code, name, severity = "AC009", "too-few-gpu-ids", "error"
+    code, name, severity = "AC009", "too-few-gpu-ids", Severity.ERROR
     summary = "gpu_ids has fewer ids than processes per machine"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         ids = _gpu_ids(v) if v else None
         if v is None or ids is None:
             return
         node, parts = ids
-        procs = positive_int(v.facts["num_processes"].value) if "num_processes" in v.facts else None
-        machines = positive_int(v.value("num_machines")) or 1
+        procs = positive_int(v.facts[F.NUM_PROCESSES].value) if F.NUM_PROCESSES in v.facts else None
+        machines = positive_int(v.value(F.NUM_MACHINES)) or 1
         if procs is None or len(parts) >= procs // machines:
             return
         if v.distributed_type in MULTI_DEVICE and machines <= 1 and len(parts) < 2:
@@ -390,7 +394,7 @@ class TooFewGpuIds(Rule):
                           node.span, f"list {procs // machines} ids, or use `gpu_ids: all`")
 
 
-class MultiGpuWithOneId(Rule):
+class MultiGpuWithOneId(RunRule):
     """A multi-device launch on one machine with fewer than two `gpu_ids`.
 
     accelerate stops: "Less than two GPU ids were configured and tried to run on multiple GPUs.
@@ -398,21 +402,21 @@ class MultiGpuWithOneId(Rule):
     (DeepSpeed and FSDP launches are not checked by accelerate.)
     """
 
-    code, name, severity = "AC010", "multi-gpu-one-id", "error"
+    code, name, severity = "AC010", "multi-gpu-one-id", Severity.ERROR
     summary = "MULTI_* launch with fewer than two gpu_ids"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         ids = _gpu_ids(v) if v else None
         if v is None or ids is None or v.distributed_type not in MULTI_DEVICE:
             return
-        if (positive_int(v.value("num_machines")) or 1) > 1 or len(ids[1]) >= 2:
+        if (positive_int(v.value(F.NUM_MACHINES)) or 1) > 1 or len(ids[1]) >= 2:
             return
         yield self.report(f"`{v.distributed_type}` with `gpu_ids: {ids[0].raw}`: \"Less than two GPU ids were configured and tried "
                           "to run on multiple GPUs.\"", ids[0].span, "list at least two ids, or use `gpu_ids: all`")
 
 
-class OneRankMultiGpu(Rule):
+class OneRankMultiGpu(RunRule):
     """`distributed_type: MULTI_GPU` with `num_processes: 1`.
 
     accelerate accepts it from a file (its "at least 2 processes" check runs before the file is
@@ -420,42 +424,42 @@ class OneRankMultiGpu(Rule):
     config` questionnaire itself refuses this layout.
     """
 
-    code, name, severity = "AC011", "one-rank-multi-gpu", "info"
+    code, name, severity = "AC011", "one-rank-multi-gpu", Severity.INFO
     summary = "MULTI_GPU with one process"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
-        if v is None or v.distributed_type != "MULTI_GPU" or v.value("num_processes") != 1 or v.cli("num_processes"):
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
+        if v is None or v.distributed_type != "MULTI_GPU" or v.value(F.NUM_PROCESSES) != 1 or v.cli(F.NUM_PROCESSES):
             return
         node = v.scalar("num_processes")
         yield self.report("`MULTI_GPU` with `num_processes: 1`: a one-rank DDP run (DDP overhead, no second GPU)",
                           node.span if node else file_start(v.doc.path), "use `distributed_type: NO` for one GPU")
 
 
-class MainProcessIpMissing(Rule):
+class MainProcessIpMissing(RunRule):
     """Several machines without `main_process_ip`.
 
     The torchrun path builds `rdzv_endpoint="None:29500"`; the simple launcher asserts "When using
     multiple machines, you need to specify the main process IP."
     """
 
-    code, name, severity = "AC013", "main-process-ip-missing", "warning"
+    code, name, severity = "AC013", "main-process-ip-missing", Severity.WARNING
     summary = "num_machines > 1 without main_process_ip"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
-        if v is None or (positive_int(v.value("num_machines")) or 1) <= 1:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
+        if v is None or (positive_int(v.value(F.NUM_MACHINES)) or 1) <= 1:
             return
         ip = v.scalar("main_process_ip")
         if ip is not None and ip.value:
             return
         span = _key_span(v.root, "main_process_ip") or _key_span(v.root, "num_machines") or file_start(v.doc.path)
-        yield self.report(f"{v.value('num_machines')} machines and no `main_process_ip`: rdzv_endpoint becomes \"None:29500\" "
+        yield self.report(f"{v.value(F.NUM_MACHINES)} machines and no `main_process_ip`: rdzv_endpoint becomes \"None:29500\" "
                           "(\"When using multiple machines, you need to specify the main process IP.\")", span,
                           "set main_process_ip (or pass --main_process_ip on the launch line)")
 
 
-class MachineRankOutOfRange(Rule):
+class MachineRankOutOfRange(RunRule):
     """`machine_rank` is not between 0 and `num_machines - 1`.
 
     With several machines the launcher passes `machine_rank` to torchrun as `--node_rank` without
@@ -464,14 +468,14 @@ class MachineRankOutOfRange(Rule):
     machine the value is not used.
     """
 
-    code, name, severity = "AC014", "machine-rank-out-of-range", "warning"
+    code, name, severity = "AC014", "machine-rank-out-of-range", Severity.WARNING
     summary = "machine_rank >= num_machines or < 0"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         if v is None:
             return
-        machines = positive_int(v.value("num_machines")) or 1
+        machines = positive_int(v.value(F.NUM_MACHINES)) or 1
         rank = v.scalar("machine_rank")
         if machines <= 1 or rank is None or isinstance(rank.value, bool) or not isinstance(rank.value, int):
             return
@@ -482,7 +486,7 @@ class MachineRankOutOfRange(Rule):
                           "(or pass --machine_rank on each machine's launch line)")
 
 
-class UnknownSubConfigKey(Rule):
+class UnknownSubConfigKey(RunRule):
     """A key inside `deepspeed_config`, `fsdp_config`, `megatron_lm_config`, `parallelism_config`,
     `mpirun_config`, `fp8_config` or `dynamo_config` that the launcher never reads.
 
@@ -497,11 +501,11 @@ class UnknownSubConfigKey(Rule):
     `amax_compute_algo` / `opt_level`.
     """
 
-    code, name, severity, fixable = "AC015", "unknown-sub-config-key", "warning", True
+    code, name, severity, fixable = "AC015", "unknown-sub-config-key", Severity.WARNING, True
     summary = "sub-config key the launcher ignores"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         if v is None:
             return
         for section, (prefix, known) in SUB_KEYS.items():
@@ -528,7 +532,7 @@ class UnknownSubConfigKey(Rule):
                                   "fix the name or remove it")
 
 
-class DeadSubConfig(Rule):
+class DeadSubConfig(RunRule):
     """A non-empty sub-config whose paradigm is off.
 
     `deepspeed_config` keys are read only when `distributed_type` is DEEPSPEED, `fsdp_config` only
@@ -536,11 +540,11 @@ class DeadSubConfig(Rule):
     `deepspeed_config.gradient_accumulation_steps` does **not** reach the run.
     """
 
-    code, name, severity = "AC016", "dead-sub-config", "warning"
+    code, name, severity = "AC016", "dead-sub-config", Severity.WARNING
     summary = "sub-config of a paradigm the launch does not use"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         if v is None or v.distributed_type is None:
             return
         for section, paradigm in (("deepspeed_config", "DEEPSPEED"), ("fsdp_config", "FSDP"), ("megatron_lm_config", "MEGATRON_LM")):
@@ -552,7 +556,7 @@ class DeadSubConfig(Rule):
                                   key.span if key else file_start(v.doc.path), f"remove it, or set distributed_type: {paradigm}")
 
 
-class BadParallelismConfig(Rule):
+class BadParallelismConfig(RunRule):
     """`parallelism_config` sizes that `ParallelismConfig` rejects.
 
     `dp_replicate × dp_shard × tp × cp × sp` must equal `num_processes` ("ParallelismConfig
@@ -562,11 +566,11 @@ class BadParallelismConfig(Rule):
     (accelerate `parallelism_config.py::ParallelismConfig.__post_init__`).
     """
 
-    code, name, severity = "AC029", "bad-parallelism-config", "error"
+    code, name, severity = "AC029", "bad-parallelism-config", Severity.ERROR
     summary = "parallelism_config sizes accelerate rejects"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         if v is None or not isinstance(v.root.get("parallelism_config"), Mapping):
             return
         sub = v.root.get("parallelism_config")
@@ -592,7 +596,7 @@ class BadParallelismConfig(Rule):
         product = 1
         for s in sizes.values():
             product *= s
-        procs = positive_int(v.facts["num_processes"].value) if "num_processes" in v.facts else None
+        procs = positive_int(v.facts[F.NUM_PROCESSES].value) if F.NUM_PROCESSES in v.facts else None
         sp_backend = sub.get("parallelism_config_sp_backend")
         deepspeed_sp = v.distributed_type == "DEEPSPEED" and sizes.get("sp", 1) > 1 and (
             not isinstance(sp_backend, Scalar) or sp_backend.value in (None, "deepspeed"))
@@ -602,7 +606,7 @@ class BadParallelismConfig(Rule):
                               f"({procs})\"", span, "make the product of the sizes equal num_processes")
 
 
-class AccelerateConfigMissing(Rule):
+class AccelerateConfigMissing(RunRule):
     """The accelerate config named for the launch does not exist.
 
     `accelerate launch --config_file X` with a missing X raises `FileNotFoundError`: "The passed
@@ -611,15 +615,12 @@ class AccelerateConfigMissing(Rule):
     name was given (settings or the command line) and cannot compute the run's total.
     """
 
-    code, name, severity = "AC033", "accelerate-config-missing", "warning"
+    code, name, severity = "AC033", "accelerate-config-missing", Severity.WARNING
     summary = "the named accelerate config does not exist"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        if run is None:
-            return
-        for _path, err in run.launch_problems:
-            if err.message == "file not found":
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        for err in pairing.launch_problems:
+            if err.kind == LoadErrorKind.NOT_FOUND:
                 yield self.report(f"accelerate config `{err.path}` does not exist: \"The passed configuration file `{err.path}` does "
                                   "not exist.\"", file_start(run.config), "fix the path in settings / on the command line")
 

@@ -1,20 +1,21 @@
-"""What a rule is, what it reports, and what it reads."""
+"""What a rule is and what it reports.
+
+Two kinds, as the data flows: a `DocumentRule` looks at one file (its nodes, comments, duplicate keys
+and resolution problems, through a `DocumentView`), a `RunRule` at one run (`RunModel`) and what it is
+launched with (`Pairing`). Neither ever sees raw text. A rule's class docstring is its documentation
+(`batchlint rule CODE`), with the same sections for every rule (tests/test_rule_docs.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import ClassVar
 
 from batchlint.fixes import Fix
-from batchlint.loading import Document, LoadError
 from batchlint.loading.nodes import Span
-from batchlint.run import Run
-
-# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import ClassVar
-
-SEVERITIES = ("error", "warning", "info")
+from batchlint.model import RunModel, Severity
+from batchlint.pair import Pairing
+from batchlint.views import DocumentView
 
 
 class Related:
@@ -28,7 +29,7 @@ class Related:
 class Diagnostic:
     __slots__ = ("code", "name", "severity", "message", "span", "help", "related", "fix")
 
-    def __init__(self, code: str, name: str, severity: str, message: str, span: Span, help: str | None = None,
+    def __init__(self, code: str, name: str, severity: Severity, message: str, span: Span, help: str | None = None,
                  related: list[Related] | None = None, fix: Fix | None = None) -> None:
         self.code = code
         self.name = name
@@ -45,26 +46,24 @@ class Diagnostic:
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.span.file, self.span.line, self.span.column, self.code)
 
-    def as_json(self) -> dict[str, object]:
+    def identity(self) -> tuple[str, str, int, int, str]:
+        """Two runs sharing a launch config report its findings once: same code, place and message."""
+        return (self.code, self.span.file, self.span.line, self.span.column, self.message)
+
+    @property
+    def failing(self) -> bool:
+        return self.severity in (Severity.ERROR, Severity.WARNING)
+
+    def as_json(self, sources: dict[str, str] | None = None) -> dict[str, object]:
         return {
-            "code": self.code, "name": self.name, "severity": self.severity, "message": self.message,
+            "code": self.code, "name": self.name, "severity": str(self.severity), "message": self.message,
             "file": self.span.file, "line": self.span.line, "column": self.span.column,
             "end_line": self.span.end_line, "end_column": self.span.end_column,
             "help": self.help,
             "related": [{"file": r.span.file, "line": r.span.line, "column": r.span.column, "label": r.label}
                         for r in self.related],
-            "fix": self.fix.as_json() if self.fix is not None else None,
+            "fix": self.fix.as_json(sources) if self.fix is not None else None,
         }
-
-
-class FileContext:
-    """Everything known about one checked file."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.doc: Document | None = None
-        self.load_error: LoadError | None = None
-        self.run: Run | None = None
 
 
 def file_start(path: str) -> Span:
@@ -72,24 +71,32 @@ def file_start(path: str) -> Span:
 
 
 class Rule:
-    """Base class: subclasses set the class attributes and implement `check`.
-
-    The subclass docstring is the rule's documentation (`batchlint rule CODE`).
-    """
+    """Code, name, summary, severity; subclasses of DocumentRule / RunRule implement the check."""
 
     code: ClassVar[str]
     name: ClassVar[str]
     summary: ClassVar[str]
-    severity: ClassVar[str]
+    severity: ClassVar[Severity]
     fixable: ClassVar[bool] = False
     aliases: ClassVar[tuple[str, ...]] = ()  # other codes that select this rule (the spec's catalog names)
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+    def report(self, message: str, span: Span, help: str | None = None, related: list[Related] | None = None,
+               severity: Severity | None = None, fix: Fix | None = None) -> Diagnostic:
+        return Diagnostic(self.code, self.name, severity or self.severity, message, span, help, related or [], fix)
+
+
+class DocumentRule(Rule):
+    """A rule about one file as written."""
+
+    def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
         raise NotImplementedError
 
-    def report(self, message: str, span: Span, help: str | None = None,
-               related: list[Related] | None = None, severity: str | None = None, fix: Fix | None = None) -> Diagnostic:
-        return Diagnostic(self.code, self.name, severity or self.severity, message, span, help, related or [], fix)
+
+class RunRule(Rule):
+    """A rule about one run: its typed facts and what it is launched with."""
+
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        raise NotImplementedError
 
 
 def close_matches(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from batchlint.facts import Fact, positive_int
-from batchlint.fixes import SAFE, UNSAFE, Edit, Expectation, Fix, insert_key_after, replace_value
+from batchlint.counts import positive_int
+from batchlint.fixes import ACCUMULATION, SAFE, UNSAFE, Edit, Expectation, Fix, replace_value
 from batchlint.loading.nodes import Span
-from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, file_start
-from batchlint.run import Run
+from batchlint.model import Fact, Origin, RunModel, Severity
+from batchlint.model import FactName as F
+from batchlint.pair import Pairing
+from batchlint.rules.base import Diagnostic, Related, RunRule, file_start
 
 
 def factor_pairs(n: int) -> list[tuple[int, int]]:
@@ -27,59 +29,60 @@ def nearest_totals(target: int, step: int) -> tuple[int, int]:
     return below, below + step
 
 
-def _where(fact: Fact) -> str:
-    if fact.source == "cli":
+def _where(fact: Fact[object]) -> str:
+    if fact.origin == Origin.CLI:
         return f"{fact.key} on the command line"
-    if fact.source == "settings":
+    if fact.origin == Origin.SETTINGS:
         return f"{fact.key} in settings"
-    if fact.source == "default":
+    if fact.origin == Origin.DEFAULT:
         return "default"
-    if fact.source == "derived":
+    if fact.origin == Origin.DERIVED:
         return "derived"
     return f"{fact.key}, line {fact.span.line}" if fact.span else str(fact.key)
 
 
-def _anchor(run: Run, *names: str) -> Span:
+def _anchor(run: RunModel, *names: F) -> Span:
     for name in names:
-        fact = run.facts.get(name)
+        fact = run.get(name)
         if fact is not None and fact.span is not None and fact.span.file == run.config:
             return fact.span
     return file_start(run.config)
 
 
-def _related(run: Run, *names: str) -> list[Related]:
+def _related(run: RunModel, *names: F) -> list[Related]:
     out = []
     for name in names:
-        fact = run.facts.get(name)
+        fact = run.get(name)
         if fact is not None and fact.span is not None:
             out.append(Related(fact.span, f"{fact.key} = {fact.value!r}"))
     return out
 
 
-def _formula(run: Run) -> str:
+def _formula(run: RunModel) -> str:
     acc = run.accumulation
-    dp = run.facts["data_parallel_size"]
+    dp = run[F.DATA_PARALLEL_SIZE]
     accum = f"{acc.value if acc else '?'} accumulation"
-    if acc is not None and acc.name == "effective_grad_accum":
-        accum += f" (from {acc.span.file}, not the config's {run.facts['grad_accum'].value})" if acc.span and "grad_accum" in run.facts \
+    grad_accum = run.grad_accum
+    if acc is not None and acc.name == F.EFFECTIVE_GRAD_ACCUM:
+        accum += f" (from {acc.span.file}, not the config's {grad_accum.value})" if acc.span and grad_accum is not None \
             else f" ({acc.note})" if acc.note else ""
-    return f"{run.facts['per_device_batch'].value} per device × {dp.value} processes × {accum}"
+    return f"{run[F.PER_DEVICE_BATCH].value} per device × {dp.value} processes × {accum}"
 
 
-def _describe(fact: Fact, run: Run) -> str:
+def _describe(fact: Fact[object], run: RunModel) -> str:
     name = fact.read_as or fact.key or fact.name
     if fact.span is not None and fact.span.file != run.config:
         return f"{fact.key} in {fact.span.file}"
     return name
 
 
-def fits_main(run: Run, b: int) -> bool:
+def fits_main(run: RunModel, b: int) -> bool:
     """Whether per-device batch b fits the main card even in the conservative case (True without a model)."""
     memory = run.memory
     return memory is None or memory.main_conservative(b) <= memory.usable
 
 
-def plan_total(run: Run, target: int) -> tuple[int, int, int, str]:
+def plan_total(run: RunModel, target: int) -> tuple[int, int, int, str]:
     """(total, per-device batch, accumulation, why) that reach `target` on this run's processes.
 
     With a memory model: the largest per-device batch that fits the main card conservatively,
@@ -88,7 +91,7 @@ def plan_total(run: Run, target: int) -> tuple[int, int, int, str]:
     (the larger per-device batch on a tie). When the target is not a multiple of the data-parallel
     size, the nearest total above it.
     """
-    dp = run.int_fact("data_parallel_size")
+    dp = run.int_fact(F.DATA_PARALLEL_SIZE)
     acc = run.accumulation
     assert dp is not None
     k = positive_int(acc.value) if acc else 1
@@ -109,22 +112,22 @@ def plan_total(run: Run, target: int) -> tuple[int, int, int, str]:
     return total, b2, k2, why
 
 
-def total_fix(run: Run, target: int, target_explicit: bool, target_description: str) -> Fix | None:
+def total_fix(run: RunModel, pairing: Pairing, target: int, target_explicit: bool, target_description: str) -> Fix | None:
     """Edits that set the per-device batch and accumulation to `plan_total`'s answer."""
     total, b2, k2, why = plan_total(run, target)
     unsafe: list[str] = [] if target_explicit else [f"the target comes from {target_description}"]
     if total != target:
         unsafe.append(f"the total becomes {total}, not the declared {target}")
-    return pair_fix(run, b2, k2, why, unsafe)
+    return pair_fix(run, pairing, b2, k2, why, unsafe)
 
 
-def pair_fix(run: Run, b2: int, k2: int, why: str, unsafe: list[str]) -> Fix | None:
+def pair_fix(run: RunModel, pairing: Pairing, b2: int, k2: int, why: str, unsafe: list[str]) -> Fix | None:
     """Edits that set the per-device batch to b2 and the accumulation to k2, where each value lives."""
-    per_device = run.facts.get("per_device_batch")
+    per_device = run.get(F.PER_DEVICE_BATCH)
     acc = run.accumulation
     if per_device is None or acc is None:
         return None
-    dp = run.int_fact("data_parallel_size")
+    dp = run.int_fact(F.DATA_PARALLEL_SIZE)
     unsafe = list(unsafe)
     edits: list[Edit] = []
     changes: list[str] = []
@@ -134,25 +137,23 @@ def pair_fix(run: Run, b2: int, k2: int, why: str, unsafe: list[str]) -> Fix | N
         if fact.value == new:
             continue
         changes.append(f"{_describe(fact, run)} {fact.value} → {new}")
-        expect.append(Expectation(run.config, fact.name if fact.name != "grad_accum" else "accumulation", new))
-        if fact.name == "grad_accum" and fact.source == "default":
-            edit = _insert_accumulation(run, per_device, new)
+        expect.append(Expectation(run.config, fact.name if fact.name != F.GRAD_ACCUM else ACCUMULATION, new))
+        if fact.name == F.GRAD_ACCUM and fact.origin == Origin.DEFAULT:
+            edit = _insert_accumulation(run, pairing, per_device, new)
             if edit is None:
-                manual.append(f"add {run.dialect.keys['grad_accum'][0]}: {new}")
+                manual.append(f"add {run.keys[F.GRAD_ACCUM][0]}: {new}")
             else:
                 edits.append(edit)
             continue
-        if fact.source in ("cli", "settings"):
-            manual.append(f"{fact.key} is set {'on the command line' if fact.source == 'cli' else 'in settings'}: change it there")
+        if fact.origin in (Origin.CLI, Origin.SETTINGS):
+            manual.append(f"{fact.key} is set {'on the command line' if fact.origin == Origin.CLI else 'in settings'}: change it there")
             continue
         edit = replace_value(fact, new)
         if edit is None:
             manual.append(f"{_describe(fact, run)} cannot be edited in place")
             continue
-        if run.tree is not None and fact.node is not None:
-            others = run.tree.other_readers(fact.node, _key_path(fact.read_as or fact.key))
-            if others:
-                unsafe.append(f"the literal {fact.key} also feeds {', '.join(others)}")
+        if fact.shared_with:
+            unsafe.append(f"the literal {fact.key} also feeds {', '.join(fact.shared_with)}")
         edits.append(edit)
     if not changes:
         return None
@@ -164,23 +165,19 @@ def pair_fix(run: Run, b2: int, k2: int, why: str, unsafe: list[str]) -> Fix | N
     return Fix(message, UNSAFE if unsafe else SAFE, edits, expect)
 
 
-def _key_path(dotted: str | None) -> tuple[str | int, ...] | None:
-    from batchlint.resolve import parse_key_path
-
-    return parse_key_path(dotted) if dotted else None
-
-
-def _insert_accumulation(run: Run, per_device: Fact, value: int) -> Edit | None:
+def _insert_accumulation(run: RunModel, pairing: Pairing, per_device: Fact[object], value: int) -> Edit | None:
     """Insert the absent accumulation key next to the per-device batch, when both live in one mapping."""
-    pd_key = run.dialect.keys["per_device_batch"][0]
-    ga_key = run.dialect.keys["grad_accum"][0]
+    if F.PER_DEVICE_BATCH not in run.keys or F.GRAD_ACCUM not in run.keys:
+        return None
+    pd_key = run.keys[F.PER_DEVICE_BATCH][0]
+    ga_key = run.keys[F.GRAD_ACCUM][0]
     if pd_key.rsplit(".", 1)[0] != ga_key.rsplit(".", 1)[0] or per_device.key != pd_key or per_device.span is None:
         return None
-    doc = next((d for d in run.documents if d.path == per_device.span.file), None)
-    return insert_key_after(per_device, ga_key.rsplit(".", 1)[-1], value, doc.text) if doc else None
+    doc = pairing.document_view(per_device.span.file)
+    return doc.insert_key_after(per_device, ga_key.rsplit(".", 1)[-1], value) if doc else None
 
 
-class TotalBelowTarget(Rule):
+class TotalBelowTarget(RunRule):
     """The total batch per optimizer step is below the target.
 
     total = per-device batch × data-parallel processes × gradient accumulation.
@@ -211,18 +208,17 @@ class TotalBelowTarget(Rule):
     code = "BL101"
     name = "total-below-target"
     summary = "total batch below the target"
-    severity = "warning"
+    severity = Severity.WARNING
     fixable = True
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        if run is None or run.target is None:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        if run.target is None:
             return
         total = run.total_batch
         if total is None or total >= run.target.value:
             return
         target = run.target
-        dp = run.int_fact("data_parallel_size")
+        dp = run.int_fact(F.DATA_PARALLEL_SIZE)
         acc = run.accumulation
         assert dp is not None and acc is not None
         help = None
@@ -233,17 +229,17 @@ class TotalBelowTarget(Rule):
         else:
             below, above = nearest_totals(target.value, dp)
             help = f"{target.value} is not a multiple of {dp} processes; nearest totals: {below}, {above}"
-        related = _related(run, "grad_accum", "effective_grad_accum")
+        related = _related(run, F.GRAD_ACCUM, F.EFFECTIVE_GRAD_ACCUM)
         if target.span is not None:
             related.append(Related(target.span, f"target {target.value} stated here"))
-        fix = total_fix(run, target.value, target.source in ("cli", "settings"), target.description)
+        fix = total_fix(run, pairing, target.value, target.source.explicit, target.description)
         yield self.report(
             f"total batch {total} ({_formula(run)}) is below the target {target.value} "
             f"(from {target.description})",
-            _anchor(run, "per_device_batch", "grad_accum"), help, related, fix=fix)
+            _anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM), help, related, fix=fix)
 
 
-class IntentMismatch(Rule):
+class IntentMismatch(RunRule):
     """A comment states how the batch is made up, and the values say otherwise.
 
     **Why it matters.** Comments like MuseV's
@@ -260,15 +256,14 @@ class IntentMismatch(Rule):
     aliases = ("X008",)  # the launch-config catalog's name for the same check
     name = "stated-intent-mismatch"
     summary = "a comment's stated batch arithmetic disagrees with the values"
-    severity = "warning"
+    severity = Severity.WARNING
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        if run is None or not run.is_training:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        if not run.is_training:
             return
-        per_device = run.facts.get("per_device_batch")
+        per_device = run.get(F.PER_DEVICE_BATCH)
         acc = run.accumulation
-        dp_fact = run.facts.get("data_parallel_size")
+        dp_fact = run.get(F.DATA_PARALLEL_SIZE)
         b = positive_int(per_device.value) if per_device else None
         k = positive_int(acc.value) if acc else None
         dp = positive_int(dp_fact.value) if dp_fact else None
@@ -287,8 +282,8 @@ class IntentMismatch(Rule):
                 else:
                     problems.append(f"{label} {have}")
             gpus = intent.gpus * (intent.nodes or 1) if intent.gpus is not None and intent.nodes and intent.gpus < 64 else intent.gpus
-            if gpus is not None and dp is not None and dp_fact is not None and dp_fact.source != "default" and gpus != dp:
-                problems.append(f"{dp} data-parallel processes ({_where(run.facts.get('num_processes') or dp_fact)})")
+            if gpus is not None and dp is not None and dp_fact is not None and dp_fact.origin != Origin.DEFAULT and gpus != dp:
+                problems.append(f"{dp} data-parallel processes ({_where(run.get(F.NUM_PROCESSES) or dp_fact)})")
             if not problems and intent.total is not None and b is not None and k is not None:
                 world = dp if dp is not None else gpus
                 if world is not None and b * world * k != intent.total:
@@ -309,7 +304,7 @@ class IntentMismatch(Rule):
                 related)
 
 
-class ProcessCountUnknown(Rule):
+class ProcessCountUnknown(RunRule):
     """The number of data-parallel processes is not known, so the total batch is not either.
 
     **Why it matters.** MuseV and most diffusion repositories launch with
@@ -326,13 +321,12 @@ class ProcessCountUnknown(Rule):
     code = "BL103"
     name = "process-count-unknown"
     summary = "process count unknown: the total batch cannot be computed"
-    severity = "info"
+    severity = Severity.INFO
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        if run is None or not run.is_training or "data_parallel_size" in run.facts:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        if not run.is_training or F.DATA_PARALLEL_SIZE in run:
             return
-        b = run.int_fact("per_device_batch")
+        b = run.int_fact(F.PER_DEVICE_BATCH)
         acc = run.accumulation
         k = positive_int(acc.value) if acc else None
         if b is None or k is None:
@@ -348,12 +342,12 @@ class ProcessCountUnknown(Rule):
         if run.launch_script:
             # Paired with a launch line whose count is set at run time ($HOST_GPU_NUM, $1, $(nvidia-smi ...)).
             message += f"; the launch in {run.launch_script} sets it only when it runs"
-        yield self.report(message, _anchor(run, "per_device_batch", "grad_accum"),
+        yield self.report(message, _anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
                           "declare it: --num-processes N, --accelerate-config FILE, or num-processes / "
                           "accelerate-config in [tool.batchlint]")
 
 
-class TargetNotReachable(Rule):
+class TargetNotReachable(RunRule):
     """The target total is not a multiple of the data-parallel size.
 
     Every total is per-device × processes × accumulation, so on P processes only multiples of
@@ -365,13 +359,12 @@ class TargetNotReachable(Rule):
     code = "BL104"
     name = "target-not-reachable"
     summary = "the target total cannot be met exactly with whole numbers"
-    severity = "warning"
+    severity = Severity.WARNING
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        if run is None or run.target is None:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        if run.target is None:
             return
-        dp = run.int_fact("data_parallel_size")
+        dp = run.int_fact(F.DATA_PARALLEL_SIZE)
         if dp is None or run.target.value % dp == 0:
             return
         below, above = nearest_totals(run.target.value, dp)
@@ -379,11 +372,11 @@ class TargetNotReachable(Rule):
         yield self.report(
             f"target total {run.target.value} (from {run.target.description}) is not a multiple of "
             f"{dp} data-parallel processes: nearest achievable totals are {options}",
-            _anchor(run, "per_device_batch", "grad_accum"),
+            _anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
             "pick an achievable target (--target-total / target-total) or another process count")
 
 
-class InvalidBatchValue(Rule):
+class InvalidBatchValue(RunRule):
     """A batch or accumulation value is not a positive whole number.
 
     **Why it matters.** `DataLoader(batch_size=4.0)` raises "batch_size should be a positive
@@ -402,25 +395,23 @@ class InvalidBatchValue(Rule):
     code = "BL105"
     name = "invalid-batch-value"
     summary = "batch or accumulation value is not a positive integer"
-    severity = "error"
+    severity = Severity.ERROR
     fixable = True
 
-    NAMES = {"per_device_batch": "per-device batch", "grad_accum": "gradient accumulation",
-             "effective_grad_accum": "gradient accumulation"}
+    NAMES = {F.PER_DEVICE_BATCH: "per-device batch", F.GRAD_ACCUM: "gradient accumulation",
+             F.EFFECTIVE_GRAD_ACCUM: "gradient accumulation"}
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        if run is None or not run.is_training:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        if not run.is_training:
             return
         for name, label in self.NAMES.items():
-            fact = run.facts.get(name)
+            fact = run.get(name)
             if fact is None or fact.span is None:
                 continue
             if fact.unresolved is not None:
-                unknown = "environment variable" in fact.unresolved or "resolver" in fact.unresolved
-                if unknown:
+                if fact.problem is not None and fact.problem.known_at_run_time:
                     yield self.report(f"cannot check {label} `{fact.key}`: {fact.unresolved}", fact.span,
-                                      "give it a literal value or a default", severity="info")
+                                      "give it a literal value or a default", severity=Severity.INFO)
                 continue  # missing keys and cycles are BL004's
             value = fact.value
             if positive_int(value) is not None or value == "auto":
@@ -439,7 +430,7 @@ class InvalidBatchValue(Rule):
                               "set a whole number ≥ 1", fix=self._fix(run, name, fact))
 
     @staticmethod
-    def _fix(run: Run, name: str, fact: Fact) -> Fix | None:
+    def _fix(run: RunModel, name: F, fact: Fact[object]) -> Fix | None:
         """A float with a whole value or a string of digits becomes that integer: same number, right type."""
         value = fact.value
         number: int | None = None
@@ -452,5 +443,5 @@ class InvalidBatchValue(Rule):
         edit = replace_value(fact, number)
         if edit is None:
             return None
-        expect_name = "per_device_batch" if name == "per_device_batch" else "accumulation"
+        expect_name = F.PER_DEVICE_BATCH if name == F.PER_DEVICE_BATCH else ACCUMULATION
         return Fix(f"write {fact.key} as the integer {number}", SAFE, [edit], [Expectation(run.config, expect_name, number)])

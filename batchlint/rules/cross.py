@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from batchlint.facts import positive_int
-from batchlint.fixes import UNSAFE, Edit, Fix, delete_entry, replace_node
-from batchlint.loading.nodes import Document, Mapping, Node, Scalar
+from batchlint.counts import positive_int
+from batchlint.fixes import UNSAFE, Edit, Fix, replace_node
+from batchlint.loading.nodes import Mapping, Node, Scalar
+from batchlint.model import FactName as F
+from batchlint.model import Origin, RunModel, Severity
+from batchlint.pair import Pairing
 from batchlint.rules.accelerate import view
-from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, file_start
+from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, file_start
+from batchlint.views import DocumentView, view_of
 
 IGNORED_WITH_FILE = ("gradient_accumulation_steps", "gradient_clipping", "zero_stage", "offload_optimizer_device",
                      "offload_param_device", "offload_param_nvme_path", "offload_optimizer_nvme_path", "zero3_save_16bit_model")
 
 
-class IgnoredNextToConfigFile(Rule):
+class IgnoredNextToConfigFile(RunRule):
     """`deepspeed_config_file` next to settings accelerate refuses to combine with it.
 
     With a DeepSpeed JSON, `DeepSpeedPlugin` raises: "When using `deepspeed_config_file`, the
@@ -32,15 +36,15 @@ class IgnoredNextToConfigFile(Rule):
     deleted). Offered only when every refused key can be handled so.
     """
 
-    code, name, severity, fixable = "X001", "ignored-next-to-deepspeed-file", "error", True
+    code, name, severity, fixable = "X001", "ignored-next-to-deepspeed-file", Severity.ERROR, True
     summary = "deepspeed_config_file with settings accelerate refuses"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = view(run, pairing)
         if v is None or v.distributed_type != "DEEPSPEED":
             return
         sub = v.root.get("deepspeed_config")
-        if not isinstance(sub, Mapping) or sub.get("deepspeed_config_file") is None:
+        if not isinstance(sub, Mapping) or sub.get(F.DEEPSPEED_CONFIG_FILE) is None:
             return
         offending = [(k, sub.key_node(k)) for k in IGNORED_WITH_FILE if sub.get(k) is not None]
         mp = v.scalar("mixed_precision")
@@ -50,8 +54,8 @@ class IgnoredNextToConfigFile(Rule):
             return
         names = [k for k, _ in offending]
         first = offending[0][1]
-        link = v.run.deepspeed
-        fix = _move_fix(v.doc.text, v.root, sub, offending, link.doc if link is not None else None)
+        link = v.pairing.deepspeed
+        fix = _move_fix(v.doc, v.root, sub, offending, view_of(link.doc) if link is not None and link.doc is not None else None)
         yield self.report(f"with deepspeed_config_file, accelerate raises \"When using `deepspeed_config_file`, the following "
                           f"accelerate config variables will be ignored: {names}\"", first.span if first else file_start(v.doc.path),
                           "move these settings into the DeepSpeed JSON and delete them here",
@@ -64,22 +68,6 @@ def _json_text(value: object) -> str:
     return json.dumps(value)
 
 
-def _insert_member(doc: Document, key: str, value: object) -> Edit | None:
-    """`"key": value` as the last member of the JSON's top-level object, laid out like the member before it."""
-    root = doc.root
-    if not isinstance(root, Mapping) or not root.items:
-        return None
-    last_key, last_value = root.items[-1]
-    text = doc.text
-    line_start = text.rfind("\n", 0, last_key.span.start) + 1
-    indent = text[line_start:last_key.span.start]
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lead = f",{newline}{indent}" if not indent.strip() else ", "
-    end = last_value.span  # ends right after the value's last character
-    return Edit(end.file, end.end, end.end, f"{lead}{_json_text(key)}: {_json_text(value)}",
-                end.end_line, end.end_column, end.end_line, end.end_column)
-
-
 def _json_value(root: Mapping, dotted: str) -> Node | None:
     node: Node | None = root
     for part in dotted.split("."):
@@ -89,7 +77,8 @@ def _json_value(root: Mapping, dotted: str) -> Node | None:
     return node
 
 
-def _move_fix(text: str, root: Mapping, sub: Mapping, offending: list[tuple[str, Scalar | None]], ds: Document | None) -> Fix | None:
+def _move_fix(doc: DocumentView, root: Mapping, sub: Mapping, offending: list[tuple[str, Scalar | None]],
+              ds: DocumentView | None) -> Fix | None:
     if ds is None or not isinstance(ds.root, Mapping) or ds.format != "json":
         return None
     edits: list[Edit] = []
@@ -104,7 +93,7 @@ def _move_fix(text: str, root: Mapping, sub: Mapping, offending: list[tuple[str,
                 return None
             current = ds.root.get(key)
             if current is None:
-                edit = _insert_member(ds, key, value)
+                edit = ds.insert_member(key, value)
                 if edit is None:
                     return None
                 edits.append(edit)
@@ -132,11 +121,11 @@ def _move_fix(text: str, root: Mapping, sub: Mapping, offending: list[tuple[str,
                 return None
         else:
             return None  # offload devices and paths: nested JSON sections, left to a person
-        edits.append(delete_entry(key_node, value_node.span.end, text))
+        edits.append(doc.delete_entry(key_node, value_node))
     return Fix("move the refused settings into the DeepSpeed JSON", UNSAFE, edits) if edits else None
 
 
-class DeepSpeedFileMissing(Rule):
+class DeepSpeedFileMissing(RunRule):
     """`deepspeed_config_file` names a file that does not exist (relative to the launch directory).
 
     `HfDeepSpeedConfig` raises "Expected a string path to an existing deepspeed config, or a
@@ -144,21 +133,20 @@ class DeepSpeedFileMissing(Rule):
     run from the directory batchlint runs in.
     """
 
-    code, name, severity = "X002", "deepspeed-file-missing", "error"
+    code, name, severity = "X002", "deepspeed-file-missing", Severity.ERROR
     summary = "deepspeed_config_file does not exist"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        link = run.deepspeed if run else None
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        link = pairing.deepspeed if run else None
         if link is None or link.path is not None:
             return
-        span = link.named_by.span or file_start(run.config)  # type: ignore[union-attr]
+        span = link.named_by.span or file_start(run.config)
         yield self.report(f"deepspeed_config_file `{link.name}` not found: \"Expected a string path to an existing deepspeed "
                           "config, or a dictionary, or a base64 encoded string.\"", span,
                           "fix the path (relative to where the launch runs; settings `launch-dir`)")
 
 
-class LauncherAccumOverrides(Rule):
+class LauncherAccumOverrides(RunRule):
     """The launcher's accumulation differs from the training config's.
 
     Under DeepSpeed, `deepspeed_config.gradient_accumulation_steps` is exported as
@@ -167,15 +155,14 @@ class LauncherAccumOverrides(Rule):
     against the README's 4).
     """
 
-    code, name, severity = "X003", "launcher-accum-overrides", "warning"
+    code, name, severity = "X003", "launcher-accum-overrides", Severity.WARNING
     summary = "launcher accumulation ≠ the training config's"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        if run is None or not run.is_training:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        if not run.is_training:
             return
-        launcher, ga = run.facts.get("launcher_grad_accum"), run.facts.get("grad_accum")
-        dtype = run.facts.get("distributed_type")
+        launcher, ga = run.get(F.LAUNCHER_GRAD_ACCUM), run.get(F.GRAD_ACCUM)
+        dtype = run.get(F.DISTRIBUTED_TYPE)
         if launcher is None or ga is None or dtype is None or dtype.value != "DEEPSPEED":
             return
         if positive_int(launcher.value) is None or launcher.value == ga.value:
@@ -186,21 +173,20 @@ class LauncherAccumOverrides(Rule):
                           [Related(launcher.span, f"launcher accumulation {launcher.value}")] if launcher.span else [])
 
 
-class EffectiveAccumDiffers(Rule):
+class EffectiveAccumDiffers(RunRule):
     """The accumulation that really applies differs from the training config's, for a reason no
     more specific rule (DS006, DS007, X003) names — e.g. Megatron-LM, which accumulates
     `megatron_lm_num_micro_batches` and ignores the script's value. The total batch uses the
     effective value."""
 
-    code, name, severity = "X004", "effective-accum-differs", "warning"
+    code, name, severity = "X004", "effective-accum-differs", Severity.WARNING
     summary = "effective accumulation ≠ the training config's"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        if run is None or not run.is_training:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        if not run.is_training:
             return
-        eff, ga = run.facts.get("effective_grad_accum"), run.facts.get("grad_accum")
-        dtype = run.facts.get("distributed_type")
+        eff, ga = run.get(F.EFFECTIVE_GRAD_ACCUM), run.get(F.GRAD_ACCUM)
+        dtype = run.get(F.DISTRIBUTED_TYPE)
         if eff is None or ga is None or dtype is None or dtype.value != "MEGATRON_LM":
             return
         yield self.report(f"under Megatron-LM the accumulation is megatron_lm_num_micro_batches = {eff.value}, not the config's "
@@ -208,7 +194,7 @@ class EffectiveAccumDiffers(Rule):
                           [Related(eff.span, "num_micro_batches")] if eff.span else [])
 
 
-class ScriptPrecisionWins(Rule):
+class ScriptPrecisionWins(RunRule):
     """The training config's precision (passed to `Accelerator(mixed_precision=...)`) differs from
     the accelerate config's.
 
@@ -216,17 +202,16 @@ class ScriptPrecisionWins(Rule):
     silently unused (corpus: Hallo's `fp16` in accelerate_config.yaml against `"no"` in the YAML).
     """
 
-    code, name, severity = "X005", "script-precision-wins", "warning"
+    code, name, severity = "X005", "script-precision-wins", Severity.WARNING
     summary = "training config precision ≠ accelerate config precision"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        if run is None or not run.is_training:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        if not run.is_training:
             return
-        mine, launch = run.facts.get("mixed_precision"), run.facts.get("launch_mixed_precision")
+        mine, launch = run.get(F.MIXED_PRECISION), run.get(F.LAUNCH_MIXED_PRECISION)
         if mine is None or launch is None or not isinstance(mine.value, str) or not isinstance(launch.value, str):
             return
-        if run.deepspeed is not None:
+        if pairing.deepspeed is not None:
             return  # DS014 / DS015 judge precision against the JSON
         if mine.value.lower() == launch.value.lower():
             return
@@ -236,27 +221,26 @@ class ScriptPrecisionWins(Rule):
                           [Related(launch.span, f"accelerate mixed_precision {launch.value}")] if launch.span else [])
 
 
-class LaunchLineProcesses(Rule):
+class LaunchLineProcesses(RunRule):
     """The process count on the launch line (a script's `accelerate launch --num_processes`, the
     command line or settings) differs from the accelerate config's `num_processes`. The launch line
     wins (accelerate's CLI flags beat the file, spec §2.1), so the file's value is not what runs."""
 
-    code, name, severity = "X011", "launch-line-processes", "warning"
+    code, name, severity = "X011", "launch-line-processes", Severity.WARNING
     summary = "launch-line process count ≠ the accelerate config's"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        if run is None or not run.launch_facts:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        if not pairing.launch_facts:
             return
-        line, file = run.facts.get("num_processes"), run.launch_facts.get("num_processes")
-        if line is None or file is None or line.source not in ("cli", "settings", "script") or line.value == file.value:
+        line, file = run.get(F.NUM_PROCESSES), pairing.launch_facts.get(F.NUM_PROCESSES)
+        if line is None or file is None or line.origin not in (Origin.CLI, Origin.SETTINGS, Origin.SCRIPT) or line.value == file.value:
             return
-        if line.source == "script":
+        if line.origin == Origin.SCRIPT:
             where = f"the launch line's {line.key or '--num_processes'} ({line.span.file}:{line.span.line})" if line.span \
                 else "the launch line's --num_processes"
         else:
-            where = "--num-processes" if line.source == "cli" else "num-processes in settings"
-        related = [Related(line.span, "the launch line's count")] if line.source == "script" and line.span else []
+            where = "--num-processes" if line.origin == Origin.CLI else "num-processes in settings"
+        related = [Related(line.span, "the launch line's count")] if line.origin == Origin.SCRIPT and line.span else []
         yield self.report(f"{where} {line.value} overrides num_processes {file.value} of {file.file}",
                           file.span or file_start(run.config), "make the accelerate config say what runs", related)
 

@@ -5,12 +5,17 @@ accelerate 1.15 unless settings say otherwise."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Mapping as FactMapping
 
-from batchlint.facts import Fact, positive_int
+from batchlint.counts import positive_int
+from batchlint.derive import world_size
 from batchlint.fixes import SAFE, UNSAFE, Fix, rename_key
-from batchlint.loading.nodes import Document, Mapping, Scalar, Span
-from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, close_matches, file_start
-from batchlint.run import Run
+from batchlint.loading.nodes import Mapping, Scalar, Span
+from batchlint.model import DialectKind, Fact, RunModel, Severity
+from batchlint.model import FactName as F
+from batchlint.pair import Pairing
+from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, close_matches, file_start
+from batchlint.views import DocumentView, view_of
 
 AUTO = "auto"
 
@@ -18,18 +23,18 @@ AUTO = "auto"
 class DsView:
     """The DeepSpeed JSON a rule looks at, how it is launched, and the world size DeepSpeed sees."""
 
-    def __init__(self, run: Run, doc: Document, facts: dict[str, Fact], via: str | None) -> None:
+    def __init__(self, run: RunModel, doc: DocumentView, facts: RunModel | FactMapping[F, Fact[object]], via: str | None) -> None:
         self.run = run
         self.doc = doc
         self.facts = facts
         self.via_accelerate = via == "accelerate"  # named by an accelerate config
-        self.launch = via or str(run.settings.get("deepspeed-launch") or "accelerate")
+        self.launch = via or str(run.setting("deepspeed-launch") or "accelerate")
 
-    def value(self, name: str) -> object:
+    def value(self, name: F) -> object:
         fact = self.facts.get(name)
         return None if fact is None else fact.value
 
-    def span(self, name: str) -> Span:
+    def span(self, name: F) -> Span:
         fact = self.facts.get(name)
         return fact.span if fact is not None and fact.span is not None else file_start(self.doc.path)
 
@@ -37,25 +42,22 @@ class DsView:
     def world(self) -> int | None:
         """DeepSpeed's world_size for the triad (§4.1): all ranks under accelerate, divided by the
         DeepSpeed sequence-parallel size when there is one."""
-        procs = self.run.int_fact("num_processes")
+        procs = self.run.int_fact(F.NUM_PROCESSES)
         if procs is None:
             return None
-        machines = self.run.int_fact("num_machines") or 1
-        world = (procs // machines) * machines if machines > 1 else procs
-        sp = self.run.int_fact("sp_size") or 1
+        world = world_size(procs, self.run.int_fact(F.NUM_MACHINES))
+        sp = self.run.int_fact(F.SP_SIZE) or 1
         return world // sp if sp > 1 else world
 
 
-def ds_view(ctx: FileContext) -> DsView | None:
-    run = ctx.run
-    if run is None:
-        return None
-    if run.dialect.kind == "deepspeed":
-        return DsView(run, run.documents[0], run.facts, None)
-    link = run.deepspeed
+def ds_view(run: RunModel, pairing: Pairing) -> DsView | None:
+    if run.kind == DialectKind.DEEPSPEED:
+        own = pairing.config_view()
+        return DsView(run, own, run, None) if own is not None else None
+    link = pairing.deepspeed
     if link is None or link.doc is None or not isinstance(link.doc.root, Mapping):
         return None
-    return DsView(run, link.doc, link.facts, link.mode)
+    return DsView(run, view_of(link.doc), link.facts, link.mode)
 
 
 def triad_problem(t: object, m: object, g: object, w: int | None) -> str | None:
@@ -101,7 +103,7 @@ def triad_problem(t: object, m: object, g: object, w: int | None) -> str | None:
     return None
 
 
-class TriadMismatch(Rule):
+class TriadMismatch(RunRule):
     """The batch triad does not add up on this world size.
 
     DeepSpeed derives what is missing with floor divisions and then asserts
@@ -113,16 +115,16 @@ class TriadMismatch(Rule):
     as 1 first (§3.2).
     """
 
-    code, name, severity = "DS001", "deepspeed-triad-mismatch", "error"
+    code, name, severity = "DS001", "deepspeed-triad-mismatch", Severity.ERROR
     summary = "train_batch_size ≠ micro × accumulation × world"
 
     full = True  # this rule judges complete triads; PartialTriad the ones DeepSpeed completes itself
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
         if v is None:
             return
-        t, m, g = v.value("global_batch"), v.value("per_device_batch"), v.value("grad_accum")
+        t, m, g = v.value(F.GLOBAL_BATCH), v.value(F.PER_DEVICE_BATCH), v.value(F.GRAD_ACCUM)
         if v.via_accelerate and g is None:
             g = 1  # accelerate inserts it before DeepSpeed sees the dict
         if all(x is not None for x in (t, m, g)) != self.full:
@@ -130,7 +132,7 @@ class TriadMismatch(Rule):
         problem = triad_problem(t, m, g, v.world)
         if problem is None:
             return
-        anchor = "global_batch" if "global_batch" in v.facts else "per_device_batch"
+        anchor = F.GLOBAL_BATCH if F.GLOBAL_BATCH in v.facts else F.PER_DEVICE_BATCH
         yield self.report(f"DeepSpeed will fail: \"{problem}\" (world size {v.world})", v.span(anchor),
                           "make train_batch_size = micro × accumulation × world, or set the ones you do not pin to \"auto\"")
 
@@ -143,51 +145,51 @@ class PartialTriad(TriadMismatch):
     ("… 60 != 2 * 3 * 8", "Micro batch size per gpu: 0 has to be greater than 0").
     """
 
-    code, name, severity = "DS002", "deepspeed-partial-triad", "error"
+    code, name, severity = "DS002", "deepspeed-partial-triad", Severity.ERROR
     summary = "partial triad whose derived values fail"
     full = False
 
 
-class NoBatchSize(Rule):
+class NoBatchSize(RunRule):
     """Neither `train_batch_size` nor `train_micro_batch_size_per_gpu` is present.
 
     "AssertionError: Either train_batch_size or train_micro_batch_size_per_gpu needs to be
     provided" (accelerate fills only keys that are literally `"auto"`).
     """
 
-    code, name, severity = "DS003", "deepspeed-no-batch-size", "error"
+    code, name, severity = "DS003", "deepspeed-no-batch-size", Severity.ERROR
     summary = "neither train_batch_size nor train_micro_batch_size_per_gpu"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
-        if v is None or "global_batch" in v.facts or "per_device_batch" in v.facts:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
+        if v is None or F.GLOBAL_BATCH in v.facts or F.PER_DEVICE_BATCH in v.facts:
             return
         yield self.report("neither train_batch_size nor train_micro_batch_size_per_gpu: \"Either train_batch_size or "
                           "train_micro_batch_size_per_gpu needs to be provided\"", file_start(v.doc.path),
                           "add \"train_micro_batch_size_per_gpu\": \"auto\" (accelerate fills it from the DataLoader)")
 
 
-class BadBatchValue(Rule):
+class BadBatchValue(RunRule):
     """A batch value that is not a positive integer and not `"auto"`: a float, 0, a negative, a
     string placeholder. DeepSpeed asserts "... has to be greater than 0"; a float
     `train_batch_size` silently propagates; `"GB_SIZE"` never gets replaced."""
 
-    code, name, severity = "DS004", "deepspeed-bad-batch-value", "error"
+    code, name, severity = "DS004", "deepspeed-bad-batch-value", Severity.ERROR
     summary = "batch value not a positive integer or \"auto\""
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
         if v is None:
             return
-        for name, key in (("global_batch", "train_batch_size"), ("per_device_batch", "train_micro_batch_size_per_gpu"),
-                          ("grad_accum", "gradient_accumulation_steps")):
+        for name, key in ((F.GLOBAL_BATCH, "train_batch_size"), (F.PER_DEVICE_BATCH, "train_micro_batch_size_per_gpu"),
+                          (F.GRAD_ACCUM, "gradient_accumulation_steps")):
             value = v.value(name)
             if name in v.facts and value != AUTO and positive_int(value) is None:
                 yield self.report(f"`{key}` is {value!r}: DeepSpeed needs a positive integer (or \"auto\" under accelerate / "
                                   "the HF Trainer)", v.span(name), "write a whole number ≥ 1, or \"auto\"")
 
 
-class AutoWithRawDeepSpeed(Rule):
+class AutoWithRawDeepSpeed(RunRule):
     """`"auto"` in a JSON launched by the plain `deepspeed` launcher (settings `deepspeed-launch = "deepspeed"`).
 
     Nothing fills `"auto"` without accelerate or the HF Trainer: the batch assertion fails with
@@ -195,11 +197,11 @@ class AutoWithRawDeepSpeed(Rule):
     "auto"` silently becomes stage 0 and `fp16.enabled: "auto"` means off.
     """
 
-    code, name, severity = "DS005", "deepspeed-auto-without-hf", "error"
+    code, name, severity = "DS005", "deepspeed-auto-without-hf", Severity.ERROR
     summary = "\"auto\" in a JSON the raw deepspeed launcher reads"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
         if v is None or v.launch != "deepspeed" or not isinstance(v.doc.root, Mapping):
             return
         for key, node in _walk(v.doc.root, ""):
@@ -216,14 +218,14 @@ def _walk(node: object, prefix: str) -> Iterator[tuple[str, object]]:
         yield prefix, node
 
 
-def _training(v: DsView) -> tuple[Fact | None, Fact | None] | None:
+def _training(v: DsView) -> tuple[Fact[object] | None, Fact[object] | None] | None:
     run = v.run
     if not run.is_training:
         return None
-    return run.facts.get("per_device_batch"), run.facts.get("grad_accum")
+    return run.get(F.PER_DEVICE_BATCH), run.get(F.GRAD_ACCUM)
 
 
-class AccumMissingFromJson(Rule):
+class AccumMissingFromJson(RunRule):
     """The DeepSpeed JSON used through accelerate has no `gradient_accumulation_steps`, while the
     training config accumulates.
 
@@ -231,13 +233,13 @@ class AccumMissingFromJson(Rule):
     (§3.2 step 1), so the effective accumulation is 1 and the script's value is ignored.
     """
 
-    code, name, severity = "DS006", "deepspeed-accum-missing", "warning"
+    code, name, severity = "DS006", "deepspeed-accum-missing", Severity.WARNING
     summary = "JSON without gradient_accumulation_steps while the config accumulates"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
         training = _training(v) if v else None
-        if v is None or training is None or not v.via_accelerate or "grad_accum" in v.facts:
+        if v is None or training is None or not v.via_accelerate or F.GRAD_ACCUM in v.facts:
             return
         ga = training[1]
         if ga is None or (positive_int(ga.value) or 1) <= 1:
@@ -247,7 +249,7 @@ class AccumMissingFromJson(Rule):
                           [Related(ga.span, f"the config asks for {ga.value}")] if ga.span else [])
 
 
-class AccumDiffersFromJson(Rule):
+class AccumDiffersFromJson(RunRule):
     """The JSON's integer `gradient_accumulation_steps` differs from the training config's.
 
     Under accelerate the JSON value governs the optimizer step in every version (since 1.8 with
@@ -255,26 +257,26 @@ class AccumDiffersFromJson(Rule):
     "Please correct the following DeepSpeed config values that mismatch TrainingArguments values".
     """
 
-    code, name, severity = "DS007", "deepspeed-accum-differs", "warning"
+    code, name, severity = "DS007", "deepspeed-accum-differs", Severity.WARNING
     summary = "JSON accumulation ≠ the training config's"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
         training = _training(v) if v else None
         if v is None or training is None:
             return
-        ga, ds_ga = training[1], v.value("grad_accum")
+        ga, ds_ga = training[1], v.value(F.GRAD_ACCUM)
         if ga is None or positive_int(ds_ga) is None or positive_int(ga.value) is None or ds_ga == ga.value:
             return
         effect = ("the HF Trainer stops: \"Please correct the following DeepSpeed config values that mismatch TrainingArguments "
                   "values\"") if v.launch == "hf-trainer" else f"{ds_ga} is what runs"
         yield self.report(f"the DeepSpeed JSON sets gradient_accumulation_steps {ds_ga}, the training config {ga.value}: "
-                          f"{effect}", v.span("grad_accum"), "make them agree, or write \"auto\" in the JSON",
+                          f"{effect}", v.span(F.GRAD_ACCUM), "make them agree, or write \"auto\" in the JSON",
                           [Related(ga.span, f"the config asks for {ga.value}")] if ga.span else [],
-                          severity="error" if v.launch == "hf-trainer" else "warning")
+                          severity=Severity.ERROR if v.launch == "hf-trainer" else Severity.WARNING)
 
 
-class MicroDiffersFromConfig(Rule):
+class MicroDiffersFromConfig(RunRule):
     """The JSON's integer `train_micro_batch_size_per_gpu` differs from the training config's per-device batch.
 
     accelerate takes the JSON value and never compares it with the DataLoader: DeepSpeed's
@@ -282,24 +284,24 @@ class MicroDiffersFromConfig(Rule):
     feed. The HF Trainer raises the mismatch error.
     """
 
-    code, name, severity = "DS008", "deepspeed-micro-differs", "warning"
+    code, name, severity = "DS008", "deepspeed-micro-differs", Severity.WARNING
     summary = "JSON micro batch ≠ the training config's per-device batch"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
         training = _training(v) if v else None
         if v is None or training is None:
             return
-        b, m = training[0], v.value("per_device_batch")
+        b, m = training[0], v.value(F.PER_DEVICE_BATCH)
         if b is None or positive_int(m) is None or positive_int(b.value) is None or m == b.value:
             return
         yield self.report(f"train_micro_batch_size_per_gpu {m} in the JSON, per-device batch {b.value} in the training config: "
-                          "DeepSpeed's counts describe a batch the DataLoader does not feed", v.span("per_device_batch"),
+                          "DeepSpeed's counts describe a batch the DataLoader does not feed", v.span(F.PER_DEVICE_BATCH),
                           "write \"auto\" (accelerate fills it from the DataLoader)",
                           [Related(b.span, f"per-device batch {b.value}")] if b.span else [])
 
 
-class PinnedTotalWithAuto(Rule):
+class PinnedTotalWithAuto(RunRule):
     """An integer `train_batch_size` next to `"auto"` micro batch or accumulation.
 
     accelerate fills the `"auto"` ones from the DataLoader and the script, then DeepSpeed asserts
@@ -307,109 +309,109 @@ class PinnedTotalWithAuto(Rule):
     fails ("… 64 != 8 * 4 * 1").
     """
 
-    code, name, severity = "DS009", "deepspeed-pinned-total-with-auto", "warning"
+    code, name, severity = "DS009", "deepspeed-pinned-total-with-auto", Severity.WARNING
     summary = "integer train_batch_size with \"auto\" micro or accumulation"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
-        if v is None or positive_int(v.value("global_batch")) is None:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
+        if v is None or positive_int(v.value(F.GLOBAL_BATCH)) is None:
             return
-        autos = [k for k, n in (("train_micro_batch_size_per_gpu", "per_device_batch"), ("gradient_accumulation_steps", "grad_accum"))
+        autos = [k for k, n in (("train_micro_batch_size_per_gpu", F.PER_DEVICE_BATCH), ("gradient_accumulation_steps", F.GRAD_ACCUM))
                  if v.value(n) == AUTO]
         if autos:
-            yield self.report(f"train_batch_size is pinned to {v.value('global_batch')} while {' and '.join(autos)} "
+            yield self.report(f"train_batch_size is pinned to {v.value(F.GLOBAL_BATCH)} while {' and '.join(autos)} "
                               f"{'is' if len(autos) == 1 else 'are'} \"auto\": the filled values must multiply to exactly that",
-                              v.span("global_batch"), "write \"train_batch_size\": \"auto\"")
+                              v.span(F.GLOBAL_BATCH), "write \"train_batch_size\": \"auto\"")
 
 
-class ZeroSectionMissing(Rule):
+class ZeroSectionMissing(RunRule):
     """The JSON named by `deepspeed_config_file` has no `zero_optimization` section.
 
     `DeepSpeedPlugin` raises `ValueError("Please specify the ZeRO optimization config in the
     DeepSpeed config.")` (accelerate `utils/dataclasses.py`).
     """
 
-    code, name, severity = "DS010", "deepspeed-zero-missing", "error"
+    code, name, severity = "DS010", "deepspeed-zero-missing", Severity.ERROR
     summary = "JSON used by accelerate without zero_optimization"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
         if v is None or not v.via_accelerate or not isinstance(v.doc.root, Mapping) or v.doc.root.get("zero_optimization") is not None:
             return
         yield self.report("no `zero_optimization` section: \"Please specify the ZeRO optimization config in the DeepSpeed config.\"",
                           file_start(v.doc.path), "add \"zero_optimization\": {\"stage\": 2}")
 
 
-class BothHalfPrecisions(Rule):
+class BothHalfPrecisions(RunRule):
     """`fp16.enabled` and `bf16.enabled` are both true: "AssertionError: bfloat16 and fp16 modes
     cannot be simultaneously enabled" (DeepSpeed `DeepSpeedConfig._initialize_params`)."""
 
-    code, name, severity = "DS013", "deepspeed-fp16-and-bf16", "error"
+    code, name, severity = "DS013", "deepspeed-fp16-and-bf16", Severity.ERROR
     summary = "fp16 and bf16 both enabled"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
-        if v is None or v.value("fp16_enabled") is not True or v.value("bf16_enabled") is not True:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
+        if v is None or v.value(F.FP16_ENABLED) is not True or v.value(F.BF16_ENABLED) is not True:
             return
         yield self.report("fp16.enabled and bf16.enabled are both true: \"bfloat16 and fp16 modes cannot be simultaneously "
-                          "enabled\"", v.span("bf16_enabled"), "enable one of them")
+                          "enabled\"", v.span(F.BF16_ENABLED), "enable one of them")
 
 
-def requested_precision(run: Run) -> tuple[str, Fact] | None:
+def requested_precision(run: RunModel) -> tuple[str, Fact[object]] | None:
     """The precision the run asks for: the training config's (passed to Accelerator()), else the accelerate file's."""
-    for name in ("mixed_precision", "launch_mixed_precision"):
-        fact = run.facts.get(name)
+    for name in (F.MIXED_PRECISION, F.LAUNCH_MIXED_PRECISION):
+        fact = run.get(name)
         if fact is not None and isinstance(fact.value, str) and fact.value.lower() in ("no", "fp16", "bf16", "fp8"):
             return fact.value.lower(), fact
     return None
 
 
-class PrecisionConflict(Rule):
+class PrecisionConflict(RunRule):
     """The requested precision contradicts the JSON: fp16 requested with `bf16.enabled: true`, or
     the reverse. accelerate raises "`--mixed_precision` arg cannot be set to `fp16` when `bf16` is
     set in the DeepSpeed config file." (§5)."""
 
-    code, name, severity = "DS014", "deepspeed-precision-conflict", "error"
+    code, name, severity = "DS014", "deepspeed-precision-conflict", Severity.ERROR
     summary = "requested fp16/bf16 contradicts the JSON"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
         req = requested_precision(v.run) if v and v.via_accelerate else None
         if v is None or req is None:
             return
         want, fact = req
         other = {"fp16": "bf16", "bf16": "fp16"}.get(want)
-        if other and v.value(f"{other}_enabled") is True:
+        if other and v.value(F(f"{other}_enabled")) is True:
             yield self.report(f"mixed_precision {want} is requested but the JSON enables {other}: \"`--mixed_precision` arg cannot "
-                              f"be set to `{want}` when `{other}` is set in the DeepSpeed config file.\"", v.span(f"{other}_enabled"),
+                              f"be set to `{want}` when `{other}` is set in the DeepSpeed config file.\"", v.span(F(f"{other}_enabled")),
                               "make them agree", [Related(fact.span, f"mixed_precision {want}")] if fact.span else [])
 
 
-class PrecisionSilentlyDiffers(Rule):
+class PrecisionSilentlyDiffers(RunRule):
     """The JSON silently overrides the requested precision.
 
     fp16/bf16 requested while the JSON has that dtype's `enabled: false` → a silent fp32 run;
     `no` requested while the JSON enables fp16 or bf16 → a silent half-precision run. The JSON wins (§5).
     """
 
-    code, name, severity = "DS015", "deepspeed-precision-differs", "warning"
+    code, name, severity = "DS015", "deepspeed-precision-differs", Severity.WARNING
     summary = "the JSON silently overrides the requested precision"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
         req = requested_precision(v.run) if v and v.via_accelerate else None
         if v is None or req is None:
             return
         want, fact = req
         related = [Related(fact.span, f"mixed_precision {want}")] if fact.span else []
-        if want in ("fp16", "bf16") and v.value(f"{want}_enabled") is False:
+        if want in ("fp16", "bf16") and v.value(F(f"{want}_enabled")) is False:
             yield self.report(f"mixed_precision {want} is requested but the JSON has {want}.enabled false: the run is fp32",
-                              v.span(f"{want}_enabled"), f"set {want}.enabled to \"auto\"", related)
+                              v.span(F(f"{want}_enabled")), f"set {want}.enabled to \"auto\"", related)
         elif want == "no":
             for dtype in ("fp16", "bf16"):
-                if v.value(f"{dtype}_enabled") is True:
+                if v.value(F(f"{dtype}_enabled")) is True:
                     yield self.report(f"mixed_precision no is requested but the JSON enables {dtype}: the run is {dtype}",
-                                      v.span(f"{dtype}_enabled"), f"set {dtype}.enabled to \"auto\"", related)
+                                      v.span(F(f"{dtype}_enabled")), f"set {dtype}.enabled to \"auto\"", related)
 
 
 # DeepSpeed's top-level config keys (runtime/config.py and the sub-config readers it calls), for
@@ -431,7 +433,7 @@ _BATCH_CRITICAL = ("train_batch_size", "train_micro_batch_size_per_gpu", "gradie
                    "zero_optimization", "gradient_clipping")
 
 
-class NearMissKey(Rule):
+class NearMissKey(RunRule):
     """A top-level key DeepSpeed does not read, close to one it does.
 
     DeepSpeed ignores unknown top-level keys silently (every value is read with
@@ -445,11 +447,11 @@ class NearMissKey(Rule):
     have the known one.
     """
 
-    code, name, severity, fixable = "DS012", "deepspeed-unknown-key", "info", True
+    code, name, severity, fixable = "DS012", "deepspeed-unknown-key", Severity.INFO, True
     summary = "top-level key DeepSpeed ignores, close to a known one"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
         if v is None or not isinstance(v.doc.root, Mapping):
             return
         known = sorted(DEEPSPEED_TOP_LEVEL_KEYS)
@@ -468,31 +470,28 @@ class NearMissKey(Rule):
             if v.doc.root.get(close[0]) is None:
                 fix = Fix(f"rename `{key}` to `{close[0]}`", UNSAFE, [rename_key(key_node, close[0])])
             yield self.report(f"`{key}` is not a DeepSpeed key (did you mean `{close[0]}`?): {effect}", key_node.span,
-                              f"rename it to `{close[0]}`", severity="warning" if critical else None, fix=fix)
+                              f"rename it to `{close[0]}`", severity=Severity.WARNING if critical else None, fix=fix)
 
 
-class NotStrictJson(Rule):
+class NotStrictJson(RunRule):
     """The DeepSpeed JSON is not strict JSON, or has duplicate keys.
 
     accelerate reads it with `json.load`: comments and trailing commas are a `JSONDecodeError`, and
     of duplicate keys the last silently wins; DeepSpeed's own loader rejects duplicates.
     """
 
-    code, name, severity = "DS018", "deepspeed-not-strict-json", "error"
+    code, name, severity = "DS018", "deepspeed-not-strict-json", Severity.ERROR
     summary = "JSON with comments, trailing commas or duplicate keys"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        if run is None:
-            return
-        link = run.deepspeed
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        link = pairing.deepspeed
         if link is not None and link.error is not None:
             err = link.error
             detail = err.message.removeprefix("invalid JSON: ")
             yield self.report(f"the DeepSpeed JSON named by deepspeed_config_file is not strict JSON ({detail}): accelerate's "
                               "json.load fails",
                               Span(err.path, err.line, err.column, err.line, err.column, 0, 0), err.help or None)
-        v = ds_view(ctx)
+        v = ds_view(run, pairing)
         if v is None:
             return
         for dup in v.doc.duplicates:
@@ -500,7 +499,7 @@ class NotStrictJson(Rule):
                               "DeepSpeed's loader rejects the file", dup.again, "delete one of them", [Related(dup.first, "first here")])
 
 
-class LegacyBfloat16Section(Rule):
+class LegacyBfloat16Section(RunRule):
     """The JSON enables bf16 through the legacy `bfloat16` section.
 
     DeepSpeed itself still reads `bfloat16` as an alias of `bf16`, but accelerate and the HF
@@ -514,11 +513,11 @@ class LegacyBfloat16Section(Rule):
     rename `bfloat16` to `bf16`.
     """
 
-    code, name, severity, fixable = "DS016", "deepspeed-legacy-bfloat16", "warning", True
+    code, name, severity, fixable = "DS016", "deepspeed-legacy-bfloat16", Severity.WARNING, True
     summary = "legacy `bfloat16` section, ignored under accelerate"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
         if v is None or v.launch == "deepspeed" or not isinstance(v.doc.root, Mapping):
             return
         key = v.doc.root.key_node("bfloat16")
@@ -532,7 +531,7 @@ class LegacyBfloat16Section(Rule):
                           "does not set the precision", key.span, "rename it to `bf16`", fix=fix)
 
 
-class ElasticityWithBatchSizes(Rule):
+class ElasticityWithBatchSizes(RunRule):
     """Elastic training is enabled while the JSON also sets the batch triad.
 
     With `elasticity.enabled: true` DeepSpeed computes the batch itself from
@@ -547,14 +546,14 @@ class ElasticityWithBatchSizes(Rule):
     has none (§3.2).
     """
 
-    code, name, severity = "DS020", "deepspeed-elasticity-with-batch", "error"
+    code, name, severity = "DS020", "deepspeed-elasticity-with-batch", Severity.ERROR
     summary = "elasticity enabled while the batch triad is set"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        v = ds_view(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        v = ds_view(run, pairing)
         if v is None or not isinstance(v.doc.root, Mapping):
             return
-        elastic = v.doc.root.get("elasticity")
+        elastic = v.doc.root.get(F.ELASTICITY)
         if not isinstance(elastic, Mapping):
             return
         enabled = elastic.get("enabled")

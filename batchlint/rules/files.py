@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from batchlint.rules.base import Diagnostic, FileContext, Related, Rule, file_start
+from batchlint.dialects.registry import DEEPSPEED
+from batchlint.loading.nodes import LoadErrorKind
+from batchlint.model import Caveat, Origin, ProblemKind, RunModel, Semantics, Severity
+from batchlint.pair import Pairing
+from batchlint.rules.base import Diagnostic, DocumentRule, Related, Rule, RunRule, file_start
+from batchlint.views import DocumentView
 
 
-class InvalidFile(Rule):
+class InvalidFile(DocumentRule, RunRule):
     """The file cannot be read as YAML or JSON.
 
     **Why it matters.** The launcher (`accelerate launch`, OmegaConf in the training script,
@@ -24,18 +29,19 @@ class InvalidFile(Rule):
     code = "BL001"
     name = "invalid-file"
     summary = "file cannot be parsed"
-    severity = "error"
+    severity = Severity.ERROR
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        err = ctx.load_error
+    def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
+        err = doc.load_error
         if err is not None:
             yield self._from_error(err.path, err.line, err.column, err.message, err.help)
-        if ctx.run is not None:
-            for _path, err in ctx.run.launch_problems:
-                if err.message == "file not found":
-                    continue  # AC033's
-                yield self._from_error(err.path, err.line, err.column,
-                                       f"accelerate config: {err.message}", err.help or "check the path given to --accelerate-config or in settings")
+
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        for err in pairing.launch_problems:
+            if err.kind == LoadErrorKind.NOT_FOUND:
+                continue  # AC033's
+            yield self._from_error(err.path, err.line, err.column,
+                                   f"accelerate config: {err.message}", err.help or "check the path given to --accelerate-config or in settings")
 
     def _from_error(self, path: str, line: int, column: int, message: str, help: str) -> Diagnostic:
         from batchlint.loading.nodes import Span
@@ -43,7 +49,7 @@ class InvalidFile(Rule):
         return self.report(message, Span(path, line, column, line, column, 0, 0), help or None)
 
 
-class DuplicateKey(Rule):
+class DuplicateKey(DocumentRule):
     """A mapping has the same key twice.
 
     **Why it matters.** PyYAML (accelerate) and `json.load` silently keep the last value, so
@@ -57,23 +63,23 @@ class DuplicateKey(Rule):
     code = "BL002"
     name = "duplicate-key"
     summary = "the same key appears twice in one mapping"
-    severity = "warning"
+    severity = Severity.WARNING
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        if ctx.doc is None or ctx.run is None or ctx.run.dialect.kind == "deepspeed":
-            return  # a DeepSpeed JSON's duplicates are DS018's
-        omegaconf = ctx.run.dialect.semantics == "omegaconf"
-        for dup in ctx.doc.duplicates:
+    def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
+        if doc.dialect is None or doc.dialect == DEEPSPEED.name:
+            return  # not a config batchlint reads; a DeepSpeed JSON's duplicates are DS018's
+        omegaconf = doc.semantics == Semantics.OMEGACONF
+        for dup in doc.duplicates:
             where = f" in `{dup.path}`" if dup.path else ""
             consequence = ("OmegaConf refuses to load the file" if omegaconf
                            else "the last value silently wins")
             yield self.report(
                 f"duplicate key `{dup.key}`{where} (first at line {dup.first.line}): {consequence}",
                 dup.again, "delete one of the two", [Related(dup.first, "first defined here")],
-                severity="error" if omegaconf else "warning")
+                severity=Severity.ERROR if omegaconf else Severity.WARNING)
 
 
-class IncludeError(Rule):
+class IncludeError(DocumentRule):
     """A `${include:file.yaml}` cannot be resolved.
 
     **Why it matters.** MuseV registers an `include` resolver that loads the named file from
@@ -86,17 +92,15 @@ class IncludeError(Rule):
     code = "BL003"
     name = "include-error"
     summary = "an included file is missing, unreadable or includes itself"
-    severity = "error"
+    severity = Severity.ERROR
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        if ctx.run is None:
-            return
-        for problem in ctx.run.problems:
-            if problem.kind.startswith("include"):
+    def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
+        for problem in doc.problems:
+            if problem.kind.is_include:
                 yield self.report(problem.message, problem.span, problem.help or None)
 
 
-class InterpolationError(Rule):
+class InterpolationError(DocumentRule):
     """An OmegaConf interpolation cannot be resolved: a missing key, a cycle or bad syntax.
 
     **Why it matters.** The training script resolves the whole config (`resolve=True`), so one
@@ -108,17 +112,15 @@ class InterpolationError(Rule):
     code = "BL004"
     name = "interpolation-error"
     summary = "an interpolation points at a missing key, forms a cycle or cannot be parsed"
-    severity = "error"
+    severity = Severity.ERROR
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        if ctx.run is None:
-            return
-        for problem in ctx.run.problems:
-            if problem.kind in ("missing-key", "cycle", "grammar"):
+    def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
+        for problem in doc.problems:
+            if problem.kind in (ProblemKind.MISSING_KEY, ProblemKind.CYCLE, ProblemKind.GRAMMAR):
                 yield self.report(problem.message, problem.span, problem.help or None)
 
 
-class ReadingDiffers(Rule):
+class ReadingDiffers(RunRule):
     """A value batchlint uses reads differently to PyYAML (YAML 1.1) and to OmegaConf.
 
     **Why it matters.** `1e-5` without a dot is a string to PyYAML but a float to OmegaConf;
@@ -132,18 +134,18 @@ class ReadingDiffers(Rule):
     code = "BL005"
     name = "yaml-reading-differs"
     summary = "PyYAML and OmegaConf read a used value differently"
-    severity = "info"
+    severity = Severity.INFO
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        if ctx.run is None or ctx.run.dialect.semantics != "omegaconf":
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        if run.semantics != Semantics.OMEGACONF:
             return
-        for fact in ctx.run.facts.values():
-            if fact.note and fact.span and fact.source == "file" and "to OmegaConf" in fact.note:
+        for fact in run.facts():
+            if fact.caveat == Caveat.OMEGACONF_READING and fact.span and fact.origin == Origin.FILE:
                 yield self.report(f"`{fact.key}`: {fact.note}; batchlint uses the OmegaConf reading", fact.span,
                                   "write the value so both agree (e.g. 1.0e-5, or quote a string)")
 
 
-class EmptyFile(Rule):
+class EmptyFile(DocumentRule):
     """The file is empty.
 
     **Why it matters.** An empty training or launch config loads as nothing: OmegaConf gives an
@@ -154,11 +156,11 @@ class EmptyFile(Rule):
     code = "BL006"
     name = "empty-file"
     summary = "the file has no content"
-    severity = "warning"
+    severity = Severity.WARNING
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        if ctx.doc is not None and not ctx.doc.text.strip().lstrip("\ufeff"):
-            yield self.report("file is empty: nothing to check", file_start(ctx.path),
+    def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
+        if doc.is_empty:
+            yield self.report("file is empty: nothing to check", file_start(doc.path),
                               "fill it in or delete it")
 
 
@@ -174,8 +176,6 @@ class UnusedSuppression(Rule):
     code = "BL008"
     name = "unused-suppression"
     summary = "suppression comment that silences nothing"
-    severity = "warning"
+    severity = Severity.WARNING
     fixable = True
-
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        return iter(())  # the engine reports these once every rule has run (batchlint/engine.py)
+    # Reported by batchlint/suppression.py once every other rule of the file has run.

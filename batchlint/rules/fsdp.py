@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from batchlint.facts import Fact
-from batchlint.fixes import SAFE, UNSAFE, Fix, insert_key_after, rename_key, replace_value
+from batchlint.fixes import SAFE, UNSAFE, Fix, rename_key, replace_scalar
 from batchlint.loading.nodes import Mapping, Node, Scalar
+from batchlint.model import RunModel, Severity
+from batchlint.pair import Pairing
 from batchlint.rules.accelerate import View, view
-from batchlint.rules.base import Diagnostic, FileContext, Related, Rule
+from batchlint.rules.base import Diagnostic, Related, Rule, RunRule
 
 SHARDING_STRATEGIES = ("FULL_SHARD", "SHARD_GRAD_OP", "NO_SHARD", "HYBRID_SHARD", "HYBRID_SHARD_ZERO2")
 _TRUTH = {"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"}  # accelerate's str_to_bool
@@ -41,12 +42,10 @@ class Fsdp:
         node = self.scalar("version")
         return 1 if node is None else node.value
 
-    def fact(self, node: Scalar, key: str) -> Fact:
-        return Fact(key, node.value, "file", f"fsdp_config.{key}", node.span, node)
 
 
-def fsdp(ctx: FileContext) -> Fsdp | None:
-    v = view(ctx)
+def fsdp(run: RunModel, pairing: Pairing) -> Fsdp | None:
+    v = view(run, pairing)
     if v is None or v.distributed_type != "FSDP":
         return None
     config = v.root.get("fsdp_config")
@@ -58,7 +57,7 @@ def _python_truthy(node: Scalar | None) -> bool:
     return node is None or bool(node.value)  # absent: the CLI default, the string "true"
 
 
-class ReshardIgnoredUnderFsdp1(Rule):
+class ReshardIgnoredUnderFsdp1(RunRule):
     """FSDP1 with `fsdp_reshard_after_forward` and no `fsdp_sharding_strategy`.
 
     The launcher always exports `FSDP_SHARDING_STRATEGY` (CLI default `"FULL_SHARD"`), and for
@@ -72,11 +71,11 @@ class ReshardIgnoredUnderFsdp1(Rule):
     the key to `fsdp_sharding_strategy` when its value is a strategy name.
     """
 
-    code, name, severity, fixable = "AC017", "fsdp1-reshard-ignored", "warning", True
+    code, name, severity, fixable = "AC017", "fsdp1-reshard-ignored", Severity.WARNING, True
     summary = "FSDP1 ignores fsdp_reshard_after_forward: FULL_SHARD runs"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        f = fsdp(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        f = fsdp(run, pairing)
         if f is None or f.version not in (1, "1") or f.entry("sharding_strategy") is not None:
             return
         found = f.entry("reshard_after_forward")
@@ -94,7 +93,7 @@ class ReshardIgnoredUnderFsdp1(Rule):
                           "name the strategy with `fsdp_sharding_strategy`", fix=fix)
 
 
-class ReshardNotBoolUnderFsdp2(Rule):
+class ReshardNotBoolUnderFsdp2(RunRule):
     """FSDP2 with an `fsdp_reshard_after_forward` that is not a boolean.
 
     Under `fsdp_version: 2` the value goes through `str_to_bool`, which accepts only
@@ -103,11 +102,11 @@ class ReshardNotBoolUnderFsdp2(Rule):
     spec §1.6, verified).
     """
 
-    code, name, severity = "AC018", "fsdp2-reshard-not-bool", "error"
+    code, name, severity = "AC018", "fsdp2-reshard-not-bool", Severity.ERROR
     summary = "FSDP2 fsdp_reshard_after_forward is not a boolean"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        f = fsdp(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        f = fsdp(run, pairing)
         if f is None or f.version not in (2, "2"):
             return
         node = f.scalar("reshard_after_forward")
@@ -119,7 +118,7 @@ class ReshardNotBoolUnderFsdp2(Rule):
                           f"{str(node.value).lower()}\"", node.span, f"use {hint}")
 
 
-class CpuRamLoadingWithoutSync(Rule):
+class CpuRamLoadingWithoutSync(RunRule):
     """FSDP with `fsdp_sync_module_states` false while `fsdp_cpu_ram_efficient_loading` is on.
 
     The launcher tests the raw values: "When using `--fsdp_cpu_ram_efficient_loading` set
@@ -131,27 +130,26 @@ class CpuRamLoadingWithoutSync(Rule):
     **Fix** (safe: the launch fails as written): set `fsdp_cpu_ram_efficient_loading: false`.
     """
 
-    code, name, severity, fixable = "AC019", "fsdp-cpu-ram-loading-without-sync", "error", True
+    code, name, severity, fixable = "AC019", "fsdp-cpu-ram-loading-without-sync", Severity.ERROR, True
     summary = "fsdp_cpu_ram_efficient_loading on with fsdp_sync_module_states false"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        f = fsdp(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        f = fsdp(run, pairing)
         if f is None:
             return
         sync = f.entry("sync_module_states")
         if sync is None or not isinstance(sync[1], Scalar) or sync[1].value:
             return
-        sync_key, sync_value = sync[0], sync[1]
+        sync_value = sync[1]
         loading = f.scalar("cpu_ram_efficient_loading")
         if not _python_truthy(loading):
             return
-        text = f.v.doc.text
         if loading is not None:
-            edit = replace_value(f.fact(loading, "fsdp_cpu_ram_efficient_loading"), False)
+            edit = replace_scalar(loading, False)
             related = [Related(loading.span, "fsdp_cpu_ram_efficient_loading is on here")]
             state = f"`fsdp_cpu_ram_efficient_loading: {loading.raw}` (on: the launcher tests the raw value)"
         else:
-            edit = insert_key_after(f.fact(sync_value, str(sync_key.value)), "fsdp_cpu_ram_efficient_loading", False, text)
+            edit = f.v.doc.insert_key_after(sync_value, "fsdp_cpu_ram_efficient_loading", False)
             related = []
             state = "`fsdp_cpu_ram_efficient_loading` absent (the launcher's default is the string \"true\")"
         fix = Fix("set `fsdp_cpu_ram_efficient_loading: false`", SAFE, [edit]) if edit is not None else None

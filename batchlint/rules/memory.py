@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from batchlint.facts import positive_int
+from batchlint.counts import positive_int
 from batchlint.fixes import Fix
 from batchlint.memory.model import MemoryModel
-from batchlint.rules.base import Diagnostic, FileContext, Rule, file_start
+from batchlint.model import FactName as F
+from batchlint.model import RunModel, Severity
+from batchlint.pair import Pairing
+from batchlint.rules.base import Diagnostic, RunRule, file_start
 from batchlint.rules.batch import _anchor, factor_pairs, pair_fix
-from batchlint.run import Run
 
 _DOC_TAIL = """
     What loads the main card under DistributedDataParallel: not other ranks' gradients (every rank
@@ -30,20 +32,19 @@ _DOC_TAIL = """
 """
 
 
-def _inputs(ctx: FileContext) -> tuple[Run, MemoryModel, int, int, int] | None:
+def _inputs(run: RunModel) -> tuple[RunModel, MemoryModel, int, int, int] | None:
     """(run, memory model, per-device batch, accumulation, data-parallel size) when all are known."""
-    run = ctx.run
-    if run is None or run.memory is None:
+    if run.memory is None:
         return None
-    b = run.int_fact("per_device_batch")
+    b = run.int_fact(F.PER_DEVICE_BATCH)
     acc = run.accumulation
     k = positive_int(acc.value) if acc else None
     if b is None or k is None:
         return None
-    return run, run.memory, b, k, run.int_fact("data_parallel_size") or 1
+    return run, run.memory, b, k, run.int_fact(F.DATA_PARALLEL_SIZE) or 1
 
 
-def lower_batch_fix(run: Run, b: int, k: int, reason: str) -> Fix | None:
+def lower_batch_fix(run: RunModel, pairing: Pairing, b: int, k: int, reason: str) -> Fix | None:
     """Lower the per-device batch to the largest divisor of b·k that fits the main card conservatively
     and raise the accumulation to keep the total exactly (1 always divides, so when any batch fits, a
     divisor does). None when not even 1 fits: the profile or the card is the problem, not the batch."""
@@ -55,10 +56,10 @@ def lower_batch_fix(run: Run, b: int, k: int, reason: str) -> Fix | None:
         return None
     b2, k2 = fitting[0]
     why = f"{reason}; {b2} is the largest divisor of {local} that fits cuda:0 even in the worst case"
-    return pair_fix(run, b2, k2, why, [])
+    return pair_fix(run, pairing, b2, k2, why, [])
 
 
-class AccumulationCouldShrink(Rule):
+class AccumulationCouldShrink(RunRule):
     """Gradient accumulation is above 1 while a larger per-device batch with the same total fits.
 
     Accumulating k micro-batches of b costs k forward/backward passes of small kernels; one pass
@@ -76,11 +77,11 @@ class AccumulationCouldShrink(Rule):
     code = "BL201"
     name = "accumulation-could-shrink"
     summary = "accumulation > 1 while a larger per-device batch fits"
-    severity = "warning"
+    severity = Severity.WARNING
     fixable = True
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        inputs = _inputs(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        inputs = _inputs(run)
         if inputs is None:
             return
         run, memory, b, k, dp = inputs
@@ -96,8 +97,8 @@ class AccumulationCouldShrink(Rule):
             message = (f"accumulation {k} with per-device batch {b}: {b2} per device × {k2} accumulation keeps the total "
                        f"{local * dp} and fits cuda:0 even in the worst case (≈ {memory.main_conservative(b2):.1f} of "
                        f"{memory.usable:.1f} GiB on {memory.gpu.name}; now ≈ {memory.main_conservative(b):.1f})")
-            fix = pair_fix(run, b2, k2, f"same total in fewer, larger steps; {memory.confidence} confidence", [])
-            yield self.report(message, _anchor(run, "grad_accum", "per_device_batch"),
+            fix = pair_fix(run, pairing, b2, k2, f"same total in fewer, larger steps; {memory.confidence} confidence", [])
+            yield self.report(message, _anchor(run, F.GRAD_ACCUM, F.PER_DEVICE_BATCH),
                               "a larger per-device batch does the same work in fewer, faster steps", fix=fix)
             return
         optimistic = [(b2, k2) for b2, k2 in bigger if memory.main_optimistic(b2) <= memory.usable]
@@ -107,11 +108,11 @@ class AccumulationCouldShrink(Rule):
                 f"accumulation {k} with per-device batch {b}: {b2} × {k2} would fit only if validation reuses freed memory "
                 f"(≈ {memory.main_optimistic(b2):.1f} of {memory.usable:.1f} GiB optimistic, "
                 f"{memory.main_conservative(b2):.1f} conservative)",
-                _anchor(run, "grad_accum", "per_device_batch"), "measure rank 0 with validation on before relying on it",
-                severity="info")
+                _anchor(run, F.GRAD_ACCUM, F.PER_DEVICE_BATCH), "measure rank 0 with validation on before relying on it",
+                severity=Severity.INFO)
 
 
-class BatchDoesNotFit(Rule):
+class BatchDoesNotFit(RunRule):
     """The per-device batch does not fit on any card by the estimate.
 
     M(b) = static + b × per-sample memory exceeds the usable capacity (capacity × (1 − headroom)).
@@ -125,11 +126,11 @@ class BatchDoesNotFit(Rule):
     code = "BL202"
     name = "batch-does-not-fit"
     summary = "per-device batch does not fit any card"
-    severity = "error"
+    severity = Severity.ERROR
     fixable = True
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        inputs = _inputs(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        inputs = _inputs(run)
         if inputs is None:
             return
         run, memory, b, k, _dp = inputs
@@ -144,11 +145,11 @@ class BatchDoesNotFit(Rule):
         yield self.report(
             f"per-device batch {b} needs ≈ {need:.1f} GiB per card ({parts}), {memory.gpu.name} has {memory.usable:.1f} "
             f"GiB usable: {largest_text} ({memory.confidence} confidence)",
-            _anchor(run, "per_device_batch"), "lower the per-device batch and raise accumulation to keep the total",
-            fix=lower_batch_fix(run, b, k, f"{b} does not fit {memory.gpu.name}"))
+            _anchor(run, F.PER_DEVICE_BATCH), "lower the per-device batch and raise accumulation to keep the total",
+            fix=lower_batch_fix(run, pairing, b, k, f"{b} does not fit {memory.gpu.name}"))
 
 
-class MainCardRisk(Rule):
+class MainCardRisk(RunRule):
     """The per-device batch fits the other cards but not the main one (cuda:0).
 
     Error when even the optimistic case (validation reuses the memory the step freed) does not
@@ -164,11 +165,11 @@ class MainCardRisk(Rule):
     code = "BL203"
     name = "main-card-memory-risk"
     summary = "fits the other cards but not the main card"
-    severity = "warning"
+    severity = Severity.WARNING
     fixable = True
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        inputs = _inputs(ctx)
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        inputs = _inputs(run)
         if inputs is None or not inputs[1].multi_gpu:
             return
         run, memory, b, k, _dp = inputs
@@ -184,18 +185,18 @@ class MainCardRisk(Rule):
         yield self.report(
             f"per-device batch {b} fits the other cards (≈ {memory.rank(b):.1f} of {memory.usable:.1f} GiB on "
             f"{memory.gpu.name}) but {case} on cuda:0{because}",
-            _anchor(run, "per_device_batch"),
+            _anchor(run, F.PER_DEVICE_BATCH),
             f"turn validation off or shrink it, call set_device before any CUDA use, or use per-device {best}"
             " (fits cuda:0 even in the worst case) with more accumulation",
-            severity="error" if error else "warning",
-            fix=lower_batch_fix(run, b, k, f"{b} risks cuda:0"))
+            severity=Severity.ERROR if error else Severity.WARNING,
+            fix=lower_batch_fix(run, pairing, b, k, f"{b} risks cuda:0"))
 
 
 for _rule in (AccumulationCouldShrink, BatchDoesNotFit, MainCardRisk):
     _rule.__doc__ = (_rule.__doc__ or "") + _DOC_TAIL
 
 
-class NoMemoryProfile(Rule):
+class NoMemoryProfile(RunRule):
     """No memory profile or GPU, so BL201–BL203 were not evaluated.
 
     Declare the GPU and, for models without a built-in preset, a memory profile — best two
@@ -215,12 +216,11 @@ class NoMemoryProfile(Rule):
     code = "BL204"
     name = "no-memory-profile"
     summary = "no memory profile: memory rules not evaluated"
-    severity = "info"
+    severity = Severity.INFO
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
-        run = ctx.run
-        if run is None or not run.is_training or run.memory is not None or run.memory_missing is None:
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        if not run.is_training or run.memory is not None or run.memory_missing is None:
             return
         yield self.report(f"memory rules BL201–BL203 not evaluated: {run.memory_missing}",
-                          _anchor(run, "per_device_batch") if run.facts.get("per_device_batch") else file_start(run.config),
+                          _anchor(run, F.PER_DEVICE_BATCH) if run.get(F.PER_DEVICE_BATCH) else file_start(run.config),
                           "declare gpu (and a memory profile) in [tool.batchlint], or pass --gpu / --memory-profile")

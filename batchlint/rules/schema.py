@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from batchlint.loading.nodes import Mapping, Node, Scalar, Sequence
-from batchlint.rules.base import Diagnostic, FileContext, Rule, file_start
-from batchlint.run import Run
+from batchlint.model import Semantics, Severity
+from batchlint.rules.base import Diagnostic, DocumentRule, file_start
+from batchlint.views import DocumentView
 
 # Paths whose problems a dedicated rule reports with a better message.
 _COVERED: dict[str, set[tuple[str, ...]]] = {
@@ -17,12 +18,11 @@ _COVERED: dict[str, set[tuple[str, ...]]] = {
 }
 
 
-def instance_of(run: Run) -> object:
+def instance_of(doc: DocumentView) -> object:
     """The file as its consumer reads it; OmegaConf interpolations resolved where they resolve."""
     from batchlint.resolve import scalar_value
 
-    doc = run.documents[0]
-    tree = run.tree
+    semantics = doc.semantics or Semantics.YAML11
     # One Python object per node: aliases stay shared (an alias bomb stays small, a recursive alias
     # becomes a cycle), and validation only descends as deep as the schema does.
     memo: dict[int, object] = {}
@@ -44,17 +44,17 @@ def instance_of(run: Run) -> object:
             items.extend(walk(item, (*path, i), depth + 1) for i, item in enumerate(node.items))
             return items
         assert isinstance(node, Scalar)
-        value = scalar_value(node, run.dialect.semantics)
-        if tree is not None and isinstance(value, str) and "${" in value and run.dialect.semantics == "omegaconf":
-            res = tree.resolve(path)
-            if res.problem is None:
+        value = scalar_value(node, semantics)
+        if isinstance(value, str) and "${" in value and semantics == Semantics.OMEGACONF:
+            res = doc.resolve(path)
+            if res is not None and res.problem is None:
                 return walk(res.container, path, depth + 1) if res.container is not None else res.value
         return value
 
     return walk(doc.root, (), 0)
 
 
-class SchemaViolation(Rule):
+class SchemaViolation(DocumentRule):
     """A value breaks the file's JSON Schema (`schemas/<dialect>.schema.json`).
 
     Types, ranges and allowed values that no more specific rule reports — `num_processes: "8"`,
@@ -64,22 +64,22 @@ class SchemaViolation(Rule):
     are left to that rule.
     """
 
-    code, name, severity = "BL007", "schema-violation", "warning"
+    code, name, severity = "BL007", "schema-violation", Severity.WARNING
     summary = "a value breaks the file's JSON Schema"
 
-    def check(self, ctx: FileContext) -> Iterator[Diagnostic]:
+    def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
         from batchlint.schema_check import SCHEMA_FOR_DIALECT, key_span, load_schema, node_at, violations
 
-        run = ctx.run
-        if run is None or run.dialect.name not in SCHEMA_FOR_DIALECT or ctx.doc is None or ctx.doc is not run.documents[0]:
+        if doc.dialect not in SCHEMA_FOR_DIALECT or not doc.loaded:
             return
-        covered = _COVERED.get(run.dialect.name, set())
-        root = ctx.doc.root
-        for v in violations(load_schema(SCHEMA_FOR_DIALECT[run.dialect.name]), instance_of(run)):
+        dialect = doc.dialect
+        covered = _COVERED.get(dialect, set())
+        root = doc.root
+        for v in violations(load_schema(SCHEMA_FOR_DIALECT[dialect]), instance_of(doc)):
             if v.keyword in ("additionalProperties", "required") or any(v.path[: len(c)] == c for c in covered):
                 continue
             node = node_at(root, v.path)
-            span = node.span if node is not None else key_span(root, v.path) or file_start(ctx.path)
+            span = node.span if node is not None else key_span(root, v.path) or file_start(doc.path)
             dotted = ".".join(str(p) for p in v.path) or "(top level)"
-            yield self.report(f"`{dotted}`: {v.message} ({run.dialect.name} schema)", span,
-                              f"see schemas/{SCHEMA_FOR_DIALECT[run.dialect.name]}.schema.json")
+            yield self.report(f"`{dotted}`: {v.message} ({dialect} schema)", span,
+                              f"see schemas/{SCHEMA_FOR_DIALECT[dialect]}.schema.json")

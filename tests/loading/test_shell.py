@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchlint.dialects.shell import launch_facts, launches, script_arg_facts
+from batchlint.launch import launch_facts, launches, script_arg_facts
 from batchlint.loading.shell import read_script
 
 
@@ -95,7 +95,7 @@ def test_reader_never_fails(text: str) -> None:
 def test_deepspeed_hostfile_and_positional_parameters(tmp_path: object) -> None:
     from pathlib import Path
 
-    from batchlint.dialects.shell import launches as read
+    from batchlint.launch import launches as read
 
     root = Path(str(tmp_path))
     (root / "hostfile").write_text("node-1 slots=8\nnode-2 slots=8\n# spare\n", encoding="utf-8")
@@ -147,15 +147,15 @@ def test_unknown_array_stays_unresolved() -> None:
 
 
 def test_dotlist_overrides_replace_the_keys_a_run_reads() -> None:
-    from batchlint.dialects.shell import override_facts
-    from batchlint.facts import Fact
+    from batchlint.launch import override_facts
+    from batchlint.model import Fact, FactName, Origin
 
     text = ("torchrun --nproc_per_node=8 main.py --base c.yaml data.params.batch_size=6 "
             "++lightning.trainer.accumulate_grad_batches=3 model.lr=$LR other.batch_size=$BS\n")
     launch = _one(text)
     keys = {"per_device_batch": ("data.params.batch_size",), "grad_accum": ("lightning.trainer.accumulate_grad_batches",),
             "num_processes": ("other.batch_size",)}
-    file_fact = Fact("per_device_batch", 4, "file", "data.params.batch_size")
+    file_fact = Fact(FactName.PER_DEVICE_BATCH, 4, Origin.FILE, "data.params.batch_size")
     facts = override_facts(launch, "s.sh", keys, {"per_device_batch": file_fact})
     assert {name: f.value for name, f in facts.items()} == {"per_device_batch": 6, "grad_accum": 3}  # $BS is unknown
     word = facts["grad_accum"]

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchlint.facts import Fact
 from batchlint.memory.gpus import lookup
 from batchlint.memory.model import build_model
 from batchlint.memory.profile import PRESETS, Profile, ProfileError, parse_profile
+from batchlint.model import Fact, FactName, Origin
 from batchlint.plan import Plan
 from tests.conftest import REPO
 from tests.helpers import check_json, inspect_json, run_cli
@@ -27,7 +27,7 @@ MUSEV_FACTS = {"n_sample_frames": 12, "width": 512, "height": 320, "do_validatio
 
 
 def _model(dp: int, profile: Profile | None = None, **extra: object):  # type: ignore[no-untyped-def]
-    facts = {k: Fact(k, v, "file") for k, v in {**MUSEV_FACTS, **extra, "data_parallel_size": dp}.items()}
+    facts = {FactName(k): Fact(FactName(k), v, Origin.FILE) for k, v in {**MUSEV_FACTS, **extra, "data_parallel_size": dp}.items()}
     assert A100 is not None
     model = build_model(facts, A100, 0.05, profile or PRESETS["musev_referencenet"]())  # type: ignore[arg-type]
     assert not isinstance(model, str)

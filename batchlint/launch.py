@@ -9,11 +9,12 @@ import os
 import re
 from collections.abc import Mapping
 
-from batchlint.dialects import Dialect
-from batchlint.facts import Fact
+from batchlint.loading.hostfile import read_hostfile
 from batchlint.loading.nodes import Scalar, Span
 from batchlint.loading.shell import Command, Script, Word, read_script
 from batchlint.loading.text import LineIndex
+from batchlint.model import Fact, FactName, Origin
+from batchlint.paths import resolve_from_script
 
 # Flags that take no value, per launcher (everything else starting with - takes one, unless written --flag=value).
 _BARE = {
@@ -30,21 +31,6 @@ CONFIG_FLAGS = ("--config", "--config_file", "--config-file", "--config_path", "
                 "--train_config", "--unet_config_path", "--configs", "--base", "-b")
 BATCH_FLAGS = ("--per_device_train_batch_size", "--train_batch_size", "--micro_batch_size", "--batch_size", "--train_bs")
 ACCUM_FLAGS = ("--gradient_accumulation_steps", "--train_gradient_accumulation_steps", "--grad_accum")
-
-
-def _never(root: object) -> bool:
-    return False
-
-
-SHELL_DIALECT = Dialect(
-    name="shell-cli",
-    kind="training",
-    semantics="shell",
-    keys={},
-    detect=_never,  # a run of this dialect comes from a launch line, never from a YAML file
-    defaults={"grad_accum": 1},
-    description="a training run described only by its launch line (--train_batch_size, --gradient_accumulation_steps)",
-)
 
 
 class Launch:
@@ -166,7 +152,7 @@ def _int(word: Word | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _fact(name: str, value: object, word: Word, key: str, path: str, index: LineIndex) -> Fact:
+def _fact(name: FactName, value: object, word: Word, key: str, path: str, index: LineIndex, note: str | None = None) -> Fact[object]:
     line, col = index.position(word.start)
     end_line, end_col = index.position(word.end)
     span = Span(path, line, col, end_line, end_col, word.start, word.end)
@@ -174,68 +160,64 @@ def _fact(name: str, value: object, word: Word, key: str, path: str, index: Line
     raw = index.text[word.start:word.end]
     style = raw[0] if raw[:1] in ("'", '"') and raw[-1:] == raw[:1] else ""
     node = Scalar(span, word.text, "tag:yaml.org,2002:str", style, value) if not word.unresolved else None
-    return Fact(name, value, "script", key, span, node)
+    return Fact(name, value, Origin.SCRIPT, key, span, node, note=note)
 
 
-def launch_facts(launch: Launch, display: str) -> dict[str, Fact]:
+def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
     """What the launch line says about processes, machines and the launcher's own settings."""
     index = LineIndex(launch.script.text)
-    facts: dict[str, Fact] = {}
+    facts: dict[FactName, Fact[object]] = {}
     a = launch.launcher_args
 
-    def put(name: str, flag: str, value: object | None, word: Word | None) -> None:
+    def put(name: FactName, flag: str, value: object | None, word: Word | None) -> None:
         if value is not None and word is not None:
             facts[name] = _fact(name, value, word, flag, display, index)
 
     if launch.launcher == "accelerate":
-        put("num_processes", "--num_processes", _int(a.get("--num_processes")), a.get("--num_processes"))
-        put("num_machines", "--num_machines", _int(a.get("--num_machines")), a.get("--num_machines"))
+        put(FactName.NUM_PROCESSES, "--num_processes", _int(a.get("--num_processes")), a.get("--num_processes"))
+        put(FactName.NUM_MACHINES, "--num_machines", _int(a.get("--num_machines")), a.get("--num_machines"))
         mp = a.get("--mixed_precision")
-        put("launch_mixed_precision", "--mixed_precision", mp.text if mp is not None else None, mp)
-        put("launcher_grad_accum", "--gradient_accumulation_steps", _int(a.get("--gradient_accumulation_steps")),
+        put(FactName.LAUNCH_MIXED_PRECISION, "--mixed_precision", mp.text if mp is not None else None, mp)
+        put(FactName.LAUNCHER_GRAD_ACCUM, "--gradient_accumulation_steps", _int(a.get("--gradient_accumulation_steps")),
             a.get("--gradient_accumulation_steps"))
     elif launch.launcher in ("torchrun", "tune"):
         nproc, nnodes = a.get("--nproc_per_node"), a.get("--nnodes")
         per_node, nodes = _int(nproc), _int(nnodes) or 1
         if per_node is not None and nproc is not None:
-            facts["num_processes"] = _fact("num_processes", per_node * nodes, nproc, "--nproc_per_node", display, index)
+            facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, per_node * nodes, nproc, "--nproc_per_node", display, index)
             if nodes > 1 and nnodes is not None:
-                facts["num_machines"] = _fact("num_machines", nodes, nnodes, "--nnodes", display, index)
+                facts[FactName.NUM_MACHINES] = _fact(FactName.NUM_MACHINES, nodes, nnodes, "--nnodes", display, index)
     elif launch.launcher == "deepspeed":
         gpus, nodes_w, hostfile = a.get("--num_gpus"), a.get("--num_nodes"), a.get("--hostfile") or a.get("-H")
         counted = _hostfile(hostfile, launch.script_path) if hostfile is not None else None
         if _int(gpus) is not None and gpus is not None:
             hosts = counted[0] if counted is not None and _int(nodes_w) is None else (_int(nodes_w) or 1)
-            facts["num_processes"] = _fact("num_processes", (_int(gpus) or 1) * hosts, gpus, "--num_gpus", display, index)
+            facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, (_int(gpus) or 1) * hosts, gpus, "--num_gpus", display, index)
         elif counted is not None and hostfile is not None:
             # The runner uses every host of the hostfile and every slot on it (DeepSpeed launcher/runner.py).
-            fact = _fact("num_processes", counted[1], hostfile, "--hostfile", display, index)
-            fact.note = f"{counted[0]} hosts, {counted[1]} slots in {hostfile.text}"
-            facts["num_processes"] = fact
-    if "num_processes" not in facts:
+            facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, counted[1], hostfile, "--hostfile", display, index,
+                                                  note=f"{counted[0]} hosts, {counted[1]} slots in {hostfile.text}")
+    if FactName.NUM_PROCESSES not in facts:
         visible = launch.command.env.get("CUDA_VISIBLE_DEVICES") or launch.script.variables.get("CUDA_VISIBLE_DEVICES")
         if visible and launch.launcher in ("deepspeed",):
             count = len([p for p in visible.split(",") if p.strip()])
-            facts["num_processes"] = Fact("num_processes", count, "script", "CUDA_VISIBLE_DEVICES",
+            facts[FactName.NUM_PROCESSES] = Fact(FactName.NUM_PROCESSES, count, Origin.SCRIPT, "CUDA_VISIBLE_DEVICES",
                                           note=f"CUDA_VISIBLE_DEVICES={visible}: the deepspeed launcher uses every visible GPU")
     return facts
 
 
 def _hostfile(word: Word, script_path: str) -> tuple[int, int] | None:
-    from batchlint.launch_scripts import resolve_from_script
-    from batchlint.run import read_hostfile
-
     if word.unresolved:
         return None
     found = resolve_from_script(word.text, script_path)
     return read_hostfile(found) if found else None
 
 
-def script_arg_facts(launch: Launch, display: str) -> dict[str, Fact]:
+def script_arg_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
     """The training script's own batch arguments (after the script name)."""
     index = LineIndex(launch.script.text)
-    facts: dict[str, Fact] = {}
-    for name, flags in (("per_device_batch", BATCH_FLAGS), ("grad_accum", ACCUM_FLAGS)):
+    facts: dict[FactName, Fact[object]] = {}
+    for name, flags in ((FactName.PER_DEVICE_BATCH, BATCH_FLAGS), (FactName.GRAD_ACCUM, ACCUM_FLAGS)):
         for flag in flags:
             word = launch.script_args.get(flag)
             if word is not None:
@@ -244,20 +226,20 @@ def script_arg_facts(launch: Launch, display: str) -> dict[str, Fact]:
                 break
     mp = launch.script_args.get("--mixed_precision")
     if mp is not None:
-        facts["mixed_precision"] = _fact("mixed_precision", mp.text, mp, "--mixed_precision", display, index)
+        facts[FactName.MIXED_PRECISION] = _fact(FactName.MIXED_PRECISION, mp.text, mp, "--mixed_precision", display, index)
     else:
         for flag in ("--bf16", "--fp16"):
             if flag in launch.script_args:
                 word = launch.script_args[flag]
                 value = True if word is None else word.text.lower() in ("true", "1", "yes")
                 span_word = word or next(w for w in launch.command.words if w.text.startswith(flag))
-                facts["mixed_precision"] = _fact("mixed_precision", value, span_word, flag, display, index)
+                facts[FactName.MIXED_PRECISION] = _fact(FactName.MIXED_PRECISION, value, span_word, flag, display, index)
                 break
     return facts
 
 
-def override_facts(launch: Launch, display: str, keys: dict[str, tuple[str, ...]],
-                   facts: Mapping[str, Fact]) -> dict[str, Fact]:
+def override_facts(launch: Launch, display: str, keys: Mapping[FactName, tuple[str, ...]],
+                   facts: Mapping[FactName, Fact[object]]) -> dict[FactName, Fact[object]]:
     """OmegaConf / Hydra dot-list overrides on the launch line (`data.params.batch_size=8`,
     `+lightning.trainer.accumulate_grad_batches=4`) for the keys a run reads: the launcher merges
     them over the file, so they win. Matched on the dialect's key paths and on the path of the
@@ -265,18 +247,16 @@ def override_facts(launch: Launch, display: str, keys: dict[str, tuple[str, ...]
     if not launch.overrides:
         return {}
     index = LineIndex(launch.script.text)
-    out: dict[str, Fact] = {}
+    out: dict[FactName, Fact[object]] = {}
     for name, paths in keys.items():
         known = facts.get(name)
-        candidates = [*paths, *([known.key] if known is not None and known.source == "file" and known.key else [])]
+        candidates = [*paths, *([known.key] if known is not None and known.origin == Origin.FILE and known.key else [])]
         for path in candidates:
             word = launch.overrides.get(path)
             if word is None or word.unresolved:
                 continue
             value: object = int(word.text) if re.fullmatch(r"\d+", word.text) else word.text
-            fact = _fact(name, value, word, path, display, index)
-            if known is not None and known.span is not None:
-                fact.note = f"overrides {known.span.file}:{known.span.line} ({known.value})"
-            out[name] = fact
+            note = f"overrides {known.span.file}:{known.span.line} ({known.value})" if known is not None and known.span is not None else None
+            out[name] = _fact(name, value, word, path, display, index, note)
             break
     return out

@@ -1,0 +1,23 @@
+"""A training run that only its launch line describes (`python train.py --train_batch_size 4
+--gradient_accumulation_steps 2`): the facts come from the script's words, not from a file."""
+
+from __future__ import annotations
+
+from batchlint.dialects.base import Dialect
+from batchlint.loading.nodes import Node
+from batchlint.model import DialectKind, FactName, Semantics
+
+
+def _never(root: Node | None) -> bool:
+    return False
+
+
+DIALECT = Dialect(
+    name="shell-cli",
+    kind=DialectKind.TRAINING,
+    semantics=Semantics.SHELL,
+    keys={},
+    detect=_never,  # a run of this dialect comes from a launch line, never from a YAML file
+    defaults={FactName.GRAD_ACCUM: 1},
+    description="a training run described only by its launch line (--train_batch_size, --gradient_accumulation_steps)",
+)

@@ -1,0 +1,49 @@
+"""Extract: a resolved config and its dialect's key map -> the facts of the file, with provenance."""
+
+from __future__ import annotations
+
+from batchlint.dialects.base import Dialect, FactDict
+from batchlint.model import Caveat, Fact, Origin, ProblemKind, Semantics
+from batchlint.resolve import ConfigTree, format_path, parse_key_path, reading_difference
+
+_YAML11_BOOLEANS_WRITTEN_AS_SUCH = ("true", "false", "True", "False")
+
+
+def extract_facts(tree: ConfigTree, dialect: Dialect) -> FactDict:
+    """For each fact of the dialect, the first of its key paths present in the file (or its default)."""
+    facts: FactDict = {}
+    for name, paths in dialect.keys.items():
+        for dotted in paths:
+            res = tree.get(dotted)
+            if res is None:
+                continue
+            if res.problem is not None:
+                facts[name] = Fact(name, None, Origin.FILE, dotted, res.problem.span, problem=res.problem.kind,
+                                   unresolved=res.problem.message)
+            elif res.container is not None:
+                node = res.container
+                what = "mapping" if hasattr(node, "get") else "list"
+                facts[name] = Fact(name, None, Origin.FILE, dotted, node.span, problem=ProblemKind.CONTAINER,
+                                   unresolved=f"`{dotted}` is a {what}, not a value")
+            else:
+                assert res.origin is not None
+                key = dotted if res.composite or res.origin_path is None else format_path(res.origin_path)
+                note: str | None = None
+                caveat: Caveat | None = None
+                if dialect.semantics == Semantics.OMEGACONF:
+                    note = reading_difference(res.origin)
+                    caveat = Caveat.OMEGACONF_READING if note else None
+                if (note is None and dialect.semantics == Semantics.YAML11 and res.origin.style == "" and isinstance(res.value, bool)
+                        and res.origin.raw not in _YAML11_BOOLEANS_WRITTEN_AS_SUCH):
+                    note = f"unquoted `{res.origin.raw}` is the boolean {res.value} to PyYAML (YAML 1.1), not a string"
+                    caveat = Caveat.YAML11_BOOL
+                own = parse_key_path(dotted)
+                shared = tuple(tree.other_readers(res.origin, own))
+                facts[name] = Fact(name, res.value, Origin.FILE, key, res.origin.span, res.origin, tuple(res.hops), note,
+                                   caveat=caveat, read_as=dotted, shared_with=shared)
+            break
+        else:
+            if name in dialect.defaults:
+                facts[name] = Fact(name, dialect.defaults[name], Origin.DEFAULT, None,
+                                   note=f"no {' / '.join(paths)} key: the training script's default {dialect.defaults[name]} applies")
+    return facts

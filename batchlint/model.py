@@ -1,0 +1,365 @@
+"""The typed run: names, kinds and severities as enums; a fact with its value, origin and span.
+
+Every stage after loading speaks this vocabulary. A fact is looked up by `FactName`, never by a
+string spelt at the call site; a problem keeps a kind, never a message to match on; behaviour
+never depends on the wording of a message.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from batchlint.counts import positive_int
+from batchlint.loading.nodes import Scalar, Span
+
+if TYPE_CHECKING:
+    from batchlint.intent import Intent
+    from batchlint.memory.model import MemoryModel
+    from batchlint.settings import FileSettings
+
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # pragma: no cover - Python 3.10
+
+    class StrEnum(str, Enum):
+        def __str__(self) -> str:
+            return str(self.value)
+
+
+T = TypeVar("T", covariant=True)
+
+
+class FactName(StrEnum):
+    """Every fact a run can hold. The first group is the `inspect --format json` contract."""
+
+    PER_DEVICE_BATCH = "per_device_batch"
+    GRAD_ACCUM = "grad_accum"
+    EFFECTIVE_GRAD_ACCUM = "effective_grad_accum"
+    NUM_PROCESSES = "num_processes"
+    NUM_MACHINES = "num_machines"
+    GPU_IDS = "gpu_ids"
+    DISTRIBUTED_TYPE = "distributed_type"
+    DATA_PARALLEL_SIZE = "data_parallel_size"
+    MIXED_PRECISION = "mixed_precision"
+    GRADIENT_CHECKPOINTING = "gradient_checkpointing"
+    # Batch shapes of other trainers.
+    GLOBAL_BATCH = "global_batch"
+    BATCH_SIZE = "batch_size"  # axolotl: batch_size // micro_batch_size gives the accumulation
+    DEVICE_MICROBATCH = "device_microbatch"
+    # Launch (accelerate file, launch line).
+    MACHINE_RANK = "machine_rank"
+    COMPUTE_ENVIRONMENT = "compute_environment"
+    USE_CPU = "use_cpu"
+    LAUNCH_MIXED_PRECISION = "launch_mixed_precision"
+    LAUNCHER_GRAD_ACCUM = "launcher_grad_accum"
+    ZERO_STAGE = "zero_stage"
+    DEEPSPEED_CONFIG_FILE = "deepspeed_config_file"
+    DEEPSPEED_HOSTFILE = "deepspeed_hostfile"
+    DEEPSPEED_MULTINODE_LAUNCHER = "deepspeed_multinode_launcher"
+    DEEPSPEED_JSON = "deepspeed_json"  # HF Trainer / axolotl `deepspeed: ds.json`
+    MPIRUN_HOSTFILE = "mpirun_hostfile"
+    HOSTFILE_HOSTS = "hostfile_hosts"
+    FSDP_VERSION = "fsdp_version"
+    FSDP_SHARDING_STRATEGY = "fsdp_sharding_strategy"
+    DP_REPLICATE_SIZE = "dp_replicate_size"
+    DP_SHARD_SIZE = "dp_shard_size"
+    TP_SIZE = "tp_size"
+    CP_SIZE = "cp_size"
+    SP_SIZE = "sp_size"
+    PP_SIZE = "pp_size"
+    MP_SIZE = "mp_size"
+    MEGATRON_TP = "megatron_tp"
+    MEGATRON_PP = "megatron_pp"
+    MEGATRON_NUM_MICRO_BATCHES = "megatron_num_micro_batches"
+    # DeepSpeed JSON.
+    FP16_ENABLED = "fp16_enabled"
+    BF16_ENABLED = "bf16_enabled"
+    AUTOTP_SIZE = "autotp_size"
+    ELASTICITY = "elasticity"
+    # What the memory model reads.
+    SCALE_LR = "scale_lr"
+    USE_8BIT_ADAM = "use_8bit_adam"
+    MEMORY_EFFICIENT_ATTENTION = "memory_efficient_attention"
+    DO_VALIDATION = "do_validation"
+    USE_REFERENCENET = "use_referencenet"
+    TRACK_INIT = "track_init"
+    N_SAMPLE_FRAMES = "n_sample_frames"
+    WIDTH = "width"
+    HEIGHT = "height"
+
+
+# The facts named in the inspect JSON contract, in display order.
+CONTRACT_FACTS = (
+    FactName.PER_DEVICE_BATCH,
+    FactName.GRAD_ACCUM,
+    FactName.EFFECTIVE_GRAD_ACCUM,
+    FactName.NUM_PROCESSES,
+    FactName.NUM_MACHINES,
+    FactName.GPU_IDS,
+    FactName.DISTRIBUTED_TYPE,
+    FactName.DATA_PARALLEL_SIZE,
+    FactName.MIXED_PRECISION,
+    FactName.GRADIENT_CHECKPOINTING,
+)
+
+
+class Origin(StrEnum):
+    """Where a fact's value comes from (the `source` of the inspect JSON)."""
+
+    FILE = "file"  # a literal in a config file
+    SCRIPT = "script"  # a word of a launch line in a shell script
+    CLI = "cli"  # batchlint's own command line
+    SETTINGS = "settings"  # [tool.batchlint]
+    DERIVED = "derived"  # arithmetic on other facts
+    DEFAULT = "default"  # the trainer's default when the key is absent
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Applicability(StrEnum):
+    """As in ruff: `--fix` applies safe fixes, `--unsafe-fixes` adds unsafe ones."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY = "display-only"
+
+
+class DialectKind(StrEnum):
+    TRAINING = "training"
+    LAUNCH = "launch"  # an accelerate config file
+    DEEPSPEED = "deepspeed"  # a DeepSpeed JSON
+
+
+class Semantics(StrEnum):
+    """How a file's values are read: as its consumer reads them."""
+
+    OMEGACONF = "omegaconf"
+    YAML11 = "yaml11"
+    JSON = "json"
+    SHELL = "shell"
+
+
+class ProblemKind(StrEnum):
+    """Why a value could not be resolved."""
+
+    MISSING_KEY = "missing-key"
+    CYCLE = "cycle"
+    GRAMMAR = "grammar"
+    INCLUDE_MISSING = "include-missing"
+    INCLUDE_CYCLE = "include-cycle"
+    INCLUDE_INVALID = "include-invalid"
+    INCLUDE_OUTSIDE = "include-outside"
+    UNKNOWN_RESOLVER = "unknown-resolver"
+    ENV = "env"  # an environment variable without a default
+    CONTAINER = "container"  # the key holds a mapping or a list, not a value
+
+    @property
+    def is_include(self) -> bool:
+        return self.value.startswith("include")
+
+    @property
+    def known_at_run_time(self) -> bool:
+        """The value exists, but only the training script's process knows it."""
+        return self in (ProblemKind.ENV, ProblemKind.UNKNOWN_RESOLVER)
+
+
+class Caveat(StrEnum):
+    """A reading caveat a rule acts on (the note says it in words)."""
+
+    OMEGACONF_READING = "omegaconf-reading"  # PyYAML and OmegaConf read the literal differently
+    YAML11_BOOL = "yaml11-bool"  # an unquoted YAML 1.1 boolean such as NO
+
+
+@dataclass(frozen=True, slots=True)
+class Fact(Generic[T]):
+    """One number or setting of the run, with where it came from."""
+
+    name: FactName
+    value: T
+    origin: Origin
+    key: str | None = None  # dotted key path of the literal (or the CLI flag / settings key)
+    span: Span | None = None  # where the literal is; None for CLI, settings, defaults
+    node: Scalar | None = None  # the literal scalar, for fixes
+    via: tuple[str, ...] = ()  # interpolation sites followed to reach it
+    note: str | None = None  # reading caveats, derivation formula
+    problem: ProblemKind | None = None  # why the value could not be determined
+    unresolved: str | None = None  # ... said in words
+    caveat: Caveat | None = None
+    read_as: str | None = None  # the dialect key it was read as, when reached through interpolation
+    shared_with: tuple[str, ...] = ()  # other keys whose value is this same literal (editing it changes them)
+
+    @property
+    def file(self) -> str | None:
+        return self.span.file if self.span else None
+
+    @property
+    def source(self) -> Origin:
+        return self.origin
+
+    def as_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "value": self.value,
+            "file": self.file,
+            "line": self.span.line if self.span else None,
+            "column": self.span.column if self.span else None,
+            "key": self.key,
+            "source": str(self.origin),
+        }
+        if self.via:
+            out["via"] = list(self.via)
+        if self.note:
+            out["note"] = self.note
+        if self.unresolved:
+            out["unresolved"] = self.unresolved
+        return out
+
+
+class TargetSource(StrEnum):
+    CLI = "cli"
+    SETTINGS = "settings"
+    COMMENT = "comment"
+    PRESET = "preset"
+
+    @property
+    def explicit(self) -> bool:
+        """Declared by the user for batchlint (a safe fix may reach it)."""
+        return self in (TargetSource.CLI, TargetSource.SETTINGS)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The total batch a run should reach, and where that wish was stated."""
+
+    value: int
+    source: TargetSource
+    description: str  # where it came from, for messages
+    span: Span | None = None
+
+
+FactMap = Mapping[FactName, Fact[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class RunModel:
+    """One training (or launch) config's run: typed facts with provenance, the target, the stated
+    intent and the memory estimate. Built once by `derive`, read by rules and reporters."""
+
+    config: str  # display path of the config (or script) the run comes from
+    dialect: str  # dialect name
+    kind: DialectKind
+    semantics: Semantics
+    per_device_batch: Fact[object] | None = None
+    grad_accum: Fact[object] | None = None
+    effective_grad_accum: Fact[object] | None = None
+    global_batch: Fact[object] | None = None
+    num_processes: Fact[object] | None = None
+    num_machines: Fact[object] | None = None
+    data_parallel_size: Fact[object] | None = None
+    mixed_precision: Fact[object] | None = None
+    distributed_type: Fact[object] | None = None
+    extras: FactMap = field(default_factory=dict)  # every other fact, dialect-specific ones included
+    launch: str | None = None  # display path of the paired accelerate config
+    launch_script: str | None = None  # display path of the script whose launch line pairs this run
+    target: Target | None = None
+    stated_intent: tuple[Intent, ...] = ()
+    memory: MemoryModel | None = None
+    memory_missing: str | None = None  # why there is no memory model (BL204)
+    settings: FileSettings | None = None  # the settings that apply to this config
+    keys: Mapping[FactName, tuple[str, ...]] = field(default_factory=dict)  # the dialect's key paths per fact
+
+    _FIELDS = (
+        FactName.PER_DEVICE_BATCH,
+        FactName.GRAD_ACCUM,
+        FactName.EFFECTIVE_GRAD_ACCUM,
+        FactName.GLOBAL_BATCH,
+        FactName.NUM_PROCESSES,
+        FactName.NUM_MACHINES,
+        FactName.DATA_PARALLEL_SIZE,
+        FactName.MIXED_PRECISION,
+        FactName.DISTRIBUTED_TYPE,
+    )
+
+    @classmethod
+    def build(cls, config: str, dialect: str, kind: DialectKind, semantics: Semantics, facts: Mapping[FactName, Fact[object]],
+              **rest: object) -> RunModel:
+        typed = {str(name): facts[name] for name in cls._FIELDS if name in facts}
+        extras = {name: fact for name, fact in facts.items() if name not in cls._FIELDS}
+        return cls(config, dialect, kind, semantics, extras=extras, **typed, **rest)  # type: ignore[arg-type]
+
+    # -- lookups
+    def get(self, name: FactName) -> Fact[object] | None:
+        if name in self._FIELDS:
+            return getattr(self, str(name))  # type: ignore[no-any-return]
+        return self.extras.get(name)
+
+    def __getitem__(self, name: FactName) -> Fact[object]:
+        fact = self.get(name)
+        if fact is None:
+            raise KeyError(name)
+        return fact
+
+    def __contains__(self, name: FactName) -> bool:
+        return self.get(name) is not None
+
+    def int_fact(self, name: FactName) -> int | None:
+        fact = self.get(name)
+        return positive_int(fact.value) if fact else None
+
+    def facts(self) -> Iterator[Fact[object]]:
+        """Every fact: the contract's first, in its order, then the others."""
+        seen: set[FactName] = set()
+        for name in CONTRACT_FACTS:
+            fact = self.get(name)
+            if fact is not None:
+                seen.add(name)
+                yield fact
+        for name in self._FIELDS:
+            fact = self.get(name)
+            if fact is not None and name not in seen:
+                seen.add(name)
+                yield fact
+        for name, fact in self.extras.items():
+            if name not in seen:
+                yield fact
+
+    def fact_map(self) -> dict[FactName, Fact[object]]:
+        return {fact.name: fact for fact in self.facts()}
+
+    # -- what the run is
+    @property
+    def is_training(self) -> bool:
+        return self.kind == DialectKind.TRAINING
+
+    @property
+    def is_launch(self) -> bool:
+        return self.kind == DialectKind.LAUNCH
+
+    @property
+    def accumulation(self) -> Fact[object] | None:
+        """The accumulation that really applies per optimizer step."""
+        return self.effective_grad_accum or self.grad_accum
+
+    @property
+    def total_batch(self) -> int | None:
+        if not self.is_training:
+            return None
+        per_device = self.int_fact(FactName.PER_DEVICE_BATCH)
+        dp = self.int_fact(FactName.DATA_PARALLEL_SIZE)
+        acc = self.accumulation
+        ga = positive_int(acc.value) if acc else None
+        if per_device is None or dp is None or ga is None:
+            return None
+        return per_device * dp * ga
+
+    def setting(self, name: str) -> object:
+        """A settings value that applies to this run (None when unset)."""
+        return None if self.settings is None else self.settings.get(name)
+

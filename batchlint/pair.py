@@ -1,0 +1,159 @@
+"""Pair: a config with its launch — the accelerate config, the script whose launch line runs it, the
+DeepSpeed JSON either of them names, and a DeepSpeed hostfile.
+
+Sources, each beating the next as on a real launch: batchlint's command line and settings, a
+repository script that launches the config (its `--config_file`, process flags and dot-list
+overrides), the machine's default accelerate config only when asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from batchlint.dialects.base import Dialect, FactDict
+from batchlint.dialects.registry import ACCELERATE, DEEPSPEED
+from batchlint.extract import extract_facts
+from batchlint.launch import Launch, launch_facts, override_facts
+from batchlint.loading import Document, LoadError, LoadErrorKind
+from batchlint.loading.hostfile import read_hostfile
+from batchlint.loading.nodes import Mapping
+from batchlint.model import DialectKind, Fact, FactName
+from batchlint.options import LaunchOptions
+from batchlint.paths import default_accelerate_config, display_path, find_near, resolve_from_script
+from batchlint.resolve import ConfigTree
+from batchlint.session import Session
+from batchlint.settings import FileSettings
+from batchlint.views import DocumentView, view_of
+
+
+@dataclass(frozen=True)
+class DeepSpeedLink:
+    """The DeepSpeed JSON of a run: named by an accelerate config (`deepspeed_config.deepspeed_config_file`)
+    or by an HF Trainer-style config (`deepspeed: ds.json`)."""
+
+    name: str  # as written
+    named_by: Fact[object]
+    mode: str  # who fills its "auto" values: accelerate or hf-trainer
+    path: str | None = None  # found on disk
+    doc: Document | None = None
+    error: LoadError | None = None  # found but unreadable
+    facts: FactDict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """What a run is launched with. Every document is kept so rules and reporters can point into it."""
+
+    launch_path: str | None = None  # the accelerate config as given (file system path)
+    launch_doc: Document | None = None
+    launch_facts: FactDict = field(default_factory=dict)  # the accelerate config's own values
+    launch_problems: tuple[LoadError, ...] = ()
+    launch: Launch | None = None  # the script launch line that runs this config
+    script: str | None = None  # display path of that script
+    script_facts: FactDict = field(default_factory=dict)  # what the launch line sets (it beats the file)
+    deepspeed: DeepSpeedLink | None = None
+    hostfile: tuple[int, int] | None = None  # (hosts, slots) of the DeepSpeed hostfile
+    hostfile_name: str | None = None
+    config_doc: Document | None = None  # the config itself (None for a run only a launch line describes)
+    documents: tuple[Document, ...] = ()  # every file the run read: the config, its includes, launch config, JSON
+    tree: ConfigTree | None = None  # the config's resolution, for resolved values
+
+    def view(self, doc: Document | None) -> DocumentView | None:
+        return None if doc is None else view_of(doc)
+
+    def config_view(self) -> DocumentView | None:
+        return None if self.config_doc is None else view_of(self.config_doc, tree=self.tree)
+
+    def launch_view(self) -> DocumentView | None:
+        """The accelerate config of this run: the file itself, or the paired one."""
+        return self.view(self.launch_doc)
+
+    def document_view(self, path: str) -> DocumentView | None:
+        """The view of the document of this run shown as `path`."""
+        return self.view(next((d for d in self.documents if d.path == path), None))
+
+
+def _load_launch(path: str, session: Session) -> tuple[Document | None, FactDict, LoadError | None]:
+    try:
+        doc = session.load(path)
+    except LoadError as exc:
+        return None, {}, exc
+    if not ACCELERATE.detect(doc.root):
+        return None, {}, LoadError(doc.path, 1, 1, "is not an accelerate config file (no distributed_type)",
+                                   "pass the file written by `accelerate config`", LoadErrorKind.NOT_ACCELERATE)
+    return doc, extract_facts(ConfigTree(doc, path, ACCELERATE.semantics, session.load), ACCELERATE), None
+
+
+def link_deepspeed(named: Fact[object], named_in: str, launch_dir: str | None, session: Session, mode: str) -> DeepSpeedLink | None:
+    if not isinstance(named.value, str) or not named.value:
+        return None
+    path = find_near(named.value, named_in, launch_dir)
+    if path is None:
+        return DeepSpeedLink(named.value, named, mode)
+    try:
+        doc = session.load(path)
+    except LoadError as exc:
+        return DeepSpeedLink(named.value, named, mode, path, error=exc)
+    facts = extract_facts(ConfigTree(doc, path, DEEPSPEED.semantics, session.load), DEEPSPEED) if isinstance(doc.root, Mapping) else {}
+    return DeepSpeedLink(named.value, named, mode, path, doc, facts=facts)
+
+
+def pair(session: Session, fs_path: str, dialect: Dialect, facts: FactDict, options: LaunchOptions, settings: FileSettings,
+         launch: Launch | None = None, config_docs: tuple[Document, ...] = (), tree: ConfigTree | None = None) -> Pairing:
+    """The launch of one config. `facts` are the config's own, `config_docs` the config and its
+    includes (empty for a run only a launch line describes); `launch` is given when a script is
+    checked (the line that launches this config), else found among the project's scripts."""
+    from_file = bool(config_docs)
+    launch_path: str | None = None
+    launch_doc: Document | None = None
+    launch_values: FactDict = {}
+    problems: list[LoadError] = []
+    script: str | None = None
+    script_facts: FactDict = {}
+    if dialect.kind == DialectKind.LAUNCH:
+        launch_path = fs_path
+        launch_values = dict(facts)  # the file's own values, before the command line overrides any
+        launch_doc = config_docs[0] if config_docs else None
+    else:
+        launch_path = options.accelerate_config or settings.accelerate_config
+        declared = launch_path or options.num_processes or settings.num_processes
+        if launch is None and not declared and from_file:
+            launch = session.find_launch(fs_path)  # a launch script of the repository names this config
+        if launch is not None:
+            script = display_path(launch.script_path)
+            config_word = launch.launcher_args.get("--config_file")
+            if launch_path is None and config_word is not None and not config_word.unresolved:
+                launch_path = resolve_from_script(config_word.text, launch.script_path) or config_word.text
+            script_facts = launch_facts(launch, script)
+            if from_file:
+                script_facts.update(override_facts(launch, script, dialect.keys, facts))
+        if launch_path is None and options.use_default_accelerate_config:
+            launch_path = default_accelerate_config()
+        if launch_path:
+            launch_doc, launch_values, error = _load_launch(launch_path, session)
+            if error is not None:
+                problems.append(error)
+
+    hostfile = hostfile_name = None
+    named_hostfile = launch_values.get(FactName.DEEPSPEED_HOSTFILE)
+    if named_hostfile is not None and isinstance(named_hostfile.value, str) and launch_path:
+        found = find_near(named_hostfile.value, launch_path, settings.launch_dir)
+        hostfile = read_hostfile(found) if found else None
+        hostfile_name = named_hostfile.value
+
+    deepspeed = None
+    dtype = launch_values.get(FactName.DISTRIBUTED_TYPE)
+    named_json = launch_values.get(FactName.DEEPSPEED_CONFIG_FILE)
+    if launch_path and named_json is not None and dtype is not None and dtype.value == "DEEPSPEED":
+        # deepspeed_config is read only for DEEPSPEED launches (AC016 reports dead ones)
+        deepspeed = link_deepspeed(named_json, launch_path, settings.launch_dir, session, "accelerate")
+    trainer_json = facts.get(FactName.DEEPSPEED_JSON)
+    if deepspeed is None and trainer_json is not None and isinstance(trainer_json.value, str) and trainer_json.value.endswith(".json"):
+        # The HF Trainer fills this JSON's "auto" values from its own arguments (and refuses mismatches).
+        deepspeed = link_deepspeed(trainer_json, fs_path, settings.launch_dir, session, "hf-trainer")
+    documents = list(config_docs)
+    for extra in (launch_doc, deepspeed.doc if deepspeed is not None else None):
+        if extra is not None and all(extra is not d for d in documents):
+            documents.append(extra)
+    return Pairing(launch_path, launch_doc, launch_values, tuple(problems), launch, script, script_facts, deepspeed, hostfile,
+                   hostfile_name, config_docs[0] if config_docs else None, tuple(documents), tree)

@@ -1,0 +1,104 @@
+"""Paths: how a path is shown, where a project starts, and where a name written in a file is found.
+
+Every stage that follows a name from one file to another (a launch config named by a script, a
+DeepSpeed JSON named by an accelerate config, a hostfile, an include) resolves it here.
+"""
+
+from __future__ import annotations
+
+import os
+
+PROJECT_MARKERS = (".git", "pyproject.toml")
+
+
+def display_path(path: str) -> str:
+    """How a path is shown: relative to the working directory when below it, else as given."""
+    rel = os.path.relpath(os.path.abspath(path))
+    return path if rel.startswith("..") else rel
+
+
+def marked_root(directory: str, cache: dict[str, str | None] | None = None) -> str | None:
+    """The nearest ancestor (or the directory itself) holding .git or pyproject.toml; None when
+    there is none. `cache` (directory -> answer) makes it one stat per directory per invocation."""
+    visited: list[str] = []
+    probe = directory
+    found: str | None = None
+    for _ in range(64):
+        if cache is not None and probe in cache:
+            found = cache[probe]
+            break
+        visited.append(probe)
+        if os.path.exists(os.path.join(probe, ".git")) or os.path.isfile(os.path.join(probe, "pyproject.toml")):
+            found = probe
+            break
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    if cache is not None:
+        for d in visited:
+            cache[d] = found
+    return found
+
+
+def project_root(path: str, cache: dict[str, str | None] | None = None) -> str:
+    """The project a file belongs to: the nearest ancestor with .git or pyproject.toml; else the
+    working directory when the file is below it (batchlint, like pre-commit, runs from the
+    repository root); else the file's directory."""
+    directory = os.path.dirname(os.path.abspath(path))
+    found = marked_root(directory, cache)
+    if found is not None:
+        return found
+    cwd = os.getcwd()
+    if directory == cwd or directory.startswith(cwd + os.sep):
+        return cwd
+    return directory
+
+
+def is_inside(path: str, root: str) -> bool:
+    """Whether `path`, with every symlink resolved, lies at or below `root` (also resolved)."""
+    real, fence = os.path.realpath(path), os.path.realpath(root)
+    return real == fence or real.startswith(fence.rstrip(os.sep) + os.sep)
+
+
+def _ancestors(directory: str, limit: int) -> list[str]:
+    out = []
+    for _ in range(limit):
+        out.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return out
+
+
+def find_near(name: str, named_in: str, launch_dir: str | None) -> str | None:
+    """A file named in an accelerate config: relative to the launch directory (settings
+    `launch-dir`, else where batchlint runs), else to the config's directory or a parent of it."""
+    if os.path.isabs(name):
+        return name if os.path.isfile(name) else None
+    candidates = [os.path.join(launch_dir, name)] if launch_dir else []
+    candidates.append(name)
+    candidates.extend(os.path.join(d, name) for d in _ancestors(os.path.dirname(os.path.abspath(named_in)), 64))
+    return next((c for c in candidates if os.path.isfile(c)), None)
+
+
+def resolve_from_script(name: str, script_path: str) -> str | None:
+    """A path written in a script: relative to where the script runs — the working directory,
+    the script's directory, or one of its parents (scripts are often run from the repository root)."""
+    if os.path.isabs(name):
+        return name if os.path.exists(name) else None
+    candidates = [name, *(os.path.join(d, name) for d in _ancestors(os.path.dirname(os.path.abspath(script_path)), 6))]
+    return next((os.path.normpath(c) for c in candidates if os.path.isfile(c)), None)
+
+
+def script_bases(script_path: str) -> list[str]:
+    """Where a script may run from: the working directory, its directory and their parents."""
+    return [os.getcwd(), *_ancestors(os.path.dirname(os.path.abspath(script_path)), 6)]
+
+
+def default_accelerate_config() -> str:
+    """accelerate's default config path (accelerate `commands/config/config_args.py`):
+    $HF_HOME/accelerate/default_config.yaml, HF_HOME defaulting to ${XDG_CACHE_HOME:-~/.cache}/huggingface."""
+    hf_home = os.environ.get("HF_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface")
+    return os.path.join(hf_home, "accelerate", "default_config.yaml")

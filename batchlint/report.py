@@ -1,0 +1,24 @@
+"""What a check found: the diagnostics, the runs with their pairings, and the texts reporters quote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from batchlint.model import RunModel
+from batchlint.pair import Pairing
+from batchlint.rules.base import Diagnostic
+
+
+@dataclass
+class Report:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    runs: list[RunModel] = field(default_factory=list)
+    pairings: list[Pairing] = field(default_factory=list)  # one per run, same order
+    sources: dict[str, str] = field(default_factory=dict)  # display path -> text, for snippets and edit positions
+    files: int = 0
+    internal_errors: list[str] = field(default_factory=list)
+    unsafe_fixes: bool = False  # whether unsafe fixes count as applicable (for the [*] marks)
+
+    @property
+    def failing(self) -> bool:
+        return any(d.failing for d in self.diagnostics)
