@@ -175,15 +175,25 @@ def merge_launch(dialect: Dialect, facts: FactDict, pairing: Pairing, options: L
 
 def derive_facts(dialect: Dialect, facts: FactDict, pairing: Pairing) -> FactDict:
     """The arithmetic: each dialect's hook, the data-parallel size, the effective accumulation."""
+    from batchlint.globalbatch import declared_dp, processes
+
     if dialect.derive is not None:
         dialect.derive(facts)
+    processes(dialect.world_from, facts)
     _model_parallel(facts)
+    declared_dp(facts)
     if pairing.launch_facts or dialect.kind == DialectKind.LAUNCH:
         dp = data_parallel(facts)
     else:
         dp = _plain_data_parallel(facts)
     if dp is not None and F.DATA_PARALLEL_SIZE not in facts:
         facts[F.DATA_PARALLEL_SIZE] = dp
+    if dialect.dp_needs and not all(name in facts for name in dialect.dp_needs):
+        facts.pop(F.DATA_PARALLEL_SIZE, None)  # the model-parallel sizes come from elsewhere (a restored checkpoint)
+    if dialect.kind == DialectKind.TRAINING and dialect.global_shape is not None:
+        from batchlint.globalbatch import split
+
+        split(dialect.global_shape, facts)
     if dialect.kind == DialectKind.TRAINING and pairing.launch_facts:
         eff = effective_grad_accum(facts, pairing.deepspeed)
         ga = facts.get(F.GRAD_ACCUM)
@@ -212,9 +222,15 @@ def target(dialect: Dialect, root_applies: bool, intents: tuple[Intent, ...], op
 def derive(config: str, dialect: Dialect, facts: FactDict, pairing: Pairing, intents: tuple[Intent, ...], preset_applies: bool,
            options: LaunchOptions, settings: FileSettings) -> RunModel:
     """The run, without its memory estimate (the memory stage adds it)."""
+    from batchlint.globalbatch import fixed_total, split
+
     merged = derive_facts(dialect, merge_launch(dialect, facts, pairing, options, settings), pairing)
+    glob = None
+    if dialect.kind == DialectKind.TRAINING:
+        glob = fixed_total(dialect.global_shape, merged, split(dialect.global_shape, dict(merged)))
     return RunModel.build(
         config, dialect.name, dialect.kind, dialect.semantics, merged,
         launch=pairing.launch_doc.path if pairing.launch_doc is not None and dialect.kind != DialectKind.LAUNCH else None,
         launch_script=pairing.script, target=target(dialect, preset_applies, intents, options, settings),
-        stated_intent=intents, settings=settings, keys=dialect.keys)
+        stated_intent=intents, settings=settings, keys=dialect.keys, global_shape=dialect.global_shape,
+        global_total=glob)

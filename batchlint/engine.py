@@ -52,13 +52,14 @@ def discover(paths: list[str], session: Session, force_exclude: bool = False) ->
 
 
 def build_run(session: Session, doc: Document | None, fs_path: str, dialect: object, options: Options,
-              launch: object = None, given: object = None) -> tuple[RunModel, Pairing, tuple[Problem, ...]]:
+              launch: object = None, given: object = None, match: object = None) -> tuple[RunModel, Pairing, tuple[Problem, ...]]:
     """extract -> pair -> derive -> memory for one config (or one launch line when `doc` is None)."""
     from batchlint.derive import derive
-    from batchlint.dialects.base import Dialect, FactDict
+    from batchlint.dialects.base import Dialect, FactDict, SignatureMatch
     from batchlint.extract import extract_facts
     from batchlint.intent import parse_comments
     from batchlint.launch import Launch
+    from batchlint.links import follow_links
     from batchlint.loading.shell import script_comments
     from batchlint.memory.attach import memory_for
     from batchlint.pair import pair
@@ -75,7 +76,8 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
         tree = ConfigTree(doc, fs_path, dialect.semantics, session.load, include_root)
         problems = tuple(tree.resolve_all())
         facts: FactDict = extract_facts(tree, dialect)
-        config_docs = (doc, *tree.includes.values())
+        linked = follow_links(session, dialect, facts, fs_path, settings.launch_dir) if dialect.links else []
+        config_docs = (doc, *tree.includes.values(), *linked)
         config = doc.path
         comments = doc.comments
     else:
@@ -88,6 +90,10 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
     root = doc.root if doc is not None else None
     preset = dialect.preset_applies(root) if dialect.preset_applies is not None else True
     run = derive(config, dialect, facts, pairing, intents, preset, options.launch, settings)
+    if isinstance(match, SignatureMatch):
+        run = dataclasses.replace(run, why=match.why(), confidence=match.confidence)
+    elif doc is None:
+        run = dataclasses.replace(run, why=f"{dialect.name}: the launch line's flags ({', '.join(f.key or '' for f in facts.values() if f.key)})")
     if run.is_training:
         memory, missing = memory_for(run, options.launch, settings, session.load,
                                      dialect.preset_applies is not None and dialect.preset_applies(root))
@@ -97,17 +103,18 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
 
 def analyse(path: str, session: Session, options: Options) -> Analysis:
     """A YAML/JSON file: load, detect, and the run of a training or launch config."""
-    from batchlint.detect import detect
+    from batchlint.detect import detect_match
 
     shown = display_path(path)
     try:
         doc = session.load(path)
     except LoadError as exc:
         return Analysis(shown, DocumentView(shown, None, exc))
-    dialect = detect(doc, session.settings_for(path).dialects)
-    if dialect is None:
+    hit = detect_match(doc, session.settings_for(path).dialects)
+    if hit is None:
         return Analysis(shown, DocumentView(shown, doc))
-    run, pairing, problems = build_run(session, doc, path, dialect, options)
+    dialect, match = hit
+    run, pairing, problems = build_run(session, doc, path, dialect, options, match=match)
     view = DocumentView(shown, doc, dialect=dialect.name, semantics=dialect.semantics, problems=problems, tree=pairing.tree)
     return Analysis(shown, view, [(run, pairing)])
 
@@ -115,7 +122,7 @@ def analyse(path: str, session: Session, options: Options) -> Analysis:
 def analyse_script(path: str, session: Session, options: Options) -> list[Analysis]:
     """A launch script: the run of each training config it launches, or, when its launch line
     alone describes the training (`--train_batch_size ...`), that run."""
-    from batchlint.detect import detect
+    from batchlint.detect import detect_match
     from batchlint.dialects.shell_cli import DIALECT as SHELL_CLI
     from batchlint.launch import script_arg_facts
     from batchlint.loading import read_text
@@ -138,9 +145,10 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
                 doc: Document | None = session.load(config)
             except LoadError:
                 doc = None
-            dialect = detect(doc, session.settings_for(config).dialects) if doc is not None else None
-            if doc is not None and dialect is not None and dialect.kind == DialectKind.TRAINING:
-                run, pairing, problems = build_run(session, doc, config, dialect, options, launch=launch)
+            hit = detect_match(doc, session.settings_for(config).dialects) if doc is not None else None
+            if doc is not None and hit is not None and hit[0].kind == DialectKind.TRAINING:
+                dialect, match = hit
+                run, pairing, problems = build_run(session, doc, config, dialect, options, launch=launch, match=match)
                 view = DocumentView(doc.path, doc, dialect=dialect.name, semantics=dialect.semantics, problems=problems,
                                     tree=pairing.tree)
                 out.append(Analysis(doc.path, view, [(run, pairing)]))

@@ -182,11 +182,12 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
             a.get("--gradient_accumulation_steps"))
     elif launch.launcher in ("torchrun", "tune"):
         nproc, nnodes = a.get("--nproc_per_node"), a.get("--nnodes")
-        per_node, nodes = _int(nproc), _int(nnodes) or 1
-        if per_node is not None and nproc is not None:
+        per_node, nodes = _int(nproc), _int(nnodes) if nnodes is not None else 1
+        if nnodes is not None:
+            facts[FactName.NUM_MACHINES] = _fact(FactName.NUM_MACHINES, nodes, nnodes, "--nnodes", display, index,
+                                                 note=None if nodes is not None else f"--nnodes {nnodes.text}: set when the script runs")
+        if per_node is not None and nproc is not None and nodes is not None:
             facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, per_node * nodes, nproc, "--nproc_per_node", display, index)
-            if nodes > 1 and nnodes is not None:
-                facts[FactName.NUM_MACHINES] = _fact(FactName.NUM_MACHINES, nodes, nnodes, "--nnodes", display, index)
     elif launch.launcher == "deepspeed":
         gpus, nodes_w, hostfile = a.get("--num_gpus"), a.get("--num_nodes"), a.get("--hostfile") or a.get("-H")
         counted = _hostfile(hostfile, launch.script_path) if hostfile is not None else None

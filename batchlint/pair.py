@@ -78,7 +78,7 @@ def _load_launch(path: str, session: Session) -> tuple[Document | None, FactDict
         doc = session.load(path)
     except LoadError as exc:
         return None, {}, exc
-    if not ACCELERATE.detect(doc.root):
+    if not ACCELERATE.claims(doc.root):
         return None, {}, LoadError(doc.path, 1, 1, "is not an accelerate config file (no distributed_type)",
                                    "pass the file written by `accelerate config`", LoadErrorKind.NOT_ACCELERATE)
     return doc, extract_facts(ConfigTree(doc, path, ACCELERATE.semantics, session.load), ACCELERATE), None

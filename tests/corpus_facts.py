@@ -95,10 +95,16 @@ def _toml_key_line(file: Path, path: str) -> int | None:
 
 
 def expected_line(file: Path, fact: dict[str, Any]) -> int | None:
+    path = fact.get("path", "")
+    structured = bool(path) and not path.startswith(("argv:", "env:", "text:"))
+    if structured and file.suffix == ".json":
+        # The manifest's JSON lines only "contain the last key"; the key's own line is ruamel's.
+        line = _yaml_key_line(file, path)
+        if line is not None:
+            return line
     if "line" in fact:
         return int(fact["line"])
-    path = fact.get("path", "")
-    if not path or path.startswith(("argv:", "env:", "text:")):
+    if not structured:
         return None
     if file.suffix == ".toml":
         return _toml_key_line(file, path)
@@ -159,7 +165,13 @@ def _same_file(got: dict[str, Any], want_file: Path, root: Path) -> bool:
 
 
 def judge(corpus_dir: Path, entry: dict[str, Any], root: Path, run: dict[str, Any] | None, name: str, fact: Any) -> tuple[str, str]:
-    got = _got(run, FACT_MAP[name])
+    target = FACT_MAP[name]
+    if name == "derived_grad_accum" and "device_microbatch" in entry["facts"]:
+        target = "microbatches"  # Composer / OLMo: the forward passes a device microbatch splits the device batch into
+    if name == "grad_accum" and isinstance(fact, dict) and str(fact.get("path", "")).startswith("deepspeed_config.") \
+            and run is not None and run.get("kind") == "launch":
+        target = "launcher_grad_accum"  # an accelerate config's accumulation is the launcher's
+    got = _got(run, target)
     if isinstance(fact, list):
         items = [f for f in fact if isinstance(f, dict)]
         outcomes = [judge(corpus_dir, entry, root, run, name, f) for f in items]

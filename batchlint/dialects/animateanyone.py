@@ -6,22 +6,15 @@ Per-device batch `data.train_bs`, accumulation `solver.gradient_accumulation_ste
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect, has_path
-from batchlint.loading.nodes import Mapping, Node
+from batchlint.dialects.base import Dialect, Signature
 from batchlint.model import DialectKind, FactName, Semantics
-
-
-def _detect(root: Node | None) -> bool:
-    return (isinstance(root, Mapping) and has_path(root, "data.train_bs")
-            and isinstance(root.get("solver"), Mapping))
-
 
 DIALECT = Dialect(
     name="animateanyone",
     kind=DialectKind.TRAINING,
     semantics=Semantics.OMEGACONF,
     keys={
-        FactName.PER_DEVICE_BATCH: ("data.train_bs",),
+        FactName.PER_DEVICE_BATCH: ("data.train_bs", "train_bs"),
         FactName.GRAD_ACCUM: ("solver.gradient_accumulation_steps",),
         FactName.MIXED_PRECISION: ("solver.mixed_precision",),
         FactName.GRADIENT_CHECKPOINTING: ("solver.gradient_checkpointing",),
@@ -32,7 +25,9 @@ DIALECT = Dialect(
         FactName.WIDTH: ("data.train_width",),
         FactName.HEIGHT: ("data.train_height",),
     },
-    detect=_detect,
+    # The per-device batch under `data:` or at the top level beside `solver:` (MuseV-family variants).
+    signature=Signature(must=("solver{}",), one_of=(("data.train_bs", "train_bs"),)),
+    decoys=("data.val_bs", "val_bs"),
     defaults={FactName.GRAD_ACCUM: 1},
     description="AnimateAnyone-family OmegaConf YAML (data.train_bs, solver.gradient_accumulation_steps)",
 )

@@ -1,10 +1,15 @@
 """What a dialect is: a declaration of one trainer's config shape.
 
-A dialect names how to recognise a file (`detect`), where its batch numbers live (`keys`: fact ->
-candidate key paths, first present wins), what applies when a key is absent (`defaults`), how its
-values are read (`semantics`), and optionally a `derive` hook for arithmetic that is not a lookup
-(axolotl's `batch_size // micro_batch_size`, Composer's global batch over the processes). Adding a
-trainer is adding a declaration and fixtures, not a branch in the engine.
+A dialect names how to recognise a file (`signature`: keys that must / may / must not appear, with
+weights and a minimum score; a custom `detect` callable only for shapes a signature cannot say),
+where its batch numbers live (`keys`: fact -> candidate key paths, first present wins), batch-looking
+keys that are not the training batch (`decoys`), what applies when a key is absent (`defaults`), how
+its values are read (`semantics`), how a declared global batch is split (`global_shape`), and
+optionally a `derive` hook for arithmetic that is not a lookup (axolotl's `batch_size //
+micro_batch_size`). Adding a trainer is adding a declaration and fixtures, not a branch in the engine.
+
+Key paths in a signature: `a.b` (present, any value), `a.b{}` (a mapping), `a.b[]` (a list),
+`a.b=v` (a scalar whose text is v, case-insensitive).
 """
 
 from __future__ import annotations
@@ -13,12 +18,111 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from batchlint.loading.nodes import Mapping as MappingNode
-from batchlint.loading.nodes import Node
-from batchlint.model import DialectKind, Fact, FactName, Semantics
+from batchlint.loading.nodes import Node, Scalar, Sequence
+from batchlint.model import DialectKind, Fact, FactName, GlobalShape, Semantics
 
 # The facts of a run while it is being derived: a hook reads and adds to them.
 FactDict = dict[FactName, Fact[object]]
 DeriveHook = Callable[[FactDict], None]
+
+
+def node_at(root: Node | None, dotted: str) -> Node | None:
+    """The node at a dotted key path (`a.b`, `a[0].b`), or None. Keys that hold dots are not addressed."""
+    node = root
+    for part in dotted.replace("[", ".[").split("."):
+        if not part:
+            continue
+        if part.startswith("[") and part.endswith("]") and part[1:-1].isdigit():
+            if not isinstance(node, Sequence) or int(part[1:-1]) >= len(node.items):
+                return None
+            node = node.items[int(part[1:-1])]
+            continue
+        if not isinstance(node, MappingNode):
+            return None
+        node = node.get(part)
+        if node is None:
+            return None
+    return node
+
+
+def has_path(root: Node | None, dotted: str) -> bool:
+    return node_at(root, dotted) is not None
+
+
+def _present(root: Node | None, spec: str) -> bool:
+    """One signature key: `a.b`, `a.b{}` (a mapping), `a.b[]` (a list), `a.b=v` (that scalar text)."""
+    if spec.endswith("{}"):
+        return isinstance(node_at(root, spec[:-2]), MappingNode)
+    if spec.endswith("[]"):
+        return isinstance(node_at(root, spec[:-2]), Sequence)
+    if "=" in spec:
+        path, _, want = spec.partition("=")
+        node = node_at(root, path)
+        return isinstance(node, Scalar) and str(node.value).lower() == want.lower()
+    return node_at(root, spec) is not None
+
+
+@dataclass(frozen=True)
+class SignatureMatch:
+    """Why a dialect claimed a file: the signature keys found, their score, and how sure it is."""
+
+    dialect: str
+    found: tuple[str, ...]  # signature keys present in the file (must, one-of and may keys)
+    score: float = 0.0
+    confidence: str = "high"  # high | medium | low
+    note: str = ""  # for a custom detect or the generic reader: what it relied on
+
+    def why(self) -> str:
+        keys = ", ".join(self.found) if self.found else "(custom shape)"
+        return f"{self.dialect}: {keys}" + (f"; {self.note}" if self.note else "")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """How a file of this dialect is recognised by its keys."""
+
+    must: tuple[str, ...] = ()  # every one present
+    one_of: tuple[tuple[str, ...], ...] = ()  # from each group at least one present
+    may: Mapping[str, float] = field(default_factory=dict)  # markers and their weights
+    must_not: tuple[str, ...] = ()  # none present
+    min_score: float = 0.0  # the weights of the `may` keys found must reach this
+
+    def match(self, name: str, root: Node | None) -> SignatureMatch | None:
+        if not isinstance(root, MappingNode):
+            return None
+        found: list[str] = []
+        for spec in self.must:
+            if not _present(root, spec):
+                return None
+            found.append(spec)
+        for group in self.one_of:
+            hits = [spec for spec in group if _present(root, spec)]
+            if not hits:
+                return None
+            found.extend(hits)
+        if any(_present(root, spec) for spec in self.must_not):
+            return None
+        score = 0.0
+        for spec, weight in self.may.items():
+            if _present(root, spec):
+                found.append(spec)
+                score += weight
+        if score < self.min_score:
+            return None
+        return SignatureMatch(name, tuple(dict.fromkeys(found)), score)
+
+    def keys(self) -> tuple[str, ...]:
+        return (*self.must, *(k for group in self.one_of for k in group), *self.may)
+
+
+@dataclass(frozen=True)
+class Link:
+    """Another file the run reads that decides some facts when it sets them (sd-scripts'
+    `dataset_config` TOML decides the batch over the GUI's `train_batch_size`)."""
+
+    via: FactName  # the fact that names the file
+    dialect: str  # the dialect that reads it
+    facts: tuple[FactName, ...]  # what it decides
 
 
 @dataclass(frozen=True)
@@ -27,8 +131,15 @@ class Dialect:
     kind: DialectKind
     semantics: Semantics  # how values are read
     keys: Mapping[FactName, tuple[str, ...]]  # fact -> candidate key paths, first present wins
-    detect: Callable[[Node | None], bool]
+    signature: Signature | None = None
+    detect: Callable[[Node | None], bool] | None = None  # a custom test for odd shapes (with or instead of the signature)
+    decoys: tuple[str, ...] = ()  # batch-looking keys that are not the training batch
     defaults: Mapping[FactName, object] = field(default_factory=dict)  # fact -> value when the key is absent
+    global_shape: GlobalShape | None = None  # how a declared global batch is split (None: no global batch)
+    world_from: tuple[FactName, ...] = ()  # parallel degrees whose product is the process count (nanotron dp × tp × pp)
+    dp_needs: tuple[FactName, ...] = ()  # without these (e.g. TP/PP restored from a checkpoint) the data-parallel size is unknown
+    dynamic_keys: Callable[[Node | None], Mapping[FactName, tuple[str, ...]]] | None = None  # key paths that depend on values
+    links: tuple[Link, ...] = ()  # other files that decide some facts
     preset_target: int | None = None  # the family's own stated total batch, if any
     preset_source: str = ""
     preset_applies: Callable[[Node | None], bool] | None = None  # the preset speaks for this file (default: always)
@@ -39,13 +150,54 @@ class Dialect:
     def is_training(self) -> bool:
         return self.kind == DialectKind.TRAINING
 
+    def match(self, root: Node | None) -> SignatureMatch | None:
+        """Why this dialect claims the document's root, or None when it does not."""
+        if not isinstance(root, MappingNode):
+            return None
+        found = SignatureMatch(self.name, ())
+        if self.signature is not None:
+            hit = self.signature.match(self.name, root)
+            if hit is None:
+                return None
+            found = hit
+        if self.detect is not None:
+            if not self.detect(root):
+                return None
+            if self.signature is None:
+                found = SignatureMatch(self.name, (), note=self.description)
+        elif self.signature is None:
+            return None  # a dialect that never comes from a file (shell-cli)
+        return found
 
-def has_path(root: Node | None, dotted: str) -> bool:
-    node = root
-    for part in dotted.split("."):
-        if not isinstance(node, MappingNode):
-            return False
-        node = node.get(part)
-        if node is None:
-            return False
-    return True
+    def claims(self, root: Node | None) -> bool:
+        return self.match(root) is not None
+
+    def keys_for(self, root: Node | None) -> Mapping[FactName, tuple[str, ...]]:
+        """The key map for one file: the declared one, plus keys that depend on the file's values."""
+        if self.dynamic_keys is None:
+            return self.keys
+        return {**self.keys, **self.dynamic_keys(root)}
+
+
+def _prefixed(prefix: str, spec: str) -> str:
+    return f"{prefix}.{spec}"
+
+
+def nested(inner: Dialect, prefix: str, name: str, must: tuple[str, ...] = (),
+           keys: Mapping[FactName, tuple[str, ...]] | None = None, description: str = "") -> Dialect:
+    """The same trainer config nested under `prefix` (a MosaicML run YAML's `parameters:`), with the
+    wrapper's own signature keys (`must`) and facts (`keys`)."""
+    sig = inner.signature or Signature()
+    signature = Signature(
+        must=(*must, *(_prefixed(prefix, k) for k in sig.must)),
+        one_of=tuple(tuple(_prefixed(prefix, k) for k in group) for group in sig.one_of),
+        may={_prefixed(prefix, k): w for k, w in sig.may.items()},
+        must_not=tuple(_prefixed(prefix, k) for k in sig.must_not),
+        min_score=sig.min_score,
+    )
+    mapped = {fact: tuple(_prefixed(prefix, p) for p in paths) for fact, paths in inner.keys.items()}
+    mapped.update(keys or {})
+    return Dialect(name=name, kind=inner.kind, semantics=inner.semantics, keys=mapped, signature=signature,
+                   decoys=tuple(_prefixed(prefix, d) for d in inner.decoys), defaults=inner.defaults,
+                   global_shape=inner.global_shape, world_from=inner.world_from, dp_needs=inner.dp_needs, derive=inner.derive,
+                   description=description or inner.description)

@@ -7,29 +7,16 @@ Trainer). Specs: accelerate-deepspeed.md §3.2–§4.4.
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect
-from batchlint.loading.nodes import Mapping, Node
-from batchlint.model import DialectKind, FactName, Semantics
-
-_TRIAD = ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps")
-_OTHER = ("zero_optimization", "fp16", "bf16", "optimizer", "scheduler", "gradient_clipping", "steps_per_print",
-          "wall_clock_breakdown", "zero_allow_untested_optimizer", "activation_checkpointing", "bfloat16", "elasticity")
-
+from batchlint.dialects.base import Dialect, Signature
+from batchlint.model import DialectKind, FactName, GlobalShape, Semantics
 
 # Keys of trainer configs that also mention gradient_accumulation_steps or a DeepSpeed file:
 # HF Trainer / TRL / LLaMA-Factory, axolotl, Hydra-style experiment configs.
-_TRAINER_KEYS = {"per_device_train_batch_size", "micro_batch_size", "base_model", "model_name_or_path", "output_dir",
-                 "learning_rate", "num_train_epochs", "datasets", "dataset", "epochs", "deepspeed", "exp_dir", "model"}
-
-
-def _detect(root: Node | None) -> bool:
-    if not isinstance(root, Mapping):
-        return False
-    keys = set(root.keys())
-    if "distributed_type" in keys or "compute_environment" in keys or keys & _TRAINER_KEYS:
-        return False  # an accelerate config, or a trainer's own config
-    batch = keys & {"train_batch_size", "train_micro_batch_size_per_gpu"}
-    return bool(batch or "zero_optimization" in keys) and bool(keys & (set(_TRIAD) | set(_OTHER)))
+_TRAINER_KEYS = ("per_device_train_batch_size", "micro_batch_size", "base_model", "model_name_or_path", "output_dir",
+                 "learning_rate", "num_train_epochs", "datasets", "dataset", "epochs", "deepspeed", "exp_dir", "model")
+# An accelerate config, or a trainer's own config that also mentions gradient_accumulation_steps.
+SIGNATURE = Signature(one_of=(("train_batch_size", "train_micro_batch_size_per_gpu", "zero_optimization"),),
+                      must_not=("distributed_type", "compute_environment", *_TRAINER_KEYS))
 
 
 DIALECT = Dialect(
@@ -47,6 +34,7 @@ DIALECT = Dialect(
         FactName.AUTOTP_SIZE: ("tensor_parallel.autotp_size",),
         FactName.ELASTICITY: ("elasticity.enabled",),
     },
-    detect=_detect,
+    signature=SIGNATURE,
+    global_shape=GlobalShape.MICRO,
     description="DeepSpeed config JSON (train_batch_size, train_micro_batch_size_per_gpu, gradient_accumulation_steps)",
 )

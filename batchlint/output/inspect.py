@@ -15,6 +15,8 @@ def write_inspect(report: Report, out: TextIO) -> None:
         out.write("no training or launch config recognised\n")
     for run in report.runs:
         out.write(f"{run.config}  [{run.dialect}]" + (f"  launched with {run.launch}" if run.launch else "") + "\n")
+        if run.why:
+            out.write(f"  read as {run.why} ({run.confidence} confidence)\n")
         facts = run.fact_map()
         w = max([24, *(len(name) for name in facts)])  # one column for every name
         for name, fact in facts.items():

@@ -29,6 +29,9 @@ def run_json(run: RunModel) -> dict[str, Any]:
     return {
         "config": run.config,
         "dialect": run.dialect,
+        "kind": str(run.kind),
+        "confidence": run.confidence,
+        "why": run.why,
         "launch": run.launch,
         "facts": {str(fact.name): fact.as_json() for fact in run.facts()},
         "total_batch": run.total_batch,
