@@ -30,9 +30,10 @@ class Split:
     """The factors of a global batch that does not divide: global, the divisor and its parts."""
 
     shape: GlobalShape
-    global_batch: int
+    global_batch: int  # what does not divide: the global batch, or (CHUNK) the per-device batch
     divisor: int
     parts: tuple[tuple[str, int], ...]  # (label, value) whose product is the divisor
+    what: str = "global batch"
 
     @property
     def remainder(self) -> int:
@@ -40,7 +41,8 @@ class Split:
 
     def describe(self) -> str:
         factors = " × ".join(f"{label} {value}" for label, value in self.parts)
-        return f"global batch {self.global_batch} is not divisible by {factors} = {self.divisor} (remainder {self.remainder})"
+        product = f" = {self.divisor}" if len(self.parts) > 1 else ""
+        return f"{self.what} {self.global_batch} is not divisible by {factors}{product} (remainder {self.remainder})"
 
 
 def _int(facts: Mapping[FactName, Fact[object]], name: FactName) -> int | None:
@@ -100,7 +102,7 @@ def split(shape: GlobalShape | None, facts: dict[FactName, Fact[object]]) -> Spl
         chunk = _int(facts, F.DEVICE_MICROBATCH)
         if chunk is not None and per_device > 0:
             if per_device % chunk and found is None:
-                found = Split(shape, per_device, chunk, (("device microbatch", chunk),))
+                found = Split(shape, per_device, chunk, (("device microbatch", chunk),), what="per-device batch")
             elif not per_device % chunk:
                 facts[F.MICROBATCHES] = _derived(F.MICROBATCHES, per_device // chunk, glob,
                                                  f"per-device batch {per_device} // device microbatch {chunk}")

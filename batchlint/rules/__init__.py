@@ -23,13 +23,14 @@ from batchlint.rules.files import (
     UnusedSuppression,
 )
 from batchlint.rules.fsdp import FSDP_RULES
+from batchlint.rules.global_batch import GlobalBatchNotDivisible
 from batchlint.rules.memory import AccumulationCouldShrink, BatchDoesNotFit, MainCardRisk, NoMemoryProfile
 from batchlint.rules.schema import SchemaViolation
 
 RULES: list[Rule] = [
     InvalidFile(), DuplicateKey(), IncludeError(), InterpolationError(), ReadingDiffers(), EmptyFile(), SchemaViolation(),
     UnusedSuppression(),
-    TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(),
+    TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(), GlobalBatchNotDivisible(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
     *sorted([*ACCELERATE_RULES, *FSDP_RULES], key=lambda rule: rule.code), *DEEPSPEED_RULES, *CROSS_RULES,
 ]
