@@ -112,9 +112,16 @@ def _model_parallel(facts: FactDict) -> None:
     for name in (F.PP_SIZE, F.MP_SIZE):
         if name in facts:
             divisor *= positive_int(facts[name].value) or 1
-    if F.TP_SIZE in facts and F.DP_SHARD_SIZE not in facts:
-        divisor *= positive_int(facts[F.TP_SIZE].value) or 1
+    if F.DP_SHARD_SIZE not in facts:
+        for name in (F.TP_SIZE, F.CP_SIZE):
+            if name in facts:
+                divisor *= positive_int(facts[name].value) or 1
     if procs is not None and divisor > 1:
+        if procs % divisor:
+            # The trainer refuses this layout at start-up (BL110 says so): no data-parallel size.
+            facts[F.DATA_PARALLEL_SIZE] = Fact(F.DATA_PARALLEL_SIZE, None, Origin.DERIVED,
+                                               unresolved=f"{procs} processes do not split into groups of {divisor} model-parallel ranks")
+            return
         facts[F.DATA_PARALLEL_SIZE] = Fact(F.DATA_PARALLEL_SIZE, procs // divisor, Origin.DERIVED,
                                            note=f"{procs} processes / {divisor} (pipeline × model/tensor parallel ranks share batches)")
 
@@ -175,13 +182,16 @@ def merge_launch(dialect: Dialect, facts: FactDict, pairing: Pairing, options: L
 
 def derive_facts(dialect: Dialect, facts: FactDict, pairing: Pairing) -> FactDict:
     """The arithmetic: each dialect's hook, the data-parallel size, the effective accumulation."""
-    from batchlint.globalbatch import declared_dp, processes
+    from batchlint.globalbatch import declared_dp, layout_problem, processes
 
     if dialect.derive is not None:
         dialect.derive(facts)
     processes(dialect.world_from, facts)
     _model_parallel(facts)
     declared_dp(facts)
+    problem = layout_problem(dialect.world_from, facts)
+    if problem is not None:
+        facts[F.DATA_PARALLEL_SIZE] = Fact(F.DATA_PARALLEL_SIZE, None, Origin.DERIVED, unresolved=problem)
     if pairing.launch_facts or dialect.kind == DialectKind.LAUNCH:
         dp = data_parallel(facts)
     else:

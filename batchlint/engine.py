@@ -124,10 +124,9 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
     alone describes the training (`--train_batch_size ...`), that run."""
     from batchlint.detect import detect_match
     from batchlint.dialects.shell_cli import DIALECT as SHELL_CLI
-    from batchlint.launch import script_arg_facts
+    from batchlint.launch import overrides_document, script_arg_facts
     from batchlint.loading import read_text
     from batchlint.model import Fact
-    from batchlint.paths import resolve_from_script
 
     shown = display_path(path)
     key = os.path.abspath(path)
@@ -138,21 +137,32 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
             return [Analysis(shown, DocumentView(shown, None, exc))]
     out: list[Analysis] = []
     for launch in session.script_launches(path):
-        word = launch.training_config()
-        config = resolve_from_script(word.text, path) if word is not None and not word.unresolved else None
-        if config is not None:
+        claimed = None
+        for word in reversed(launch.training_configs()):  # `--base a.yaml b.yaml`: the later file wins the merge
+            config = session.resolve_config(word, path)
+            if config is None:
+                continue
             try:
                 doc: Document | None = session.load(config)
             except LoadError:
                 doc = None
             hit = detect_match(doc, session.settings_for(config).dialects) if doc is not None else None
             if doc is not None and hit is not None and hit[0].kind == DialectKind.TRAINING:
-                dialect, match = hit
-                run, pairing, problems = build_run(session, doc, config, dialect, options, launch=launch, match=match)
-                view = DocumentView(doc.path, doc, dialect=dialect.name, semantics=dialect.semantics, problems=problems,
-                                    tree=pairing.tree)
-                out.append(Analysis(doc.path, view, [(run, pairing)]))
-                continue
+                claimed = (config, doc, hit)
+                break
+        if claimed is None and launch.overrides:
+            # No config file, but the launch line's Hydra overrides spell out a trainer's config.
+            virtual = overrides_document(launch, shown)
+            hit = detect_match(virtual, session.settings_for(path).dialects)
+            if hit is not None and hit[0].kind == DialectKind.TRAINING:
+                claimed = (path, virtual, hit)
+        if claimed is not None:
+            config, doc, (dialect, match) = claimed
+            run, pairing, problems = build_run(session, doc, config, dialect, options, launch=launch, match=match)
+            view = DocumentView(doc.path, doc, dialect=dialect.name, semantics=dialect.semantics, problems=problems,
+                                tree=pairing.tree)
+            out.append(Analysis(doc.path, view, [(run, pairing)]))
+            continue
         given = script_arg_facts(launch, shown)
         if given:
             given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,

@@ -119,6 +119,9 @@ def fixed_total(shape: GlobalShape | None, facts: Mapping[FactName, Fact[object]
     when the micro batch and data-parallel size do not divide it (Megatron and DeepSpeed refuse to start)."""
     if shape is None or shape == GlobalShape.PER_DEVICE or (found is not None and shape == GlobalShape.MICRO):
         return None
+    dp = facts.get(F.DATA_PARALLEL_SIZE)
+    if dp is not None and dp.value is None:
+        return None  # a parallel layout the trainer refuses: the run does not start
     return _int(facts, F.GLOBAL_BATCH)
 
 
@@ -130,6 +133,8 @@ def processes(world_from: tuple[FactName, ...], facts: dict[FactName, Fact[objec
     per_node = facts.get(F.GPUS_PER_NODE)
     n = _int(facts, F.GPUS_PER_NODE)
     if per_node is not None and n is not None:
+        if F.NUM_MACHINES in facts and _int(facts, F.NUM_MACHINES) is None:
+            return  # a node count set at run time, or a placeholder
         nodes = _int(facts, F.NUM_MACHINES) or 1
         facts[F.NUM_PROCESSES] = Fact(F.NUM_PROCESSES, n * nodes, Origin.DERIVED, per_node.key, per_node.span,
                                       note=f"{per_node.key} {n} per node × {nodes} nodes")
@@ -145,6 +150,27 @@ def processes(world_from: tuple[FactName, ...], facts: dict[FactName, Fact[objec
             parts.append(f"{facts[name].key if name in facts else name} {value or 1}")
         facts[F.NUM_PROCESSES] = Fact(F.NUM_PROCESSES, product, Origin.DERIVED,
                                       note="product of the parallel degrees in the file: " + " × ".join(parts))
+
+
+def layout_problem(world_from: tuple[FactName, ...], facts: Mapping[FactName, Fact[object]]) -> str | None:
+    """Why the processes cannot be laid out as the file says: model-parallel groups larger than the
+    world, or declared degrees (nanotron dp × tp × pp) whose product is not the process count."""
+    procs = _int(facts, F.NUM_PROCESSES)
+    if procs is None:
+        return None
+    if world_from and all(_int(facts, name) is not None for name in world_from if name in facts) and world_from[0] in facts:
+        product, parts = 1, []
+        for name in world_from:
+            value = _int(facts, name) or 1
+            product *= value
+            if name in facts:
+                parts.append(f"{facts[name].key} {value}")
+        if product != procs:
+            return f"{' × '.join(parts)} = {product} ranks, but the launch starts {procs} processes"
+    dp = facts.get(F.DATA_PARALLEL_SIZE)
+    if dp is not None and dp.value is None and dp.unresolved:
+        return dp.unresolved
+    return None
 
 
 def declared_dp(facts: dict[FactName, Fact[object]]) -> None:

@@ -376,6 +376,8 @@ class RunModel:
         dp = self.int_fact(FactName.DATA_PARALLEL_SIZE)
         acc = self.accumulation
         ga = positive_int(acc.value) if acc else None
+        if any(f is not None and f.unresolved for f in (self.per_device_batch, acc)):
+            return None  # a value the run does not really use (a linked file decides it)
         if per_device is None or dp is None or ga is None:
             return self.global_total  # a global-batch trainer keeps its global batch whatever the GPU count
 

@@ -17,7 +17,7 @@ from batchlint.launch import Launch, launch_facts, override_facts
 from batchlint.loading import Document, LoadError, LoadErrorKind
 from batchlint.loading.hostfile import read_hostfile
 from batchlint.loading.nodes import Mapping
-from batchlint.model import DialectKind, Fact, FactName
+from batchlint.model import DialectKind, Fact, FactName, Origin
 from batchlint.options import LaunchOptions
 from batchlint.paths import default_accelerate_config, display_path, find_near, resolve_from_script
 from batchlint.resolve import ConfigTree
@@ -73,6 +73,14 @@ class Pairing:
         return self.view(next((d for d in self.documents if d.path == path), None))
 
 
+def _own_layout(dialect: Dialect, facts: FactDict) -> bool:
+    """The config fixes its own process count (NeMo `trainer.devices`, nanotron's parallel degrees): a
+    script that launches it with another layout is another run, reported when that script is checked."""
+    own = [facts.get(FactName.NUM_PROCESSES), facts.get(FactName.GPUS_PER_NODE),
+           *(facts.get(name) for name in dialect.world_from[:1])]
+    return any(f is not None and f.origin == Origin.FILE and isinstance(f.value, int) and f.value > 0 for f in own)
+
+
 def _load_launch(path: str, session: Session) -> tuple[Document | None, FactDict, LoadError | None]:
     try:
         doc = session.load(path)
@@ -117,7 +125,7 @@ def pair(session: Session, fs_path: str, dialect: Dialect, facts: FactDict, opti
     else:
         launch_path = options.accelerate_config or settings.accelerate_config
         declared = launch_path or options.num_processes or settings.num_processes
-        if launch is None and not declared and from_file:
+        if launch is None and not declared and from_file and not _own_layout(dialect, facts):
             launch = session.find_launch(fs_path)  # a launch script of the repository names this config
         if launch is not None:
             script = display_path(launch.script_path)

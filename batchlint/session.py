@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from batchlint.launch import Launch, launches
 from batchlint.loading import Document, LoadError, load_path, load_text
+from batchlint.loading.shell import Word
 from batchlint.paths import display_path, project_root, resolve_from_script, script_bases
 from batchlint.settings import Settings, SettingsCache
 
@@ -39,17 +40,15 @@ class ScriptIndex:
         self.patterns: list[tuple[str, str, Launch]] = []  # (glob over a base, script, launch) for paths with variables
         for script in self.scripts:
             for launch in session.script_launches(script):
-                word = launch.training_config()
-                if word is None:
-                    continue
-                if word.unresolved:
-                    pattern = _as_glob(word.text)
-                    if pattern is not None:
-                        self.patterns.append((pattern, script, launch))
-                    continue
-                found = resolve_from_script(word.text, script)
-                if found is not None:
-                    self.by_config.setdefault(os.path.abspath(found), launch)
+                for word in launch.training_configs():
+                    if word.unresolved:
+                        pattern = _as_glob(word.text)
+                        if pattern is not None:
+                            self.patterns.append((pattern, script, launch))
+                        continue
+                    found = resolve_from_script(word.text, script)
+                    if found is not None:
+                        self.by_config.setdefault(os.path.abspath(found), launch)
 
     def find(self, config_path: str) -> Launch | None:
         """The first launch line whose training config is this file; a line whose config path has
@@ -150,3 +149,24 @@ class Session:
 
     def find_launch(self, config_path: str) -> Launch | None:
         return self.script_index(config_path).find(config_path)
+
+    def resolve_config(self, word: Word, script_path: str) -> str | None:
+        """The file a config word of a launch line names: a path from where the script runs, or, when
+        part of it is set at run time (`${ROOT}/conf/gpt.yaml`), the one file matching it as a pattern."""
+        if not word.unresolved:
+            return resolve_from_script(word.text, script_path)
+        import glob
+
+        pattern = _as_glob(word.text)
+        if pattern is None:
+            return None
+        hits: set[str] = set()
+        # A leading variable is usually a root directory (`$(git rev-parse --show-toplevel)/conf/x.yaml`).
+        patterns = [pattern, pattern[2:]] if pattern.startswith("*/") else [pattern]
+        for base in script_bases(script_path):
+            for one in patterns:
+                full = os.path.normpath(os.path.join(base, one)) if not os.path.isabs(one) else one
+                hits.update(os.path.normpath(h) for h in glob.glob(full) if os.path.isfile(h))
+            if len(hits) > 1:
+                return None
+        return hits.pop() if len(hits) == 1 else None
