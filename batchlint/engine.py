@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from batchlint.loading import Document, LoadError
-from batchlint.model import DialectKind, FactName, Origin, RunModel
+from batchlint.model import DialectKind, FactName, Origin, ProblemKind, RunModel
 from batchlint.options import Options
 from batchlint.pair import Pairing
 from batchlint.paths import display_path
@@ -19,7 +19,7 @@ from batchlint.report import Report
 from batchlint.resolve import Problem
 from batchlint.rules import Diagnostic, select_rules
 from batchlint.rules.base import DocumentRule, RunRule
-from batchlint.session import SCRIPT_SUFFIXES, SKIP_DIRS, Session
+from batchlint.session import SKIP_DIRS, Session, is_launch_script
 from batchlint.views import DocumentView
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
@@ -74,7 +74,12 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
     if doc is not None:
         include_root = options.launch.include_root or settings.include_root
         tree = ConfigTree(doc, fs_path, dialect.semantics, session.load, include_root)
-        problems = tuple(tree.resolve_all())
+        if dialect.config_root:
+            from batchlint.resolve import parse_key_path
+
+            tree.base = parse_key_path(dialect.config_root)
+        problems = tuple(p for p in tree.resolve_all()
+                         if not (dialect.merged_at_run_time and p.kind in (ProblemKind.MISSING_KEY, ProblemKind.UNKNOWN_RESOLVER)))
         facts: FactDict = extract_facts(tree, dialect)
         linked = follow_links(session, dialect, facts, fs_path, settings.launch_dir) if dialect.links else []
         config_docs = (doc, *tree.includes.values(), *linked)
@@ -164,6 +169,13 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
             out.append(Analysis(doc.path, view, [(run, pairing)]))
             continue
         given = script_arg_facts(launch, shown)
+        missing = next((w for w in launch.training_configs() if not w.unresolved and session.resolve_config(w, path) is None), None)
+        if missing is not None and (launch.launcher != "python" or given or launch.tasks is not None):
+            # A distributed or training launch (an inference script's missing file is not a training run's).
+            from batchlint.launch import word_fact
+
+            given[FactName.TRAINING_CONFIG] = word_fact(FactName.TRAINING_CONFIG, missing, launch, shown, problem=ProblemKind.NOT_FOUND,
+                                                        unresolved=f"{missing.text} does not exist")
         if given:
             given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
                                                        note="no accumulation flag: the script's default 1 applies"))
@@ -237,7 +249,8 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
             continue
         file_diagnostics: list[Diagnostic] = []
         try:
-            analyses = analyse_script(path, session, options) if path.endswith(SCRIPT_SUFFIXES) else [analyse(path, session, options)]
+            script = is_launch_script(path, session.overlay.get(os.path.abspath(path)))
+            analyses = analyse_script(path, session, options) if script else [analyse(path, session, options)]
             file_settings = session.settings_for(path)
             select = options.select if options.select is not None else file_settings.select()
             rules = select_rules(select, (options.ignore or []) + file_settings.ignores_for(path))

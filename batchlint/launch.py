@@ -341,6 +341,16 @@ def _fact(name: FactName, value: object, word: Word, key: str, path: str, index:
     return Fact(name, value, Origin.SCRIPT, key, span, node, note=note)
 
 
+def word_fact(name: FactName, word: Word, launch: Launch, display: str, **extra: object) -> Fact[object]:
+    """A fact at one word of the launch line (its flag as the key)."""
+    index = LineIndex(launch.script.text)
+    flag = next((k for k, v in [*launch.script_args.items(), *launch.launcher_args.items()] if v is word), word.text)
+    fact = _fact(name, word.text, word, flag, display, index)
+    import dataclasses
+
+    return dataclasses.replace(fact, **extra)  # type: ignore[arg-type]
+
+
 def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
     """What the launch line says about processes, machines and the launcher's own settings."""
     index = LineIndex(launch.script.text)

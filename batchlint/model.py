@@ -58,6 +58,7 @@ class FactName(StrEnum):
     MULTI_GPU = "multi_gpu"  # kohya_ss: --multi_gpu on the accelerate launch it builds
     DATASET_CONFIG = "dataset_config"  # sd-scripts: a dataset TOML that decides the batch
     DYNAMIC_BATCH = "dynamic_batch"  # verl use_dynamic_bsz: micro batches packed by token count
+    TRAINING_CONFIG = "training_config"  # the config file a launch line names
     # Launch (accelerate file, launch line).
     MACHINE_RANK = "machine_rank"
     COMPUTE_ENVIRONMENT = "compute_environment"
@@ -177,6 +178,7 @@ class ProblemKind(StrEnum):
     UNKNOWN_RESOLVER = "unknown-resolver"
     ENV = "env"  # an environment variable without a default
     CONTAINER = "container"  # the key holds a mapping or a list, not a value
+    NOT_FOUND = "not-found"  # a file named on a launch line does not exist
 
     @property
     def is_include(self) -> bool:

@@ -155,10 +155,21 @@ def pair(session: Session, fs_path: str, dialect: Dialect, facts: FactDict, opti
     if launch_path and named_json is not None and dtype is not None and dtype.value == "DEEPSPEED":
         # deepspeed_config is read only for DEEPSPEED launches (AC016 reports dead ones)
         deepspeed = link_deepspeed(named_json, launch_path, settings.launch_dir, session, "accelerate")
-    trainer_json = facts.get(FactName.DEEPSPEED_JSON)
-    if deepspeed is None and trainer_json is not None and isinstance(trainer_json.value, str) and trainer_json.value.endswith(".json"):
-        # The HF Trainer fills this JSON's "auto" values from its own arguments (and refuses mismatches).
-        deepspeed = link_deepspeed(trainer_json, fs_path, settings.launch_dir, session, "hf-trainer")
+    trainer_json = facts.get(FactName.DEEPSPEED_JSON) or script_facts.get(FactName.DEEPSPEED_JSON)
+    if deepspeed is None and trainer_json is not None and isinstance(trainer_json.value, str):
+        if trainer_json.origin == Origin.SCRIPT:
+            # Named on a launch line (`--deepspeed ds.json`, `--deepspeed_config`): found from where the script runs;
+            # a path with a part set at run time only when one file matches it.
+            assert launch is not None
+            unresolved = trainer_json.node is None
+            found = session.resolve_named(trainer_json.value, unresolved, launch.script_path)
+            if found is not None or not unresolved:
+                deepspeed = link_deepspeed(Fact(trainer_json.name, found or trainer_json.value, trainer_json.origin, trainer_json.key,
+                                                trainer_json.span, trainer_json.node), launch.script_path, None, session,
+                                           "deepspeed" if trainer_json.key == "--deepspeed_config" else "hf-trainer")
+        elif trainer_json.value.endswith(".json"):
+            # The HF Trainer fills this JSON's "auto" values from its own arguments (and refuses mismatches).
+            deepspeed = link_deepspeed(trainer_json, fs_path, settings.launch_dir, session, "hf-trainer")
     documents = list(config_docs)
     for extra in (launch_doc, deepspeed.doc if deepspeed is not None else None):
         if extra is not None and all(extra is not d for d in documents):

@@ -17,11 +17,28 @@ from batchlint.loading.shell import Word
 from batchlint.paths import display_path, project_root, resolve_from_script, script_bases
 from batchlint.settings import Settings, SettingsCache
 
-SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash")
+SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash", ".sbatch")
 MAX_SCRIPTS = 500
 MAX_SCRIPT_CHARS = 1_000_000
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache",
                        ".ruff_cache", ".pytest_cache", "build", "dist"})
+
+
+def is_launch_script(path: str, text: str | None = None) -> bool:
+    """A shell script by its name (`.sh`, `.slurm`, `.bash`, `.sbatch`) or, for a file with no config
+    extension, by its `#!/bin/bash`-style first line."""
+    if path.endswith(SCRIPT_SUFFIXES):
+        return True
+    if path.endswith((".yaml", ".yml", ".json", ".jsonc", ".toml", ".py", ".cfg", ".ini", ".conf")):
+        return False
+    if text is None:
+        try:
+            with open(path, "rb") as fh:
+                text = fh.read(128).decode("utf-8", "replace")
+        except OSError:
+            return False
+    first = text.split("\n", 1)[0]
+    return first.startswith("#!") and any(shell in first for shell in ("sh", "bash", "zsh"))
 
 
 class ScriptIndex:
@@ -153,11 +170,14 @@ class Session:
     def resolve_config(self, word: Word, script_path: str) -> str | None:
         """The file a config word of a launch line names: a path from where the script runs, or, when
         part of it is set at run time (`${ROOT}/conf/gpt.yaml`), the one file matching it as a pattern."""
-        if not word.unresolved:
-            return resolve_from_script(word.text, script_path)
+        return self.resolve_named(word.text, word.unresolved, script_path)
+
+    def resolve_named(self, text: str, unresolved: bool, script_path: str) -> str | None:
+        if not unresolved:
+            return resolve_from_script(text, script_path)
         import glob
 
-        pattern = _as_glob(word.text)
+        pattern = _as_glob(text)
         if pattern is None:
             return None
         hits: set[str] = set()

@@ -140,6 +140,8 @@ class Dialect:
     dp_needs: tuple[FactName, ...] = ()  # without these (e.g. TP/PP restored from a checkpoint) the data-parallel size is unknown
     dynamic_keys: Callable[[Node | None], Mapping[FactName, tuple[str, ...]]] | None = None  # key paths that depend on values
     links: tuple[Link, ...] = ()  # other files that decide some facts
+    config_root: str = ""  # where the trainer's own config starts inside the file (`parameters` of a run YAML)
+    merged_at_run_time: bool = False  # merged over another config when it runs (NeMo: the checkpoint's): a missing key is no error
     preset_target: int | None = None  # the family's own stated total batch, if any
     preset_source: str = ""
     preset_applies: Callable[[Node | None], bool] | None = None  # the preset speaks for this file (default: always)
@@ -200,4 +202,4 @@ def nested(inner: Dialect, prefix: str, name: str, must: tuple[str, ...] = (),
     return Dialect(name=name, kind=inner.kind, semantics=inner.semantics, keys=mapped, signature=signature,
                    decoys=tuple(_prefixed(prefix, d) for d in inner.decoys), defaults=inner.defaults,
                    global_shape=inner.global_shape, world_from=inner.world_from, dp_needs=inner.dp_needs, derive=inner.derive,
-                   description=description or inner.description)
+                   config_root=prefix, merged_at_run_time=inner.merged_at_run_time, description=description or inner.description)

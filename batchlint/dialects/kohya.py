@@ -18,8 +18,13 @@ _MARKERS = ("pretrained_model_name_or_path", "LoRA_type", "save_model_as", "trai
             "cache_latents", "max_train_epochs", "network_dim", "model_list")
 
 
-def _single_process_unless_multi_gpu(facts: FactDict) -> None:
-    """`--num_processes N` without `--multi_gpu` is one process under kohya's default accelerate config."""
+def _gui_reading(facts: FactDict) -> None:
+    """What the GUI does with its fields: it writes `int(6.0)` for a float accumulation, and
+    `--num_processes N` without `--multi_gpu` is one process under kohya's default accelerate config."""
+    ga = facts.get(FactName.GRAD_ACCUM)
+    if ga is not None and isinstance(ga.value, float) and ga.value.is_integer() and ga.value >= 1:
+        facts[FactName.GRAD_ACCUM] = Fact(FactName.GRAD_ACCUM, int(ga.value), ga.origin, ga.key, ga.span, ga.node,
+                                          note=f"{ga.value} in the file: the GUI passes int({ga.value}) = {int(ga.value)}")
     procs = facts.get(FactName.NUM_PROCESSES)
     multi = facts.get(FactName.MULTI_GPU)
     n = positive_int(procs.value) if procs is not None else None
@@ -47,7 +52,7 @@ DIALECT = Dialect(
     signature=Signature(must=("train_batch_size",), may=dict.fromkeys(_MARKERS, 1.0), min_score=3),
     decoys=("batch_size", "vae_batch_size"),
     defaults={FactName.GRAD_ACCUM: 1},
-    derive=_single_process_unless_multi_gpu,
+    derive=_gui_reading,
     links=(Link(FactName.DATASET_CONFIG, "kohya-dataset", (FactName.PER_DEVICE_BATCH,)),),
     description="kohya_ss GUI JSON (train_batch_size, gradient_accumulation_steps, num_processes with multi_gpu)",
 )
@@ -69,7 +74,7 @@ GUI_TOML = Dialect(
     },
     signature=Signature(must=("basic.train_batch_size", "accelerate_launch{}")),
     defaults={FactName.GRAD_ACCUM: 1},
-    derive=_single_process_unless_multi_gpu,
+    derive=_gui_reading,
     links=(Link(FactName.DATASET_CONFIG, "kohya-dataset", (FactName.PER_DEVICE_BATCH,)),),
     description="kohya_ss GUI config.toml ([basic] train_batch_size, [advanced], [accelerate_launch])",
 )

@@ -34,5 +34,6 @@ DIALECT = Dialect(
             "model.ppo.rollout_micro_batch_size", "model.dpo.log_prob_forward_micro_batch_size", "trainer.limit_train_batches"),
     global_shape=GlobalShape.MICRO,
     dp_needs=(FactName.TP_SIZE, FactName.PP_SIZE),
+    merged_at_run_time=True,  # cfg.model is merged over the restored .nemo checkpoint's config
     description="NeMo Hydra config (model.global_batch_size, model.micro_batch_size, trainer.devices × num_nodes)",
 )

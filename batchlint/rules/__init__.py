@@ -23,7 +23,7 @@ from batchlint.rules.files import (
     UnusedSuppression,
 )
 from batchlint.rules.fsdp import FSDP_RULES
-from batchlint.rules.global_batch import GlobalBatchNotDivisible
+from batchlint.rules.global_batch import GlobalBatchNotDivisible, LaunchConfigMissing, ParallelLayoutInvalid
 from batchlint.rules.memory import AccumulationCouldShrink, BatchDoesNotFit, MainCardRisk, NoMemoryProfile
 from batchlint.rules.schema import SchemaViolation
 
@@ -31,6 +31,7 @@ RULES: list[Rule] = [
     InvalidFile(), DuplicateKey(), IncludeError(), InterpolationError(), ReadingDiffers(), EmptyFile(), SchemaViolation(),
     UnusedSuppression(),
     TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(), GlobalBatchNotDivisible(),
+    ParallelLayoutInvalid(), LaunchConfigMissing(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
     *sorted([*ACCELERATE_RULES, *FSDP_RULES], key=lambda rule: rule.code), *DEEPSPEED_RULES, *CROSS_RULES,
 ]

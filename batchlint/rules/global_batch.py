@@ -9,7 +9,7 @@ from batchlint.counts import positive_int
 from batchlint.fixes import ACCUMULATION, SAFE, Expectation, Fix, replace_value
 from batchlint.globalbatch import Split, split
 from batchlint.model import FactName as F
-from batchlint.model import GlobalShape, RunModel, Severity
+from batchlint.model import GlobalShape, ProblemKind, RunModel, Severity
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, Related, RunRule, file_start
 
@@ -139,3 +139,109 @@ class GlobalBatchNotDivisible(RunRule):
                     else f"{new} × {room // new} forward passes")
         return Fix(f"set {fact.key} {current} → {new}: the global batch {g} stays ({room} per data-parallel rank = {split_as})",
                    SAFE, [edit], [Expectation(run.config, expect_name, new)])
+
+
+class ParallelLayoutInvalid(RunRule):
+    """The parallel degrees do not fit the processes the launch starts.
+
+    **What.** Tensor × pipeline × context-parallel groups must divide the world size (Megatron-LM,
+    NeMo, torchtune, GPT-NeoX), and a config that declares every degree (nanotron `parallelism.dp ×
+    tp × pp`) must multiply to exactly the process count. Reported with the degrees and the count;
+    the data-parallel size, and with it the total batch, are then unknown.
+
+    **Why.** The trainer checks the layout at start-up and stops ("world size is not divisible by
+    tensor parallel size × pipeline parallel size", nanotron's `world_size == dp * tp * pp`), after
+    the job waited for its GPUs.
+
+    **Failing example.** A Megatron launch on 8 GPUs with 16-way tensor parallelism,
+    `batchlint check train.sh`. `train.sh`:
+
+    ```sh
+    torchrun --nproc_per_node 8 pretrain_gpt.py --tensor-model-parallel-size 16 --micro-batch-size 1 --global-batch-size 64
+    ```
+
+    **Passing example.** Tensor parallelism 4 on 8 GPUs: DP 2, accumulation 32. `train.sh`:
+
+    ```sh
+    torchrun --nproc_per_node 8 pretrain_gpt.py --tensor-model-parallel-size 4 --micro-batch-size 1 --global-batch-size 64
+    ```
+
+    **Fix.** None: choose degrees that divide the GPU count, or launch on more GPUs.
+
+    **Options.** `--num-processes` / `num-processes` in settings (the process count the check uses
+    when the launch does not give one).
+
+    **References.** accelerate-deepspeed.md §7 (Megatron-LM: data parallel = world / (tp × pp));
+    Megatron-LM `megatron/core/parallel_state.py` (`initialize_model_parallel`), nanotron
+    `src/nanotron/config/parallelism_config.py`.
+    """
+
+    code = "BL110"
+    name = "parallel-layout-invalid"
+    summary = "the parallel degrees do not fit the process count"
+    severity = Severity.WARNING
+
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        dp = run.get(F.DATA_PARALLEL_SIZE)
+        if not run.is_training or dp is None or dp.value is not None or not dp.unresolved:
+            return
+        anchors = [run.get(name) for name in (F.TP_SIZE, F.PP_SIZE, F.CP_SIZE, F.MP_SIZE, F.DP_SIZE, F.NUM_PROCESSES)]
+        placed = [f for f in anchors if f is not None and f.span is not None]
+        span = placed[0].span if placed and placed[0].span is not None else file_start(run.config)
+        related = [Related(f.span, f"{f.key} = {f.value!r}") for f in placed[1:] if f.span is not None]
+        yield self.report(f"parallel layout does not fit: {dp.unresolved}", span,
+                          "use degrees whose product divides the process count", related)
+
+
+class LaunchConfigMissing(RunRule):
+    """A launch line names a training config file that does not exist.
+
+    **What.** The config a launch passes (`--config`, `--base`, `--config-path`/`--config-name`, a
+    YAML argument) is looked up from where the script runs — its directory and the directories above
+    it. Reported at the word when no such file exists; a path with a part set at run time
+    (`$CONFIG`, `$(pwd)`) is never reported.
+
+    **Why.** The training script fails on its first line, after the job waited for its GPUs; or a
+    renamed config leaves the script launching something else than the config you check.
+
+    **Failing example.** `batchlint check train.sh`, with `train.sh`:
+
+    ```sh
+    torchrun --nproc_per_node 8 train_video.py --base configs/missing.yaml
+    ```
+
+    **Passing example.** The config exists. `train.sh`:
+
+    ```sh
+    torchrun --nproc_per_node 8 train_video.py --base configs/sft.yaml
+    ```
+
+    and `configs/sft.yaml`:
+
+    ```yaml
+    args:
+      model_parallel_size: 1
+    deepspeed:
+      train_micro_batch_size_per_gpu: 1
+      gradient_accumulation_steps: 1
+    ```
+
+    **Fix.** None: correct the path (relative to the directory the script runs in).
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §2.1 (what a launch line passes to the training
+    script); `argparse` in the training script that reads the path.
+    """
+
+    code = "BL111"
+    name = "launch-config-missing"
+    summary = "the training config a launch line names does not exist"
+    severity = Severity.ERROR
+
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        named = run.get(F.TRAINING_CONFIG)
+        if named is None or named.problem != ProblemKind.NOT_FOUND or named.span is None:
+            return
+        yield self.report(f"training config `{named.value}` not found (from where {run.config} runs)", named.span,
+                          "fix the path: it is read relative to the directory the script runs in")
