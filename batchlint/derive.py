@@ -198,8 +198,10 @@ def derive_facts(dialect: Dialect, facts: FactDict, pairing: Pairing) -> FactDic
         dp = _plain_data_parallel(facts)
     if dp is not None and F.DATA_PARALLEL_SIZE not in facts:
         facts[F.DATA_PARALLEL_SIZE] = dp
-    if dialect.dp_needs and not all(name in facts for name in dialect.dp_needs):
-        facts.pop(F.DATA_PARALLEL_SIZE, None)  # the model-parallel sizes come from elsewhere (a restored checkpoint)
+    config = facts.get(F.TRAINING_CONFIG)
+    if (dialect.dp_needs and not all(name in facts for name in dialect.dp_needs)) or (config is not None and config.unresolved):
+        # The model-parallel sizes come from elsewhere (a restored checkpoint, a config the launch cannot reach).
+        facts.pop(F.DATA_PARALLEL_SIZE, None)
     if dialect.kind == DialectKind.TRAINING and dialect.global_shape is not None:
         from batchlint.globalbatch import split
 

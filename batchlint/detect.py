@@ -15,6 +15,8 @@ def detect_match(doc: Document, user_dialects: Iterable[Mapping[str, object]] = 
     if not isinstance(doc.root, MappingNode):
         return None
     for dialect in candidates(user_dialects):
+        if dialect.formats is not None and doc.format not in dialect.formats:
+            continue
         found = dialect.match(doc.root)
         if found is not None:
             return dialect, found

@@ -22,7 +22,12 @@ from batchlint.rules.base import DocumentRule, RunRule
 from batchlint.session import SKIP_DIRS, Session, is_launch_script
 from batchlint.views import DocumentView
 
-CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from batchlint.dialects.base import Dialect, SignatureMatch
+
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".jsonc", ".toml")
+GENERIC = "generic"  # the generic reader's dialect name
 
 
 @dataclass
@@ -60,6 +65,7 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
     from batchlint.intent import parse_comments
     from batchlint.launch import Launch
     from batchlint.links import follow_links
+    from batchlint.loading.hydra import compose, has_defaults
     from batchlint.loading.shell import script_comments
     from batchlint.memory.attach import memory_for
     from batchlint.pair import pair
@@ -71,6 +77,9 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
     problems: tuple[Problem, ...] = ()
     tree: ConfigTree | None = None
     config_docs: tuple[Document, ...] = ()
+    composed_from: list[Document] = []
+    if doc is not None and has_defaults(doc):
+        doc, composed_from = compose(doc, fs_path, session.load)  # a Hydra defaults list: the config the app gets
     if doc is not None:
         include_root = options.launch.include_root or settings.include_root
         tree = ConfigTree(doc, fs_path, dialect.semantics, session.load, include_root)
@@ -82,7 +91,7 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
                          if not (dialect.merged_at_run_time and p.kind in (ProblemKind.MISSING_KEY, ProblemKind.UNKNOWN_RESOLVER)))
         facts: FactDict = extract_facts(tree, dialect)
         linked = follow_links(session, dialect, facts, fs_path, settings.launch_dir) if dialect.links else []
-        config_docs = (doc, *tree.includes.values(), *linked)
+        config_docs = (doc, *tree.includes.values(), *composed_from, *linked)
         config = doc.path
         comments = doc.comments
     else:
@@ -106,21 +115,55 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
     return run, pairing, problems
 
 
+def detect_composed(doc: Document, fs_path: str, session: Session) -> tuple[Dialect, SignatureMatch] | None:
+    """The dialect of a config as its app composes it (a Hydra defaults list), or the generic reading."""
+    from batchlint.detect import detect_match
+    from batchlint.loading.hydra import compose, has_defaults
+
+    composed = compose(doc, fs_path, session.load)[0] if has_defaults(doc) else doc
+    return detect_match(composed, session.settings_for(fs_path).dialects) or generic_read(composed)
+
+
+def generic_read(doc: Document) -> tuple[Dialect, SignatureMatch] | None:
+    """The generic reader's run of a file no dialect claims, when the file shows that it trains."""
+    from batchlint.dialects.generic import read
+    from batchlint.model import Semantics
+
+    if doc.format == "yaml":
+        semantics = Semantics.OMEGACONF if "${" in doc.text else Semantics.YAML11
+    else:
+        semantics = Semantics.JSON
+    return read(doc.root, semantics)
+
+
+def _view_dialect(name: str) -> str | None:
+    """Rules about one file as written apply to files a dialect claims, not to a generic reading."""
+    return None if name == GENERIC else name
+
+
+def uncertain(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """A generic reading's findings: information at most, with no fix, and no reminders (BL103, BL204)."""
+    from batchlint.model import Severity
+
+    return [Diagnostic(d.code, d.name, Severity.INFO, d.message + " (generic reading: check the keys batchlint chose)", d.span,
+                       d.help, d.related, None)
+            for d in diags if d.code not in ("BL103", "BL204")]
+
+
 def analyse(path: str, session: Session, options: Options) -> Analysis:
     """A YAML/JSON file: load, detect, and the run of a training or launch config."""
-    from batchlint.detect import detect_match
 
     shown = display_path(path)
     try:
         doc = session.load(path)
     except LoadError as exc:
         return Analysis(shown, DocumentView(shown, None, exc))
-    hit = detect_match(doc, session.settings_for(path).dialects)
+    hit = detect_composed(doc, path, session)
     if hit is None:
         return Analysis(shown, DocumentView(shown, doc))
     dialect, match = hit
     run, pairing, problems = build_run(session, doc, path, dialect, options, match=match)
-    view = DocumentView(shown, doc, dialect=dialect.name, semantics=dialect.semantics, problems=problems, tree=pairing.tree)
+    view = DocumentView(shown, doc, dialect=_view_dialect(dialect.name), semantics=dialect.semantics, problems=problems, tree=pairing.tree)
     return Analysis(shown, view, [(run, pairing)])
 
 
@@ -141,9 +184,16 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
         except LoadError as exc:
             return [Analysis(shown, DocumentView(shown, None, exc))]
     out: list[Analysis] = []
+    # `python make_config.py` before `torchrun ... --config-file make_config.yaml`: the file is rewritten first.
+    generators = {os.path.splitext(os.path.basename(launch.program.text))[0] for launch in session.script_launches(path)
+                  if launch.launcher == "python" and launch.program is not None and launch.program.text.endswith(".py")}
     for launch in session.script_launches(path):
         claimed = None
+        regenerated = None
         for word in reversed(launch.training_configs()):  # `--base a.yaml b.yaml`: the later file wins the merge
+            if os.path.splitext(os.path.basename(word.text))[0] in generators:
+                regenerated = word
+                continue
             config = session.resolve_config(word, path)
             if config is None:
                 continue
@@ -151,10 +201,20 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
                 doc: Document | None = session.load(config)
             except LoadError:
                 doc = None
-            hit = detect_match(doc, session.settings_for(config).dialects) if doc is not None else None
+            hit = detect_composed(doc, config, session) if doc is not None else None
             if doc is not None and hit is not None and hit[0].kind == DialectKind.TRAINING:
                 claimed = (config, doc, hit)
                 break
+        if claimed is None and launch.overrides and not launch.training_configs() and launch.program is not None:
+            # A Hydra app launched with overrides only: its primary config is the one they all fit.
+            from batchlint.loading.hydra import find_primary
+            from batchlint.paths import script_bases
+
+            primary = find_primary(launch.program.text, dict(launch.overrides), script_bases(path), session.load)
+            doc = session.load(primary) if primary is not None else None
+            hit = detect_composed(doc, primary, session) if doc is not None and primary is not None else None
+            if doc is not None and primary is not None and hit is not None and hit[0].kind == DialectKind.TRAINING:
+                claimed = (primary, doc, hit)
         if claimed is None and launch.overrides:
             # No config file, but the launch line's Hydra overrides spell out a trainer's config.
             virtual = overrides_document(launch, shown)
@@ -164,11 +224,16 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
         if claimed is not None:
             config, doc, (dialect, match) = claimed
             run, pairing, problems = build_run(session, doc, config, dialect, options, launch=launch, match=match)
-            view = DocumentView(doc.path, doc, dialect=dialect.name, semantics=dialect.semantics, problems=problems,
+            view = DocumentView(doc.path, doc, dialect=_view_dialect(dialect.name), semantics=dialect.semantics, problems=problems,
                                 tree=pairing.tree)
             out.append(Analysis(doc.path, view, [(run, pairing)]))
             continue
         given = script_arg_facts(launch, shown)
+        if regenerated is not None:
+            from batchlint.launch import word_fact
+
+            given[FactName.TRAINING_CONFIG] = word_fact(FactName.TRAINING_CONFIG, regenerated, launch, shown, unresolved=(
+                f"{regenerated.text} is written by a Python script this script runs first: its committed values are not what runs"))
         missing = next((w for w in launch.training_configs() if not w.unresolved and session.resolve_config(w, path) is None), None)
         if missing is not None and (launch.launcher != "python" or given or launch.tasks is not None):
             # A distributed or training launch (an inference script's missing file is not a training run's).
@@ -177,8 +242,9 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
             given[FactName.TRAINING_CONFIG] = word_fact(FactName.TRAINING_CONFIG, missing, launch, shown, problem=ProblemKind.NOT_FOUND,
                                                         unresolved=f"{missing.text} does not exist")
         if given:
-            given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
-                                                       note="no accumulation flag: the script's default 1 applies"))
+            if FactName.PER_DEVICE_BATCH in given:
+                given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
+                                                           note="no accumulation flag: the script's default 1 applies"))
             run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given)
             out.append(Analysis(shown, DocumentView(shown, None), [(run, pairing)]))
     return out or [Analysis(shown, DocumentView(shown, None))]
@@ -260,7 +326,8 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
                         file_diagnostics.extend(rule.check_document(analysis.view))
                     if isinstance(rule, RunRule):
                         for run, pairing in analysis.runs:
-                            file_diagnostics.extend(rule.check_run(run, pairing))
+                            found = list(rule.check_run(run, pairing))
+                            file_diagnostics.extend(uncertain(found) if run.dialect == GENERIC else found)
         except RecursionError:
             report.internal_errors.append(f"{display_path(path)}: nested too deeply to analyse")
             continue

@@ -265,6 +265,8 @@ def parse_launch(path: str, script: Script, command: Command) -> Launch | None:
     elif head == "composer" and len(words) > 1:
         launcher, i = "composer", 1
     elif re.fullmatch(r"python[\d.]*", head):
+        while len(words) > 2 and words[1].text in ("-u", "-O", "-OO", "-B", "-E", "-s", "-S", "-I"):
+            words = [words[0], *words[2:]]  # interpreter options before `-m`
         if len(words) > 2 and words[1].text == "-m" and words[2].text in ("torch.distributed.run", "torch.distributed.launch"):
             launcher, i = "torchrun", 3
         elif len(words) > 2 and words[1].text == "-m" and words[2].text == "accelerate.commands.launch":
@@ -431,6 +433,35 @@ def _flag_value(word: Word) -> object:
     return word.text
 
 
+_VAR_USE = re.compile(r"^[\"']?\$\{?([A-Za-z_]\w*)\}?[\"']?$")
+_QUOTIENT = re.compile(r"\$\(\(\s*\$?\{?(\w+)\}?\s*/\s*(?:\(\s*)?\$?\{?(\w+)\}?\s*[/*]\s*\$?\{?(\w+)\}?\s*\)?\s*\)\)")
+
+
+def _global_from_arithmetic(launch: Launch, display: str, index: LineIndex) -> Fact[object] | None:
+    """A script that fixes the total and derives the accumulation, `GRADIENT_ACC=$((BATCH_SIZE /
+    PER_DEVICE_BATCH_SIZE / GPUS))`: the first variable is the global batch (InternVL)."""
+    text = launch.script.text
+    ga_word = next((launch.script_args[f] for f in ACCUM_FLAGS if launch.script_args.get(f) is not None), None)
+    pd_word = next((launch.script_args[f] for f in BATCH_FLAGS if launch.script_args.get(f) is not None), None)
+    if ga_word is None or pd_word is None:
+        return None
+    ga_var = _VAR_USE.match(text[ga_word.start:ga_word.end].strip())
+    pd_var = _VAR_USE.match(text[pd_word.start:pd_word.end].strip())
+    if ga_var is None or pd_var is None or ga_var.group(1) not in launch.script.origins:
+        return None
+    start, end = launch.script.origins[ga_var.group(1)]
+    m = _QUOTIENT.search(text[start:end])
+    total = launch.script.variables.get(m.group(1), "") if m is not None else ""
+    if m is None or m.group(2) != pd_var.group(1) or not total.isdigit() or m.group(1) not in launch.script.origins:
+        return None
+    a, b = launch.script.origins[m.group(1)]
+    value = re.search(r"\d+", text[a:b].split("=", 1)[-1])
+    word = Word(total, a + len(text[a:b].split("=", 1)[0]) + 1 + value.start(), a + len(text[a:b].split("=", 1)[0]) + 1 + value.end()) \
+        if value is not None else Word(total, a, b)
+    return _fact(FactName.GLOBAL_BATCH, int(total), word, m.group(1), display, index,
+                 note=f"{ga_var.group(1)} = {m.group(0)}: the script fixes the total and derives the accumulation")
+
+
 def _bare_or_bool(launch: Launch, flag: str) -> tuple[object, Word] | None:
     """`--flag` alone (true), `--flag True`, `--flag=false`: the value and the word to point at."""
     word = launch.script_args[flag]
@@ -459,6 +490,10 @@ def script_arg_facts(launch: Launch, display: str) -> dict[FactName, Fact[object
             if word is not None:
                 facts[name] = _fact(name, _flag_value(word), word, flag, display, index)
                 break
+    if FactName.GLOBAL_BATCH not in facts and FactName.GRAD_ACCUM in facts and FactName.PER_DEVICE_BATCH in facts:
+        glob = _global_from_arithmetic(launch, display, index)
+        if glob is not None:
+            facts[FactName.GLOBAL_BATCH] = glob
     for flag in CHECKPOINT_FLAGS:
         if flag in launch.script_args:
             found = _bare_or_bool(launch, flag)

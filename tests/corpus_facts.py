@@ -10,6 +10,9 @@ says none can be known), `position` (right value, wrong key or line) or `missing
 nothing). A non-training file is one check: no finding and no training run. Decoy keys are one
 check per file: no batch fact is read from them.
 
+A first-corpus file whose GPU count comes from an accelerate config that only a README passes is
+inspected with that `--accelerate-config`, as the first corpus test always did.
+
 Expected lines come from the manifest when it has them; otherwise from an independent parser
 (ruamel.yaml key marks, the TOML text), never from batchlint's own loader.
 """
@@ -253,7 +256,14 @@ def entry_checks(corpus_dir: Path, entry: dict[str, Any]) -> list[Check]:
         else:
             out.append(Check(label, entry["file"], family, "non-training", "right", null=True))
         return out
-    result = _inspect([rel], root)
+    args = [rel]
+    gpu = entry["facts"].get("gpu_count")
+    if isinstance(gpu, dict) and "file" in gpu and not str(gpu.get("path", "")).startswith(("argv:", "env:", "text:")) \
+            and "num_processes" not in entry["facts"]:
+        # The first corpus names an accelerate config no script of the repository passes (a README's
+        # `accelerate launch --config_file ...`): given on the command line, as a user would.
+        args += ["--accelerate-config", str(corpus_dir / gpu["file"])]
+    result = _inspect(args, root)
     if "error" in result:
         out.append(Check(label, entry["file"], family, "inspect", "wrong", f"crash: {result['error'][:160]}"))
         return out

@@ -142,6 +142,7 @@ class Dialect:
     links: tuple[Link, ...] = ()  # other files that decide some facts
     config_root: str = ""  # where the trainer's own config starts inside the file (`parameters` of a run YAML)
     merged_at_run_time: bool = False  # merged over another config when it runs (NeMo: the checkpoint's): a missing key is no error
+    formats: frozenset[str] | None = None  # the file formats it reads (Document.format); None: any
     preset_target: int | None = None  # the family's own stated total batch, if any
     preset_source: str = ""
     preset_applies: Callable[[Node | None], bool] | None = None  # the preset speaks for this file (default: always)

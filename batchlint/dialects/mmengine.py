@@ -21,5 +21,6 @@ DIALECT = Dialect(
                              "model{}": 1.0, "runner{}": 1.0}, min_score=1),
     decoys=("val_dataloader.batch_size", "test_dataloader.batch_size", "data.workers_per_gpu"),
     defaults={FactName.GRAD_ACCUM: 1},
+    formats=frozenset({"python"}),
     description="mmengine config (train_dataloader.batch_size, optim_wrapper.accumulative_counts)",
 )

@@ -53,6 +53,7 @@ class Script:
         self.text = text
         self.variables: dict[str, str] = {}
         self.commands: list[Command] = []
+        self.origins: dict[str, tuple[int, int]] = {}  # variable -> span of the assignment that set it last
 
 
 def _close_brace(t: str, i: int) -> int:
@@ -380,6 +381,7 @@ def read_script(text: str) -> Script:
             rest = rest[1:]
         if rest:
             script.commands.append(Command(rest, env, line))
+    script.origins = dict(lexer.origins)
     return script
 
 
