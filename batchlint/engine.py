@@ -157,8 +157,24 @@ def analyse(path: str, session: Session, options: Options) -> Analysis:
     try:
         doc = session.load(path)
     except LoadError as exc:
+        from batchlint.loading.formats import unread_reason
+
+        reason = unread_reason(path, exc, session.overlay.get(os.path.abspath(path)))
+        if reason is not None:
+            session.unread[shown] = reason  # a template or an editor's JSONC file: not a config a trainer reads
+            return Analysis(shown, DocumentView(shown, None))
         return Analysis(shown, DocumentView(shown, None, exc))
     hit = detect_composed(doc, path, session)
+    if hit is None and doc.format == "yaml" and "---" in doc.text:
+        # A stream of several documents: the one a dialect claims (a loader that reads only the first
+        # document still gives the file's text, and each document is read in place).
+        from batchlint.loading.documents import split_documents
+
+        for part in split_documents(doc)[1:]:
+            hit = detect_composed(part, path, session)
+            if hit is not None:
+                doc = part
+                break
     if hit is None:
         return Analysis(shown, DocumentView(shown, doc))
     dialect, match = hit
@@ -352,6 +368,11 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
                 own = session.documents.get(os.path.abspath(path))
                 if isinstance(own, Document):
                     report.sources.setdefault(own.path, own.text)
+                    from batchlint.detect import why_not
+
+                    report.unread.setdefault(analysis.path, why_not(own, session.settings_for(path).dialects))
+            elif not analysis.runs and analysis.path in session.unread:
+                report.unread.setdefault(analysis.path, session.unread[analysis.path])
         if use_cache:
             cache.store(path, context, _deps(path, analyses), file_diagnostics)
     from batchlint.suppression import apply_suppressions

@@ -17,7 +17,6 @@ divide, for BL109.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from batchlint.counts import positive_int
 from batchlint.model import Fact, FactName, GlobalShape, Origin
@@ -25,15 +24,18 @@ from batchlint.model import Fact, FactName, GlobalShape, Origin
 F = FactName
 
 
-@dataclass(frozen=True)
 class Split:
     """The factors of a global batch that does not divide: global, the divisor and its parts."""
 
-    shape: GlobalShape
-    global_batch: int  # what does not divide: the global batch, or (CHUNK) the per-device batch
-    divisor: int
-    parts: tuple[tuple[str, int], ...]  # (label, value) whose product is the divisor
-    what: str = "global batch"
+    __slots__ = ("shape", "global_batch", "divisor", "parts", "what")
+
+    def __init__(self, shape: GlobalShape, global_batch: int, divisor: int, parts: tuple[tuple[str, int], ...],
+                 what: str = "global batch") -> None:
+        self.shape = shape
+        self.global_batch = global_batch  # what does not divide: the global batch, or (CHUNK) the per-device batch
+        self.divisor = divisor
+        self.parts = parts  # (label, value) whose product is the divisor
+        self.what = what
 
     @property
     def remainder(self) -> int:

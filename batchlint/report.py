@@ -18,6 +18,7 @@ class Report:
     files: int = 0
     internal_errors: list[str] = field(default_factory=list)
     unsafe_fixes: bool = False  # whether unsafe fixes count as applicable (for the [*] marks)
+    unread: dict[str, str] = field(default_factory=dict)  # display path -> why no run came from it (inspect shows it)
 
     @property
     def failing(self) -> bool:

@@ -113,6 +113,7 @@ class Session:
         self.indexes: dict[str, ScriptIndex] = {}
         self.parsed_scripts: dict[str, list[Launch]] = {}
         self.script_texts: dict[str, str] = {}  # scripts read strictly (a checked script) or leniently (pairing)
+        self.unread: dict[str, str] = {}  # display path -> why the file was not read (a template, JSONC, a Python file)
 
     # -- files
     def load(self, path: str) -> Document:

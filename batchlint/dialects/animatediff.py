@@ -23,5 +23,6 @@ DIALECT = Dialect(
     },
     signature=Signature(must=("train_batch_size",), may=dict.fromkeys(_MARKERS, 1.0), min_score=1),
     defaults={FactName.GRAD_ACCUM: 1},
+    needs_training_evidence=True,
     description="flat AnimateDiff-style YAML (train_batch_size; no accumulation key means 1)",
 )

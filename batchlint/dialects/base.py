@@ -15,7 +15,6 @@ Key paths in a signature: `a.b` (present, any value), `a.b{}` (a mapping), `a.b[
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from batchlint.loading.nodes import Mapping as MappingNode
 from batchlint.loading.nodes import Node, Scalar, Sequence
@@ -62,30 +61,36 @@ def _present(root: Node | None, spec: str) -> bool:
     return node_at(root, spec) is not None
 
 
-@dataclass(frozen=True)
 class SignatureMatch:
-    """Why a dialect claimed a file: the signature keys found, their score, and how sure it is."""
+    """Why a dialect claimed a file: the signature keys found, their score, and how sure it is.
+    (Plain slotted classes here, not dataclasses: they are built at start-up of every hook run.)"""
 
-    dialect: str
-    found: tuple[str, ...]  # signature keys present in the file (must, one-of and may keys)
-    score: float = 0.0
-    confidence: str = "high"  # high | medium | low
-    note: str = ""  # for a custom detect or the generic reader: what it relied on
+    __slots__ = ("dialect", "found", "score", "confidence", "note")
+
+    def __init__(self, dialect: str, found: tuple[str, ...], score: float = 0.0, confidence: str = "high", note: str = "") -> None:
+        self.dialect = dialect
+        self.found = found  # signature keys present in the file (must, one-of and may keys)
+        self.score = score
+        self.confidence = confidence  # high | medium | low
+        self.note = note  # for a custom detect or the generic reader: what it relied on
 
     def why(self) -> str:
         keys = ", ".join(self.found) if self.found else "(custom shape)"
         return f"{self.dialect}: {keys}" + (f"; {self.note}" if self.note else "")
 
 
-@dataclass(frozen=True)
 class Signature:
     """How a file of this dialect is recognised by its keys."""
 
-    must: tuple[str, ...] = ()  # every one present
-    one_of: tuple[tuple[str, ...], ...] = ()  # from each group at least one present
-    may: Mapping[str, float] = field(default_factory=dict)  # markers and their weights
-    must_not: tuple[str, ...] = ()  # none present
-    min_score: float = 0.0  # the weights of the `may` keys found must reach this
+    __slots__ = ("must", "one_of", "may", "must_not", "min_score")
+
+    def __init__(self, must: tuple[str, ...] = (), one_of: tuple[tuple[str, ...], ...] = (), may: Mapping[str, float] | None = None,
+                 must_not: tuple[str, ...] = (), min_score: float = 0.0) -> None:
+        self.must = must  # every one present
+        self.one_of = one_of  # from each group at least one present
+        self.may: Mapping[str, float] = may or {}  # markers and their weights
+        self.must_not = must_not  # none present
+        self.min_score = min_score  # the weights of the `may` keys found must reach this
 
     def match(self, name: str, root: Node | None) -> SignatureMatch | None:
         if not isinstance(root, MappingNode):
@@ -115,39 +120,76 @@ class Signature:
         return (*self.must, *(k for group in self.one_of for k in group), *self.may)
 
 
-@dataclass(frozen=True)
 class Link:
     """Another file the run reads that decides some facts when it sets them (sd-scripts'
     `dataset_config` TOML decides the batch over the GUI's `train_batch_size`)."""
 
-    via: FactName  # the fact that names the file
-    dialect: str  # the dialect that reads it
-    facts: tuple[FactName, ...]  # what it decides
+    __slots__ = ("via", "dialect", "facts")
+
+    def __init__(self, via: FactName, dialect: str, facts: tuple[FactName, ...]) -> None:
+        self.via = via  # the fact that names the file
+        self.dialect = dialect  # the dialect that reads it
+        self.facts = facts  # what it decides
 
 
-@dataclass(frozen=True)
 class Dialect:
-    name: str
-    kind: DialectKind
-    semantics: Semantics  # how values are read
-    keys: Mapping[FactName, tuple[str, ...]]  # fact -> candidate key paths, first present wins
-    signature: Signature | None = None
-    detect: Callable[[Node | None], bool] | None = None  # a custom test for odd shapes (with or instead of the signature)
-    decoys: tuple[str, ...] = ()  # batch-looking keys that are not the training batch
-    defaults: Mapping[FactName, object] = field(default_factory=dict)  # fact -> value when the key is absent
-    global_shape: GlobalShape | None = None  # how a declared global batch is split (None: no global batch)
-    world_from: tuple[FactName, ...] = ()  # parallel degrees whose product is the process count (nanotron dp × tp × pp)
-    dp_needs: tuple[FactName, ...] = ()  # without these (e.g. TP/PP restored from a checkpoint) the data-parallel size is unknown
-    dynamic_keys: Callable[[Node | None], Mapping[FactName, tuple[str, ...]]] | None = None  # key paths that depend on values
-    links: tuple[Link, ...] = ()  # other files that decide some facts
-    config_root: str = ""  # where the trainer's own config starts inside the file (`parameters` of a run YAML)
-    merged_at_run_time: bool = False  # merged over another config when it runs (NeMo: the checkpoint's): a missing key is no error
-    formats: frozenset[str] | None = None  # the file formats it reads (Document.format); None: any
-    preset_target: int | None = None  # the family's own stated total batch, if any
-    preset_source: str = ""
-    preset_applies: Callable[[Node | None], bool] | None = None  # the preset speaks for this file (default: always)
-    derive: DeriveHook | None = None  # arithmetic the key map cannot express
-    description: str = ""
+    """One trainer's config shape, declared. Immutable by convention; a plain slotted class (a
+    dataclass with this many fields costs start-up time in every pre-commit run)."""
+
+    __slots__ = ("name", "kind", "semantics", "keys", "signature", "detect", "decoys", "defaults", "global_shape", "world_from",
+                 "dp_needs", "dynamic_keys", "links", "config_root", "merged_at_run_time", "formats", "needs_training_evidence", "preset_target",
+                 "preset_source", "preset_applies", "derive", "description")
+
+    def __init__(
+        self,
+        name: str,
+        kind: DialectKind,
+        semantics: Semantics,  # how values are read
+        keys: Mapping[FactName, tuple[str, ...]],  # fact -> candidate key paths, first present wins
+        signature: Signature | None = None,
+        detect: Callable[[Node | None], bool] | None = None,  # a custom test for odd shapes (with or instead of the signature)
+        decoys: tuple[str, ...] = (),  # batch-looking keys that are not the training batch
+        defaults: Mapping[FactName, object] | None = None,  # fact -> value when the key is absent
+        global_shape: GlobalShape | None = None,  # how a declared global batch is split (None: no global batch)
+        world_from: tuple[FactName, ...] = (),  # parallel degrees whose product is the process count (nanotron dp × tp × pp)
+        dp_needs: tuple[FactName, ...] = (),  # without these (TP/PP restored from a checkpoint) the data-parallel size is unknown
+        dynamic_keys: Callable[[Node | None], Mapping[FactName, tuple[str, ...]]] | None = None,  # key paths that depend on values
+        links: tuple[Link, ...] = (),  # other files that decide some facts
+        config_root: str = "",  # where the trainer's own config starts inside the file (`parameters` of a run YAML)
+        merged_at_run_time: bool = False,  # merged over another config when it runs (NeMo: the checkpoint's): no missing-key error
+        formats: frozenset[str] | None = None,  # the file formats it reads (Document.format); None: any
+        needs_training_evidence: bool = False,  # a shape sampling configs share: claimed only with optimizer and steps keys
+        preset_target: int | None = None,  # the family's own stated total batch, if any
+        preset_source: str = "",
+        preset_applies: Callable[[Node | None], bool] | None = None,  # the preset speaks for this file (default: always)
+        derive: DeriveHook | None = None,  # arithmetic the key map cannot express
+        description: str = "",
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.semantics = semantics
+        self.keys = keys
+        self.signature = signature
+        self.detect = detect
+        self.decoys = decoys
+        self.defaults: Mapping[FactName, object] = defaults or {}
+        self.global_shape = global_shape
+        self.world_from = world_from
+        self.dp_needs = dp_needs
+        self.dynamic_keys = dynamic_keys
+        self.links = links
+        self.config_root = config_root
+        self.merged_at_run_time = merged_at_run_time
+        self.formats = formats
+        self.needs_training_evidence = needs_training_evidence
+        self.preset_target = preset_target
+        self.preset_source = preset_source
+        self.preset_applies = preset_applies
+        self.derive = derive
+        self.description = description
+
+    def __repr__(self) -> str:
+        return f"Dialect({self.name!r})"
 
     @property
     def is_training(self) -> bool:
@@ -170,6 +212,12 @@ class Dialect:
                 found = SignatureMatch(self.name, (), note=self.description)
         elif self.signature is None:
             return None  # a dialect that never comes from a file (shell-cli)
+        if self.needs_training_evidence:
+            from batchlint.dialects.generic import training_evidence
+
+            optimisation, duration = training_evidence(root)
+            if not optimisation or not duration:
+                return None  # an inference or sampling config with the same batch key
         return found
 
     def claims(self, root: Node | None) -> bool:

@@ -21,5 +21,6 @@ DIALECT = Dialect(
     },
     signature=Signature(must=("local_batch_size",), may=dict.fromkeys(_MARKERS, 1.0), min_score=1),
     defaults={FactName.GRAD_ACCUM: 1},
+    needs_training_evidence=True,
     description="flat DiT-style video config (local_batch_size per GPU, gradient_accumulation_steps)",
 )

@@ -43,7 +43,10 @@ def run_json(run: RunModel) -> dict[str, Any]:
 
 
 def runs_document(report: Report) -> dict[str, Any]:
-    return {"runs": [run_json(run) for run in report.runs]}
+    out: dict[str, Any] = {"runs": [run_json(run) for run in report.runs]}
+    if report.unread:
+        out["unread"] = [{"file": file, "why": why} for file, why in report.unread.items()]
+    return out
 
 
 def write_runs(report: Report, out: TextIO) -> None:
