@@ -267,6 +267,7 @@ def entry_checks(corpus_dir: Path, entry: dict[str, Any]) -> list[Check]:
     if "error" in result:
         out.append(Check(label, entry["file"], family, "inspect", "wrong", f"crash: {result['error'][:160]}"))
         return out
+    out.append(Check(label, entry["file"], family, "inspect", "right", null=True))  # read without a crash
     run = _select_run(result["runs"], entry, root)
     facts = dict(entry["facts"])
     if "num_processes" not in facts and "gpu_count" in facts:
@@ -309,6 +310,8 @@ def corpus_checks(corpus_dir: Path) -> list[Check]:
 def table(checks: list[Check]) -> str:
     by: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for c in checks:
+        if c.fact == "inspect":
+            continue  # no crash: a check, not a fact
         for key in ((c.corpus, c.family), (c.corpus, "ALL")):
             by[key][c.outcome] += 1
             by[key]["null"] += c.null and c.outcome == "right"
