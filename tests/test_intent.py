@@ -22,6 +22,8 @@ def _parse(text: str) -> list[tuple[int | None, int | None, int | None]]:
     "# --train_batch_size 8",
     "# bs=8",
     "# - gradient_accumulation_steps: 4",
+    "# global_batch_size: 256",              # would state a total (a target) if read as prose
+    "# num_gpus: 8",
     "# batch size 8",                         # restates one value
 ])
 def test_commented_out_config_is_not_intent(text: str) -> None:

@@ -41,6 +41,12 @@ def test_roles_from_names_and_context(tmp_path: Path) -> None:
     assert run["total_batch"] == 64
 
 
+def test_evaluation_sections_never_play_a_role(tmp_path: Path) -> None:
+    text = "lr: 1e-4\nepochs: 3\ndata:\n  train:\n    batch_size: 8\n  val:\n    batch_size: 16\n"
+    run = inspect_json(_write(tmp_path, "d.yaml", text), cwd=tmp_path)["runs"][0]
+    assert (run["facts"]["per_device_batch"]["key"], run["facts"]["per_device_batch"]["value"]) == ("data.train.batch_size", 8)
+
+
 def test_a_specific_name_with_evidence_is_medium(tmp_path: Path) -> None:
     text = "learning_rate: 1e-4\nnum_train_epochs: 3\nwarmup_steps: 100\ntrain_batch_size: 8\neval_batch_size: 32\n"
     run = inspect_json(_write(tmp_path, "c.yaml", text), cwd=tmp_path)["runs"][0]

@@ -38,6 +38,8 @@ batch_size = 4
   image_dir = 'b'
 [[datasets]]
 batch_size = 2
+  [[datasets.subsets]]
+  image_dir = 'c'
 [parallelism]
 a.b.c = true
 """
@@ -48,11 +50,13 @@ def test_toml_values_are_tomllib_s_and_positions_are_the_keys() -> None:
     assert to_python(doc.root) == tomllib.loads(TOML)
     where = {path: (n.span.line, n.span.column) for path in ("title", "training.local_batch_size", "training.steps", "training.arr[2]",
                                                                "training.inl.b", "datasets[0].batch_size", "datasets[1].batch_size",
-                                                               "datasets[0].subsets[1].image_dir", "parallelism.a.b.c")
+                                                               "datasets[0].subsets[1].image_dir", "datasets[1].subsets[0].image_dir",
+                                                               "parallelism.a.b.c")
              if isinstance(n := node_at(doc.root, path), Scalar)}
     assert where == {"title": (2, 9), "training.local_batch_size": (4, 20), "training.steps": (6, 9), "training.arr[2]": (11, 3),
                      "training.inl.b": (12, 20), "datasets[0].batch_size": (18, 14), "datasets[1].batch_size": (24, 14),
-                     "datasets[0].subsets[1].image_dir": (22, 15), "parallelism.a.b.c": (26, 9)}
+                     "datasets[0].subsets[1].image_dir": (22, 15), "datasets[1].subsets[0].image_dir": (26, 15),
+                     "parallelism.a.b.c": (28, 9)}
     local = node_at(doc.root, "training.local_batch_size")
     assert isinstance(local, Scalar) and TOML[local.span.start:local.span.end] == "8"  # a fix edits exactly the literal
     assert [c.text for c in doc.comments] == ["# a job config", "# inline", "# two"]  # not the `#` inside the string
