@@ -368,9 +368,7 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
                 own = session.documents.get(os.path.abspath(path))
                 if isinstance(own, Document):
                     report.sources.setdefault(own.path, own.text)
-                    from batchlint.detect import why_not
-
-                    report.unread.setdefault(analysis.path, why_not(own, session.settings_for(path).dialects))
+                    report.unread.setdefault(analysis.path, own)
             elif not analysis.runs and analysis.path in session.unread:
                 report.unread.setdefault(analysis.path, session.unread[analysis.path])
         if use_cache:

@@ -58,8 +58,9 @@ _DURATION = {"max_steps", "max_train_steps", "num_train_epochs", "epochs", "max_
 _INFERENCE_MODES = re.compile(r"^(?:inference|infer|test|eval|evaluate|evaluation|sample|sampling|predict|generate|demo|serve)", re.I)
 
 
-def _walk(node: Node | None, path: tuple[str, ...], depth: int = 0) -> Iterator[tuple[tuple[str, ...], Node]]:
-    """(key path, value) of every mapping entry, lists of mappings entered by their first item."""
+def _walk(node: Node | None, path: tuple[str, ...], depth: int = 0, out: bool = False) -> Iterator[tuple[tuple[str, ...], Node, bool]]:
+    """(key path, value, inside an excluded section) of every mapping entry; lists of mappings
+    entered by their first item."""
     if depth > 6:
         return
     if isinstance(node, Mapping):
@@ -67,14 +68,19 @@ def _walk(node: Node | None, path: tuple[str, ...], depth: int = 0) -> Iterator[
             name = key_text(key)
             if name is None:
                 continue
-            yield (*path, name), value
-            yield from _walk(value, (*path, name), depth + 1)
+            excluded = out or _EXCLUDED.search(name) is not None
+            yield (*path, name), value, excluded
+            if isinstance(value, (Mapping, Sequence)):
+                yield from _walk(value, (*path, name), depth + 1, excluded)
     elif isinstance(node, Sequence) and node.items and isinstance(node.items[0], Mapping):
-        yield from _walk(node.items[0], (*path[:-1], f"{path[-1]}[0]") if path else path, depth + 1)
+        yield from _walk(node.items[0], (*path[:-1], f"{path[-1]}[0]") if path else path, depth + 1, out)
 
 
 def _excluded(path: tuple[str, ...]) -> bool:
     return any(_EXCLUDED.search(part.split("[")[0]) for part in path)
+
+
+_ROLE_NAMES = frozenset(name for names in _PER_DEVICE for name in names) | frozenset(_GLOBAL)
 
 
 def _dotted(path: tuple[str, ...]) -> str:
@@ -127,8 +133,8 @@ def training_evidence(root: Node | None) -> tuple[list[str], list[str]]:
     """Optimisation keys and duration keys outside evaluation sections."""
     optimisation: list[str] = []
     duration: list[str] = []
-    for path, _node in _walk(root, ()):
-        if _excluded(path):
+    for path, _node, excluded in _walk(root, ()):
+        if excluded:
             continue
         name = path[-1].lower().lstrip("-")
         if name in _OPTIMISATION:
@@ -139,7 +145,7 @@ def training_evidence(root: Node | None) -> tuple[list[str], list[str]]:
 
 
 def _inference_mode(root: Mapping) -> bool:
-    for path, node in _walk(root, ()):
+    for path, node, _ in _walk(root, ()):
         if len(path) <= 2 and path[-1].lower() in ("mode", "task", "task_type", "stage", "phase", "run_mode") and isinstance(node, Scalar):
             if isinstance(node.value, str) and _INFERENCE_MODES.match(node.value):
                 return True
@@ -148,14 +154,19 @@ def _inference_mode(root: Mapping) -> bool:
 
 def read(root: Node | None, semantics: Semantics) -> tuple[Dialect, SignatureMatch] | None:
     """A generic reading of a file no dialect claims, or None when it does not show that it trains."""
-    if not isinstance(root, Mapping) or _inference_mode(root):
+    if not isinstance(root, Mapping):
+        return None
+    walked = list(_walk(root, ()))
+    if not any(path[-1].lstrip("-") in _ROLE_NAMES and not excluded for path, _node, excluded in walked):
+        return None  # no key could be a batch: nothing to read (the common case, checked first)
+    if _inference_mode(root):
         return None
     optimisation, duration = training_evidence(root)
     if not optimisation or not duration:
         return None
     entries = [(tuple(part.lstrip("-") if i == len(path) - 1 else part for i, part in enumerate(path)), node)
-               for path, node in _walk(root, ())]
-    written = {tuple(part.lstrip("-") if i == len(path) - 1 else part for i, part in enumerate(path)): path for path, _ in _walk(root, ())}
+               for path, node, _ in walked]
+    written = {tuple(part.lstrip("-") if i == len(path) - 1 else part for i, part in enumerate(path)): path for path, _, _ in walked}
     per_device, tier = _per_device(entries)
     global_batch = _pick(entries, _GLOBAL)
     if per_device is None and global_batch is None:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def write_inspect(report: Report, out: TextIO) -> None:
     if not report.runs:
         out.write("no training or launch config recognised\n")
-    for file, why in report.unread.items():
+    for file, why in report.unread_reasons().items():
         out.write(f"{file}: not read — {why}\n")
     for run in report.runs:
         out.write(f"{run.config}  [{run.dialect}]" + (f"  launched with {run.launch}" if run.launch else "") + "\n")

@@ -45,7 +45,7 @@ def run_json(run: RunModel) -> dict[str, Any]:
 def runs_document(report: Report) -> dict[str, Any]:
     out: dict[str, Any] = {"runs": [run_json(run) for run in report.runs]}
     if report.unread:
-        out["unread"] = [{"file": file, "why": why} for file, why in report.unread.items()]
+        out["unread"] = [{"file": file, "why": why} for file, why in report.unread_reasons().items()]
     return out
 
 
