@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from batchlint.loading.keypath import node_at
 from batchlint.loading.nodes import Mapping as MappingNode
 from batchlint.loading.nodes import Node, Scalar, Sequence
 from batchlint.model import DialectKind, Fact, FactName, GlobalShape, Semantics
@@ -23,25 +24,6 @@ from batchlint.model import DialectKind, Fact, FactName, GlobalShape, Semantics
 # The facts of a run while it is being derived: a hook reads and adds to them.
 FactDict = dict[FactName, Fact[object]]
 DeriveHook = Callable[[FactDict], None]
-
-
-def node_at(root: Node | None, dotted: str) -> Node | None:
-    """The node at a dotted key path (`a.b`, `a[0].b`), or None. Keys that hold dots are not addressed."""
-    node = root
-    for part in dotted.replace("[", ".[").split("."):
-        if not part:
-            continue
-        if part.startswith("[") and part.endswith("]") and part[1:-1].isdigit():
-            if not isinstance(node, Sequence) or int(part[1:-1]) >= len(node.items):
-                return None
-            node = node.items[int(part[1:-1])]
-            continue
-        if not isinstance(node, MappingNode):
-            return None
-        node = node.get(part)
-        if node is None:
-            return None
-    return node
 
 
 def has_path(root: Node | None, dotted: str) -> bool:

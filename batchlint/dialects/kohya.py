@@ -34,50 +34,33 @@ def _gui_reading(facts: FactDict) -> None:
                                                         "machine's default config (one process under kohya's)")
 
 
-DIALECT = Dialect(
-    name="kohya",
-    kind=DialectKind.TRAINING,
-    semantics=Semantics.JSON,
-    keys={
-        FactName.PER_DEVICE_BATCH: ("train_batch_size",),
-        FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
-        FactName.NUM_PROCESSES: ("num_processes",),
-        FactName.NUM_MACHINES: ("num_machines",),
-        FactName.MULTI_GPU: ("multi_gpu",),
-        FactName.GPU_IDS: ("gpu_ids",),
-        FactName.MIXED_PRECISION: ("mixed_precision",),
-        FactName.GRADIENT_CHECKPOINTING: ("gradient_checkpointing",),
-        FactName.DATASET_CONFIG: ("dataset_config",),
-    },
-    signature=Signature(must=("train_batch_size",), may=dict.fromkeys(_MARKERS, 1.0), min_score=3),
-    decoys=("batch_size", "vae_batch_size"),
-    defaults={FactName.GRAD_ACCUM: 1},
-    derive=_gui_reading,
-    links=(Link(FactName.DATASET_CONFIG, "kohya-dataset", (FactName.PER_DEVICE_BATCH,)),),
-    description="kohya_ss GUI JSON (train_batch_size, gradient_accumulation_steps, num_processes with multi_gpu)",
-)
+# Each GUI field: its fact, and the `config.toml` section that holds it (the JSON presets are flat).
+_FIELDS = {
+    FactName.PER_DEVICE_BATCH: ("basic", "train_batch_size"),
+    FactName.GRAD_ACCUM: ("advanced", "gradient_accumulation_steps"),
+    FactName.NUM_PROCESSES: ("accelerate_launch", "num_processes"),
+    FactName.NUM_MACHINES: ("accelerate_launch", "num_machines"),
+    FactName.MULTI_GPU: ("accelerate_launch", "multi_gpu"),
+    FactName.GPU_IDS: ("accelerate_launch", "gpu_ids"),
+    FactName.MIXED_PRECISION: ("accelerate_launch", "mixed_precision"),
+    FactName.GRADIENT_CHECKPOINTING: ("advanced", "gradient_checkpointing"),
+    FactName.DATASET_CONFIG: ("model", "dataset_config"),
+}
+_DATASET_LINK = (Link(FactName.DATASET_CONFIG, "kohya-dataset", (FactName.PER_DEVICE_BATCH,)),)
 
-GUI_TOML = Dialect(
-    name="kohya-toml",
-    kind=DialectKind.TRAINING,
-    semantics=Semantics.JSON,
-    keys={
-        FactName.PER_DEVICE_BATCH: ("basic.train_batch_size",),
-        FactName.GRAD_ACCUM: ("advanced.gradient_accumulation_steps",),
-        FactName.NUM_PROCESSES: ("accelerate_launch.num_processes",),
-        FactName.NUM_MACHINES: ("accelerate_launch.num_machines",),
-        FactName.MULTI_GPU: ("accelerate_launch.multi_gpu",),
-        FactName.GPU_IDS: ("accelerate_launch.gpu_ids",),
-        FactName.MIXED_PRECISION: ("accelerate_launch.mixed_precision",),
-        FactName.GRADIENT_CHECKPOINTING: ("advanced.gradient_checkpointing",),
-        FactName.DATASET_CONFIG: ("model.dataset_config",),
-    },
-    signature=Signature(must=("basic.train_batch_size", "accelerate_launch{}")),
-    defaults={FactName.GRAD_ACCUM: 1},
-    derive=_gui_reading,
-    links=(Link(FactName.DATASET_CONFIG, "kohya-dataset", (FactName.PER_DEVICE_BATCH,)),),
-    description="kohya_ss GUI config.toml ([basic] train_batch_size, [advanced], [accelerate_launch])",
-)
+
+def _gui(name: str, keys: dict[FactName, tuple[str, ...]], signature: Signature, description: str) -> Dialect:
+    return Dialect(name=name, kind=DialectKind.TRAINING, semantics=Semantics.JSON, keys=keys, signature=signature,
+                   decoys=("batch_size", "vae_batch_size"), defaults={FactName.GRAD_ACCUM: 1}, derive=_gui_reading,
+                   links=_DATASET_LINK, description=description)
+
+
+DIALECT = _gui("kohya", {fact: (key,) for fact, (_section, key) in _FIELDS.items()},
+               Signature(must=("train_batch_size",), may=dict.fromkeys(_MARKERS, 1.0), min_score=3),
+               "kohya_ss GUI JSON (train_batch_size, gradient_accumulation_steps, num_processes with multi_gpu)")
+GUI_TOML = _gui("kohya-toml", {fact: (f"{section}.{key}",) for fact, (section, key) in _FIELDS.items()},
+                Signature(must=("basic.train_batch_size", "accelerate_launch{}")),
+                "kohya_ss GUI config.toml ([basic] train_batch_size, [advanced], [accelerate_launch])")
 
 DATASET = Dialect(
     name="kohya-dataset",

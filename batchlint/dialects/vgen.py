@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from batchlint.dialects.base import Dialect, Signature, node_at
+from batchlint.dialects.base import Dialect, Signature
+from batchlint.loading.keypath import node_at
 from batchlint.loading.nodes import Node, Scalar, Sequence
 from batchlint.model import DialectKind, FactName, Semantics
 

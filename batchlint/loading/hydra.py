@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Callable
 
+from batchlint.loading.keypath import node_at
 from batchlint.loading.nodes import Document, LoadError, Mapping, Node, Scalar, Sequence, Span, key_text
 
 MAX_DEPTH = 4
@@ -115,17 +116,6 @@ def compose(doc: Document, fs_path: str, load: Callable[[str], Document], depth:
 _CONFIG_DIRS = ("configs", "config", "conf", "cfg")
 
 
-def _has_key(root: Node | None, dotted: str) -> bool:
-    node = root
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping):
-            return False
-        node = node.get(part)
-        if node is None:
-            return False
-    return True
-
-
 def find_primary(program: str, overrides: dict[str, object], bases: list[str], load: Callable[[str], Document]) -> str | None:
     """The primary config of a Hydra app launched with overrides and no config on the line
     (`train.py epochs=50 train_dataloader.batch_size=8`): among the `configs/` / `conf/` files beside
@@ -154,7 +144,7 @@ def find_primary(program: str, overrides: dict[str, object], bases: list[str], l
                 composed = compose(doc, path, load)[0]
                 groups = {group for group, _option, _package in _entries(doc.root) if group} if isinstance(doc.root, Mapping) else set()
                 keys = [k for k in plain if k.split(".")[0] not in groups]
-                if keys and all(_has_key(composed.root, k) for k in keys):
+                if keys and all(node_at(composed.root, k) is not None for k in keys):
                     found.add(os.path.abspath(path))
         if len(found) > 1:
             return None

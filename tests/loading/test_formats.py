@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import tomllib
 
-from batchlint.dialects.base import node_at
 from batchlint.loading import LoadError, load_text
+from batchlint.loading.keypath import node_at
 from batchlint.loading.nodes import Document, Scalar, to_python
 from tests.helpers import check_json, inspect_json
 
