@@ -411,7 +411,13 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
                                                  note=f"{tasks.count} tasks ({tasks.flag}), one training process each")
     if FactName.NUM_PROCESSES not in facts:
         visible = launch.command.env.get("CUDA_VISIBLE_DEVICES") or launch.script.variables.get("CUDA_VISIBLE_DEVICES")
-        if visible and launch.launcher in ("deepspeed",):
+        nproc = a.get("--nproc_per_node")
+        if visible and launch.launcher == "torchrun" and nproc is not None and nproc.text in ("gpu", "auto") \
+                and (_int(a.get("--nnodes")) or 1) == 1:
+            count = len([p for p in visible.split(",") if p.strip()])
+            facts[FactName.NUM_PROCESSES] = Fact(FactName.NUM_PROCESSES, count, Origin.SCRIPT, "CUDA_VISIBLE_DEVICES",
+                                                 note=f"--nproc_per_node {nproc.text}: one process per visible GPU ({visible})")
+        elif visible and launch.launcher in ("deepspeed",):
             count = len([p for p in visible.split(",") if p.strip()])
             facts[FactName.NUM_PROCESSES] = Fact(FactName.NUM_PROCESSES, count, Origin.SCRIPT, "CUDA_VISIBLE_DEVICES",
                                           note=f"CUDA_VISIBLE_DEVICES={visible}: the deepspeed launcher uses every visible GPU")

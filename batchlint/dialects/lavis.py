@@ -17,7 +17,7 @@ DIALECT = Dialect(
         FactName.GRAD_ACCUM: ("run.accum_grad_iters",),
         FactName.MIXED_PRECISION: ("run.amp",),
     },
-    signature=Signature(must=("run.batch_size_train",)),
+    signature=Signature(must=("run.batch_size_train",), must_not=("run.evaluate=true",)),  # an evaluation-only run
     decoys=("run.batch_size_eval",),
     defaults={FactName.GRAD_ACCUM: 1},
     description="LAVIS-style config (run.batch_size_train, run.accum_grad_iters)",

@@ -34,7 +34,10 @@ _TEMPLATE = ("{{", "{%", "<%", "${{")
 
 def unread_reason(path: str, error: LoadError, text: str | None = None) -> str | None:
     """Why a file that does not parse is not a finding: a Helm / Jinja / Go template (`{{ ... }}`),
-    or JSON with comments that no dialect claims (an editor's settings). None: report the error."""
+    JSON with comments that no dialect claims (an editor's settings), or a Python file in another
+    encoding. None: report the error."""
+    if path.endswith(".py") and error.kind in (LoadErrorKind.ENCODING, LoadErrorKind.SYNTAX):
+        return "Python config: not read (not UTF-8)"  # Python files may declare another encoding
     if error.kind != LoadErrorKind.SYNTAX:
         return None
     if text is None:

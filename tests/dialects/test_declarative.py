@@ -142,8 +142,10 @@ def test_more_trainer_families(name: str, dialect: str, per_device: tuple[str, i
     assert (facts["grad_accum"]["key"], facts["grad_accum"]["value"]) == accum
 
 
-def test_a_sampling_config_of_the_same_family_is_not_read() -> None:
+def test_a_sampling_config_of_the_same_family_is_not_read(tmp_path: Path) -> None:
     assert inspect_json(str(MORE / "sat_sample.yaml"))["runs"] == []  # args.mode: inference
+    (tmp_path / "eval.yaml").write_text((MORE / "lavis.yaml").read_text(encoding="utf-8") + "  evaluate: True\n", encoding="utf-8")
+    assert inspect_json("eval.yaml", cwd=tmp_path)["runs"] == []  # LAVIS: an evaluation-only run
     assert check_json(str(MORE / "sat_sample.yaml")) == (0, [])
 
 
