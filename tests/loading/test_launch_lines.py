@@ -53,15 +53,16 @@ def test_module_launches_keep_the_launcher_flags_before_the_module() -> None:
     ("export CUDA_VISIBLE_DEVICES=0,1,2\ntorchrun --nproc_per_node=gpu train.py --train_bs 2\n", 3),  # one per visible GPU
 ])
 
+def test_wrappers_and_the_processes_they_start(text: str, processes: int) -> None:
+    found = [launch for launch in launches("s.sh", text) if launch_facts(launch, "s.sh")]
+    assert found, text
+    assert _values(launch_facts(found[-1], "s.sh"))["num_processes"] == processes
+
 
 def test_visible_gpus_are_no_count_for_accelerate_without_a_config() -> None:
     """With no --num_processes and no --config_file the user's default accelerate config decides."""
     launch = _one("CUDA_VISIBLE_DEVICES=0,1,2,3 accelerate launch train.py --train_batch_size 6\n")
     assert "num_processes" not in _values(launch_facts(launch, "s.sh"))
-def test_wrappers_and_the_processes_they_start(text: str, processes: int) -> None:
-    found = [launch for launch in launches("s.sh", text) if launch_facts(launch, "s.sh")]
-    assert found, text
-    assert _values(launch_facts(found[-1], "s.sh"))["num_processes"] == processes
 
 
 def test_scheduler_variables_are_not_taken_from_a_default() -> None:
