@@ -150,6 +150,29 @@ def uncertain(diags: list[Diagnostic]) -> list[Diagnostic]:
             for d in diags if d.code not in ("BL103", "BL204")]
 
 
+def _job_run(session: Session, doc: Document, path: str, options: Options) -> Analysis | None:
+    """A Kubernetes training job: the run its container's launch line describes (k8s.py)."""
+    from batchlint.dialects.shell_cli import DIALECT as SHELL_CLI
+    from batchlint.k8s import job_launches, replicas
+    from batchlint.launch import script_arg_facts
+    from batchlint.loading.shell import Word
+    from batchlint.model import Fact
+
+    shown = display_path(path)
+    for launch in job_launches(doc, path):
+        given = script_arg_facts(launch, shown)
+        if FactName.PER_DEVICE_BATCH not in given and FactName.GLOBAL_BATCH not in given:
+            continue
+        pods = replicas(doc.root)
+        if launch.launcher == "torchrun" and "--nnodes" not in launch.launcher_args and pods is not None:
+            launch.launcher_args["--nnodes"] = Word(str(pods), 0, 0)  # the operator passes the replica count as the node count
+        given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
+                                                   note="no accumulation flag: the script's default 1 applies"))
+        run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given)
+        return Analysis(shown, DocumentView(shown, doc), [(run, pairing)])
+    return None
+
+
 def analyse(path: str, session: Session, options: Options) -> Analysis:
     """A YAML/JSON file: load, detect, and the run of a training or launch config."""
 
@@ -175,6 +198,10 @@ def analyse(path: str, session: Session, options: Options) -> Analysis:
             if hit is not None:
                 doc = part
                 break
+    if hit is None and doc.format == "yaml":
+        job = _job_run(session, doc, path, options)
+        if job is not None:
+            return job
     if hit is None:
         return Analysis(shown, DocumentView(shown, doc))
     dialect, match = hit

@@ -64,6 +64,7 @@ class Launch:
         self.overrides: dict[str, Word] = {}  # Hydra key=value
         self.tasks: Tasks | None = None  # processes an srun / mpirun wrapper starts
         self.written: dict[str, str] = {}  # launcher flag as read (--nproc_per_node) -> as written (--nproc-per-node)
+        self.words: list[Word] = []  # the launch's own words, out of their wrappers
 
     def arg(self, *names: str) -> Word | None:
         for name in names:
@@ -260,6 +261,7 @@ def parse_launch(path: str, script: Script, command: Command) -> Launch | None:
         launch = Launch(path, script, command, "trainer-cli")
         launch.program = words[1]
         launch.tasks = tasks
+        launch.words = words
         _script_args(launch, words, 2)
         return launch
     elif head == "composer" and len(words) > 1:
@@ -281,6 +283,7 @@ def parse_launch(path: str, script: Script, command: Command) -> Launch | None:
         return None
     launch = Launch(path, script, command, launcher)
     launch.tasks = tasks
+    launch.words = words
     bare = _BARE[launcher]
     while i < len(words):
         w = words[i]
@@ -374,7 +377,8 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
         nproc, nnodes = a.get("--nproc_per_node"), a.get("--nnodes")
         per_node, nodes = _int(nproc), _int(nnodes) if nnodes is not None else 1
         if nnodes is not None:
-            written = launch.script.text[nnodes.start:nnodes.end].strip("'\"")
+            written = launch.script.text[nnodes.start:nnodes.end]
+            written = (written.split("=", 1)[1] if written.startswith("-") and "=" in written else written).strip("'\"")
             facts[FactName.NUM_MACHINES] = _fact(FactName.NUM_MACHINES, nodes if nodes is not None else written, nnodes,
                                                  launch.written.get("--nnodes", "--nnodes"), display, index,
                                                  note=None if nodes is not None else f"--nnodes {nnodes.text}: set when the script runs")
@@ -472,7 +476,7 @@ def _bare_or_bool(launch: Launch, flag: str) -> tuple[object, Word] | None:
     """`--flag` alone (true), `--flag True`, `--flag=false`: the value and the word to point at."""
     word = launch.script_args[flag]
     if word is None:
-        found = next((w for w in launch.command.words if w.text.startswith(flag)), None)
+        found = next((w for w in launch.words or launch.command.words if w.text.startswith(flag)), None)
         return (True, found) if found is not None else None
     if word.text.lower() in ("true", "1", "yes"):
         return True, word

@@ -185,6 +185,12 @@ def judge(corpus_dir: Path, entry: dict[str, Any], root: Path, run: dict[str, An
         fact = {"value": fact}
     want = expected_value(fact)
     gval = None if got is None else got.get("value")
+    if isinstance(want, str) and want.startswith("--") and "=" in want and got is not None:
+        # A container's command list item written as one word (`- --train_batch_size=1`): its value.
+        want = _norm(want.split("=", 1)[1])
+        path = str(fact.get("path", ""))
+        if path and not path.startswith(("argv:", "env:", "text:")):
+            fact = {**fact, "path": "argv:" + fact["value"].split("=", 1)[0]}
     if want is None:
         if "per_rank" in fact or "paths" in fact:
             return ("right", "") if gval is None else ("wrong", f"per-rank batch read as {gval!r}")

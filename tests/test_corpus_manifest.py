@@ -39,12 +39,8 @@ KNOWN_GAPS = {
     **{("allenai/OLMo/configs/tiny/OLMo-300M.yaml", f): "world size from a Beaker gantry wrapper"
        for f in ("num_processes", "derived_grad_accum", "derived_per_device_batch")},
     **{("allenai/OLMo/scripts/beaker/tiny/gantry-script.sh", f): "Beaker gantry replicas" for f in ("global_batch", "num_processes", "total")},
-    **{("aws-samples/awsome-distributed-training/3.test_cases/pytorch/FSDP/kubernetes/llama3_1_8b-fsdp.yaml", f): "Kubernetes PyTorchJob"
-       for f in ("per_device_batch", "grad_accum")},
     **{("aws-samples/awsome-distributed-training/1.architectures/7.sagemaker-hyperpod-eks/task-governance/1-imagenet-gpu-team-a.yaml", f):
-       "Kubernetes PyTorchJob in a multi-document file" for f in ("per_device_batch", "grad_accum", "num_processes", "total")},
-    **{("aws-samples/awsome-distributed-training/4.validation_and_observability/5.nsight/EKS/fsdp.yaml", f): "Kubernetes PyTorchJob"
-       for f in ("per_device_batch", "grad_accum", "num_processes", "mixed_precision", "total")},
+       "a multi-document YAML file: the loader reads one document" for f in ("per_device_batch", "grad_accum", "num_processes", "total")},
     **{("aws-samples/awsome-distributed-training/3.test_cases/pytorch/deepspeed/examples_megatron_deepspeed/finetune_hf_llama/configs/"
         "ds_config.json", f): "a DeepSpeed JSON's total through the script that names it" for f in ("num_processes", "derived_grad_accum", "total")},
     **{("fudan-generative-vision/hallo3/configs/cogvideox_5b_i2v_s1.yaml", f): "a SAT model config merged under the training config"

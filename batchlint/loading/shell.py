@@ -559,9 +559,15 @@ def split_word(text: str, word: Word, variables: dict[str, str] | object) -> lis
         placed: list[Word] = []
         cursor = text.rfind(found[0].text, 0, word.start) if found[0].text else -1
         after_flag = -1
+        inside = word.start  # a command written out in the word itself (`bash -c "torchrun ..."`): found in place
         for w in found:
             at, end = -1, -1
-            if after_flag >= 0 and not w.text.startswith("-"):
+            if w.text and word.end - word.start > len(w.text):
+                at = text.find(w.text, inside, word.end)
+                end = at + len(w.text)
+                if at >= 0:
+                    inside = end
+            if at < 0 and after_flag >= 0 and not w.text.startswith("-"):
                 m = _TOKEN_AFTER.match(text, after_flag)
                 if m is not None and m.start(2) < word.start:
                     at, end = m.start(2), m.end(2)

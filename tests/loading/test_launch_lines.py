@@ -127,3 +127,30 @@ def test_the_deepspeed_json_a_launch_line_names_is_linked(tmp_path: Path) -> Non
     (tmp_path / "pwd.sh").write_text("deepspeed --num_gpus 4 train.py --deepspeed_config ${PWD}/configs/ds.json --micro-batch-size 2\n",
                                      encoding="utf-8")
     assert [d["code"] for d in check_json("pwd.sh", cwd=tmp_path)[1] if d["code"] == "X002"] == []
+
+
+def test_a_kubernetes_training_job_is_read_from_its_containers_command(tmp_path: Path) -> None:
+    (tmp_path / "job.yaml").write_text(
+        'apiVersion: "kubeflow.org/v1"\nkind: PyTorchJob\nspec:\n  pytorchReplicaSpecs:\n    Worker:\n      replicas: 4\n'
+        "      template:\n        spec:\n          containers:\n            - name: trainer\n              command:\n"
+        "                - torchrun\n                - --nproc_per_node=8\n                - train.py\n"
+        "                - --per_device_train_batch_size=2\n                - --bf16\n", encoding="utf-8")
+    run = inspect_json("job.yaml", cwd=tmp_path)["runs"][0]
+    facts = run["facts"]
+    assert (facts["per_device_batch"]["value"], facts["per_device_batch"]["line"]) == (2, 15)
+    assert facts["num_processes"]["value"] == 32 and run["total_batch"] == 64  # 4 pods × 8, the operator's --nnodes
+    (tmp_path / "bench.yaml").write_text("kind: MPIJob\nspec:\n  mpiReplicaSpecs:\n    Launcher:\n      template:\n        spec:\n"
+                                         "          containers:\n            - command: [mpirun, -np, '16', all_reduce_perf, -b, '8']\n",
+                                         encoding="utf-8")
+    assert inspect_json("bench.yaml", cwd=tmp_path)["runs"] == [] and check_json("bench.yaml", cwd=tmp_path) == (0, [])
+
+
+def test_a_command_string_in_a_yaml_list_keeps_each_word_in_place(tmp_path: Path) -> None:
+    line = '                - "torchrun --nproc_per_node=8 --nnodes=2 train.py --batch_size_training=3 --pure_bf16"\n'
+    (tmp_path / "job.yaml").write_text("kind: PyTorchJob\nspec:\n  pytorchReplicaSpecs:\n    Worker:\n      replicas: 2\n"
+                                       "      template:\n        spec:\n          containers:\n            - command:\n"
+                                       "                - bash\n                - -c\n" + line, encoding="utf-8")
+    facts = inspect_json("job.yaml", cwd=tmp_path)["runs"][0]["facts"]
+    pd = facts["per_device_batch"]
+    assert (pd["value"], pd["line"], pd["column"]) == (3, 12, line.index("--batch_size_training=3") + len("--batch_size_training=") + 1)
+    assert facts["mixed_precision"]["value"] is True and facts["num_processes"]["value"] == 16
