@@ -98,13 +98,21 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
 def analyse(path: str, session: Session, options: Options) -> Analysis:
     """A YAML/JSON file: load, detect, and the run of a training or launch config."""
     from batchlint.detect import detect
+    from batchlint.prefilter import worth_parsing
 
     shown = display_path(path)
+    user_dialects = session.settings_for(path).dialects
+    data = session.raw(path)
+    # A file that names nothing a dialect reads is only checked for syntax (in C): it can be no
+    # dialect, so building its positioned tree would be wasted.
+    syntax_only = data is not None and not worth_parsing(data, user_dialects)
     try:
-        doc = session.load(path)
+        doc = session.load(path, data, syntax_only)
     except LoadError as exc:
         return Analysis(shown, DocumentView(shown, None, exc))
-    dialect = detect(doc, session.settings_for(path).dialects)
+    if syntax_only:
+        return Analysis(shown, DocumentView(shown, doc))
+    dialect = detect(doc, user_dialects)
     if dialect is None:
         return Analysis(shown, DocumentView(shown, doc))
     run, pairing, problems = build_run(session, doc, path, dialect, options)

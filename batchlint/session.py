@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 
 from batchlint.launch import Launch, launches
-from batchlint.loading import Document, LoadError, load_path, load_text
+from batchlint.loading import Document, LoadError, load_bytes, load_path, load_text
 from batchlint.paths import display_path, project_root, resolve_from_script, script_bases
 from batchlint.settings import Settings, SettingsCache
 
@@ -99,19 +99,38 @@ class Session:
         self.script_texts: dict[str, str] = {}  # scripts read strictly (a checked script) or leniently (pairing)
 
     # -- files
-    def load(self, path: str) -> Document:
-        """Each file loaded once per session; a LoadError is remembered and raised again."""
+    def load(self, path: str, data: bytes | None = None, syntax_only: bool = False) -> Document:
+        """Each file loaded once per session; a LoadError is remembered and raised again. `data` is
+        the file's bytes when the caller has read them already; `syntax_only` loads no tree (the
+        prefilter found nothing a dialect reads, so nothing else will ask for this file's values)."""
         key = os.path.abspath(path)
         hit = self.documents.get(key)
         if hit is None:
             try:
-                hit = load_text(display_path(path), self.overlay[key]) if key in self.overlay else load_path(path, display_path(path))
+                if key in self.overlay:
+                    hit = load_text(display_path(path), self.overlay[key], syntax_only)
+                elif data is not None:
+                    hit = load_bytes(display_path(path), data, syntax_only)
+                else:
+                    hit = load_path(path, display_path(path))
             except LoadError as exc:
                 hit = exc
             self.documents[key] = hit
         if isinstance(hit, LoadError):
             raise hit
         return hit
+
+    def raw(self, path: str) -> bytes | None:
+        """A checked file's bytes (the overlay's text when one stands in), or None when it cannot be
+        read here (loading it reports why)."""
+        key = os.path.abspath(path)
+        if key in self.overlay:
+            return self.overlay[key].encode("utf-8")
+        try:
+            with open(path, "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None
 
     def script_text(self, path: str) -> str:
         key = os.path.abspath(path)
