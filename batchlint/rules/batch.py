@@ -180,29 +180,60 @@ def _insert_accumulation(run: RunModel, pairing: Pairing, per_device: Fact[objec
 class TotalBelowTarget(RunRule):
     """The total batch per optimizer step is below the target.
 
-    total = per-device batch × data-parallel processes × gradient accumulation.
+    **What.** total = per-device batch × data-parallel processes × gradient accumulation.
+    Where the target comes from, first match wins: `--target-total`, `target-total` in
+    `[tool.batchlint]` (or a `[[tool.batchlint.runs]]` binding), a total stated in a comment of the
+    config (`16卡*2accumulation*7单卡batch_size = 224`, `GBS 128`), or the dialect's preset (MuseV:
+    224, the authors' own figure). The message says which. The help proposes a (per-device,
+    accumulation) pair that reaches the target on the same processes, keeping accumulation close to
+    what you have (without a memory profile, batchlint cannot know the largest per-device batch that
+    fits: check it, see BL2xx).
 
-    **Where the target comes from**, first match wins: `--target-total`, `target-total` in
-    `[tool.batchlint]` (or a `[[tool.batchlint.runs]]` binding), a total stated in a comment
-    of the config (`16卡*2accumulation*7单卡batch_size = 224`, `GBS 128`), or the dialect's
-    preset (MuseV: 224, the authors' own figure). The message says which.
+    **Why.** When the GPU count changes the total silently changes with it; a smaller total changes
+    the optimisation (noisier steps, a learning rate tuned for another batch, `scale_lr` scaling by
+    the wrong number).
 
-    **Why it matters.** When the GPU count changes the total silently changes with it; a
-    smaller total changes the optimisation (noisier steps, a learning rate tuned for another
-    batch, `scale_lr` scaling by the wrong number).
+    **Failing example.** The MuseV template on 16 GPUs, `batchlint check train.yaml --num-processes 16 --target-total 224`:
+    1 × 16 × 4 = 64 < 224. `train.yaml`:
 
-    **Example.** MuseV template on 16 GPUs: 1 × 16 × 4 = 64 < 224. The help proposes a
-    (per-device, accumulation) pair that reaches the target on the same processes, keeping
-    accumulation close to what you have (without a memory profile, batchlint cannot know the
-    largest per-device batch that fits: check it, see BL2xx).
+    ```yaml
+    output_dir:
+      exp_dir: ./exp
+    train:
+      train_batch_size: 1
+      gradient_accumulation_steps: 4
+    validation_data:
+      do_validation: True
+    ```
 
-    **Fix.** Sets the per-device batch and the accumulation to that pair, editing the literal
-    where each value lives (another section or an included file when it was interpolated), or
-    inserting the accumulation key when it is absent. Reaches the target exactly when whole
-    numbers allow, else the nearest total above it, and says so. *Safe* when the target was
-    given explicitly (`--target-total`, settings); *unsafe* when it came from a comment or a
-    preset, or when the edited literal also feeds other keys (the message names them). A value
-    set on the command line or in settings is not edited: the fix says where to change it.
+    **Passing example.** What the fix writes, 7 × 16 × 2 = 224. `train.yaml`:
+
+    ```yaml
+    output_dir:
+      exp_dir: ./exp
+    train:
+      train_batch_size: 7
+      gradient_accumulation_steps: 2
+    validation_data:
+      do_validation: True
+    ```
+
+    **Fix.** *Safe* when the target was given explicitly (`--target-total`, settings); *unsafe* when it
+    came from a comment or a preset, or when the edited literal also feeds other keys (the message
+    names them). Sets the per-device batch and the accumulation to that pair, editing the literal where
+    each value lives (another section or an included file when it was interpolated), or inserting the
+    accumulation key when it is absent. With a memory model the per-device batch is the largest that
+    fits cuda:0 even in the worst case. Reaches the target exactly when whole numbers allow, else the
+    nearest total above it, and says so. A value set on the command line or in settings is not edited:
+    the fix says where to change it.
+
+    **Options.** `--target-total` / `target-total` (the target); `--num-processes`, `--num-machines`,
+    `--accelerate-config` or their settings (the processes); `gpu` and a memory profile (what the fix
+    may choose).
+
+    **References.** musev.md "The seed's advice, as rules" (16 GPUs × 7 per card × 2 accumulation =
+    224) and "Where the GPU count comes from"; accelerate-deepspeed.md §6 (the total batch) and §8
+    "Formula batchlint should report".
     """
 
     code = "BL101"
@@ -242,14 +273,44 @@ class TotalBelowTarget(RunRule):
 class IntentMismatch(RunRule):
     """A comment states how the batch is made up, and the values say otherwise.
 
-    **Why it matters.** Comments like MuseV's
-    `# gradient_accumulation_steps 按8卡估计，实际使用了16卡*2accumulation*7单卡batch_size = 224`
-    record what the authors actually ran. When the file's values no longer match, one of the
-    two is stale: either the run is not what the comment promises, or the comment misleads
-    the next reader. Each statement names per-card batch, accumulation, GPU count and/or a
-    total; batchlint compares each number it can with the file (and the launch, when known).
+    **What.** Each statement in a comment names a per-card batch, an accumulation, a GPU count and/or
+    a total; batchlint compares each number it can with the file (and the launch, when known), and the
+    comment's own product with its stated total. Also selected as X008, the launch-config catalog's
+    name for the same check.
 
-    **Fix.** Update whichever is wrong; `--target-total` or settings make the target explicit.
+    **Why.** Comments like MuseV's
+    `# gradient_accumulation_steps 按8卡估计，实际使用了16卡*2accumulation*7单卡batch_size = 224`
+    record what the authors actually ran. When the file's values no longer match, one of the two is
+    stale: either the run is not what the comment promises, or the comment misleads the next reader.
+
+    **Failing example.** `batchlint check stage1.yaml --num-processes 8`: the comment says 2
+    accumulation steps, the file has 1. `stage1.yaml`:
+
+    ```yaml
+    data:
+      # 8 gpus x 4 batch size x 2 gradient accumulation steps = 64
+      train_bs: 4
+    solver:
+      gradient_accumulation_steps: 1
+    ```
+
+    **Passing example.** `stage1.yaml`:
+
+    ```yaml
+    data:
+      # 8 gpus x 4 batch size x 2 gradient accumulation steps = 64
+      train_bs: 4
+    solver:
+      gradient_accumulation_steps: 2
+    ```
+
+    **Fix.** None: update whichever is wrong; `--target-total` or settings make the target explicit.
+
+    **Options.** The process count (`--num-processes`, `--accelerate-config`, settings) is compared
+    with the comment's GPU count; without one, the comment's GPU count is used for its total.
+
+    **References.** musev.md "Shape of the file" (the "estimated for 8 GPUs" comment against the
+    file's values); accelerate-deepspeed.md §8 "Across files" (X008).
     """
 
     code = "BL102"
@@ -307,15 +368,45 @@ class IntentMismatch(RunRule):
 class ProcessCountUnknown(RunRule):
     """The number of data-parallel processes is not known, so the total batch is not either.
 
-    **Why it matters.** MuseV and most diffusion repositories launch with
-    `accelerate launch train.py --config ...` and no `--num_processes`: the GPU count comes from
-    the user's own default accelerate config on the machine, not from the repository. The total
-    is then "per-device × accumulation per GPU", whatever the GPU count turns out to be.
-
-    **How to declare it.** `--num-processes N` (and `--num-machines M`), `--accelerate-config
-    FILE`, or in `[tool.batchlint]`: `num-processes = 16`, `accelerate-config = "..."`, or a
-    `[[tool.batchlint.runs]]` entry binding `configs = ["configs/train/*.yaml"]` to them.
+    **What.** A training config with no process count from the command line, settings, a paired
+    accelerate config or a launch script. The message gives the total per GPU, what a GPU count
+    assumed in a comment would give, and how many GPUs a known target needs; with a launch script
+    whose count is set only at run time (`$HOST_GPU_NUM`, `$1`, `$(nvidia-smi ...)`), it says so.
     Reported once per run, as information.
+
+    **Why.** MuseV and most diffusion repositories launch with `accelerate launch train.py --config ...`
+    and no `--num_processes`: the GPU count comes from the user's own default accelerate config on the
+    machine, not from the repository. The total is then "per-device × accumulation per GPU", whatever
+    the GPU count turns out to be.
+
+    **Failing example.** `train.yaml`, checked alone:
+
+    ```yaml
+    train:
+      train_batch_size: 2
+      gradient_accumulation_steps: 4
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: True
+    ```
+
+    **Passing example.** The same `train.yaml`, with a `pyproject.toml` beside it that declares the
+    count:
+
+    ```toml
+    [tool.batchlint]
+    num-processes = 16
+    ```
+
+    **Fix.** None: declare the count, as under Options.
+
+    **Options.** `--num-processes N` (and `--num-machines M`), `--accelerate-config FILE`, or in
+    `[tool.batchlint]`: `num-processes = 16`, `accelerate-config = "..."`, or a
+    `[[tool.batchlint.runs]]` entry binding `configs = ["configs/train/*.yaml"]` to them.
+
+    **References.** musev.md "Where the GPU count comes from"; accelerate-deepspeed.md §2.4
+    (`num_processes` missing) and §8 AC033 (a total that cannot be determined from the repository).
     """
 
     code = "BL103"
@@ -350,10 +441,46 @@ class ProcessCountUnknown(RunRule):
 class TargetNotReachable(RunRule):
     """The target total is not a multiple of the data-parallel size.
 
-    Every total is per-device × processes × accumulation, so on P processes only multiples of
-    P are reachable. 224 on 12 GPUs cannot be hit exactly: 216 (18 per GPU) or 228 (19).
+    **What.** Every total is per-device × processes × accumulation, so on P processes only multiples
+    of P are reachable. 224 on 12 GPUs cannot be hit exactly: 216 (18 per GPU) or 228 (19). The message
+    gives the two nearest totals.
 
-    **Fix.** Choose one of the nearest totals as the target, or change the process count.
+    **Why.** A target that no whole numbers reach describes a run that cannot exist: BL101's fix has
+    to overshoot to the nearest total above it, and the comment or setting stays wrong.
+
+    **Failing example.** `batchlint check train.yaml --num-processes 12 --target-total 224`, with
+    `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: 2
+      gradient_accumulation_steps: 4
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: True
+    ```
+
+    **Passing example.** `batchlint check train.yaml --num-processes 14 --target-total 224`
+    (4 × 14 × 4 = 224), with `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: 4
+      gradient_accumulation_steps: 4
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: True
+    ```
+
+    **Fix.** None: choose one of the nearest totals as the target, or change the process count.
+
+    **Options.** `--target-total` / `target-total`, and the process count (`--num-processes`,
+    `--accelerate-config`, settings).
+
+    **References.** accelerate-deepspeed.md §8 "Formula batchlint should report"; musev.md "The
+    seed's advice, as rules" (16 GPUs → 7 per card × 2 accumulation = 224).
     """
 
     code = "BL104"
@@ -379,17 +506,47 @@ class TargetNotReachable(RunRule):
 class InvalidBatchValue(RunRule):
     """A batch or accumulation value is not a positive whole number.
 
-    **Why it matters.** `DataLoader(batch_size=4.0)` raises "batch_size should be a positive
-    integer value"; accumulation 0 divides by zero; a string such as `"4"` (what
-    `${oc.env:BS,4}` gives: OmegaConf's `oc.env` always returns a string) or an unresolved
-    interpolation fails at the first use. batchlint reads values as the consumer does: a
-    float `4.0` or `1e1` stays a float.
+    **What.** The per-device batch or the accumulation of a training config is a float, 0, a negative,
+    a boolean, null or a string. batchlint reads values as the consumer does: a float `4.0` or `1e1`
+    stays a float. Values that come from an environment variable without a default, or from a resolver
+    the training script registers, cannot be checked: reported as information.
 
-    Values that come from an environment variable without a default, or from a resolver the
-    training script registers, cannot be checked: reported as information.
+    **Why.** `DataLoader(batch_size=4.0)` raises "batch_size should be a positive integer value";
+    accumulation 0 divides by zero; a string such as `"4"` (what `${oc.env:BS,4}` gives: OmegaConf's
+    `oc.env` always returns a string) or an unresolved interpolation fails at the first use.
 
-    **Fix.** A whole number ≥ 1, e.g. `train_batch_size: 4`. Automatic (safe) for a float with a
-    whole value (`4.0`) and a quoted string of digits (`"4"`): written as the integer.
+    **Failing example.** `batchlint check train.yaml --num-processes 8`, with `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: 4.0
+      gradient_accumulation_steps: 0
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: True
+    ```
+
+    **Passing example.** `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: 4
+      gradient_accumulation_steps: 2
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: True
+    ```
+
+    **Fix.** Safe, for a float with a whole value (`4.0`) and a quoted string of digits (`"4"`): written
+    as the integer, the same number with the right type. None for 0, a negative or any other value:
+    write a whole number ≥ 1, e.g. `train_batch_size: 4`.
+
+    **Options.** None.
+
+    **References.** musev.md "Shape of the file" (the batch and accumulation keys); PyTorch
+    `BatchSampler` (the `DataLoader` message above); OmegaConf's `oc.env` resolver.
     """
 
     code = "BL105"

@@ -22,15 +22,6 @@ from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, RunRule, file_start
 from batchlint.rules.batch import _anchor, factor_pairs, pair_fix
 
-_DOC_TAIL = """
-    What loads the main card under DistributedDataParallel: not other ranks' gradients (every rank
-    holds the same gradient buckets), but validation/sampling run only by the main process
-    (MuseV `validation_data.do_validation`, `output_dir.track_init`), stray CUDA contexts that other
-    ranks open on cuda:0, an EMA kept only on the main process, and full-state-dict gathers when
-    saving (memory-model.md §3). The optimistic case lets validation reuse the memory the training
-    step freed; the conservative case does not (fragmentation).
-"""
-
 
 def _inputs(run: RunModel) -> tuple[RunModel, MemoryModel, int, int, int] | None:
     """(run, memory model, per-device batch, accumulation, data-parallel size) when all are known."""
@@ -62,16 +53,79 @@ def lower_batch_fix(run: RunModel, pairing: Pairing, b: int, k: int, reason: str
 class AccumulationCouldShrink(RunRule):
     """Gradient accumulation is above 1 while a larger per-device batch with the same total fits.
 
-    Accumulating k micro-batches of b costs k forward/backward passes of small kernels; one pass
-    of b·k does the same work faster when it fits (the seed's advice: size the per-card batch to
-    memory first, then accumulate). batchlint looks for the largest b′ > b dividing b·k whose
-    estimate fits the main card in the conservative case, and proposes (b′, k′ = b·k / b′).
-    When a larger batch fits only under the optimistic assumptions it says so as information.
+    **What.** batchlint looks for the largest b′ > b dividing b·k whose estimate fits the main card in
+    the conservative case, and proposes (b′, k′ = b·k / b′). When a larger batch fits only under the
+    optimistic assumptions it says so as information.
 
-    Caveat: the two are equivalent only without batch-statistics layers (BatchNorm) and with a loss
-    normalised the same way.
+    **Why.** Accumulating k micro-batches of b costs k forward/backward passes of small kernels; one
+    pass of b·k does the same work faster when it fits (the seed's advice: size the per-card batch to
+    memory first, then accumulate). Caveat: the two are equivalent only without batch-statistics
+    layers (BatchNorm) and with a loss normalised the same way.
 
-    **Fix** (safe: the total is kept): set the per-device batch to b′ and the accumulation to k′.
+    What loads the main card under DistributedDataParallel: not other ranks' gradients (every rank
+    holds the same gradient buckets), but validation/sampling run only by the main process (MuseV
+    `validation_data.do_validation`, `output_dir.track_init`), stray CUDA contexts that other ranks
+    open on cuda:0, an EMA kept only on the main process, and full-state-dict gathers when saving
+    (memory-model.md §3). The optimistic case lets validation reuse the memory the training step
+    freed; the conservative case does not (fragmentation).
+
+    **Failing example.** The MuseV template on 8 A100-80GB,
+    `batchlint check train.yaml --num-processes 8 --target-total 32 --gpu A100-80GB`: 1 per device × 4
+    accumulation, where 4 × 1 fits cuda:0 even in the worst case. `train.yaml`:
+
+    ```yaml
+    output_dir:
+      exp_dir: ./exp
+      track_init: True
+    model:
+      use_referencenet: True
+    train:
+      train_batch_size: 1
+      gradient_accumulation_steps: 4
+      mixed_precision: fp16
+      gradient_checkpointing: True
+      enable_xformers_memory_efficient_attention: True
+    dataset:
+      n_sample_frames: 12
+      dataset:
+        width: 512
+        height: 320
+    validation_data:
+      do_validation: True
+    ```
+
+    **Passing example.** What the fix writes, 4 × 1. `train.yaml`:
+
+    ```yaml
+    output_dir:
+      exp_dir: ./exp
+      track_init: True
+    model:
+      use_referencenet: True
+    train:
+      train_batch_size: 4
+      gradient_accumulation_steps: 1
+      mixed_precision: fp16
+      gradient_checkpointing: True
+      enable_xformers_memory_efficient_attention: True
+    dataset:
+      n_sample_frames: 12
+      dataset:
+        width: 512
+        height: 320
+    validation_data:
+      do_validation: True
+    ```
+
+    **Fix.** Safe (the total is kept): set the per-device batch to b′ and the accumulation to k′.
+
+    **Options.** `gpu` (`--gpu`), `gpu-memory-gib`, `headroom` (default 0.05), `gpus-per-node`, and
+    the memory profile: `memory-profile` (`--memory-profile`), `memory-preset` or
+    `[tool.batchlint.memory]` (MuseV configs get the authors' figures as a low-confidence preset).
+    Without a GPU and a profile the rule is not evaluated (BL204).
+
+    **References.** memory-model.md §3 (the main card), §6.2 (formulas) and §6.4 (b) (accumulation
+    could shrink, and the BatchNorm caveat); musev.md "The seed's advice, as rules".
     """
 
     code = "BL201"
@@ -115,12 +169,78 @@ class AccumulationCouldShrink(RunRule):
 class BatchDoesNotFit(RunRule):
     """The per-device batch does not fit on any card by the estimate.
 
-    M(b) = static + b × per-sample memory exceeds the usable capacity (capacity × (1 − headroom)).
-    On a single GPU the one card also runs validation, so its validation term counts too. The
-    message gives the estimate, the capacity and the largest batch that fits.
+    **What.** M(b) = static + b × per-sample memory exceeds the usable capacity (capacity × (1 −
+    headroom)). On a single GPU the one card also runs validation, so its validation term counts too.
+    The message gives the estimate, the capacity and the largest batch that fits.
 
-    **Fix** (safe: the total is kept exactly): lower the per-device batch to the largest divisor of
+    **Why.** A batch that does not fit any card stops the run with CUDA out of memory at its first
+    step, once the job has its GPUs.
+
+    What loads the main card under DistributedDataParallel: not other ranks' gradients (every rank
+    holds the same gradient buckets), but validation/sampling run only by the main process (MuseV
+    `validation_data.do_validation`, `output_dir.track_init`), stray CUDA contexts that other ranks
+    open on cuda:0, an EMA kept only on the main process, and full-state-dict gathers when saving
+    (memory-model.md §3). The optimistic case lets validation reuse the memory the training step
+    freed; the conservative case does not (fragmentation).
+
+    **Failing example.** `batchlint check train.yaml --num-processes 16 --target-total 192 --gpu A100-80GB`:
+    12 per device needs ≈ 88.9 GiB of the 75.2 usable. `train.yaml`:
+
+    ```yaml
+    output_dir:
+      exp_dir: ./exp
+      track_init: True
+    model:
+      use_referencenet: True
+    train:
+      train_batch_size: 12
+      gradient_accumulation_steps: 1
+      mixed_precision: fp16
+      gradient_checkpointing: True
+      enable_xformers_memory_efficient_attention: True
+    dataset:
+      n_sample_frames: 12
+      dataset:
+        width: 512
+        height: 320
+    validation_data:
+      do_validation: True
+    ```
+
+    **Passing example.** What the fix writes, 6 × 2 (the same total). `train.yaml`:
+
+    ```yaml
+    output_dir:
+      exp_dir: ./exp
+      track_init: True
+    model:
+      use_referencenet: True
+    train:
+      train_batch_size: 6
+      gradient_accumulation_steps: 2
+      mixed_precision: fp16
+      gradient_checkpointing: True
+      enable_xformers_memory_efficient_attention: True
+    dataset:
+      n_sample_frames: 12
+      dataset:
+        width: 512
+        height: 320
+    validation_data:
+      do_validation: True
+    ```
+
+    **Fix.** Safe (the total is kept exactly): lower the per-device batch to the largest divisor of
     batch × accumulation that fits the main card conservatively, and raise the accumulation to match.
+    No fix when not even a batch of 1 fits: then the profile or the card is the problem.
+
+    **Options.** `gpu` (`--gpu`), `gpu-memory-gib`, `headroom` (default 0.05), `gpus-per-node`, and
+    the memory profile: `memory-profile` (`--memory-profile`), `memory-preset` or
+    `[tool.batchlint.memory]` (MuseV configs get the authors' figures as a low-confidence preset).
+    Without a GPU and a profile the rule is not evaluated (BL204).
+
+    **References.** memory-model.md §3 (the main card), §5 (GPU capacities), §6.2 (formulas) and §6.4
+    (deciding); musev.md "Memory facts published by the authors".
     """
 
     code = "BL202"
@@ -152,14 +272,82 @@ class BatchDoesNotFit(RunRule):
 class MainCardRisk(RunRule):
     """The per-device batch fits the other cards but not the main one (cuda:0).
 
-    Error when even the optimistic case (validation reuses the memory the step freed) does not
-    fit, warning when only the conservative case does not. The message names the dominant
+    **What.** Error when even the optimistic case (validation reuses the memory the step freed) does
+    not fit, warning when only the conservative case does not. The message names the dominant
     main-card term, e.g. "validation on the main process adds ≈ 9 GiB to cuda:0", and what to do:
-    turn validation off or make it smaller, check that `set_device` runs before any CUDA call,
-    or lower the per-device batch.
+    turn validation off or make it smaller, check that `set_device` runs before any CUDA call, or lower
+    the per-device batch.
 
-    **Fix** (safe: the total is kept exactly): lower the per-device batch to the largest divisor of
+    **Why.** The run goes out of memory on cuda:0 alone, when the main process validates or saves,
+    while the other cards have room to spare.
+
+    What loads the main card under DistributedDataParallel: not other ranks' gradients (every rank
+    holds the same gradient buckets), but validation/sampling run only by the main process (MuseV
+    `validation_data.do_validation`, `output_dir.track_init`), stray CUDA contexts that other ranks
+    open on cuda:0, an EMA kept only on the main process, and full-state-dict gathers when saving
+    (memory-model.md §3). The optimistic case lets validation reuse the memory the training step
+    freed; the conservative case does not (fragmentation).
+
+    **Failing example.** `batchlint check train.yaml --num-processes 16 --target-total 288 --gpu A100-80GB`:
+    9 per device fits the other cards, but validation on the main process adds ≈ 9 GiB to cuda:0.
+    `train.yaml`:
+
+    ```yaml
+    output_dir:
+      exp_dir: ./exp
+      track_init: True
+    model:
+      use_referencenet: True
+    train:
+      train_batch_size: 9
+      gradient_accumulation_steps: 2
+      mixed_precision: fp16
+      gradient_checkpointing: True
+      enable_xformers_memory_efficient_attention: True
+    dataset:
+      n_sample_frames: 12
+      dataset:
+        width: 512
+        height: 320
+    validation_data:
+      do_validation: True
+    ```
+
+    **Passing example.** The same batch with validation off. `train.yaml`:
+
+    ```yaml
+    output_dir:
+      exp_dir: ./exp
+      track_init: True
+    model:
+      use_referencenet: True
+    train:
+      train_batch_size: 9
+      gradient_accumulation_steps: 2
+      mixed_precision: fp16
+      gradient_checkpointing: True
+      enable_xformers_memory_efficient_attention: True
+    dataset:
+      n_sample_frames: 12
+      dataset:
+        width: 512
+        height: 320
+    validation_data:
+      do_validation: False
+    ```
+
+    **Fix.** Safe (the total is kept exactly): lower the per-device batch to the largest divisor of
     batch × accumulation that fits the main card conservatively, and raise the accumulation to match.
+    No fix when not even a batch of 1 fits: then the profile or the card is the problem.
+
+    **Options.** `gpu` (`--gpu`), `gpu-memory-gib`, `headroom` (default 0.05), `gpus-per-node`, and
+    the memory profile: `memory-profile` (`--memory-profile`), `memory-preset` or
+    `[tool.batchlint.memory]` (MuseV configs get the authors' figures as a low-confidence preset).
+    Without a GPU and a profile the rule is not evaluated (BL204).
+
+    **References.** memory-model.md §3 (why cuda:0 uses more memory), §6.2 (the main-rank formula) and
+    §6.4 (a) (main-card memory risk); musev.md "Memory facts published by the authors" (validation
+    runs only on the main process; the authors advise `do_validation=False`).
     """
 
     code = "BL203"
@@ -192,25 +380,68 @@ class MainCardRisk(RunRule):
             fix=lower_batch_fix(run, pairing, b, k, f"{b} risks cuda:0"))
 
 
-for _rule in (AccumulationCouldShrink, BatchDoesNotFit, MainCardRisk):
-    _rule.__doc__ = (_rule.__doc__ or "") + _DOC_TAIL
-
-
 class NoMemoryProfile(RunRule):
     """No memory profile or GPU, so BL201–BL203 were not evaluated.
 
-    Declare the GPU and, for models without a built-in preset, a memory profile — best two
-    measured points (per-device batch, peak GiB) of the same config on two or more GPUs:
+    **What.** A training config whose run has no GPU declared, or no memory profile for its model.
+    MuseV configs get the authors' figures as a low-confidence preset, so for them only the GPU is
+    missing. Reported once per run, as information.
 
-        [tool.batchlint]
-        gpu = "A100-80GB"
-        [tool.batchlint.memory]
-        reference = { frames = 12, height = 320, width = 512 }
-        points = [{ per_device_batch = 1, peak_gib = 35.0, num_gpus = 16, rank = 1 },
-                  { per_device_batch = 4, peak_gib = 49.7, num_gpus = 16, rank = 1 }]
+    **Why.** Whether a per-device batch fits, on the other cards and on cuda:0, and whether
+    accumulation could shrink, depends on the card's capacity and the model's memory per sample:
+    without them the memory rules say nothing, and the advice "size the per-card batch to memory
+    first" cannot be checked.
 
-    or `--gpu A100-80GB --memory-profile profile.yaml`. MuseV configs get the authors' figures as a
-    low-confidence preset. Reported once per run, as information.
+    **Failing example.** `batchlint check train.yaml --num-processes 8 --target-total 32`, with
+    `train.yaml`:
+
+    ```yaml
+    output_dir:
+      exp_dir: ./exp
+      track_init: True
+    model:
+      use_referencenet: True
+    train:
+      train_batch_size: 4
+      gradient_accumulation_steps: 1
+      mixed_precision: fp16
+      gradient_checkpointing: True
+      enable_xformers_memory_efficient_attention: True
+    dataset:
+      n_sample_frames: 12
+      dataset:
+        width: 512
+        height: 320
+    validation_data:
+      do_validation: True
+    ```
+
+    **Passing example.** The same `train.yaml`, with a `pyproject.toml` that declares the GPU:
+
+    ```toml
+    [tool.batchlint]
+    gpu = "A100-80GB"
+    ```
+
+    **Fix.** None: declare the GPU and, for models without a built-in preset, a memory profile — best
+    two measured points (per-device batch, peak GiB) of the same config on two or more GPUs:
+
+    ```toml
+    [tool.batchlint]
+    gpu = "A100-80GB"
+    [tool.batchlint.memory]
+    reference = { frames = 12, height = 320, width = 512 }
+    points = [{ per_device_batch = 1, peak_gib = 35.0, num_gpus = 16, rank = 1 },
+              { per_device_batch = 4, peak_gib = 49.7, num_gpus = 16, rank = 1 }]
+    ```
+
+    or `--gpu A100-80GB --memory-profile profile.yaml`.
+
+    **Options.** `gpu` (`--gpu`), `gpu-memory-gib`, `memory-profile` (`--memory-profile`),
+    `memory-preset`, `[tool.batchlint.memory]`.
+
+    **References.** memory-model.md §5 (GPU capacities), §6.1 (inputs) and §6.3 (calibration from
+    measured points); musev.md "Memory facts published by the authors".
     """
 
     code = "BL204"
