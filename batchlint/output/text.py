@@ -42,6 +42,9 @@ def header(d: Diagnostic, unsafe: bool = False) -> str:
 def summary(report: Report) -> str:
     counts = {s: sum(1 for d in report.diagnostics if d.severity == s) for s in ("error", "warning", "info")}
     n = len(report.diagnostics)
+    if n == 0 and report.internal_errors:
+        failed = len(report.internal_errors)
+        return f"No findings, but {failed} file{'s' if failed != 1 else ''} could not be checked (see the errors)."
     if n == 0:
         return f"All checks passed! ({report.files} file{'s' if report.files != 1 else ''} checked)"
     parts = ", ".join(f"{c} {s}{'s' if c != 1 and s != 'info' else ''}" for s, c in counts.items() if c)
