@@ -4,7 +4,7 @@ never changed here."""
 
 from __future__ import annotations
 
-from batchlint.memory.gpus import Gpu, lookup, names
+from batchlint.memory.gpus import Gpu, GpuNameError, lookup
 from batchlint.memory.model import MemoryModel, build_model
 from batchlint.memory.profile import PRESETS, Profile, ProfileError, parse_profile
 from batchlint.model import FactName, RunModel
@@ -20,9 +20,11 @@ def choose_gpu(options: LaunchOptions, settings: FileSettings) -> Gpu | None:
     capacity = options.gpu_memory_gib or settings.gpu_memory_gib
     gpu = None
     if name is not None:
-        gpu = lookup(str(name))
-        if gpu is None:
-            raise SettingsError(f"unknown GPU {name!r}; known: {', '.join(names())} (or give gpu-memory-gib)")
+        try:
+            gpu = lookup(str(name))
+        except GpuNameError as exc:
+            where = "--gpu" if options.gpu else f"gpu in {settings.where}"
+            raise SettingsError(f"{where}: {exc}") from None
     if capacity is not None:
         return Gpu(gpu.name if gpu else f"{capacity:g} GiB card", float(capacity), "declared capacity")
     return gpu
