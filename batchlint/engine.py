@@ -154,7 +154,7 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
                 out.append(Analysis(doc.path, view, [(run, pairing)]))
                 continue
         given = script_arg_facts(launch, shown)
-        if given:
+        if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION)):
             given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
                                                        note="no accumulation flag: the script's default 1 applies"))
             run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given)

@@ -174,6 +174,7 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
             facts[name] = _fact(name, value, word, flag, display, index)
 
     if launch.launcher == "accelerate":
+        _accelerate_sharding(launch, display, index, facts)
         put(FactName.NUM_PROCESSES, "--num_processes", _int(a.get("--num_processes")), a.get("--num_processes"))
         put(FactName.NUM_MACHINES, "--num_machines", _int(a.get("--num_machines")), a.get("--num_machines"))
         mp = a.get("--mixed_precision")
@@ -206,6 +207,57 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
     return facts
 
 
+# `accelerate launch` flags that set how the model states are sharded (they beat the accelerate file).
+_ACCELERATE_SHARDING = (("--zero_stage", FactName.ZERO_STAGE), ("--offload_optimizer_device", FactName.OFFLOAD_OPTIMIZER),
+                        ("--offload_param_device", FactName.OFFLOAD_PARAM), ("--zero3_save_16bit_model", FactName.ZERO3_SAVE_16BIT),
+                        ("--fsdp_sharding_strategy", FactName.FSDP_SHARDING_STRATEGY),
+                        ("--fsdp_reshard_after_forward", FactName.FSDP_RESHARD_AFTER_FORWARD),
+                        ("--fsdp_offload_params", FactName.FSDP_OFFLOAD_PARAMS), ("--fsdp_state_dict_type", FactName.FSDP_STATE_DICT_TYPE))
+
+
+def _flag_value(word: Word) -> object:
+    text = word.text.strip()
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def _bare_word(launch: Launch, flag: str) -> Word | None:
+    return next((w for w in launch.command.words if w.text == flag), None)
+
+
+def _accelerate_sharding(launch: Launch, display: str, index: LineIndex, facts: dict[FactName, Fact[object]]) -> None:
+    a = launch.launcher_args
+    for flag, dtype in (("--use_deepspeed", "DEEPSPEED"), ("--use_fsdp", "FSDP")):
+        word = _bare_word(launch, flag) if flag in a else None
+        if word is not None:
+            facts[FactName.DISTRIBUTED_TYPE] = _fact(FactName.DISTRIBUTED_TYPE, dtype, word, flag, display, index)
+    for flag, name in _ACCELERATE_SHARDING:
+        word = a.get(flag)
+        if word is not None and not word.unresolved:
+            facts[name] = _fact(name, _flag_value(word), word, flag, display, index)
+
+
+def _script_sharding(launch: Launch, display: str, index: LineIndex, facts: dict[FactName, Fact[object]]) -> None:
+    """The training script's own sharding flags: the HF Trainer's `--deepspeed ds.json` and `--fsdp "full_shard
+    auto_wrap"`, DeepSpeed-Chat / Megatron-DeepSpeed `--zero_stage N` (`--zero-stage`) and `--offload`."""
+    args = launch.script_args
+    word = args.get("--deepspeed")
+    if word is not None and not word.unresolved and word.text.endswith(".json"):
+        facts[FactName.DEEPSPEED_JSON] = _fact(FactName.DEEPSPEED_JSON, word.text, word, "--deepspeed", display, index)
+    word = args.get("--fsdp")
+    if word is not None and not word.unresolved:
+        facts[FactName.TRAINER_FSDP] = _fact(FactName.TRAINER_FSDP, word.text, word, "--fsdp", display, index)
+    for flag in ("--zero_stage", "--zero-stage"):
+        word = args.get(flag)
+        if word is not None and _int(word) is not None:
+            facts[FactName.ZERO_STAGE] = _fact(FactName.ZERO_STAGE, _int(word), word, flag, display, index)
+    if "--offload" in args:
+        word = args["--offload"] or _bare_word(launch, "--offload")
+        if word is not None:
+            facts[FactName.OFFLOAD_OPTIMIZER] = _fact(FactName.OFFLOAD_OPTIMIZER, "cpu", word, "--offload", display, index)
+
+
 def _hostfile(word: Word, script_path: str) -> tuple[int, int] | None:
     if word.unresolved:
         return None
@@ -224,6 +276,19 @@ def script_arg_facts(launch: Launch, display: str) -> dict[FactName, Fact[object
                 value = _int(word) if re.fullmatch(r"\s*\d+\s*", word.text) else word.text
                 facts[name] = _fact(name, value, word, flag, display, index)
                 break
+    _script_sharding(launch, display, index, facts)
+    lr = launch.script_args.get("--learning_rate") or launch.script_args.get("--lr")
+    if lr is not None and not lr.unresolved:
+        try:
+            facts[FactName.LEARNING_RATE] = _fact(FactName.LEARNING_RATE, float(lr.text), lr, "--learning_rate", display, index)
+        except ValueError:
+            pass
+    if "--scale_lr" in launch.script_args:  # diffusers' scripts: a bare flag
+        word = launch.script_args["--scale_lr"]
+        value = True if word is None else word.text.lower() in ("true", "1", "yes")
+        at = word or _bare_word(launch, "--scale_lr")
+        if at is not None:
+            facts[FactName.SCALE_LR] = _fact(FactName.SCALE_LR, value, at, "--scale_lr", display, index)
     mp = launch.script_args.get("--mixed_precision")
     if mp is not None:
         facts[FactName.MIXED_PRECISION] = _fact(FactName.MIXED_PRECISION, mp.text, mp, "--mixed_precision", display, index)

@@ -81,5 +81,5 @@ def memory_for(run: RunModel, options: LaunchOptions, settings: FileSettings, lo
     if run.int_fact(FactName.DATA_PARALLEL_SIZE) is None:
         return None, "the process count is unknown (see BL103): the main card's load depends on it"
     headroom = float(settings.headroom or DEFAULT_HEADROOM)
-    built = build_model(run.fact_map(), gpu, headroom, profile, int(settings.gpus_per_node or 8))
+    built = build_model(run.fact_map(), gpu, headroom, profile, int(settings.gpus_per_node or 8), run.sharding)
     return (None, built) if isinstance(built, str) else (built, None)
