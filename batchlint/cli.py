@@ -207,6 +207,14 @@ def _run_prechecks(args: argparse.Namespace) -> bool:
         if bad:
             sys.stderr.write(f"batchlint: error: --{flag}: unknown rule {', '.join(bad)} (see `batchlint rule --all`)\n")
             return True
+    if getattr(args, "gpu", None):
+        from batchlint.memory.gpus import GpuNameError, lookup
+
+        try:
+            lookup(args.gpu)
+        except GpuNameError as exc:
+            sys.stderr.write(f"batchlint: error: --gpu: {exc}\n")
+            return True
     return False
 
 
@@ -397,7 +405,7 @@ def _make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """A Plan, or a one-line reason why none can be made."""
     from batchlint.counts import positive_int
     from batchlint.model import Fact, FactName, Origin
-    from batchlint.plan import Plan
+    from batchlint.plan import plan
 
     options = _options(args)
     if args.config:
@@ -416,7 +424,7 @@ def _make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         b = run.int_fact(FactName.PER_DEVICE_BATCH)
         acc = run.accumulation
         k = positive_int(acc.value) if acc else None
-        return Plan(dp, run.target.value, run.memory, (b, k) if b and k else None)
+        return plan(dp, run.target.value, run.memory, (b, k) if b and k else None)
     if args.num_processes is None or args.target_total is None:
         return "give a training config, or --num-processes and --target-total"
     from batchlint.memory.attach import choose_gpu, load_profile
@@ -440,12 +448,13 @@ def _make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     memory = None
     if gpu is not None and profile is not None:
         facts = {FactName.DATA_PARALLEL_SIZE: Fact(FactName.DATA_PARALLEL_SIZE, args.num_processes, Origin.CLI),
-                 FactName.DO_VALIDATION: Fact(FactName.DO_VALIDATION, profile.validation_gib is not None, Origin.DERIVED)}
+                 FactName.DO_VALIDATION: Fact(FactName.DO_VALIDATION, profile.validation_gib is not None, Origin.DERIVED,
+                                              "validation (the profile's validation_gib)")}
         built = build_model(facts, gpu, 0.05, profile)
         if isinstance(built, str):
             return built
         memory = built
-    return Plan(args.num_processes, args.target_total, memory, None)
+    return plan(args.num_processes, args.target_total, memory, None)
 
 
 def _settings_show(args: argparse.Namespace) -> int:

@@ -7,8 +7,10 @@ from batchlint.rules.base import Diagnostic, DocumentRule, Rule, RunRule
 from batchlint.rules.batch import (
     IntentMismatch,
     InvalidBatchValue,
+    LearningRateScaledByTotal,
     ProcessCountUnknown,
     TargetNotReachable,
+    TotalAboveTarget,
     TotalBelowTarget,
 )
 from batchlint.rules.cross import CROSS_RULES
@@ -29,7 +31,8 @@ from batchlint.rules.schema import SchemaViolation
 RULES: list[Rule] = [
     InvalidFile(), DuplicateKey(), IncludeError(), InterpolationError(), ReadingDiffers(), EmptyFile(), SchemaViolation(),
     UnusedSuppression(),
-    TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(),
+    TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(), TotalAboveTarget(),
+    LearningRateScaledByTotal(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
     *sorted([*ACCELERATE_RULES, *FSDP_RULES], key=lambda rule: rule.code), *DEEPSPEED_RULES, *CROSS_RULES,
 ]
