@@ -54,14 +54,14 @@ def verdict(memory: MemoryModel | None, b: int) -> str:
     if memory is None:
         return UNKNOWN
     usable = memory.usable
+    if memory.fits(b):
+        return FITS
+    if memory.transient_gib() > memory.transient_gib(validation=False) and memory.fits(b, validation=False):
+        return FITS_WITHOUT_VALIDATION
     if memory.need(b, OPTIMISTIC) > usable:
         return DOES_NOT_FIT
     if memory.need(b, CONSERVATIVE) > usable and memory.multi_gpu:
         return MAY_NOT_FIT
-    if memory.main_conservative(b) <= usable:
-        return FITS
-    if memory.transient_gib() > memory.transient_gib(validation=False) and memory.main_conservative(b, validation=False) <= usable:
-        return FITS_WITHOUT_VALIDATION
     if not memory.multi_gpu:
         return MAY_NOT_FIT
     return MAIN_FAILS if memory.main_optimistic(b) > usable else MAIN_AT_RISK
@@ -207,8 +207,9 @@ def plan(processes: int, target: int, memory: MemoryModel | None, current: tuple
             choice = (max(b for b, _ in factor_pairs(per_gpu) if b <= cap), target)
         else:
             choice = _pick_near(target, processes, cap)
-            if choice[1] not in p.totals:
-                p.totals.append(choice[1])
+            for near in nearest_totals(target, choice[0] * processes):  # both sides with the chosen batch
+                if near > 0 and near not in p.totals:
+                    p.totals.append(near)
     for total in p.totals:
         for b, k in factor_pairs(total // processes):
             p.rows.append(Row(b, k, total, memory))

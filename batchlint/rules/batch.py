@@ -11,7 +11,7 @@ from batchlint.loading.nodes import Span
 from batchlint.model import Fact, Origin, RunModel, Semantics, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
-from batchlint.plan import FITS_WITHOUT_VALIDATION, Plan, nearest_totals, plan
+from batchlint.plan import FITS, Plan, nearest_totals, plan
 from batchlint.rules.base import Diagnostic, Related, RunRule, file_start
 
 
@@ -93,8 +93,8 @@ def run_lr_note(run: RunModel, new_total: int) -> str:
 def plan_fix(run: RunModel, pairing: Pairing, p: Plan, unsafe: list[str]) -> Fix | None:
     """The edits that set the plan's recommended pair; unsafe (with the reason) unless the plan is safe."""
     row = p.recommended
-    if row is None or row.verdict == FITS_WITHOUT_VALIDATION:
-        return None
+    if row is None or (p.memory is not None and row.verdict != FITS):
+        return None  # never a pair the estimate rejects at its conservative end
     unsafe = list(unsafe)
     if not p.safe:
         if p.memory is None:

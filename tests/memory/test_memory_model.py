@@ -227,7 +227,7 @@ def test_plan_command_text_and_json(tmp_path: Path) -> None:
     code, out, _ = run_cli("plan", "--num-processes", "12", "--target-total", "224", "--gpu", "H100",
                            "--memory-preset", "musev_referencenet", "--format", "json")
     data = json.loads(out)
-    assert data["totals"] == [228, 216] and "not a multiple of 12" in data["note"]
+    assert {228, 216} <= set(data["totals"]) and "not a multiple of 12" in data["note"]
     assert data["recommended"]["verdict"] == "fits"
     assert run_cli("plan", "--num-processes", "4")[0] == 2
     assert run_cli("plan", "--list-gpus")[0] == 0
