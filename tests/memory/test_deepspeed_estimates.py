@@ -182,3 +182,51 @@ def test_static_terms_cite_the_formula_in_inspect(tmp_path: Path) -> None:
     memory = _memory(tmp_path, {"train.yaml": TRAINER}, "train.yaml", "--accelerate-config", "acc.yaml")
     assert memory["static_terms"][0]["gib"] == round((8e8 + 4e9 / 8) / GIB, 2)  # fp32: 4-byte weights and gradients
     assert "estimate_zero3_model_states_mem_needs" in terms[0]["why"] and "deepspeed_config.zero_stage, acc.yaml:5" in terms[0]["why"]
+
+
+# --------------------------------------------------------------------------- the main card, from evidence
+
+MOORE = """data:
+  train_bs: 4
+  train_width: 768
+  train_height: 768
+solver:
+  gradient_accumulation_steps: 1
+  mixed_precision: 'fp16'
+  enable_xformers_memory_efficient_attention: True
+  gradient_checkpointing: False
+  max_train_steps: 30000
+  learning_rate: 1.0e-5
+val:
+  validation_steps: {steps}
+"""
+
+
+@pytest.mark.parametrize("steps, validates", [(200, True), (20000000000000, False)], ids=["Moore-AnimateAnyone", "MusePose"])
+def test_animateanyone_validation_from_validation_steps(tmp_path: Path, steps: int, validates: bool) -> None:
+    """Moore-AnimateAnyone configs/train/stage1.yaml validates every 200 steps on the main process
+    (train_stage_1.py: `if global_step % cfg.val.validation_steps == 0` under is_main_process); MusePose
+    sets 20000000000000, more than solver.max_train_steps, to turn it off."""
+    (tmp_path / "stage1.yaml").write_text(MOORE.format(steps=steps), encoding="utf-8")
+    (tmp_path / "batchlint.toml").write_text('gpu = "A100-80GB"\n[memory]\nstatic_gib = 20\nper_sample_gib = 4\n', encoding="utf-8")
+    run = inspect_json("stage1.yaml", "--num-processes", "8", cwd=tmp_path)["runs"][0]
+    assert run["facts"]["do_validation"]["value"] is validates
+    transient = run["memory"]["main_transient"]
+    if validates:
+        assert [t["term"] for t in transient] == ["validation on the main process"]
+        assert "val.validation_steps = 200 ≤ solver.max_train_steps = 30000: log_validation runs on the main process" in transient[0]["why"]
+        assert transient[0]["gib"] == 4.0  # an image model (no frames): memory-model.md §6.2's default
+    else:
+        assert transient == []
+
+
+def test_stray_contexts_only_when_declared(tmp_path: Path) -> None:
+    """xformers on is no evidence of CUDA contexts on cuda:0 (memory-model.md §3 #2 names code, not config,
+    as the cause): without `stray_contexts: true` the main card carries no such term."""
+    (tmp_path / "stage1.yaml").write_text(MOORE.format(steps=200), encoding="utf-8")
+    profile = 'gpu = "A100-80GB"\n[memory]\nstatic_gib = 20\nper_sample_gib = 4\n'
+    (tmp_path / "batchlint.toml").write_text(profile, encoding="utf-8")
+    assert inspect_json("stage1.yaml", "--num-processes", "8", cwd=tmp_path)["runs"][0]["memory"]["main_persist"] == []
+    (tmp_path / "batchlint.toml").write_text(profile + "stray_contexts = true\n", encoding="utf-8")
+    persist = inspect_json("stage1.yaml", "--num-processes", "8", cwd=tmp_path)["runs"][0]["memory"]["main_persist"]
+    assert [(t["term"], t["gib"]) for t in persist] == [("stray CUDA contexts", 3.5)] and persist[0]["why"].startswith("declared")
