@@ -214,6 +214,13 @@ ZERO_PAPER = "ZeRO paper, arXiv:1910.02054 §3.1, with DeepSpeed's fp32-gradient
 FSDP_SOURCE = "FSDP ≈ ZeRO (memory-model.md §6.2): ZeRO paper (2+2+K)Ψ/N with K = 12, plus DeepSpeed's gathered-layer term"
 
 
+# ZeRO stage -> (bytes per parameter on every rank, bytes partitioned over the ranks), without the optimizer's
+# own states. 16-bit: weights 2 + gradients 2 + fp32 gradients 4 + fp32 master weights 4 (DeepSpeed's accounting,
+# "18 = 2_grads_16bit + 4_grads_32bit + 4_params_32bit + 8_optimizer_states_32bit"); fp32: weights 4 + gradients 4.
+_ZERO_16BIT = {0: (12, 0), 1: (4, 8), 2: (2, 10), 3: (0, 10)}
+_ZERO_32BIT = {0: (8, 0), 1: (8, 0), 2: (4, 4), 3: (0, 8)}
+
+
 def model_states(params: float, largest_layer: float, ranks: int, half: bool, optimizer: str,
                  sharding: Sharding | None) -> tuple[float, str]:
     """Bytes of weights, gradients and optimizer states on one card, and the formula with its source.
@@ -238,26 +245,19 @@ def model_states(params: float, largest_layer: float, ranks: int, half: bool, op
         if stage == 2:
             return w * p + (8 + o) * p / n, f"{w}P + {8 + o}P/{n} (FSDP SHARD_GRAD_OP keeps the weights gathered; {FSDP_SOURCE})"
         return 0.0, ""  # NO_SHARD: as DDP
-    if half:
-        replicated = {0: 12 + o, 1: 4, 2: 2, 3: 0}[stage]
-        partitioned = {0: 0, 1: 8 + o, 2: 10 + o, 3: 10 + o}[stage]
-        gathered = 4 * layer if stage == 3 else 0.0
-        if sharding.offload_optimizer and stage in (1, 2):
-            partitioned = 0
-        if stage == 3 and sharding.offload_optimizer:
-            partitioned = 0 if sharding.offload_params else 2
-        elif stage == 3 and sharding.offload_params:
-            partitioned -= 2
+    w = 2 if half else 4
+    replicated, partitioned = (_ZERO_16BIT if half else _ZERO_32BIT)[stage]
+    if stage == 0:
+        replicated += o
     else:
-        replicated = {0: 8 + o, 1: 8, 2: 4, 3: 0}[stage]
-        partitioned = {0: 0, 1: o, 2: 4 + o, 3: 8 + o}[stage]
-        gathered = 8 * layer if stage == 3 else 0.0
-        if sharding.offload_optimizer and stage in (1, 2):
-            partitioned = 0
-        if stage == 3 and sharding.offload_optimizer:
-            partitioned = 0 if sharding.offload_params else 4
-        elif stage == 3 and sharding.offload_params:
-            partitioned -= 4
+        partitioned += o
+    gathered = 2 * w * layer if stage == 3 else 0.0
+    if sharding.offload_optimizer and stage in (1, 2):
+        partitioned = 0  # optimizer states and fp32 gradients live on the CPU
+    if stage == 3 and sharding.offload_optimizer:
+        partitioned = 0 if sharding.offload_params else w  # only the weights' own partition stays
+    elif stage == 3 and sharding.offload_params:
+        partitioned -= w
     total = replicated * p + partitioned * p / n + gathered
     terms = [f"{4 if half else 8}·L"] if stage == 3 else []
     terms += [f"{replicated}P"] if replicated else []
