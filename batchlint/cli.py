@@ -219,7 +219,14 @@ def _run(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     try:
         paths, given = _stdin(args)
         use_cache = args.command == "check" and not getattr(args, "no_cache", False) and not getattr(args, "add_ignore", False)
-        return check(paths, _options(args), given or None, use_cache=use_cache)
+        if args.command == "check":
+            import gc
+
+            # Everything imported so far lives to the end: keep the cyclic collector off it, and let
+            # it run rarely (documents of thousands of files are freed by reference counting).
+            gc.freeze()
+            gc.set_threshold(50_000, 50, 100)
+        return check(paths, _options(args), given or None, use_cache=use_cache, keep_runs=args.command != "check")
     except SettingsError as exc:
         sys.stderr.write(f"batchlint: error: settings: {exc}\n")
         return None

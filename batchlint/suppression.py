@@ -83,12 +83,17 @@ def _comments(file: str, text: str, session: Session) -> list[Comment]:
     from batchlint.loading.shell import script_comments
     from batchlint.session import SCRIPT_SUFFIXES
 
-    doc = session.documents.get(os.path.abspath(file))
-    if isinstance(doc, Document):
-        return doc.comments
+    from batchlint.loading import LoadError
+
     if file.endswith(SCRIPT_SUFFIXES):
         return script_comments(file, text)
-    return []
+    doc = session.documents.get(os.path.abspath(file))
+    if not isinstance(doc, Document):
+        try:  # checked in another process (the parallel walk), or only for syntax
+            doc = session.load(file)
+        except LoadError:
+            return []
+    return doc.comments
 
 
 def apply_suppressions(report: Report, options: Options, session: Session) -> None:
