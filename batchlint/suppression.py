@@ -80,10 +80,9 @@ class Suppressions:
 
 def _comments(file: str, text: str, session: Session) -> list[Comment]:
     """A file's comments as its loader read them; a script's from the shell reader."""
+    from batchlint.loading import LoadError
     from batchlint.loading.shell import script_comments
     from batchlint.session import SCRIPT_SUFFIXES
-
-    from batchlint.loading import LoadError
 
     if file.endswith(SCRIPT_SUFFIXES):
         return script_comments(file, text)
