@@ -121,12 +121,28 @@ def test_no_module_imports_another_modules_private_name() -> None:
     assert private == KNOWN_PRIVATE
 
 
-def test_the_parsed_arguments_are_frozen() -> None:
-    import dataclasses
+@pytest.mark.parametrize("argv", [
+    ("check", "t.yaml", "--fix", "--select", "BL1", "--extend-select", "AC", "--num-processes", "8"),
+    ("inspect", "t.yaml", "--format", "json"),
+    ("plan", "--list-gpus"),
+    ("settings", "--show", "t.yaml"),
+    ("rule", "--all"),
+])
+def test_each_command_gets_its_arguments_typed_and_read_only(argv: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
 
-    from batchlint.commands.check import CheckArgs
-    from batchlint.options import Options
+    from batchlint.cli import main
 
-    args: Any = CheckArgs(paths=("t.yaml",), options=Options(), format="full")
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        args.fix = True
+    module = importlib.import_module(f"batchlint.commands.{argv[0]}")
+    got: list[Any] = []
+    monkeypatch.setattr(module, "run", lambda args: got.append(args) or 0)
+    assert main(list(argv)) == 0
+    (args,) = got
+    assert type(args).__name__ == argv[0].capitalize() + "Args"
+    assert all(hasattr(args, name) for name in type(args).__slots__)  # every attribute set by __init__
+    for name in type(args).__slots__:
+        with pytest.raises(AttributeError, match="read-only"):
+            setattr(args, name, None)
+    if argv[0] == "check":
+        assert args.fix is True and args.paths == ("t.yaml",) and args.select == ["BL1"]
+        assert args.options.select == ["BL1", "AC"] and args.options.launch.num_processes == 8

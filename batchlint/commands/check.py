@@ -3,30 +3,35 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 
-from batchlint.commands.common import checked, error, read_stdin, unknown_selectors, write_internal_errors
+from batchlint.commands.common import Frozen, checked, error, read_stdin, unknown_selectors, write_internal_errors
 from batchlint.commands.exit import ERROR, exit_code
 from batchlint.options import Options
 
 
-@dataclass(frozen=True, slots=True)
-class CheckArgs:
-    paths: tuple[str, ...]  # `-`: standard input, named --stdin-filename
-    options: Options
-    format: str  # the reporter (the default already chosen)
-    select: list[str] | None = None  # --select as given, checked for unknown codes (options.select adds --extend-select)
-    statistics: bool = False
-    output_file: str | None = None
-    stdin_filename: str | None = None
-    exit_zero: bool = False
-    no_cache: bool = False
-    fix: bool = False
-    unsafe_fixes: bool = False
-    diff: bool = False
-    show_fixes: bool = False
-    exit_non_zero_on_fix: bool = False
-    add_ignore: bool = False
+class CheckArgs(Frozen):
+    __slots__ = ("paths", "options", "format", "select", "statistics", "output_file", "stdin_filename", "exit_zero", "no_cache",
+                 "fix", "unsafe_fixes", "diff", "show_fixes", "exit_non_zero_on_fix", "add_ignore")
+
+    def __init__(self, paths: tuple[str, ...], options: Options, format: str, *, select: list[str] | None = None,
+                 statistics: bool = False, output_file: str | None = None, stdin_filename: str | None = None,
+                 exit_zero: bool = False, no_cache: bool = False, fix: bool = False, unsafe_fixes: bool = False,
+                 diff: bool = False, show_fixes: bool = False, exit_non_zero_on_fix: bool = False, add_ignore: bool = False) -> None:
+        self.paths = paths  # `-`: standard input, named --stdin-filename
+        self.options = options
+        self.format = format  # the reporter (the default already chosen)
+        self.select = select  # --select as given, checked for unknown codes (options.select adds --extend-select)
+        self.statistics = statistics
+        self.output_file = output_file
+        self.stdin_filename = stdin_filename
+        self.exit_zero = exit_zero
+        self.no_cache = no_cache
+        self.fix = fix
+        self.unsafe_fixes = unsafe_fixes
+        self.diff = diff
+        self.show_fixes = show_fixes
+        self.exit_non_zero_on_fix = exit_non_zero_on_fix
+        self.add_ignore = add_ignore
 
 
 def run(args: CheckArgs) -> int:

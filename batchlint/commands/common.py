@@ -13,6 +13,29 @@ if TYPE_CHECKING:
     from batchlint.report import Report
 
 
+class Frozen:
+    """Typed arguments: each attribute set once, in `__init__`, and read-only after. A frozen dataclass
+    would do, but creating one costs about a millisecond of start-up, and a pre-commit hook runs `check`
+    on every commit. Subclasses list their attributes in `__slots__`."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        try:
+            getattr(self, name)
+        except AttributeError:
+            object.__setattr__(self, name, value)
+            return
+        raise AttributeError(f"{type(self).__name__}.{name} is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__}.{name} is read-only")
+
+    def __repr__(self) -> str:
+        names: tuple[str, ...] = self.__slots__
+        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in names)})"
+
+
 def error(message: str) -> None:
     """A usage, settings or internal error: one line on standard error."""
     sys.stderr.write(f"batchlint: error: {message}\n")

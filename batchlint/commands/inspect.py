@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 
-from batchlint.commands.common import checked, write_internal_errors
+from batchlint.commands.common import Frozen, checked, write_internal_errors
 from batchlint.commands.exit import ERROR, exit_code
 from batchlint.options import Options
 
 
-@dataclass(frozen=True, slots=True)
-class InspectArgs:
-    paths: tuple[str, ...]  # `-`: standard input
-    options: Options
-    format: str = "text"  # text or json
+class InspectArgs(Frozen):
+    __slots__ = ("paths", "options", "format")
+
+    def __init__(self, paths: tuple[str, ...], options: Options, format: str = "text") -> None:
+        self.paths = paths  # `-`: standard input
+        self.options = options
+        self.format = format  # text or json
 
 
 def run(args: InspectArgs) -> int:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 
-from batchlint.commands.common import error
+from batchlint.commands.common import Frozen, error
 from batchlint.commands.exit import ERROR, OK
 from batchlint.options import Options
 
 
-@dataclass(frozen=True, slots=True)
-class PlanArgs:
-    config: str | None  # the training config to read the run, target and profile from
-    options: Options
-    format: str = "text"  # text or json
-    list_gpus: bool = False
+class PlanArgs(Frozen):
+    __slots__ = ("config", "options", "format", "list_gpus")
+
+    def __init__(self, config: str | None, options: Options, format: str = "text", list_gpus: bool = False) -> None:
+        self.config = config  # the training config to read the run, target and profile from
+        self.options = options
+        self.format = format  # text or json
+        self.list_gpus = list_gpus
 
 
 def run(args: PlanArgs) -> int:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 
-from batchlint.commands.common import error
+from batchlint.commands.common import Frozen, error
 from batchlint.commands.exit import ERROR, OK
 
 
-@dataclass(frozen=True, slots=True)
-class RuleArgs:
-    code: str | None  # a rule code or name
-    all: bool = False
-    format: str = "text"  # text or json
+class RuleArgs(Frozen):
+    __slots__ = ("code", "all", "format")
+
+    def __init__(self, code: str | None, all: bool = False, format: str = "text") -> None:
+        self.code = code  # a rule code or name
+        self.all = all
+        self.format = format  # text or json
 
 
 def run(args: RuleArgs) -> int:

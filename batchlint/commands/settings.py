@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 
-from batchlint.commands.common import error
+from batchlint.commands.common import Frozen, error
 from batchlint.commands.exit import ERROR, OK
 
 
-@dataclass(frozen=True, slots=True)
-class SettingsArgs:
-    show: str  # the file whose settings to show
+class SettingsArgs(Frozen):
+    __slots__ = ("show",)
+
+    def __init__(self, show: str) -> None:
+        self.show = show  # the file whose settings to show
 
 
 def run(args: SettingsArgs) -> int:
