@@ -5,13 +5,15 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from batchlint.commands.exit import exit_code
-from batchlint.engine import Report
+from batchlint.loading.nodes import Span
+from batchlint.model import Severity
+from batchlint.report import Report
+from batchlint.rules import Diagnostic
 from tests.conftest import REPO
 from tests.helpers import run_cli
 
@@ -23,7 +25,8 @@ LAUNCH = ("--num-processes", "8", "--target-total", "64")
 
 def _report(*severities: str, internal: bool = False) -> Report:
     report = Report()
-    report.diagnostics = [SimpleNamespace(severity=s) for s in severities]  # type: ignore[misc]
+    span = Span("t.yaml", 1, 1, 1, 2, 0, 1)
+    report.diagnostics = [Diagnostic("BL101", "total-below-target", Severity(s), "m", span) for s in severities]
     report.internal_errors = ["t.yaml: internal error RuntimeError: boom"] if internal else []
     return report
 
