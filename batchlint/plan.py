@@ -8,6 +8,7 @@ above on a tie). Never recommends a pair its estimate rejects."""
 from __future__ import annotations
 
 from batchlint.memory.model import MemoryModel
+from batchlint.options import Options
 from batchlint.rules.batch import factor_pairs
 
 
@@ -88,3 +89,56 @@ class Plan:
             "recommended": self.recommended.as_json() if self.recommended else None,
             "current": None if self.current is None else {"per_device_batch": self.current[0], "grad_accum": self.current[1]},
         }
+
+
+def make_plan(options: Options, config: str | None) -> Plan | str:
+    """The plan for a training config (its run, target and memory), or from the launch options alone
+    (--num-processes, --target-total, the GPU and a profile); otherwise a one-line reason why none can be made."""
+    from batchlint.counts import positive_int
+    from batchlint.model import Fact, FactName, Origin
+
+    if config:
+        from batchlint.engine import check
+
+        report = check([config], options)
+        runs = [r for r in report.runs if r.is_training]
+        if not runs:
+            return f"{config}: not a training config batchlint recognises"
+        run = runs[0]
+        dp = run.int_fact(FactName.DATA_PARALLEL_SIZE)
+        if dp is None:
+            return "the process count is unknown: give --num-processes or --accelerate-config"
+        if run.target is None:
+            return "no target total: give --target-total"
+        b = run.int_fact(FactName.PER_DEVICE_BATCH)
+        acc = run.accumulation
+        k = positive_int(acc.value) if acc else None
+        return Plan(dp, run.target.value, run.memory, (b, k) if b and k else None)
+    launch = options.launch
+    if launch.num_processes is None or launch.target_total is None:
+        return "give a training config, or --num-processes and --target-total"
+    from batchlint.memory.attach import DEFAULT_HEADROOM, choose_gpu, load_profile_file
+    from batchlint.memory.model import build_model
+    from batchlint.memory.profile import Profile, ProfileError, parse_profile
+    from batchlint.settings import FileSettings
+
+    gpu = choose_gpu(launch, FileSettings())
+    profile: Profile | None = None
+    if launch.memory_profile:
+        profile = load_profile_file(launch.memory_profile)
+    elif launch.memory_preset:
+        from batchlint.settings import SettingsError
+
+        try:
+            profile = parse_profile({"preset": launch.memory_preset}, "--memory-preset")
+        except ProfileError as exc:
+            raise SettingsError(str(exc)) from None
+    memory = None
+    if gpu is not None and profile is not None:
+        facts = {FactName.DATA_PARALLEL_SIZE: Fact(FactName.DATA_PARALLEL_SIZE, launch.num_processes, Origin.CLI),
+                 FactName.DO_VALIDATION: Fact(FactName.DO_VALIDATION, profile.validation_gib is not None, Origin.DERIVED)}
+        built = build_model(facts, gpu, DEFAULT_HEADROOM, profile)
+        if isinstance(built, str):
+            return built
+        memory = built
+    return Plan(launch.num_processes, launch.target_total, memory, None)

@@ -389,6 +389,14 @@ def json_schema() -> dict[str, Any]:
     }
 
 
+def describe(file: str) -> dict[str, Any]:
+    """`batchlint settings --show FILE`: the settings file that applies to a file and what it says there."""
+    settings = settings_for(file)
+    return {"settings_file": settings.path, "applies_to": file, "values": settings.for_file(file).as_json(),
+            "ignore_here": settings.ignores_for(file), "select": settings.select(), "excluded": settings.excluded(file),
+            "runs": [{"configs": r.configs, **r.values} for r in settings.runs], "dialects": settings.dialects}
+
+
 if __name__ == "__main__":
     import json
 

@@ -9,6 +9,7 @@ from batchlint.report import Report
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from io import StringIO
     from typing import TextIO
 
 FORMATS = ("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit")
@@ -37,3 +38,27 @@ def reporter(name: str) -> Callable[[Report, TextIO], None]:
         return {"json-lines": machine.write_json_lines, "sarif": machine.write_sarif, "gitlab": machine.write_gitlab,
                 "junit": machine.write_junit}[name]
     raise ValueError(name)
+
+
+class output_file:
+    """Where a report goes: standard output, or `--output-file` written whole at the end (so a CI step
+    never reads half a report, and a failed run leaves no file)."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.buffer: StringIO | None = None
+
+    def __enter__(self) -> TextIO:
+        if self.path is None:
+            import sys
+
+            return sys.stdout
+        from io import StringIO
+
+        self.buffer = StringIO()
+        return self.buffer
+
+    def __exit__(self, *exc: object) -> None:
+        if self.path is not None and self.buffer is not None and exc[0] is None:
+            with open(self.path, "w", encoding="utf-8") as fh:
+                fh.write(self.buffer.getvalue())
