@@ -88,6 +88,8 @@ def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--format", choices=("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit"),
                        default=None, help="output format (default: full; github when GITHUB_ACTIONS=true)")
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the full and concise reports (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it)")
     check.add_argument("--output-file", metavar="PATH", help="write the report to PATH instead of standard output")
     check.add_argument("--stdin-filename", metavar="PATH",
                        help="with PATH `-`: the name of the file read from standard input (dialect, settings, messages)")
@@ -168,6 +170,10 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from batchlint.output.console import ascii_fallback
+
+    ascii_fallback(sys.stdout)  # a console that cannot encode `≈` or `→` gets ASCII, not a traceback
+    ascii_fallback(sys.stderr)
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None).parse_args(argv)
@@ -233,7 +239,7 @@ def _run(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _check(args: argparse.Namespace) -> int:
-    from batchlint.output import reporter
+    from batchlint.output import reporter, use_color
 
     if args.fix or args.diff:
         return _fix(args)
@@ -250,7 +256,7 @@ def _check(args: argparse.Namespace) -> int:
 
             write_statistics(report, out)
         else:
-            reporter(fmt)(report, out)
+            reporter(fmt, use_color(args.color, out, os.environ))(report, out)
     for err in report.internal_errors:
         sys.stderr.write(f"batchlint: error: {err}\n")
     if report.internal_errors:
@@ -281,7 +287,7 @@ class _output:
 
 def _fix(args: argparse.Namespace) -> int:
     from batchlint.fixer import fix
-    from batchlint.output import reporter
+    from batchlint.output import reporter, use_color
     from batchlint.output.fixes import write_diff, write_fix_summary
     from batchlint.settings import SettingsError
 
@@ -308,7 +314,7 @@ def _fix(args: argparse.Namespace) -> int:
         return 1 if result.changed else 0
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full")
     with _output(args) as out:
-        reporter(fmt)(result.report, out)
+        reporter(fmt, use_color(args.color, out, os.environ))(result.report, out)
         if fmt in ("full", "text", "concise"):
             write_fix_summary(result, out, args.show_fixes)
     for err in result.report.internal_errors:
