@@ -167,7 +167,7 @@ def test_quick_validator_agrees_with_jsonschema(path: Path) -> None:
     values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
                                                            st.dictionaries(st.sampled_from(keys), inner, max_size=4)), max_leaves=10)
 
-    @settings(max_examples=400, deadline=None)
+    @settings(max_examples=300, deadline=None)
     @given(st.dictionaries(st.sampled_from(keys), values, max_size=6))
     def agree(instance: dict[str, Any]) -> None:
         assert quick_valid(schema, instance) == validator.is_valid(instance), instance
