@@ -95,6 +95,8 @@ def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--format", choices=("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit"),
                        default=None, help="output format (default: full; github when GITHUB_ACTIONS=true)")
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the full and concise reports (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it)")
     check.add_argument("--output-file", metavar="PATH", help="write the report to PATH instead of standard output")
     check.add_argument("--stdin-filename", metavar="PATH",
                        help="with PATH `-`: the name of the file read from standard input (dialect, settings, messages)")
@@ -164,7 +166,7 @@ def _check(args: argparse.Namespace) -> int:
         paths=tuple(args.paths), options=_options(args), format=fmt, select=args.select, statistics=args.statistics,
         output_file=args.output_file, stdin_filename=args.stdin_filename, exit_zero=args.exit_zero, no_cache=args.no_cache,
         fix=args.fix, unsafe_fixes=args.unsafe_fixes, diff=args.diff, show_fixes=args.show_fixes,
-        exit_non_zero_on_fix=args.exit_non_zero_on_fix, add_ignore=args.add_ignore))
+        exit_non_zero_on_fix=args.exit_non_zero_on_fix, add_ignore=args.add_ignore, color=args.color))
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -216,6 +218,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from batchlint.output.console import ascii_fallback
+
+    ascii_fallback(sys.stdout)  # a console that cannot encode `≈` or `→` gets ASCII, not a traceback
+    ascii_fallback(sys.stderr)
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None).parse_args(argv)

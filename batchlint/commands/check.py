@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from batchlint.commands.common import Frozen, checked, error, read_stdin, unknown_selectors, write_internal_errors
@@ -11,12 +12,13 @@ from batchlint.options import Options
 
 class CheckArgs(Frozen):
     __slots__ = ("paths", "options", "format", "select", "statistics", "output_file", "stdin_filename", "exit_zero", "no_cache",
-                 "fix", "unsafe_fixes", "diff", "show_fixes", "exit_non_zero_on_fix", "add_ignore")
+                 "fix", "unsafe_fixes", "diff", "show_fixes", "exit_non_zero_on_fix", "add_ignore", "color")
 
     def __init__(self, paths: tuple[str, ...], options: Options, format: str, *, select: list[str] | None = None,
                  statistics: bool = False, output_file: str | None = None, stdin_filename: str | None = None,
                  exit_zero: bool = False, no_cache: bool = False, fix: bool = False, unsafe_fixes: bool = False,
-                 diff: bool = False, show_fixes: bool = False, exit_non_zero_on_fix: bool = False, add_ignore: bool = False) -> None:
+                 diff: bool = False, show_fixes: bool = False, exit_non_zero_on_fix: bool = False, add_ignore: bool = False,
+                 color: str = "auto") -> None:
         self.paths = paths  # `-`: standard input, named --stdin-filename
         self.options = options
         self.format = format  # the reporter (the default already chosen)
@@ -32,6 +34,7 @@ class CheckArgs(Frozen):
         self.show_fixes = show_fixes
         self.exit_non_zero_on_fix = exit_non_zero_on_fix
         self.add_ignore = add_ignore
+        self.color = color  # --color auto|always|never
 
 
 def run(args: CheckArgs) -> int:
@@ -41,7 +44,7 @@ def run(args: CheckArgs) -> int:
         return _fix(args)
     if args.add_ignore:
         return _add_ignore(args)
-    from batchlint.output import output_file, reporter
+    from batchlint.output import output_file, reporter, use_color
 
     _long_lived_imports()
     report = checked(args.paths, args.options, args.stdin_filename, use_cache=not args.no_cache, keep_runs=False)
@@ -54,7 +57,7 @@ def run(args: CheckArgs) -> int:
 
             write_statistics(report, out)
         else:
-            reporter(args.format)(report, out)
+            reporter(args.format, use_color(args.color, out, os.environ))(report, out)
     write_internal_errors(report)
     return exit_code(report, exit_zero=args.exit_zero)
 
@@ -70,7 +73,7 @@ def _long_lived_imports() -> None:
 
 def _fix(args: CheckArgs) -> int:
     from batchlint.fixer import fix
-    from batchlint.output import output_file, reporter
+    from batchlint.output import output_file, reporter, use_color
     from batchlint.output.fixes import write_diff, write_fix_summary
     from batchlint.settings import SettingsError
 
@@ -95,7 +98,7 @@ def _fix(args: CheckArgs) -> int:
         write_internal_errors(result.report)
         return exit_code(result.report, exit_zero=True, exit_non_zero_on_fix=True, changed=bool(result.changed))
     with output_file(args.output_file) as out:
-        reporter(args.format)(result.report, out)
+        reporter(args.format, use_color(args.color, out, os.environ))(result.report, out)
         if args.format in ("full", "text", "concise"):
             write_fix_summary(result, out, args.show_fixes)
     write_internal_errors(result.report)
