@@ -41,7 +41,7 @@ def _where(fact: Fact[object]) -> str:
     return f"{fact.key}, line {fact.span.line}" if fact.span else str(fact.key)
 
 
-def _anchor(run: RunModel, *names: F) -> Span:
+def anchor(run: RunModel, *names: F) -> Span:
     for name in names:
         fact = run.get(name)
         if fact is not None and fact.span is not None and fact.span.file == run.config:
@@ -267,7 +267,7 @@ class TotalBelowTarget(RunRule):
         yield self.report(
             f"total batch {total} ({_formula(run)}) is below the target {target.value} "
             f"(from {target.description})",
-            _anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM), help, related, fix=fix)
+            anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM), help, related, fix=fix)
 
 
 class IntentMismatch(RunRule):
@@ -433,7 +433,7 @@ class ProcessCountUnknown(RunRule):
         if run.launch_script:
             # Paired with a launch line whose count is set at run time ($HOST_GPU_NUM, $1, $(nvidia-smi ...)).
             message += f"; the launch in {run.launch_script} sets it only when it runs"
-        yield self.report(message, _anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
+        yield self.report(message, anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
                           "declare it: --num-processes N, --accelerate-config FILE, or num-processes / "
                           "accelerate-config in [tool.batchlint]")
 
@@ -499,7 +499,7 @@ class TargetNotReachable(RunRule):
         yield self.report(
             f"target total {run.target.value} (from {run.target.description}) is not a multiple of "
             f"{dp} data-parallel processes: nearest achievable totals are {options}",
-            _anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
+            anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
             "pick an achievable target (--target-total / target-total) or another process count")
 
 

@@ -20,7 +20,7 @@ from batchlint.model import FactName as F
 from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, RunRule, file_start
-from batchlint.rules.batch import _anchor, factor_pairs, pair_fix
+from batchlint.rules.batch import anchor, factor_pairs, pair_fix
 
 
 def _inputs(run: RunModel) -> tuple[RunModel, MemoryModel, int, int, int] | None:
@@ -152,7 +152,7 @@ class AccumulationCouldShrink(RunRule):
                        f"{local * dp} and fits cuda:0 even in the worst case (≈ {memory.main_conservative(b2):.1f} of "
                        f"{memory.usable:.1f} GiB on {memory.gpu.name}; now ≈ {memory.main_conservative(b):.1f})")
             fix = pair_fix(run, pairing, b2, k2, f"same total in fewer, larger steps; {memory.confidence} confidence", [])
-            yield self.report(message, _anchor(run, F.GRAD_ACCUM, F.PER_DEVICE_BATCH),
+            yield self.report(message, anchor(run, F.GRAD_ACCUM, F.PER_DEVICE_BATCH),
                               "a larger per-device batch does the same work in fewer, faster steps", fix=fix)
             return
         optimistic = [(b2, k2) for b2, k2 in bigger if memory.main_optimistic(b2) <= memory.usable]
@@ -162,7 +162,7 @@ class AccumulationCouldShrink(RunRule):
                 f"accumulation {k} with per-device batch {b}: {b2} × {k2} would fit only if validation reuses freed memory "
                 f"(≈ {memory.main_optimistic(b2):.1f} of {memory.usable:.1f} GiB optimistic, "
                 f"{memory.main_conservative(b2):.1f} conservative)",
-                _anchor(run, F.GRAD_ACCUM, F.PER_DEVICE_BATCH), "measure rank 0 with validation on before relying on it",
+                anchor(run, F.GRAD_ACCUM, F.PER_DEVICE_BATCH), "measure rank 0 with validation on before relying on it",
                 severity=Severity.INFO)
 
 
@@ -265,7 +265,7 @@ class BatchDoesNotFit(RunRule):
         yield self.report(
             f"per-device batch {b} needs ≈ {need:.1f} GiB per card ({parts}), {memory.gpu.name} has {memory.usable:.1f} "
             f"GiB usable: {largest_text} ({memory.confidence} confidence)",
-            _anchor(run, F.PER_DEVICE_BATCH), "lower the per-device batch and raise accumulation to keep the total",
+            anchor(run, F.PER_DEVICE_BATCH), "lower the per-device batch and raise accumulation to keep the total",
             fix=lower_batch_fix(run, pairing, b, k, f"{b} does not fit {memory.gpu.name}"))
 
 
@@ -373,7 +373,7 @@ class MainCardRisk(RunRule):
         yield self.report(
             f"per-device batch {b} fits the other cards (≈ {memory.rank(b):.1f} of {memory.usable:.1f} GiB on "
             f"{memory.gpu.name}) but {case} on cuda:0{because}",
-            _anchor(run, F.PER_DEVICE_BATCH),
+            anchor(run, F.PER_DEVICE_BATCH),
             f"turn validation off or shrink it, call set_device before any CUDA use, or use per-device {best}"
             " (fits cuda:0 even in the worst case) with more accumulation",
             severity=Severity.ERROR if error else Severity.WARNING,
@@ -453,5 +453,5 @@ class NoMemoryProfile(RunRule):
         if not run.is_training or run.memory is not None or run.memory_missing is None:
             return
         yield self.report(f"memory rules BL201–BL203 not evaluated: {run.memory_missing}",
-                          _anchor(run, F.PER_DEVICE_BATCH) if run.get(F.PER_DEVICE_BATCH) else file_start(run.config),
+                          anchor(run, F.PER_DEVICE_BATCH) if run.get(F.PER_DEVICE_BATCH) else file_start(run.config),
                           "declare gpu (and a memory profile) in [tool.batchlint], or pass --gpu / --memory-profile")
