@@ -1,9 +1,7 @@
-"""Regression tests for known bugs: suppression directives read from inside block scalars, and the
-BL008 fix edit whose reported column is not where the fix starts deleting.
-
-The tests marked xfail(strict=True) fail today; when the bug is fixed they pass, strict xfail turns
-that into a failure, and the mark must then be removed.
-"""
+"""Regression tests for two bugs of the first core: suppression directives read from the raw text, so
+that text inside a block scalar silenced a file (and BL008's fix deleted a line of the string); and
+BL008's fix edit stored a column beside its offset that drifted from it, so `check --format json`
+reported column 25 where `--diff` deleted from column 22."""
 
 from __future__ import annotations
 
@@ -38,14 +36,10 @@ def test_directive_inside_a_quoted_string_is_text(tmp_path: Path) -> None:
     assert _codes(tmp_path, HEAD + "prompt: 'a prompt # batchlint: file-ignore'\n") == ["BL101"]
 
 
-@pytest.mark.xfail(strict=True, reason="suppression.py re-scans the raw text for comments, so a `#` inside a block scalar "
-                                       "reads as a file-ignore directive (issue: suppressions must read Document.comments)")
 def test_directive_inside_a_block_scalar_does_not_silence_the_file(tmp_path: Path) -> None:
     assert _codes(tmp_path, HEAD + "prompt: |\n  a prompt # batchlint: file-ignore\n") == ["BL101"]
 
 
-@pytest.mark.xfail(strict=True, reason="a directive-looking line inside a block scalar is taken for an unused suppression, "
-                                       "and BL008's safe fix deletes that line of the string")
 def test_directive_inside_a_block_scalar_is_not_an_unused_suppression(tmp_path: Path) -> None:
     text = HEAD + "prompt: >-\n  a prompt\n  # batchlint: ignore[BL101]\n"
     assert _codes(tmp_path, text) == ["BL101"]
@@ -92,12 +86,7 @@ def test_unused_suppression_span_and_fix(tmp_path: Path, body: str, removed: str
     assert _fixed(tmp_path) == text.replace(removed, "", 1)
 
 
-@pytest.mark.parametrize("body", [
-    pytest.param(TRAILING, id="trailing", marks=pytest.mark.xfail(
-        strict=True, reason="BL008's Edit stores the offset of the blanks before the comment (column 22) but the "
-                            "comment's own column (25): `check --format json` and --diff disagree on where the edit starts")),
-    pytest.param(OWN_LINE, id="own-line"),
-])
+@pytest.mark.parametrize("body", [TRAILING, OWN_LINE], ids=["trailing", "own-line"])
 def test_unused_suppression_json_edit_is_what_the_fix_removes(tmp_path: Path, body: str) -> None:
     text, diag = _bl008(tmp_path, body)
     # An editor applying the JSON edits by line and column gets the file --fix writes.
