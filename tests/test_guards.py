@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.helpers import check_json, inspect_json, run_cli
 
-TRAIN = ("output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\n"
-         "train:\n  train_batch_size: 2\n  gradient_accumulation_steps: {ga}\n")
+TRAIN = "output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\ntrain:\n  train_batch_size: 2\n  gradient_accumulation_steps: {ga}\n"
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
@@ -35,13 +36,14 @@ class ParseCounter:
 
         self.paths: list[str] = []
         for module, name in ((yaml_loader, "load_yaml"), (json_loader, "load_json")):
-            original = getattr(module, name)
+            monkeypatch.setattr(module, name, self._counting(getattr(module, name)))
 
-            def counting(path: str, text: str, _original=original):  # type: ignore[no-untyped-def]
-                self.paths.append(os.path.basename(path))
-                return _original(path, text)
+    def _counting(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def counting(path: str, *args: Any, **kwargs: Any) -> Any:
+            self.paths.append(os.path.basename(path))
+            return original(path, *args, **kwargs)
 
-            monkeypatch.setattr(module, name, counting)
+        return counting
 
     def take(self) -> list[str]:
         taken, self.paths = self.paths, []
@@ -92,12 +94,12 @@ def _assert_json_decides(run: dict, json_file: str) -> None:  # type: ignore[typ
 
 def test_deepspeed_json_in_the_launch_dir_decides_the_accumulation(tmp_path: Path) -> None:
     # The JSON sits where the launch runs (settings `launch-dir`), not next to the accelerate config.
-    _write(tmp_path, {"train.yaml": TRAIN.format(ga=1), "configs/acc.yaml": DS_ACCELERATE, "launch/ds.json": DS_JSON,
-                      "batchlint.toml": 'launch-dir = "launch"\n'})
+    _write(
+        tmp_path, {"train.yaml": TRAIN.format(ga=1), "configs/acc.yaml": DS_ACCELERATE, "launch/ds.json": DS_JSON, "batchlint.toml": 'launch-dir = "launch"\n'}
+    )
     run = inspect_json("train.yaml", "--accelerate-config", "configs/acc.yaml", cwd=tmp_path)["runs"][0]
     _assert_json_decides(run, os.path.join("launch", "ds.json"))
-    _, diags = check_json("train.yaml", "--accelerate-config", "configs/acc.yaml", "--target-total", "48", "--select", "BL101",
-                          cwd=tmp_path)
+    _, diags = check_json("train.yaml", "--accelerate-config", "configs/acc.yaml", "--target-total", "48", "--select", "BL101", cwd=tmp_path)
     assert [d["code"] for d in diags] == ["BL101"]
     assert "total batch 24 (2 per device × 4 processes × 3 accumulation" in diags[0]["message"]
 
@@ -116,17 +118,18 @@ def test_deepspeed_json_is_a_dependency_of_the_cached_result(tmp_path: Path, pri
     args = ("train.yaml", "--accelerate-config", "acc.yaml", "--target-total", "24", "--select", "BL101")
     assert check_json(*args, cwd=tmp_path) == (0, [])  # 2 × 4 × 3 = 24: the JSON's 3, not the config's 1
     assert check_json(*args, cwd=tmp_path) == (0, [])
-    (tmp_path / "ds.json").write_text(DS_JSON.replace('"gradient_accumulation_steps": 3', '"gradient_accumulation_steps": 2'),
-                                      encoding="utf-8")
+    (tmp_path / "ds.json").write_text(DS_JSON.replace('"gradient_accumulation_steps": 3', '"gradient_accumulation_steps": 2'), encoding="utf-8")
     code, diags = check_json(*args, cwd=tmp_path)
     assert code == 1 and [d["code"] for d in diags] == ["BL101"] and "total batch 16" in diags[0]["message"]
 
 
 # --- two fixes of the same value: one is applied, the next round re-checks ---------------------------
 
-CLASH = ("output_dir:\n  exp_dir: ./x\nmodel:\n  referencenet_params:\n    is_train: true\nvalidation_data:\n"
-         "  do_validation: false\ntrain:\n  train_batch_size: 2\n  gradient_accumulation_steps: 4\n"
-         "  mixed_precision: fp16\n  gradient_checkpointing: true\n")
+CLASH = (
+    "output_dir:\n  exp_dir: ./x\nmodel:\n  referencenet_params:\n    is_train: true\nvalidation_data:\n"
+    "  do_validation: false\ntrain:\n  train_batch_size: 2\n  gradient_accumulation_steps: 4\n"
+    "  mixed_precision: fp16\n  gradient_checkpointing: true\n"
+)
 
 
 def test_clashing_fixes_are_not_both_applied(tmp_path: Path) -> None:
@@ -170,8 +173,9 @@ def test_caret_accounts_for_wide_characters(tmp_path: Path) -> None:
 
 
 def test_shared_launch_config_finding_is_reported_once(tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _write(tmp_path, {"a.yaml": TRAIN.format(ga=1), "b.yaml": TRAIN.format(ga=1),
-                      "acc.yaml": "distributed_type: MULTI_GPU\nnum_processes: 8\nnum_procesess: 4\n"})
+    _write(
+        tmp_path, {"a.yaml": TRAIN.format(ga=1), "b.yaml": TRAIN.format(ga=1), "acc.yaml": "distributed_type: MULTI_GPU\nnum_processes: 8\nnum_procesess: 4\n"}
+    )
     args = ("a.yaml", "b.yaml", "--accelerate-config", "acc.yaml", "--ignore", "BL204")
     parses = ParseCounter(monkeypatch)
     for run in ("cold", "warm"):

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-TRAIN = ("output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\n"
-         "train:\n  train_batch_size: 2\n  gradient_accumulation_steps: 2\n")
+TRAIN = "output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\ntrain:\n  train_batch_size: 2\n  gradient_accumulation_steps: 2\n"
 PATHS = ("train.yaml",)
 
 
@@ -37,22 +36,24 @@ def in_process(project: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str,
 
 
 def fresh_process(project: Path) -> list[dict[str, Any]]:
-    done = subprocess.run([sys.executable, "-m", "batchlint", "check", "--format", "json", "--no-cache", *PATHS], cwd=project,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "batchlint", "check", "--format", "json", "--no-cache", *PATHS], cwd=project, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode in (0, 1) and done.stderr == "", done.stderr
     return json.loads(done.stdout)["diagnostics"]  # type: ignore[no-any-return]
 
 
 def _totals(diags: list[dict[str, Any]]) -> list[str]:
-    return [d["message"].split(" is below")[0] + " < " + d["message"].split("the target ")[1].split(" ")[0]
-            for d in diags if d["code"] == "BL101"]
+    return [d["message"].split(" is below")[0] + " < " + d["message"].split("the target ")[1].split(" ")[0] for d in diags if d["code"] == "BL101"]
 
 
 def test_two_projects_with_different_settings_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Different settings (target and process count) and different files (a launch script in one).
     small = _write(tmp_path / "small", {"train.yaml": TRAIN, "batchlint.toml": "target-total = 64\nnum-processes = 8\n"})
-    large = _write(tmp_path / "large", {"train.yaml": TRAIN, "batchlint.toml": "target-total = 128\n",
-                                        "run.sh": "accelerate launch --num_processes 4 train.py --config train.yaml\n"})
+    large = _write(
+        tmp_path / "large",
+        {"train.yaml": TRAIN, "batchlint.toml": "target-total = 128\n", "run.sh": "accelerate launch --num_processes 4 train.py --config train.yaml\n"},
+    )
     expected = {p: fresh_process(p) for p in (small, large)}
     assert _totals(expected[small]) == ["total batch 32 (2 per device × 8 processes × 2 accumulation) < 64"]
     assert _totals(expected[large]) == ["total batch 16 (2 per device × 4 processes × 2 accumulation) < 128"]
@@ -78,7 +79,6 @@ def test_a_new_launch_script_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyP
     expected = fresh_process(project)
     assert _totals(expected) == ["total batch 32 (2 per device × 8 processes × 2 accumulation) < 64"]
     assert in_process(project, monkeypatch) == expected
-
 
 
 def test_a_diff_leaves_nothing_behind_for_the_next_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,8 +11,7 @@ import pytest
 
 from tests.helpers import check_json, run_cli
 
-HEAD = ("output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\n"
-        "train:\n  train_batch_size: 2\n  gradient_accumulation_steps: 1\n")
+HEAD = "output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\ntrain:\n  train_batch_size: 2\n  gradient_accumulation_steps: 1\n"
 ARGS = ("--num-processes", "8", "--target-total", "64", "--ignore", "BL204")  # 2 × 8 × 1 = 16 < 64: BL101
 
 
