@@ -258,6 +258,8 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
     if use_cache:
         cache.store(path, context, _deps(path, analyses), outcome.diagnostics)
     outcome.texts = _keep_texts(outcome.texts, outcome.diagnostics)
+    if not keep_runs:
+        session.release(path)
     return outcome
 
 
