@@ -265,6 +265,30 @@ async def test_ignore_joins_an_existing_comment(client: LanguageClient, tmp_path
     assert apply(text, edits_for(ignore, doc)).splitlines()[134] == "  gradient_accumulation_steps: 4  # batchlint: ignore[BL9, BL201]"
 
 
+async def test_processes_unknown_and_a_debounced_burst_of_edits(client: LanguageClient, tmp_path: Path) -> None:
+    folder = template_folder(tmp_path)
+    (folder / "batchlint.toml").write_text("target-total = 224\n", encoding="utf-8")
+    path = folder / "train_template.yaml"
+    text = path.read_text(encoding="utf-8")
+    doc = uri(path)
+    await start(client, folder)
+    first = await published(client, doc, open_doc(client, doc, text))
+    assert "BL103" in codes(first), codes(first)
+    assert {label(h) for h in await hints(client, doc, text)} == {"= 1 × ? × 4 (processes unknown)"}
+
+    # Five edits 20 ms apart: one check, of the last version, 200 ms after it.
+    assert isinstance(client, Client)
+    queue = client.queue(doc)
+    for version in range(2, 7):
+        change_doc(client, doc, version, text.replace("train_batch_size: 1", f"train_batch_size: {version}"))()
+        await asyncio.sleep(0.02)
+    last = await asyncio.wait_for(queue.get(), 30)
+    assert last.version == 6
+    await asyncio.sleep(0.6)
+    assert queue.empty()
+    assert {label(h) for h in await hints(client, doc, text.replace("train_batch_size: 1", "train_batch_size: 6"))} == {"= 6 × ? × 4 (processes unknown)"}
+
+
 # -- what a check depends on --------------------------------------------------------------------
 
 async def test_a_launch_config_buffer_refreshes_the_training_config(client: LanguageClient, tmp_path: Path) -> None:
@@ -287,16 +311,32 @@ async def test_a_launch_config_buffer_refreshes_the_training_config(client: Lang
 
 async def test_settings_reload_when_they_change_on_disk(client: LanguageClient, tmp_path: Path) -> None:
     folder = template_folder(tmp_path)
+    settings = folder / "batchlint.toml"
+    settings_text = settings.read_text(encoding="utf-8")
+    settings.unlink()
     path = folder / "train_template.yaml"
     doc = uri(path)
     await start(client, folder)
     first = await published(client, doc, open_doc(client, doc, path.read_text(encoding="utf-8")))
-    assert any("× 16 processes" in d.message for d in first.diagnostics)
-    settings = folder / "batchlint.toml"
-    settings.write_text(settings.read_text(encoding="utf-8").replace("num-processes = 16", "num-processes = 8"), encoding="utf-8")
+    assert "BL103" in codes(first), codes(first)  # no settings: the process count is unknown
+    assert isinstance(client, Client)
+    watched = [r for r in client.registrations if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES]
+    assert len(watched) == 1  # VS Code's capabilities say it watches files for the server
+
+    # A new settings file, saved from the editor (which need not watch files): read at once.
+    settings.write_text(settings_text, encoding="utf-8")
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri(settings), language_id="toml", version=1, text=settings_text)))
+    saved = await published(client, doc, lambda: client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri(settings)))))
+    assert any("× 16 processes" in d.message for d in saved.diagnostics), [d.message for d in saved.diagnostics]
+
+    # Changed on disk, as the client's file watcher reports it.
+    settings.write_text(settings_text.replace("num-processes = 16", "num-processes = 8"), encoding="utf-8")
     changed = await published(client, doc, lambda: client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
         changes=[types.FileEvent(uri=uri(settings), type=types.FileChangeType.Changed)])))
     assert any("× 8 processes" in d.message for d in changed.diagnostics), [d.message for d in changed.diagnostics]
+
     # A broken settings file is one diagnostic on the first line, not a dead server.
     settings.write_text("num-processes = \"many\"\n", encoding="utf-8")
     broken = await published(client, doc, lambda: client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(

@@ -36,7 +36,7 @@ def process_source(run: Run) -> str | None:
     if dp.source == "derived" and procs is not None:
         if procs.value == dp.value:
             return f"{dp.value} processes: {describe(procs)}"
-        return f"{dp.value} data-parallel of {procs.value} processes ({dp.note or describe(procs)}): {describe(procs)}"
+        return f"{dp.value} data-parallel ranks of {procs.value} processes: {describe(procs)}"
     return f"{dp.value} data-parallel: {describe(dp)}"
 
 
