@@ -88,8 +88,8 @@ class Positions:
         return self.range_of(span.start, span.end, span.line, span.column, span.end_line, span.end_column)
 
     def edit(self, edit: Edit) -> types.TextEdit:
-        return types.TextEdit(range=self.range_of(edit.start, edit.end, edit.line, edit.column, edit.end_line, edit.end_column),
-                              new_text=edit.text)
+        """An edit's offsets (into this text: the one the fix was computed on) as a range."""
+        return types.TextEdit(range=types.Range(self.at(edit.start), self.at(edit.end)), new_text=edit.content)
 
     def whole(self) -> types.Range:
         return types.Range(types.Position(line=0, character=0), self.at(len(self.text)))
@@ -104,7 +104,7 @@ def diagnostic(d: Diagnostic, positions: Callable[[str], Positions], uri: Callab
     message = d.message.rstrip()
     if d.help:
         message += f"\nhelp: {d.help}"
-    data = {"fix": d.fix.applicability} if d.fix is not None and d.fix.edits else None
+    data = {"fix": str(d.fix.applicability)} if d.fix is not None and d.fix.edits else None
     return types.Diagnostic(
         range=positions(d.span.file).span(d.span), message=message, severity=SEVERITY.get(d.severity, types.DiagnosticSeverity.Warning),
         code=d.code, code_description=types.CodeDescription(href=url(d.code)), source=SOURCE,

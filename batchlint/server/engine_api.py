@@ -1,11 +1,12 @@
 """The server's only door into the engine.
 
 Every call the language server makes into batchlint's core goes through the small functions
-here, so that the core can be redesigned (a `Session` object owning today's module-level
-caches) by changing this one file. The rest of the server reads the engine's data model
-(diagnostics, runs, facts, fixes, spans) but never calls it.
+here, so that a change of the core's entry points changes this one file. The rest of the server
+reads the core's data model (diagnostics, runs, facts, fixes, spans) but never calls it.
 
-Calls are not thread-safe: the server makes them from one worker thread only.
+Each check gets a fresh `Session` (the core keeps nothing at module level), so a settings file,
+a launch config or a script changed on disk is read again by the next check; open buffers stand
+in for their files through the session's overlay.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from batchlint.engine import Report
 from batchlint.fixes import SAFE, UNSAFE
-from batchlint.loading import display_path
+from batchlint.model import FactName, RunModel
 from batchlint.options import Options
+from batchlint.paths import display_path
+from batchlint.report import Report
 from batchlint.rules import Diagnostic
-from batchlint.run import Run
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash")
@@ -27,7 +28,7 @@ SETTINGS_NAMES = ("batchlint.toml", "pyproject.toml")
 
 @dataclass
 class Checked:
-    """One check of one file: the engine's report and what it read."""
+    """One check of one file: the core's report and what it read."""
 
     path: str  # absolute path of the checked file
     report: Report | None
@@ -36,29 +37,12 @@ class Checked:
 
 
 def checkable(path: str) -> bool:
-    """Whether the engine checks this file (a YAML/JSON config or a shell launch script)."""
+    """Whether the core checks this file (a YAML/JSON config or a shell launch script)."""
     return path.endswith(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)
 
 
 def is_settings_file(path: str) -> bool:
     return os.path.basename(path) in SETTINGS_NAMES
-
-
-def reset_caches() -> None:
-    """Forget what earlier requests read from disk (settings files, launch-script listings and
-    parses), so that a file changed on disk is read again.
-
-    The typed core's `Session` replaces this: it will own these caches and invalidate them per
-    file. Until it lands, the module-level caches are cleared here before every engine call, and
-    nowhere else in the server.
-    """
-    from batchlint import engine, launch_scripts, resolve, settings
-
-    settings._cache.clear()
-    launch_scripts._parsed.clear()
-    launch_scripts._listed.clear()
-    engine._script_stats.clear()
-    resolve._parsed.clear()  # pure, but unbounded over a long editing session
 
 
 def _options() -> Options:
@@ -68,15 +52,14 @@ def _options() -> Options:
 def _deps(path: str, report: Report) -> set[str]:
     deps = {path}
     deps.update(os.path.abspath(f) for f in report.sources)
-    for run in report.runs:
-        deps.update(os.path.abspath(doc.path) for doc in run.documents)
+    for run, pairing in zip(report.runs, report.pairings, strict=False):
+        deps.update(os.path.abspath(doc.path) for doc in pairing.documents)
         if run.launch_script:
             deps.add(os.path.abspath(run.launch_script))
-        if run.deepspeed is not None and run.deepspeed.path:
-            deps.add(os.path.abspath(run.deepspeed.path))
-        settings_path = run.settings.get("_path")
-        if isinstance(settings_path, str):
-            deps.add(os.path.abspath(settings_path))
+        if pairing.deepspeed is not None and pairing.deepspeed.path:
+            deps.add(os.path.abspath(pairing.deepspeed.path))
+        if run.settings is not None and run.settings.path:
+            deps.add(os.path.abspath(run.settings.path))
     return deps
 
 
@@ -84,13 +67,9 @@ def check_file(path: str, overlay: dict[str, str]) -> Checked:
     """Check one file as `batchlint check PATH` would, reading open editor buffers (`overlay`:
     absolute path -> unsaved text) instead of the files on disk."""
     from batchlint.engine import check
-    from batchlint.settings import SettingsError, settings_for
+    from batchlint.settings import SettingsError
 
-    reset_caches()
     try:
-        # Read the settings first: inside check() a settings error of an uncached run is reported as
-        # an internal error of the file (`batchlint check --no-cache` does the same).
-        settings_for(path)
         report = check([path], _options(), overlay=dict(overlay))
     except SettingsError as exc:
         return Checked(path, None, f"settings: {exc}")
@@ -100,12 +79,10 @@ def check_file(path: str, overlay: dict[str, str]) -> Checked:
 def fix_all_safe(path: str, overlay: dict[str, str]) -> dict[str, tuple[str, str]]:
     """Apply every safe fix of one file in memory (re-checked, read back, nothing written):
     absolute path -> (old text, new text) of each file that changes."""
-    from batchlint.engine import fix
-    from batchlint.settings import SettingsError, settings_for
+    from batchlint.fixer import fix
+    from batchlint.settings import SettingsError
 
-    reset_caches()
     try:
-        settings_for(path)
         result = fix([path], _options(), unsafe=False, write=False, given=dict(overlay))
     except SettingsError:
         return {}
@@ -113,7 +90,7 @@ def fix_all_safe(path: str, overlay: dict[str, str]) -> dict[str, tuple[str, str
 
 
 def same_file(shown: str, path: str) -> bool:
-    """Whether a path as the engine displays it names the absolute `path`."""
+    """Whether a path as the core displays it names the absolute `path`."""
     return os.path.abspath(shown) == path
 
 
@@ -128,12 +105,12 @@ def internal_errors(checked: Checked) -> list[str]:
     return list(checked.report.internal_errors) if checked.report is not None else []
 
 
-def runs_for(checked: Checked, path: str) -> list[Run]:
+def runs_for(checked: Checked, path: str) -> list[RunModel]:
     """The training runs whose facts are written in `path` (a training config or a launch script)."""
     if checked.report is None:
         return []
     return [run for run in checked.report.runs if run.is_training
-            and any(f.span is not None and same_file(f.span.file, path) for f in run.facts.values())]
+            and any(f.span is not None and same_file(f.span.file, path) for f in run.facts())]
 
 
 def fixes_for(checked: Checked, path: str) -> list[Diagnostic]:
@@ -143,7 +120,7 @@ def fixes_for(checked: Checked, path: str) -> list[Diagnostic]:
 
 
 def text_of(checked: Checked, shown: str, overlay: dict[str, str]) -> str | None:
-    """The text the engine read for a file it displays as `shown` (edits' offsets index into it)."""
+    """The text the core read for a file it displays as `shown` (edits' offsets index into it)."""
     path = os.path.abspath(shown)
     if path in overlay:
         return overlay[path]
@@ -156,24 +133,22 @@ def text_of(checked: Checked, shown: str, overlay: dict[str, str]) -> str | None
         return None
 
 
-def inspect_text(run: Run) -> str:
+def inspect_text(run: RunModel) -> str:
     """What `batchlint inspect` prints for one run."""
     import io
 
     from batchlint.output.inspect import write_inspect
 
-    report = Report()
-    report.runs = [run]
     out = io.StringIO()
-    write_inspect(report, out)
+    write_inspect(Report(runs=[run]), out)
     return out.getvalue().rstrip("\n")
 
 
-def memory_of(run: Run) -> dict[str, object] | None:
+def memory_of(run: RunModel) -> dict[str, object] | None:
     """The memory estimate of a run (per card, the main card, what fits), or None with no GPU/profile."""
     if run.memory is None:
         return None
-    return run.memory.as_json(run.int_fact("per_device_batch"))
+    return run.memory.as_json(run.int_fact(FactName.PER_DEVICE_BATCH))
 
 
 def rule_url(code: str) -> str:
@@ -187,8 +162,9 @@ def shown_path(path: str) -> str:
 
 
 def warm_up() -> None:
-    """Import the engine's modules before the first file opens (the first diagnostics are timed)."""
-    import batchlint.dialects  # noqa: F401
+    """Import the core's modules before the first file opens (the first diagnostics are timed)."""
+    import batchlint.engine  # noqa: F401
+    import batchlint.fixer  # noqa: F401
     import batchlint.loading.json  # noqa: F401
     import batchlint.loading.yaml  # noqa: F401
     import batchlint.output.inspect  # noqa: F401
