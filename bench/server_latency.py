@@ -62,15 +62,16 @@ async def one_run(folder: Path) -> dict[str, float]:
     client.initialized(types.InitializedParams())
     await asyncio.sleep(PAUSE)
     sent = time.perf_counter()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)))
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)))
     got, params = await asyncio.wait_for(published.get(), 30)
     assert any(d.code == "BL102" for d in params.diagnostics), params
     edited = text.replace("train_batch_size: 1", "train_batch_size: 7").replace("gradient_accumulation_steps: 4", "gradient_accumulation_steps: 2")
     changed_at = time.perf_counter()
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2), content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)]
+        )
+    )
     changed, params = await asyncio.wait_for(published.get(), 30)
     assert not any(d.code == "BL101" for d in params.diagnostics), params
     await client.shutdown_async(None)

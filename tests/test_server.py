@@ -47,8 +47,9 @@ class Opened:
     first: types.PublishDiagnosticsParams  # the diagnostics published on open
 
 
-async def open_template(client: LanguageClient, tmp_path: Path, settings: str | None = None, files: dict[str, str] | None = None,
-                        edit: Callable[[str], str] = lambda text: text) -> Opened:
+async def open_template(
+    client: LanguageClient, tmp_path: Path, settings: str | None = None, files: dict[str, str] | None = None, edit: Callable[[str], str] = lambda text: text
+) -> Opened:
     """Initialize in the template's folder (its batchlint.toml replaced by `settings`; "" removes it;
     `files` written beside it), open the template (`edit`ed), and wait for its first diagnostics."""
     folder = template_folder(tmp_path)
@@ -73,8 +74,11 @@ def uri(path: Path) -> str:
 
 
 async def start(client: LanguageClient, root: Path, capabilities: str = "visual-studio-code") -> None:
-    await client.initialize_session(types.InitializeParams(capabilities=client_capabilities(capabilities), root_uri=uri(root),
-                                                           workspace_folders=[types.WorkspaceFolder(uri=uri(root), name=root.name)]))
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities(capabilities), root_uri=uri(root), workspace_folders=[types.WorkspaceFolder(uri=uri(root), name=root.name)]
+        )
+    )
 
 
 async def published(client: LanguageClient, doc: str, send: Callable[[], None], timeout: float = 30.0) -> types.PublishDiagnosticsParams:
@@ -88,14 +92,18 @@ async def published(client: LanguageClient, doc: str, send: Callable[[], None], 
 
 
 def open_doc(client: LanguageClient, doc: str, text: str, language: str = "yaml") -> Callable[[], None]:
-    return lambda: client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=doc, language_id=language, version=1, text=text)))
+    return lambda: client.text_document_did_open(
+        types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=doc, language_id=language, version=1, text=text))
+    )
 
 
 def change_doc(client: LanguageClient, doc: str, version: int, text: str) -> Callable[[], None]:
-    return lambda: client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=doc, version=version),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    return lambda: client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=doc, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
 
 
 def offset(text: str, position: types.Position) -> int:
@@ -178,8 +186,9 @@ def codes(params: types.PublishDiagnosticsParams) -> list[str]:
 
 
 async def hints(client: LanguageClient, doc: str, text: str) -> list[types.InlayHint]:
-    return list(await client.text_document_inlay_hint_async(types.InlayHintParams(text_document=types.TextDocumentIdentifier(uri=doc),
-                                                                                   range=whole(text))) or [])
+    return list(
+        await client.text_document_inlay_hint_async(types.InlayHintParams(text_document=types.TextDocumentIdentifier(uri=doc), range=whole(text))) or []
+    )
 
 
 def label(hint: types.InlayHint) -> str:
@@ -187,9 +196,11 @@ def label(hint: types.InlayHint) -> str:
 
 
 async def actions(client: LanguageClient, doc: str, diagnostic: types.Diagnostic) -> list[types.CodeAction]:
-    found = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=doc), range=diagnostic.range,
-        context=types.CodeActionContext(diagnostics=[diagnostic])))
+    found = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=doc), range=diagnostic.range, context=types.CodeActionContext(diagnostics=[diagnostic])
+        )
+    )
     return [a for a in found or [] if isinstance(a, types.CodeAction)]
 
 
@@ -199,6 +210,7 @@ def edits_for(action: types.CodeAction, doc: str) -> list[types.TextEdit]:
 
 
 # -- the template, end to end -------------------------------------------------------------------
+
 
 async def test_template_diagnostics_hints_hover_fix_and_edit(client: LanguageClient, tmp_path: Path) -> None:
     # Open: diagnostics with BL102, codes, severities, rule links and the other factors as related locations.
@@ -220,8 +232,9 @@ async def test_template_diagnostics_hints_hover_fix_and_edit(client: LanguageCli
     assert shown[0].position.character == len("  train_batch_size: 1")
 
     # Hover on the batch key: the facts with file:line, the memory estimate on the A100 and the target.
-    hover = await client.text_document_hover_async(types.HoverParams(text_document=types.TextDocumentIdentifier(uri=doc),
-                                                                     position=types.Position(line=131, character=4)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=doc), position=types.Position(line=131, character=4))
+    )
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     body = hover.contents.value
     assert "train_template.yaml:132:21" in body and "train_template.yaml:135:32" in body, body
@@ -257,8 +270,7 @@ async def test_ignore_on_this_line_and_fix_all_safe(client: LanguageClient, tmp_
     after = await published(client, doc, change_doc(client, doc, 2, ignored))
     assert "BL102" not in codes(after) and "BL008" not in codes(after), codes(after)
 
-    fix_all = [a for a in await actions(client, doc, next(d for d in after.diagnostics if d.code == "BL101"))
-               if a.title == "batchlint: fix all safe"]
+    fix_all = [a for a in await actions(client, doc, next(d for d in after.diagnostics if d.code == "BL101")) if a.title == "batchlint: fix all safe"]
     assert len(fix_all) == 1 and fix_all[0].kind == "source.fixAll.batchlint"
     all_fixed = apply(ignored, edits_for(fix_all[0], doc))
     final = await published(client, doc, change_doc(client, doc, 3, all_fixed))
@@ -268,8 +280,9 @@ async def test_ignore_on_this_line_and_fix_all_safe(client: LanguageClient, tmp_
 
 
 async def test_ignore_joins_an_existing_comment(client: LanguageClient, tmp_path: Path) -> None:
-    opened = await open_template(client, tmp_path, edit=lambda text: text.replace(
-        "  gradient_accumulation_steps: 4\n", "  gradient_accumulation_steps: 4  # batchlint: ignore[BL9]\n"))
+    opened = await open_template(
+        client, tmp_path, edit=lambda text: text.replace("  gradient_accumulation_steps: 4\n", "  gradient_accumulation_steps: 4  # batchlint: ignore[BL9]\n")
+    )
     bl201 = next(d for d in opened.first.diagnostics if d.code == "BL201")
     ignore = next(a for a in await actions(client, opened.doc, bl201) if a.title == "batchlint: ignore BL201 on this line")
     assert apply(opened.text, edits_for(ignore, opened.doc)).splitlines()[134] == "  gradient_accumulation_steps: 4  # batchlint: ignore[BL9, BL201]"
@@ -296,10 +309,12 @@ async def test_processes_unknown_and_a_debounced_burst_of_edits(client: Language
 
 # -- what a check depends on --------------------------------------------------------------------
 
+
 async def test_a_launch_config_buffer_refreshes_the_training_config(client: LanguageClient, tmp_path: Path) -> None:
     launch_text = "compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nnum_machines: 1\nnum_processes: 16\nmixed_precision: fp16\n"
-    opened = await open_template(client, tmp_path, settings='accelerate-config = "accelerate.yaml"\ntarget-total = 224\n',
-                                 files={"accelerate.yaml": launch_text})
+    opened = await open_template(
+        client, tmp_path, settings='accelerate-config = "accelerate.yaml"\ntarget-total = 224\n', files={"accelerate.yaml": launch_text}
+    )
     launch = opened.folder / "accelerate.yaml"
     train_doc, launch_doc, first = opened.doc, uri(launch), opened.first
     assert any("1 per device × 16 processes × 4 accumulation" in d.message for d in first.diagnostics), [d.message for d in first.diagnostics]
@@ -322,30 +337,43 @@ async def test_settings_reload_when_they_change_on_disk(client: LanguageClient, 
 
     # A new settings file, saved from the editor (which need not watch files): read at once.
     settings.write_text(settings_text, encoding="utf-8")
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri(settings), language_id="toml", version=1, text=settings_text)))
-    saved = await published(client, doc, lambda: client.text_document_did_save(types.DidSaveTextDocumentParams(
-        text_document=types.TextDocumentIdentifier(uri=uri(settings)))))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri(settings), language_id="toml", version=1, text=settings_text))
+    )
+    saved = await published(
+        client, doc, lambda: client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri(settings))))
+    )
     assert any("× 16 processes" in d.message for d in saved.diagnostics), [d.message for d in saved.diagnostics]
 
     # Changed on disk, as the client's file watcher reports it.
     settings.write_text(settings_text.replace("num-processes = 16", "num-processes = 8"), encoding="utf-8")
-    changed = await published(client, doc, lambda: client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
-        changes=[types.FileEvent(uri=uri(settings), type=types.FileChangeType.Changed)])))
+    changed = await published(
+        client,
+        doc,
+        lambda: client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=uri(settings), type=types.FileChangeType.Changed)])
+        ),
+    )
     assert any("× 8 processes" in d.message for d in changed.diagnostics), [d.message for d in changed.diagnostics]
 
     # A broken settings file is one diagnostic on the first line, not a dead server.
-    settings.write_text("num-processes = \"many\"\n", encoding="utf-8")
-    broken = await published(client, doc, lambda: client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
-        changes=[types.FileEvent(uri=uri(settings), type=types.FileChangeType.Changed)])))
+    settings.write_text('num-processes = "many"\n', encoding="utf-8")
+    broken = await published(
+        client,
+        doc,
+        lambda: client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=uri(settings), type=types.FileChangeType.Changed)])
+        ),
+    )
     assert len(broken.diagnostics) == 1 and broken.diagnostics[0].message.startswith("settings: "), broken.diagnostics
     assert "batchlint.toml" in broken.diagnostics[0].message
 
 
 async def test_json_and_shell_launch_scripts(client: LanguageClient, tmp_path: Path) -> None:
     script = tmp_path / "launch.sh"
-    script_text = ("#!/bin/bash\n# global batch size: 128\naccelerate launch --num_processes 8 train.py \\\n"
-                   "  --train_batch_size 2 \\\n  --gradient_accumulation_steps 4\n")
+    script_text = (
+        "#!/bin/bash\n# global batch size: 128\naccelerate launch --num_processes 8 train.py \\\n  --train_batch_size 2 \\\n  --gradient_accumulation_steps 4\n"
+    )
     script.write_text(script_text, encoding="utf-8")
     ds = tmp_path / "ds.json"
     ds_text = '{\n  "train_batch_size": 64,\n  "train_micro_batch_size_per_gpu": "auto",\n  "gradient_accumulation_steps": 4\n}\n'
@@ -363,6 +391,7 @@ async def test_json_and_shell_launch_scripts(client: LanguageClient, tmp_path: P
 
 
 # -- robustness ---------------------------------------------------------------------------------
+
 
 async def test_bad_buffers_never_kill_the_server(client: LanguageClient, tmp_path: Path) -> None:
     opened = await open_template(client, tmp_path)

@@ -163,8 +163,7 @@ class Batchlint:
         return snap
 
     def diagnostics(self, snap: Snapshot, path: str) -> list[types.Diagnostic]:
-        out = [diagnostic(d, lambda shown: self.positions(snap, shown), self.uri_of, api.rule_url)
-               for d in api.diagnostics_for(snap.checked, path)]
+        out = [diagnostic(d, lambda shown: self.positions(snap, shown), self.uri_of, api.rule_url) for d in api.diagnostics_for(snap.checked, path)]
         if snap.checked.error:
             out.insert(0, notice(snap.checked.error))
         out.extend(notice(f"batchlint internal error: {err} (please report it)") for err in api.internal_errors(snap.checked))
@@ -223,12 +222,15 @@ class Batchlint:
             caps = ls.client_capabilities.workspace
             watch = caps.did_change_watched_files if caps is not None else None
             if watch is not None and watch.dynamic_registration:
-                options = types.DidChangeWatchedFilesRegistrationOptions(
-                    watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCHED])
+                options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCHED])
                 try:
-                    await ls.client_register_capability_async(types.RegistrationParams(registrations=[
-                        types.Registration(id="batchlint-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                                           register_options=options)]))
+                    await ls.client_register_capability_async(
+                        types.RegistrationParams(
+                            registrations=[
+                                types.Registration(id="batchlint-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
+                            ]
+                        )
+                    )
                 except Exception as exc:  # the client said it could, then refused: saving a file still refreshes
                     log.info("watching files: the client refused: %s", exc)
 
@@ -289,8 +291,10 @@ class Batchlint:
             for run in api.runs_for(snap.checked, path):
                 fact = views.hovered(run, path, params.position.line + 1)
                 if fact is not None and fact.span is not None:
-                    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=views.hover_markdown(run)),
-                                       range=self.positions(snap, fact.span.file).span(fact.span))
+                    return types.Hover(
+                        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=views.hover_markdown(run)),
+                        range=self.positions(snap, fact.span.file).span(fact.span),
+                    )
             return None
 
         @request(types.TEXT_DOCUMENT_INLAY_HINT)
@@ -307,12 +311,20 @@ class Batchlint:
                     assert fact.span is not None
                     at = self.positions(snap, fact.span.file).span(fact.span).end
                     if params.range.start.line <= at.line <= params.range.end.line:
-                        hints.append(types.InlayHint(position=at, label=label, padding_left=True,
-                                                     tooltip=f"per-device batch × data-parallel processes × accumulation = total ({run.config})"))
+                        hints.append(
+                            types.InlayHint(
+                                position=at,
+                                label=label,
+                                padding_left=True,
+                                tooltip=f"per-device batch × data-parallel processes × accumulation = total ({run.config})",
+                            )
+                        )
             return hints
 
-        @request(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL_KIND]))
+        @request(
+            types.TEXT_DOCUMENT_CODE_ACTION,
+            types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL_KIND]),
+        )
         async def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
             uri = params.text_document.uri
             snap = await self.current(uri)
@@ -323,8 +335,7 @@ class Batchlint:
                 if snap.fix_all is None:
                     snap.fix_all = await self.engine(api.fix_all_safe, self.open[uri], snap.overlay)
                 if snap.fix_all:
-                    actions.append(types.CodeAction(title="batchlint: fix all safe", kind=FIX_ALL_KIND,
-                                                    edit=self.replacements(snap, snap.fix_all)))
+                    actions.append(types.CodeAction(title="batchlint: fix all safe", kind=FIX_ALL_KIND, edit=self.replacements(snap, snap.fix_all)))
             only = params.context.only
             if only:
                 actions = [a for a in actions if a.kind is not None and any(a.kind == k or a.kind.startswith(f"{k}.") for k in only)]
@@ -345,8 +356,10 @@ class Batchlint:
         actions: list[types.CodeAction] = []
         for d in api.diagnostics_for(snap.checked, path):
             where = own.span(d.span)
-            if (where.end.line, where.end.character) < (wanted.start.line, wanted.start.character) or \
-                    (where.start.line, where.start.character) > (wanted.end.line, wanted.end.character):
+            if (where.end.line, where.end.character) < (wanted.start.line, wanted.start.character) or (where.start.line, where.start.character) > (
+                wanted.end.line,
+                wanted.end.character,
+            ):
                 continue
             lsp = diagnostic(d, lambda shown: self.positions(snap, shown), self.uri_of, api.rule_url)
             fix = d.fix
@@ -354,13 +367,25 @@ class Batchlint:
                 changes: dict[str, list[types.TextEdit]] = {}
                 for e in fix.edits:
                     changes.setdefault(self.uri_of(e.file), []).append(self.positions(snap, e.file).edit(e))
-                actions.append(types.CodeAction(
-                    title=f"{d.code}: {fix.message} ({fix.applicability} fix)", kind=types.CodeActionKind.QuickFix,
-                    diagnostics=[lsp], is_preferred=fix.applicability == SAFE, edit=types.WorkspaceEdit(changes=changes)))
+                actions.append(
+                    types.CodeAction(
+                        title=f"{d.code}: {fix.message} ({fix.applicability} fix)",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[lsp],
+                        is_preferred=fix.applicability == SAFE,
+                        edit=types.WorkspaceEdit(changes=changes),
+                    )
+                )
             ignore = self.ignore_edit(own, where.start.line, d.code, path)
             if ignore is not None:
-                actions.append(types.CodeAction(title=f"batchlint: ignore {d.code} on this line", kind=types.CodeActionKind.QuickFix,
-                                                diagnostics=[lsp], edit=types.WorkspaceEdit(changes={uri: [ignore]})))
+                actions.append(
+                    types.CodeAction(
+                        title=f"batchlint: ignore {d.code} on this line",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[lsp],
+                        edit=types.WorkspaceEdit(changes={uri: [ignore]}),
+                    )
+                )
         return actions
 
     @staticmethod

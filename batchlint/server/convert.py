@@ -15,8 +15,7 @@ from batchlint.fixes import Edit
 from batchlint.loading.nodes import Span
 from batchlint.rules import Diagnostic
 
-SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
-            "info": types.DiagnosticSeverity.Information}
+SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning, "info": types.DiagnosticSeverity.Information}
 SOURCE = "batchlint"
 
 
@@ -47,12 +46,12 @@ class Positions:
         if line < 0 or line >= len(self.starts):
             return ""
         end = self.starts[line + 1] - 1 if line + 1 < len(self.starts) else len(self.text)
-        return self.text[self.starts[line]:end].rstrip("\r")
+        return self.text[self.starts[line] : end].rstrip("\r")
 
     def at(self, offset: int) -> types.Position:
         offset = max(0, min(offset, len(self.text)))
         line = bisect.bisect_right(self.starts, offset) - 1
-        return types.Position(line=line, character=self._units(self.text[self.starts[line]:offset]))
+        return types.Position(line=line, character=self._units(self.text[self.starts[line] : offset]))
 
     def at_line_column(self, line: int, column: int) -> types.Position:
         """A 1-based line and character column (the engine's) as a position."""
@@ -95,20 +94,26 @@ class Positions:
         return types.Range(types.Position(line=0, character=0), self.at(len(self.text)))
 
 
-def diagnostic(d: Diagnostic, positions: Callable[[str], Positions], uri: Callable[[str], str],
-               url: Callable[[str], str]) -> types.Diagnostic:
+def diagnostic(d: Diagnostic, positions: Callable[[str], Positions], uri: Callable[[str], str], url: Callable[[str], str]) -> types.Diagnostic:
     """One finding; `positions` and `uri` map a displayed file name to its text's positions and URI."""
-    related = [types.DiagnosticRelatedInformation(location=types.Location(uri=uri(r.span.file), range=positions(r.span.file).span(r.span)),
-                                                  message=r.label)
-               for r in d.related]
+    related = [
+        types.DiagnosticRelatedInformation(location=types.Location(uri=uri(r.span.file), range=positions(r.span.file).span(r.span)), message=r.label)
+        for r in d.related
+    ]
     message = d.message.rstrip()
     if d.help:
         message += f"\nhelp: {d.help}"
     data = {"fix": str(d.fix.applicability)} if d.fix is not None and d.fix.edits else None
     return types.Diagnostic(
-        range=positions(d.span.file).span(d.span), message=message, severity=SEVERITY.get(d.severity, types.DiagnosticSeverity.Warning),
-        code=d.code, code_description=types.CodeDescription(href=url(d.code)), source=SOURCE,
-        related_information=related or None, data=data)
+        range=positions(d.span.file).span(d.span),
+        message=message,
+        severity=SEVERITY.get(d.severity, types.DiagnosticSeverity.Warning),
+        code=d.code,
+        code_description=types.CodeDescription(href=url(d.code)),
+        source=SOURCE,
+        related_information=related or None,
+        data=data,
+    )
 
 
 def notice(message: str, severity: types.DiagnosticSeverity = types.DiagnosticSeverity.Error) -> types.Diagnostic:

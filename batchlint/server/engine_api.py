@@ -109,14 +109,12 @@ def runs_for(checked: Checked, path: str) -> list[RunModel]:
     """The training runs whose facts are written in `path` (a training config or a launch script)."""
     if checked.report is None:
         return []
-    return [run for run in checked.report.runs if run.is_training
-            and any(f.span is not None and same_file(f.span.file, path) for f in run.facts())]
+    return [run for run in checked.report.runs if run.is_training and any(f.span is not None and same_file(f.span.file, path) for f in run.facts())]
 
 
 def fixes_for(checked: Checked, path: str) -> list[Diagnostic]:
     """The findings in `path` that carry edits (safe or unsafe)."""
-    return [d for d in diagnostics_for(checked, path)
-            if d.fix is not None and d.fix.edits and d.fix.applicability in (SAFE, UNSAFE)]
+    return [d for d in diagnostics_for(checked, path) if d.fix is not None and d.fix.edits and d.fix.applicability in (SAFE, UNSAFE)]
 
 
 def text_of(checked: Checked, shown: str, overlay: dict[str, str]) -> str | None:

@@ -10,8 +10,7 @@ from batchlint.server.engine_api import inspect_text, memory_of, same_file
 
 # The keys the inline total sits after, and those a hover answers on.
 HINTED_FACTS = (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.EFFECTIVE_GRAD_ACCUM)
-HOVERED_FACTS = HINTED_FACTS + (FactName.NUM_PROCESSES, FactName.NUM_MACHINES, FactName.DATA_PARALLEL_SIZE, FactName.GLOBAL_BATCH,
-                                FactName.BATCH_SIZE)
+HOVERED_FACTS = HINTED_FACTS + (FactName.NUM_PROCESSES, FactName.NUM_MACHINES, FactName.DATA_PARALLEL_SIZE, FactName.GLOBAL_BATCH, FactName.BATCH_SIZE)
 
 
 def describe(fact: Fact[object]) -> str:
@@ -22,7 +21,7 @@ def describe(fact: Fact[object]) -> str:
     if fact.origin == Origin.CLI:
         return f"{fact.key} on the command line" if fact.key else "the command line"
     if fact.origin == Origin.SETTINGS:
-        origin = fact.note[len("from "):] if fact.note and fact.note.startswith("from ") else "settings"
+        origin = fact.note[len("from ") :] if fact.note and fact.note.startswith("from ") else "settings"
         return f"{fact.key} in {os.path.basename(origin)}"
     if fact.note:
         return fact.note
@@ -84,15 +83,17 @@ def memory_lines(run: RunModel) -> list[str]:
     if memory is None:
         return [f"memory: not estimated ({run.memory_missing})"] if run.memory_missing else []
     per_device = memory.get("per_device_batch")
-    lines = [f"memory on {memory.get('gpu')} ({_gib(memory.get('usable_gib'))} GiB usable, {memory.get('confidence')} confidence), "
-             f"per-device batch {per_device}:",
-             f"- per card ≈ {_gib(memory.get('other_cards_gib'))} GiB",
-             f"- main card (cuda:0) ≈ {_gib(memory.get('main_card_optimistic_gib'))} GiB, "
-             f"≈ {_gib(memory.get('main_card_conservative_gib'))} GiB in the worst case"]
+    lines = [
+        f"memory on {memory.get('gpu')} ({_gib(memory.get('usable_gib'))} GiB usable, {memory.get('confidence')} confidence), per-device batch {per_device}:",
+        f"- per card ≈ {_gib(memory.get('other_cards_gib'))} GiB",
+        f"- main card (cuda:0) ≈ {_gib(memory.get('main_card_optimistic_gib'))} GiB, ≈ {_gib(memory.get('main_card_conservative_gib'))} GiB in the worst case",
+    ]
     largest = memory.get("largest_batch")
     if isinstance(largest, dict):
-        lines.append(f"- largest per-device batch that fits: {largest.get('other_cards')} per card, "
-                     f"{largest.get('main_conservative')} on the main card in the worst case")
+        lines.append(
+            f"- largest per-device batch that fits: {largest.get('other_cards')} per card, "
+            f"{largest.get('main_conservative')} on the main card in the worst case"
+        )
     return lines
 
 
