@@ -198,9 +198,9 @@ def _server_arguments(server: argparse.ArgumentParser) -> None:
 
 
 def _server(args: argparse.Namespace) -> int:
-    from batchlint.server import main as serve
+    from batchlint.commands.server import ServerArgs, run
 
-    return serve()
+    return run(ServerArgs(stdio=True))
 
 
 # name: (summary, add its arguments, run it with the typed arguments made from the parsed ones)

@@ -24,10 +24,10 @@ from pygls.exceptions import JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
+import batchlint.server.engine_api as api  # the modules, not the package: its __init__ starts this one
+import batchlint.server.views as views
 from batchlint import __version__
 from batchlint.fixes import SAFE
-from batchlint.server import engine_api as api
-from batchlint.server import views
 from batchlint.server.convert import Positions, diagnostic, notice
 
 DEBOUNCE_SECONDS = 0.2
