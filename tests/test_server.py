@@ -279,6 +279,17 @@ async def test_ignore_on_this_line_and_fix_all_safe(client: LanguageClient, tmp_
     assert "BL101" not in codes(final)
 
 
+async def test_fix_all_safe_leaves_the_unsafe_fixes(client: LanguageClient, tmp_path: Path) -> None:
+    # No target in settings: BL101's target comes from the comment, so its fix is unsafe; BL201's is safe.
+    opened = await open_template(client, tmp_path, settings='num-processes = 16\ngpu = "A100-80GB"\n')
+    bl101 = next(d for d in opened.first.diagnostics if d.code == "BL101")
+    found = await actions(client, opened.doc, bl101)
+    assert any(a.title.startswith("BL101:") and a.title.endswith("(unsafe fix)") and not a.is_preferred for a in found), [a.title for a in found]
+    fix_all = next(a for a in found if a.title == "batchlint: fix all safe")
+    fixed = apply(opened.text, edits_for(fix_all, opened.doc))
+    assert "  train_batch_size: 4 # 单机\n" in fixed and "  gradient_accumulation_steps: 1\n" in fixed  # BL201's, not BL101's 7 × 2
+
+
 async def test_ignore_joins_an_existing_comment(client: LanguageClient, tmp_path: Path) -> None:
     opened = await open_template(
         client, tmp_path, edit=lambda text: text.replace("  gradient_accumulation_steps: 4\n", "  gradient_accumulation_steps: 4  # batchlint: ignore[BL9]\n")
