@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from batchlint.rules.accelerate import ACCELERATE_RULES
+from batchlint.rules.accelerate_more import MORE_ACCELERATE_RULES
 from batchlint.rules.base import Diagnostic, DocumentRule, Rule, RunRule
 from batchlint.rules.batch import (
     IntentMismatch,
@@ -31,7 +32,9 @@ RULES: list[Rule] = [
     UnusedSuppression(),
     TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
-    *sorted([*ACCELERATE_RULES, *FSDP_RULES], key=lambda rule: rule.code), *DEEPSPEED_RULES, *CROSS_RULES,
+    *sorted([*ACCELERATE_RULES, *FSDP_RULES, *MORE_ACCELERATE_RULES], key=lambda rule: rule.code),
+    *DEEPSPEED_RULES,
+    *CROSS_RULES,
 ]
 BY_CODE = {rule.code: rule for rule in RULES}
 BY_CODE.update({alias: rule for rule in RULES for alias in rule.aliases})
