@@ -14,6 +14,7 @@ from batchlint.rules.batch import (
 )
 from batchlint.rules.cross import CROSS_RULES
 from batchlint.rules.deepspeed import DEEPSPEED_RULES
+from batchlint.rules.deepspeed_more import MORE_DEEPSPEED_RULES
 from batchlint.rules.files import (
     DuplicateKey,
     EmptyFile,
@@ -33,7 +34,7 @@ RULES: list[Rule] = [
     TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
     *sorted([*ACCELERATE_RULES, *FSDP_RULES, *MORE_ACCELERATE_RULES], key=lambda rule: rule.code),
-    *DEEPSPEED_RULES,
+    *sorted([*DEEPSPEED_RULES, *MORE_DEEPSPEED_RULES], key=lambda rule: rule.code),
     *CROSS_RULES,
 ]
 BY_CODE = {rule.code: rule for rule in RULES}
