@@ -13,6 +13,7 @@ from batchlint.rules.batch import (
     TotalBelowTarget,
 )
 from batchlint.rules.cross import CROSS_RULES
+from batchlint.rules.cross_more import MORE_CROSS_RULES
 from batchlint.rules.deepspeed import DEEPSPEED_RULES
 from batchlint.rules.deepspeed_more import MORE_DEEPSPEED_RULES
 from batchlint.rules.files import (
@@ -35,7 +36,7 @@ RULES: list[Rule] = [
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
     *sorted([*ACCELERATE_RULES, *FSDP_RULES, *MORE_ACCELERATE_RULES], key=lambda rule: rule.code),
     *sorted([*DEEPSPEED_RULES, *MORE_DEEPSPEED_RULES], key=lambda rule: rule.code),
-    *CROSS_RULES,
+    *sorted([*CROSS_RULES, *MORE_CROSS_RULES], key=lambda rule: rule.code),
 ]
 BY_CODE = {rule.code: rule for rule in RULES}
 BY_CODE.update({alias: rule for rule in RULES for alias in rule.aliases})
