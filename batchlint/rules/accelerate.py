@@ -586,7 +586,8 @@ class ProcessesNotDivisible(RunRule):
                           node.span if node else file_start(v.doc.path), f"use a multiple of {machines}, e.g. {real} or {real + machines}")
 
 
-def _gpu_ids(v: View) -> tuple[Scalar, list[str]] | None:
+def listed_gpu_ids(v: View) -> tuple[Scalar, list[str]] | None:
+    """`gpu_ids` and its comma-separated ids, unless it is `all` (or not a list of ids)."""
     node = v.scalar("gpu_ids")
     if node is None or node.value is None or isinstance(node.value, bool):
         return None
@@ -643,7 +644,7 @@ class TooFewGpuIds(RunRule):
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = view(run, pairing)
-        ids = _gpu_ids(v) if v else None
+        ids = listed_gpu_ids(v) if v else None
         if v is None or ids is None:
             return
         node, parts = ids
@@ -698,7 +699,7 @@ class MultiGpuWithOneId(RunRule):
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = view(run, pairing)
-        ids = _gpu_ids(v) if v else None
+        ids = listed_gpu_ids(v) if v else None
         if v is None or ids is None or v.distributed_type not in MULTI_DEVICE:
             return
         if (positive_int(v.value(F.NUM_MACHINES)) or 1) > 1 or len(ids[1]) >= 2:

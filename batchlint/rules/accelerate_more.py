@@ -18,7 +18,7 @@ from batchlint.loading.nodes import Mapping, Node, Scalar, Span
 from batchlint.model import Fact, Origin, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
-from batchlint.rules.accelerate import LEGACY, MULTI_DEVICE, View, _gpu_ids, version_tuple, view
+from batchlint.rules.accelerate import LEGACY, MULTI_DEVICE, View, listed_gpu_ids, version_tuple, view
 from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, close_matches, file_start
 from batchlint.rules.fsdp import fsdp
 
@@ -109,7 +109,7 @@ class IdleGpuIds(RunRule):
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = view(run, pairing)
-        ids = _gpu_ids(v) if v else None
+        ids = listed_gpu_ids(v) if v else None
         if v is None or ids is None or v.distributed_type in ("MULTI_CPU", None) or v.sagemaker:
             return
         node, parts = ids

@@ -367,16 +367,17 @@ class AutoWithRawDeepSpeed(RunRule):
         v = ds_view(run, pairing)
         if v is None or v.launch != "deepspeed" or not isinstance(v.doc.root, Mapping):
             return
-        for key, node in _walk(v.doc.root, ""):
+        for key, node in leaves(v.doc.root, ""):
             if isinstance(node, Scalar) and node.value == AUTO:
                 yield self.report(f"`{key}` is \"auto\", which only accelerate / the HF Trainer fill in: the raw deepspeed launcher "
                                   "fails (TypeError) or silently uses a default", node.span, "write the value")
 
 
-def _walk(node: object, prefix: str) -> Iterator[tuple[str, object]]:
+def leaves(node: object, prefix: str) -> Iterator[tuple[str, object]]:
+    """(dotted key, node) of every non-mapping value under `node`."""
     if isinstance(node, Mapping):
         for k in node.keys():
-            yield from _walk(node.get(k), f"{prefix}.{k}" if prefix else k)
+            yield from leaves(node.get(k), f"{prefix}.{k}" if prefix else k)
     else:
         yield prefix, node
 

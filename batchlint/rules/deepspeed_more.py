@@ -17,7 +17,7 @@ from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
 from batchlint.rules.accelerate import version_tuple
 from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, close_matches, file_start
-from batchlint.rules.deepspeed import AUTO, DsView, _walk, ds_view
+from batchlint.rules.deepspeed import AUTO, DsView, ds_view, leaves
 
 # Field names and aliases of DeepSpeed's pydantic sub-configs (`extra="forbid"`; populate_by_name accepts both).
 # runtime/precision_config.py; `fused_mode` is read by older releases (runtime/constants.py FP16_FORMAT).
@@ -508,7 +508,7 @@ class UnfillableAuto(RunRule):
         root = _root(v) if v else None
         if v is None or root is None or not (v.via_accelerate or v.run.setting("deepspeed-launch") == "accelerate"):
             return
-        for key, node in _walk(root, ""):
+        for key, node in leaves(root, ""):
             if isinstance(node, Scalar) and node.value == AUTO and key not in ACCELERATE_FILLS:
                 yield self.report(f"`{key}` is \"auto\", which accelerate does not fill: \"`{key}` not found in kwargs. Please specify "
                                   f"`{key}` without `auto`\"", node.span, "write the value")
