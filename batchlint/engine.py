@@ -169,6 +169,8 @@ def _deps(path: str, analyses: list[Analysis]) -> list[str]:
             deps.extend(os.path.abspath(doc.path) for doc in pairing.documents)
             if run.launch_script:
                 deps.append(os.path.abspath(run.launch_script))
+            if pairing.training_script:  # DS022 reads what the training script builds
+                deps.append(os.path.abspath(pairing.training_script))
     return deps
 
 
