@@ -256,7 +256,8 @@ def sharding(facts: FactDict, link: DeepSpeedLink | None) -> Sharding | None:
     JSON the run uses (named by the accelerate config or a Trainer `deepspeed:` key / `--deepspeed`
     flag), the launch line's flags, the accelerate `deepspeed_config` / `fsdp_config`, a Trainer's
     `fsdp:` option. None for plain data parallelism."""
-    dtype_fact = facts.get(F.DISTRIBUTED_TYPE)
+    # The launch line's paradigm flag (`accelerate launch --use_deepspeed`) beats the file's distributed_type.
+    dtype_fact = facts.get(F.LAUNCH_PARADIGM) or facts.get(F.DISTRIBUTED_TYPE)
     dtype = dtype_fact.value if dtype_fact is not None else None
     json_facts = link.facts if link is not None and link.doc is not None else {}
     uses_json = bool(json_facts) or (link is not None and link.doc is not None)

@@ -83,6 +83,15 @@ class FactName(StrEnum):
     MEGATRON_TP = "megatron_tp"
     MEGATRON_PP = "megatron_pp"
     MEGATRON_NUM_MICRO_BATCHES = "megatron_num_micro_batches"
+    # What a launch line shows besides its counts (launch.py).
+    VISIBLE_DEVICES = "visible_devices"  # GPUs in the CUDA_VISIBLE_DEVICES the line sees
+    DEEPSPEED_IGNORES_VISIBLE = "deepspeed_ignores_visible"  # the deepspeed flag that makes the runner drop it
+    LAUNCH_PARADIGM = "launch_paradigm"  # `accelerate launch --multi_gpu` / `--use_deepspeed` / ...
+    ACCELERATE_DEFAULT_CONFIG = "accelerate_default_config"  # a bare `accelerate launch`: the machine's default config decides
+    LAUNCH_FP8_BACKEND = "launch_fp8_backend"
+    TRAINING_PROGRAM = "training_program"  # the .py the line runs
+    SCRIPT_OPTIMIZER = "script_optimizer"  # a torch optimizer the training script builds (no DummyOptim)
+    SCRIPT_SCHEDULER = "script_scheduler"  # a scheduler it builds (no DummyScheduler)
     # DeepSpeed JSON.
     FP16_ENABLED = "fp16_enabled"
     BF16_ENABLED = "bf16_enabled"

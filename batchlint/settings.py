@@ -51,6 +51,9 @@ DIALECT_FIELDS = {
     "precision": "Key path of the mixed precision setting.",
     "semantics": "How the file is read: yaml11 (PyYAML, default), omegaconf or json.",
 }
+SEMANTICS = {"yaml11": "PyYAML (YAML 1.1: unquoted no is false), the default.",
+             "omegaconf": "OmegaConf: ${...} interpolations resolve, 1e-5 is a float.",
+             "json": "JSON."}
 RUN_FIELDS = ("configs", "target-total", "num-processes", "num-machines", "accelerate-config", "include-root", "launch-dir",
               "gpu", "gpu-memory-gib", "headroom", "gpus-per-node", "memory-profile", "memory-preset", "memory")
 
@@ -358,7 +361,7 @@ def json_schema() -> dict[str, Any]:
         if kind == "fraction":
             return {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "description": desc}
         if kind == "table":
-            return {"$ref": "memory-profile.schema.json", "description": desc}
+            return {"allOf": [{"$ref": "memory-profile.schema.json"}], "description": desc}  # draft-07 ignores $ref's siblings
         if kind == "ignores":
             return {"type": "object", "description": desc,
                     "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}
@@ -373,20 +376,32 @@ def json_schema() -> dict[str, Any]:
                          "items": {"type": "object", "required": ["name", "detect", "per-device-batch"], "additionalProperties": False,
                                    "properties": {k: ({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
                                                        "description": v} if k == "detect" else
-                                                      {"enum": ["yaml11", "omegaconf", "json"], "description": v} if k == "semantics" else
+                                                      {"oneOf": [{"const": s, "description": d} for s, d in SEMANTICS.items()],
+                                                       "description": v} if k == "semantics" else
                                                       {"type": "string", "minLength": 1, "description": v})
                                                   for k, v in DIALECT_FIELDS.items()}}}
     props["runs"] = {"type": "array", "description": "Bindings of training configs to a launch.",
                      "items": {"type": "object", "properties": run_props, "required": ["configs"],
                                "additionalProperties": False}}
+    from batchlint import JSON_SCHEMA_DRAFT, schema_url
+
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://batchlint.dev/schemas/batchlint-settings.schema.json",
+        "$schema": JSON_SCHEMA_DRAFT,
+        "$id": schema_url("batchlint-settings"),
         "title": "batchlint settings ([tool.batchlint] in pyproject.toml, or batchlint.toml)",
+        "description": "batchlint's settings: the closest pyproject.toml [tool.batchlint] or batchlint.toml to a checked file applies to it.",
         "type": "object",
         "properties": props,
         "additionalProperties": False,
     }
+
+
+def describe(file: str) -> dict[str, Any]:
+    """`batchlint settings --show FILE`: the settings file that applies to a file and what it says there."""
+    settings = settings_for(file)
+    return {"settings_file": settings.path, "applies_to": file, "values": settings.for_file(file).as_json(),
+            "ignore_here": settings.ignores_for(file), "select": settings.select(), "excluded": settings.excluded(file),
+            "runs": [{"configs": r.configs, **r.values} for r in settings.runs], "dialects": settings.dialects}
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ def _git(cwd: Path, *args: str) -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+@pytest.mark.skipif(not (REPO / ".git").exists(), reason="pre-commit try-repo needs a git checkout of batchlint, not an sdist")
 def test_try_repo_check_then_fix(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()

@@ -1,62 +1,96 @@
-"""Regressions: bugs found in published trainings, each pinned by the smallest input that showed it."""
+"""Regression tests for two bugs of the first core: suppression directives read from the raw text, so
+that text inside a block scalar silenced a file (and BL008's fix deleted a line of the string); and
+BL008's fix edit stored a column beside its offset that drifted from it, so `check --format json`
+reported column 25 where `--diff` deleted from column 22."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from batchlint.intent import parse_comment
-from batchlint.loading.nodes import Comment, Span
-from tests.helpers import run_cli
+import pytest
 
-SCRIPT = """#!/bin/bash
-accelerate launch --num_processes 8 train.py \\
-  --train_batch_size 1 \\
-  --learning_rate 1e-5
-"""
+from tests.helpers import check_json, run_cli
+
+HEAD = "output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\ntrain:\n  train_batch_size: 2\n  gradient_accumulation_steps: 1\n"
+ARGS = ("--num-processes", "8", "--target-total", "64", "--ignore", "BL204")  # 2 × 8 × 1 = 16 < 64: BL101
 
 
-def test_fix_of_a_launch_line_without_an_accumulation_flag(tmp_path: Path) -> None:
-    """The fix for a launch line with no accumulation flag raised `KeyError` (the shell-cli dialect has no
-    key paths), stdout said "All checks passed!" and the exit code was 2. Now the flag is added after the
-    batch flag's value, as an unsafe fix (it assumes the script takes --gradient_accumulation_steps)."""
-    (tmp_path / "train.sh").write_text(SCRIPT, encoding="utf-8")
-    args = ("train.sh", "--target-total", "128", "--gpu", "A100-80GB", "--memory-preset", "musev_referencenet")
-    code, out, err = run_cli("check", "--fix", "--format", "concise", *args, cwd=tmp_path)
-    assert err == "" and code == 1 and "BL101" in out and "KeyError" not in out + err
-    assert (tmp_path / "train.sh").read_text(encoding="utf-8") == SCRIPT  # unsafe: --fix alone leaves it
-    code, out, err = run_cli("check", "--fix", "--unsafe-fixes", "--show-fixes", "--format", "concise", *args, cwd=tmp_path)
-    assert err == "" and code == 0, err
-    assert "--train_batch_size 8 --gradient_accumulation_steps 2 \\\n" in (tmp_path / "train.sh").read_text(encoding="utf-8")
-    assert "unsafe: it assumes the training script takes --gradient_accumulation_steps" in out
+def _codes(tmp: Path, text: str, *extra: str) -> list[str]:
+    (tmp / "t.yaml").write_text(text, encoding="utf-8")
+    _, diags = check_json("t.yaml", *ARGS, *extra, cwd=tmp)
+    return [d["code"] for d in diags]
 
 
-def test_an_internal_error_never_reads_all_checks_passed(tmp_path: Path, monkeypatch: object) -> None:
-    """With a file that failed internally and no findings, the summary says so and the exit code is 2."""
-    import pytest
-
-    from batchlint.rules import batch
-
-    def boom(*args: object, **kwargs: object) -> object:
-        raise KeyError("per_device_batch")
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
-    monkeypatch.setattr(batch, "run_plan", boom)
-    (tmp_path / "train.sh").write_text(SCRIPT, encoding="utf-8")
-    for extra in ((), ("--fix",)):
-        code, out, err = run_cli("check", *extra, "train.sh", "--target-total", "128", "--ignore", "BL204", cwd=tmp_path)
-        assert code == 2 and "All checks passed" not in out, out
-        assert "could not be checked" in out and "internal error KeyError" in err
+# --- suppression directives are comments, never text inside a value -------------------------------
 
 
-def _intent(text: str) -> dict[str, object]:
-    (intent,) = parse_comment(Comment(1, 1, text, Span("x.yaml", 1, 1, 1, len(text) + 1, 0, len(text))))
-    return {k: v for k, v in intent.as_json().items() if k in ("gpus", "per_device_batch", "grad_accum", "total")}
+def test_directive_in_a_real_comment_silences_the_file(tmp_path: Path) -> None:
+    """The control for the tests below: the same directive as a comment does silence the file."""
+    assert _codes(tmp_path, HEAD) == ["BL101"]
+    assert _codes(tmp_path, HEAD + "prompt: |\n  a prompt\n# batchlint: file-ignore\n") == []
 
 
-def test_intent_total_is_the_last_number_after_the_product() -> None:
-    """`# total batch = 4 * 8 GPUs * 2 = 64` read as a total of 4 (the first `= N`); the total is 64."""
-    assert _intent("# total batch = 4 * 8 GPUs * 2 = 64")["total"] == 64
-    assert _intent("# total batch = 4 * 8 GPUs * 2 = 64")["gpus"] == 8
-    # The shapes that already worked still do.
-    assert _intent("# 16卡*2accumulation*7单卡batch_size = 224") == {"gpus": 16, "per_device_batch": 7, "grad_accum": 2, "total": 224}
-    assert _intent("# total batch = 64")["total"] == 64
+def test_directive_inside_a_quoted_string_is_text(tmp_path: Path) -> None:
+    assert _codes(tmp_path, HEAD + 'prompt: "a prompt # batchlint: file-ignore"\n') == ["BL101"]
+    assert _codes(tmp_path, HEAD + "prompt: 'a prompt # batchlint: file-ignore'\n") == ["BL101"]
+
+
+def test_directive_inside_a_block_scalar_does_not_silence_the_file(tmp_path: Path) -> None:
+    assert _codes(tmp_path, HEAD + "prompt: |\n  a prompt # batchlint: file-ignore\n") == ["BL101"]
+
+
+def test_directive_inside_a_block_scalar_is_not_an_unused_suppression(tmp_path: Path) -> None:
+    text = HEAD + "prompt: >-\n  a prompt\n  # batchlint: ignore[BL101]\n"
+    assert _codes(tmp_path, text) == ["BL101"]
+    run_cli("check", "--fix", "--select", "BL008", "t.yaml", *ARGS, cwd=tmp_path)
+    assert (tmp_path / "t.yaml").read_text(encoding="utf-8") == text  # the string's content is never edited
+
+
+# --- BL008: the reported spans are the text the fix removes ---------------------------------------
+
+TRAILING = "  train_batch_size: 8   # batchlint: ignore[BL101]\n"  # 8 × 8 × 1 = 64: nothing for it to silence
+OWN_LINE = "  # batchlint: ignore[BL101]\n  train_batch_size: 8\n"
+COMMENT = "# batchlint: ignore[BL101]"
+
+
+def _bl008(tmp: Path, body: str) -> tuple[str, dict]:  # type: ignore[type-arg]
+    text = HEAD.replace("  train_batch_size: 2\n", body)
+    (tmp / "t.yaml").write_text(text, encoding="utf-8")
+    _, diags = check_json("t.yaml", *ARGS, cwd=tmp)
+    assert [d["code"] for d in diags] == ["BL008"], diags
+    return text, diags[0]
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The character offset of a 1-based (line, column), columns counted in characters."""
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    return starts[line - 1] + column - 1
+
+
+def _fixed(tmp: Path) -> str:
+    code, out, err = run_cli("check", "--fix", "--format", "concise", "t.yaml", *ARGS, cwd=tmp)
+    assert (code, err) == (0, ""), (out, err)
+    return (tmp / "t.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("body, removed", [(TRAILING, "   " + COMMENT), (OWN_LINE, "  " + COMMENT + "\n")], ids=["trailing", "own-line"])
+def test_unused_suppression_span_and_fix(tmp_path: Path, body: str, removed: str) -> None:
+    text, diag = _bl008(tmp_path, body)
+    # The finding points at the comment itself.
+    start, end = _offset(text, diag["line"], diag["column"]), _offset(text, diag["end_line"], diag["end_column"])
+    assert text[start:end] == COMMENT
+    # --diff shows, and --fix makes, exactly one change: the comment and the blanks before it go.
+    code, out, _ = run_cli("check", "--diff", "t.yaml", *ARGS, cwd=tmp_path)
+    assert code == 1 and f"-{body.splitlines()[0]}\n" in out
+    assert _fixed(tmp_path) == text.replace(removed, "", 1)
+
+
+@pytest.mark.parametrize("body", [TRAILING, OWN_LINE], ids=["trailing", "own-line"])
+def test_unused_suppression_json_edit_is_what_the_fix_removes(tmp_path: Path, body: str) -> None:
+    text, diag = _bl008(tmp_path, body)
+    # An editor applying the JSON edits by line and column gets the file --fix writes.
+    by_json = text
+    for edit in sorted(diag["fix"]["edits"], key=lambda e: (e["line"], e["column"]), reverse=True):
+        start, end = _offset(by_json, edit["line"], edit["column"]), _offset(by_json, edit["end_line"], edit["end_column"])
+        by_json = by_json[:start] + edit["content"] + by_json[end:]
+    assert by_json == _fixed(tmp_path)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from batchlint.loading.nodes import Document, LoadError, LoadErrorKind
 from batchlint.loading.text import decode
 from batchlint.paths import display_path

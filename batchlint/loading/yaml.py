@@ -160,7 +160,7 @@ def _check_syntax(path: str, text: str, body: str, offset: int) -> Document:
                 unsafe_tags.append((tag, _mark_span(path, event.start_mark, event.end_mark, offset)))
             if isinstance(event, yaml.AliasEvent):
                 if event.anchor not in anchors:
-                    raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+                    raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)  # type: ignore[arg-type]
             elif getattr(event, "anchor", None):
                 anchors.add(event.anchor)
             if isinstance(event, yaml.CollectionStartEvent):

@@ -83,3 +83,10 @@ def memory_for(run: RunModel, options: LaunchOptions, settings: FileSettings, lo
     headroom = float(settings.headroom or DEFAULT_HEADROOM)
     built = build_model(run.fact_map(), gpu, headroom, profile, int(settings.gpus_per_node or 8), run.sharding)
     return (None, built) if isinstance(built, str) else (built, None)
+
+
+def load_profile_file(path: str) -> Profile:
+    """A memory profile file read on its own, outside any run (`batchlint plan --memory-profile`)."""
+    from batchlint.session import Session
+
+    return load_profile(path, Session().load)

@@ -71,3 +71,11 @@ def write_plan(plan: Plan, out: TextIO) -> None:
 def write_plan_json(plan: Plan, out: TextIO) -> None:
     json.dump(plan.as_json(), out, ensure_ascii=False, indent=2)
     out.write("\n")
+
+
+def write_gpus(out: TextIO) -> None:
+    """`batchlint plan --list-gpus`: the GPUs batchlint knows, one a line."""
+    from batchlint.memory.gpus import GPUS
+
+    for gpu in GPUS:
+        out.write(f"{gpu.name:<14} {gpu.capacity_gib:7.2f} GiB  {gpu.note}\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from batchlint.rules.accelerate import ACCELERATE_RULES
+from batchlint.rules.accelerate_more import MORE_ACCELERATE_RULES
 from batchlint.rules.base import Diagnostic, DocumentRule, Rule, RunRule
 from batchlint.rules.batch import (
     IntentMismatch,
@@ -14,7 +15,9 @@ from batchlint.rules.batch import (
     TotalBelowTarget,
 )
 from batchlint.rules.cross import CROSS_RULES
+from batchlint.rules.cross_more import MORE_CROSS_RULES
 from batchlint.rules.deepspeed import DEEPSPEED_RULES
+from batchlint.rules.deepspeed_more import MORE_DEEPSPEED_RULES
 from batchlint.rules.files import (
     DuplicateKey,
     EmptyFile,
@@ -34,7 +37,9 @@ RULES: list[Rule] = [
     TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(), TotalAboveTarget(),
     LearningRateScaledByTotal(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
-    *sorted([*ACCELERATE_RULES, *FSDP_RULES], key=lambda rule: rule.code), *DEEPSPEED_RULES, *CROSS_RULES,
+    *sorted([*ACCELERATE_RULES, *FSDP_RULES, *MORE_ACCELERATE_RULES], key=lambda rule: rule.code),
+    *sorted([*DEEPSPEED_RULES, *MORE_DEEPSPEED_RULES], key=lambda rule: rule.code),
+    *sorted([*CROSS_RULES, *MORE_CROSS_RULES], key=lambda rule: rule.code),
 ]
 BY_CODE = {rule.code: rule for rule in RULES}
 BY_CODE.update({alias: rule for rule in RULES for alias in rule.aliases})

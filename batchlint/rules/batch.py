@@ -27,7 +27,7 @@ def _where(fact: Fact[object]) -> str:
     return f"{fact.key}, line {fact.span.line}" if fact.span else str(fact.key)
 
 
-def _anchor(run: RunModel, *names: F) -> Span:
+def anchor(run: RunModel, *names: F) -> Span:
     for name in names:
         fact = run.get(name)
         if fact is not None and fact.span is not None and fact.span.file == run.config:
@@ -276,7 +276,7 @@ def _off_target(rule: RunRule, run: RunModel, pairing: Pairing, below: bool) -> 
     word = "below" if below else "above"
     yield rule.report(
         f"total batch {total} ({_formula(run)}) is {word} the target {target.value} (from {target.description})",
-        _anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM), help, related, fix=fix)
+        anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM), help, related, fix=fix)
 
 
 class TotalAboveTarget(RunRule):
@@ -414,14 +414,14 @@ class LearningRateScaledByTotal(RunRule):
         value = _lr_value(lr)
         name = (lr.read_as or lr.key) if lr is not None else "the learning rate"
         total = run.total_batch
-        anchor = scale.span if scale.span is not None and scale.span.file == run.config else _anchor(run, F.PER_DEVICE_BATCH)
+        at = scale.span if scale.span is not None and scale.span.file == run.config else anchor(run, F.PER_DEVICE_BATCH)
         if total is None:
             b = run.int_fact(F.PER_DEVICE_BATCH)
             acc = run.accumulation
             k = positive_int(acc.value) if acc else None
             per_gpu = f" × {b * k} per GPU" if b is not None and k is not None else ""
             yield self.report(f"{scale.key} is on: the script multiplies {name} by the total batch ({name}{per_gpu} × the number "
-                              "of GPUs), which is not known here", anchor,
+                              "of GPUs), which is not known here", at,
                               "declare the process count to see the rate it trains at, or turn scale_lr off and write that rate",
                               severity=Severity.INFO)
             return
@@ -429,7 +429,7 @@ class LearningRateScaledByTotal(RunRule):
         message = (f"{scale.key} is on: the script multiplies {name}" + (f" = {value:.3g}" if value is not None else "")
                    + f" by the total batch {total} ({_formula(run)}): it trains at {trains}, and at another rate whenever the "
                    "total changes")
-        yield self.report(message, anchor, f"write the rate you mean as {name} and turn {scale.key} off",
+        yield self.report(message, at, f"write the rate you mean as {name} and turn {scale.key} off",
                           fix=self._fix(run, scale, lr, value, total))
 
     @staticmethod
@@ -617,7 +617,7 @@ class ProcessCountUnknown(RunRule):
         if run.launch_script:
             # Paired with a launch line whose count is set at run time ($HOST_GPU_NUM, $1, $(nvidia-smi ...)).
             message += f"; the launch in {run.launch_script} sets it only when it runs"
-        yield self.report(message, _anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
+        yield self.report(message, anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
                           "declare it: --num-processes N, --accelerate-config FILE, or num-processes / "
                           "accelerate-config in [tool.batchlint]")
 
@@ -690,7 +690,7 @@ class TargetNotReachable(RunRule):
         yield self.report(
             f"target total {run.target.value} (from {run.target.description}) is not a multiple of "
             f"{dp} data-parallel processes: nearest achievable totals are {options}",
-            _anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM), help)
+            anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM), help)
 
 
 class InvalidBatchValue(RunRule):

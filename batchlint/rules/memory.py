@@ -21,7 +21,7 @@ from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
 from batchlint.plan import FITS, FITS_WITHOUT_VALIDATION, MAIN_AT_RISK, Plan
 from batchlint.rules.base import Diagnostic, RunRule, file_start
-from batchlint.rules.batch import _anchor, plan_fix, run_plan
+from batchlint.rules.batch import anchor, plan_fix, run_plan
 
 
 def _inputs(run: RunModel) -> tuple[RunModel, MemoryModel, int, int, int] | None:
@@ -150,12 +150,12 @@ class AccumulationCouldShrink(RunRule):
         if p is None:
             return
         row = p.recommended
-        anchor = _anchor(run, F.GRAD_ACCUM, F.PER_DEVICE_BATCH)
+        at = anchor(run, F.GRAD_ACCUM, F.PER_DEVICE_BATCH)
         if row is not None and row.b > b and row.verdict == FITS:
             message = (f"accumulation {k} with per-device batch {b}: {row.b} per device × {row.k} accumulation keeps the total "
                        f"{b * k * dp} and fits cuda:0 at the conservative end (≈ {memory.main_conservative(row.b):.1f} of "
                        f"{memory.usable:.1f} GiB on {memory.gpu.name}; now ≈ {memory.main_conservative(b):.1f})")
-            yield self.report(message, anchor, "a larger per-device batch does the same work in fewer, faster steps",
+            yield self.report(message, at, "a larger per-device batch does the same work in fewer, faster steps",
                               fix=plan_fix(run, pairing, p, []))
             return
         bigger = [r for r in p.rows if r.b > b and r.verdict in (MAIN_AT_RISK, FITS_WITHOUT_VALIDATION)]
@@ -165,7 +165,7 @@ class AccumulationCouldShrink(RunRule):
                 f"accumulation {k} with per-device batch {b}: {r.b} × {r.k} would fit only if validation reuses freed memory "
                 f"(≈ {memory.main_optimistic(r.b):.1f} of {memory.usable:.1f} GiB optimistic, "
                 f"{memory.main_conservative(r.b):.1f} conservative)",
-                anchor, "measure rank 0 with validation on before relying on it", severity=Severity.INFO)
+                at, "measure rank 0 with validation on before relying on it", severity=Severity.INFO)
 
 
 class BatchDoesNotFit(RunRule):
@@ -296,7 +296,7 @@ class BatchDoesNotFit(RunRule):
             f"per-device batch {b} needs ≈ {mid:.1f} GiB per card ({parts}; {low:.1f}–{high:.1f} with the {memory.band.kind} "
             f"profile's uncertainty): {case} the {usable:.1f} GiB usable on {memory.gpu.name}; {largest_text} "
             f"({memory.confidence} confidence)",
-            _anchor(run, F.PER_DEVICE_BATCH), help, severity=Severity.ERROR if error else Severity.WARNING, fix=fix)
+            anchor(run, F.PER_DEVICE_BATCH), help, severity=Severity.ERROR if error else Severity.WARNING, fix=fix)
 
 
 class MainCardRisk(RunRule):
@@ -427,7 +427,7 @@ class MainCardRisk(RunRule):
         yield self.report(
             f"per-device batch {b} fits the other cards (≈ {memory.rank(b, failing[0]):.1f} of {usable:.1f} GiB on "
             f"{memory.gpu.name}) but {case} on cuda:0{because}",
-            _anchor(run, F.PER_DEVICE_BATCH), ", ".join(advice) or "lower the per-device batch",
+            anchor(run, F.PER_DEVICE_BATCH), ", ".join(advice) or "lower the per-device batch",
             severity=Severity.ERROR if error else Severity.WARNING, fix=fix)
 
 
@@ -504,5 +504,5 @@ class NoMemoryProfile(RunRule):
         if not run.is_training or run.memory is not None or run.memory_missing is None:
             return
         yield self.report(f"memory rules BL201–BL203 not evaluated: {run.memory_missing}",
-                          _anchor(run, F.PER_DEVICE_BATCH) if run.get(F.PER_DEVICE_BATCH) else file_start(run.config),
+                          anchor(run, F.PER_DEVICE_BATCH) if run.get(F.PER_DEVICE_BATCH) else file_start(run.config),
                           "declare gpu (and a memory profile) in [tool.batchlint], or pass --gpu / --memory-profile")

@@ -1,0 +1,30 @@
+"""`batchlint settings --show FILE`: the settings that apply to a file, as JSON."""
+
+from __future__ import annotations
+
+import sys
+
+from batchlint.commands.common import Frozen, error
+from batchlint.commands.exit import ERROR, OK
+
+
+class SettingsArgs(Frozen):
+    __slots__ = ("show",)
+
+    def __init__(self, show: str) -> None:
+        self.show = show  # the file whose settings to show
+
+
+def run(args: SettingsArgs) -> int:
+    import json
+
+    from batchlint.settings import SettingsError, describe
+
+    try:
+        shown = describe(args.show)
+    except SettingsError as exc:
+        error(f"settings: {exc}")
+        return ERROR
+    json.dump(shown, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+    return OK
