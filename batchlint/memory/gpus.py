@@ -59,9 +59,6 @@ GPUS = [
     Gpu("MI300X", 191.98, "192 GB per device", "mi300x", 192),
 ]
 
-# Words in product names that say nothing about the card's memory.
-_NOISE = {"nvidia", "tesla", "geforce", "quadro", "amd", "instinct", "radeon", "generation", "gpu", "pcie", "sxm", "sxm2",
-          "sxm4", "sxm5", "hbm2", "hbm2e", "hbm3", "hbm3e", "gddr6", "gddr6x", "oam", "graphics", "card", "x"}
 # Short forms people write for a family.
 _FAMILY_ALIASES = {"3070": "rtx3070", "3080": "rtx3080", "3090": "rtx3090", "4090": "rtx4090", "5090": "rtx5090", "a6000": "rtxa6000", "6000": "rtx6000",
                    "rtx6000ada": "rtx6000", "6000ada": "rtx6000", "v100s": "v100"}
@@ -84,7 +81,7 @@ def _tokens(name: str) -> list[str]:
             i += 1
         out.append(word)
         i += 1
-    return [w for w in out if w not in _NOISE]
+    return out  # words that name no family (NVIDIA, Tesla, SXM4, HBM3) are passed over by _family
 
 
 def _family(token: str) -> str | None:
