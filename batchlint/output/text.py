@@ -67,14 +67,27 @@ def header(d: Diagnostic, unsafe: bool = False, color: bool = False) -> str:
     return f"{_location(d, paint)} {paint(d.code, 'code')}{_mark(d, unsafe, paint)} {paint(f'[{d.severity}]', d.severity)} {d.message}"
 
 
+def _files(n: int) -> str:
+    return f"{n} file{'s' if n != 1 else ''}"
+
+
 def summary(report: Report, color: bool = False) -> str:
     paint = _Paint(color)
     counts = {s: sum(1 for d in report.diagnostics if d.severity == s) for s in ("error", "warning", "info")}
     n = len(report.diagnostics)
+    failed = len(report.internal_errors)
+    # Never "All checks passed!" when a file could not be checked (its error goes to standard error).
+    unchecked = f"{failed} of {_files(report.files)} could not be checked (reported on standard error)"
     if n == 0:
-        return f"{paint('All checks passed!', 'passed')} ({report.files} file{'s' if report.files != 1 else ''} checked)"
+        if failed:
+            return f"No findings, but {unchecked}."
+        return f"{paint('All checks passed!', 'passed')} ({_files(report.files)} checked)"
     parts = ", ".join(f"{c} {s}{'s' if c != 1 and s != 'info' else ''}" for s, c in counts.items() if c)
-    text = f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {report.files} file{'s' if report.files != 1 else ''}."
+    with_findings = len({d.span.file for d in report.diagnostics})
+    where = _files(with_findings) if with_findings == report.files else f"{_files(with_findings)} ({report.files} checked)"
+    text = f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {where}."
+    if failed:
+        text += f"\n{unchecked}."
     fixable = sum(1 for d in report.diagnostics if d.fix is not None and d.fix.applies(report.unsafe_fixes))
     hidden = sum(1 for d in report.diagnostics if d.fix is not None and not d.fix.applies(report.unsafe_fixes)
                  and d.fix.applicability == "unsafe")

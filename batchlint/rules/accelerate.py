@@ -207,8 +207,9 @@ class UnknownTopLevelKey(RunRule):
     num_processes: 8
     ```
 
-    **Fix.** Unsafe (it deletes a setting): delete the key. When the key is a misspelling of a setting
-    you want, rename it instead.
+    **Fix.** Unsafe (a setting starts to apply, or one is deleted): when the key is a misspelling of
+    a known one the file does not have (`num_proceses`), rename it to that; otherwise (`ipex_config`,
+    a name far from any known key, or a misspelling next to the real key) delete it.
 
     **Options.** `accelerate-version` in settings: below 1.13 `ipex_config` is known; below 0.23 the rule
     is off (the dataclass raised a `TypeError` instead).
@@ -239,7 +240,11 @@ class UnknownTopLevelKey(RunRule):
             close = close_matches(key, sorted(known), 1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             extra = " (removed in accelerate 1.13)" if key == "ipex_config" else ""
-            fix = Fix(f"delete `{key}`", UNSAFE, [v.doc.delete_entry(key_node, value_node)])
+            # A misspelling (as close as DS012 asks) of a setting the file lacks: that setting was meant.
+            if key != "ipex_config" and close_matches(key, close, 1, cutoff=0.85) and v.root.get(close[0]) is None:
+                fix = Fix(f"rename `{key}` to `{close[0]}`", UNSAFE, [rename_key(key_node, close[0])])
+            else:
+                fix = Fix(f"delete `{key}`", UNSAFE, [v.doc.delete_entry(key_node, value_node)])
             yield self.report(f"unknown key `{key}`{extra}{hint}: accelerate {v.version_text()} raises \"The config file at ... "
                               f"had unknown keys (['{key}'])\"", key_node.span, "fix the name or remove the key", fix=fix)
 
