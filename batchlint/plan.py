@@ -101,6 +101,8 @@ def make_plan(options: Options, config: str | None) -> Plan | str:
         from batchlint.engine import check
 
         report = check([config], options)
+        if report.internal_errors:
+            return "; ".join(report.internal_errors)
         runs = [r for r in report.runs if r.is_training]
         if not runs:
             return f"{config}: not a training config batchlint recognises"

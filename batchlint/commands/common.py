@@ -58,6 +58,25 @@ def unknown_selectors(select: list[str] | None, ignore: list[str] | None) -> boo
     return False
 
 
+def bad_paths(paths: tuple[str, ...] | list[str], stdin_filename: str | None = None, any_type: bool = False) -> bool:
+    """Named paths that do not exist, or (unless `any_type`) files of a type batchlint does not read:
+    one line each (True), and the run stops before anything is checked. `-` is standard input."""
+    from batchlint.engine import CONFIG_SUFFIXES
+    from batchlint.session import SCRIPT_SUFFIXES
+
+    bad = False
+    for path in paths:
+        named = stdin_filename or "stdin.yaml" if path == "-" else path
+        if path != "-" and not os.path.exists(path):
+            error(f"{path}: no such file or directory")
+        elif not any_type and not os.path.isdir(named) and not named.endswith(CONFIG_SUFFIXES + SCRIPT_SUFFIXES):
+            error(f"{named}: not a file batchlint reads (it reads {', '.join(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)} files)")
+        else:
+            continue
+        bad = True
+    return bad
+
+
 def read_stdin(paths: tuple[str, ...], stdin_filename: str | None) -> tuple[list[str], dict[str, str]]:
     """With `-` as the only path, the file comes from standard input under --stdin-filename:
     the paths to check, and the text that stands in for that file (absolute path -> text)."""

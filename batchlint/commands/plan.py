@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from batchlint.commands.common import Frozen, error
+from batchlint.commands.common import Frozen, bad_paths, error
 from batchlint.commands.exit import ERROR, OK
 from batchlint.options import Options
 
@@ -25,6 +25,8 @@ def run(args: PlanArgs) -> int:
 
         write_gpus(sys.stdout)
         return OK
+    if args.config and bad_paths([args.config]):
+        return ERROR
     from batchlint.plan import make_plan
     from batchlint.settings import SettingsError
 

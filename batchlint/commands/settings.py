@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from batchlint.commands.common import Frozen, error
+from batchlint.commands.common import Frozen, bad_paths, error
 from batchlint.commands.exit import ERROR, OK
 
 
@@ -18,6 +18,8 @@ class SettingsArgs(Frozen):
 def run(args: SettingsArgs) -> int:
     import json
 
+    if bad_paths([args.show], any_type=True):
+        return ERROR
     from batchlint.settings import SettingsError, describe
 
     try:
