@@ -17,7 +17,7 @@ from batchlint.pair import Pairing
 from batchlint.paths import display_path
 from batchlint.report import Report, unique
 from batchlint.resolve import Problem
-from batchlint.rules import Diagnostic, select_rules
+from batchlint.rules import Diagnostic, check_selectors, select_rules
 from batchlint.rules.base import DocumentRule, RunRule
 from batchlint.session import SCRIPT_SUFFIXES, SKIP_DIRS, Session
 from batchlint.views import DocumentView
@@ -228,6 +228,7 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
     try:
         analyses = analyse_script(path, session, options) if path.endswith(SCRIPT_SUFFIXES) else [analyse(path, session, options)]
         file_settings = session.settings_for(path)
+        check_selectors(file_settings)
         select = options.select if options.select is not None else file_settings.select()
         rules = select_rules(select, (options.ignore or []) + file_settings.ignores_for(path))
         for analysis in analyses:

@@ -48,12 +48,13 @@ def write_internal_errors(report: Report) -> None:
 
 def unknown_selectors(select: list[str] | None, ignore: list[str] | None) -> bool:
     """--select / --ignore naming no rule: reported (True), and the run stops."""
+    from batchlint.rules import suggest_rule
     from batchlint.rules import unknown_selectors as unknown
 
     for flag, codes in (("select", select), ("ignore", ignore)):
         bad = unknown(codes or [])
         if bad:
-            error(f"--{flag}: unknown rule {', '.join(bad)} (see `batchlint rule --all`)")
+            error(f"--{flag}: unknown rule {', '.join(bad)}{suggest_rule(bad[0])} (see `batchlint rule --all`)")
             return True
     return False
 

@@ -20,9 +20,11 @@ def run(args: SettingsArgs) -> int:
 
     if bad_paths([args.show], any_type=True):
         return ERROR
-    from batchlint.settings import SettingsError, describe
+    from batchlint.rules import check_selectors
+    from batchlint.settings import SettingsError, describe, settings_for
 
     try:
+        check_selectors(settings_for(args.show))
         shown = describe(args.show)
     except SettingsError as exc:
         error(f"settings: {exc}")
