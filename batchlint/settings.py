@@ -480,9 +480,14 @@ def json_schema() -> dict[str, Any]:
 
 
 def describe(file: str) -> dict[str, Any]:
-    """`batchlint settings --show FILE`: the settings file that applies to a file and what it says there."""
+    """`batchlint settings --show FILE`: the settings file that applies to a file, what it says there, and
+    under "effective" every field with the value that applies (the default when unset, null when batchlint
+    then looks elsewhere: the command line, the launch, a comment) and whether it is a default."""
     settings = settings_for(file)
-    return {"settings_file": settings.path, "applies_to": file, "values": settings.for_file(file).as_json(),
+    here = settings.for_file(file)
+    effective = {name: {"value": here.get(name), "default": False} if here.get(name) not in (None, [], {})
+                 else {"value": DEFAULTS.get(name), "default": True} for name in FIELDS}
+    return {"settings_file": settings.path, "applies_to": file, "effective": effective, "values": here.as_json(),
             "ignore_here": settings.ignores_for(file), "select": settings.select(), "excluded": settings.excluded(file),
             "runs": [{"configs": r.configs, **r.values} for r in settings.runs], "dialects": settings.dialects}
 

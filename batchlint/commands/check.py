@@ -55,7 +55,7 @@ def run(args: CheckArgs) -> int:
         if args.statistics:
             from batchlint.output.text import write_statistics
 
-            write_statistics(report, out)
+            write_statistics(report, out, args.format == "json")
         else:
             reporter(args.format, use_color(args.color, out, os.environ))(report, out)
     write_internal_errors(report)

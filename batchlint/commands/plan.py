@@ -23,7 +23,7 @@ def run(args: PlanArgs) -> int:
     if args.list_gpus:
         from batchlint.output.plan import write_gpus
 
-        write_gpus(sys.stdout)
+        write_gpus(sys.stdout, args.format == "json")
         return OK
     if args.config and bad_paths([args.config]):
         return ERROR

@@ -10,9 +10,9 @@ from batchlint.memory.profile import PRESETS, Profile, ProfileError, parse_profi
 from batchlint.model import FactName, RunModel
 from batchlint.options import LaunchOptions
 from batchlint.resolve import DocumentLoader
-from batchlint.settings import FileSettings, SettingsError
+from batchlint.settings import DEFAULTS, FileSettings, SettingsError
 
-DEFAULT_HEADROOM = 0.05
+DEFAULT_HEADROOM: float = DEFAULTS["headroom"]
 
 # Why a run has no memory model (the start of memory_for's reason) -> what to declare (BL204's help).
 NO_GPU_NO_PROFILE = "no GPU and no memory profile declared"
@@ -101,7 +101,7 @@ def memory_for(run: RunModel, options: LaunchOptions, settings: FileSettings, lo
     if run.int_fact(FactName.DATA_PARALLEL_SIZE) is None:
         return None, f"{NO_PROCESSES} (see BL103): the main card's load depends on it"
     headroom = float(settings.headroom or DEFAULT_HEADROOM)
-    built = build_model(run.fact_map(), gpu, headroom, profile, int(settings.gpus_per_node or 8))
+    built = build_model(run.fact_map(), gpu, headroom, profile, int(settings.gpus_per_node or DEFAULTS["gpus-per-node"]))
     return (None, built) if isinstance(built, str) else (built, None)
 
 

@@ -134,11 +134,24 @@ def write_concise(report: Report, out: TextIO, color: bool = False) -> None:
     out.write(summary(report, color) + "\n")
 
 
-def write_statistics(report: Report, out: TextIO) -> None:
-    """Findings per rule, most frequent first (like `ruff --statistics`)."""
+def statistics(report: Report) -> list[dict[str, object]]:
+    """Findings per rule, most frequent first: code, name, count, and whether a fix applies (`[*]`)."""
     counts: dict[str, list[Diagnostic]] = {}
     for d in report.diagnostics:
         counts.setdefault(d.code, []).append(d)
-    for code, found in sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        fixable = any(d.fix is not None and d.fix.applies(report.unsafe_fixes) for d in found)
-        out.write(f"{len(found):5d}\t{code}\t{'[*] ' if fixable else ''}{found[0].name}\n")
+    return [{"code": code, "name": found[0].name, "count": len(found),
+             "fixable": any(d.fix is not None and d.fix.applies(report.unsafe_fixes) for d in found)}
+            for code, found in sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+
+
+def write_statistics(report: Report, out: TextIO, as_json: bool = False) -> None:
+    """`--statistics`, like `ruff --statistics`: a line per rule, or (`--format json`) ruff's JSON array."""
+    rows = statistics(report)
+    if as_json:
+        import json
+
+        json.dump(rows, out, indent=2)
+        out.write("\n")
+        return
+    for row in rows:
+        out.write(f"{row['count']:5d}\t{row['code']}\t{'[*] ' if row['fixable'] else ''}{row['name']}\n")

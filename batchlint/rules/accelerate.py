@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from batchlint.counts import positive_int
 from batchlint.derive import world_size
 from batchlint.dialects.accelerate import CLUSTER_CONFIG_KEYS
-from batchlint.fixes import SAFE, UNSAFE, Fix, quote_scalar
+from batchlint.fixes import SAFE, UNSAFE, Fix, quote_scalar, rename_key
 from batchlint.loading.nodes import LoadErrorKind, Mapping, Scalar, Span
 from batchlint.model import Fact, Origin, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, Rule, RunRule, close_matches, file_start
+from batchlint.settings import DEFAULTS
 from batchlint.views import DocumentView
 
 DISTRIBUTED_TYPES = ("NO", "MULTI_CPU", "MULTI_GPU", "MULTI_NPU", "MULTI_MLU", "MULTI_SDAA", "MULTI_MUSA", "MULTI_XPU",
@@ -112,7 +113,7 @@ class View:
         return "NO" if value is False else value
 
     def version(self) -> tuple[int, ...]:
-        return version_tuple(str(self.run.setting("accelerate-version") or "1.15.0"))
+        return version_tuple(str(self.run.setting("accelerate-version") or DEFAULTS["accelerate-version"]))
 
     def version_text(self) -> str:
         return str(self.run.setting("accelerate-version") or "1.15")
