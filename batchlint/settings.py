@@ -362,7 +362,12 @@ def _require(spec: str, path: str) -> None:
 
 
 def _read_toml(path: str) -> dict[str, Any]:
-    import tomllib
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10: the same parser, as the tomli package
+        import tomli as tomllib
 
     try:
         with open(path, "rb") as fh:
