@@ -15,9 +15,9 @@ from batchlint.model import DialectKind, FactName, Origin, RunModel
 from batchlint.options import Options
 from batchlint.pair import Pairing
 from batchlint.paths import display_path
-from batchlint.report import Report
+from batchlint.report import Report, unique
 from batchlint.resolve import Problem
-from batchlint.rules import Diagnostic, select_rules
+from batchlint.rules import Diagnostic, check_selectors, select_rules
 from batchlint.rules.base import DocumentRule, RunRule
 from batchlint.session import SCRIPT_SUFFIXES, SKIP_DIRS, Session
 from batchlint.views import DocumentView
@@ -228,6 +228,7 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
     try:
         analyses = analyse_script(path, session, options) if path.endswith(SCRIPT_SUFFIXES) else [analyse(path, session, options)]
         file_settings = session.settings_for(path)
+        check_selectors(file_settings)
         select = options.select if options.select is not None else file_settings.select()
         rules = select_rules(select, (options.ignore or []) + file_settings.ignores_for(path))
         for analysis in analyses:
@@ -307,13 +308,8 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
             outcomes = [o for chunk in pool.map(_check_chunk, [(c, options, use_cache) for c in chunks]) for o in chunk]
     else:
         outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
-    seen: set[tuple[str, str, int, int, str]] = set()
+    report.diagnostics = unique(diag for outcome in outcomes for diag in outcome.diagnostics)
     for outcome in outcomes:
-        for diag in outcome.diagnostics:
-            # A launch config shared by several runs is reported once.
-            if diag.identity() not in seen:
-                seen.add(diag.identity())
-                report.diagnostics.append(diag)
         for run, pairing in outcome.runs:
             report.runs.append(run)
             report.pairings.append(pairing)

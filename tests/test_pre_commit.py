@@ -41,6 +41,9 @@ def test_try_repo_check_then_fix(tmp_path: Path) -> None:
     (project / "configs" / "train.yaml").write_text(TRAIN, encoding="utf-8")
     (project / "pyproject.toml").write_text(SETTINGS, encoding="utf-8")
     (project / "ci.yml").write_text("on: push\njobs: {}\n", encoding="utf-8")  # not a training config
+    # pre-commit types these as json / yaml, but batchlint refuses to be named files of another type (exit 2)
+    (project / "notebook.ipynb").write_text('{"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}\n', encoding="utf-8")
+    (project / ".clang-format").write_text("BasedOnStyle: LLVM\n", encoding="utf-8")
     _git(project, "init", "-q")
     _git(project, "add", ".")
     env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "cache"), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from batchlint.commands.common import Frozen, error
+from batchlint.commands.common import Frozen, bad_paths, error
 from batchlint.commands.exit import ERROR, OK
 from batchlint.options import Options
 
@@ -27,8 +27,10 @@ def run(args: PlanArgs) -> int:
     if args.list_gpus:
         from batchlint.output.plan import write_gpus
 
-        write_gpus(sys.stdout)
+        write_gpus(sys.stdout, args.format == "json")
         return OK
+    if args.config and bad_paths([args.config]):
+        return ERROR
     from batchlint.settings import SettingsError
 
     try:
@@ -57,6 +59,8 @@ def make_plan(options: Options, config: str | None) -> Plan | str:
         from batchlint.engine import check
 
         report = check([config], options)
+        if report.internal_errors:
+            return "; ".join(report.internal_errors)
         runs = [r for r in report.runs if r.is_training]
         if not runs:
             return f"{config}: not a training config batchlint recognises"

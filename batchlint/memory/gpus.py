@@ -64,6 +64,7 @@ _FAMILY_ALIASES = {"3070": "rtx3070", "3080": "rtx3080", "3090": "rtx3090", "409
                    "rtx6000ada": "rtx6000", "6000ada": "rtx6000", "v100s": "v100"}
 _FAMILIES = {g.family for g in GPUS}
 _SIZE = re.compile(r"^(\d+)(?:gb|g|gib)$")
+_FORM = re.compile(r"(?:sxm\d?|pcie|nvl|hbm\d?e?)?(?:(\d+)(?:gb|g|gib))?")  # what may follow a model name in one word
 
 
 class GpuNameError(ValueError):
@@ -88,10 +89,10 @@ def _family(token: str) -> str | None:
     token = _FAMILY_ALIASES.get(token, token)
     if token in _FAMILIES:
         return token
-    # A size or form written onto the model: "a100sxm480gb", "h100sxm", "a10080gb".
+    # A size or form written onto the model: "a100sxm480gb", "h100sxm", "a10080gb" (not any suffix: "a10o" is a typo).
     for family in sorted(_FAMILIES, key=len, reverse=True):
         rest = token[len(family):]
-        if token.startswith(family) and rest and (not rest[0].isdigit() or _SIZE.match(rest)):
+        if token.startswith(family) and rest and _FORM.fullmatch(rest):
             return family
     return None
 
@@ -102,7 +103,8 @@ def lookup(name: str) -> Gpu:
     family = next((f for f in map(_family, tokens) if f is not None), None)
     if family is None:
         raise GpuNameError(_unknown(name))
-    sizes = {int(m.group(1)) for t in tokens for m in [_SIZE.match(t) or _SIZE.match(t[len(family):])] if m}
+    sizes = {int(m.group(1)) for t in tokens for m in [_SIZE.match(t) or (_FORM.fullmatch(t[len(family):]) if t.startswith(family) else None)]
+             if m and m.group(1)}
     squashed = "".join(tokens)
     candidates = [g for g in GPUS if g.family == family]
     marked = [g for g in candidates if g.variant and g.variant in squashed]

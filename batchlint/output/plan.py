@@ -73,9 +73,14 @@ def write_plan_json(plan: Plan, out: TextIO) -> None:
     out.write("\n")
 
 
-def write_gpus(out: TextIO) -> None:
-    """`batchlint plan --list-gpus`: the GPUs batchlint knows, one a line."""
+def write_gpus(out: TextIO, as_json: bool = False) -> None:
+    """`batchlint plan --list-gpus`: the GPUs batchlint knows, one a line, or (`--format json`)
+    `{"gpus": [{"name", "capacity_gib", "note"}]}`."""
     from batchlint.memory.gpus import GPUS
 
+    if as_json:
+        json.dump({"gpus": [{"name": g.name, "capacity_gib": g.capacity_gib, "note": g.note} for g in GPUS]}, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
     for gpu in GPUS:
         out.write(f"{gpu.name:<14} {gpu.capacity_gib:7.2f} GiB  {gpu.note}\n")

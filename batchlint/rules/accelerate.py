@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from batchlint.counts import positive_int
 from batchlint.derive import world_size
 from batchlint.dialects.accelerate import CLUSTER_CONFIG_KEYS
-from batchlint.fixes import SAFE, UNSAFE, Fix, quote_scalar
+from batchlint.fixes import SAFE, UNSAFE, Fix, quote_scalar, rename_key
 from batchlint.loading.nodes import LoadErrorKind, Mapping, Scalar, Span
 from batchlint.model import Fact, Origin, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, Rule, RunRule, close_matches, file_start
+from batchlint.settings import DEFAULTS
 from batchlint.views import DocumentView
 
 DISTRIBUTED_TYPES = ("NO", "MULTI_CPU", "MULTI_GPU", "MULTI_NPU", "MULTI_MLU", "MULTI_SDAA", "MULTI_MUSA", "MULTI_XPU",
@@ -112,7 +113,7 @@ class View:
         return "NO" if value is False else value
 
     def version(self) -> tuple[int, ...]:
-        return version_tuple(str(self.run.setting("accelerate-version") or "1.15.0"))
+        return version_tuple(str(self.run.setting("accelerate-version") or DEFAULTS["accelerate-version"]))
 
     def version_text(self) -> str:
         return str(self.run.setting("accelerate-version") or "1.15")
@@ -207,8 +208,9 @@ class UnknownTopLevelKey(RunRule):
     num_processes: 8
     ```
 
-    **Fix.** Unsafe (it deletes a setting): delete the key. When the key is a misspelling of a setting
-    you want, rename it instead.
+    **Fix.** Unsafe (a setting starts to apply, or one is deleted): when the key is a misspelling of
+    a known one the file does not have (`num_proceses`), rename it to that; otherwise (`ipex_config`,
+    a name far from any known key, or a misspelling next to the real key) delete it.
 
     **Options.** `accelerate-version` in settings: below 1.13 `ipex_config` is known; below 0.23 the rule
     is off (the dataclass raised a `TypeError` instead).
@@ -239,7 +241,11 @@ class UnknownTopLevelKey(RunRule):
             close = close_matches(key, sorted(known), 1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             extra = " (removed in accelerate 1.13)" if key == "ipex_config" else ""
-            fix = Fix(f"delete `{key}`", UNSAFE, [v.doc.delete_entry(key_node, value_node)])
+            # A misspelling (as close as DS012 asks) of a setting the file lacks: that setting was meant.
+            if key != "ipex_config" and close_matches(key, close, 1, cutoff=0.85) and v.root.get(close[0]) is None:
+                fix = Fix(f"rename `{key}` to `{close[0]}`", UNSAFE, [rename_key(key_node, close[0])])
+            else:
+                fix = Fix(f"delete `{key}`", UNSAFE, [v.doc.delete_entry(key_node, value_node)])
             yield self.report(f"unknown key `{key}`{extra}{hint}: accelerate {v.version_text()} raises \"The config file at ... "
                               f"had unknown keys (['{key}'])\"", key_node.span, "fix the name or remove the key", fix=fix)
 

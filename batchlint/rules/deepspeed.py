@@ -15,6 +15,7 @@ from batchlint.model import DialectKind, Fact, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, close_matches, file_start
+from batchlint.settings import DEFAULTS
 from batchlint.views import DocumentView, view_of
 
 AUTO = "auto"
@@ -28,7 +29,7 @@ class DsView:
         self.doc = doc
         self.facts = facts
         self.via_accelerate = via == "accelerate"  # named by an accelerate config
-        self.launch = via or str(run.setting("deepspeed-launch") or "accelerate")
+        self.launch = via or str(run.setting("deepspeed-launch") or DEFAULTS["deepspeed-launch"])
 
     def value(self, name: F) -> object:
         fact = self.facts.get(name)

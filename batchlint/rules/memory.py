@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from batchlint.counts import positive_int
 from batchlint.fixes import Fix
+from batchlint.memory.attach import missing_help
 from batchlint.memory.model import CENTRAL, CONSERVATIVE, OPTIMISTIC, MemoryModel
 from batchlint.model import FactName as F
 from batchlint.model import RunModel, Severity
@@ -505,4 +506,4 @@ class NoMemoryProfile(RunRule):
             return
         yield self.report(f"memory rules BL201–BL203 not evaluated: {run.memory_missing}",
                           anchor(run, F.PER_DEVICE_BATCH) if run.get(F.PER_DEVICE_BATCH) else file_start(run.config),
-                          "declare gpu (and a memory profile) in [tool.batchlint], or pass --gpu / --memory-profile")
+                          missing_help(run.memory_missing))

@@ -16,7 +16,7 @@ from tests.helpers import run_cli
     ("Tesla T4", "T4"), ("Tesla V100-SXM2-32GB", "V100-32GB"), ("NVIDIA GeForce RTX 4090", "RTX-4090"), ("4090", "RTX-4090"),
     ("NVIDIA GeForce RTX 5090", "RTX-5090"), ("NVIDIA RTX A6000", "RTX-A6000"), ("A6000", "RTX-A6000"), ("NVIDIA L4", "L4"),
     ("NVIDIA L40S", "L40S"), ("NVIDIA H20", "H20"), ("NVIDIA B200", "B200"), ("NVIDIA RTX 6000 Ada Generation", "RTX-6000-Ada"),
-    ("a100_80g", "A100-80GB"), ("RTX-3090", "RTX-3090"),
+    ("a100_80g", "A100-80GB"), ("a100sxm480gb", "A100-80GB"), ("RTX-3090", "RTX-3090"),
 ])
 def test_nvidia_smi_and_short_names(name: str, card: str) -> None:
     assert lookup(name).name == card
@@ -27,6 +27,11 @@ def test_nvidia_smi_and_short_names(name: str, card: str) -> None:
 def test_a_family_of_several_sizes_is_refused_with_the_choices(name: str, choices: str) -> None:
     with pytest.raises(GpuNameError, match=f"ambiguous GPU '{name}': say which, one of {choices}"):
         lookup(name)
+
+
+def test_a_typo_is_not_read_as_a_card() -> None:
+    with pytest.raises(GpuNameError, match="unknown GPU 'A10O' \\(did you mean A10, A10G, A40\\?\\)"):
+        lookup("A10O")
 
 
 def test_every_card_has_a_source_and_the_current_ones_are_there() -> None:
