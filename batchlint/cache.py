@@ -10,33 +10,17 @@ Location: $BATCHLINT_CACHE_DIR, else $XDG_CACHE_HOME/batchlint, else ~/.cache/ba
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import zlib
 
 from batchlint import __version__
+from batchlint.digest import digest
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from batchlint.rules import Diagnostic
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """Size and modification time of batchlint's own modules: a development checkout or an upgrade
-    without a version bump must not reuse results of other code (computed once per process: the
-    code does not change under a running process)."""
-    package = os.path.dirname(os.path.abspath(__file__))
-    parts = []
-    for directory, _dirs, files in os.walk(package):
-        for name in sorted(files):
-            if name.endswith((".py", ".json")):
-                st = os.stat(os.path.join(directory, name))
-                parts.append(f"{os.path.relpath(os.path.join(directory, name), package)}:{st.st_size}:{st.st_mtime_ns}")
-    return _digest("|".join(sorted(parts)).encode())
 
 
 def cache_dir() -> str:
@@ -47,22 +31,16 @@ def cache_dir() -> str:
     return os.path.join(root, __version__)
 
 
-def _digest(data: bytes) -> str:
-    # Two independent 32-bit checksums and the length: enough to notice an edit, without importing
-    # hashlib (OpenSSL) on every pre-commit run.
-    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
-
-
 def file_hash(path: str) -> str | None:
     try:
         with open(path, "rb") as fh:
-            return _digest(fh.read())
+            return digest(fh.read())
     except OSError:
         return None
 
 
 def _entry_path(path: str) -> str:
-    return os.path.join(cache_dir(), _digest(os.path.abspath(path).encode()) + ".json")
+    return os.path.join(cache_dir(), digest(os.path.abspath(path).encode()) + ".json")
 
 
 def load(path: str, context: str) -> list[dict[str, Any]] | None:
@@ -74,8 +52,8 @@ def load(path: str, context: str) -> list[dict[str, Any]] | None:
         return None
     if not isinstance(entry, dict) or entry.get("context") != context:
         return None
-    for dep, digest in entry.get("deps", {}).items():
-        if file_hash(dep) != digest:
+    for dep, expected in entry.get("deps", {}).items():
+        if file_hash(dep) != expected:
             return None
     diagnostics = entry.get("diagnostics")
     return diagnostics if isinstance(diagnostics, list) else None

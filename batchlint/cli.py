@@ -1,6 +1,8 @@
-"""Command line: thin. Parses arguments, calls the engine, picks a reporter, sets the exit code.
+"""Command line: only the parser. `main` turns the arguments into the typed arguments of the command
+and runs `batchlint/commands/<command>.py`, which calls the engine and a reporter.
 
-Exit codes: 0 nothing at warning level or above; 1 findings; 2 usage, settings or internal error.
+Exit codes (`batchlint.commands.exit`): 0 nothing at warning level or above; 1 findings; 2 usage,
+settings or internal error.
 """
 
 from __future__ import annotations
@@ -8,9 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from batchlint import __version__
+
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from batchlint.options import LaunchOptions, Options
 
 
 def _terminal_columns() -> int:
@@ -88,6 +95,8 @@ def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--format", choices=("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit"),
                        default=None, help="output format (default: full; github when GITHUB_ACTIONS=true)")
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the full and concise reports (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it)")
     check.add_argument("--output-file", metavar="PATH", help="write the report to PATH instead of standard output")
     check.add_argument("--stdin-filename", metavar="PATH",
                        help="with PATH `-`: the name of the file read from standard input (dialect, settings, messages)")
@@ -131,12 +140,77 @@ def _rule_arguments(rule: argparse.ArgumentParser) -> None:
     rule.add_argument("--format", choices=("text", "json"), default="text")
 
 
-_COMMANDS = {
-    "check": ("check configs and report findings", _check_arguments),
-    "inspect": ("show the resolved run: what batchlint believes", _inspect_arguments),
-    "plan": ("list (per-device batch, accumulation) pairs for a target, with memory", _plan_arguments),
-    "settings": ("show the settings that apply to a file", _settings_arguments),
-    "rule": ("explain a rule", _rule_arguments),
+def _launch(args: argparse.Namespace) -> LaunchOptions:
+    from batchlint.options import LaunchOptions
+
+    return LaunchOptions(args.accelerate_config, args.num_processes, args.num_machines, args.target_total,
+                         args.include_root, args.gpu, args.gpu_memory, args.memory_profile, args.memory_preset,
+                         args.use_default_accelerate_config)
+
+
+def _options(args: argparse.Namespace) -> Options:
+    from batchlint.options import Options
+
+    select = getattr(args, "select", None)
+    extend = getattr(args, "extend_select", None)
+    if extend:
+        select = (select or ["ALL"]) + extend
+    return Options(_launch(args), select, getattr(args, "ignore", None), getattr(args, "force_exclude", False))
+
+
+def _check(args: argparse.Namespace) -> int:
+    from batchlint.commands.check import CheckArgs, run
+
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full")
+    return run(CheckArgs(
+        paths=tuple(args.paths), options=_options(args), format=fmt, select=args.select, statistics=args.statistics,
+        output_file=args.output_file, stdin_filename=args.stdin_filename, exit_zero=args.exit_zero, no_cache=args.no_cache,
+        fix=args.fix, unsafe_fixes=args.unsafe_fixes, diff=args.diff, show_fixes=args.show_fixes,
+        exit_non_zero_on_fix=args.exit_non_zero_on_fix, add_ignore=args.add_ignore, color=args.color))
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from batchlint.commands.inspect import InspectArgs, run
+
+    return run(InspectArgs(paths=tuple(args.paths), options=_options(args), format=args.format))
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from batchlint.commands.plan import PlanArgs, run
+
+    return run(PlanArgs(config=args.config, options=_options(args), format=args.format, list_gpus=args.list_gpus))
+
+
+def _settings(args: argparse.Namespace) -> int:
+    from batchlint.commands.settings import SettingsArgs, run
+
+    return run(SettingsArgs(show=args.show))
+
+
+def _rule(args: argparse.Namespace) -> int:
+    from batchlint.commands.rule import RuleArgs, run
+
+    return run(RuleArgs(code=args.code, all=args.all, format=args.format))
+
+
+def _server_arguments(server: argparse.ArgumentParser) -> None:
+    server.add_argument("--stdio", action="store_true", help="talk over standard input/output (the default)")
+
+
+def _server(args: argparse.Namespace) -> int:
+    from batchlint.commands.server import ServerArgs, run
+
+    return run(ServerArgs(stdio=True))
+
+
+# name: (summary, add its arguments, run it with the typed arguments made from the parsed ones)
+_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
+    "check": ("check configs and report findings", _check_arguments, _check),
+    "inspect": ("show the resolved run: what batchlint believes", _inspect_arguments, _inspect),
+    "plan": ("list (per-device batch, accumulation) pairs for a target, with memory", _plan_arguments, _plan),
+    "settings": ("show the settings that apply to a file", _settings_arguments, _settings),
+    "rule": ("explain a rule", _rule_arguments, _rule),
+    "server": ("run the language server for editors (LSP over stdio; the `server` extra)", _server_arguments, _server),
 }
 
 
@@ -147,27 +221,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.command = command
     parser.add_argument("--version", action="version", version=f"batchlint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, (summary, add_arguments) in _COMMANDS.items():
+    for name, (summary, add_arguments, _) in _COMMANDS.items():
         command_parser = sub.add_parser(name, help=summary)  # every command, for the top-level help
         if command is None or command == name:
             add_arguments(command_parser)
     return parser
 
 
-def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from batchlint.options import LaunchOptions, Options
-
-    launch = LaunchOptions(args.accelerate_config, args.num_processes, args.num_machines, args.target_total,
-                           args.include_root, args.gpu, args.gpu_memory, args.memory_profile, args.memory_preset,
-                           args.use_default_accelerate_config)
-    select = getattr(args, "select", None)
-    extend = getattr(args, "extend_select", None)
-    if extend:
-        select = (select or ["ALL"]) + extend
-    return Options(launch, select, getattr(args, "ignore", None), getattr(args, "force_exclude", False))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    from batchlint.output.console import ascii_fallback
+
+    ascii_fallback(sys.stdout)  # a console that cannot encode `≈` or `→` gets ASCII, not a traceback
+    ascii_fallback(sys.stderr)
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None).parse_args(argv)
@@ -177,317 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser().print_help()
         return 2
     try:
-        if args.command == "rule":
-            return _rule(args)
-        if args.command == "plan":
-            return _plan(args)
-        if args.command == "settings":
-            return _settings_show(args)
-        return _check(args) if args.command == "check" else _inspect(args)
+        return _COMMANDS[args.command][2](args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 1
-
-
-def _stdin(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
-    """With `-` as the path, the file comes from standard input under --stdin-filename."""
-    if getattr(args, "paths", None) != ["-"]:
-        return args.paths, {}
-    name = getattr(args, "stdin_filename", None) or "stdin.yaml"
-    return [name], {os.path.abspath(name): sys.stdin.read()}
-
-
-def _run_prechecks(args: argparse.Namespace) -> bool:
-    """Usage problems that stop the run (True), each reported in one line."""
-    from batchlint.rules import unknown_selectors
-
-    for flag in ("select", "ignore"):
-        bad = unknown_selectors(getattr(args, flag, None) or [])
-        if bad:
-            sys.stderr.write(f"batchlint: error: --{flag}: unknown rule {', '.join(bad)} (see `batchlint rule --all`)\n")
-            return True
-    return False
-
-
-def _run(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from batchlint.engine import check
-    from batchlint.settings import SettingsError
-
-    if _run_prechecks(args):
-        return None
-    try:
-        paths, given = _stdin(args)
-        use_cache = args.command == "check" and not getattr(args, "no_cache", False) and not getattr(args, "add_ignore", False)
-        return check(paths, _options(args), given or None, use_cache=use_cache)
-    except SettingsError as exc:
-        sys.stderr.write(f"batchlint: error: settings: {exc}\n")
-        return None
-
-
-def _check(args: argparse.Namespace) -> int:
-    from batchlint.output import reporter
-
-    if args.fix or args.diff:
-        return _fix(args)
-    if args.add_ignore:
-        return _add_ignore(args)
-    report = _run(args)
-    if report is None:
-        return 2
-    report.unsafe_fixes = args.unsafe_fixes
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full")
-    with _output(args) as out:
-        if args.statistics:
-            from batchlint.output.text import write_statistics
-
-            write_statistics(report, out)
-        else:
-            reporter(fmt)(report, out)
-    for err in report.internal_errors:
-        sys.stderr.write(f"batchlint: error: {err}\n")
-    if report.internal_errors:
-        return 2
-    failing = report.failing
-    return 1 if failing and not args.exit_zero else 0
-
-
-class _output:
-    """Standard output, or --output-file (written whole, so a CI step never reads half a report)."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.path = getattr(args, "output_file", None)
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        if self.path is None:
-            return sys.stdout
-        import io
-
-        self.buffer = io.StringIO()
-        return self.buffer
-
-    def __exit__(self, *exc: object) -> None:
-        if self.path is not None and exc[0] is None:
-            with open(self.path, "w", encoding="utf-8") as fh:
-                fh.write(self.buffer.getvalue())
-
-
-def _fix(args: argparse.Namespace) -> int:
-    from batchlint.fixer import fix
-    from batchlint.output import reporter
-    from batchlint.output.fixes import write_diff, write_fix_summary
-    from batchlint.settings import SettingsError
-
-    if _run_prechecks(args):
-        return 2
-    try:
-        paths, given = _stdin(args)
-        result = fix(paths, _options(args), unsafe=args.unsafe_fixes, write=not args.diff and not given, given=given)
-    except SettingsError as exc:
-        sys.stderr.write(f"batchlint: error: settings: {exc}\n")
-        return 2
-    if given and not args.diff:
-        # An editor pipes the buffer in: the fixed text goes to stdout, the findings to stderr.
-        (name, text), = given.items()
-        changed = next(iter(result.changed.values()), None)
-        sys.stdout.write(changed[1] if changed else text)
-        reporter("concise")(result.report, sys.stderr)
-        failing = result.report.failing
-        return 1 if failing and not args.exit_zero else 0
-    for err in result.errors:
-        sys.stderr.write(f"batchlint: {err}\n")
-    if args.diff:
-        write_diff(result, sys.stdout)
-        return 1 if result.changed else 0
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full")
-    with _output(args) as out:
-        reporter(fmt)(result.report, out)
-        if fmt in ("full", "text", "concise"):
-            write_fix_summary(result, out, args.show_fixes)
-    for err in result.report.internal_errors:
-        sys.stderr.write(f"batchlint: error: {err}\n")
-    if result.report.internal_errors:
-        return 2
-    if args.exit_non_zero_on_fix and result.changed:
-        return 1
-    failing = result.report.failing
-    return 1 if failing and not args.exit_zero else 0
-
-
-def _add_ignore(args: argparse.Namespace) -> int:
-    """Silence every current finding in place: an end-of-line comment naming its codes."""
-    from batchlint.fixes import Edit, WriteError, apply_edits, write_atomic
-
-    report = _run(args)
-    if report is None:
-        return 2
-    by_line: dict[tuple[str, int], set[str]] = {}
-    for d in report.diagnostics:
-        if d.code != "BL008" and not d.span.file.endswith(".json"):  # JSON has no comments
-            by_line.setdefault((d.span.file, d.span.line), set()).add(d.code)
-    edits: dict[str, list[Edit]] = {}
-    for (file, line), codes in sorted(by_line.items()):
-        text = report.sources.get(file)
-        if text is None:
-            continue
-        starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
-        if line > len(starts):
-            continue
-        end = text.find("\n", starts[line - 1])
-        end = len(text) if end < 0 else end
-        if end > 0 and text[end - 1] == "\r":
-            end -= 1
-        comment = f"  # batchlint: ignore[{','.join(sorted(codes))}]"
-        edits.setdefault(file, []).append(Edit(file, end, end, comment))
-    added = 0
-    for file, file_edits in edits.items():
-        old = report.sources[file]
-        try:
-            write_atomic(file, apply_edits(old, file_edits), old)
-            added += len(file_edits)
-        except (WriteError, OSError) as exc:
-            sys.stderr.write(f"batchlint: {file}: {exc}\n")
-    sys.stdout.write(f"Added {added} suppression comment{'s' if added != 1 else ''} to {len(edits)} file{'s' if len(edits) != 1 else ''}.\n")
-    return 0
-
-
-def _inspect(args: argparse.Namespace) -> int:
-    args.select = None
-    args.ignore = None
-    report = _run(args)
-    if report is None:
-        return 2
-    if args.format == "json":
-        from batchlint.output.json import write_runs
-
-        write_runs(report, sys.stdout)
-    else:
-        from batchlint.output.inspect import write_inspect
-
-        write_inspect(report, sys.stdout)
-    for err in report.internal_errors:
-        sys.stderr.write(f"batchlint: error: {err}\n")
-    return 2 if report.internal_errors else 0
-
-
-def _plan(args: argparse.Namespace) -> int:
-    from batchlint.settings import SettingsError
-
-    if args.list_gpus:
-        from batchlint.memory.gpus import GPUS
-
-        for gpu in GPUS:
-            sys.stdout.write(f"{gpu.name:<14} {gpu.capacity_gib:7.2f} GiB  {gpu.note}\n")
-        return 0
-    try:
-        made = _make_plan(args)
-    except SettingsError as exc:
-        sys.stderr.write(f"batchlint: error: {exc}\n")
-        return 2
-    if isinstance(made, str):
-        sys.stderr.write(f"batchlint: error: {made}\n")
-        return 2
-    from batchlint.output.plan import write_plan, write_plan_json
-
-    (write_plan_json if args.format == "json" else write_plan)(made, sys.stdout)
-    return 0
-
-
-def _make_plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """A Plan, or a one-line reason why none can be made."""
-    from batchlint.counts import positive_int
-    from batchlint.model import Fact, FactName, Origin
-    from batchlint.plan import Plan
-
-    options = _options(args)
-    if args.config:
-        from batchlint.engine import check
-
-        report = check([args.config], options)
-        runs = [r for r in report.runs if r.is_training]
-        if not runs:
-            return f"{args.config}: not a training config batchlint recognises"
-        run = runs[0]
-        dp = run.int_fact(FactName.DATA_PARALLEL_SIZE)
-        if dp is None:
-            return "the process count is unknown: give --num-processes or --accelerate-config"
-        if run.target is None:
-            return "no target total: give --target-total"
-        b = run.int_fact(FactName.PER_DEVICE_BATCH)
-        acc = run.accumulation
-        k = positive_int(acc.value) if acc else None
-        return Plan(dp, run.target.value, run.memory, (b, k) if b and k else None)
-    if args.num_processes is None or args.target_total is None:
-        return "give a training config, or --num-processes and --target-total"
-    from batchlint.memory.attach import choose_gpu, load_profile
-    from batchlint.memory.model import build_model
-    from batchlint.memory.profile import parse_profile
-    from batchlint.session import Session
-    from batchlint.settings import FileSettings
-
-    gpu = choose_gpu(options.launch, FileSettings())
-    profile = None
-    if args.memory_profile:
-        profile = load_profile(args.memory_profile, Session().load)
-    elif args.memory_preset:
-        from batchlint.memory.profile import ProfileError
-        from batchlint.settings import SettingsError
-
-        try:
-            profile = parse_profile({"preset": args.memory_preset}, "--memory-preset")
-        except ProfileError as exc:
-            raise SettingsError(str(exc)) from None
-    memory = None
-    if gpu is not None and profile is not None:
-        facts = {FactName.DATA_PARALLEL_SIZE: Fact(FactName.DATA_PARALLEL_SIZE, args.num_processes, Origin.CLI),
-                 FactName.DO_VALIDATION: Fact(FactName.DO_VALIDATION, profile.validation_gib is not None, Origin.DERIVED)}
-        built = build_model(facts, gpu, 0.05, profile)
-        if isinstance(built, str):
-            return built
-        memory = built
-    return Plan(args.num_processes, args.target_total, memory, None)
-
-
-def _settings_show(args: argparse.Namespace) -> int:
-    import json
-
-    from batchlint.settings import SettingsError, settings_for
-
-    try:
-        settings = settings_for(args.show)
-    except SettingsError as exc:
-        sys.stderr.write(f"batchlint: error: settings: {exc}\n")
-        return 2
-    shown = {"settings_file": settings.path, "applies_to": args.show, "values": settings.for_file(args.show).as_json(),
-             "ignore_here": settings.ignores_for(args.show), "select": settings.select(),
-             "excluded": settings.excluded(args.show),
-             "runs": [{"configs": r.configs, **r.values} for r in settings.runs],
-             "dialects": settings.dialects}
-    json.dump(shown, sys.stdout, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write("\n")
-    return 0
-
-
-def _rule(args: argparse.Namespace) -> int:
-    from batchlint.output.rules import rule_json, rule_text
-    from batchlint.rules import BY_CODE, BY_NAME, RULES
-
-    if args.all:
-        rules = RULES
-    elif args.code:
-        found = BY_CODE.get(args.code.upper()) or BY_NAME.get(args.code)
-        if found is None:
-            sys.stderr.write(f"batchlint: error: unknown rule {args.code!r} (see `batchlint rule --all`)\n")
-            return 2
-        rules = [found]
-    else:
-        sys.stderr.write("batchlint: error: give a rule code (e.g. `batchlint rule BL101`) or --all\n")
-        return 2
-    if args.format == "json":
-        import json
-
-        json.dump([rule_json(r) for r in rules], sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write("\n\n".join(rule_text(r) for r in rules) + "\n")
-    return 0

@@ -31,8 +31,8 @@ def detect(doc: Document, user_dialects: Iterable[Mapping[str, object]] = ()) ->
 
 def why_not(doc: Document, user_dialects: Iterable[Mapping[str, object]] = ()) -> str:
     """Why no dialect claims a document, for `inspect`: the nearest signature and what it lacks."""
-    from batchlint.dialects.base import _present
-    from batchlint.dialects.generic import training_evidence
+    from batchlint.dialects.base import present
+    from batchlint.dialects.evidence import training_evidence
 
     if doc.format == "python-unread":
         return "Python config: not read (ast cannot parse it)"
@@ -46,16 +46,16 @@ def why_not(doc: Document, user_dialects: Iterable[Mapping[str, object]] = ()) -
         if sig is None:
             continue
         root = doc.root
-        have = sum(1 for k in sig.must if _present(root, k)) + sum(1 for g in sig.one_of if any(_present(root, k) for k in g))
+        have = sum(1 for k in sig.must if present(root, k)) + sum(1 for g in sig.one_of if any(present(root, k) for k in g))
         if not have:
             continue
-        score = have + sum(w for k, w in sig.may.items() if _present(root, k)) / 10
-        lacking = [k for k in sig.must if not _present(root, k)]
-        lacking += [" or ".join(g) for g in sig.one_of if not any(_present(root, k) for k in g)]
+        score = have + sum(w for k, w in sig.may.items() if present(root, k)) / 10
+        lacking = [k for k in sig.must if not present(root, k)]
+        lacking += [" or ".join(g) for g in sig.one_of if not any(present(root, k) for k in g)]
         if dialect.needs_training_evidence and not evidence:
             lacking.append("an optimizer or learning-rate key and a steps or epochs key")
-        if any(_present(root, k) for k in sig.must_not):
-            lacking.append("none of " + ", ".join(k for k in sig.must_not if _present(root, k)))
+        if any(present(root, k) for k in sig.must_not):
+            lacking.append("none of " + ", ".join(k for k in sig.must_not if present(root, k)))
         if best is None or score > best[0]:
             best = (score, dialect.name, lacking or [f"marker keys worth {sig.min_score:g}"])
     training = "" if evidence else "; no training evidence (an optimizer or learning rate and a steps or epochs key) for the generic reader"

@@ -15,9 +15,9 @@ from batchlint.model import DialectKind, FactName, Origin, ProblemKind, RunModel
 from batchlint.options import Options
 from batchlint.pair import Pairing
 from batchlint.paths import display_path
-from batchlint.report import Report
+from batchlint.report import Report, unique
 from batchlint.resolve import Problem
-from batchlint.rules import Diagnostic, select_rules
+from batchlint.rules import Diagnostic, check_selectors, select_rules
 from batchlint.rules.base import DocumentRule, RunRule
 from batchlint.session import SKIP_DIRS, Session, is_launch_script
 from batchlint.views import DocumentView
@@ -175,10 +175,16 @@ def _job_run(session: Session, doc: Document, path: str, options: Options) -> An
 
 def analyse(path: str, session: Session, options: Options) -> Analysis:
     """A YAML/JSON file: load, detect, and the run of a training or launch config."""
+    from batchlint.prefilter import worth_parsing
 
     shown = display_path(path)
+    user_dialects = session.settings_for(path).dialects
+    data = session.raw(path)
+    # A file that names nothing a dialect reads is only checked for syntax (in C): it can be no
+    # dialect, so building its positioned tree would be wasted.
+    syntax_only = data is not None and not worth_parsing(data, user_dialects)
     try:
-        doc = session.load(path)
+        doc = session.load(path, data, syntax_only)
     except LoadError as exc:
         from batchlint.loading.formats import unread_reason
 
@@ -187,6 +193,8 @@ def analyse(path: str, session: Session, options: Options) -> Analysis:
             session.unread[shown] = reason  # a template or an editor's JSONC file: not a config a trainer reads
             return Analysis(shown, DocumentView(shown, None))
         return Analysis(shown, DocumentView(shown, None, exc))
+    if syntax_only:
+        return Analysis(shown, DocumentView(shown, doc))
     hit = detect_composed(doc, path, session)
     if hit is None and doc.format == "yaml" and "---" in doc.text:
         # A stream of several documents: the one a dialect claims (a loader that reads only the first
@@ -284,29 +292,14 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
 
             given[FactName.TRAINING_CONFIG] = word_fact(FactName.TRAINING_CONFIG, missing, launch, shown, problem=ProblemKind.NOT_FOUND,
                                                         unresolved=f"{missing.text} does not exist")
-        if given:
-            if FactName.PER_DEVICE_BATCH in given:
+        if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION,
+                                          FactName.GLOBAL_BATCH, FactName.TRAINING_CONFIG)):
+            if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION)):
                 given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
                                                            note="no accumulation flag: the script's default 1 applies"))
             run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given)
             out.append(Analysis(shown, DocumentView(shown, None), [(run, pairing)]))
     return out or [Analysis(shown, DocumentView(shown, None))]
-
-
-def _cache_context(path: str, session: Session, options: Options) -> str:
-    """Everything besides file contents that a file's result depends on (for the cache key)."""
-    import json
-
-    from batchlint import __version__
-    from batchlint.cache import code_fingerprint
-
-    settings = session.settings_for(path)
-    return json.dumps({
-        "version": __version__, "code": code_fingerprint(), "cwd": os.getcwd(), "settings": settings.path, "values": settings.values,
-        "runs": [(r.configs, r.values) for r in settings.runs], "dialects": settings.dialects,
-        "select": options.select, "ignore": options.ignore, "launch": dataclasses.asdict(options.launch),
-        "env": {k: os.environ.get(k) for k in ("HF_HOME", "XDG_CACHE_HOME")}, "scripts": session.script_index(path).stats(),
-    }, sort_keys=True, default=str)
 
 
 def _deps(path: str, analyses: list[Analysis]) -> list[str]:
@@ -316,6 +309,8 @@ def _deps(path: str, analyses: list[Analysis]) -> list[str]:
             deps.extend(os.path.abspath(doc.path) for doc in pairing.documents)
             if run.launch_script:
                 deps.append(os.path.abspath(run.launch_script))
+            if pairing.training_script:  # DS022 reads what the training script builds
+                deps.append(os.path.abspath(pairing.training_script))
     return deps
 
 
@@ -327,79 +322,149 @@ def _read_text(path: str) -> str | None:
         return None
 
 
-def check(paths: list[str], options: Options, overlay: dict[str, str] | None = None, use_cache: bool = False,
-          session: Session | None = None) -> Report:
-    """Check the files under `paths`. `overlay` (absolute path -> text) stands in for files on disk."""
+@dataclass
+class FileOutcome:
+    """What checking one file gave: its diagnostics, the runs it described, and the texts worth keeping
+    (those the diagnostics point into, and those with suppression comments)."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    runs: list[tuple[RunModel, Pairing]] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    internal_errors: list[str] = field(default_factory=list)
+    unread: dict[str, object] = field(default_factory=dict)  # files that gave no run: why (text, or the document to explain)
+
+
+def _referenced(diagnostics: list[Diagnostic]) -> set[str]:
+    files = set()
+    for d in diagnostics:
+        files.add(d.span.file)
+        files.update(r.span.file for r in d.related)
+        if d.fix is not None:
+            files.update(e.file for e in d.fix.edits)
+    return files
+
+
+def _keep_texts(texts: dict[str, str], diagnostics: list[Diagnostic]) -> dict[str, str]:
+    """Only the texts a reporter, the fixer or a suppression comment needs: memory stays flat however
+    many files are checked."""
+    wanted = _referenced(diagnostics)
+    return {f: t for f, t in texts.items() if f in wanted or "batchlint:" in t}
+
+
+def check_file(path: str, session: Session, options: Options, use_cache: bool, keep_runs: bool = True) -> FileOutcome:
+    """One discovered file through the pipeline (or from the cache)."""
     from batchlint import cache
 
+    outcome = FileOutcome()
+    context = session.cache_context(path, options) if use_cache else ""
+    cached = cache.load(path, context) if use_cache else None
+    if cached is not None:
+        outcome.diagnostics = [cache.from_dict(item) for item in cached]
+        for file in {display_path(path), *(d["span"][0] for d in cached)}:
+            text = _read_text(file)
+            if text is not None:
+                outcome.texts[file] = text
+        outcome.texts = _keep_texts(outcome.texts, outcome.diagnostics)
+        return outcome
+    try:
+        script = is_launch_script(path, session.overlay.get(os.path.abspath(path)))
+        analyses = analyse_script(path, session, options) if script else [analyse(path, session, options)]
+        file_settings = session.settings_for(path)
+        check_selectors(file_settings)
+        select = options.select if options.select is not None else file_settings.select()
+        rules = select_rules(select, (options.ignore or []) + file_settings.ignores_for(path))
+        for analysis in analyses:
+            for rule in rules:
+                if isinstance(rule, DocumentRule):
+                    outcome.diagnostics.extend(rule.check_document(analysis.view))
+                if isinstance(rule, RunRule):
+                    for run, pairing in analysis.runs:
+                        found = list(rule.check_run(run, pairing))
+                        outcome.diagnostics.extend(uncertain(found) if run.dialect == GENERIC else found)
+    except RecursionError:
+        return FileOutcome(internal_errors=[f"{display_path(path)}: nested too deeply to analyse"])
+    except Exception as exc:  # a bug in batchlint must not cost the user the other files
+        from batchlint.settings import SettingsError
+
+        if isinstance(exc, SettingsError):
+            raise
+        return FileOutcome(internal_errors=[f"{display_path(path)}: internal error {type(exc).__name__}: {exc}"])
+    for analysis in analyses:
+        for run, pairing in analysis.runs:
+            if keep_runs:
+                outcome.runs.append((run, pairing))
+            for doc in pairing.documents:
+                outcome.texts.setdefault(doc.path, doc.text)
+            if pairing.launch is not None and pairing.script is not None:
+                outcome.texts.setdefault(pairing.script, pairing.launch.script.text)
+        if not analysis.runs and analysis.view.loaded:
+            own = session.documents.get(os.path.abspath(path))
+            if isinstance(own, Document):
+                outcome.texts.setdefault(own.path, own.text)
+                if keep_runs:
+                    outcome.unread.setdefault(analysis.path, own)  # explained only if inspect prints it
+        elif not analysis.runs and analysis.path in session.unread:
+            outcome.unread.setdefault(analysis.path, session.unread[analysis.path])
+    if use_cache:
+        cache.store(path, context, _deps(path, analyses), outcome.diagnostics)
+    outcome.texts = _keep_texts(outcome.texts, outcome.diagnostics)
+    if not keep_runs:
+        session.release(path)
+    return outcome
+
+
+# Above this many files, and with more than one core, files are checked by a pool of processes (the
+# output is the same, merged in the order of the serial walk). pre-commit shards files over
+# processes itself (and batchlint's hooks run serially for fixes), so it is left alone there.
+PARALLEL_THRESHOLD = 300
+
+
+def _workers(files: int) -> int:
+    if files < PARALLEL_THRESHOLD or os.environ.get("PRE_COMMIT") or os.environ.get("BATCHLINT_SERIAL"):
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, files // (PARALLEL_THRESHOLD // 2)))
+
+
+def _check_chunk(args: tuple[list[str], Options, bool]) -> list[FileOutcome]:
+    paths, options, use_cache = args
+    session = Session()
+    return [check_file(path, session, options, use_cache, keep_runs=False) for path in paths]
+
+
+def check(paths: list[str], options: Options, overlay: dict[str, str] | None = None, use_cache: bool = False,
+          session: Session | None = None, keep_runs: bool = True) -> Report:
+    """Check the files under `paths`. `overlay` (absolute path -> text) stands in for files on disk.
+    `keep_runs=False` (a plain `check`) lets a large walk run in parallel: only diagnostics come back."""
     session = session or Session(overlay)
     report = Report()
     use_cache = use_cache and not overlay
-    seen: set[tuple[str, str, int, int, str]] = set()
+    files = discover(paths, session, options.force_exclude)
+    report.files = len(files)
+    workers = 1 if keep_runs or overlay else _workers(len(files))
+    if workers > 1:
+        import multiprocessing
 
-    def add(diag: Diagnostic) -> None:
-        # A launch config shared by several runs is reported once.
-        if diag.identity() not in seen:
-            seen.add(diag.identity())
-            report.diagnostics.append(diag)
-
-    for path in discover(paths, session, options.force_exclude):
-        report.files += 1
-        context = _cache_context(path, session, options) if use_cache else ""
-        cached = cache.load(path, context) if use_cache else None
-        if cached is not None:
-            for item in cached:
-                add(cache.from_dict(item))
-            for file in {display_path(path), *(d["span"][0] for d in cached)}:
-                if file not in report.sources:
-                    text = _read_text(file)
-                    if text is not None:
-                        report.sources[file] = text
-            continue
-        file_diagnostics: list[Diagnostic] = []
-        try:
-            script = is_launch_script(path, session.overlay.get(os.path.abspath(path)))
-            analyses = analyse_script(path, session, options) if script else [analyse(path, session, options)]
-            file_settings = session.settings_for(path)
-            select = options.select if options.select is not None else file_settings.select()
-            rules = select_rules(select, (options.ignore or []) + file_settings.ignores_for(path))
-            for analysis in analyses:
-                for rule in rules:
-                    if isinstance(rule, DocumentRule):
-                        file_diagnostics.extend(rule.check_document(analysis.view))
-                    if isinstance(rule, RunRule):
-                        for run, pairing in analysis.runs:
-                            found = list(rule.check_run(run, pairing))
-                            file_diagnostics.extend(uncertain(found) if run.dialect == GENERIC else found)
-        except RecursionError:
-            report.internal_errors.append(f"{display_path(path)}: nested too deeply to analyse")
-            continue
-        except Exception as exc:  # a bug in batchlint must not cost the user the other files
-            from batchlint.settings import SettingsError
-
-            if isinstance(exc, SettingsError):
-                raise
-            report.internal_errors.append(f"{display_path(path)}: internal error {type(exc).__name__}: {exc}")
-            continue
-        for diag in file_diagnostics:
-            add(diag)
-        for analysis in analyses:
-            for run, pairing in analysis.runs:
-                report.runs.append(run)
-                report.pairings.append(pairing)
-                for doc in pairing.documents:
-                    report.sources.setdefault(doc.path, doc.text)
-                if pairing.launch is not None and pairing.script is not None:
-                    report.sources.setdefault(pairing.script, pairing.launch.script.text)
-            if not analysis.runs and analysis.view.loaded:
-                own = session.documents.get(os.path.abspath(path))
-                if isinstance(own, Document):
-                    report.sources.setdefault(own.path, own.text)
-                    report.unread.setdefault(analysis.path, own)
-            elif not analysis.runs and analysis.path in session.unread:
-                report.unread.setdefault(analysis.path, session.unread[analysis.path])
-        if use_cache:
-            cache.store(path, context, _deps(path, analyses), file_diagnostics)
+        # Contiguous chunks: files of one project folder share launch configs and scripts.
+        size = -(-len(files) // workers)
+        chunks = [files[i:i + size] for i in range(0, len(files), size)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            outcomes = [o for chunk in pool.map(_check_chunk, [(c, options, use_cache) for c in chunks]) for o in chunk]
+    else:
+        outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
+    report.diagnostics = unique(diag for outcome in outcomes for diag in outcome.diagnostics)
+    for outcome in outcomes:
+        for run, pairing in outcome.runs:
+            report.runs.append(run)
+            report.pairings.append(pairing)
+        for file, text in outcome.texts.items():
+            report.sources.setdefault(file, text)
+        report.internal_errors.extend(outcome.internal_errors)
+        for file, why in outcome.unread.items():
+            report.unread.setdefault(file, why)
     from batchlint.suppression import apply_suppressions
 
     apply_suppressions(report, options, session)

@@ -44,8 +44,8 @@ _TYPES = {
     "array": lambda v: isinstance(v, list),
 }
 _KNOWN = {"type", "enum", "const", "properties", "additionalProperties", "required", "minimum", "maximum",
-          "exclusiveMinimum", "exclusiveMaximum", "pattern", "anyOf", "oneOf", "items", "description", "title",
-          "$schema", "$id", "minLength"}
+          "exclusiveMinimum", "exclusiveMaximum", "pattern", "anyOf", "oneOf", "allOf", "items", "description", "title",
+          "$schema", "$id", "$ref", "definitions", "minLength"}
 
 
 def _equal(a: object, b: object) -> bool:
@@ -55,16 +55,33 @@ def _equal(a: object, b: object) -> bool:
     return a == b
 
 
-def quick_valid(schema: dict[str, Any] | bool, value: object) -> bool:
+def _resolve(root: dict[str, Any], ref: str) -> dict[str, Any] | bool | None:
+    """A `#/definitions/...` reference inside `root`; None for any other (jsonschema resolves those)."""
+    if not ref.startswith("#/"):
+        return None
+    node: object = root
+    for part in ref[2:].split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node if isinstance(node, dict | bool) else None
+
+
+def quick_valid(schema: dict[str, Any] | bool, value: object, root: dict[str, Any] | None = None) -> bool:
     """True when `value` is valid; False when it is not, or when the schema uses a keyword this
-    validator does not know (then jsonschema decides)."""
+    validator does not know (then jsonschema decides). `root` is the whole schema, for `$ref`."""
     if schema is True or schema == {}:
         return True
     if schema is False:
         return False
     assert isinstance(schema, dict)
+    if root is None:
+        root = schema
     if set(schema) - _KNOWN:
         return False
+    if "$ref" in schema:  # draft-07: a `$ref` replaces its siblings
+        target = _resolve(root, schema["$ref"])
+        return target is not None and quick_valid(target, value, root)
     kind = schema.get("type")
     if kind is not None:
         kinds = kind if isinstance(kind, list) else [kind]
@@ -90,9 +107,11 @@ def quick_valid(schema: dict[str, Any] | bool, value: object) -> bool:
             return False
         if "minLength" in schema and len(value) < schema["minLength"]:
             return False
-    if "anyOf" in schema and not any(quick_valid(s, value) for s in schema["anyOf"]):
+    if "anyOf" in schema and not any(quick_valid(s, value, root) for s in schema["anyOf"]):
         return False
-    if "oneOf" in schema and sum(1 for s in schema["oneOf"] if quick_valid(s, value)) != 1:
+    if "oneOf" in schema and sum(1 for s in schema["oneOf"] if quick_valid(s, value, root)) != 1:
+        return False
+    if "allOf" in schema and not all(quick_valid(s, value, root) for s in schema["allOf"]):
         return False
     if isinstance(value, dict):
         props = schema.get("properties", {})
@@ -100,12 +119,12 @@ def quick_valid(schema: dict[str, Any] | bool, value: object) -> bool:
             return False
         for key, item in value.items():
             if key in props:
-                if not quick_valid(props[key], item):
+                if not quick_valid(props[key], item, root):
                     return False
-            elif "additionalProperties" in schema and not quick_valid(schema["additionalProperties"], item):
+            elif "additionalProperties" in schema and not quick_valid(schema["additionalProperties"], item, root):
                 return False
     if isinstance(value, list) and "items" in schema:
-        return all(quick_valid(schema["items"], item) for item in value)
+        return all(quick_valid(schema["items"], item, root) for item in value)
     return True
 
 
@@ -126,17 +145,39 @@ def violations(schema: dict[str, Any], instance: object) -> list[Violation]:
     import jsonschema  # type: ignore[import-untyped]
 
     out: list[Violation] = []
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.validators.validator_for(schema)(schema)
     for error in validator.iter_errors(instance):
-        path = tuple(error.absolute_path)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = set(error.schema.get("properties", {}))
-            for key in error.instance:
-                if key not in allowed:
-                    out.append(Violation(path + (key,), f"unexpected key `{key}`", "additionalProperties", key))
-            continue
-        out.append(Violation(path, error.message, str(error.validator)))
+        out.extend(_explain(error))
     return out
+
+
+_INTERPOLATION = "#/definitions/interpolation"
+
+
+def _explain(error: Any) -> Iterator[Violation]:
+    """One error as the user needs it: each unexpected key; for a list of alternatives where a
+    value may also be an OmegaConf interpolation, the error of the one real alternative (at the
+    offending leaf, not its section), or "is not one of" when the alternatives are constants."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        for key in error.instance:
+            if key not in allowed:
+                yield Violation(path + (key,), f"unexpected key `{key}`", "additionalProperties", key)
+        return
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        branches = [(i, b) for i, b in enumerate(error.validator_value) if not (isinstance(b, dict) and b.get("$ref") == _INTERPOLATION)]
+        if branches and all(isinstance(b, dict) and ("const" in b or b.get("type") == "null") for _, b in branches):
+            values = [b.get("const") for _, b in branches]
+            yield Violation(path, f"{error.instance!r} is not one of {values!r}", "enum")
+            return
+        if len(branches) == 1:
+            index = branches[0][0]
+            for sub in sorted(error.context, key=lambda e: [str(p) for p in e.absolute_path]):
+                if sub.relative_schema_path and sub.relative_schema_path[0] == index:
+                    yield from _explain(sub)
+            return
+    yield Violation(path, error.message, str(error.validator))
 
 
 def node_at(root: Node | None, path: tuple[str | int, ...]) -> Node | None:

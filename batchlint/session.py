@@ -12,8 +12,9 @@ import os
 from collections.abc import Mapping
 
 from batchlint.launch import Launch, launches
-from batchlint.loading import Document, LoadError, load_path, load_text
+from batchlint.loading import Document, LoadError, load_bytes, load_path, load_text
 from batchlint.loading.shell import Word
+from batchlint.options import Options
 from batchlint.paths import display_path, project_root, resolve_from_script, script_bases
 from batchlint.settings import Settings, SettingsCache
 
@@ -81,15 +82,11 @@ class ScriptIndex:
                 return launch
         return None
 
-    def stats(self) -> list[tuple[str, int, int]]:
-        out = []
-        for script in self.scripts:
-            try:
-                st = os.stat(script)
-            except OSError:
-                continue
-            out.append((script, st.st_size, st.st_mtime_ns))
-        return out
+    def fingerprint(self, session: Session) -> str:
+        """The scripts by path and content: a script created, removed or edited changes it."""
+        from batchlint.digest import digest
+
+        return digest("\0".join(f"{script}\0{session.script_text(script)}" for script in self.scripts).encode("utf-8", "replace"))
 
 
 def _as_glob(text: str) -> str | None:
@@ -114,21 +111,51 @@ class Session:
         self.parsed_scripts: dict[str, list[Launch]] = {}
         self.script_texts: dict[str, str] = {}  # scripts read strictly (a checked script) or leniently (pairing)
         self.unread: dict[str, str] = {}  # display path -> why the file was not read (a template, JSONC, a Python file)
+        self.contexts: dict[tuple[str | None, str], str] = {}  # (settings file, project root) -> cache context digest
 
     # -- files
-    def load(self, path: str) -> Document:
-        """Each file loaded once per session; a LoadError is remembered and raised again."""
+    def load(self, path: str, data: bytes | None = None, syntax_only: bool = False) -> Document:
+        """Each file loaded once per session; a LoadError is remembered and raised again. `data` is
+        the file's bytes when the caller has read them already; `syntax_only` loads no tree (the
+        prefilter found nothing a dialect reads in it)."""
         key = os.path.abspath(path)
+        if syntax_only and key not in self.documents:
+            # Not remembered: a file the prefilter skips may still be included by a config, which needs its tree.
+            return self._load(key, path, data, True)
         hit = self.documents.get(key)
         if hit is None:
             try:
-                hit = load_text(display_path(path), self.overlay[key]) if key in self.overlay else load_path(path, display_path(path))
+                hit = self._load(key, path, data, False)
             except LoadError as exc:
                 hit = exc
             self.documents[key] = hit
         if isinstance(hit, LoadError):
             raise hit
         return hit
+
+    def release(self, path: str) -> None:
+        """Forget a checked file's document once its rules ran, so memory stays flat over thousands of
+        files; a file another config needs (an include, a launch config) is simply loaded again."""
+        self.documents.pop(os.path.abspath(path), None)
+
+    def _load(self, key: str, path: str, data: bytes | None, syntax_only: bool) -> Document:
+        if key in self.overlay:
+            return load_text(display_path(path), self.overlay[key], syntax_only)
+        if data is not None:
+            return load_bytes(display_path(path), data, syntax_only)
+        return load_path(path, display_path(path))
+
+    def raw(self, path: str) -> bytes | None:
+        """A checked file's bytes (the overlay's text when one stands in), or None when it cannot be
+        read here (loading it reports why)."""
+        key = os.path.abspath(path)
+        if key in self.overlay:
+            return self.overlay[key].encode("utf-8")
+        try:
+            with open(path, "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None
 
     def script_text(self, path: str) -> str:
         key = os.path.abspath(path)
@@ -164,6 +191,30 @@ class Session:
         if index is None:
             index = self.indexes[root] = ScriptIndex(self, root)
         return index
+
+    def cache_context(self, path: str, options: Options) -> str:
+        """A digest of everything besides file contents that a file's result depends on (settings,
+        options, batchlint's own code, the project's scripts), computed once per settings file and
+        project, not copied into every cache entry."""
+        import dataclasses
+        import json
+
+        from batchlint import __version__
+        from batchlint.digest import code_fingerprint, digest
+
+        settings = self.settings_for(path)
+        root = self.project_root(path)
+        key = (settings.path, root)
+        known = self.contexts.get(key)
+        if known is None:
+            known = self.contexts[key] = digest(json.dumps({
+                "version": __version__, "code": code_fingerprint(), "cwd": os.getcwd(), "settings": settings.path,
+                "values": settings.values, "runs": [(r.configs, r.values) for r in settings.runs], "dialects": settings.dialects,
+                "select": options.select, "ignore": options.ignore, "launch": dataclasses.asdict(options.launch),
+                "env": {k: os.environ.get(k) for k in ("HF_HOME", "XDG_CACHE_HOME")},
+                "scripts": self.script_index(path).fingerprint(self),
+            }, sort_keys=True, default=str).encode())
+        return known
 
     def find_launch(self, config_path: str) -> Launch | None:
         return self.script_index(config_path).find(config_path)

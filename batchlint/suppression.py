@@ -17,6 +17,7 @@ from batchlint.loading.text import LineIndex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from batchlint.fixes import Edit
     from batchlint.options import Options
     from batchlint.report import Report
     from batchlint.session import Session
@@ -80,15 +81,19 @@ class Suppressions:
 
 def _comments(file: str, text: str, session: Session) -> list[Comment]:
     """A file's comments as its loader read them; a script's from the shell reader."""
+    from batchlint.loading import LoadError
     from batchlint.loading.shell import script_comments
     from batchlint.session import SCRIPT_SUFFIXES
 
-    doc = session.documents.get(os.path.abspath(file))
-    if isinstance(doc, Document):
-        return doc.comments
     if file.endswith(SCRIPT_SUFFIXES):
         return script_comments(file, text)
-    return []
+    doc = session.documents.get(os.path.abspath(file))
+    if not isinstance(doc, Document):
+        try:  # checked in another process (the parallel walk), or only for syntax
+            doc = session.load(file)
+        except LoadError:
+            return []
+    return doc.comments
 
 
 def apply_suppressions(report: Report, options: Options, session: Session) -> None:
@@ -123,3 +128,30 @@ def apply_suppressions(report: Report, options: Options, session: Session) -> No
             what = c.text.strip()
             report.diagnostics.append(rule.report(f"`{what}` silences nothing here", c.span, "remove it",
                                                   fix=Fix(f"remove `{what}`", SAFE, [edit])))
+
+
+def ignore_edits(report: Report) -> dict[str, list[Edit]]:
+    """`--add-ignore`: per file, the edits that append `# batchlint: ignore[CODES]` to every line with a
+    finding (not in JSON, which has no comments, and not for BL008, which is about those comments)."""
+    from batchlint.fixes import Edit
+
+    by_line: dict[tuple[str, int], set[str]] = {}
+    for d in report.diagnostics:
+        if d.code != "BL008" and not d.span.file.endswith(".json"):
+            by_line.setdefault((d.span.file, d.span.line), set()).add(d.code)
+    edits: dict[str, list[Edit]] = {}
+    indexes: dict[str, LineIndex] = {}
+    for (file, line), codes in sorted(by_line.items()):
+        text = report.sources.get(file)
+        if text is None:
+            continue
+        starts = (indexes.get(file) or indexes.setdefault(file, LineIndex(text))).starts
+        if line > len(starts):
+            continue
+        end = text.find("\n", starts[line - 1])
+        end = len(text) if end < 0 else end
+        if end > 0 and text[end - 1] == "\r":
+            end -= 1
+        comment = f"  # batchlint: ignore[{','.join(sorted(codes))}]"
+        edits.setdefault(file, []).append(Edit(file, end, end, comment))
+    return edits

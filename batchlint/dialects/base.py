@@ -30,7 +30,7 @@ def has_path(root: Node | None, dotted: str) -> bool:
     return node_at(root, dotted) is not None
 
 
-def _present(root: Node | None, spec: str) -> bool:
+def present(root: Node | None, spec: str) -> bool:
     """One signature key: `a.b`, `a.b{}` (a mapping), `a.b[]` (a list), `a.b=v` (that scalar text)."""
     if spec.endswith("{}"):
         return isinstance(node_at(root, spec[:-2]), MappingNode)
@@ -79,19 +79,19 @@ class Signature:
             return None
         found: list[str] = []
         for spec in self.must:
-            if not _present(root, spec):
+            if not present(root, spec):
                 return None
             found.append(spec)
         for group in self.one_of:
-            hits = [spec for spec in group if _present(root, spec)]
+            hits = [spec for spec in group if present(root, spec)]
             if not hits:
                 return None
             found.extend(hits)
-        if any(_present(root, spec) for spec in self.must_not):
+        if any(present(root, spec) for spec in self.must_not):
             return None
         score = 0.0
         for spec, weight in self.may.items():
-            if _present(root, spec):
+            if present(root, spec):
                 found.append(spec)
                 score += weight
         if score < self.min_score:
@@ -195,7 +195,7 @@ class Dialect:
         elif self.signature is None:
             return None  # a dialect that never comes from a file (shell-cli)
         if self.needs_training_evidence:
-            from batchlint.dialects.generic import training_evidence
+            from batchlint.dialects.evidence import training_evidence
 
             optimisation, duration = training_evidence(root)
             if not optimisation or not duration:

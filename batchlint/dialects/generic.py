@@ -20,17 +20,12 @@ name and both kinds of training evidence are there, `low` otherwise. A generic r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from batchlint.dialects.base import Dialect, SignatureMatch
-from batchlint.loading.nodes import Mapping, Node, Scalar, Sequence, key_text
+from batchlint.dialects.evidence import EXCLUDED, dotted, training_evidence, walk
+from batchlint.loading.nodes import Mapping, Node, Scalar
 from batchlint.model import DialectKind, FactName, Semantics
 
-_EXCLUDED = re.compile(
-    r"(?:^|_)(?:val|vali|valid|validation|eval|evaluation|evaluate|test|tests|testing|sample|samples|sampling|sampler|infer|inference|"
-    r"predict|prediction|generation|generate|gen|rollout|ref|reference|critic|reward|rm|teacher|demo|vis|visual|visualization|log|"
-    r"logging|cache|caching|vae|latent|latents|preview|benchmark|bench|calib|calibration|export|serve|serving|deploy)(?:_|$|\d)",
-    re.I)
 _TRAINING_SECTIONS = {"train", "training", "trainer", "solver", "optim", "optimization", "data", "dataloader", "train_dataloader",
                       "dataset", "datasets", "run", "hparams", "hyperparameters", "args", "params", "training_args", "train_cfg",
                       "train_config", "training_config", "experiment", "exp", "config", "train_data", "train_dataset", "loader"}
@@ -48,43 +43,14 @@ _ACCUM = ("gradient_accumulation_steps", "grad_accum_steps", "accumulate_grad_ba
 _PRECISION = ("mixed_precision", "precision", "amp", "use_amp", "fp16", "bf16", "mixed_precision_training")
 _CHECKPOINTING = ("gradient_checkpointing", "grad_checkpointing", "activation_checkpointing", "enable_gradient_checkpointing",
                   "use_gradient_checkpointing", "gradient_checkpoint", "use_checkpoint", "checkpoint_activations")
-_OPTIMISATION = {"learning_rate", "lr", "base_lr", "optimizer", "optim", "weight_decay", "lr_scheduler", "scheduler", "max_lr", "min_lr",
-                 "adam_beta1", "adam_epsilon", "momentum", "lr_warmup_steps", "warmup_steps", "warmup_ratio", "warmup_epochs", "clip_grad",
-                 "max_grad_norm", "gradient_clip_val", "grad_clip", "unet_lr", "text_encoder_lr"}
-_DURATION = {"max_steps", "max_train_steps", "num_train_epochs", "epochs", "max_epochs", "train_steps", "total_steps", "max_iters",
-             "iterations", "num_epochs", "n_epochs", "total_iters", "max_iter", "num_steps", "training_steps", "steps", "epoch",
-             "max_train_epochs", "total_epochs", "train_iters", "n_steps", "updates", "max_duration", "num_iterations",
-             "checkpointing_steps", "save_steps", "save_every", "ckpt_every", "checkpoint_every"}
 _INFERENCE_MODES = re.compile(r"^(?:inference|infer|test|eval|evaluate|evaluation|sample|sampling|predict|generate|demo|serve)", re.I)
 
 
-def _walk(node: Node | None, path: tuple[str, ...], depth: int = 0, out: bool = False) -> Iterator[tuple[tuple[str, ...], Node, bool]]:
-    """(key path, value, inside an excluded section) of every mapping entry; lists of mappings
-    entered by their first item."""
-    if depth > 6:
-        return
-    if isinstance(node, Mapping):
-        for key, value in node.items:
-            name = key_text(key)
-            if name is None:
-                continue
-            excluded = out or _EXCLUDED.search(name) is not None
-            yield (*path, name), value, excluded
-            if isinstance(value, (Mapping, Sequence)):
-                yield from _walk(value, (*path, name), depth + 1, excluded)
-    elif isinstance(node, Sequence) and node.items and isinstance(node.items[0], Mapping):
-        yield from _walk(node.items[0], (*path[:-1], f"{path[-1]}[0]") if path else path, depth + 1, out)
-
-
 def _excluded(path: tuple[str, ...]) -> bool:
-    return any(_EXCLUDED.search(part.split("[")[0]) for part in path)
+    return any(EXCLUDED.search(part.split("[")[0]) for part in path)
 
 
 _ROLE_NAMES = frozenset(name for names in _PER_DEVICE for name in names) | frozenset(_GLOBAL)
-
-
-def _dotted(path: tuple[str, ...]) -> str:
-    return ".".join(path).replace(".[", "[")
 
 
 def _number(node: Node) -> bool:
@@ -102,10 +68,10 @@ def _pick(entries: list[tuple[tuple[str, ...], Node]], names: tuple[str, ...], v
     if not hits:
         return None
     best = min(rank for rank, _ in hits)
-    chosen = {_dotted(path) for rank, path in hits if rank == best}
+    chosen = {dotted(path) for rank, path in hits if rank == best}
     if len(chosen) > 1:
         # `trainer.gradient_accumulation_steps: ${gradient_accumulation_steps}`: one value, read where the trainer reads it.
-        nodes = dict((_dotted(p), n) for p, n in entries)
+        nodes = dict((dotted(p), n) for p, n in entries)
         targets = {n.value[2:-1].lstrip(".") for key in chosen if isinstance(n := nodes.get(key), Scalar) and _interpolated(n)
                    and isinstance(n.value, str) and n.value.endswith("}")}
         chosen -= {key for key in chosen if key in targets or key.rsplit(".", 1)[-1] in targets and "." not in key}
@@ -129,23 +95,8 @@ def _per_device(entries: list[tuple[tuple[str, ...], Node]]) -> tuple[str | None
     return None, -1
 
 
-def training_evidence(root: Node | None) -> tuple[list[str], list[str]]:
-    """Optimisation keys and duration keys outside evaluation sections."""
-    optimisation: list[str] = []
-    duration: list[str] = []
-    for path, _node, excluded in _walk(root, ()):
-        if excluded:
-            continue
-        name = path[-1].lower().lstrip("-")
-        if name in _OPTIMISATION:
-            optimisation.append(_dotted(path))
-        elif name in _DURATION:
-            duration.append(_dotted(path))
-    return optimisation, duration
-
-
 def _inference_mode(root: Mapping) -> bool:
-    for path, node, _ in _walk(root, ()):
+    for path, node, _ in walk(root, ()):
         if len(path) <= 2 and path[-1].lower() in ("mode", "task", "task_type", "stage", "phase", "run_mode") and isinstance(node, Scalar):
             if isinstance(node.value, str) and _INFERENCE_MODES.match(node.value):
                 return True
@@ -156,7 +107,7 @@ def read(root: Node | None, semantics: Semantics) -> tuple[Dialect, SignatureMat
     """A generic reading of a file no dialect claims, or None when it does not show that it trains."""
     if not isinstance(root, Mapping):
         return None
-    walked = list(_walk(root, ()))
+    walked = list(walk(root, ()))
     if not any(path[-1].lstrip("-") in _ROLE_NAMES and not excluded for path, _node, excluded in walked):
         return None  # no key could be a batch: nothing to read (the common case, checked first)
     if _inference_mode(root):
@@ -176,7 +127,7 @@ def read(root: Node | None, semantics: Semantics) -> tuple[Dialect, SignatureMat
     def put(name: FactName, key: str | None) -> None:
         if key is not None:
             original = written.get(tuple(key.replace("[", ".[").split(".")), None)
-            keys[name] = (_dotted(original) if original else key,)
+            keys[name] = (dotted(original) if original else key,)
 
     put(FactName.PER_DEVICE_BATCH, per_device)
     put(FactName.GLOBAL_BATCH, global_batch)

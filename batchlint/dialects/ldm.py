@@ -17,6 +17,7 @@ DIALECT = Dialect(
     keys={
         FactName.PER_DEVICE_BATCH: ("data.params.batch_size",),
         FactName.GRAD_ACCUM: ("lightning.trainer.accumulate_grad_batches",),
+        FactName.LEARNING_RATE: ("model.base_learning_rate",),
     },
     # The Lightning section, or a `target:` model as instantiate_from_config expects.
     signature=Signature(must=("data.params.batch_size",), one_of=(("lightning{}", "model.target"),)),

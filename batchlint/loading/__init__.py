@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 from batchlint.loading.nodes import Document, LoadError, LoadErrorKind
 from batchlint.loading.text import decode
 from batchlint.paths import display_path
 
-__all__ = ["Document", "LoadError", "LoadErrorKind", "display_path", "load_path", "load_text", "read_text"]
+__all__ = ["Document", "LoadError", "LoadErrorKind", "display_path", "load_bytes", "load_path", "load_text", "read_text"]
 
 
-def load_text(path: str, text: str) -> Document:
+def load_text(path: str, text: str, syntax_only: bool = False) -> Document:
     if path.endswith((".toml", ".py", ".jsonc")) or not path.endswith((".json", ".yaml", ".yml")):
         from batchlint.loading.formats import load_other
 
@@ -21,10 +19,10 @@ def load_text(path: str, text: str) -> Document:
     if path.endswith(".json"):
         from batchlint.loading.json import load_json
 
-        return load_json(path, text)
+        return load_json(path, text, syntax_only)
     from batchlint.loading.yaml import load_yaml
 
-    return load_yaml(path, text)
+    return load_yaml(path, text, syntax_only)
 
 
 def load_path(path: str, display: str | None = None) -> Document:
@@ -38,9 +36,14 @@ def load_path(path: str, display: str | None = None) -> Document:
         raise LoadError(shown, 1, 1, "file not found", kind=LoadErrorKind.NOT_FOUND) from None
     except OSError as exc:
         raise LoadError(shown, 1, 1, f"cannot read: {exc.strerror or exc}", kind=LoadErrorKind.UNREADABLE) from None
-    if os.path.getsize(path) == 0:
-        return load_text(shown, "")
-    return load_text(shown, decode(shown, data))
+    return load_bytes(shown, data)
+
+
+def load_bytes(display: str, data: bytes, syntax_only: bool = False) -> Document:
+    """A document from the bytes of a file already read."""
+    if not data:
+        return load_text(display, "")
+    return load_text(display, decode(display, data), syntax_only)
 
 
 def read_text(path: str, display: str | None = None) -> str:

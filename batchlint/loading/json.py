@@ -157,7 +157,22 @@ def _worth_positions(text: str) -> bool:
     return isinstance(data, dict) and not RELEVANT_KEYS.isdisjoint(data)
 
 
-def load_json(path: str, text: str) -> Document:
+def _valid_by_c_parser(text: str) -> bool:
+    def refuse(name: str) -> object:
+        raise ValueError(name)  # NaN / Infinity: the strict parser says where
+
+    try:
+        json.loads(text, parse_constant=refuse)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def load_json(path: str, text: str, syntax_only: bool = False) -> Document:
+    """The positioned tree; with `syntax_only` (a file the prefilter found nothing in) only the
+    syntax, by the C parser (the strict parser runs only to say where a broken file breaks)."""
+    if syntax_only and _valid_by_c_parser(text.lstrip("\ufeff")):
+        return Document.syntax_checked(path, text, "json")
     if len(text) > 65536 and not _worth_positions(text.lstrip("\ufeff")):
         return Document.syntax_checked(path, text, "json")
     start = 1 if text.startswith("\ufeff") else 0

@@ -142,8 +142,15 @@ def _syntax_error(path: str, exc: Exception) -> LoadError:
     return LoadError(path, 1, 1, f"invalid YAML: {exc}")
 
 
+MAX_SYNTAX_DEPTH = 1000  # what composing the tree in Python reaches before it stops with RecursionError
+
+
 def _check_syntax(path: str, text: str, body: str, offset: int) -> Document:
+    """Only the events, in C: what composing would reject (syntax, undefined aliases, nesting too
+    deep to read), without building the positioned tree."""
     unsafe_tags: list[tuple[str, Span]] = []
+    anchors: set[str] = set()
+    depth = 0
     loader = _Loader(body)
     try:
         while loader.check_event():
@@ -151,6 +158,17 @@ def _check_syntax(path: str, text: str, body: str, offset: int) -> Document:
             tag = getattr(event, "tag", None)
             if tag is not None and tag != "!" and tag not in _SAFE_TAGS:
                 unsafe_tags.append((tag, _mark_span(path, event.start_mark, event.end_mark, offset)))
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)  # type: ignore[arg-type]
+            elif getattr(event, "anchor", None):
+                anchors.add(event.anchor)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_SYNTAX_DEPTH:
+                    raise RecursionError("nested too deeply")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
     except (yaml.YAMLError, RecursionError) as exc:
         raise _syntax_error(path, exc) from None
     finally:
@@ -158,10 +176,11 @@ def _check_syntax(path: str, text: str, body: str, offset: int) -> Document:
     return Document.syntax_checked(path, text, "yaml", unsafe_tags)
 
 
-def load_yaml(path: str, text: str) -> Document:
+def load_yaml(path: str, text: str, syntax_only: bool = False) -> Document:
+    """The positioned tree; with `syntax_only` (a file the prefilter found nothing in) only the syntax."""
     offset = 1 if text.startswith("\ufeff") else 0
     body = text[offset:]
-    if len(body) > LARGE_FILE_CHARS and not _worth_positions(body):
+    if syntax_only or (len(body) > LARGE_FILE_CHARS and not _worth_positions(body)):
         return _check_syntax(path, text, body, offset)
     index = LineIndex(text)
     try:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def write_inspect(report: Report, out: TextIO) -> None:
-    if not report.runs:
+    if not report.runs and not report.internal_errors:  # a file that failed is reported on standard error instead
         out.write("no training or launch config recognised\n")
     for file, why in report.unread_reasons().items():
         out.write(f"{file}: not read — {why}\n")

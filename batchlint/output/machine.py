@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 from batchlint import PROJECT_URL, __version__
+from batchlint.output.text import source_line
 from batchlint.report import Report
 from batchlint.rules import BY_CODE, Diagnostic
 
@@ -34,6 +36,30 @@ def _region(d: Diagnostic) -> dict[str, int]:
     return region
 
 
+# Where a message names a line: "line 22", "lines 3-5", "train.yaml:22:3" (the number goes, the words stay).
+_LINE_REFS = re.compile(r"\b(lines?)\s+\d+(?:\s*(?:-|–|to|and)\s*\d+)?|(\.[A-Za-z]\w*):\d+(?::\d+)?")
+FINGERPRINT_KEY = "batchlint/v1"
+
+
+def fingerprint(d: Diagnostic, line_text: str | None) -> str:
+    """What identifies a finding across commits, wherever its line moves: the rule, the file, the
+    message without line numbers and the text of the offending line (stripped)."""
+    message = _LINE_REFS.sub(lambda m: m.group(1) or m.group(2), d.message)
+    key = "\0".join((d.code, d.span.file.replace("\\", "/"), message, (line_text or "").strip()))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _fingerprints(report: Report) -> list[str]:
+    """One fingerprint per finding; the same finding on two identical lines counts 1, 2 in file order."""
+    seen: dict[str, int] = {}
+    out = []
+    for d in report.diagnostics:
+        key = fingerprint(d, source_line(report.sources.get(d.span.file), d.span.line))
+        seen[key] = seen.get(key, 0) + 1
+        out.append(f"{key}:{seen[key]}")
+    return out
+
+
 def sarif_document(report: Report) -> dict[str, Any]:
     import inspect
 
@@ -52,12 +78,13 @@ def sarif_document(report: Report) -> dict[str, Any]:
         })
     index = {code: i for i, code in enumerate(codes)}
     results = []
-    for d in report.diagnostics:
+    for d, key in zip(report.diagnostics, _fingerprints(report), strict=True):
         result: dict[str, Any] = {
             "ruleId": d.code, "ruleIndex": index[d.code], "level": _SARIF_LEVEL[d.severity],
             "message": {"text": d.message + (f" (help: {d.help})" if d.help else "")},
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": d.span.file.replace("\\", "/")},
                                                 "region": _region(d)}}],
+            "partialFingerprints": {FINGERPRINT_KEY: key},
         }
         if d.related:
             result["relatedLocations"] = [
@@ -91,10 +118,8 @@ def write_sarif(report: Report, out: TextIO) -> None:
 
 def write_gitlab(report: Report, out: TextIO) -> None:
     items = []
-    for d in report.diagnostics:
-        fingerprint = hashlib.md5(f"{d.code}:{d.span.file}:{d.span.line}:{d.span.column}:{d.message}".encode(),
-                                  usedforsecurity=False).hexdigest()
-        items.append({"description": f"{d.code} {d.message}", "check_name": d.code, "fingerprint": fingerprint,
+    for d, key in zip(report.diagnostics, _fingerprints(report), strict=True):
+        items.append({"description": f"{d.code} {d.message}", "check_name": d.code, "fingerprint": key,
                       "severity": _GITLAB_SEVERITY[d.severity],
                       "location": {"path": d.span.file, "lines": {"begin": d.span.line, "end": d.span.end_line}}})
     json.dump(items, out, ensure_ascii=False, indent=2)

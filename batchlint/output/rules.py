@@ -6,6 +6,11 @@ import inspect
 
 from batchlint.rules import Rule
 
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
 
 def rule_text(rule: Rule) -> str:
     doc = inspect.cleandoc(type(rule).__doc__ or "")
@@ -17,6 +22,17 @@ def rule_text(rule: Rule) -> str:
 def rule_json(rule: Rule) -> dict[str, object]:
     return {"code": rule.code, "name": rule.name, "summary": rule.summary, "severity": rule.severity,
             "fixable": rule.fixable, "explanation": inspect.cleandoc(type(rule).__doc__ or "")}
+
+
+def write_rules(rules: list[Rule], fmt: str, out: TextIO) -> None:
+    """`batchlint rule`: the rules' documentation as text (`fmt` "text") or a JSON list."""
+    if fmt == "json":
+        import json
+
+        json.dump([rule_json(r) for r in rules], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write("\n\n".join(rule_text(r) for r in rules) + "\n")
 
 
 def rules_markdown() -> str:

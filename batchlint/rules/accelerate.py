@@ -17,6 +17,7 @@ from batchlint.model import Fact, Origin, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, Rule, RunRule, close_matches, file_start
+from batchlint.settings import DEFAULTS
 from batchlint.views import DocumentView
 
 DISTRIBUTED_TYPES = ("NO", "MULTI_CPU", "MULTI_GPU", "MULTI_NPU", "MULTI_MLU", "MULTI_SDAA", "MULTI_MUSA", "MULTI_XPU",
@@ -112,7 +113,7 @@ class View:
         return "NO" if value is False else value
 
     def version(self) -> tuple[int, ...]:
-        return version_tuple(str(self.run.setting("accelerate-version") or "1.15.0"))
+        return version_tuple(str(self.run.setting("accelerate-version") or DEFAULTS["accelerate-version"]))
 
     def version_text(self) -> str:
         return str(self.run.setting("accelerate-version") or "1.15")
@@ -135,9 +136,35 @@ def _key_span(root: Mapping, key: str) -> Span | None:
 class MissingDistributedType(RunRule):
     """`distributed_type` is missing.
 
-    It is the only key `accelerate launch` requires: `BaseConfig.process_config` raises
-    `ValueError: A 'distributed_type' must be specified in the config file.`
-    (accelerate `commands/config/config_args.py`).
+    **What.** An accelerate config without `distributed_type`, the only key `accelerate launch`
+    requires.
+
+    **Why.** `BaseConfig.process_config` raises `ValueError: A 'distributed_type' must be specified in
+    the config file.` (accelerate `commands/config/config_args.py`).
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    num_processes: 8
+    mixed_precision: bf16
+    ```
+
+    **Passing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 8
+    mixed_precision: bf16
+    ```
+
+    **Fix.** None: add it, e.g. `distributed_type: MULTI_GPU` (or run `accelerate config`).
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §1.2 and §8 AC001; accelerate
+    `commands/config/config_args.py` (`BaseConfig.process_config`).
     """
 
     code, name, severity = "AC001", "missing-distributed-type", Severity.ERROR
@@ -154,11 +181,42 @@ class MissingDistributedType(RunRule):
 class UnknownTopLevelKey(RunRule):
     """A top-level key that `ClusterConfig` (or `SageMakerConfig`) does not have.
 
-    Since accelerate 0.23 `from_yaml_file` raises: "The config file at {path} had unknown keys
-    ([...]), please try upgrading your `accelerate` version or fix (and potentially remove) these
-    keys from your config file." `ipex_config` was removed in 1.13 and is unknown since.
+    **What.** A top-level key of the accelerate config that is not a field of `ClusterConfig`, or of
+    `SageMakerConfig` when `compute_environment` is not `LOCAL_MACHINE`; the message suggests the
+    closest known key. `ipex_config` was removed in 1.13 and is unknown since.
 
-    **Fix** (unsafe: it deletes a setting): delete the key.
+    **Why.** Since accelerate 0.23 `from_yaml_file` raises: "The config file at {path} had unknown keys
+    ([...]), please try upgrading your `accelerate` version or fix (and potentially remove) these keys
+    from your config file."
+
+    **Failing example.** `acc.yaml`: `ipex_config` (gone in 1.13) and a misspelt `num_processes`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 8
+    ipex_config:
+      ipex: false
+    num_proceses: 4
+    ```
+
+    **Passing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 8
+    ```
+
+    **Fix.** Unsafe (a setting starts to apply, or one is deleted): when the key is a misspelling of
+    a known one the file does not have (`num_proceses`), rename it to that; otherwise (`ipex_config`,
+    a name far from any known key, or a misspelling next to the real key) delete it.
+
+    **Options.** `accelerate-version` in settings: below 1.13 `ipex_config` is known; below 0.23 the rule
+    is off (the dataclass raised a `TypeError` instead).
+
+    **References.** accelerate-deepspeed.md §1.2, §1.3 (the `ClusterConfig` fields) and §8 AC002;
+    accelerate `commands/config/config_args.py` (`BaseConfig.from_yaml_file`).
     """
 
     code, name, severity, fixable = "AC002", "unknown-accelerate-key", Severity.ERROR, True
@@ -183,7 +241,11 @@ class UnknownTopLevelKey(RunRule):
             close = close_matches(key, sorted(known), 1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             extra = " (removed in accelerate 1.13)" if key == "ipex_config" else ""
-            fix = Fix(f"delete `{key}`", UNSAFE, [v.doc.delete_entry(key_node, value_node)])
+            # A misspelling (as close as DS012 asks) of a setting the file lacks: that setting was meant.
+            if key != "ipex_config" and close_matches(key, close, 1, cutoff=0.85) and v.root.get(close[0]) is None:
+                fix = Fix(f"rename `{key}` to `{close[0]}`", UNSAFE, [rename_key(key_node, close[0])])
+            else:
+                fix = Fix(f"delete `{key}`", UNSAFE, [v.doc.delete_entry(key_node, value_node)])
             yield self.report(f"unknown key `{key}`{extra}{hint}: accelerate {v.version_text()} raises \"The config file at ... "
                               f"had unknown keys (['{key}'])\"", key_node.span, "fix the name or remove the key", fix=fix)
 
@@ -191,14 +253,41 @@ class UnknownTopLevelKey(RunRule):
 class Yaml11Trap(RunRule):
     """`distributed_type`, `mixed_precision` or `gpu_ids` written so that YAML 1.1 reads a bool or int.
 
-    accelerate reads the file with PyYAML `safe_load` (YAML 1.1): unquoted `NO` / `no` are `False`,
-    `0` is an int. `distributed_type: NO` then never matches `DistributedType.NO` (num_processes is
-    not defaulted; the launch asks for `--num_processes` or runs one process);
-    `mixed_precision: no` fails with `AttributeError: 'bool' object has no attribute 'lower'`
-    (since accelerate 0.34; 0.19–0.33 mapped the bool to "no"); `gpu_ids: 0` fails with
+    **What.** accelerate reads the file with PyYAML `safe_load` (YAML 1.1): unquoted `NO` / `no` are
+    `False`, `0` is an int. One finding per such value of these three keys.
+
+    **Why.** `distributed_type: NO` then never matches `DistributedType.NO` (num_processes is not
+    defaulted; the launch asks for `--num_processes` or runs one process); `mixed_precision: no` fails
+    with `AttributeError: 'bool' object has no attribute 'lower'` (since accelerate 0.34; 0.19–0.33
+    mapped the bool to "no"); `gpu_ids: 0` fails with
     `AttributeError: 'int' object has no attribute 'split'` (spec §1.5).
 
-    **Fix** (safe: it restores the string the file means): quote the value.
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: NO
+    mixed_precision: no
+    gpu_ids: 0
+    num_processes: 1
+    ```
+
+    **Passing example.** `acc.yaml`, quoted:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: 'NO'
+    mixed_precision: 'no'
+    gpu_ids: '0'
+    num_processes: 1
+    ```
+
+    **Fix.** Safe (it restores the string the file means): quote the value.
+
+    **Options.** `accelerate-version` in settings: below 0.34 `mixed_precision: no` is not reported.
+
+    **References.** accelerate-deepspeed.md §1.5 and §8 AC003; anchors.md Appendix A (the same YAML,
+    three loaders); accelerate `commands/config/config_args.py` (`load_config_from_file`).
     """
 
     code, name, severity, fixable = "AC003", "yaml11-bool-or-int", Severity.ERROR, True
@@ -226,10 +315,35 @@ class Yaml11Trap(RunRule):
 class BadDistributedType(RunRule):
     """`distributed_type` is not a `DistributedType` value (exact, case-sensitive).
 
-    `BaseConfig.__post_init__` converts it with an Enum lookup: `ValueError: '<x>' is not a valid
-    DistributedType`. Values: NO, MULTI_CPU, MULTI_GPU, MULTI_NPU, MULTI_MLU, MULTI_SDAA, MULTI_MUSA,
-    MULTI_XPU, DEEPSPEED, FSDP, XLA, MEGATRON_LM, MULTI_HPU, MULTI_NEURON (SageMaker: NO,
-    DATA_PARALLEL, MODEL_PARALLEL).
+    **What.** Values: NO, MULTI_CPU, MULTI_GPU, MULTI_NPU, MULTI_MLU, MULTI_SDAA, MULTI_MUSA, MULTI_XPU,
+    DEEPSPEED, FSDP, XLA, MEGATRON_LM, MULTI_HPU, MULTI_NEURON (SageMaker: NO, DATA_PARALLEL,
+    MODEL_PARALLEL). The message suggests the closest value.
+
+    **Why.** `BaseConfig.__post_init__` converts it with an Enum lookup: `ValueError: '<x>' is not a
+    valid DistributedType`.
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: multi_gpu
+    num_processes: 8
+    ```
+
+    **Passing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 8
+    ```
+
+    **Fix.** None: write one of the values above, in capitals.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §1.4 (allowed values) and §8 AC004; accelerate
+    `commands/config/config_args.py` (`BaseConfig.__post_init__`).
     """
 
     code, name, severity = "AC004", "bad-distributed-type", Severity.ERROR
@@ -252,9 +366,35 @@ class BadDistributedType(RunRule):
 class BadMixedPrecision(RunRule):
     """`mixed_precision` is not one of no, fp16, bf16, fp8 (after lowercasing).
 
-    The launcher fails when it prepares the environment: "Unknown mixed_precision mode: fp32.
-    Choose between ['no', 'fp8', 'fp16', 'bf16']." (accelerate `utils/launch.py`). `fp32` is the
-    usual slip: full precision is `no`.
+    **What.** Any other value of the accelerate config's `mixed_precision`. `fp32` is the usual slip:
+    full precision is `no`.
+
+    **Why.** The launcher fails when it prepares the environment: "Unknown mixed_precision mode: fp32.
+    Choose between ['no', 'fp8', 'fp16', 'bf16']." (accelerate `utils/launch.py`).
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 2
+    mixed_precision: fp32
+    ```
+
+    **Passing example.** `acc.yaml` (accelerate lowercases the value):
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 2
+    mixed_precision: BF16
+    ```
+
+    **Fix.** None: use no, fp16, bf16 or fp8.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §1.4, §5 and §8 AC005; accelerate `utils/launch.py`.
     """
 
     code, name, severity = "AC005", "bad-mixed-precision", Severity.ERROR
@@ -275,10 +415,47 @@ class BadMixedPrecision(RunRule):
 class NumProcessesRequired(RunRule):
     """A distributed launch without `num_processes` in the file or on the launch line.
 
-    For any `distributed_type` but NO, a missing `num_processes` stays -1 and `accelerate launch`
-    stops: "You need to manually pass in `--num_processes` using this config yaml." An error when
-    the launch is known (the file is paired with a training config and no count is given); a
-    warning when the file is checked on its own, since its launch line may pass `--num_processes`.
+    **What.** Any `distributed_type` but NO (and not a SageMaker config) with no `num_processes`. An
+    error when the launch is known (the file is paired with a training config and no count is given);
+    a warning when the file is checked on its own, since its launch line may pass `--num_processes`.
+
+    **Why.** For any `distributed_type` but NO, a missing `num_processes` stays -1 and
+    `accelerate launch` stops: "You need to manually pass in `--num_processes` using this config yaml."
+
+    **Failing example.** `batchlint check train.yaml --accelerate-config acc.yaml`, with `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: FSDP
+    mixed_precision: bf16
+    ```
+
+    and the training config `train.yaml`:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 1
+      mixed_precision: bf16
+    ```
+
+    **Passing example.** The same `train.yaml`, and `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: FSDP
+    mixed_precision: bf16
+    num_processes: 8
+    ```
+
+    **Fix.** None: add `num_processes: N` (the total over all machines).
+
+    **Options.** `--num-processes` / `num-processes` in settings give the launch line's count: then
+    nothing is reported.
+
+    **References.** accelerate-deepspeed.md §1.2, §2.4 (`num_processes` missing) and §8 AC006;
+    accelerate `commands/launch.py::_validate_launch_command`.
     """
 
     code, name, severity = "AC006", "num-processes-required", Severity.ERROR
@@ -304,10 +481,37 @@ class NumProcessesRequired(RunRule):
 class OneProcessLaunch(RunRule):
     """`num_processes` > 1 with a launcher that starts one process.
 
-    `distributed_type: NO` (and `MULTI_CPU` without `mpirun_config.mpirun_hostfile`) go through the
-    simple launcher: each `accelerate launch` starts **one** process whatever `num_processes` says
-    (spec §2.4). For `NO` the intended world never exists; for `MULTI_CPU` start one launch per rank
-    (mpirun, SLURM) — batchlint then cannot compute a total from `num_processes`.
+    **What.** `distributed_type: NO` (and `MULTI_CPU` without `mpirun_config.mpirun_hostfile`) with
+    `num_processes` above 1.
+
+    **Why.** These go through the simple launcher: each `accelerate launch` starts **one** process
+    whatever `num_processes` says (spec §2.4). For `NO` the intended world never exists; for
+    `MULTI_CPU` start one launch per rank (mpirun, SLURM) — batchlint then cannot compute a total from
+    `num_processes`.
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: 'NO'
+    num_processes: 4
+    ```
+
+    **Passing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: 'NO'
+    num_processes: 1
+    ```
+
+    **Fix.** None: use MULTI_GPU (or DEEPSPEED/FSDP) for several processes; for MULTI_CPU set
+    `mpirun_config.mpirun_hostfile`, or start one launch per rank.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §2.4 (which launcher runs) and §8 AC007; accelerate
+    `commands/launch.py::launch_command`.
     """
 
     code, name, severity = "AC007", "one-process-launch", Severity.WARNING
@@ -335,8 +539,41 @@ class OneProcessLaunch(RunRule):
 class ProcessesNotDivisible(RunRule):
     """`num_processes` is not a multiple of `num_machines`.
 
-    `num_processes` is the total over machines; each machine starts `num_processes // num_machines`
-    (floor), so the remainder silently disappears: 10 processes on 4 machines are 8 ranks.
+    **What.** `num_processes` is the total over machines; each machine starts
+    `num_processes // num_machines` (floor). The message gives the ranks that really run.
+
+    **Why.** The remainder silently disappears: 10 processes on 4 machines are 8 ranks.
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_machines: 4
+    num_processes: 10
+    main_process_ip: 10.0.0.1
+    main_process_port: 29500
+    machine_rank: 0
+    ```
+
+    **Passing example.** `acc.yaml` (4 per machine):
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_machines: 4
+    num_processes: 16
+    main_process_ip: 10.0.0.1
+    main_process_port: 29500
+    machine_rank: 0
+    ```
+
+    **Fix.** None: use a multiple of `num_machines`.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §2.2 and §8 AC008; accelerate
+    `utils/launch.py::prepare_multi_gpu_env`.
     """
 
     code, name, severity = "AC008", "processes-not-divisible", Severity.WARNING
@@ -355,7 +592,8 @@ class ProcessesNotDivisible(RunRule):
                           node.span if node else file_start(v.doc.path), f"use a multiple of {machines}, e.g. {real} or {real + machines}")
 
 
-def _gpu_ids(v: View) -> tuple[Scalar, list[str]] | None:
+def listed_gpu_ids(v: View) -> tuple[Scalar, list[str]] | None:
+    """`gpu_ids` and its comma-separated ids, unless it is `all` (or not a list of ids)."""
     node = v.scalar("gpu_ids")
     if node is None or node.value is None or isinstance(node.value, bool):
         return None
@@ -368,10 +606,43 @@ def _gpu_ids(v: View) -> tuple[Scalar, list[str]] | None:
 class TooFewGpuIds(RunRule):
     """`gpu_ids` lists fewer GPUs than processes per machine.
 
-    `gpu_ids` becomes `CUDA_VISIBLE_DEVICES` on every machine; nothing checks it against the
-    process count. With fewer ids than `num_processes // num_machines`, two ranks share a device:
-    NCCL "Duplicate GPU detected" (accelerate ≥ 0.33 picks `local_rank % device_count()`), or
-    "invalid device ordinal" (older accelerate, and any DeepSpeed run).
+    **What.** A `gpu_ids` other than `all` with fewer ids than `num_processes // num_machines`. A
+    multi-device launch on one machine with fewer than two ids is AC010's instead.
+
+    **Why.** `gpu_ids` becomes `CUDA_VISIBLE_DEVICES` on every machine; nothing checks it against the
+    process count. With fewer ids than `num_processes // num_machines`, two ranks share a device: NCCL
+    "Duplicate GPU detected" (accelerate ≥ 0.33 picks `local_rank % device_count()`), or "invalid
+    device ordinal" (older accelerate, and any DeepSpeed run).
+
+    **Failing example.** `acc.yaml`: 3 processes on GPUs 2 and 3:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 3
+    gpu_ids: 2,3
+    deepspeed_config:
+      zero_stage: 2
+    ```
+
+    **Passing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 3
+    gpu_ids: 1,2,3
+    deepspeed_config:
+      zero_stage: 2
+    ```
+
+    **Fix.** None: list as many ids as processes per machine, or use `gpu_ids: all`.
+
+    **Options.** `--num-processes` / `num-processes` in settings: the launch line's count is compared
+    instead of the file's.
+
+    **References.** accelerate-deepspeed.md §2.3 (`gpu_ids`) and §8 AC009; accelerate
+    `state.py::PartialState.set_device`.
     """
 
     code, name, severity = "AC009", "too-few-gpu-ids", Severity.ERROR
@@ -379,7 +650,7 @@ class TooFewGpuIds(RunRule):
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = view(run, pairing)
-        ids = _gpu_ids(v) if v else None
+        ids = listed_gpu_ids(v) if v else None
         if v is None or ids is None:
             return
         node, parts = ids
@@ -397,9 +668,36 @@ class TooFewGpuIds(RunRule):
 class MultiGpuWithOneId(RunRule):
     """A multi-device launch on one machine with fewer than two `gpu_ids`.
 
-    accelerate stops: "Less than two GPU ids were configured and tried to run on multiple GPUs.
+    **What.** A `MULTI_*` device type (`MULTI_GPU`, `MULTI_NPU`, ...) on one machine whose `gpu_ids`
+    (not `all`) names fewer than two ids. DeepSpeed and FSDP launches are not checked by accelerate.
+
+    **Why.** accelerate stops: "Less than two GPU ids were configured and tried to run on multiple GPUs.
     Please ensure at least two are specified for `--gpu_ids`, or use `--gpu_ids='all'`."
-    (DeepSpeed and FSDP launches are not checked by accelerate.)
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 2
+    gpu_ids: '1'
+    ```
+
+    **Passing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 2
+    gpu_ids: 0,1
+    ```
+
+    **Fix.** None: list at least two ids, or use `gpu_ids: all`.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §2.3 (the only `gpu_ids` check) and §8 AC010; accelerate
+    `commands/launch.py::_validate_launch_command`.
     """
 
     code, name, severity = "AC010", "multi-gpu-one-id", Severity.ERROR
@@ -407,7 +705,7 @@ class MultiGpuWithOneId(RunRule):
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = view(run, pairing)
-        ids = _gpu_ids(v) if v else None
+        ids = listed_gpu_ids(v) if v else None
         if v is None or ids is None or v.distributed_type not in MULTI_DEVICE:
             return
         if (positive_int(v.value(F.NUM_MACHINES)) or 1) > 1 or len(ids[1]) >= 2:
@@ -419,9 +717,38 @@ class MultiGpuWithOneId(RunRule):
 class OneRankMultiGpu(RunRule):
     """`distributed_type: MULTI_GPU` with `num_processes: 1`.
 
-    accelerate accepts it from a file (its "at least 2 processes" check runs before the file is
-    read), and starts a one-rank DDP run: DDP's overhead without a second GPU. The `accelerate
-    config` questionnaire itself refuses this layout.
+    **What.** A `MULTI_GPU` accelerate config whose `num_processes` is 1, with no other count on the
+    launch line. Reported as information.
+
+    **Why.** accelerate accepts it from a file (its "at least 2 processes" check runs before the file is
+    read), and starts a one-rank DDP run: DDP's overhead without a second GPU. The `accelerate config`
+    questionnaire itself refuses this layout.
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 1
+    gpu_ids: all
+    ```
+
+    **Passing example.** `acc.yaml`, for one GPU:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: 'NO'
+    num_processes: 1
+    gpu_ids: all
+    ```
+
+    **Fix.** None: use `distributed_type: NO` for one GPU, or more processes.
+
+    **Options.** `--num-processes` / `num-processes` in settings: with a count from the launch line the
+    rule is silent.
+
+    **References.** accelerate-deepspeed.md §2.4 and §8 AC011; accelerate
+    `commands/config/cluster.py::get_cluster_input` (the questionnaire).
     """
 
     code, name, severity = "AC011", "one-rank-multi-gpu", Severity.INFO
@@ -439,8 +766,39 @@ class OneRankMultiGpu(RunRule):
 class MainProcessIpMissing(RunRule):
     """Several machines without `main_process_ip`.
 
-    The torchrun path builds `rdzv_endpoint="None:29500"`; the simple launcher asserts "When using
-    multiple machines, you need to specify the main process IP."
+    **What.** `num_machines` above 1 and no (or an empty) `main_process_ip`.
+
+    **Why.** The torchrun path builds `rdzv_endpoint="None:29500"`; the simple launcher asserts "When
+    using multiple machines, you need to specify the main process IP."
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_machines: 2
+    num_processes: 16
+    machine_rank: 0
+    ```
+
+    **Passing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_machines: 2
+    num_processes: 16
+    machine_rank: 0
+    main_process_ip: 10.0.0.1
+    main_process_port: 29500
+    ```
+
+    **Fix.** None: set `main_process_ip` (or pass `--main_process_ip` on the launch line).
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §2.2 and §8 AC013; accelerate
+    `utils/launch.py::prepare_multi_gpu_env`, `prepare_simple_launcher_cmd_env`.
     """
 
     code, name, severity = "AC013", "main-process-ip-missing", Severity.WARNING
@@ -462,10 +820,44 @@ class MainProcessIpMissing(RunRule):
 class MachineRankOutOfRange(RunRule):
     """`machine_rank` is not between 0 and `num_machines - 1`.
 
-    With several machines the launcher passes `machine_rank` to torchrun as `--node_rank` without
-    checking it (accelerate `utils/launch.py::prepare_multi_gpu_env`, spec §2.2); a rank outside the
-    range fails in torchrun's rendezvous, or waits there for a node that never comes. With one
+    **What.** With several machines, a `machine_rank` below 0 or at least `num_machines`. With one
     machine the value is not used.
+
+    **Why.** The launcher passes `machine_rank` to torchrun as `--node_rank` without checking it
+    (accelerate `utils/launch.py::prepare_multi_gpu_env`, spec §2.2); a rank outside the range fails in
+    torchrun's rendezvous, or waits there for a node that never comes.
+
+    **Failing example.** `acc.yaml`: the second machine is rank 1:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_machines: 2
+    num_processes: 16
+    machine_rank: 2
+    main_process_ip: 10.0.0.1
+    main_process_port: 29500
+    ```
+
+    **Passing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_machines: 2
+    num_processes: 16
+    machine_rank: 1
+    main_process_ip: 10.0.0.1
+    main_process_port: 29500
+    ```
+
+    **Fix.** None: set `machine_rank` to this machine's index, 0 to `num_machines - 1` (or pass
+    `--machine_rank` on each machine's launch line).
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §2.2 and §8 AC014; accelerate
+    `utils/launch.py::prepare_multi_gpu_env`.
     """
 
     code, name, severity = "AC014", "machine-rank-out-of-range", Severity.WARNING
@@ -487,21 +879,49 @@ class MachineRankOutOfRange(RunRule):
 
 
 class UnknownSubConfigKey(RunRule):
-    """A key inside `deepspeed_config`, `fsdp_config`, `megatron_lm_config`, `parallelism_config`,
-    `mpirun_config`, `fp8_config` or `dynamo_config` that the launcher never reads.
+    """A key inside a sub-config of the accelerate file that the launcher never reads.
 
-    Sub-dict keys are copied onto the launcher's arguments and only the names it knows are used;
-    anything else is silently ignored: `deepspeed_config.zero_stag` leaves ZeRO at stage 2,
-    `megatron_lm_config.tp_degree` leaves TP at 1, `parallelism_config.tp_size` does nothing. The
-    `fsdp_`, `fp8_` and `dynamo_` prefixes are optional (the launcher adds them).
+    **What.** A key of `deepspeed_config`, `fsdp_config`, `megatron_lm_config`, `parallelism_config`,
+    `mpirun_config`, `fp8_config` or `dynamo_config` that is not one the launcher reads; the message
+    suggests the closest known key. The `fsdp_`, `fp8_` and `dynamo_` prefixes are optional (the
+    launcher adds them).
 
-    **Fix** for legacy names (safe: it makes the setting take effect as written):
-    `fsdp_backward_prefetch_policy` → `fsdp_backward_prefetch`; the fp8 questionnaire's
-    `amax_history_length` / `amax_compute_algorithm` / `optimization_level` → `amax_history_len` /
-    `amax_compute_algo` / `opt_level`.
+    **Why.** Sub-dict keys are copied onto the launcher's arguments and only the names it knows are
+    used; anything else is silently ignored: `deepspeed_config.zero_stag` leaves ZeRO at stage 2,
+    `megatron_lm_config.tp_degree` leaves TP at 1, `parallelism_config.tp_size` does nothing.
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      zero_stag: 3
+    ```
+
+    **Passing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      zero_stage: 3
+    ```
+
+    **Fix.** None: fix the name or remove the key. Legacy names with a known successor are AC020's
+    (`fsdp_backward_prefetch_policy`) and AC022's (the fp8 questionnaire's `amax_history_length` /
+    `amax_compute_algorithm` / `optimization_level`), which rename them.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §1.6 (the keys each sub-config's reader knows, and the
+    renames) and §8 AC015, AC020, AC022; accelerate `commands/launch.py::_validate_launch_command`,
+    `utils/launch.py`.
     """
 
-    code, name, severity, fixable = "AC015", "unknown-sub-config-key", Severity.WARNING, True
+    code, name, severity = "AC015", "unknown-sub-config-key", Severity.WARNING
     summary = "sub-config key the launcher ignores"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -519,12 +939,9 @@ class UnknownSubConfigKey(RunRule):
                 full = key if not prefix or key.startswith(prefix.rstrip("_")) else prefix + key
                 if full in known or (prefix == "fp8_" and "fp8_" + key.removeprefix("fp8_") in known):
                     continue
-                legacy = LEGACY.get((section, key))
-                if legacy is not None:
-                    new, why = legacy
-                    yield self.report(f"`{section}.{key}` is not read ({why}): the setting has no effect", key_node.span,
-                                      f"rename it to `{new}`", fix=Fix(f"rename `{key}` to `{new}`", SAFE, [rename_key(key_node, new)]))
-                    continue
+                if (section, key) in LEGACY or (section == "fp8_config" and (section, key.removeprefix("fp8_")) in LEGACY) \
+                        or (section == "fsdp_config" and (section, "fsdp_" + key) in LEGACY):
+                    continue  # legacy names: AC020 (FSDP) and AC022 (fp8) report them, with their rename fixes
                 names = sorted({k.removeprefix(prefix) if prefix and not key.startswith(prefix.rstrip("_")) else k for k in known})
                 close = close_matches(key, names, 1)
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
@@ -535,9 +952,40 @@ class UnknownSubConfigKey(RunRule):
 class DeadSubConfig(RunRule):
     """A non-empty sub-config whose paradigm is off.
 
-    `deepspeed_config` keys are read only when `distributed_type` is DEEPSPEED, `fsdp_config` only
-    for FSDP, `megatron_lm_config` only for MEGATRON_LM. Under MULTI_GPU, in particular,
+    **What.** `deepspeed_config` keys are read only when `distributed_type` is DEEPSPEED, `fsdp_config`
+    only for FSDP, `megatron_lm_config` only for MEGATRON_LM; a non-empty one under another
+    `distributed_type` is reported.
+
+    **Why.** None of its settings is used, without a word. Under MULTI_GPU, in particular,
     `deepspeed_config.gradient_accumulation_steps` does **not** reach the run.
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 8
+    deepspeed_config:
+      gradient_accumulation_steps: 4
+    ```
+
+    **Passing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      gradient_accumulation_steps: 4
+      zero_stage: 2
+    ```
+
+    **Fix.** None: remove the sub-config, or set the `distributed_type` it belongs to.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §1.6 ("They are read only when `use_deepspeed` is set")
+    and §8 AC016.
     """
 
     code, name, severity = "AC016", "dead-sub-config", Severity.WARNING
@@ -559,11 +1007,49 @@ class DeadSubConfig(RunRule):
 class BadParallelismConfig(RunRule):
     """`parallelism_config` sizes that `ParallelismConfig` rejects.
 
-    `dp_replicate × dp_shard × tp × cp × sp` must equal `num_processes` ("ParallelismConfig
-    total_size (X) does not match num_processes (Y)"; not checked for DeepSpeed SP, and a product of
-    1 means plain data parallelism); CP and SP are mutually exclusive; TP/CP with pure replication
-    (`dp_replicate > 1`, `dp_shard == 1`) is refused; every size must be ≥ 1
-    (accelerate `parallelism_config.py::ParallelismConfig.__post_init__`).
+    **What.** `dp_replicate × dp_shard × tp × cp × sp` must equal `num_processes` (not checked for
+    DeepSpeed SP, and a product of 1 means plain data parallelism); CP and SP are mutually exclusive;
+    TP/CP with pure replication (`dp_replicate > 1`, `dp_shard == 1`) is refused; every size must be ≥ 1.
+
+    **Why.** `ParallelismConfig.__post_init__` raises a `ValueError` when the job starts: "ParallelismConfig
+    total_size (X) does not match num_processes (Y)", "Context Parallelism (CP) and Sequence Parallelism
+    (SP) are mutually exclusive.", "Tensor/Context parallelism (tp/cp_size > 1) cannot be used with pure
+    data parallelism".
+
+    **Failing example.** `acc.yaml`: 2 × 2 = 4 for 8 processes:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: FSDP
+    num_processes: 8
+    fsdp_config:
+      fsdp_version: 2
+    parallelism_config:
+      parallelism_config_dp_shard_size: 2
+      parallelism_config_tp_size: 2
+    ```
+
+    **Passing example.** `acc.yaml` (2 × 2 × 2 = 8):
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: FSDP
+    num_processes: 8
+    fsdp_config:
+      fsdp_version: 2
+    parallelism_config:
+      parallelism_config_dp_replicate_size: 2
+      parallelism_config_dp_shard_size: 2
+      parallelism_config_tp_size: 2
+    ```
+
+    **Fix.** None: make the product of the sizes equal `num_processes`.
+
+    **Options.** `--num-processes` / `num-processes` in settings: the launch line's count is compared
+    instead of the file's.
+
+    **References.** accelerate-deepspeed.md §7 (ParallelismConfig validation) and §8 AC029; accelerate
+    `parallelism_config.py::ParallelismConfig.__post_init__`.
     """
 
     code, name, severity = "AC029", "bad-parallelism-config", Severity.ERROR
@@ -609,16 +1095,68 @@ class BadParallelismConfig(RunRule):
 class AccelerateConfigMissing(RunRule):
     """The accelerate config named for the launch does not exist.
 
-    `accelerate launch --config_file X` with a missing X raises `FileNotFoundError`: "The passed
-    configuration file `X` does not exist. Please pass an existing file to `accelerate launch`, or
-    use the default one created through `accelerate config` ...". batchlint reports it where the
-    name was given (settings or the command line) and cannot compute the run's total.
+    **What.** The accelerate config given with `--accelerate-config` or `accelerate-config` in settings
+    is not there. batchlint reports it where the name was given (settings or the command line) and
+    cannot compute the run's total. Also a launch script's bare `accelerate launch` — no
+    `--config_file`, no `--num_processes`, no paradigm flag (`--multi_gpu`, `--use_deepspeed`,
+    `--use_fsdp`, `--use_megatron_lm`, `--tpu`) and no `--cpu`: it reads the default config of the
+    machine it runs on (`$HF_HOME/accelerate/default_config.yaml`), or, without one, starts one
+    process per visible GPU (spec §1.1, §2.4), so the run depends on that machine; the message
+    names `CUDA_VISIBLE_DEVICES` when the line or the script above it sets it. Not reported when
+    `--num-processes`, `num-processes` or `accelerate-config` say what the machine has.
+
+    **Why.** `accelerate launch --config_file X` with a missing X raises `FileNotFoundError`: "The passed
+    configuration file `X` does not exist. Please pass an existing file to `accelerate launch`, or use
+    the default one created through `accelerate config` ...".
+
+    **Failing example.** Settings name `configs/accelerate/8gpu.yaml`, which does not exist.
+    `pyproject.toml`:
+
+    ```toml
+    [tool.batchlint]
+    accelerate-config = "configs/accelerate/8gpu.yaml"
+    ```
+
+    and `train.yaml`:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 1
+    ```
+
+    **Passing example.** The same files, and `configs/accelerate/8gpu.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 8
+    ```
+
+    **Fix.** None: fix the path in settings or on the command line.
+
+    **Options.** `--accelerate-config` / `accelerate-config` (the name checked).
+
+    **References.** accelerate-deepspeed.md §1.1 ("Missing explicit file") and §8 AC033; accelerate
+    `commands/config/config_args.py::load_config_from_file`.
     """
 
     code, name, severity = "AC033", "accelerate-config-missing", Severity.WARNING
-    summary = "the named accelerate config does not exist"
+    summary = "the named accelerate config does not exist, or a bare launch relies on the machine's default"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        bare, count = run.get(F.ACCELERATE_DEFAULT_CONFIG), run.get(F.NUM_PROCESSES)
+        if bare is not None and bare.span is not None and not pairing.launch_facts and not pairing.launch_problems \
+                and (count is None or count.origin == Origin.SCRIPT):
+            # A bare `accelerate launch`: the machine's default config (or its GPU count) decides (spec §1.1, §2.4).
+            visible = run.get(F.VISIBLE_DEVICES)
+            seen = "" if visible is None else f" ({visible.note} at line {visible.span.line if visible.span else '?'}: {visible.value} " \
+                f"GPU{'s' if visible.value != 1 else ''} visible)"
+            yield self.report("`accelerate launch` without --config_file, --num_processes or a paradigm flag: the process count comes from "
+                              "the default accelerate config of the machine it runs on ($HF_HOME/accelerate/default_config.yaml), or, "
+                              f"without one, one process per visible GPU{seen}", bare.span,
+                              "pass --config_file with the repository's accelerate config, or --num_processes N")
         for err in pairing.launch_problems:
             if err.kind == LoadErrorKind.NOT_FOUND:
                 yield self.report(f"accelerate config `{err.path}` does not exist: \"The passed configuration file `{err.path}` does "

@@ -22,18 +22,68 @@ IGNORED_WITH_FILE = ("gradient_accumulation_steps", "gradient_clipping", "zero_s
 class IgnoredNextToConfigFile(RunRule):
     """`deepspeed_config_file` next to settings accelerate refuses to combine with it.
 
-    With a DeepSpeed JSON, `DeepSpeedPlugin` raises: "When using `deepspeed_config_file`, the
-    following accelerate config variables will be ignored: [...]. Please specify them appropriately
-    in the DeepSpeed config file." for `gradient_accumulation_steps`, `gradient_clipping`,
-    `zero_stage`, the offload devices and nvme paths, `zero3_save_16bit_model` in `deepspeed_config`
-    — and for a top-level `mixed_precision`, even `'no'` (accelerate ≥ 0.16, §3.2).
+    **What.** An accelerate config with `deepspeed_config.deepspeed_config_file` and any of
+    `gradient_accumulation_steps`, `gradient_clipping`, `zero_stage`, the offload devices and nvme
+    paths, `zero3_save_16bit_model` in `deepspeed_config`, or a top-level `mixed_precision`, even
+    `'no'` (accelerate ≥ 0.16, §3.2).
 
-    **Fix** (unsafe: it edits the DeepSpeed JSON too): move `gradient_accumulation_steps` and
+    **Why.** With a DeepSpeed JSON, `DeepSpeedPlugin` raises: "When using `deepspeed_config_file`, the
+    following accelerate config variables will be ignored: [...]. Please specify them appropriately in
+    the DeepSpeed config file."
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    mixed_precision: 'no'
+    num_processes: 8
+    deepspeed_config:
+      deepspeed_config_file: ds.json
+      gradient_accumulation_steps: 2
+      zero_stage: 2
+    ```
+
+    and `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Passing example.** What the fix writes. `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      deepspeed_config_file: ds.json
+    ```
+
+    and `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "zero_optimization": {"stage": 2},
+      "gradient_accumulation_steps": 2
+    }
+    ```
+
+    **Fix.** Unsafe (it edits the DeepSpeed JSON too): move `gradient_accumulation_steps` and
     `gradient_clipping` into the JSON (added when absent, written over `"auto"`), and delete them,
-    `zero_stage` and `mixed_precision` from the accelerate file where the JSON already says the
-    same (`zero_optimization.stage`; `'no'` with no half precision enabled; `fp16`/`bf16` with that
-    section enabled, `"auto"` being written as `true`, since the launch precision that filled it is
-    deleted). Offered only when every refused key can be handled so.
+    `zero_stage` and `mixed_precision` from the accelerate file where the JSON already says the same
+    (`zero_optimization.stage`; `'no'` with no half precision enabled; `fp16`/`bf16` with that section
+    enabled, `"auto"` being written as `true`, since the launch precision that filled it is deleted).
+    Offered only when every refused key can be handled so.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §3.2 (b) step 3 (`_deepspeed_config_checks`) and §8 X001;
+    accelerate `utils/dataclasses.py::DeepSpeedPlugin.__post_init__`.
     """
 
     code, name, severity, fixable = "X001", "ignored-next-to-deepspeed-file", Severity.ERROR, True
@@ -128,9 +178,38 @@ def _move_fix(doc: DocumentView, root: Mapping, sub: Mapping, offending: list[tu
 class DeepSpeedFileMissing(RunRule):
     """`deepspeed_config_file` names a file that does not exist (relative to the launch directory).
 
-    `HfDeepSpeedConfig` raises "Expected a string path to an existing deepspeed config, or a
-    dictionary, or a base64 encoded string." Set `launch-dir` in settings when the launch does not
-    run from the directory batchlint runs in.
+    **What.** The path in the accelerate config's `deepspeed_config.deepspeed_config_file` does not
+    exist, relative to where the launch runs.
+
+    **Why.** `HfDeepSpeedConfig` raises "Expected a string path to an existing deepspeed config, or a
+    dictionary, or a base64 encoded string."
+
+    **Failing example.** `configs/ds_zero2.json` does not exist. `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      deepspeed_config_file: configs/ds_zero2.json
+    ```
+
+    **Passing example.** The same `acc.yaml`, and `configs/ds_zero2.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: fix the path (relative to where the launch runs).
+
+    **Options.** `launch-dir` in settings when the launch does not run from the directory batchlint runs
+    in.
+
+    **References.** accelerate-deepspeed.md §3.2 (b) and §8 X002; accelerate
+    `utils/deepspeed.py::HfDeepSpeedConfig.__init__`.
     """
 
     code, name, severity = "X002", "deepspeed-file-missing", Severity.ERROR
@@ -149,10 +228,51 @@ class DeepSpeedFileMissing(RunRule):
 class LauncherAccumOverrides(RunRule):
     """The launcher's accumulation differs from the training config's.
 
-    Under DeepSpeed, `deepspeed_config.gradient_accumulation_steps` is exported as
-    `ACCELERATE_GRADIENT_ACCUMULATION_STEPS`, which silently overrides
-    `Accelerator(gradient_accumulation_steps=...)` (§3.3; the diffusers flux `ds2.yaml` case: 1
-    against the README's 4).
+    **What.** Under DeepSpeed, the accelerate file's `deepspeed_config.gradient_accumulation_steps`
+    differs from the training config's accumulation.
+
+    **Why.** It is exported as `ACCELERATE_GRADIENT_ACCUMULATION_STEPS`, which silently overrides
+    `Accelerator(gradient_accumulation_steps=...)` (§3.3; the diffusers flux `ds2.yaml` case: 1 against
+    the README's 4).
+
+    **Failing example.** `batchlint check train.yaml --accelerate-config acc.yaml`, with `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      gradient_accumulation_steps: 1
+      zero_stage: 2
+    ```
+
+    and `train.yaml`:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 4
+      mixed_precision: bf16
+    ```
+
+    **Passing example.** The same `train.yaml`, and `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      gradient_accumulation_steps: 4
+      zero_stage: 2
+    ```
+
+    **Fix.** None: make them agree, or drop the launcher's value.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §3.1 (the environment variables), §3.3 (the accumulation
+    chain) and §8 X003; accelerate `accelerator.py::Accelerator.__init__`.
     """
 
     code, name, severity = "X003", "launcher-accum-overrides", Severity.WARNING
@@ -174,10 +294,56 @@ class LauncherAccumOverrides(RunRule):
 
 
 class EffectiveAccumDiffers(RunRule):
-    """The accumulation that really applies differs from the training config's, for a reason no
-    more specific rule (DS006, DS007, X003) names — e.g. Megatron-LM, which accumulates
-    `megatron_lm_num_micro_batches` and ignores the script's value. The total batch uses the
-    effective value."""
+    """The accumulation that really applies differs from the training config's.
+
+    **What.** For a reason no more specific rule (DS006, DS007, X003) names — e.g. Megatron-LM, which
+    accumulates `megatron_lm_num_micro_batches` and ignores the script's value. The total batch uses
+    the effective value.
+
+    **Why.** The script's `gradient_accumulation_steps` does not multiply the batch: a total computed
+    from it is wrong, and so is a learning rate scaled by it.
+
+    **Failing example.** `batchlint check train.yaml --accelerate-config acc.yaml`, with `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MEGATRON_LM
+    num_processes: 8
+    megatron_lm_config:
+      megatron_lm_tp_degree: 2
+      megatron_lm_pp_degree: 1
+      megatron_lm_context_parallel_size: 1
+      megatron_lm_num_micro_batches: 8
+    ```
+
+    and `train.yaml`:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 4
+      mixed_precision: bf16
+    ```
+
+    **Passing example.** The same `acc.yaml`, and `train.yaml`:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 8
+      mixed_precision: bf16
+    ```
+
+    **Fix.** None: set `megatron_lm_num_micro_batches` to what you mean.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §7 ("Megatron-LM details"), §3.3 (the effective
+    accumulation under DeepSpeed) and §8 X004, X009; accelerate
+    `utils/megatron_lm.py::prepare_data_loader`.
+    """
 
     code, name, severity = "X004", "effective-accum-differs", Severity.WARNING
     summary = "effective accumulation ≠ the training config's"
@@ -195,11 +361,50 @@ class EffectiveAccumDiffers(RunRule):
 
 
 class ScriptPrecisionWins(RunRule):
-    """The training config's precision (passed to `Accelerator(mixed_precision=...)`) differs from
-    the accelerate config's.
+    """The training config's precision (passed to `Accelerator(mixed_precision=...)`) differs from the accelerate config's.
 
-    The keyword argument beats `ACCELERATE_MIXED_PRECISION` (§5), so the accelerate file's value is
-    silently unused (corpus: Hallo's `fp16` in accelerate_config.yaml against `"no"` in the YAML).
+    **What.** A training config whose mixed precision differs from its accelerate config's. Runs with a
+    DeepSpeed JSON are left to DS014 / DS015, which judge precision against the JSON.
+
+    **Why.** The keyword argument beats `ACCELERATE_MIXED_PRECISION` (§5), so the accelerate file's
+    value is silently unused (corpus: Hallo's `fp16` in accelerate_config.yaml against `"no"` in the
+    YAML).
+
+    **Failing example.** `batchlint check train.yaml --accelerate-config acc.yaml`, with `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 8
+    mixed_precision: fp16
+    ```
+
+    and `train.yaml`:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 1
+      mixed_precision: 'no'
+    ```
+
+    **Passing example.** The same `acc.yaml`, and `train.yaml`:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 1
+      mixed_precision: fp16
+    ```
+
+    **Fix.** None: make them agree, so the launch config says what runs.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §5 (which setting wins) and §8 X005; accelerate
+    `state.py::AcceleratorState.__init__`.
     """
 
     code, name, severity = "X005", "script-precision-wins", Severity.WARNING
@@ -222,14 +427,65 @@ class ScriptPrecisionWins(RunRule):
 
 
 class LaunchLineProcesses(RunRule):
-    """The process count on the launch line (a script's `accelerate launch --num_processes`, the
-    command line or settings) differs from the accelerate config's `num_processes`. The launch line
-    wins (accelerate's CLI flags beat the file, spec §2.1), so the file's value is not what runs."""
+    """The process count on the launch line differs from the accelerate config's `num_processes`.
+
+    **What.** The launch line is a script's `accelerate launch --num_processes`, the command line
+    (`--num-processes`) or settings (`num-processes`).
+
+    **Why.** The launch line wins (accelerate's CLI flags beat the file, spec §2.1), so the file's value
+    is not what runs. Also, for every launcher (`accelerate launch`, `torchrun`, `deepspeed`, `tune
+    run`): more processes per machine than GPUs in the `CUDA_VISIBLE_DEVICES` the launch line sees (set
+    on the line, or exported above it in the script). Ranks then share a device: NCCL "Duplicate GPU
+    detected" (accelerate ≥ 0.33 picks `local_rank % device_count()`) or "invalid device ordinal"
+    (corpus: quick_sd's `--num_processes 3` with `CUDA_VISIBLE_DEVICES=2,3`). An accelerate file's
+    `gpu_ids` (or `--gpu_ids`) replaces the variable, and AC009 judges it. The `deepspeed` runner
+    ignores (and unsets) `CUDA_VISIBLE_DEVICES` when the line passes `--num_gpus`, `--num_nodes`,
+    `--include` or `--exclude`: then the listed GPUs are not the ones used.
+
+    **Failing example.** `batchlint check stage.yaml`, with the launch script `run.sh`:
+
+    ```sh
+    accelerate launch --config_file acc.yaml --num_processes 4 train.py --config stage.yaml
+    ```
+
+    `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 8
+    ```
+
+    and `stage.yaml`:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 4
+      mixed_precision: bf16
+    ```
+
+    **Passing example.** The same files, with `run.sh`:
+
+    ```sh
+    accelerate launch --config_file acc.yaml --num_processes 8 train.py --config stage.yaml
+    ```
+
+    **Fix.** None: make the accelerate config say what runs.
+
+    **Options.** `--num-processes` / `num-processes` in settings count as the launch line.
+
+    **References.** accelerate-deepspeed.md §2.1 (R2: the CLI wins over the file), §2.3 and §8 X011;
+    accelerate `commands/launch.py::_validate_launch_command`, `state.py::PartialState.set_device`;
+    DeepSpeed `launcher/runner.py`.
+    """
 
     code, name, severity = "X011", "launch-line-processes", Severity.WARNING
-    summary = "launch-line process count ≠ the accelerate config's"
+    summary = "launch-line process count ≠ the accelerate config's, or more processes than visible GPUs"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        yield from self._visible(run, pairing)
         if not pairing.launch_facts:
             return
         line, file = run.get(F.NUM_PROCESSES), pairing.launch_facts.get(F.NUM_PROCESSES)
@@ -243,6 +499,34 @@ class LaunchLineProcesses(RunRule):
         related = [Related(line.span, "the launch line's count")] if line.origin == Origin.SCRIPT and line.span else []
         yield self.report(f"{where} {line.value} overrides num_processes {file.value} of {file.file}",
                           file.span or file_start(run.config), "make the accelerate config say what runs", related)
+
+    def _visible(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        visible, ignored = run.get(F.VISIBLE_DEVICES), run.get(F.DEEPSPEED_IGNORES_VISIBLE)
+        if visible is None or visible.span is None:
+            return
+        if ignored is not None and ignored.span is not None:
+            yield self.report(f"deepspeed ignores {visible.note} (line {visible.span.line}) because the line passes {ignored.value}: it "
+                              "picks GPUs from 0 on each host, not the ones listed", ignored.span,
+                              f"use --include localhost:{str(visible.note).split('=', 1)[1]} instead, or drop {ignored.value}",
+                              [Related(visible.span, "CUDA_VISIBLE_DEVICES set here")])
+            return
+        procs, machines = run.int_fact(F.NUM_PROCESSES), run.int_fact(F.NUM_MACHINES) or 1
+        ids, dtype = pairing.launch_facts.get(F.GPU_IDS), run.get(F.DISTRIBUTED_TYPE)
+        if procs is None or not isinstance(visible.value, int) or (ids is not None and str(ids.value).strip().lower() != "all"):
+            return
+        if dtype is not None and dtype.value in ("NO", False, "MULTI_CPU"):
+            return  # one process per launch
+        per = procs // machines
+        if per <= visible.value:
+            return
+        count = run[F.NUM_PROCESSES]
+        related = [Related(count.span, f"{procs} processes")] if count.span else []
+        effect = "no GPU is visible to the ranks" if not visible.value else \
+            "ranks share a device, NCCL \"Duplicate GPU detected\" (or \"invalid device ordinal\")"
+        yield self.report(f"{per} processes per machine on {visible.value} visible GPU{'s' if visible.value != 1 else ''} "
+                          f"({visible.note}): {effect}", visible.span,
+                          f"list {per} GPUs in CUDA_VISIBLE_DEVICES" + (f", or start {visible.value} processes" if visible.value else ""),
+                          related)
 
 
 CROSS_RULES: list[Rule] = [IgnoredNextToConfigFile(), DeepSpeedFileMissing(), LauncherAccumOverrides(), EffectiveAccumDiffers(),

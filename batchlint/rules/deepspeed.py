@@ -15,6 +15,7 @@ from batchlint.model import DialectKind, Fact, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, close_matches, file_start
+from batchlint.settings import DEFAULTS
 from batchlint.views import DocumentView, view_of
 
 AUTO = "auto"
@@ -28,7 +29,7 @@ class DsView:
         self.doc = doc
         self.facts = facts
         self.via_accelerate = via == "accelerate"  # named by an accelerate config
-        self.launch = via or str(run.setting("deepspeed-launch") or "accelerate")
+        self.launch = via or str(run.setting("deepspeed-launch") or DEFAULTS["deepspeed-launch"])
 
     def value(self, name: F) -> object:
         fact = self.facts.get(name)
@@ -106,13 +107,49 @@ def triad_problem(t: object, m: object, g: object, w: int | None) -> str | None:
 class TriadMismatch(RunRule):
     """The batch triad does not add up on this world size.
 
-    DeepSpeed derives what is missing with floor divisions and then asserts
+    **What.** `train_batch_size`, `train_micro_batch_size_per_gpu` and `gradient_accumulation_steps` are
+    all integers and T ≠ M × G × W. World size W: the number of processes under accelerate (divided by
+    the DeepSpeed sequence-parallel size). Under accelerate a missing `gradient_accumulation_steps` is
+    inserted as 1 first (§3.2), so the triad is complete. `"auto"` values are filled later by
+    accelerate / the HF Trainer and are not judged; partial triads are DS002's.
+
+    **Why.** DeepSpeed derives what is missing with floor divisions and then asserts
     `train_batch_size == train_micro_batch_size_per_gpu × gradient_accumulation_steps × world_size`:
     "AssertionError: Check batch related parameters. train_batch_size is not equal to
     micro_batch_per_gpu * gradient_acc_step * world_size 60 != 2 * 3 * 8" — after the job waited for
-    its GPUs. World size: the number of processes under accelerate (divided by the DeepSpeed
-    sequence-parallel size). Under accelerate a missing `gradient_accumulation_steps` is inserted
-    as 1 first (§3.2).
+    its GPUs.
+
+    **Failing example.** `batchlint check ds.json --num-processes 8`: 2 × 2 × 8 = 32, not 64.
+    `ds.json`:
+
+    ```json
+    {
+      "train_batch_size": 64,
+      "train_micro_batch_size_per_gpu": 2,
+      "gradient_accumulation_steps": 2,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Passing example.** `ds.json` (2 × 4 × 8 = 64):
+
+    ```json
+    {
+      "train_batch_size": 64,
+      "train_micro_batch_size_per_gpu": 2,
+      "gradient_accumulation_steps": 4,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: make train_batch_size = micro × accumulation × world, or set the ones you do not pin
+    to "auto".
+
+    **Options.** The process count (`--num-processes`, `--num-machines`, their settings, or the
+    accelerate config that names the JSON) gives the world size; without one the rule is silent.
+
+    **References.** accelerate-deepspeed.md §4.1 (what `world_size` means), §4.2, §4.3 and §8 DS001;
+    DeepSpeed `runtime/config.py` (`DeepSpeedConfig._set_batch_related_parameters`, `_batch_assertion`).
     """
 
     code, name, severity = "DS001", "deepspeed-triad-mismatch", Severity.ERROR
@@ -140,9 +177,39 @@ class TriadMismatch(RunRule):
 class PartialTriad(TriadMismatch):
     """A partial batch triad whose derived values fail.
 
-    DeepSpeed derives the missing ones by floor division (§4.2): {T, M} → G = T // M // W,
-    {T, G} → M = T // W // G, {T} → M = T // W; a remainder or a 0 then fails the assertion
-    ("… 60 != 2 * 3 * 8", "Micro batch size per gpu: 0 has to be greater than 0").
+    **What.** DeepSpeed derives the missing ones by floor division (§4.2): {T, M} → G = T // M // W,
+    {T, G} → M = T // W // G, {T} → M = T // W; a remainder or a 0 then fails. World size as in DS001.
+
+    **Why.** The derivation is silent, the assertion that follows is not: "… 60 != 2 * 3 * 8", "Micro
+    batch size per gpu: 0 has to be greater than 0" — after the job waited for its GPUs.
+
+    **Failing example.** `batchlint check ds.json --num-processes 8`: G = 60 // 2 // 8 = 3, and
+    2 × 3 × 8 = 48. `ds.json`:
+
+    ```json
+    {
+      "train_batch_size": 60,
+      "train_micro_batch_size_per_gpu": 2,
+      "zero_optimization": {"stage": 1}
+    }
+    ```
+
+    **Passing example.** `ds.json` (G = 64 // 2 // 8 = 4):
+
+    ```json
+    {
+      "train_batch_size": 64,
+      "train_micro_batch_size_per_gpu": 2,
+      "zero_optimization": {"stage": 1}
+    }
+    ```
+
+    **Fix.** None: give a `train_batch_size` that micro × world divides, or all three values.
+
+    **Options.** As DS001: the process count gives the world size.
+
+    **References.** accelerate-deepspeed.md §4.2 (which of the three may be left out), §4.3 and §8
+    DS002; DeepSpeed `runtime/config.py` (`DeepSpeedConfig._set_batch_related_parameters`).
     """
 
     code, name, severity = "DS002", "deepspeed-partial-triad", Severity.ERROR
@@ -153,8 +220,37 @@ class PartialTriad(TriadMismatch):
 class NoBatchSize(RunRule):
     """Neither `train_batch_size` nor `train_micro_batch_size_per_gpu` is present.
 
-    "AssertionError: Either train_batch_size or train_micro_batch_size_per_gpu needs to be
+    **What.** A DeepSpeed JSON with neither key, not even as `"auto"`.
+
+    **Why.** "AssertionError: Either train_batch_size or train_micro_batch_size_per_gpu needs to be
     provided" (accelerate fills only keys that are literally `"auto"`).
+
+    **Failing example.** `ds.json`:
+
+    ```json
+    {
+      "gradient_accumulation_steps": 4,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Passing example.** `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": 4,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: add `"train_micro_batch_size_per_gpu": "auto"` (accelerate fills it from the
+    DataLoader), or an integer.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §3.4 (`train_micro_batch_size_per_gpu` missing), §4.2 and
+    §8 DS003; DeepSpeed `runtime/config.py` (`DeepSpeedConfig._set_batch_related_parameters`).
     """
 
     code, name, severity = "DS003", "deepspeed-no-batch-size", Severity.ERROR
@@ -170,9 +266,41 @@ class NoBatchSize(RunRule):
 
 
 class BadBatchValue(RunRule):
-    """A batch value that is not a positive integer and not `"auto"`: a float, 0, a negative, a
-    string placeholder. DeepSpeed asserts "... has to be greater than 0"; a float
-    `train_batch_size` silently propagates; `"GB_SIZE"` never gets replaced."""
+    """A batch value that is not a positive integer and not `"auto"`.
+
+    **What.** `train_batch_size`, `train_micro_batch_size_per_gpu` or `gradient_accumulation_steps` is
+    a float, 0, a negative, or a string placeholder.
+
+    **Why.** DeepSpeed asserts "... has to be greater than 0"; a float `train_batch_size` silently
+    propagates (types are not checked); `"GB_SIZE"` never gets replaced.
+
+    **Failing example.** `batchlint check ds.json --num-processes 8`, with `ds.json`:
+
+    ```json
+    {
+      "train_batch_size": "GB_SIZE",
+      "train_micro_batch_size_per_gpu": 2.5,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Passing example.** `ds.json`:
+
+    ```json
+    {
+      "train_batch_size": 32,
+      "train_micro_batch_size_per_gpu": 2,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: write a whole number ≥ 1, or `"auto"` (under accelerate / the HF Trainer).
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §4.3 (the assertions; types are not checked) and §8 DS004;
+    DeepSpeed `runtime/config.py` (`DeepSpeedConfig._batch_assertion`).
+    """
 
     code, name, severity = "DS004", "deepspeed-bad-batch-value", Severity.ERROR
     summary = "batch value not a positive integer or \"auto\""
@@ -192,9 +320,45 @@ class BadBatchValue(RunRule):
 class AutoWithRawDeepSpeed(RunRule):
     """`"auto"` in a JSON launched by the plain `deepspeed` launcher (settings `deepspeed-launch = "deepspeed"`).
 
-    Nothing fills `"auto"` without accelerate or the HF Trainer: the batch assertion fails with
+    **What.** Any `"auto"` value, at any depth, of a DeepSpeed JSON that settings say the raw
+    `deepspeed` launcher (or `deepspeed.initialize`) reads, with no accelerate or HF Trainer in between.
+
+    **Why.** Nothing fills `"auto"` without accelerate or the HF Trainer: the batch assertion fails with
     `TypeError: '>' not supported between instances of 'str' and 'int'`, `zero_optimization.stage:
     "auto"` silently becomes stage 0 and `fp16.enabled: "auto"` means off.
+
+    **Failing example.** `pyproject.toml`:
+
+    ```toml
+    [tool.batchlint]
+    deepspeed-launch = "deepspeed"
+    ```
+
+    and `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "zero_optimization": {"stage": "auto"}
+    }
+    ```
+
+    **Passing example.** The same settings, and `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": 2,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: write the value.
+
+    **Options.** `deepspeed-launch` in settings: only `"deepspeed"` turns the rule on (the default is
+    `"accelerate"`).
+
+    **References.** accelerate-deepspeed.md §4.3 (`"auto"` reaching DeepSpeed), §4.4 (non-strict mode
+    drops `"auto"`) and §8 DS005; DeepSpeed `runtime/config_utils.py` (`DeepSpeedConfigModel`).
     """
 
     code, name, severity = "DS005", "deepspeed-auto-without-hf", Severity.ERROR
@@ -204,16 +368,17 @@ class AutoWithRawDeepSpeed(RunRule):
         v = ds_view(run, pairing)
         if v is None or v.launch != "deepspeed" or not isinstance(v.doc.root, Mapping):
             return
-        for key, node in _walk(v.doc.root, ""):
+        for key, node in leaves(v.doc.root, ""):
             if isinstance(node, Scalar) and node.value == AUTO:
                 yield self.report(f"`{key}` is \"auto\", which only accelerate / the HF Trainer fill in: the raw deepspeed launcher "
                                   "fails (TypeError) or silently uses a default", node.span, "write the value")
 
 
-def _walk(node: object, prefix: str) -> Iterator[tuple[str, object]]:
+def leaves(node: object, prefix: str) -> Iterator[tuple[str, object]]:
+    """(dotted key, node) of every non-mapping value under `node`."""
     if isinstance(node, Mapping):
         for k in node.keys():
-            yield from _walk(node.get(k), f"{prefix}.{k}" if prefix else k)
+            yield from leaves(node.get(k), f"{prefix}.{k}" if prefix else k)
     else:
         yield prefix, node
 
@@ -226,11 +391,59 @@ def _training(v: DsView) -> tuple[Fact[object] | None, Fact[object] | None] | No
 
 
 class AccumMissingFromJson(RunRule):
-    """The DeepSpeed JSON used through accelerate has no `gradient_accumulation_steps`, while the
-    training config accumulates.
+    """The DeepSpeed JSON used through accelerate has no `gradient_accumulation_steps`, while the training config accumulates.
 
-    accelerate inserts `gradient_accumulation_steps: 1` into such a JSON before anything else
+    **What.** A JSON named by an accelerate config's `deepspeed_config_file`, without
+    `gradient_accumulation_steps`, for a training config whose accumulation is above 1.
+
+    **Why.** accelerate inserts `gradient_accumulation_steps: 1` into such a JSON before anything else
     (§3.2 step 1), so the effective accumulation is 1 and the script's value is ignored.
+
+    **Failing example.** `batchlint check train.yaml --accelerate-config acc.yaml`, with `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      deepspeed_config_file: ds.json
+    ```
+
+    `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    and `train.yaml`:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 4
+      mixed_precision: fp16
+    ```
+
+    **Passing example.** The same files, with `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": "auto",
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: add `"gradient_accumulation_steps": "auto"` (or the config's value) to the JSON.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §3.2 (b) step 1, §3.3 (the effective accumulation) and §8
+    DS006; accelerate `utils/dataclasses.py::DeepSpeedPlugin.__post_init__`.
     """
 
     code, name, severity = "DS006", "deepspeed-accum-missing", Severity.WARNING
@@ -252,9 +465,51 @@ class AccumMissingFromJson(RunRule):
 class AccumDiffersFromJson(RunRule):
     """The JSON's integer `gradient_accumulation_steps` differs from the training config's.
 
-    Under accelerate the JSON value governs the optimizer step in every version (since 1.8 with
-    "Gradient accumulation steps mismatch … Using DeepSpeed's value."); the HF Trainer raises
+    **What.** An integer `gradient_accumulation_steps` in the DeepSpeed JSON other than the training
+    config's accumulation: a warning under accelerate, an error when the HF Trainer reads the JSON.
+
+    **Why.** Under accelerate the JSON value governs the optimizer step in every version (since 1.8
+    with "Gradient accumulation steps mismatch … Using DeepSpeed's value."); the HF Trainer raises
     "Please correct the following DeepSpeed config values that mismatch TrainingArguments values".
+
+    **Failing example.** An HF Trainer config, `batchlint check sft.yaml --num-processes 8`. `sft.yaml`:
+
+    ```yaml
+    model_name_or_path: Qwen/Qwen3-4B
+    per_device_train_batch_size: 2
+    gradient_accumulation_steps: 8
+    bf16: true
+    deepspeed: ds_z2.json
+    ```
+
+    and `ds_z2.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": 4,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Passing example.** The same `sft.yaml`, and `ds_z2.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": 8,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: make them agree, or write `"auto"` in the JSON.
+
+    **Options.** None: the launch is the one that pairs the JSON with the training config (an HF
+    Trainer config's `deepspeed:` key, or an accelerate config's `deepspeed_config_file`).
+
+    **References.** accelerate-deepspeed.md §3.3 (the accumulation chain under DEEPSPEED), §3.4 (the HF
+    Trainer is stricter) and §8 DS007; transformers `integrations/deepspeed.py`
+    (`HfTrainerDeepSpeedConfig.trainer_config_process`).
     """
 
     code, name, severity = "DS007", "deepspeed-accum-differs", Severity.WARNING
@@ -279,9 +534,59 @@ class AccumDiffersFromJson(RunRule):
 class MicroDiffersFromConfig(RunRule):
     """The JSON's integer `train_micro_batch_size_per_gpu` differs from the training config's per-device batch.
 
-    accelerate takes the JSON value and never compares it with the DataLoader: DeepSpeed's
+    **What.** An integer `train_micro_batch_size_per_gpu` in the DeepSpeed JSON other than the
+    training config's per-device batch.
+
+    **Why.** accelerate takes the JSON value and never compares it with the DataLoader: DeepSpeed's
     bookkeeping (`train_batch_size()`, throughput, schedulers) describes a batch the script does not
     feed. The HF Trainer raises the mismatch error.
+
+    **Failing example.** `batchlint check train.yaml --accelerate-config acc.yaml`, with `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      deepspeed_config_file: ds.json
+    ```
+
+    `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": 4,
+      "gradient_accumulation_steps": "auto",
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    and `train.yaml`, per-device batch 2:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 1
+      mixed_precision: fp16
+    ```
+
+    **Passing example.** The same files, with `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": "auto",
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: write `"auto"` (accelerate fills it from the DataLoader), or the same number.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §3.4 (`train_micro_batch_size_per_gpu` as an integer) and
+    §8 DS008; accelerate `accelerator.py::Accelerator._prepare_deepspeed`.
     """
 
     code, name, severity = "DS008", "deepspeed-micro-differs", Severity.WARNING
@@ -304,9 +609,51 @@ class MicroDiffersFromConfig(RunRule):
 class PinnedTotalWithAuto(RunRule):
     """An integer `train_batch_size` next to `"auto"` micro batch or accumulation.
 
-    accelerate fills the `"auto"` ones from the DataLoader and the script, then DeepSpeed asserts
-    the triad: as soon as micro × accumulation × world differs from the pinned total the run
+    **What.** `train_batch_size` is an integer while `train_micro_batch_size_per_gpu` or
+    `gradient_accumulation_steps` is `"auto"`.
+
+    **Why.** accelerate fills the `"auto"` ones from the DataLoader and the script, then DeepSpeed
+    asserts the triad: as soon as micro × accumulation × world differs from the pinned total the run
     fails ("… 64 != 8 * 4 * 1").
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      deepspeed_config_file: ds.json
+    ```
+
+    and `ds.json`:
+
+    ```json
+    {
+      "train_batch_size": 64,
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": "auto",
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Passing example.** The same `acc.yaml`, and `ds.json`:
+
+    ```json
+    {
+      "train_batch_size": "auto",
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": "auto",
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: write `"train_batch_size": "auto"`.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §3.4 (`train_batch_size: "auto"`, and an integer left
+    unchanged) and §8 DS009.
     """
 
     code, name, severity = "DS009", "deepspeed-pinned-total-with-auto", Severity.WARNING
@@ -327,8 +674,49 @@ class PinnedTotalWithAuto(RunRule):
 class ZeroSectionMissing(RunRule):
     """The JSON named by `deepspeed_config_file` has no `zero_optimization` section.
 
-    `DeepSpeedPlugin` raises `ValueError("Please specify the ZeRO optimization config in the
+    **What.** A DeepSpeed JSON named by an accelerate config's `deepspeed_config_file` without
+    `zero_optimization`.
+
+    **Why.** `DeepSpeedPlugin` raises `ValueError("Please specify the ZeRO optimization config in the
     DeepSpeed config.")` (accelerate `utils/dataclasses.py`).
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      deepspeed_config_file: ds.json
+    ```
+
+    and `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "train_batch_size": "auto",
+      "fp16": {"enabled": "auto"}
+    }
+    ```
+
+    **Passing example.** The same `acc.yaml`, and `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "train_batch_size": "auto",
+      "fp16": {"enabled": "auto"},
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: add e.g. `"zero_optimization": {"stage": 2}`.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §3.2 (b) step 2 and §8 DS010; accelerate
+    `utils/dataclasses.py::DeepSpeedPlugin.__post_init__`.
     """
 
     code, name, severity = "DS010", "deepspeed-zero-missing", Severity.ERROR
@@ -343,8 +731,42 @@ class ZeroSectionMissing(RunRule):
 
 
 class BothHalfPrecisions(RunRule):
-    """`fp16.enabled` and `bf16.enabled` are both true: "AssertionError: bfloat16 and fp16 modes
-    cannot be simultaneously enabled" (DeepSpeed `DeepSpeedConfig._initialize_params`)."""
+    """`fp16.enabled` and `bf16.enabled` are both true.
+
+    **What.** A DeepSpeed JSON whose `fp16` and `bf16` sections are both literally enabled.
+
+    **Why.** "AssertionError: bfloat16 and fp16 modes cannot be simultaneously enabled" (DeepSpeed
+    `DeepSpeedConfig._initialize_params`).
+
+    **Failing example.** `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "fp16": {"enabled": true},
+      "bf16": {"enabled": true},
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Passing example.** `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "fp16": {"enabled": false},
+      "bf16": {"enabled": true},
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: enable one of them.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §4.4 and §8 DS013; DeepSpeed `runtime/config.py`
+    (`DeepSpeedConfig._initialize_params`).
+    """
 
     code, name, severity = "DS013", "deepspeed-fp16-and-bf16", Severity.ERROR
     summary = "fp16 and bf16 both enabled"
@@ -367,9 +789,63 @@ def requested_precision(run: RunModel) -> tuple[str, Fact[object]] | None:
 
 
 class PrecisionConflict(RunRule):
-    """The requested precision contradicts the JSON: fp16 requested with `bf16.enabled: true`, or
-    the reverse. accelerate raises "`--mixed_precision` arg cannot be set to `fp16` when `bf16` is
-    set in the DeepSpeed config file." (§5)."""
+    """The requested precision contradicts the JSON.
+
+    **What.** fp16 requested with `bf16.enabled: true`, or the reverse, for a JSON named by an
+    accelerate config. The request is the training config's precision (passed to `Accelerator()`),
+    else the accelerate file's.
+
+    **Why.** accelerate raises "`--mixed_precision` arg cannot be set to `fp16` when `bf16` is set in
+    the DeepSpeed config file." (§5).
+
+    **Failing example.** `batchlint check train.yaml --accelerate-config acc.yaml`, with `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      deepspeed_config_file: ds.json
+    ```
+
+    `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": "auto",
+      "bf16": {"enabled": true},
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    and `train.yaml`, asking for fp16:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 1
+      mixed_precision: fp16
+    ```
+
+    **Passing example.** The same files, with `train.yaml`:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 1
+      mixed_precision: bf16
+    ```
+
+    **Fix.** None: make them agree.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §5 (mixed precision under DeepSpeed) and §8 DS014;
+    accelerate `utils/dataclasses.py::DeepSpeedPlugin.set_mixed_precision`.
+    """
 
     code, name, severity = "DS014", "deepspeed-precision-conflict", Severity.ERROR
     summary = "requested fp16/bf16 contradicts the JSON"
@@ -390,8 +866,61 @@ class PrecisionConflict(RunRule):
 class PrecisionSilentlyDiffers(RunRule):
     """The JSON silently overrides the requested precision.
 
-    fp16/bf16 requested while the JSON has that dtype's `enabled: false` → a silent fp32 run;
-    `no` requested while the JSON enables fp16 or bf16 → a silent half-precision run. The JSON wins (§5).
+    **What.** fp16/bf16 requested while the JSON has that dtype's `enabled: false` → a silent fp32 run;
+    `no` requested while the JSON enables fp16 or bf16 → a silent half-precision run. For a JSON named
+    by an accelerate config; the request as in DS014.
+
+    **Why.** The JSON wins (§5): the run's precision is not the one the training config asks for, and
+    nothing says so.
+
+    **Failing example.** `batchlint check train.yaml --accelerate-config acc.yaml`, with `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    num_processes: 8
+    deepspeed_config:
+      deepspeed_config_file: ds.json
+    ```
+
+    `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": "auto",
+      "fp16": {"enabled": false},
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    and `train.yaml`, asking for fp16:
+
+    ```yaml
+    data:
+      train_bs: 2
+    solver:
+      gradient_accumulation_steps: 1
+      mixed_precision: fp16
+    ```
+
+    **Passing example.** The same files, with `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": "auto",
+      "fp16": {"enabled": "auto"},
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: set that dtype's `enabled` to `"auto"`.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §5 (the requested/JSON table) and §8 DS015; accelerate
+    `utils/dataclasses.py::DeepSpeedPlugin.set_mixed_precision`.
     """
 
     code, name, severity = "DS015", "deepspeed-precision-differs", Severity.WARNING
@@ -414,41 +943,76 @@ class PrecisionSilentlyDiffers(RunRule):
                                       v.span(F(f"{dtype}_enabled")), f"set {dtype}.enabled to \"auto\"", related)
 
 
-# DeepSpeed's top-level config keys (runtime/config.py and the sub-config readers it calls), for
-# "did you mean". Only keys close to one of these are reported: `_comment` and the like stay quiet.
+# DeepSpeed's top-level config keys (runtime/config.py and the sub-config readers it calls): any other key is
+# ignored (DS012), and a near miss of one of these gets "did you mean".
 DEEPSPEED_TOP_LEVEL_KEYS = frozenset({
     "train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "optimizer", "scheduler",
     "fp16", "bf16", "bfloat16", "amp", "torch_autocast", "gradient_clipping", "prescale_gradients",
     "gradient_predivide_factor", "sparse_gradients", "zero_optimization", "zero_allow_untested_optimizer",
     "zero_force_ds_cpu_optimizer", "steps_per_print", "wall_clock_breakdown", "memory_breakdown", "dump_state",
     "flops_profiler", "activation_checkpointing", "aio", "tensorboard", "wandb", "csv_monitor", "comet", "elasticity",
-    "autotuning", "communication_data_type", "seq_parallel_communication_data_type", "compression_training",
+    "autotuning", "communication_data_type", "compression_training",
     "data_efficiency", "curriculum_learning", "checkpoint", "data_types", "sparse_attention", "pipeline",
     "tensor_parallel", "compile", "nebula", "eigenvalue", "progressive_layer_drop", "quantize_training",
     "weight_quantization", "hybrid_engine", "timers", "disable_allgather", "graph_harvesting", "datastates",
-    "use_data_before_expert_parallel_", "zero_optimization_stage", "load_universal_checkpoint",
+    # DeepSpeed runtime/constants.py and DeepSpeedConfig._initialize_params (the JSON spellings, not the attribute names
+    # seq_parallel_communication_data_type and use_data_before_expert_parallel_):
+    "seq_parallel_comm_data_type", "use_data_before_expert_parallelism", "sequence_parallel_size", "vocabulary_size",
+    "dataloader_drop_last", "comms_logger", "managed_gradient_accumulation", "gradient_allreduce_op", "log_level",
+    "expert_parallel",
 })
+_COMMENT_KEYS = ("comment", "comments", "description", "note", "notes")
 # Misspelt, these change the batch or the precision without a word.
 _BATCH_CRITICAL = ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "fp16", "bf16",
                    "zero_optimization", "gradient_clipping")
 
 
 class NearMissKey(RunRule):
-    """A top-level key DeepSpeed does not read, close to one it does.
+    """A top-level key DeepSpeed does not read.
 
-    DeepSpeed ignores unknown top-level keys silently (every value is read with
-    `get_scalar_param`, spec §4.4): `"gradient_accumulation_step": 8` leaves accumulation to be
-    derived or 1, `"train_micro_batch_size_per_gpus"` leaves the micro batch to `train_batch_size`.
-    Reported only when the key is a near miss of a known key (`_comment` and other notes are
-    left alone): as a warning when the intended key decides the batch, precision or ZeRO, else
-    as information.
+    **What.** A near miss of a known key is a warning when the intended key decides the batch,
+    precision or ZeRO, else information; in a JSON file, any other unknown key
+    (`cuda_visible_devices`, accelerate's example `seq_parallel_communication_data_type`, whose
+    DeepSpeed spelling is `seq_parallel_comm_data_type`) is information. Keys written as comments
+    (`_comment`, `//`, `#...`, `comment`, `description`, `note`) are left alone.
 
-    **Fix** (unsafe: the setting starts to apply): rename the key, when the file does not already
-    have the known one.
+    **Why.** DeepSpeed ignores unknown top-level keys silently (every value is read with
+    `get_scalar_param`, spec §4.4): `"gradient_accumulation_step": 8` leaves accumulation to be derived
+    or 1, `"train_micro_batch_size_per_gpus"` leaves the micro batch to `train_batch_size`.
+
+    **Failing example.** `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_step": 8,
+      "zero_optimisation": {"stage": 2},
+      "_comment": "ZeRO-2 for 8 x A100"
+    }
+    ```
+
+    **Passing example.** `ds.json`:
+
+    ```json
+    {
+      "_comment": "ZeRO-2 for 8 x A100",
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": 8,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** Unsafe (the setting starts to apply): rename the key, when the file does not already have
+    the known one.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §4.4 (unknown top-level keys are ignored) and §8 DS012;
+    DeepSpeed `runtime/config.py` (the top-level keys it reads).
     """
 
     code, name, severity, fixable = "DS012", "deepspeed-unknown-key", Severity.INFO, True
-    summary = "top-level key DeepSpeed ignores, close to a known one"
+    summary = "top-level key DeepSpeed ignores"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = ds_view(run, pairing)
@@ -463,6 +1027,8 @@ class NearMissKey(RunRule):
                 continue
             close = close_matches(key, known, 1, cutoff=0.85)
             if not close:
+                if v.doc.format == "json" and not key.startswith(("_", "#", "//")) and key.lower() not in _COMMENT_KEYS:
+                    yield self.report(f"`{key}` is not a DeepSpeed key: DeepSpeed ignores it", key_node.span, "remove it, or fix its name")
                 continue
             critical = close[0] in _BATCH_CRITICAL
             effect = f"`{close[0]}` keeps its default" if critical else "silently ignored"
@@ -476,8 +1042,39 @@ class NearMissKey(RunRule):
 class NotStrictJson(RunRule):
     """The DeepSpeed JSON is not strict JSON, or has duplicate keys.
 
-    accelerate reads it with `json.load`: comments and trailing commas are a `JSONDecodeError`, and
-    of duplicate keys the last silently wins; DeepSpeed's own loader rejects duplicates.
+    **What.** A DeepSpeed JSON with duplicate keys, or, when an accelerate config names it, comments or
+    trailing commas.
+
+    **Why.** accelerate reads it with `json.load`: comments and trailing commas are a
+    `JSONDecodeError`, and of duplicate keys the last silently wins; DeepSpeed's own loader rejects
+    duplicates.
+
+    **Failing example.** `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": 2,
+      "train_micro_batch_size_per_gpu": 4,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Passing example.** `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": 4,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** None: delete one of the duplicates; remove comments and trailing commas.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §3.2 (b) (`json.load`, the last duplicate wins), §4.4
+    (DeepSpeed's hjson loader rejects duplicates) and §8 DS018; accelerate
+    `utils/deepspeed.py::HfDeepSpeedConfig.__init__`.
     """
 
     code, name, severity = "DS018", "deepspeed-not-strict-json", Severity.ERROR
@@ -502,15 +1099,46 @@ class NotStrictJson(RunRule):
 class LegacyBfloat16Section(RunRule):
     """The JSON enables bf16 through the legacy `bfloat16` section.
 
-    DeepSpeed itself still reads `bfloat16` as an alias of `bf16`, but accelerate and the HF
+    **What.** A DeepSpeed JSON with a `bfloat16` section, used through accelerate or the HF Trainer.
+    With the raw `deepspeed` launcher (settings `deepspeed-launch = "deepspeed"`) the alias works and
+    nothing is reported.
+
+    **Why.** DeepSpeed itself still reads `bfloat16` as an alias of `bf16`, but accelerate and the HF
     Trainer look only at `bf16`: accelerate always writes a `bf16` section of its own
     (`{"enabled": mixed_precision == "bf16"}`, `DeepSpeedPlugin.set_mixed_precision`), so the legacy
-    section is overridden and the run's precision is whatever the launch asks for, not what the
-    file says. With the raw `deepspeed` launcher (settings `deepspeed-launch = "deepspeed"`) the
-    alias works and nothing is reported.
+    section is overridden and the run's precision is whatever the launch asks for, not what the file
+    says.
 
-    **Fix** (safe when the file has no `bf16` section; DeepSpeed reads both names the same way):
-    rename `bfloat16` to `bf16`.
+    **Failing example.** `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": "auto",
+      "bfloat16": {"enabled": true},
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Passing example.** `ds.json`, after the fix:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": "auto",
+      "bf16": {"enabled": true},
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Fix.** Safe when the file has no `bf16` section (DeepSpeed reads both names the same way): rename
+    `bfloat16` to `bf16`. No fix when both sections are there.
+
+    **Options.** `deepspeed-launch` in settings: `"deepspeed"` turns the rule off.
+
+    **References.** accelerate-deepspeed.md §4.4 (`bfloat16` is a legacy alias), §5 and §8 DS016;
+    DeepSpeed `runtime/precision_config.py::get_bfloat16_config`; accelerate
+    `DeepSpeedPlugin.set_mixed_precision`.
     """
 
     code, name, severity, fixable = "DS016", "deepspeed-legacy-bfloat16", Severity.WARNING, True
@@ -534,16 +1162,62 @@ class LegacyBfloat16Section(RunRule):
 class ElasticityWithBatchSizes(RunRule):
     """Elastic training is enabled while the JSON also sets the batch triad.
 
-    With `elasticity.enabled: true` DeepSpeed computes the batch itself from
+    **What.** `elasticity.enabled: true` without `ignore_non_elastic_batch_info: true`, and any of
+    `train_batch_size`, `train_micro_batch_size_per_gpu`, `gradient_accumulation_steps` in the JSON.
+    Under accelerate the check always fires: accelerate inserts `gradient_accumulation_steps` (1) into a
+    file that has none (§3.2).
+
+    **Why.** With `elasticity.enabled: true` DeepSpeed computes the batch itself from
     `elasticity.max_train_batch_size`, `micro_batch_sizes` and the GPU range, and refuses a file that
-    also pins `train_batch_size`, `train_micro_batch_size_per_gpu` or
-    `gradient_accumulation_steps`: `ElasticityConfigError: One or more batch related parameters were
-    found in your ds_config (...). These parameters *will not be used* since elastic training is
-    enabled, which takes control of these parameters. If you want to suppress this error (the
-    parameters will be silently ignored) please set 'ignore_non_elastic_batch_info': true in your
-    elasticity config.` (DeepSpeed `runtime/config.py`, `DeepSpeedConfig.__init__`). Under accelerate
-    the check always fires: accelerate inserts `gradient_accumulation_steps` (1) into a file that
-    has none (§3.2).
+    also pins `train_batch_size`, `train_micro_batch_size_per_gpu` or `gradient_accumulation_steps`:
+    `ElasticityConfigError: One or more batch related parameters were found in your ds_config (...).
+    These parameters *will not be used* since elastic training is enabled, which takes control of
+    these parameters. If you want to suppress this error (the parameters will be silently ignored)
+    please set 'ignore_non_elastic_batch_info': true in your elasticity config.`
+
+    **Failing example.** `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": 4,
+      "zero_optimization": {"stage": 1},
+      "elasticity": {
+        "enabled": true,
+        "max_train_batch_size": 64,
+        "micro_batch_sizes": [2, 4],
+        "min_gpus": 1,
+        "max_gpus": 16,
+        "version": 0.1
+      }
+    }
+    ```
+
+    **Passing example.** `ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": 4,
+      "zero_optimization": {"stage": 1},
+      "elasticity": {
+        "enabled": true,
+        "ignore_non_elastic_batch_info": true,
+        "max_train_batch_size": 64,
+        "micro_batch_sizes": [2, 4],
+        "min_gpus": 1,
+        "max_gpus": 16,
+        "version": 0.1
+      }
+    }
+    ```
+
+    **Fix.** None: remove the batch keys, or set `"ignore_non_elastic_batch_info": true` in
+    `elasticity`.
+
+    **Options.** `deepspeed-launch` in settings: under `"deepspeed"` and `"hf-trainer"` the inserted
+    accumulation does not count.
+
+    **References.** accelerate-deepspeed.md §4.3 ("Elasticity"), §3.2 and §8 DS020; DeepSpeed
+    `runtime/config.py` (`DeepSpeedConfig.__init__`).
     """
 
     code, name, severity = "DS020", "deepspeed-elasticity-with-batch", Severity.ERROR

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from batchlint.dialects.registry import DEEPSPEED
 from batchlint.loading.nodes import LoadErrorKind
-from batchlint.model import Caveat, Origin, ProblemKind, RunModel, Semantics, Severity
+from batchlint.model import Caveat, FactName, Origin, ProblemKind, RunModel, Semantics, Severity
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, DocumentRule, Related, Rule, RunRule, file_start
 from batchlint.views import DocumentView
@@ -15,15 +15,40 @@ from batchlint.views import DocumentView
 class InvalidFile(DocumentRule, RunRule):
     """The file cannot be read as YAML or JSON.
 
-    **Why it matters.** The launcher (`accelerate launch`, OmegaConf in the training script,
-    DeepSpeed) fails on the same file, but only after the job has waited for its GPUs.
-    Binary files, invalid UTF-8, YAML or JSON syntax errors and files over the size limit
-    land here, each with the line and column where reading stopped. An accelerate config
-    named on the command line or in settings that cannot be read is reported here too.
+    **What.** Binary files, invalid UTF-8, YAML or JSON syntax errors and files over the size limit
+    (10 MiB) land here, each with the line and column where reading stopped. An accelerate config
+    named on the command line or in settings that cannot be read is reported here too (one that does
+    not exist is AC033's).
 
-    **Example.** `train_batch_size: [1` → `invalid YAML: ... expected ',' or ']'`.
+    **Why.** The launcher (`accelerate launch`, OmegaConf in the training script, DeepSpeed) fails on
+    the same file, but only after the job has waited for its GPUs.
 
-    **Fix.** None: repair the syntax.
+    **Failing example.** `train.yaml` (`invalid YAML: ... expected ',' or ']'`):
+
+    ```yaml
+    train:
+      train_batch_size: [1
+      gradient_accumulation_steps: 4
+    ```
+
+    **Passing example.** `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: 1
+      gradient_accumulation_steps: 4
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: False
+    ```
+
+    **Fix.** None: repair the syntax; batchlint does not guess what the file meant.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §1.1 (accelerate reads `.json` with `json.load`, anything
+    else with PyYAML `yaml.safe_load`); musev.md "Shape of the file" (`OmegaConf.load`).
     """
 
     code = "BL001"
@@ -52,12 +77,39 @@ class InvalidFile(DocumentRule, RunRule):
 class DuplicateKey(DocumentRule):
     """A mapping has the same key twice.
 
-    **Why it matters.** PyYAML (accelerate) and `json.load` silently keep the last value, so
-    the first one, often the one you edited, is ignored. OmegaConf refuses the file outright
-    (`ConstructorError: found duplicate key`), so in MuseV/AnimateAnyone training configs this
-    is an error; in accelerate and DeepSpeed files it is a warning.
+    **What.** A mapping with a repeated key: an error in training configs read by OmegaConf
+    (MuseV/AnimateAnyone), a warning elsewhere (accelerate files, configs read by PyYAML or
+    `json.load`). A DeepSpeed JSON's duplicates are DS018's.
 
-    **Fix.** Delete the copy you do not mean.
+    **Why.** PyYAML (accelerate) and `json.load` silently keep the last value, so the first one, often
+    the one you edited, is ignored. OmegaConf refuses the file outright
+    (`ConstructorError: found duplicate key`), hence the error for training configs.
+
+    **Failing example.** `accelerate.yaml` (the second `debug` silently wins):
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    debug: false
+    distributed_type: MULTI_GPU
+    debug: true
+    num_processes: 4
+    ```
+
+    **Passing example.** `accelerate.yaml` with one `debug`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    debug: true
+    distributed_type: MULTI_GPU
+    num_processes: 4
+    ```
+
+    **Fix.** None: delete the copy you do not mean; only you know which one that is.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §1.1 (PyYAML `yaml.safe_load` / `json.load`), §3.2 (duplicate
+    keys in a DeepSpeed JSON: the last one wins); musev.md "Shape of the file" (`OmegaConf.load`).
     """
 
     code = "BL002"
@@ -82,11 +134,39 @@ class DuplicateKey(DocumentRule):
 class IncludeError(DocumentRule):
     """A `${include:file.yaml}` cannot be resolved.
 
-    **Why it matters.** MuseV registers an `include` resolver that loads the named file from
-    the training config's directory; a missing file, a directory, a cycle or an unreadable file
-    crashes `train.py` when OmegaConf resolves the config at start-up.
+    **What.** The file an `${include:...}` names is missing, is a directory, cannot be read, or
+    includes itself (a cycle). Reported where the include is written.
 
-    **Options.** `include-root` in settings when your script loads includes from elsewhere.
+    **Why.** MuseV registers an `include` resolver that loads the named file from the training
+    config's directory; a missing file, a directory, a cycle or an unreadable file crashes `train.py`
+    when OmegaConf resolves the config at start-up.
+
+    **Failing example.** `train.yaml`, whose included file does not exist:
+
+    ```yaml
+    train:
+      train_batch_size: 2
+      gradient_accumulation_steps: 4
+    dataset:
+      dataset: '${include:webvid.yaml}'
+    validation_data:
+      do_validation: False
+    ```
+
+    **Passing example.** The same `train.yaml`, with `webvid.yaml` next to it:
+
+    ```yaml
+    width: 512
+    height: 320
+    ```
+
+    **Fix.** None: create the file or fix its name.
+
+    **Options.** `include-root` in settings (or `--include-root DIR`) when your script loads includes
+    from another directory than the including file's.
+
+    **References.** musev.md "Interpolations and includes" (MuseV's `include` resolver, registered
+    with `OmegaConf.register_new_resolver` in `train.py`).
     """
 
     code = "BL003"
@@ -103,10 +183,47 @@ class IncludeError(DocumentRule):
 class InterpolationError(DocumentRule):
     """An OmegaConf interpolation cannot be resolved: a missing key, a cycle or bad syntax.
 
-    **Why it matters.** The training script resolves the whole config (`resolve=True`), so one
-    broken `${...}` stops the run with `InterpolationKeyError` or `GrammarParseError` before the
-    first step. Relative keys count dots from the mapping that holds the value:
+    **What.** A `${...}` in a training config that points at a key that does not exist, that forms a
+    cycle, or that cannot be parsed. Relative keys count dots from the mapping that holds the value:
     `${.x}` is a sibling, `${..x}` a sibling of the parent.
+
+    **Why.** The training script resolves the whole config (`resolve=True`), so one broken `${...}`
+    stops the run with `InterpolationKeyError` or `GrammarParseError` before the first step.
+
+    **Failing example.** `train.yaml`: `train.per_card` does not exist, and the accumulation refers to
+    itself through `accum`:
+
+    ```yaml
+    train:
+      train_batch_size: ${train.per_card}
+      gradient_accumulation_steps: ${.accum}
+      accum: ${.gradient_accumulation_steps}
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: False
+    ```
+
+    **Passing example.** `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: ${train.per_card}
+      per_card: 2
+      gradient_accumulation_steps: ${.accum}
+      accum: 4
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: False
+    ```
+
+    **Fix.** None: point the interpolation at a key that exists, or break the cycle.
+
+    **Options.** None.
+
+    **References.** musev.md "Shape of the file" (`OmegaConf.load`, `resolve=True`) and
+    "Interpolations and includes" (relative and absolute interpolations).
     """
 
     code = "BL004"
@@ -123,12 +240,45 @@ class InterpolationError(DocumentRule):
 class ReadingDiffers(RunRule):
     """A value batchlint uses reads differently to PyYAML (YAML 1.1) and to OmegaConf.
 
-    **Why it matters.** `1e-5` without a dot is a string to PyYAML but a float to OmegaConf;
-    `2024-01-01` is a date to PyYAML but a string to OmegaConf. batchlint reads each file the
-    way its consumer does (OmegaConf for training YAML), and says so when a tool that reads the
-    same file with PyYAML would see something else.
+    **What.** In an OmegaConf training config, a value batchlint reads (batch, accumulation, frames,
+    resolution, ...) that PyYAML would read as another type. Reported as information: batchlint uses
+    the OmegaConf reading.
 
-    **Fix.** Write the value unambiguously (`1.0e-5`, a quoted string).
+    **Why.** `1e-5` without a dot is a string to PyYAML but a float to OmegaConf; `2024-01-01` is a date
+    to PyYAML but a string to OmegaConf. batchlint reads each file the way its consumer does (OmegaConf
+    for training YAML), and says so when a tool that reads the same file with PyYAML would see
+    something else.
+
+    **Failing example.** `train.yaml`: `12e0` is a float to OmegaConf, the string `'12e0'` to PyYAML:
+
+    ```yaml
+    train:
+      train_batch_size: 2
+      gradient_accumulation_steps: 4
+    dataset:
+      n_sample_frames: 12e0
+    validation_data:
+      do_validation: False
+    ```
+
+    **Passing example.** `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: 2
+      gradient_accumulation_steps: 4
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: False
+    ```
+
+    **Fix.** None: write the value unambiguously (`1.0e-5`, a quoted string).
+
+    **Options.** None.
+
+    **References.** musev.md "Interpolations and includes" (YAML 1.1 against OmegaConf: `1e-5`);
+    anchors.md Appendix A (the same YAML read by PyYAML, OmegaConf and ruamel).
     """
 
     code = "BL005"
@@ -140,6 +290,8 @@ class ReadingDiffers(RunRule):
         if run.semantics != Semantics.OMEGACONF:
             return
         for fact in run.facts():
+            if fact.name == FactName.LEARNING_RATE:
+                continue  # read only to word the learning-rate note, never for the arithmetic
             if fact.caveat == Caveat.OMEGACONF_READING and fact.span and fact.origin == Origin.FILE:
                 yield self.report(f"`{fact.key}`: {fact.note}; batchlint uses the OmegaConf reading", fact.span,
                                   "write the value so both agree (e.g. 1.0e-5, or quote a string)")
@@ -148,9 +300,34 @@ class ReadingDiffers(RunRule):
 class EmptyFile(DocumentRule):
     """The file is empty.
 
-    **Why it matters.** An empty training or launch config loads as nothing: OmegaConf gives an
-    empty config and the script fails on the first missing key; accelerate raises
-    "A `distributed_type` must be specified". Usually a failed save or a placeholder.
+    **What.** A checked file with no content, or only whitespace.
+
+    **Why.** An empty training or launch config loads as nothing: OmegaConf gives an empty config and
+    the script fails on the first missing key; accelerate raises "A `distributed_type` must be
+    specified". Usually a failed save or a placeholder.
+
+    **Failing example.** An empty `train.yaml`:
+
+    ```yaml
+    ```
+
+    **Passing example.** `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: 2
+      gradient_accumulation_steps: 4
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: False
+    ```
+
+    **Fix.** None: fill it in or delete it.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §1.2 (`distributed_type` is the one required key).
     """
 
     code = "BL006"
@@ -167,10 +344,41 @@ class EmptyFile(DocumentRule):
 class UnusedSuppression(Rule):
     """A `# batchlint: ignore[...]` / `disable[...]` / `file-ignore[...]` comment that silences nothing.
 
-    Left over after the problem was fixed, or naming the wrong code, it would hide the next real
-    finding on that line. Checked after all other rules of the file ran.
+    **What.** A suppression comment under which no finding of the codes it names was reported. Checked
+    after all other rules of the file ran.
 
-    **Fix** (safe): remove the comment (the whole line when the comment is alone on it).
+    **Why.** Left over after the problem was fixed, or naming the wrong code, it would hide the next
+    real finding on that line.
+
+    **Failing example.** `train.yaml`: nothing on that line is an AC003 finding:
+
+    ```yaml
+    train:
+      train_batch_size: 2
+      gradient_accumulation_steps: 4  # batchlint: ignore[AC003]
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: False
+    ```
+
+    **Passing example.** `train.yaml`: the comment silences the BL103 finding of its line:
+
+    ```yaml
+    train:
+      train_batch_size: 2  # batchlint: ignore[BL103]
+      gradient_accumulation_steps: 4
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: False
+    ```
+
+    **Fix.** Safe: remove the comment (the whole line when the comment is alone on it).
+
+    **Options.** None.
+
+    **References.** anchors.md §0 and §1 (ruff's unused-suppression rule RUF100, removed by `--fix`).
     """
 
     code = "BL008"

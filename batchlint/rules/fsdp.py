@@ -60,15 +60,46 @@ def _python_truthy(node: Scalar | None) -> bool:
 class ReshardIgnoredUnderFsdp1(RunRule):
     """FSDP1 with `fsdp_reshard_after_forward` and no `fsdp_sharding_strategy`.
 
-    The launcher always exports `FSDP_SHARDING_STRATEGY` (CLI default `"FULL_SHARD"`), and for
-    `fsdp_version: 1` the plugin takes the strategy from it, falling back to
-    `reshard_after_forward` only when there is none. So a questionnaire-made FSDP1 config with
-    `fsdp_reshard_after_forward: SHARD_GRAD_OP` still runs **FULL_SHARD** (accelerate
-    `utils/launch.py::prepare_multi_gpu_env`, `FullyShardedDataParallelPlugin.__post_init__`;
-    spec §1.6, verified).
+    **What.** An FSDP launch with `fsdp_version` 1 (or none) whose `fsdp_config` sets
+    `fsdp_reshard_after_forward` to anything but FULL_SHARD and has no `fsdp_sharding_strategy`.
 
-    **Fix** (unsafe: the run's sharding, and so its memory, changes to what the file says): rename
-    the key to `fsdp_sharding_strategy` when its value is a strategy name.
+    **Why.** The launcher always exports `FSDP_SHARDING_STRATEGY` (CLI default `"FULL_SHARD"`), and for
+    `fsdp_version: 1` the plugin takes the strategy from it, falling back to `reshard_after_forward`
+    only when there is none. So a questionnaire-made FSDP1 config with
+    `fsdp_reshard_after_forward: SHARD_GRAD_OP` still runs **FULL_SHARD** (spec §1.6, verified).
+
+    **Failing example.** `acc.yaml`, as `accelerate config` writes it for FSDP1:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: FSDP
+    fsdp_config:
+      fsdp_auto_wrap_policy: TRANSFORMER_BASED_WRAP
+      fsdp_reshard_after_forward: SHARD_GRAD_OP
+      fsdp_version: 1
+    num_processes: 8
+    ```
+
+    **Passing example.** `acc.yaml`, after the fix:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: FSDP
+    fsdp_config:
+      fsdp_auto_wrap_policy: TRANSFORMER_BASED_WRAP
+      fsdp_sharding_strategy: SHARD_GRAD_OP
+      fsdp_version: 1
+    num_processes: 8
+    ```
+
+    **Fix.** Unsafe (the run's sharding, and so its memory, changes to what the file says): rename the
+    key to `fsdp_sharding_strategy` when its value is a strategy name.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §1.6 ("Trap: FSDP1 ignores `fsdp_reshard_after_forward`")
+    and §8 AC017; accelerate `utils/launch.py::prepare_multi_gpu_env`,
+    `FullyShardedDataParallelPlugin.__post_init__`.
     """
 
     code, name, severity, fixable = "AC017", "fsdp1-reshard-ignored", Severity.WARNING, True
@@ -96,10 +127,42 @@ class ReshardIgnoredUnderFsdp1(RunRule):
 class ReshardNotBoolUnderFsdp2(RunRule):
     """FSDP2 with an `fsdp_reshard_after_forward` that is not a boolean.
 
-    Under `fsdp_version: 2` the value goes through `str_to_bool`, which accepts only
-    y/yes/t/true/on/1 and n/no/f/false/off/0; a v1 strategy name such as `SHARD_GRAD_OP` raises
-    `ValueError: invalid truth value shard_grad_op` (`FullyShardedDataParallelPlugin.__post_init__`;
-    spec §1.6, verified).
+    **What.** Under `fsdp_version: 2`, an `fsdp_reshard_after_forward` that is neither a boolean nor one
+    of y/yes/t/true/on/1 and n/no/f/false/off/0. The message suggests true (FULL_SHARD) or false
+    (SHARD_GRAD_OP) for a v1 strategy name.
+
+    **Why.** Under `fsdp_version: 2` the value goes through `str_to_bool`, which accepts only those
+    spellings; a v1 strategy name such as `SHARD_GRAD_OP` raises
+    `ValueError: invalid truth value shard_grad_op` (spec §1.6, verified).
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: FSDP
+    fsdp_config:
+      fsdp_version: 2
+      fsdp_reshard_after_forward: SHARD_GRAD_OP
+    num_processes: 8
+    ```
+
+    **Passing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: FSDP
+    fsdp_config:
+      fsdp_version: 2
+      fsdp_reshard_after_forward: false
+    num_processes: 8
+    ```
+
+    **Fix.** None: write true or false.
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §1.6 and §8 AC018; accelerate
+    `FullyShardedDataParallelPlugin.__post_init__` (`str_to_bool`).
     """
 
     code, name, severity = "AC018", "fsdp2-reshard-not-bool", Severity.ERROR
@@ -121,13 +184,47 @@ class ReshardNotBoolUnderFsdp2(RunRule):
 class CpuRamLoadingWithoutSync(RunRule):
     """FSDP with `fsdp_sync_module_states` false while `fsdp_cpu_ram_efficient_loading` is on.
 
-    The launcher tests the raw values: "When using `--fsdp_cpu_ram_efficient_loading` set
-    `--fsdp_sync_module_states` to `True`" (accelerate `utils/launch.py::prepare_multi_gpu_env`).
-    Both CLI defaults are the *string* `"true"`, so writing `fsdp_sync_module_states: false` alone
-    fails, and `fsdp_cpu_ram_efficient_loading: "false"` (a non-empty string) counts as on
-    (spec §1.6, verified with all four combinations).
+    **What.** An FSDP launch whose `fsdp_sync_module_states` is a false value (bool false, 0, empty)
+    while `fsdp_cpu_ram_efficient_loading` is absent or any true value, as Python tests it.
 
-    **Fix** (safe: the launch fails as written): set `fsdp_cpu_ram_efficient_loading: false`.
+    **Why.** The launcher tests the raw values: "When using `--fsdp_cpu_ram_efficient_loading` set
+    `--fsdp_sync_module_states` to `True`" (accelerate `utils/launch.py::prepare_multi_gpu_env`). Both
+    CLI defaults are the *string* `"true"`, so writing `fsdp_sync_module_states: false` alone fails, and
+    `fsdp_cpu_ram_efficient_loading: "false"` (a non-empty string) counts as on (spec §1.6, verified
+    with all four combinations).
+
+    **Failing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: FSDP
+    fsdp_config:
+      fsdp_version: 2
+      fsdp_reshard_after_forward: true
+      fsdp_sync_module_states: false
+    num_processes: 8
+    ```
+
+    **Passing example.** `acc.yaml`, after the fix:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: FSDP
+    fsdp_config:
+      fsdp_version: 2
+      fsdp_reshard_after_forward: true
+      fsdp_sync_module_states: false
+      fsdp_cpu_ram_efficient_loading: false
+    num_processes: 8
+    ```
+
+    **Fix.** Safe (the launch fails as written): set `fsdp_cpu_ram_efficient_loading: false` (inserted
+    after `fsdp_sync_module_states` when absent).
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §1.6 ("Other FSDP checks") and §8 AC019; accelerate
+    `utils/launch.py::prepare_multi_gpu_env`.
     """
 
     code, name, severity, fixable = "AC019", "fsdp-cpu-ram-loading-without-sync", Severity.ERROR, True

@@ -176,7 +176,7 @@ class ParallelLayoutInvalid(RunRule):
     `src/nanotron/config/parallelism_config.py`.
     """
 
-    code = "BL110"
+    code = "BL108"
     name = "parallel-layout-invalid"
     summary = "the parallel degrees do not fit the process count"
     severity = Severity.WARNING
@@ -234,7 +234,7 @@ class LaunchConfigMissing(RunRule):
     script); `argparse` in the training script that reads the path.
     """
 
-    code = "BL111"
+    code = "X012"
     name = "launch-config-missing"
     summary = "the training config a launch line names does not exist"
     severity = Severity.ERROR

@@ -57,11 +57,39 @@ def instance_of(doc: DocumentView) -> object:
 class SchemaViolation(DocumentRule):
     """A value breaks the file's JSON Schema (`schemas/<dialect>.schema.json`).
 
-    Types, ranges and allowed values that no more specific rule reports — `num_processes: "8"`,
-    `zero_optimization.stage: 4`, `solver.gradient_checkpointing: "yes"`. The schemas are also
-    meant for editors: `# yaml-language-server: $schema=...` at the top of a YAML file (README).
-    Problems a dedicated rule explains better (the batch values, `distributed_type`, unknown keys)
-    are left to that rule.
+    **What.** Types, ranges and allowed values that no more specific rule reports — `num_processes: "8"`,
+    `zero_optimization.stage: 4`, `solver.gradient_checkpointing: "yes"`. Problems a dedicated rule
+    explains better (the batch values, `distributed_type`, unknown keys) are left to that rule. The
+    schemas are also meant for editors: `# yaml-language-server: $schema=...` at the top of a YAML
+    file (README).
+
+    **Why.** accelerate converts only `compute_environment` and `distributed_type`; every other value
+    reaches the launcher as YAML parsed it, and fails (or is misread) only when the job starts.
+
+    **Failing example.** `acc.yaml`: a string process count and a port out of range:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: "8"
+    main_process_port: 99999
+    ```
+
+    **Passing example.** `acc.yaml`:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: MULTI_GPU
+    num_processes: 8
+    main_process_port: 29500
+    ```
+
+    **Fix.** None: write a value the schema allows (the message names the schema file).
+
+    **Options.** None.
+
+    **References.** accelerate-deepspeed.md §1.2 (no type checking), §1.4 (allowed values), §4.4
+    (DeepSpeed's sub-config validation); the schemas in `schemas/`.
     """
 
     code, name, severity = "BL007", "schema-violation", Severity.WARNING

@@ -87,7 +87,7 @@ def test_a_nested_trainer_config_keeps_its_full_key_paths_and_interpolation_root
 
 def test_a_dialect_reads_only_the_formats_it_names() -> None:
     """mmengine reads Python configs; the same keys in a YAML file are not an mmengine config."""
-    py = detect_match(load_text(str(MORE / "mmengine_cfg.py"), (MORE / "mmengine_cfg.py").read_text(encoding="utf-8")))
+    py = detect_match(load_text("cfg.py", (MORE / "mmengine_cfg.py").read_text(encoding="utf-8")))
     assert py is not None and py[0].name == "mmengine"
     yaml_twin = load_text("t.yaml", "train_dataloader:\n  batch_size: 4\noptim_wrapper:\n  accumulative_counts: 2\n")
     found = detect_match(yaml_twin)
@@ -132,7 +132,6 @@ def test_kohya_gui_fields_as_the_gui_passes_them() -> None:
     ("simpletuner.json", "simpletuner", ("--train_batch_size", 2), ("--gradient_accumulation_steps", 4)),  # keys spelt as flags
     ("sat_train.yaml", "sat", ("deepspeed.train_micro_batch_size_per_gpu", 2), ("deepspeed.gradient_accumulation_steps", 3)),
     ("lightning_cli.yaml", "lightning-cli", ("data.init_args.batch_size", 16), ("trainer.accumulate_grad_batches", 3)),
-    ("mmengine_cfg.py", "mmengine", ("train_dataloader.batch_size", 4), ("optim_wrapper.accumulative_counts", 2)),
 ])
 def test_more_trainer_families(name: str, dialect: str, per_device: tuple[str, int], accum: tuple[str, int]) -> None:
     run = inspect_json(str(MORE / name))["runs"][0]
@@ -140,6 +139,21 @@ def test_more_trainer_families(name: str, dialect: str, per_device: tuple[str, i
     assert run["dialect"] == dialect
     assert (facts["per_device_batch"]["key"], facts["per_device_batch"]["value"]) == per_device
     assert (facts["grad_accum"]["key"], facts["grad_accum"]["value"]) == accum
+
+
+def test_a_python_config_is_read_through_the_launch_that_names_it(tmp_path: Path) -> None:
+    """mmengine: `tools/train.py configs/x.py` on 8 GPUs; the literals only, nothing executed."""
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "det.py").write_text((MORE / "mmengine_cfg.py").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "dist_train.sh").write_text("torchrun --nproc_per_node 8 tools/train.py configs/det.py --launcher pytorch\n", encoding="utf-8")
+    run = inspect_json("dist_train.sh", cwd=tmp_path)["runs"][0]
+    facts = run["facts"]
+    assert run["dialect"] == "mmengine"
+    assert (facts["per_device_batch"]["key"], facts["per_device_batch"]["value"], facts["per_device_batch"]["line"]) == \
+        ("train_dataloader.batch_size", 4, 3)
+    assert (facts["grad_accum"]["key"], facts["grad_accum"]["value"]) == ("optim_wrapper.accumulative_counts", 2)
+    assert run["total_batch"] == 64
+    assert [d["code"] for d in check_json("dist_train.sh", cwd=tmp_path)[1] if d["code"] == "BL102"] == []  # 8 × 4 × 2 = 64 agrees
 
 
 def test_a_sampling_config_of_the_same_family_is_not_read(tmp_path: Path) -> None:

@@ -33,7 +33,8 @@ def test_module_launches_keep_the_launcher_flags_before_the_module() -> None:
     ds = _one("deepspeed --num_gpus 2 --module my.train --deepspeed ds.json\n")
     assert ds.program.text == "my.train" and _values(launch_facts(ds, "s.sh"))["num_processes"] == 2  # type: ignore[union-attr]
     py = _one("python -u -m torch.distributed.run --nproc_per_node 8 --nnodes 1 run_train.py --config-file c.yaml\n")
-    assert py.launcher == "torchrun" and _values(launch_facts(py, "s.sh")) == {"num_machines": 1, "num_processes": 8}
+    assert py.launcher == "torchrun" and {k: v for k, v in _values(launch_facts(py, "s.sh")).items()
+                                          if k in ("num_machines", "num_processes")} == {"num_machines": 1, "num_processes": 8}
 
 
 @pytest.mark.parametrize("text, processes", [

@@ -1,0 +1,54 @@
+"""A raw-bytes prefilter: a file that names nothing a dialect reads is not parsed at all.
+
+Non-training files get no finding (README: "files that are none of the recognised dialects get no
+findings"), so parsing them is wasted work: in a monorepo most YAML files are CI workflows, Helm
+values and dataset descriptions. One compiled pattern, built from the dialect declarations (every
+key a dialect reads, the words the accelerate / DeepSpeed signatures need) and the user's own
+dialects, is searched in the bytes; only files that match are loaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+
+# Words every dialect signature needs one of (batch sizes, accumulation, launch configs); the key
+# names of the declarations are added to these.
+_SIGNATURE_WORDS = ("batch", "accum", "_bs", "micro", "num_processes", "nproc", "world_size", "gpus", "devices",
+                    "distributed_type", "compute_environment", "deepspeed", "zero_optimization", "fsdp", "batchlint")
+
+
+@functools.cache
+def _built_in_pattern() -> tuple[str, ...]:
+    from batchlint.dialects.registry import BUILT_IN
+
+    words = set(_SIGNATURE_WORDS)
+    for dialect in BUILT_IN:
+        for paths in dialect.keys.values():
+            # A key as short as verl's `rollout.n` or nanotron's `parallelism.dp` would match any file; the
+            # signature words above already cover the files those dialects read.
+            words.update(word for path in paths if len(word := path.rsplit(".", 1)[-1].lstrip("-")) >= 4)
+    return tuple(sorted(words))
+
+
+@functools.cache
+def _compile(words: tuple[str, ...]) -> re.Pattern[bytes]:
+    return re.compile(b"|".join(re.escape(w.encode()) for w in sorted(words, key=len, reverse=True)), re.I)
+
+
+def pattern(user_dialects: Iterable[Mapping[str, object]] = ()) -> re.Pattern[bytes]:
+    words = set(_built_in_pattern())
+    for spec in user_dialects:
+        for value in spec.values():
+            for path in value if isinstance(value, list) else [value]:
+                if isinstance(path, str):
+                    words.add(path.rsplit(".", 1)[-1])
+    return _compile(tuple(sorted(words)))
+
+
+def worth_parsing(data: bytes, user_dialects: Iterable[Mapping[str, object]] = ()) -> bool:
+    """False when the bytes name nothing any dialect reads. Empty files are always parsed (BL006)."""
+    if not data.strip():
+        return True
+    return pattern(user_dialects).search(data) is not None
