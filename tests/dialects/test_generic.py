@@ -57,6 +57,8 @@ def test_no_training_evidence_no_reading(tmp_path: Path) -> None:
     """An inference config with train_batch_size and validation_data but no optimizer, learning rate or steps."""
     text = "pretrained: ./ckpt\ntrain_batch_size: 4\nvalidation_data:\n  prompts: [a]\n  num_inference_steps: 25\n"
     assert inspect_json(_write(tmp_path, "infer.yaml", text), cwd=tmp_path)["runs"] == []
+    evaluation = "train_batch_size: 4\nvalidation:\n  lr: 1e-4\n  num_steps: 50\n"  # optimizer and steps of an evaluation section
+    assert inspect_json(_write(tmp_path, "evaluation.yaml", evaluation), cwd=tmp_path)["runs"] == []
     mode = "mode: inference\nlr: 1e-4\nmax_steps: 10\ntrain_batch_size: 4\n"
     assert inspect_json(_write(tmp_path, "mode.yaml", mode), cwd=tmp_path)["runs"] == []
 
