@@ -33,17 +33,17 @@ DEEPSPEED_KEYS = frozenset({
 
 
 def _mostly_deepspeed(root: Node | None) -> bool:
-    """Most top-level keys are DeepSpeed's (misspelt ones count, `_comment` notes do not): a GUI preset or a
-    trainer's JSON with a stray `train_batch_size` is not one."""
+    """Two thirds of the top-level keys are DeepSpeed's (misspelt ones count, `_comment` notes do not): a
+    GUI preset or a trainer's config with a stray `train_batch_size` is not one."""
     if not isinstance(root, Mapping):
         return False
     keys = {k for k in root.keys() if not k.startswith("_")}
     known = len(keys & DEEPSPEED_KEYS)
-    if known * 2 < len(keys):
+    if known * 3 < len(keys) * 2:
         import difflib
 
         known += sum(1 for k in keys - DEEPSPEED_KEYS if difflib.get_close_matches(k, DEEPSPEED_KEYS, 1, 0.85))
-    return known * 2 >= len(keys)
+    return known * 3 >= len(keys) * 2
 
 
 DIALECT = Dialect(
