@@ -20,7 +20,8 @@ _OPTIMISATION = {"learning_rate", "lr", "base_lr", "optimizer", "optim", "weight
 _DURATION = {"max_steps", "max_train_steps", "num_train_epochs", "epochs", "max_epochs", "train_steps", "total_steps", "max_iters",
              "iterations", "num_epochs", "n_epochs", "total_iters", "max_iter", "num_steps", "training_steps", "steps", "epoch",
              "max_train_epochs", "total_epochs", "train_iters", "n_steps", "updates", "max_duration", "num_iterations",
-             "checkpointing_steps", "save_steps", "save_every", "ckpt_every", "checkpoint_every"}
+             "checkpointing_steps", "save_steps", "save_every", "ckpt_every", "checkpoint_every", "max_update", "max_epoch",
+             "total_num_update"}
 def walk(node: Node | None, path: tuple[str, ...], depth: int = 0, out: bool = False) -> Iterator[tuple[tuple[str, ...], Node, bool]]:
     """(key path, value, inside an excluded section) of every mapping entry; lists of mappings
     entered by their first item."""

@@ -35,7 +35,7 @@ _PER_DEVICE = (("per_device_train_batch_size", "per_gpu_train_batch_size", "trai
                 "samples_per_gpu", "imgs_per_gpu", "videos_per_gpu"),
                ("train_batch_size", "train_bs", "batch_size_train", "train_batch", "local_batch_size", "micro_batch_size",
                 "train_micro_batch_size", "training_batch_size"),
-               ("batch_size", "bs", "batchsize", "batch"))
+               ("batch_size", "bs", "batchsize"))  # not a bare `batch`: ultralytics' is the total over all GPUs
 _GLOBAL = ("global_batch_size", "global_train_batch_size", "total_batch_size", "effective_batch_size", "total_train_batch_size")
 _ACCUM = ("gradient_accumulation_steps", "grad_accum_steps", "accumulate_grad_batches", "gradient_accumulation", "grad_accumulation",
           "accum_steps", "grad_acc_steps", "accum_iter", "accumulation_steps", "gradient_accumulate_every", "accum_grad_iters",
@@ -131,7 +131,11 @@ def read(root: Node | None, semantics: Semantics) -> tuple[Dialect, SignatureMat
 
     put(FactName.PER_DEVICE_BATCH, per_device)
     put(FactName.GLOBAL_BATCH, global_batch)
-    put(FactName.GRAD_ACCUM, _pick(entries, _ACCUM))
+    accum = _pick(entries, _ACCUM)
+    put(FactName.GRAD_ACCUM, accum)
+    # An accumulation the reader cannot take (fairseq's `update_freq: [4]`, two candidates): no default 1 either.
+    unreadable = accum is None and any(("accum" in path[-1].lower() or path[-1] == "update_freq") and not excluded
+                                       for path, _node, excluded in walked)
     put(FactName.MIXED_PRECISION, _pick(entries, _PRECISION, lambda n: isinstance(n, Scalar)))
     put(FactName.GRADIENT_CHECKPOINTING, _pick(entries, _CHECKPOINTING, lambda n: isinstance(n, Scalar) and isinstance(n.value, bool)))
     confidence = "medium" if per_device is not None and tier <= 1 and len(optimisation) + len(duration) >= 3 else "low"
@@ -142,7 +146,7 @@ def read(root: Node | None, semantics: Semantics) -> tuple[Dialect, SignatureMat
         kind=DialectKind.TRAINING,
         semantics=semantics,
         keys=keys,
-        defaults={FactName.GRAD_ACCUM: 1},
+        defaults={} if unreadable else {FactName.GRAD_ACCUM: 1},
         description="generic reader: key roles from names and context",
     )
     return dialect, SignatureMatch("generic", found, confidence=confidence, note=f"training evidence: {evidence}")

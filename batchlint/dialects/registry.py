@@ -13,6 +13,7 @@ from batchlint.dialects import (
     basicsr,
     composer,
     deepspeed,
+    detectron2,
     hf_trainer,
     kohya,
     latentsync,
@@ -46,7 +47,7 @@ BUILT_IN: tuple[Dialect, ...] = (
     ldm.DIALECT, latte.DIALECT, composer.DIFFUSION, composer.MCLI, composer.MCLI_FLAT,
     nemo.DIALECT, nanotron.DIALECT, torchtitan.DIALECT, stablecascade.DIALECT, lingua.DIALECT, xflux.DIALECT, vgen.DIALECT,
     kohya.DIALECT, kohya.GUI_TOML, kohya.DATASET, simpletuner.DIALECT, verl.DIALECT, sat.DIALECT, litgpt.DIALECT,
-    lightning_cli.DIALECT, lavis.DIALECT, aitoolkit.DIALECT, mmengine.DIALECT,
+    lightning_cli.DIALECT, lavis.DIALECT, aitoolkit.DIALECT, mmengine.DIALECT, detectron2.DIALECT,
 )
 ACCELERATE = accelerate.DIALECT
 DEEPSPEED = deepspeed.DIALECT

@@ -80,3 +80,12 @@ def test_findings_of_a_generic_reading_are_information_without_fixes(tmp_path: P
     assert [d["code"] for d in diags] == ["BL101"] and "generic reading" in diags[0]["message"]
     code, diags = check_json("train.yaml", cwd=tmp_path)
     assert (code, diags) == (0, [])  # no process-count or memory reminders for a guess
+
+
+def test_an_accumulation_it_cannot_read_is_no_default(tmp_path: Path) -> None:
+    """fairseq's `update_freq: [4]` is an accumulation batchlint does not read: no `1` stands in for it."""
+    text = "dataset:\n  batch_size: 8\noptimization:\n  lr: [0.0005]\n  max_update: 300000\n  update_freq: [4]\n"
+    run = inspect_json(_write(tmp_path, "fairseq.yaml", text), "--num-processes", "8", cwd=tmp_path)["runs"][0]
+    assert run["facts"]["per_device_batch"]["value"] == 8 and "grad_accum" not in run["facts"] and run["total_batch"] is None
+    ultralytics = "epochs: 100\noptimizer: auto\nlr0: 0.01\nbatch: 16\n"  # `batch` is the total over all GPUs there
+    assert inspect_json(_write(tmp_path, "args.yaml", ultralytics), cwd=tmp_path)["runs"] == []

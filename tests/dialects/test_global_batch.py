@@ -104,3 +104,11 @@ def test_litgpt_global_and_micro() -> None:
 def test_divisible_layouts_get_no_bl109(name: str, args: tuple[str, ...]) -> None:
     _, diags = check_json(str(GLOBAL / name), *args)
     assert not [d for d in diags if d["code"] in ("BL109", "BL108")]
+
+
+def test_detectron2_images_per_batch_are_over_all_gpus(tmp_path: Path) -> None:
+    (tmp_path / "rcnn.yaml").write_text('_BASE_: "../Base-RCNN-FPN.yaml"\nSOLVER:\n  IMS_PER_BATCH: 16\n  BASE_LR: 0.02\n'
+                                        "  MAX_ITER: 90000\nTEST:\n  IMS_PER_BATCH: 8\n", encoding="utf-8")
+    run = inspect_json("rcnn.yaml", "--num-processes", "8", cwd=tmp_path)["runs"][0]
+    assert run["dialect"] == "detectron2" and run["facts"]["per_device_batch"]["value"] == 2 and run["total_batch"] == 16
+    assert inspect_json("rcnn.yaml", cwd=tmp_path)["runs"][0]["total_batch"] == 16
