@@ -80,8 +80,10 @@ class FactName(StrEnum):
     BF16_ENABLED = "bf16_enabled"
     AUTOTP_SIZE = "autotp_size"
     ELASTICITY = "elasticity"
-    # What the memory model reads.
+    # The optimiser.
+    LEARNING_RATE = "learning_rate"
     SCALE_LR = "scale_lr"
+    # What the memory model reads.
     USE_8BIT_ADAM = "use_8bit_adam"
     MEMORY_EFFICIENT_ATTENTION = "memory_efficient_attention"
     DO_VALIDATION = "do_validation"

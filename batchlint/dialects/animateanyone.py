@@ -25,6 +25,7 @@ DIALECT = Dialect(
         FactName.GRAD_ACCUM: ("solver.gradient_accumulation_steps",),
         FactName.MIXED_PRECISION: ("solver.mixed_precision",),
         FactName.GRADIENT_CHECKPOINTING: ("solver.gradient_checkpointing",),
+        FactName.LEARNING_RATE: ("solver.learning_rate",),
         FactName.SCALE_LR: ("solver.scale_lr",),
         FactName.USE_8BIT_ADAM: ("solver.use_8bit_adam",),
         FactName.MEMORY_EFFICIENT_ATTENTION: ("solver.enable_xformers_memory_efficient_attention",),

@@ -51,6 +51,7 @@ DIALECT = Dialect(
         FactName.GRADIENT_CHECKPOINTING: ("gradient_checkpointing",),
         FactName.DEEPSPEED_JSON: ("deepspeed",),
         FactName.NUM_PROCESSES: ("ray_num_workers",),
+        FactName.LEARNING_RATE: ("learning_rate",),
         FactName.DP_SHARD_SIZE: ("dp_shard_size",),
         FactName.DP_REPLICATE_SIZE: ("dp_replicate_size",),
         FactName.TP_SIZE: ("tensor_parallel_size",),

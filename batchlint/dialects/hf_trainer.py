@@ -25,6 +25,7 @@ DIALECT = Dialect(
         FactName.PER_DEVICE_BATCH: ("per_device_train_batch_size",),
         FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
         FactName.MIXED_PRECISION: ("bf16", "fp16"),
+        FactName.LEARNING_RATE: ("learning_rate",),
         FactName.GRADIENT_CHECKPOINTING: ("gradient_checkpointing",),
         FactName.DEEPSPEED_JSON: ("deepspeed",),
         FactName.NUM_PROCESSES: ("ray_num_workers",),

@@ -23,6 +23,7 @@ DIALECT = Dialect(
         FactName.PER_DEVICE_BATCH: ("local_batch_size",),
         FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
         FactName.GRADIENT_CHECKPOINTING: ("gradient_checkpointing",),
+        FactName.LEARNING_RATE: ("learning_rate",),
         FactName.MEMORY_EFFICIENT_ATTENTION: ("enable_xformers_memory_efficient_attention",),
     },
     detect=_detect,

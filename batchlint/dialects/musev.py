@@ -37,6 +37,7 @@ DIALECT = Dialect(
         FactName.GRAD_ACCUM: ("train.gradient_accumulation_steps",),
         FactName.MIXED_PRECISION: ("train.mixed_precision",),
         FactName.GRADIENT_CHECKPOINTING: ("train.gradient_checkpointing",),
+        FactName.LEARNING_RATE: ("train.learning_rate",),
         FactName.SCALE_LR: ("train.scale_lr",),
         FactName.USE_8BIT_ADAM: ("train.use_8bit_adam",),
         FactName.MEMORY_EFFICIENT_ATTENTION: ("train.enable_xformers_memory_efficient_attention",),
