@@ -213,6 +213,7 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
     from batchlint import cache
 
     outcome = FileOutcome()
+    use_cache = use_cache and not options.baseline and not session.settings_for(path).values.get("baseline")  # git decides those
     context = session.cache_context(path, options) if use_cache else ""
     cached = cache.load(path, context) if use_cache else None
     if cached is not None:
@@ -225,6 +226,8 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
         return outcome
     try:
         analyses = analyse_script(path, session, options) if path.endswith(SCRIPT_SUFFIXES) else [analyse(path, session, options)]
+        for analysis in analyses:
+            analysis.runs = [(_with_baseline(run, pairing, session, options), pairing) for run, pairing in analysis.runs]
         file_settings = session.settings_for(path)
         select = options.select if options.select is not None else file_settings.select()
         rules = select_rules(select, (options.ignore or []) + file_settings.ignores_for(path))
@@ -238,9 +241,10 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
     except RecursionError:
         return FileOutcome(internal_errors=[f"{display_path(path)}: nested too deeply to analyse"])
     except Exception as exc:  # a bug in batchlint must not cost the user the other files
+        from batchlint.baseline import BaselineError
         from batchlint.settings import SettingsError
 
-        if isinstance(exc, SettingsError):
+        if isinstance(exc, SettingsError | BaselineError):
             raise
         return FileOutcome(internal_errors=[f"{display_path(path)}: internal error {type(exc).__name__}: {exc}"])
     for analysis in analyses:
@@ -259,6 +263,15 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
         cache.store(path, context, _deps(path, analyses), outcome.diagnostics)
     outcome.texts = _keep_texts(outcome.texts, outcome.diagnostics)
     return outcome
+
+
+def _with_baseline(run: RunModel, pairing: Pairing, session: Session, options: Options) -> RunModel:
+    """The run with the run at the baseline revision attached, when one is asked for (--baseline, `baseline` in settings)."""
+    if not run.is_training or options.baseline == "" or options.baseline is None and run.setting("baseline") is None:
+        return run
+    from batchlint.baseline import baseline_run
+
+    return dataclasses.replace(run, baseline=baseline_run(run, pairing, session, options))
 
 
 # Above this many files, and with more than one core, files are checked by a pool of processes (the
@@ -291,6 +304,11 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
     report = Report()
     use_cache = use_cache and not overlay
     files = discover(paths, session, options.force_exclude)
+    if options.bound_configs or options.baseline or (options.baseline is None
+                                                  and any(session.settings_for(f).values.get("baseline") for f in files)):
+        from batchlint.bound import with_bound_configs
+
+        files = with_bound_configs(files, session, options)
     report.files = len(files)
     workers = 1 if keep_runs or overlay else _workers(len(files))
     if workers > 1:

@@ -17,6 +17,7 @@ from batchlint.counts import positive_int
 from batchlint.loading.nodes import Scalar, Span
 
 if TYPE_CHECKING:
+    from batchlint.baseline import BaselineRun
     from batchlint.intent import Intent
     from batchlint.memory.model import MemoryModel
     from batchlint.settings import FileSettings
@@ -276,6 +277,7 @@ class RunModel:
     memory_missing: str | None = None  # why there is no memory model (BL204)
     settings: FileSettings | None = None  # the settings that apply to this config
     keys: Mapping[FactName, tuple[str, ...]] = field(default_factory=dict)  # the dialect's key paths per fact
+    baseline: BaselineRun | None = None  # the run at the --baseline revision, when one is asked for (batchlint.baseline)
 
     _FIELDS = (
         FactName.PER_DEVICE_BATCH,

@@ -95,6 +95,7 @@ class Session:
         self.parsed_scripts: dict[str, list[Launch]] = {}
         self.script_texts: dict[str, str] = {}  # scripts read strictly (a checked script) or leniently (pairing)
         self.contexts: dict[tuple[str | None, str], str] = {}  # (settings file, project root) -> cache context digest
+        self.revisions: dict[tuple[str, str], object] = {}  # (directory, --baseline revision) -> what batchlint.baseline read there
 
     # -- files
     def load(self, path: str, data: bytes | None = None, syntax_only: bool = False) -> Document:

@@ -47,7 +47,8 @@ def run(args: CheckArgs) -> int:
     from batchlint.output import output_file, reporter, use_color
 
     _long_lived_imports()
-    report = checked(args.paths, args.options, args.stdin_filename, use_cache=not args.no_cache, keep_runs=False)
+    # The markdown summary has a row per run; the other formats need only the findings (and may check in parallel).
+    report = checked(args.paths, args.options, args.stdin_filename, use_cache=not args.no_cache, keep_runs=args.format == "markdown")
     if report is None:
         return ERROR
     report.unsafe_fixes = args.unsafe_fixes
@@ -72,6 +73,7 @@ def _long_lived_imports() -> None:
 
 
 def _fix(args: CheckArgs) -> int:
+    from batchlint.baseline import BaselineError
     from batchlint.fixer import fix
     from batchlint.output import output_file, reporter, use_color
     from batchlint.output.fixes import write_diff, write_fix_summary
@@ -82,6 +84,9 @@ def _fix(args: CheckArgs) -> int:
         result = fix(paths, args.options, unsafe=args.unsafe_fixes, write=not args.diff and not given, given=given)
     except SettingsError as exc:
         error(f"settings: {exc}")
+        return ERROR
+    except BaselineError as exc:
+        error(str(exc))
         return ERROR
     if given and not args.diff:
         # An editor pipes the buffer in: the fixed text goes to stdout, the findings to stderr.

@@ -69,7 +69,8 @@ def read_stdin(paths: tuple[str, ...], stdin_filename: str | None) -> tuple[list
 
 def checked(paths: tuple[str, ...], options: Options, stdin_filename: str | None = None, use_cache: bool = False,
             keep_runs: bool = True) -> Report | None:
-    """The engine's report, or None after a one-line settings error."""
+    """The engine's report, or None after a one-line settings or baseline error."""
+    from batchlint.baseline import BaselineError
     from batchlint.engine import check
     from batchlint.settings import SettingsError
 
@@ -78,4 +79,7 @@ def checked(paths: tuple[str, ...], options: Options, stdin_filename: str | None
         return check(files, options, given or None, use_cache=use_cache, keep_runs=keep_runs)
     except SettingsError as exc:
         error(f"settings: {exc}")
+        return None
+    except BaselineError as exc:  # an unknown revision, a file outside git
+        error(str(exc))
         return None

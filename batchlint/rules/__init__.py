@@ -13,6 +13,7 @@ from batchlint.rules.batch import (
 )
 from batchlint.rules.cross import CROSS_RULES
 from batchlint.rules.deepspeed import DEEPSPEED_RULES
+from batchlint.rules.drift import LearningRateNotScaled, TotalChanged
 from batchlint.rules.files import (
     DuplicateKey,
     EmptyFile,
@@ -30,6 +31,7 @@ RULES: list[Rule] = [
     InvalidFile(), DuplicateKey(), IncludeError(), InterpolationError(), ReadingDiffers(), EmptyFile(), SchemaViolation(),
     UnusedSuppression(),
     TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(),
+    TotalChanged(), LearningRateNotScaled(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
     *sorted([*ACCELERATE_RULES, *FSDP_RULES], key=lambda rule: rule.code), *DEEPSPEED_RULES, *CROSS_RULES,
 ]
