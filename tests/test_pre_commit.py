@@ -28,13 +28,19 @@ def _pre_commit() -> list[str]:
     return [found]
 
 
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit store for the module: the hook environment of this checkout is installed once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
 def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 @pytest.mark.skipif(not (REPO / ".git").exists(), reason="pre-commit try-repo needs a git checkout of batchlint, not an sdist")
-def test_try_repo_check_then_fix(tmp_path: Path) -> None:
+def test_try_repo_check_then_fix(tmp_path: Path, pre_commit_home: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
     (project / "configs").mkdir()
@@ -43,7 +49,7 @@ def test_try_repo_check_then_fix(tmp_path: Path) -> None:
     (project / "ci.yml").write_text("on: push\njobs: {}\n", encoding="utf-8")  # not a training config
     _git(project, "init", "-q")
     _git(project, "add", ".")
-    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "cache"), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
+    env = dict(os.environ, PRE_COMMIT_HOME=str(pre_commit_home), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
                GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t", PIP_DISABLE_PIP_VERSION_CHECK="1")
     base = [*_pre_commit(), "try-repo", str(REPO)]
 
@@ -78,12 +84,13 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 @pytest.mark.skipif(not (REPO / ".git").exists(), reason="pre-commit try-repo needs a git checkout of batchlint, not an sdist")
-def test_hooks_check_the_configs_bound_to_a_changed_launch_file_and_drift_fails_until_the_target_follows(tmp_path: Path) -> None:
+def test_hooks_check_the_configs_bound_to_a_changed_launch_file_and_drift_fails_until_the_target_follows(tmp_path: Path,
+                                                                                                      pre_commit_home: Path) -> None:
     """Commits as a user makes them (the staged files): MuseV's template at 7 × 2, an accelerate file with 16
     processes and a launch script pairing them, committed first."""
     project = tmp_path / "project"
     shutil.copytree(FIXTURE, project)
-    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "cache"), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
+    env = dict(os.environ, PRE_COMMIT_HOME=str(pre_commit_home), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
                GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t", PIP_DISABLE_PIP_VERSION_CHECK="1")
 
     def git(*args: str) -> None:
