@@ -43,8 +43,9 @@ def _role(path: str, session: Session) -> DialectKind | None:
     return dialect.kind if dialect is not None else None
 
 
-def _reads(key: str, runs: list[tuple[RunModel, Pairing]]) -> bool:
-    return any(run.is_training and any(os.path.abspath(doc.path) == key for doc in pairing.documents) for run, pairing in runs)
+def _reads(key: str, run: RunModel, pairing: Pairing) -> bool:
+    """Whether a training run reads the file (absolute path `key`)."""
+    return run.is_training and any(os.path.abspath(doc.path) == key for doc in pairing.documents)
 
 
 def bound_to(path: str, session: Session, options: Options, walks: dict[str, list[str]] | None = None) -> list[str]:
@@ -71,10 +72,13 @@ def bound_to(path: str, session: Session, options: Options, walks: dict[str, lis
             continue
         named = absolute in index.by_config or name in (session.raw(config) or b"")
         if (named or session.settings_for(config).for_file(config).accelerate_config is not None) \
-                and _reads(key, analyse(config, session, options).runs):
+                and any(_reads(key, run, pairing) for run, pairing in analyse(config, session, options).runs):
             out.append(config)
+    found = {os.path.abspath(config) for config in out}
     for script in index.scripts:
-        if name in session.script_text(script).encode("utf-8", "replace") \
-                and any(_reads(key, a.runs) for a in analyse_script(script, session, options)):
-            out.append(script)
+        if name in session.script_text(script).encode("utf-8", "replace"):
+            # A script is added for the runs it launches that no config found above stands for.
+            runs = [run for a in analyse_script(script, session, options) for run, pairing in a.runs if _reads(key, run, pairing)]
+            if any(os.path.abspath(run.config) not in found for run in runs):
+                out.append(script)
     return out

@@ -69,4 +69,4 @@ def test_summary_step_appends_the_markdown_table_to_the_job_summary(tmp_path: Pa
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n### batchlint\n")
     (table,) = tables(text)
-    assert [cell for cell, _ in table[1]][:5] == ["`train.yaml`", "`accelerate.yaml` via `train.sh`", "7 × 8 × 2 = 112", "224", "−112"]
+    assert [cell for cell, _ in table[1]][:5] == ["`musev_train.yaml`", "`accelerate.yaml` via `train.sh`", "7 × 8 × 2 = 112", "224", "−112"]

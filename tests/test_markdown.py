@@ -56,9 +56,9 @@ def test_one_row_per_run_with_the_baseline_and_its_findings(changed: Path) -> No
     header, *rows = table
     assert [text for text, _ in header] == ["config", "launch", "per device × processes × accumulation = total", "baseline `HEAD`",
                                            "Δ", "findings"]
-    assert len(rows) == 1  # train.yaml, reached through the accelerate file and the script, is one run
+    assert len(rows) == 1  # musev_train.yaml, reached through the accelerate file and the script, is one run
     cells = [text for text, _ in rows[0]]
-    assert cells[:5] == ["`train.yaml`", "`accelerate.yaml` via `train.sh`", "7 × 8 × 2 = 112", "224", "−112"]
+    assert cells[:5] == ["`musev_train.yaml`", "`accelerate.yaml` via `train.sh`", "7 × 8 × 2 = 112", "224", "−112"]
     findings = rows[0][5][1]
     assert [t.content for t in findings if t.type == "html_inline"] == ["<br>"] * 4  # five findings, one per line
     codes = [findings[i + 1].content for i, t in enumerate(findings) if t.type == "strong_open"]
@@ -68,10 +68,10 @@ def test_one_row_per_run_with_the_baseline_and_its_findings(changed: Path) -> No
 
 
 def test_without_a_baseline_there_are_no_baseline_columns(changed: Path) -> None:
-    _, out, _ = run_cli("check", "train.yaml", "--format", "markdown", cwd=changed)
+    _, out, _ = run_cli("check", "musev_train.yaml", "--format", "markdown", cwd=changed)
     (table,) = tables(out)
     assert [text for text, _ in table[0]] == ["config", "launch", "per device × processes × accumulation = total", "findings"]
-    assert [text for text, _ in table[1]][:3] == ["`train.yaml`", "`accelerate.yaml` via `train.sh`", "7 × 8 × 2 = 112"]
+    assert [text for text, _ in table[1]][:3] == ["`musev_train.yaml`", "`accelerate.yaml` via `train.sh`", "7 × 8 × 2 = 112"]
 
 
 def test_cells_hold_any_message_and_other_findings_follow(changed: Path) -> None:
@@ -87,10 +87,10 @@ def test_cells_hold_any_message_and_other_findings_follow(changed: Path) -> None
     old = os.getcwd()
     os.chdir(changed)
     try:
-        report = check(["train.yaml"], Options())
+        report = check(["musev_train.yaml"], Options())
     finally:
         os.chdir(old)
-    report.diagnostics = [Diagnostic("BL101", "total-below-target", Severity.WARNING, "a | b\nc <script> `x|y`", Span("train.yaml", 1, 1, 1, 2, 0, 1)),
+    report.diagnostics = [Diagnostic("BL101", "total-below-target", Severity.WARNING, "a | b\nc <script> `x|y`", Span("musev_train.yaml", 1, 1, 1, 2, 0, 1)),
                           Diagnostic("BL001", "invalid-file", Severity.ERROR, "broken", Span("ci.yaml", 3, 4, 3, 5, 0, 1))]
     out = io.StringIO()
     write_markdown(report, out)

@@ -109,15 +109,15 @@ def test_hooks_check_the_configs_bound_to_a_changed_launch_file_and_drift_fails_
     git("add", "accelerate.yaml")
     check = hook("batchlint")
     assert check.returncode == 1, check.stdout + check.stderr
-    assert "train.yaml:16:21: BL101" in check.stdout and "total batch 112" in check.stdout
+    assert "musev_train.yaml:16:21: BL101" in check.stdout and "total batch 112" in check.stdout
     drift = hook("batchlint-drift")
     assert drift.returncode == 1, drift.stdout + drift.stderr
     assert "accelerate.yaml:5:16: BL107" in drift.stdout and "total 224 → 112: num_processes 16 → 8 (accelerate.yaml:5)" in drift.stdout
     assert "BL101" not in drift.stdout  # the drift hook reports drift only
 
     # The comment's stated total changed with the processes: the change is declared.
-    _edit(project / "train.yaml", "16卡*2accumulation*7单卡batch_size = 224", "8卡*2accumulation*7单卡batch_size = 112")
-    git("add", "train.yaml")
+    _edit(project / "musev_train.yaml", "16卡*2accumulation*7单卡batch_size = 224", "8卡*2accumulation*7单卡batch_size = 112")
+    git("add", "musev_train.yaml")
     drift = hook("batchlint-drift")
     assert drift.returncode == 0, drift.stdout + drift.stderr
     assert hook("batchlint").returncode == 0
@@ -128,6 +128,6 @@ def test_hooks_check_the_configs_bound_to_a_changed_launch_file_and_drift_fails_
     git("add", "train.sh")
     check = hook("batchlint")
     assert check.returncode == 1, check.stdout + check.stderr
-    assert "train.yaml:16:21: BL101" in check.stdout and "total batch 56" in check.stdout
+    assert "musev_train.yaml:16:21: BL101" in check.stdout and "total batch 56" in check.stdout
     drift = hook("batchlint-drift")
     assert drift.returncode == 1 and "train.sh:3:" in drift.stdout and "total 112 → 56" in drift.stdout, drift.stdout + drift.stderr
