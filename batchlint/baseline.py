@@ -2,28 +2,32 @@
 
 `baseline_run` is the stage's one entry point. For a run of the working tree it reads every file that
 run reads as it was at REV — with `git cat-file --batch`, the batch form of `git show REV:path`;
-nothing is checked out — into the overlay of a second Session, runs `engine.check` on the config there,
-and returns the old run with every factor of the total whose value differs. A config absent at REV is
-a new run. The rules that compare (BL107, BL108) read the result; they never run git.
+nothing is checked out — into the overlay of a second Session, runs `engine.check` on the config there
+(the engine hands it in: the engine imports this module, not the other way round), and returns the
+old run (`model.BaselineRun`) with every factor of the total whose value differs. A config absent at
+REV is a new run. The rules that compare (BL107, BL108) read the result; they never run git.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from batchlint.model import Fact, FactName, Origin, RunModel, Target
+from batchlint.model import BaselineRun, Change, FactName, Origin, RunModel
 from batchlint.session import Session
 
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from batchlint.loading import Document
     from batchlint.options import Options
     from batchlint.pair import Pairing
+    from batchlint.report import Report
     from batchlint.settings import Settings
+
+    Check = Callable[..., Report]  # engine.check, handed in by the engine (which imports this module)
 
 F = FactName
 
@@ -36,65 +40,6 @@ FACTORS = (F.PER_DEVICE_BATCH, F.GRAD_ACCUM, F.GLOBAL_BATCH, F.BATCH_SIZE, F.NUM
 
 class BaselineError(Exception):
     """The baseline cannot be computed (an unknown revision, a file outside git): a one-line usage error."""
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One factor of the total whose value differs from the baseline's."""
-
-    name: FactName
-    old: Fact[object] | None  # at the baseline (None: not set there)
-    new: Fact[object] | None  # now
-
-    @property
-    def fact(self) -> Fact[object]:
-        fact = self.new or self.old
-        assert fact is not None
-        return fact
-
-    def where(self) -> str:
-        """Where the value is now: `accelerate.yaml:5`, or where it was when it is gone."""
-        fact = self.new
-        if fact is None:
-            old = self.old
-            return f"no longer set; was {old.span.file}:{old.span.line}" if old is not None and old.span else "no longer set"
-        if fact.span is not None:
-            return f"{fact.span.file}:{fact.span.line}"
-        return {Origin.SETTINGS: fact.note or "settings", Origin.CLI: "command line", Origin.DEFAULT: "default"}.get(fact.origin, "derived")
-
-    def describe(self) -> str:
-        """`num_processes 16 → 8 (accelerate.yaml:5)`; `num_processes 16 → --num_processes 4 (train.sh:2)` when
-        another key decides it now."""
-        old, new = self.old, self.new
-        now = f"{_shown(new)} ({self.where()})"
-        if old is not None and new is not None and old.key != new.key:
-            return f"{old.key or self.name} {_shown(old)} → {new.key or self.name} {now}"
-        return f"{self.fact.key or self.name} {_shown(old)} → {now}"
-
-
-def _shown(fact: Fact[object] | None) -> str:
-    return "unset" if fact is None else str(fact.value)
-
-
-@dataclass(frozen=True, slots=True)
-class BaselineRun:
-    """The run at the baseline revision, and what of its total changed since."""
-
-    rev: str  # as given
-    run: RunModel | None = None  # the run at `rev`; None when its config did not exist there (a new run)
-    changes: tuple[Change, ...] = ()  # the factors of the total whose value differs, in FACTORS order
-
-    @property
-    def is_new(self) -> bool:
-        return self.run is None
-
-    @property
-    def total(self) -> int | None:
-        return None if self.run is None else self.run.total_batch
-
-    @property
-    def target(self) -> Target | None:
-        return None if self.run is None else self.run.target
 
 
 def _changes(old: RunModel, new: RunModel) -> tuple[Change, ...]:
@@ -298,11 +243,10 @@ def _settings_chain(path: str, revision: Revision) -> list[str]:
     return out
 
 
-def baseline_run(run: RunModel, pairing: Pairing, session: Session, options: Options) -> BaselineRun | None:
-    """The run as it was at the baseline revision (None when none is asked for). The config is checked
-    there through the launch script that pairs it now, when there is one, else on its own."""
-    from batchlint.engine import check
-
+def baseline_run(run: RunModel, pairing: Pairing, session: Session, options: Options, check: Check) -> BaselineRun | None:
+    """The run as it was at the baseline revision (None when none is asked for), by `check` (engine.check)
+    in a Session of that revision. The config is checked there through the launch script that pairs it
+    now, when there is one, else on its own."""
     rev = options.baseline if options.baseline is not None else run.setting("baseline")
     if not rev or not run.is_training:
         return None

@@ -16,8 +16,17 @@ from batchlint.pair import Pairing
 from batchlint.session import SCRIPT_SUFFIXES, Session
 
 
-def with_bound_configs(files: list[str], session: Session, options: Options) -> list[str]:
-    """`files`, each followed by the files bound to it that are not among them already."""
+def with_bound_configs(paths: list[str], session: Session, options: Options) -> list[str]:
+    """The files to check under `paths`, each followed by the files bound to it that are not among them
+    already — when asked (--bound-configs, or a baseline: --baseline, `baseline` in settings)."""
+    from batchlint.engine import discover
+
+    def setting(path: str) -> object:
+        return session.settings_for(os.path.join(path, "_") if os.path.isdir(path) else path).values.get("baseline")
+
+    if not (options.bound_configs or options.baseline or options.baseline is None and any(setting(p) for p in paths)):
+        return paths
+    files = discover(paths, session, options.force_exclude)
     out: list[str] = []
     seen: set[str] = set()
     walks: dict[str, list[str]] = {}  # project root -> its YAML/JSON files, walked once

@@ -271,7 +271,7 @@ def _with_baseline(run: RunModel, pairing: Pairing, session: Session, options: O
         return run
     from batchlint.baseline import baseline_run
 
-    return dataclasses.replace(run, baseline=baseline_run(run, pairing, session, options))
+    return dataclasses.replace(run, baseline=baseline_run(run, pairing, session, options, check))
 
 
 # Above this many files, and with more than one core, files are checked by a pool of processes (the
@@ -304,11 +304,6 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
     report = Report()
     use_cache = use_cache and not overlay
     files = discover(paths, session, options.force_exclude)
-    if options.bound_configs or options.baseline or (options.baseline is None
-                                                  and any(session.settings_for(f).values.get("baseline") for f in files)):
-        from batchlint.bound import with_bound_configs
-
-        files = with_bound_configs(files, session, options)
     report.files = len(files)
     workers = 1 if keep_runs or overlay else _workers(len(files))
     if workers > 1:

@@ -17,7 +17,6 @@ from batchlint.counts import positive_int
 from batchlint.loading.nodes import Scalar, Span
 
 if TYPE_CHECKING:
-    from batchlint.baseline import BaselineRun
     from batchlint.intent import Intent
     from batchlint.memory.model import MemoryModel
     from batchlint.settings import FileSettings
@@ -367,3 +366,40 @@ class RunModel:
         """A settings value that applies to this run (None when unset)."""
         return None if self.settings is None else self.settings.get(name)
 
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One factor of a run's total whose value differs from the baseline's."""
+
+    name: FactName
+    old: Fact[object] | None  # at the baseline (None: not set there)
+    new: Fact[object] | None  # now
+
+    @property
+    def fact(self) -> Fact[object]:
+        fact = self.new or self.old
+        assert fact is not None
+        return fact
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineRun:
+    """The run at the baseline revision (`--baseline REV`), and which factors of its total changed since;
+    computed by `batchlint.baseline`."""
+
+    rev: str  # as given
+    run: RunModel | None = None  # the run at `rev`; None when its config did not exist there (a new run)
+    changes: tuple[Change, ...] = ()  # the factors of the total whose value differs
+
+    @property
+    def is_new(self) -> bool:
+        return self.run is None
+
+    @property
+    def total(self) -> int | None:
+        return None if self.run is None else self.run.total_batch
+
+    @property
+    def target(self) -> Target | None:
+        return None if self.run is None else self.run.target

@@ -177,9 +177,9 @@ def test_the_baseline_is_computed_only_for_the_runs_of_the_checked_files(repo: P
     computed: list[str] = []
     real = batchlint.baseline.baseline_run
 
-    def counting(run, pairing, session, options):  # type: ignore[no-untyped-def]
+    def counting(run, *rest):  # type: ignore[no-untyped-def]
         computed.append(run.config)
-        return real(run, pairing, session, options)
+        return real(run, *rest)
 
     monkeypatch.setattr(batchlint.baseline, "baseline_run", counting)
     edit(repo / "accelerate.yaml", "num_processes: 16", "num_processes: 8")

@@ -74,13 +74,16 @@ def _long_lived_imports() -> None:
 
 def _fix(args: CheckArgs) -> int:
     from batchlint.baseline import BaselineError
+    from batchlint.bound import with_bound_configs
     from batchlint.fixer import fix
     from batchlint.output import output_file, reporter, use_color
     from batchlint.output.fixes import write_diff, write_fix_summary
+    from batchlint.session import Session
     from batchlint.settings import SettingsError
 
     try:
         paths, given = read_stdin(args.paths, args.stdin_filename)
+        paths = with_bound_configs(paths, Session(given), args.options)  # a launch file's training configs, when asked
         result = fix(paths, args.options, unsafe=args.unsafe_fixes, write=not args.diff and not given, given=given)
     except SettingsError as exc:
         error(f"settings: {exc}")

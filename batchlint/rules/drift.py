@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from batchlint.baseline import BaselineRun
+from batchlint.model import BaselineRun, Change, Fact, Origin, RunModel, Severity, Target, TargetSource
 from batchlint.model import FactName as F
-from batchlint.model import RunModel, Severity, Target, TargetSource
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, Related, RunRule
 from batchlint.rules.batch import anchor
@@ -25,6 +24,30 @@ def _totals(run: RunModel) -> tuple[BaselineRun, int, int] | None:
     if old is None or new is None or old == new:
         return None
     return base, old, new
+
+
+def _shown(fact: Fact[object] | None) -> str:
+    return "unset" if fact is None else str(fact.value)
+
+
+def where(change: Change) -> str:
+    """Where the value is now: `accelerate.yaml:5`, or where it was when it is gone."""
+    fact, old = change.new, change.old
+    if fact is None:
+        return f"no longer set; was {old.span.file}:{old.span.line}" if old is not None and old.span else "no longer set"
+    if fact.span is not None:
+        return f"{fact.span.file}:{fact.span.line}"
+    return {Origin.SETTINGS: fact.note or "settings", Origin.CLI: "command line", Origin.DEFAULT: "default"}.get(fact.origin, "derived")
+
+
+def describe(change: Change) -> str:
+    """`num_processes 16 → 8 (accelerate.yaml:5)`; `num_processes 16 → --num_processes 4 (train.sh:2)` when
+    another key decides it now."""
+    old, new = change.old, change.new
+    now = f"{_shown(new)} ({where(change)})"
+    if old is not None and new is not None and old.key != new.key:
+        return f"{old.key or change.name} {_shown(old)} → {new.key or change.name} {now}"
+    return f"{change.fact.key or change.name} {_shown(old)} → {now}"
 
 
 def _declare(target: Target | None, run: RunModel, total: int) -> str:
@@ -129,13 +152,13 @@ class TotalChanged(RunRule):
         before, now = base.target, run.target
         if (before.value if before else None) != (now.value if now else None):
             return  # the target was changed with the total: the change is declared
-        factors = ", ".join(change.describe() for change in base.changes) or "no factor batchlint reads changed"
+        factors = ", ".join(describe(change) for change in base.changes) or "no factor batchlint reads changed"
         declared = f"the target {now.value} ({now.description}) did not change" if now is not None else "no target is declared"
         config = anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM)
         related = [Related(now.span if now is not None and now.span is not None else config, f"the run of {run.config}: total {new}")]
         spans = [change.new.span for change in base.changes if change.new is not None and change.new.span is not None]
         related.extend(Related(span, "changed here") for span in spans[1:])
-        restore = base.changes[0].describe().split(" (")[0] if base.changes else ""
+        restore = describe(base.changes[0]).split(" (")[0] if base.changes else ""
         yield self.report(
             f"total {old} → {new}: {factors}; {declared} (baseline {base.rev})",
             spans[0] if spans else config,
