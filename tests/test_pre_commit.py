@@ -96,9 +96,13 @@ def test_hooks_check_the_configs_bound_to_a_changed_launch_file_and_drift_fails_
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
 
-    def hook(name: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*_pre_commit(), "try-repo", str(REPO), name], cwd=project, env=env, capture_output=True, text=True,
+    def hook(name: str, code: int, *shown: str) -> str:
+        """Run a hook on the staged files: its exit code, and what its output must show."""
+        done = subprocess.run([*_pre_commit(), "try-repo", str(REPO), name], cwd=project, env=env, capture_output=True, text=True,
                               timeout=600)
+        assert done.returncode == code, done.stdout + done.stderr
+        assert all(text in done.stdout for text in shown), done.stdout
+        return done.stdout
 
     git("init", "-q")
     git("add", ".")
@@ -107,27 +111,19 @@ def test_hooks_check_the_configs_bound_to_a_changed_launch_file_and_drift_fails_
     # A commit that changes only the accelerate file: the training config it launches is checked.
     _edit(project / "accelerate.yaml", "num_processes: 16", "num_processes: 8")
     git("add", "accelerate.yaml")
-    check = hook("batchlint")
-    assert check.returncode == 1, check.stdout + check.stderr
-    assert "musev_train.yaml:16:21: BL101" in check.stdout and "total batch 112" in check.stdout
-    drift = hook("batchlint-drift")
-    assert drift.returncode == 1, drift.stdout + drift.stderr
-    assert "accelerate.yaml:5:16: BL107" in drift.stdout and "total 224 → 112: num_processes 16 → 8 (accelerate.yaml:5)" in drift.stdout
-    assert "BL101" not in drift.stdout  # the drift hook reports drift only
+    hook("batchlint", 1, "musev_train.yaml:16:21: BL101", "total batch 112")
+    drift = hook("batchlint-drift", 1, "accelerate.yaml:5:16: BL107", "total 224 → 112: num_processes 16 → 8 (accelerate.yaml:5)")
+    assert "BL101" not in drift  # the drift hook reports drift only
 
     # The comment's stated total changed with the processes: the change is declared.
     _edit(project / "musev_train.yaml", "16卡*2accumulation*7单卡batch_size = 224", "8卡*2accumulation*7单卡batch_size = 112")
     git("add", "musev_train.yaml")
-    drift = hook("batchlint-drift")
-    assert drift.returncode == 0, drift.stdout + drift.stderr
-    assert hook("batchlint").returncode == 0
+    hook("batchlint-drift", 0)
+    hook("batchlint", 0)
     git("commit", "-qm", "8 GPUs, and the total says so")
 
     # A commit touching only train.sh is checked: the run it launches.
     _edit(project / "train.sh", "--config_file accelerate.yaml", "--config_file accelerate.yaml --num_processes 4")
     git("add", "train.sh")
-    check = hook("batchlint")
-    assert check.returncode == 1, check.stdout + check.stderr
-    assert "musev_train.yaml:16:21: BL101" in check.stdout and "total batch 56" in check.stdout
-    drift = hook("batchlint-drift")
-    assert drift.returncode == 1 and "train.sh:3:" in drift.stdout and "total 112 → 56" in drift.stdout, drift.stdout + drift.stderr
+    hook("batchlint", 1, "musev_train.yaml:16:21: BL101", "total batch 56")
+    hook("batchlint-drift", 1, "train.sh:3:", "total 112 → 56")

@@ -180,70 +180,45 @@ class LearningRateNotScaled(RunRule):
     square-root scaling is the usual rule for Adam-type optimisers). Whether to rescale is a choice;
     making it without noticing is not.
 
-    **Failing example.** `batchlint check accelerate.yaml --baseline HEAD`: at HEAD,
-    `HEAD:accelerate.yaml`:
-
-    ```yaml
-    compute_environment: LOCAL_MACHINE
-    distributed_type: MULTI_GPU
-    num_machines: 1
-    num_processes: 16
-    ```
-
-    now `accelerate.yaml`:
-
-    ```yaml
-    compute_environment: LOCAL_MACHINE
-    distributed_type: MULTI_GPU
-    num_machines: 1
-    num_processes: 8
-    ```
-
-    with `train.yaml` unchanged (the learning rate too) but for the comment that declares the new total:
-
-    ```yaml
-    output_dir:
-      exp_dir: ./exp
-    train:
-      # 8卡*2accumulation*7单卡batch_size = 112
-      train_batch_size: 7
-      gradient_accumulation_steps: 2
-      learning_rate: 1.0e-5
-    validation_data:
-      do_validation: True
-    ```
-
-    at HEAD `HEAD:train.yaml`:
-
-    ```yaml
-    output_dir:
-      exp_dir: ./exp
-    train:
-      # 16卡*2accumulation*7单卡batch_size = 224
-      train_batch_size: 7
-      gradient_accumulation_steps: 2
-      learning_rate: 1.0e-5
-    validation_data:
-      do_validation: True
-    ```
-
-    paired in `pyproject.toml`:
+    **Failing example.** `batchlint check train.yaml --baseline HEAD`: the processes and the target
+    went from 16 and 224 at HEAD (`HEAD:pyproject.toml`):
 
     ```toml
     [tool.batchlint]
-    accelerate-config = "accelerate.yaml"
+    num-processes = 16
+    target-total = 224
+    ```
+
+    to 8 and 112 (`pyproject.toml`):
+
+    ```toml
+    [tool.batchlint]
+    num-processes = 8
+    target-total = 112
+    ```
+
+    and the learning rate stayed, `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: 7
+      gradient_accumulation_steps: 2
+      learning_rate: 1.0e-5
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: True
     ```
 
     **Passing example.** The learning rate scaled with the total (linearly), `train.yaml`:
 
     ```yaml
-    output_dir:
-      exp_dir: ./exp
     train:
-      # 8卡*2accumulation*7单卡batch_size = 112
       train_batch_size: 7
       gradient_accumulation_steps: 2
       learning_rate: 5.0e-6
+    dataset:
+      n_sample_frames: 12
     validation_data:
       do_validation: True
     ```
