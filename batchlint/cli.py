@@ -202,6 +202,16 @@ def _rule(args: argparse.Namespace) -> int:
     return run(RuleArgs(code=args.code, all=args.all, format=args.format))
 
 
+def _server_arguments(server: argparse.ArgumentParser) -> None:
+    server.add_argument("--stdio", action="store_true", help="talk over standard input/output (the default)")
+
+
+def _server(args: argparse.Namespace) -> int:
+    from batchlint.commands.server import ServerArgs, run
+
+    return run(ServerArgs(stdio=True))
+
+
 # name: (summary, add its arguments, run it with the typed arguments made from the parsed ones)
 _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
     "check": ("check configs and report findings", _check_arguments, _check),
@@ -209,6 +219,7 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Calla
     "plan": ("list (per-device batch, accumulation) pairs for a target, with memory", _plan_arguments, _plan),
     "settings": ("show the settings that apply to a file", _settings_arguments, _settings),
     "rule": ("explain a rule", _rule_arguments, _rule),
+    "server": ("run the language server for editors (LSP over stdio; the `server` extra)", _server_arguments, _server),
 }
 
 

@@ -18,6 +18,7 @@ from batchlint.model import DialectKind, Fact, FactName, Origin, RunModel, Targe
 from batchlint.options import LaunchOptions
 from batchlint.pair import DeepSpeedLink, Pairing
 from batchlint.settings import FileSettings
+from batchlint.sharding import FSDP_NUMBERS, FSDP_STAGES, Sharding
 
 F = FactName
 
@@ -26,7 +27,8 @@ F = FactName
 LAUNCH_FACTS = (F.NUM_PROCESSES, F.NUM_MACHINES, F.GPU_IDS, F.DISTRIBUTED_TYPE, F.LAUNCHER_GRAD_ACCUM,
                 F.DEEPSPEED_HOSTFILE, F.DEEPSPEED_MULTINODE_LAUNCHER, F.DEEPSPEED_CONFIG_FILE, F.MPIRUN_HOSTFILE,
                 F.DP_REPLICATE_SIZE, F.DP_SHARD_SIZE, F.TP_SIZE, F.CP_SIZE, F.SP_SIZE, F.MEGATRON_TP, F.MEGATRON_PP,
-                F.MEGATRON_NUM_MICRO_BATCHES, F.ZERO_STAGE, F.FSDP_SHARDING_STRATEGY)
+                F.MEGATRON_NUM_MICRO_BATCHES, F.ZERO_STAGE, F.FSDP_SHARDING_STRATEGY, F.OFFLOAD_OPTIMIZER, F.OFFLOAD_PARAM,
+                F.ZERO3_SAVE_16BIT, F.FSDP_VERSION, F.FSDP_RESHARD_AFTER_FORWARD, F.FSDP_OFFLOAD_PARAMS, F.FSDP_STATE_DICT_TYPE)
 
 
 def world_size(processes: int, machines: int | None) -> int:
@@ -192,6 +194,165 @@ def derive_facts(dialect: Dialect, facts: FactDict, pairing: Pairing) -> FactDic
     return facts
 
 
+_PRECISION_WORDS = {"fp16": "fp16", "float16": "fp16", "half": "fp16", "16": "fp16", "16-mixed": "fp16", "amp_fp16": "fp16",
+                    "bf16": "bf16", "bfloat16": "bf16", "bf16-mixed": "bf16", "amp_bf16": "bf16", "fp8": "fp8", "amp_fp8": "fp8",
+                    "no": "fp32", "fp32": "fp32", "float32": "fp32", "32": "fp32", "32-true": "fp32"}
+
+
+def _precision_of(fact: Fact[object]) -> str | None:
+    """What one precision key says: a name (`fp16`, `bf16-mixed`, `no`), or a switch (`bf16: true`,
+    `mixed_precision_training: true`) whose key names the precision."""
+    value = fact.value
+    leaf = (fact.key or "").lstrip("-").rsplit(".", 1)[-1]
+    if isinstance(value, bool) or value == "auto":
+        if leaf in ("bf16", "fp16", "fp8"):
+            return leaf if value in (True, "auto") else None
+        if leaf in ("mixed_precision_training", "fp16_enabled"):
+            return "fp16" if value is True else "fp32"
+        return None
+    if isinstance(value, str):
+        return _PRECISION_WORDS.get(value.strip().lower())
+    return None
+
+
+def precision(facts: FactDict, link: DeepSpeedLink | None) -> Fact[object] | None:
+    """The precision the run trains in (fp32, fp16, bf16, fp8), whatever key said it: the training
+    config's own (passed to Accelerator, it wins), the launch's, a Trainer's `bf16: true` / `fp16: true`,
+    then the DeepSpeed JSON's `bf16.enabled` / `fp16.enabled`. A switch that is off leaves fp32."""
+    switched_off: Fact[object] | None = None
+    sources = [facts.get(n) for n in (F.MIXED_PRECISION, F.LAUNCH_MIXED_PRECISION, F.BF16_ENABLED, F.FP16_ENABLED)]
+    if link is not None and link.doc is not None:
+        sources += [link.facts.get(F.BF16_ENABLED), link.facts.get(F.FP16_ENABLED)]
+    for fact in sources:
+        if fact is None or fact.unresolved is not None:
+            continue
+        word = _precision_of(fact)
+        if word is not None and word != "fp32":
+            note = None if fact.value == word else f"{fact.key} = {fact.value!r}: trains in {word}"
+            return Fact(F.PRECISION, word, Origin.DERIVED, fact.key, fact.span, note=note)
+        if word == "fp32" or fact.value is False:
+            switched_off = switched_off or fact
+    if switched_off is not None:
+        return Fact(F.PRECISION, "fp32", Origin.DERIVED, switched_off.key, switched_off.span,
+                    note=f"{switched_off.key} = {switched_off.value!r}: trains in fp32")
+    return None
+
+
+def _where(fact: Fact[object]) -> str:
+    if fact.span is not None:
+        return f"{fact.key}, {fact.span.file}:{fact.span.line}"
+    return f"{fact.key} ({fact.origin})" if fact.key else str(fact.origin)
+
+
+def _on(value: object) -> bool:
+    """An offload device or switch that is on: `cpu`, `nvme`, `true`."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("cpu", "nvme", "true")
+    return value is True
+
+
+def sharding(facts: FactDict, link: DeepSpeedLink | None) -> Sharding | None:
+    """How the run shards its model states, from every source, each beating the next: the DeepSpeed
+    JSON the run uses (named by the accelerate config or a Trainer `deepspeed:` key / `--deepspeed`
+    flag), the launch line's flags, the accelerate `deepspeed_config` / `fsdp_config`, a Trainer's
+    `fsdp:` option. None for plain data parallelism."""
+    # The launch line's paradigm flag (`accelerate launch --use_deepspeed`) beats the file's distributed_type.
+    dtype_fact = facts.get(F.LAUNCH_PARADIGM) or facts.get(F.DISTRIBUTED_TYPE)
+    dtype = dtype_fact.value if dtype_fact is not None else None
+    json_facts = link.facts if link is not None and link.doc is not None else {}
+    uses_json = bool(json_facts) or (link is not None and link.doc is not None)
+    uses_json = uses_json and link is not None and (link.mode == "hf-trainer" or dtype == "DEEPSPEED")
+    script_stage = facts.get(F.ZERO_STAGE)
+    script_zero = script_stage is not None and script_stage.origin == Origin.SCRIPT
+    if dtype == "DEEPSPEED" or uses_json or script_zero:
+        return _zero(facts, json_facts if uses_json else {}, link if uses_json else None)
+    trainer = facts.get(F.TRAINER_FSDP)
+    if trainer is not None and isinstance(trainer.value, str) and trainer.value.strip():
+        words = trainer.value.lower().replace(",", " ").split()
+        strategy = next((w.upper() for w in words if w.upper() in FSDP_STAGES), "FULL_SHARD")
+        offload = "offload" in words
+        sources = [("stage", _where(trainer))] + ([("offload_params", _where(trainer))] if offload else [])
+        return _fsdp(strategy, offload, None, sources)
+    if dtype == "FSDP":
+        version = facts.get(F.FSDP_VERSION)
+        reshard = facts.get(F.FSDP_RESHARD_AFTER_FORWARD)
+        named = facts.get(F.FSDP_SHARDING_STRATEGY)
+        sources = []
+        if version is not None and str(version.value) == "2":
+            on = reshard is None or reshard.value not in (False, "false", "False")
+            strategy = "FULL_SHARD" if on else "SHARD_GRAD_OP"
+            if reshard is not None:
+                sources.append(("stage", _where(reshard)))
+        else:
+            raw = str(named.value).upper() if named is not None and named.value is not None else "FULL_SHARD"
+            strategy = FSDP_NUMBERS.get(raw, raw if raw in FSDP_STAGES else "FULL_SHARD")
+            if named is not None:
+                sources.append(("stage", _where(named)))
+        offload_fact = facts.get(F.FSDP_OFFLOAD_PARAMS)
+        offload = offload_fact is not None and _on(offload_fact.value)
+        if offload and offload_fact is not None:
+            sources.append(("offload_params", _where(offload_fact)))
+        state = facts.get(F.FSDP_STATE_DICT_TYPE)
+        return _fsdp(strategy, offload, state, sources)
+    return None
+
+
+def _fsdp(strategy: str, offload: bool, state: Fact[object] | None, sources: list[tuple[str, str]]) -> Sharding:
+    gather = None
+    if state is not None and str(state.value).upper() in ("FULL_STATE_DICT", "1") and not offload:
+        gather = "full-state-dict"
+        sources.append(("save_gather", _where(state)))
+    return Sharding("fsdp", FSDP_STAGES[strategy], strategy, offload_optimizer=offload, offload_params=offload, save_gather=gather,
+                    within_node=strategy.startswith("HYBRID"), sources=tuple(sources))
+
+
+def _zero(facts: FactDict, json_facts: FactDict, link: DeepSpeedLink | None) -> Sharding:
+    """ZeRO from the DeepSpeed JSON when the run uses one (accelerate refuses its own zero keys next to
+    it, X001), else the launch line and the accelerate `deepspeed_config`."""
+    sources: list[tuple[str, str]] = []
+    notes: list[str] = []
+    name = link.name if link is not None else None
+
+    def pick(fact_name: FactName) -> Fact[object] | None:
+        return json_facts.get(fact_name) if link is not None else facts.get(fact_name)
+
+    stage_fact = pick(F.ZERO_STAGE)
+    stage = positive_int(stage_fact.value) if stage_fact is not None else None
+    if stage_fact is not None and stage_fact.value == 0:
+        stage = 0
+    if stage is None or stage > 3:
+        default = 0 if link is not None else 2
+        why = (f"{name} has no zero_optimization.stage: DeepSpeed's default stage 0" if link is not None
+               else "no zero_stage: accelerate's default stage 2")
+        if stage_fact is not None and stage_fact.value is not None:
+            why = f"zero stage {stage_fact.value!r} is not 0–3: stage {default} assumed"
+        notes.append(why)
+        stage = default
+        sources.append(("stage", why))
+    else:
+        assert stage_fact is not None
+        sources.append(("stage", _where(stage_fact)))
+    offload = {}
+    for attribute, fact_name in (("offload_optimizer", F.OFFLOAD_OPTIMIZER), ("offload_params", F.OFFLOAD_PARAM)):
+        fact = pick(fact_name)
+        offload[attribute] = fact is not None and _on(fact.value)
+        if offload[attribute] and fact is not None:
+            sources.append((attribute, _where(fact)))
+    if offload["offload_params"] and stage < 3:
+        notes.append(f"parameter offload ({dict(sources)['offload_params']}) applies to ZeRO-3 only: ignored at stage {stage}")
+        offload["offload_params"] = False
+    if offload["offload_optimizer"] and stage == 0:
+        notes.append(f"optimizer offload ({dict(sources)['offload_optimizer']}) needs ZeRO stage 1 or more: ignored at stage 0")
+        offload["offload_optimizer"] = False
+    sources = [(name, where) for name, where in sources if name not in offload or offload[name]]
+    gather = None
+    save = pick(F.ZERO3_SAVE_16BIT)
+    if stage == 3 and save is not None and _on(save.value):
+        gather = "zero3-16bit"
+        sources.append(("save_gather", _where(save)))
+    return Sharding("zero", stage, None, offload["offload_optimizer"], offload["offload_params"], gather, False, tuple(sources), tuple(notes))
+
+
 def target(dialect: Dialect, root_applies: bool, intents: tuple[Intent, ...], options: LaunchOptions,
            settings: FileSettings) -> Target | None:
     """The total the run should reach: --target-total, settings, a comment, the dialect's preset."""
@@ -213,8 +374,13 @@ def derive(config: str, dialect: Dialect, facts: FactDict, pairing: Pairing, int
            options: LaunchOptions, settings: FileSettings) -> RunModel:
     """The run, without its memory estimate (the memory stage adds it)."""
     merged = derive_facts(dialect, merge_launch(dialect, facts, pairing, options, settings), pairing)
+    if dialect.kind == DialectKind.TRAINING:
+        normalised = precision(merged, pairing.deepspeed)
+        if normalised is not None:
+            merged[F.PRECISION] = normalised
     return RunModel.build(
         config, dialect.name, dialect.kind, dialect.semantics, merged,
         launch=pairing.launch_doc.path if pairing.launch_doc is not None and dialect.kind != DialectKind.LAUNCH else None,
         launch_script=pairing.script, target=target(dialect, preset_applies, intents, options, settings),
-        stated_intent=intents, settings=settings, keys=dialect.keys)
+        stated_intent=intents, settings=settings, keys=dialect.keys,
+        sharding=sharding(merged, pairing.deepspeed) if dialect.kind == DialectKind.TRAINING else None)

@@ -15,9 +15,9 @@ from batchlint.model import DialectKind, FactName, Origin, RunModel
 from batchlint.options import Options
 from batchlint.pair import Pairing
 from batchlint.paths import display_path
-from batchlint.report import Report
+from batchlint.report import Report, unique
 from batchlint.resolve import Problem
-from batchlint.rules import Diagnostic, select_rules
+from batchlint.rules import Diagnostic, check_selectors, select_rules
 from batchlint.rules.base import DocumentRule, RunRule
 from batchlint.session import SCRIPT_SUFFIXES, SKIP_DIRS, Session
 from batchlint.views import DocumentView
@@ -154,7 +154,7 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
                 out.append(Analysis(doc.path, view, [(run, pairing)]))
                 continue
         given = script_arg_facts(launch, shown)
-        if given:
+        if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION)):
             given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
                                                        note="no accumulation flag: the script's default 1 applies"))
             run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given)
@@ -169,6 +169,8 @@ def _deps(path: str, analyses: list[Analysis]) -> list[str]:
             deps.extend(os.path.abspath(doc.path) for doc in pairing.documents)
             if run.launch_script:
                 deps.append(os.path.abspath(run.launch_script))
+            if pairing.training_script:  # DS022 reads what the training script builds
+                deps.append(os.path.abspath(pairing.training_script))
     return deps
 
 
@@ -229,6 +231,7 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
         for analysis in analyses:
             analysis.runs = [(_with_baseline(run, pairing, session, options), pairing) for run, pairing in analysis.runs]
         file_settings = session.settings_for(path)
+        check_selectors(file_settings)
         select = options.select if options.select is not None else file_settings.select()
         rules = select_rules(select, (options.ignore or []) + file_settings.ignores_for(path))
         for analysis in analyses:
@@ -262,6 +265,8 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
     if use_cache:
         cache.store(path, context, _deps(path, analyses), outcome.diagnostics)
     outcome.texts = _keep_texts(outcome.texts, outcome.diagnostics)
+    if not keep_runs:
+        session.release(path)
     return outcome
 
 
@@ -316,13 +321,8 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
             outcomes = [o for chunk in pool.map(_check_chunk, [(c, options, use_cache) for c in chunks]) for o in chunk]
     else:
         outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
-    seen: set[tuple[str, str, int, int, str]] = set()
+    report.diagnostics = unique(diag for outcome in outcomes for diag in outcome.diagnostics)
     for outcome in outcomes:
-        for diag in outcome.diagnostics:
-            # A launch config shared by several runs is reported once.
-            if diag.identity() not in seen:
-                seen.add(diag.identity())
-                report.diagnostics.append(diag)
         for run, pairing in outcome.runs:
             report.runs.append(run)
             report.pairings.append(pairing)

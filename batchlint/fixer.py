@@ -19,6 +19,7 @@ from batchlint.model import FactName
 from batchlint.options import Options
 from batchlint.paths import display_path
 from batchlint.report import Report
+from batchlint.roundtrip import RoundTripError, check_round_trip
 from batchlint.rules import Diagnostic
 
 MAX_FIX_ROUNDS = 4
@@ -105,7 +106,8 @@ def fix(paths: list[str], options: Options, unsafe: bool = False, write: bool = 
             try:
                 new = apply_edits(old, edits)
                 load_text(display_path(file), new)  # a result that would not parse is never kept
-            except (FixConflict, LoadError) as exc:
+                check_round_trip(file, old, new, edits)  # ruamel.yaml: only the edited lines changed
+            except (FixConflict, LoadError, RoundTripError) as exc:
                 errors.append(f"{display_path(file)}: fix not applied: {exc}")
                 round_applied = [d for d in round_applied if file not in _edited(d)]
                 continue

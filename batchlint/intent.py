@@ -113,8 +113,12 @@ def _parse_clause(comment: Comment, original: str) -> Intent | None:
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)
 
-    eq = _EQUALS.search(clause)
-    if eq and _PRODUCT.search(clause[: eq.start()]):
+    # The stated total is the last `= N` after a product (`total batch = 4 * 8 GPUs * 2 = 64`: 64, not 4).
+    eq = None
+    for m in _EQUALS.finditer(clause):
+        if _PRODUCT.search(clause[: m.start()]):
+            eq = m
+    if eq:
         found["total"] = int(eq.group(1))
         taken.append((eq.start(1), eq.end()))
     for name, rx in before_re:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from batchlint.intent import Intent
     from batchlint.memory.model import MemoryModel
     from batchlint.settings import FileSettings
+    from batchlint.sharding import Sharding
 
 if sys.version_info >= (3, 11):
     from enum import StrEnum
@@ -57,6 +58,9 @@ class FactName(StrEnum):
     LAUNCH_MIXED_PRECISION = "launch_mixed_precision"
     LAUNCHER_GRAD_ACCUM = "launcher_grad_accum"
     ZERO_STAGE = "zero_stage"
+    OFFLOAD_OPTIMIZER = "offload_optimizer_device"  # DeepSpeed: cpu / nvme / none
+    OFFLOAD_PARAM = "offload_param_device"
+    ZERO3_SAVE_16BIT = "zero3_save_16bit_model"  # gather 16-bit weights on rank 0 when saving (ZeRO-3)
     DEEPSPEED_CONFIG_FILE = "deepspeed_config_file"
     DEEPSPEED_HOSTFILE = "deepspeed_hostfile"
     DEEPSPEED_MULTINODE_LAUNCHER = "deepspeed_multinode_launcher"
@@ -65,6 +69,10 @@ class FactName(StrEnum):
     HOSTFILE_HOSTS = "hostfile_hosts"
     FSDP_VERSION = "fsdp_version"
     FSDP_SHARDING_STRATEGY = "fsdp_sharding_strategy"
+    FSDP_RESHARD_AFTER_FORWARD = "fsdp_reshard_after_forward"  # FSDP2's strategy switch
+    FSDP_OFFLOAD_PARAMS = "fsdp_offload_params"
+    FSDP_STATE_DICT_TYPE = "fsdp_state_dict_type"
+    TRAINER_FSDP = "trainer_fsdp"  # HF Trainer `fsdp: "full_shard auto_wrap"` / `--fsdp ...`
     DP_REPLICATE_SIZE = "dp_replicate_size"
     DP_SHARD_SIZE = "dp_shard_size"
     TP_SIZE = "tp_size"
@@ -75,6 +83,15 @@ class FactName(StrEnum):
     MEGATRON_TP = "megatron_tp"
     MEGATRON_PP = "megatron_pp"
     MEGATRON_NUM_MICRO_BATCHES = "megatron_num_micro_batches"
+    # What a launch line shows besides its counts (launch.py).
+    VISIBLE_DEVICES = "visible_devices"  # GPUs in the CUDA_VISIBLE_DEVICES the line sees
+    DEEPSPEED_IGNORES_VISIBLE = "deepspeed_ignores_visible"  # the deepspeed flag that makes the runner drop it
+    LAUNCH_PARADIGM = "launch_paradigm"  # `accelerate launch --multi_gpu` / `--use_deepspeed` / ...
+    ACCELERATE_DEFAULT_CONFIG = "accelerate_default_config"  # a bare `accelerate launch`: the machine's default config decides
+    LAUNCH_FP8_BACKEND = "launch_fp8_backend"
+    TRAINING_PROGRAM = "training_program"  # the .py the line runs
+    SCRIPT_OPTIMIZER = "script_optimizer"  # a torch optimizer the training script builds (no DummyOptim)
+    SCRIPT_SCHEDULER = "script_scheduler"  # a scheduler it builds (no DummyScheduler)
     # DeepSpeed JSON.
     FP16_ENABLED = "fp16_enabled"
     BF16_ENABLED = "bf16_enabled"
@@ -83,10 +100,14 @@ class FactName(StrEnum):
     # The optimiser.
     LEARNING_RATE = "learning_rate"
     SCALE_LR = "scale_lr"
+    # Derived: the precision the run trains in (fp32, fp16, bf16, fp8), whatever key said it.
+    PRECISION = "precision"
     # What the memory model reads.
     USE_8BIT_ADAM = "use_8bit_adam"
     MEMORY_EFFICIENT_ATTENTION = "memory_efficient_attention"
     DO_VALIDATION = "do_validation"
+    VALIDATION_STEPS = "validation_steps"
+    MAX_TRAIN_STEPS = "max_train_steps"
     USE_REFERENCENET = "use_referencenet"
     TRACK_INIT = "track_init"
     N_SAMPLE_FRAMES = "n_sample_frames"
@@ -272,6 +293,7 @@ class RunModel:
     launch_script: str | None = None  # display path of the script whose launch line pairs this run
     target: Target | None = None
     stated_intent: tuple[Intent, ...] = ()
+    sharding: Sharding | None = None  # ZeRO / FSDP sharding and offload, from every source (derive.py)
     memory: MemoryModel | None = None
     memory_missing: str | None = None  # why there is no memory model (BL204)
     settings: FileSettings | None = None  # the settings that apply to this config

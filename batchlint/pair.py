@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from batchlint.dialects.base import Dialect, FactDict
 from batchlint.dialects.registry import ACCELERATE, DEEPSPEED
 from batchlint.extract import extract_facts
-from batchlint.launch import Launch, launch_facts, override_facts
+from batchlint.launch import Launch, launch_facts, override_facts, training_script_facts
 from batchlint.loading import Document, LoadError, LoadErrorKind
-from batchlint.loading.hostfile import read_hostfile
+from batchlint.loading.hostfile import read_hosts
 from batchlint.loading.nodes import Mapping
 from batchlint.model import DialectKind, Fact, FactName
 from batchlint.options import LaunchOptions
@@ -57,6 +57,8 @@ class Pairing:
     config_doc: Document | None = None  # the config itself (None for a run only a launch line describes)
     documents: tuple[Document, ...] = ()  # every file the run read: the config, its includes, launch config, JSON
     tree: ConfigTree | None = None  # the config's resolution, for resolved values
+    hostfile_hosts: tuple[str, ...] = ()  # the DeepSpeed hostfile's host names, in order
+    training_script: str | None = None  # the .py file the launch line runs, when it is there (its facts are in script_facts)
 
     def view(self, doc: Document | None) -> DocumentView | None:
         return None if doc is None else view_of(doc)
@@ -110,6 +112,7 @@ def pair(session: Session, fs_path: str, dialect: Dialect, facts: FactDict, opti
     problems: list[LoadError] = []
     script: str | None = None
     script_facts: FactDict = {}
+    training_script: str | None = None
     if dialect.kind == DialectKind.LAUNCH:
         launch_path = fs_path
         launch_values = dict(facts)  # the file's own values, before the command line overrides any
@@ -125,6 +128,8 @@ def pair(session: Session, fs_path: str, dialect: Dialect, facts: FactDict, opti
             if launch_path is None and config_word is not None and not config_word.unresolved:
                 launch_path = resolve_from_script(config_word.text, launch.script_path) or config_word.text
             script_facts = launch_facts(launch, script)
+            training_script, program_facts = training_script_facts(launch, script)
+            script_facts.update(program_facts)
             if from_file:
                 script_facts.update(override_facts(launch, script, dialect.keys, facts))
         if launch_path is None and options.use_default_accelerate_config:
@@ -135,10 +140,12 @@ def pair(session: Session, fs_path: str, dialect: Dialect, facts: FactDict, opti
                 problems.append(error)
 
     hostfile = hostfile_name = None
+    hosts: list[tuple[str, int]] | None = None
     named_hostfile = launch_values.get(FactName.DEEPSPEED_HOSTFILE)
     if named_hostfile is not None and isinstance(named_hostfile.value, str) and launch_path:
         found = find_near(named_hostfile.value, launch_path, settings.launch_dir)
-        hostfile = read_hostfile(found) if found else None
+        hosts = read_hosts(found) if found else None
+        hostfile = (len(hosts), sum(slots for _, slots in hosts)) if hosts else None
         hostfile_name = named_hostfile.value
 
     deepspeed = None
@@ -156,4 +163,5 @@ def pair(session: Session, fs_path: str, dialect: Dialect, facts: FactDict, opti
         if extra is not None and all(extra is not d for d in documents):
             documents.append(extra)
     return Pairing(launch_path, launch_doc, launch_values, tuple(problems), launch, script, script_facts, deepspeed, hostfile,
-                   hostfile_name, config_docs[0] if config_docs else None, tuple(documents), tree)
+                   hostfile_name, config_docs[0] if config_docs else None, tuple(documents), tree,
+                   hostfile_hosts=tuple(h for h, _ in hosts or ()), training_script=training_script)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from batchlint.model import RunModel
+from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic
 
@@ -22,3 +23,25 @@ class Report:
     @property
     def failing(self) -> bool:
         return any(d.failing for d in self.diagnostics)
+
+
+_STRENGTH = {Severity.ERROR: 2, Severity.WARNING: 1, Severity.INFO: 0}
+
+
+def unique(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Each finding once, in order. A launch config shared by several runs reports its findings once
+    (same code, place and message); and where one rule reports one place at two severities (an
+    accelerate config checked on its own, where the launch line may still give the process count, and
+    as the known launch of a training config, where it does not), only the more severe stays."""
+    kept: list[Diagnostic] = []
+    seen: set[tuple[str, str, int, int, str]] = set()
+    strongest: dict[tuple[str, str, int, int], int] = {}
+    for d in diagnostics:
+        identity = d.identity()
+        if identity in seen:
+            continue
+        seen.add(identity)
+        kept.append(d)
+        place = identity[:4]
+        strongest[place] = max(strongest.get(place, -1), _STRENGTH[d.severity])
+    return [d for d in kept if _STRENGTH[d.severity] == strongest[d.identity()[:4]]]

@@ -117,6 +117,11 @@ class Session:
             raise hit
         return hit
 
+    def release(self, path: str) -> None:
+        """Forget a checked file's document once its rules ran, so memory stays flat over thousands of
+        files; a file another config needs (an include, a launch config) is simply loaded again."""
+        self.documents.pop(os.path.abspath(path), None)
+
     def _load(self, key: str, path: str, data: bytes | None, syntax_only: bool) -> Document:
         if key in self.overlay:
             return load_text(display_path(path), self.overlay[key], syntax_only)

@@ -16,7 +16,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# name -> (JSON type, description). "path" is a string resolved against the settings file.
+# name -> (kind, description). "path" is a string resolved against the settings file; "codes" and "ignores"
+# hold rule codes, prefixes or names; "choice" is one of CHOICES[name]; "version" a release number; "gpu" a
+# GPU of `batchlint plan --list-gpus`. `_check` validates each kind, `json_schema` describes it.
 FIELDS: dict[str, tuple[str, str]] = {
     "target-total": ("integer", "Target total batch per optimizer step (BL101, BL104)."),
     "num-processes": ("integer", "Total processes (GPUs) over all machines, as `accelerate launch --num_processes`."),
@@ -24,16 +26,16 @@ FIELDS: dict[str, tuple[str, str]] = {
     "accelerate-config": ("path", "accelerate config file that launches the training configs."),
     "include-root": ("path", "Directory that `${include:...}` names are relative to (default: the including file's directory)."),
     "launch-dir": ("path", "Directory the launch runs from; relative DeepSpeed config paths start here."),
-    "gpu": ("string", "GPU model the run trains on, e.g. A100-80GB (see `batchlint plan --list-gpus`)."),
+    "gpu": ("gpu", "GPU model the run trains on, e.g. A100-80GB (see `batchlint plan --list-gpus`)."),
     "gpu-memory-gib": ("number", "GPU capacity in GiB as torch reports it, instead of (or overriding) `gpu`."),
     "headroom": ("fraction", "Share of the capacity kept free for fragmentation and the allocator (default 0.05)."),
     "gpus-per-node": ("integer", "GPUs per machine (default 8), for the stray-context term of the main card."),
     "memory-profile": ("path", "YAML file with the model's memory profile (schemas/memory-profile.schema.json)."),
-    "memory-preset": ("string", "Built-in memory profile: musev_referencenet or musev."),
+    "memory-preset": ("choice", "Built-in memory profile (low confidence, from the authors' published figures)."),
     "memory": ("table", "The memory profile inline, same keys as a memory-profile file."),
-    "accelerate-version": ("string", "accelerate release whose behaviour the AC/DS/X rules assume (default 1.15.0)."),
-    "deepspeed-version": ("string", "DeepSpeed release whose behaviour the DS rules assume (default 0.19.6)."),
-    "deepspeed-launch": ("string", "How DeepSpeed JSON files are used: accelerate (default), hf-trainer or deepspeed (the raw launcher)."),
+    "accelerate-version": ("version", "accelerate release whose behaviour the AC/DS/X rules assume (default 1.15.0)."),
+    "deepspeed-version": ("version", "DeepSpeed release whose behaviour the DS rules assume (default 0.19.6)."),
+    "deepspeed-launch": ("choice", "How DeepSpeed JSON files are used (default accelerate)."),
     "extend": ("path", "Another settings file (pyproject.toml or batchlint.toml) whose values these extend."),
     "required-version": ("string", "Version specifier batchlint must satisfy, e.g. \">=0.1\" or \"==0.1.0\"."),
     "baseline": ("string", "Git revision each run's total is compared with (BL107, BL108), e.g. \"origin/main\"; `--baseline` wins."),
@@ -43,6 +45,30 @@ FIELDS: dict[str, tuple[str, str]] = {
     "select": ("codes", "Rule codes or prefixes to run (default: all)."),
     "ignore": ("codes", "Rule codes or prefixes to skip."),
 }
+# What batchlint applies when a field is unset, for the fields that have one value then (the consumers'
+# defaults: a test keeps them in step). `settings --show` prints them.
+DEFAULTS: dict[str, Any] = {
+    "headroom": 0.05,
+    "gpus-per-node": 8,
+    "accelerate-version": "1.15.0",
+    "deepspeed-version": "0.19.6",
+    "deepspeed-launch": "accelerate",
+    "select": ["ALL"],
+}
+# The allowed values of each "choice" field, each with what it means (the schema shows it on completion).
+CHOICES: dict[str, dict[str, str]] = {
+    "deepspeed-launch": {
+        "accelerate": "accelerate launch, with deepspeed_config_file in the accelerate config (the default).",
+        "hf-trainer": "The HF Trainer's --deepspeed ds.json: \"auto\" values are filled in from the training arguments.",
+        "deepspeed": "The raw deepspeed launcher: no \"auto\" values are filled in.",
+    },
+    "memory-preset": {
+        "musev_referencenet": "MuseV with its ReferenceNet (model.use_referencenet true).",
+        "musev": "MuseV without the ReferenceNet.",
+    },
+}
+# A release number as the rules compare them: 1.15.0, 0.19, 1.0.0rc1, 0.34.2.post1.
+VERSION_PATTERN = r"^[0-9]+(\.[0-9]+){0,3}((a|b|rc)[0-9]+)?(\.post[0-9]+)?(\.dev[0-9]+)?$"
 DIALECT_FIELDS = {
     "name": "Name shown as the run's dialect.",
     "detect": "Key paths that must all be present for a file to be this dialect.",
@@ -129,6 +155,10 @@ class Settings:
         self.values: dict[str, Any] = {}
         self.runs: list[RunBinding] = []
         self.dialects: list[dict[str, Any]] = []  # user-defined dialects, checked before the built-in ones
+        # Rule selectors as written, for `rules.check_selectors` (the rule registry sits above settings):
+        # (settings file, key as shown in a message, the codes); `selectors_checked` once they were.
+        self.selectors: list[tuple[str, str, list[str]]] = []
+        self.selectors_checked = False
 
     @property
     def root(self) -> str:
@@ -170,7 +200,14 @@ class Settings:
 
 
 def _check(name: str, value: Any, where: str, base: str) -> Any:
-    kind = FIELDS[name][0] if name in FIELDS else "globs"
+    """A settings value: of the type its FIELDS row says, then a value batchlint knows (a choice, a version, a
+    GPU); otherwise a one-line SettingsError naming the file and the key. Rule codes are checked against the
+    registry by `batchlint.rules.check_selectors`, which may import what settings may not."""
+    return _check_value(name, _check_type(name, value, where, base), where)
+
+
+def _check_type(name: str, value: Any, where: str, base: str) -> Any:
+    kind = _TYPE_OF.get(FIELDS[name][0], FIELDS[name][0]) if name in FIELDS else "globs"
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SettingsError(f"{where}: `{name}` must be a positive integer, got {value!r}")
@@ -202,6 +239,42 @@ def _check(name: str, value: Any, where: str, base: str) -> Any:
     return list(value)
 
 
+_TYPE_OF = {"choice": "string", "version": "string", "gpu": "string"}  # kinds checked as strings first
+
+
+def _did_you_mean(word: str, choices: list[str], quote: str = "`", cutoff: float = 0.6) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, 1, cutoff)
+    return f" (did you mean {quote}{close[0]}{quote}?)" if close else ""
+
+
+def _check_value(name: str, value: Any, where: str) -> Any:
+    """What `_check_type` let through, checked against what batchlint knows."""
+    kind = FIELDS[name][0] if name in FIELDS else "globs"
+    if kind == "choice" and value not in CHOICES[name]:
+        allowed = list(CHOICES[name])
+        raise SettingsError(f"{where}: `{name}` = \"{value}\" is not one of {', '.join(allowed)}{_did_you_mean(value, allowed, chr(34))}")
+    elif kind == "version":
+        import re
+
+        if not re.fullmatch(VERSION_PATTERN, value):
+            bare = value.strip().lstrip("vV=")
+            hint = f" (did you mean \"{bare}\"?)" if re.fullmatch(VERSION_PATTERN, bare) else f": write the release, e.g. \"{DEFAULTS[name]}\""
+            raise SettingsError(f"{where}: `{name}` = \"{value}\" is not a version{hint}")
+    elif kind == "gpu":
+        from batchlint.memory.gpus import GpuNameError, lookup, names
+
+        try:
+            lookup(value)
+        except GpuNameError as exc:
+            if str(exc).startswith("ambiguous"):  # a family of several sizes: the choices
+                raise SettingsError(f"{where}: `{name}` = \"{value}\" is ambiguous: {str(exc).split(': ', 1)[1]}") from None
+            raise SettingsError(f"{where}: `{name}` = \"{value}\" is not a GPU batchlint knows{_did_you_mean(value, names(), chr(34), 0.8)}; "
+                                "see `batchlint plan --list-gpus`, or give `gpu-memory-gib`") from None
+    return value
+
+
 def parse_table(table: dict[str, Any], path: str, depth: int = 0) -> Settings:
     base = os.path.dirname(path)
     settings = Settings(path)
@@ -217,6 +290,7 @@ def parse_table(table: dict[str, Any], path: str, depth: int = 0) -> Settings:
         settings.values.update(inherited.values)  # paths in it are already absolute: relative to *its* file
         settings.runs.extend(inherited.runs)
         settings.dialects.extend(inherited.dialects)
+        settings.selectors.extend(inherited.selectors)
     for name, value in table.items():
         if name == "dialects":
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -235,8 +309,9 @@ def parse_table(table: dict[str, Any], path: str, depth: int = 0) -> Settings:
                 for key in ("name", "per-device-batch", "grad-accum", "processes", "precision"):
                     if key in d and (not isinstance(d[key], str) or not d[key]):
                         raise SettingsError(f"{where}: `{key}` must be a non-empty string")
-                if d.get("semantics", "yaml11") not in ("yaml11", "omegaconf", "json"):
-                    raise SettingsError(f"{where}: `semantics` must be yaml11, omegaconf or json")
+                if d.get("semantics", "yaml11") not in SEMANTICS:
+                    raise SettingsError(f"{where}: `semantics` = \"{d['semantics']}\" is not one of {', '.join(SEMANTICS)}"
+                                        f"{_did_you_mean(str(d['semantics']), list(SEMANTICS), chr(34))}")
                 settings.dialects.append({**d, "detect": detect})
             continue
         if name == "runs":
@@ -261,6 +336,10 @@ def parse_table(table: dict[str, Any], path: str, depth: int = 0) -> Settings:
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             raise SettingsError(f"{path}: unknown setting `{name}`{hint}")
         settings.values[name] = _check(name, value, path, base)
+        if FIELDS[name][0] == "codes":
+            settings.selectors.append((path, f"`{name}`", settings.values[name]))
+        elif FIELDS[name][0] == "ignores":
+            settings.selectors.extend((path, f"`{name}` \"{glob}\"", codes) for glob, codes in settings.values[name].items())
     version_spec = settings.values.get("required-version")
     if version_spec is not None:
         _require(str(version_spec), path)
@@ -289,7 +368,12 @@ def _require(spec: str, path: str) -> None:
 
 
 def _read_toml(path: str) -> dict[str, Any]:
-    import tomllib
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10: the same parser, as the tomli package
+        import tomli as tomllib
 
     try:
         with open(path, "rb") as fh:
@@ -358,6 +442,14 @@ def json_schema() -> dict[str, Any]:
             return {"type": "integer", "minimum": 1, "description": desc}
         if kind in ("path", "string"):
             return {"type": "string", "minLength": 1, "description": desc}
+        if kind == "choice":
+            return {"oneOf": [{"const": value, "description": means} for value, means in CHOICES[name].items()], "description": desc}
+        if kind == "version":
+            return {"type": "string", "pattern": VERSION_PATTERN, "description": desc}
+        if kind == "gpu":
+            from batchlint.memory.gpus import names
+
+            return {"type": "string", "minLength": 1, "description": desc, "examples": names()}
         if kind == "number":
             return {"type": "number", "exclusiveMinimum": 0, "description": desc}
         if kind == "fraction":
@@ -399,9 +491,14 @@ def json_schema() -> dict[str, Any]:
 
 
 def describe(file: str) -> dict[str, Any]:
-    """`batchlint settings --show FILE`: the settings file that applies to a file and what it says there."""
+    """`batchlint settings --show FILE`: the settings file that applies to a file, what it says there, and
+    under "effective" every field with the value that applies (the default when unset, null when batchlint
+    then looks elsewhere: the command line, the launch, a comment) and whether it is a default."""
     settings = settings_for(file)
-    return {"settings_file": settings.path, "applies_to": file, "values": settings.for_file(file).as_json(),
+    here = settings.for_file(file)
+    effective = {name: {"value": here.get(name), "default": False} if here.get(name) not in (None, [], {})
+                 else {"value": DEFAULTS.get(name), "default": True} for name in FIELDS}
+    return {"settings_file": settings.path, "applies_to": file, "effective": effective, "values": here.as_json(),
             "ignore_here": settings.ignores_for(file), "select": settings.select(), "excluded": settings.excluded(file),
             "runs": [{"configs": r.configs, **r.values} for r in settings.runs], "dialects": settings.dialects}
 

@@ -52,9 +52,9 @@ def test_one_finding_with_position(name: str, tmp_path: Path) -> None:
     assert "\n" not in diags[0]["message"]
 
 
-def test_missing_path_and_directory(tmp_path: Path) -> None:
-    exit_code, diags = check_json(str(tmp_path / "nope.yaml"))
-    assert exit_code == 1 and diags[0]["code"] == "BL001" and "not found" in diags[0]["message"]
+def test_missing_path_is_a_one_line_error(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.yaml")
+    assert run_cli("check", "--format", "json", missing) == (2, "", f"batchlint: error: {missing}: no such file or directory\n")
 
 
 def test_alias_bomb_is_linear(tmp_path: Path) -> None:

@@ -54,7 +54,8 @@ def test_lowered_processes_report_the_total_that_changed(repo: Path) -> None:
     assert [(r["file"], r["line"]) for r in d["related"]] == [("musev_train.yaml", 18)]  # the training config (its stated target)
     lr = next(d for d in diags if d["code"] == "BL108")
     assert lr["severity"] == "info" and (lr["file"], lr["line"]) == ("musev_train.yaml", 20)
-    assert "1e-5 at a total of 224 becomes 5e-6 at 112 with linear scaling, 7.07e-6 with square-root scaling" in lr["message"]
+    assert lr["message"] == ("learning rate unchanged against HEAD while the total goes from 224 to 112 (× 0.5): "
+                             "train.learning_rate = 1e-05 was set for 224; rescaled it is 5e-06 (linear) or 7.07e-06 (square root)")
     # Without --baseline, nothing is compared; without --bound-configs the accelerate file is checked alone.
     assert "BL107" not in codes(check_json("accelerate.yaml", cwd=repo)[1])
     assert {"BL101", "BL102"} <= set(codes(check_json("accelerate.yaml", "--bound-configs", cwd=repo)[1]))

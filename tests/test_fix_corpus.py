@@ -74,17 +74,28 @@ def test_fix_real_config(rel: str, tmp_path: Path) -> None:
                                        for k in differing)
 
 
-def test_musev_template_fix_gives_the_authors_7_by_2(corpus: Path, tmp_path: Path) -> None:
-    """Acceptance: MuseV template, 16 processes, target 224 → 7 × 2 (memory-free answer, with its reason)."""
+@pytest.mark.parametrize("memory", [True, False], ids=["with-gpu", "memory-free"])
+def test_musev_template_fix_gives_the_authors_7_by_2(corpus: Path, tmp_path: Path, memory: bool) -> None:
+    """Acceptance: MuseV template, 16 processes, target 224 → 7 × 2. On 16 × A100-80GB the MuseV preset
+    makes it a safe fix (the largest per-device batch that fits at the conservative end); without a GPU
+    it is the pair the template's own comment states, an unsafe fix (a larger per-device batch without
+    memory information is never safe)."""
     work = tmp_path / "train"
     shutil.copytree(corpus / "TMElyralab/MuseV/configs/train", work)
     for p in work.rglob("*"):
         p.chmod(0o644)
     name = "musev_referencenet_train_template.yaml"
     before = (work / name).read_text(encoding="utf-8")
-    code, out, _ = run_cli("check", "--fix", "--show-fixes", name, "--num-processes", "16", "--target-total", "224", cwd=work)
+    args = (name, "--num-processes", "16", "--target-total", "224")
+    if memory:
+        code, out, _ = run_cli("check", "--fix", "--show-fixes", *args, "--gpu", "A100-80GB", cwd=work)
+        assert "7 × 16 × 2 = 224 (7 per device is the largest that divides 14 and fits cuda:0 at the conservative end" in out
+    else:
+        code, out, _ = run_cli("check", "--fix", "--show-fixes", *args, cwd=work)
+        assert (work / name).read_text(encoding="utf-8") == before and "0 fixed" in out  # unsafe: not applied by --fix
+        code, out, _ = run_cli("check", "--fix", "--unsafe-fixes", "--show-fixes", *args, cwd=work)
+        assert "7 × 16 × 2 = 224 (the pair the comment at line 134 states" in out
     assert code == 0
-    assert "7 × 16 × 2 = 224 (no memory profile: accumulation kept as close to 4 as 224 allows)" in out
     after = (work / name).read_text(encoding="utf-8")
     assert after == before.replace("  train_batch_size: 1 # 单机", "  train_batch_size: 7 # 单机").replace(
         "  gradient_accumulation_steps: 4\n", "  gradient_accumulation_steps: 2\n")

@@ -64,7 +64,7 @@ def test_one_row_per_run_with_the_baseline_and_its_findings(changed: Path) -> No
     codes = [findings[i + 1].content for i, t in enumerate(findings) if t.type == "strong_open"]
     assert codes == ["BL107", "BL101", "BL204", "BL102", "BL108"]
     assert "total 224 → 112: num_processes 16 → 8 (accelerate.yaml:5)" in cells[5]
-    assert out.rstrip().endswith("Found 5 findings (3 warnings, 2 info) in 3 files.")
+    assert out.rstrip().endswith("Found 5 findings (3 warnings, 2 info) in 2 files (3 checked).")
 
 
 def test_without_a_baseline_there_are_no_baseline_columns(changed: Path) -> None:

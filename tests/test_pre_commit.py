@@ -47,6 +47,9 @@ def test_try_repo_check_then_fix(tmp_path: Path, pre_commit_home: Path) -> None:
     (project / "configs" / "train.yaml").write_text(TRAIN, encoding="utf-8")
     (project / "pyproject.toml").write_text(SETTINGS, encoding="utf-8")
     (project / "ci.yml").write_text("on: push\njobs: {}\n", encoding="utf-8")  # not a training config
+    # pre-commit types these as json / yaml, but batchlint refuses to be named files of another type (exit 2)
+    (project / "notebook.ipynb").write_text('{"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}\n', encoding="utf-8")
+    (project / ".clang-format").write_text("BasedOnStyle: LLVM\n", encoding="utf-8")
     _git(project, "init", "-q")
     _git(project, "add", ".")
     env = dict(os.environ, PRE_COMMIT_HOME=str(pre_commit_home), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
@@ -66,7 +69,8 @@ def test_try_repo_check_then_fix(tmp_path: Path, pre_commit_home: Path) -> None:
     assert first.returncode == 1, first.stdout + first.stderr
     assert "files were modified by this hook" in first.stdout
     fixed = (project / "configs" / "train.yaml").read_text(encoding="utf-8")
-    assert "train_batch_size: 7 # 单机" in fixed and "gradient_accumulation_steps: 2" in fixed
+    # No GPU declared: memory first, the accumulation makes up the target.
+    assert "train_batch_size: 1 # 单机" in fixed and "gradient_accumulation_steps: 14" in fixed
 
     second = run("batchlint-fix")
     assert second.returncode == 0, second.stdout + second.stderr

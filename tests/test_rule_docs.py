@@ -32,10 +32,10 @@ from tests.helpers import inspect_json, run_cli
 LABELS = ("What", "Why", "Failing example", "Passing example", "Fix", "Options", "References")
 _LABEL = re.compile(r"^\*\*(" + "|".join(LABELS) + r")\.\*\*", re.M)
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```[ \t]*$", re.M | re.S)
-_FILE_NAME = re.compile(r"`((?:HEAD:)?[\w./-]+\.(?:yaml|yml|json|toml|sh))`")
+_FILE_NAME = re.compile(r"`((?:HEAD:)?[\w./-]+\.(?:yaml|yml|json|toml|sh|py)|[\w./-]*hostfile)`")
 HEAD = "HEAD:"
 _COMMAND = re.compile(r"`batchlint check ([^`]+)`")
-LANGUAGES = {"json", "toml", "sh", "yaml"}
+LANGUAGES = {"json", "toml", "sh", "yaml", "python", "text"}  # python: a training script; text: a DeepSpeed hostfile
 
 
 def doc_of(rule: Rule) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from batchlint.commands.common import Frozen, checked, error, read_stdin, unknown_selectors, write_internal_errors
+from batchlint.commands.common import Frozen, bad_paths, checked, error, read_stdin, unknown_selectors, write_internal_errors
 from batchlint.commands.exit import ERROR, exit_code
 from batchlint.options import Options
 
@@ -38,7 +38,7 @@ class CheckArgs(Frozen):
 
 
 def run(args: CheckArgs) -> int:
-    if unknown_selectors(args.select, args.options.ignore):
+    if unknown_selectors(args.select, args.options.ignore) or bad_paths(args.paths, args.stdin_filename):
         return ERROR
     if args.fix or args.diff:
         return _fix(args)
@@ -56,7 +56,7 @@ def run(args: CheckArgs) -> int:
         if args.statistics:
             from batchlint.output.text import write_statistics
 
-            write_statistics(report, out)
+            write_statistics(report, out, args.format == "json")
         else:
             reporter(args.format, use_color(args.color, out, os.environ))(report, out)
     write_internal_errors(report)

@@ -48,14 +48,34 @@ def write_internal_errors(report: Report) -> None:
 
 def unknown_selectors(select: list[str] | None, ignore: list[str] | None) -> bool:
     """--select / --ignore naming no rule: reported (True), and the run stops."""
+    from batchlint.rules import suggest_rule
     from batchlint.rules import unknown_selectors as unknown
 
     for flag, codes in (("select", select), ("ignore", ignore)):
         bad = unknown(codes or [])
         if bad:
-            error(f"--{flag}: unknown rule {', '.join(bad)} (see `batchlint rule --all`)")
+            error(f"--{flag}: unknown rule {', '.join(bad)}{suggest_rule(bad[0])} (see `batchlint rule --all`)")
             return True
     return False
+
+
+def bad_paths(paths: tuple[str, ...] | list[str], stdin_filename: str | None = None, any_type: bool = False) -> bool:
+    """Named paths that do not exist, or (unless `any_type`) files of a type batchlint does not read:
+    one line each (True), and the run stops before anything is checked. `-` is standard input."""
+    from batchlint.engine import CONFIG_SUFFIXES
+    from batchlint.session import SCRIPT_SUFFIXES
+
+    bad = False
+    for path in paths:
+        named = stdin_filename or "stdin.yaml" if path == "-" else path
+        if path != "-" and not os.path.exists(path):
+            error(f"{path}: no such file or directory")
+        elif not any_type and not os.path.isdir(named) and not named.endswith(CONFIG_SUFFIXES + SCRIPT_SUFFIXES):
+            error(f"{named}: not a file batchlint reads (it reads {', '.join(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)} files)")
+        else:
+            continue
+        bad = True
+    return bad
 
 
 def read_stdin(paths: tuple[str, ...], stdin_filename: str | None) -> tuple[list[str], dict[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from batchlint.commands.common import Frozen, checked, write_internal_errors
+from batchlint.commands.common import Frozen, bad_paths, checked, write_internal_errors
 from batchlint.commands.exit import ERROR, exit_code
 from batchlint.options import Options
 
@@ -19,6 +19,8 @@ class InspectArgs(Frozen):
 
 
 def run(args: InspectArgs) -> int:
+    if bad_paths(args.paths):
+        return ERROR
     report = checked(args.paths, args.options)
     if report is None:
         return ERROR

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from batchlint.commands.common import Frozen, error
+from batchlint.commands.common import Frozen, bad_paths, error
 from batchlint.commands.exit import ERROR, OK
 
 
@@ -18,9 +18,13 @@ class SettingsArgs(Frozen):
 def run(args: SettingsArgs) -> int:
     import json
 
-    from batchlint.settings import SettingsError, describe
+    if bad_paths([args.show], any_type=True):
+        return ERROR
+    from batchlint.rules import check_selectors
+    from batchlint.settings import SettingsError, describe, settings_for
 
     try:
+        check_selectors(settings_for(args.show))
         shown = describe(args.show)
     except SettingsError as exc:
         error(f"settings: {exc}")

@@ -22,6 +22,8 @@ DIALECT = Dialect(
     keys={
         FactName.PER_DEVICE_BATCH: ("train_batch_size",),
         FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
+        FactName.LEARNING_RATE: ("learning_rate",),
+        FactName.SCALE_LR: ("scale_lr",),
         FactName.MIXED_PRECISION: ("mixed_precision_training",),
         FactName.GRADIENT_CHECKPOINTING: ("gradient_checkpointing",),
         FactName.MEMORY_EFFICIENT_ATTENTION: ("enable_xformers_memory_efficient_attention",),

@@ -19,6 +19,7 @@ DIALECT = Dialect(
     keys={
         FactName.PER_DEVICE_BATCH: ("datasets.train.batch_size_per_gpu",),
         FactName.GRAD_ACCUM: ("train.gradient_accumulation_steps",),
+        FactName.LEARNING_RATE: ("train.optim_g.lr",),
         FactName.NUM_PROCESSES: ("num_gpu",),
     },
     detect=_detect,

@@ -20,6 +20,8 @@ DIALECT = Dialect(
     keys={
         FactName.PER_DEVICE_BATCH: ("data.batch_size",),
         FactName.GRAD_ACCUM: ("data.gradient_accumulation_steps",),
+        FactName.LEARNING_RATE: ("optimizer.lr",),
+        FactName.SCALE_LR: ("optimizer.scale_lr",),
         FactName.MIXED_PRECISION: ("run.mixed_precision_training",),
         FactName.GRADIENT_CHECKPOINTING: ("run.enable_gradient_checkpointing",),
     },

@@ -22,8 +22,8 @@ DIALECT = Dialect(
     keys={
         FactName.PER_DEVICE_BATCH: ("local_batch_size",),
         FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
-        FactName.GRADIENT_CHECKPOINTING: ("gradient_checkpointing",),
         FactName.LEARNING_RATE: ("learning_rate",),
+        FactName.GRADIENT_CHECKPOINTING: ("gradient_checkpointing",),
         FactName.MEMORY_EFFICIENT_ATTENTION: ("enable_xformers_memory_efficient_attention",),
     },
     detect=_detect,

@@ -26,6 +26,7 @@ DIALECT = Dialect(
     keys={
         FactName.PER_DEVICE_BATCH: ("data.params.batch_size",),
         FactName.GRAD_ACCUM: ("lightning.trainer.accumulate_grad_batches",),
+        FactName.LEARNING_RATE: ("model.base_learning_rate",),
     },
     detect=_detect,
     defaults={FactName.GRAD_ACCUM: 1},

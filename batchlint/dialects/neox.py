@@ -23,6 +23,7 @@ DIALECT = Dialect(
     keys={
         FactName.PER_DEVICE_BATCH: ("train_micro_batch_size_per_gpu",),
         FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
+        FactName.LEARNING_RATE: ("optimizer.params.lr",),
         FactName.GLOBAL_BATCH: ("train_batch_size",),
         FactName.PP_SIZE: ("pipe_parallel_size",),
         FactName.MP_SIZE: ("model_parallel_size",),

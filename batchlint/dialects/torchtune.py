@@ -26,6 +26,7 @@ DIALECT = Dialect(
     keys={
         FactName.PER_DEVICE_BATCH: ("batch_size",),
         FactName.GRAD_ACCUM: ("gradient_accumulation_steps",),
+        FactName.LEARNING_RATE: ("optimizer.lr",),
         FactName.MIXED_PRECISION: ("dtype",),
         FactName.GRADIENT_CHECKPOINTING: ("enable_activation_checkpointing",),
         FactName.TP_SIZE: ("tensor_parallel_dim",),

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 
-def read_hostfile(path: str) -> tuple[int, int] | None:
-    """(hosts, total slots) of a DeepSpeed hostfile; None when it cannot be read or names no host."""
-    hosts = slots = 0
+def read_hosts(path: str) -> list[tuple[str, int]] | None:
+    """(host, slots) of each line of a DeepSpeed hostfile; None when it cannot be read or names no host."""
+    hosts: list[tuple[str, int]] = []
     try:
         with open(path, encoding="utf-8") as fh:
             for line in fh:
                 words = line.split("#", 1)[0].split()
                 if not words:
                     continue
-                hosts += 1
                 slot = next((w.split("=", 1)[1] for w in words[1:] if w.startswith("slots=")), "1")
-                slots += int(slot) if slot.isdigit() else 1
+                hosts.append((words[0], int(slot) if slot.isdigit() else 1))
     except (OSError, UnicodeDecodeError):
         return None
-    return (hosts, slots) if hosts else None
+    return hosts or None
+
+
+def read_hostfile(path: str) -> tuple[int, int] | None:
+    """(hosts, total slots) of a DeepSpeed hostfile; None when it cannot be read or names no host."""
+    hosts = read_hosts(path)
+    return (len(hosts), sum(slots for _, slots in hosts)) if hosts else None

@@ -4,15 +4,37 @@ never changed here."""
 
 from __future__ import annotations
 
-from batchlint.memory.gpus import Gpu, lookup, names
+from batchlint.memory.gpus import Gpu, GpuNameError, lookup
 from batchlint.memory.model import MemoryModel, build_model
 from batchlint.memory.profile import PRESETS, Profile, ProfileError, parse_profile
 from batchlint.model import FactName, RunModel
 from batchlint.options import LaunchOptions
 from batchlint.resolve import DocumentLoader
-from batchlint.settings import FileSettings, SettingsError
+from batchlint.settings import DEFAULTS, FileSettings, SettingsError
 
-DEFAULT_HEADROOM = 0.05
+DEFAULT_HEADROOM: float = DEFAULTS["headroom"]
+
+# Why a run has no memory model (the start of memory_for's reason) -> what to declare (BL204's help).
+NO_GPU_NO_PROFILE = "no GPU and no memory profile declared"
+NO_GPU = "no GPU declared"
+NO_PROFILE = "no memory profile for this model"
+NO_PROCESSES = "the process count is unknown"
+_DECLARE_GPU = "`gpu` (or `gpu-memory-gib`)"
+_DECLARE_PROFILE = "a memory profile (`memory-profile`, `memory-preset` or [tool.batchlint.memory])"
+_HELP = {
+    NO_GPU_NO_PROFILE: f"declare {_DECLARE_GPU} and {_DECLARE_PROFILE} in [tool.batchlint], or pass --gpu and --memory-profile",
+    NO_GPU: f"declare {_DECLARE_GPU} in [tool.batchlint], or pass --gpu",
+    NO_PROFILE: f"declare {_DECLARE_PROFILE} in [tool.batchlint], or pass --memory-profile",
+    NO_PROCESSES: "give the process count: --num-processes, `num-processes` in settings, or the launch config",
+}
+
+
+def missing_help(reason: str) -> str:
+    """What to declare so that the memory rules run, for the reason memory_for gave."""
+    for start, help in _HELP.items():
+        if reason.startswith(start):
+            return help
+    return "complete the memory profile: give what the message names"  # the profile lacks a term (build_model)
 
 
 def choose_gpu(options: LaunchOptions, settings: FileSettings) -> Gpu | None:
@@ -20,9 +42,11 @@ def choose_gpu(options: LaunchOptions, settings: FileSettings) -> Gpu | None:
     capacity = options.gpu_memory_gib or settings.gpu_memory_gib
     gpu = None
     if name is not None:
-        gpu = lookup(str(name))
-        if gpu is None:
-            raise SettingsError(f"unknown GPU {name!r}; known: {', '.join(names())} (or give gpu-memory-gib)")
+        try:
+            gpu = lookup(str(name))
+        except GpuNameError as exc:
+            where = "--gpu" if options.gpu else f"gpu in {settings.where}"
+            raise SettingsError(f"{where}: {exc}") from None
     if capacity is not None:
         return Gpu(gpu.name if gpu else f"{capacity:g} GiB card", float(capacity), "declared capacity")
     return gpu
@@ -71,15 +95,15 @@ def memory_for(run: RunModel, options: LaunchOptions, settings: FileSettings, lo
     gpu = choose_gpu(options, settings)
     profile = choose_profile(run, options, settings, load, musev_model)
     if gpu is None and profile is None:
-        return None, "no GPU and no memory profile declared"
+        return None, NO_GPU_NO_PROFILE
     if gpu is None:
-        return None, f"no GPU declared (memory profile: {profile.name if profile else '-'})"
+        return None, f"{NO_GPU} (memory profile: {profile.name if profile else '-'})"
     if profile is None:
-        return None, f"no memory profile for this model (GPU: {gpu.name})"
+        return None, f"{NO_PROFILE} (GPU: {gpu.name})"
     if run.int_fact(FactName.DATA_PARALLEL_SIZE) is None:
-        return None, "the process count is unknown (see BL103): the main card's load depends on it"
+        return None, f"{NO_PROCESSES} (see BL103): the main card's load depends on it"
     headroom = float(settings.headroom or DEFAULT_HEADROOM)
-    built = build_model(run.fact_map(), gpu, headroom, profile, int(settings.gpus_per_node or 8))
+    built = build_model(run.fact_map(), gpu, headroom, profile, int(settings.gpus_per_node or DEFAULTS["gpus-per-node"]), run.sharding)
     return (None, built) if isinstance(built, str) else (built, None)
 
 

@@ -49,6 +49,10 @@ class Profile:
         self.validation_gib: float | None = None
         self.trainable_params: float | None = None
         self.frozen_params: float | None = None
+        self.largest_layer_params: float | None = None  # ZeRO-3 / FSDP gather one layer (unit) at a time
+        # The largest per-device batch the profile was measured at or published to run at: estimates up
+        # to it are not extrapolated, so its uncertainty band starts above it.
+        self.evidence_batch: int | None = None
         self.frozen_dtype = "fp32"
         self.optimizer = "adamw"
         self.stray_contexts: bool | None = None
@@ -61,7 +65,8 @@ class Profile:
                 "per_sample_gib": self.per_sample_gib,
                 "reference": None if self.reference is None else dict(zip(("frames", "height", "width"), self.reference, strict=True)),
                 "main_extra_gib": self.main_extra_gib, "validation_gib": self.validation_gib,
-                "trainable_params": self.trainable_params, "notes": list(self.notes)}
+                "trainable_params": self.trainable_params, "frozen_params": self.frozen_params,
+                "largest_layer_params": self.largest_layer_params, "evidence_batch": self.evidence_batch, "notes": list(self.notes)}
 
 
 def _preset_musev_referencenet() -> Profile:
@@ -75,6 +80,7 @@ def _preset_musev_referencenet() -> Profile:
     # The authors trained 7 per card on 16 × 80 GB with validation on (template comment); the model admits
     # that only without stray CUDA contexts on cuda:0 (accelerate sets the device first), so the preset says so.
     p.stray_contexts = False
+    p.evidence_batch = 7  # the template's comment: 16 cards × 2 accumulation × 7 per card, validation on, 80 GB cards
     p.notes.append("from the MuseV authors' published figures (README, issue #53, the 7 × 2 × 16 comment); low confidence")
     return p
 
@@ -89,6 +95,7 @@ def _preset_musev() -> Profile:
     p.validation_gib = 8.0
     p.trainable_params = 0.61e9
     p.stray_contexts = False
+    p.evidence_batch = 4  # README: batch 4 "about 30G"
     p.notes.append("from the MuseV authors' published figures (README, issue #53); low confidence")
     return p
 
@@ -96,7 +103,7 @@ def _preset_musev() -> Profile:
 PRESETS = {"musev_referencenet": _preset_musev_referencenet, "musev": _preset_musev}
 
 _KEYS = {"preset", "reference", "points", "static_gib", "static_includes_distributed", "per_sample_gib", "ema_main_gib",
-         "main_extra_gib", "validation_gib", "trainable_params", "frozen_params", "frozen_dtype", "optimizer",
+         "main_extra_gib", "validation_gib", "trainable_params", "frozen_params", "largest_layer_params", "frozen_dtype", "optimizer",
          "stray_contexts", "gradient_checkpointing", "memory_efficient_attention"}
 
 
@@ -128,12 +135,14 @@ def parse_profile(data: dict[str, Any], where: str) -> Profile:
         profile.name = f"{where} (on {profile.name})"
     else:
         profile = Profile(where)
-    for key in ("static_gib", "per_sample_gib", "validation_gib", "trainable_params", "frozen_params"):
+    for key in ("static_gib", "per_sample_gib", "validation_gib", "trainable_params", "frozen_params", "largest_layer_params"):
         value = _number(data, key, where)
         if value is not None:
             setattr(profile, key, value)
-            if preset is not None or key in ("static_gib", "per_sample_gib"):
+            if key in ("static_gib", "per_sample_gib") or (preset is not None and key != "largest_layer_params"):
                 profile.source, profile.confidence = "declared", "medium"
+            if key in ("static_gib", "per_sample_gib", "trainable_params"):
+                profile.evidence_batch = None  # declared numbers replace what a preset's evidence was about
     extra = _number(data, "main_extra_gib", where, positive=False)
     if extra is not None:
         profile.main_extra_gib = extra
@@ -215,6 +224,7 @@ def calibrate(profile: Profile, points: list[Point], where: str) -> None:
             raise ProfileError(f"{where}: the measured points give a per-sample memory ≤ 0; check them")
         profile.static_gib, profile.per_sample_gib = static, slope
         profile.source, profile.confidence = "measured", "high"
+        profile.evidence_batch = series[-1][0]
         profile.notes.append(f"fitted to {len(series)} measured batch sizes")
     elif len(series) == 1:
         b, m = series[0]
@@ -227,6 +237,7 @@ def calibrate(profile: Profile, points: list[Point], where: str) -> None:
         else:
             raise ProfileError(f"{where}: one measured point needs static_gib or per_sample_gib beside it (or a second point)")
         profile.source, profile.confidence = "measured", "medium"
+        profile.evidence_batch = b
         profile.notes.append("one measured point")
     if series:
         profile.static_includes_distributed = multi

@@ -11,12 +11,18 @@ if TYPE_CHECKING:
     from typing import TextIO
 
 
+def _lines(text: str) -> list[str]:
+    """Lines split at "\n" only, each with its line break; the last one without, when the file has none
+    (str.splitlines also splits at "\r", "\x0c", "\u2028", ... which a YAML comment may hold)."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
 def write_diff(result: FixResult, out: TextIO) -> None:
     for path, (old, new) in sorted(result.changed.items()):
-        out.writelines(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                            f"a/{path}", f"b/{path}"))
-        if not new.endswith("\n"):
-            out.write("\n\\ No newline at end of file\n")
+        for line in difflib.unified_diff(_lines(old), _lines(new), f"a/{path}", f"b/{path}"):
+            # Only a last line without its line break (so only the hunk that reaches the end) gets the marker, as in GNU diff.
+            out.write(line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n")
     n = len(result.applied)
     remaining = len(result.report.diagnostics)
     out.write(f"Would fix {n} finding{'s' if n != 1 else ''}; {remaining} remaining.\n")

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def write_inspect(report: Report, out: TextIO) -> None:
-    if not report.runs:
+    if not report.runs and not report.internal_errors:  # a file that failed is reported on standard error instead
         out.write("no training or launch config recognised\n")
     for run in report.runs:
         out.write(f"{run.config}  [{run.dialect}]" + (f"  launched with {run.launch}" if run.launch else "") + "\n")

@@ -35,6 +35,7 @@ def run_json(run: RunModel) -> dict[str, Any]:
         "target_total": None if target is None else {"value": target.value, "source": str(target.source), "from": target.description},
         "launch_script": run.launch_script,
         "stated_intent": [i.as_json() for i in run.stated_intent],
+        "sharding": run.sharding.as_json() if run.sharding is not None else None,
         "memory": memory,
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from batchlint.memory.model import MemoryModel
+from batchlint.memory.model import CONSERVATIVE, MemoryModel
 from batchlint.plan import Plan
 
 TYPE_CHECKING = False
@@ -15,11 +15,12 @@ WIDTH = 50
 
 
 def bar(memory: MemoryModel, b: int, main: bool) -> str:
-    """static █ | activations ▓ | main-card extras ░ against the capacity; '|' marks the usable limit."""
+    """static █ | activations ▓ | main-card extras ░ against the capacity, at the conservative end of the
+    estimate; '|' marks the usable limit."""
     cap = memory.gpu.capacity_gib
-    static = memory.static + memory.distributed
-    act = b * memory.per_sample
-    extra = (memory.main_conservative(b) - memory.rank(b)) if main else 0.0
+    act = memory.activations(b, CONSERVATIVE)
+    static = memory.rank(b, CONSERVATIVE) - act
+    extra = (memory.main_conservative(b) - memory.rank(b, CONSERVATIVE)) if main else 0.0
     cells = []
     for amount, ch in ((static, "█"), (act, "▓"), (extra, "░")):
         cells.append(ch * round(amount / cap * WIDTH))
@@ -39,18 +40,22 @@ def write_plan(plan: Plan, out: TextIO) -> None:
     out.write(head + "\n")
     if plan.note:
         out.write(f"note: {plan.note}\n")
-    out.write(f"\n  {'batch':>5} {'accum':>5} {'total':>6} {'others':>8} {'cuda:0 opt':>10} {'cuda:0 worst':>12}  verdict\n")
+    out.write(f"\n  {'batch':>5} {'accum':>5} {'total':>6} {'others':>8} {'others worst':>12} {'cuda:0 opt':>10} "
+              f"{'cuda:0 worst':>12}  verdict\n")
     for row in plan.rows:
         def gib(x: float | None) -> str:
             return "?" if x is None else f"{x:.1f}"
 
         flag = "→" if row.recommended else ("·" if plan.current == (row.b, row.k) else " ")
         current = "  (current)" if plan.current == (row.b, row.k) else ""
-        out.write(f"{flag} {row.b:>5} {row.k:>5} {row.total:>6} {gib(row.other):>8} {gib(row.main_opt):>10} "
+        out.write(f"{flag} {row.b:>5} {row.k:>5} {row.total:>6} {gib(row.other):>8} {gib(row.other_cons):>12} {gib(row.main_opt):>10} "
                   f"{gib(row.main_cons):>12}  {row.verdict}{current}{'  ← recommended' if row.recommended else ''}\n")
+    if plan.reason:
+        out.write(f"\n{'recommended: ' + plan.describe() if plan.recommended is not None else plan.reason}\n")
     if memory is None:
         return
-    out.write("\nper-card memory: █ static  ▓ activations  ░ main-card extras (worst case)  | usable limit\n")
+    out.write(f"\nper-card memory at the conservative end ({memory.band.why}):\n"
+              "█ static  ▓ activations  ░ main-card extras (worst case)  | usable limit\n")
     shown: list[tuple[str, int]] = []
     if plan.recommended is not None:
         shown.append((f"recommended {plan.recommended.b} × {plan.recommended.k}", plan.recommended.b))
@@ -68,9 +73,14 @@ def write_plan_json(plan: Plan, out: TextIO) -> None:
     out.write("\n")
 
 
-def write_gpus(out: TextIO) -> None:
-    """`batchlint plan --list-gpus`: the GPUs batchlint knows, one a line."""
+def write_gpus(out: TextIO, as_json: bool = False) -> None:
+    """`batchlint plan --list-gpus`: the GPUs batchlint knows, one a line, or (`--format json`)
+    `{"gpus": [{"name", "capacity_gib", "note"}]}`."""
     from batchlint.memory.gpus import GPUS
 
+    if as_json:
+        json.dump({"gpus": [{"name": g.name, "capacity_gib": g.capacity_gib, "note": g.note} for g in GPUS]}, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
     for gpu in GPUS:
         out.write(f"{gpu.name:<14} {gpu.capacity_gib:7.2f} GiB  {gpu.note}\n")

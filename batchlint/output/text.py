@@ -67,14 +67,27 @@ def header(d: Diagnostic, unsafe: bool = False, color: bool = False) -> str:
     return f"{_location(d, paint)} {paint(d.code, 'code')}{_mark(d, unsafe, paint)} {paint(f'[{d.severity}]', d.severity)} {d.message}"
 
 
+def _files(n: int) -> str:
+    return f"{n} file{'s' if n != 1 else ''}"
+
+
 def summary(report: Report, color: bool = False) -> str:
     paint = _Paint(color)
     counts = {s: sum(1 for d in report.diagnostics if d.severity == s) for s in ("error", "warning", "info")}
     n = len(report.diagnostics)
+    failed = len(report.internal_errors)
+    # Never "All checks passed!" when a file could not be checked (its error goes to standard error).
+    unchecked = f"{failed} of {_files(report.files)} could not be checked (reported on standard error)"
     if n == 0:
-        return f"{paint('All checks passed!', 'passed')} ({report.files} file{'s' if report.files != 1 else ''} checked)"
+        if failed:
+            return f"No findings, but {unchecked}."
+        return f"{paint('All checks passed!', 'passed')} ({_files(report.files)} checked)"
     parts = ", ".join(f"{c} {s}{'s' if c != 1 and s != 'info' else ''}" for s, c in counts.items() if c)
-    text = f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {report.files} file{'s' if report.files != 1 else ''}."
+    with_findings = len({d.span.file for d in report.diagnostics})
+    where = _files(with_findings) if with_findings == report.files else f"{_files(with_findings)} ({report.files} checked)"
+    text = f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {where}."
+    if failed:
+        text += f"\n{unchecked}."
     fixable = sum(1 for d in report.diagnostics if d.fix is not None and d.fix.applies(report.unsafe_fixes))
     hidden = sum(1 for d in report.diagnostics if d.fix is not None and not d.fix.applies(report.unsafe_fixes)
                  and d.fix.applicability == "unsafe")
@@ -121,11 +134,24 @@ def write_concise(report: Report, out: TextIO, color: bool = False) -> None:
     out.write(summary(report, color) + "\n")
 
 
-def write_statistics(report: Report, out: TextIO) -> None:
-    """Findings per rule, most frequent first (like `ruff --statistics`)."""
+def statistics(report: Report) -> list[dict[str, object]]:
+    """Findings per rule, most frequent first: code, name, count, and whether a fix applies (`[*]`)."""
     counts: dict[str, list[Diagnostic]] = {}
     for d in report.diagnostics:
         counts.setdefault(d.code, []).append(d)
-    for code, found in sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        fixable = any(d.fix is not None and d.fix.applies(report.unsafe_fixes) for d in found)
-        out.write(f"{len(found):5d}\t{code}\t{'[*] ' if fixable else ''}{found[0].name}\n")
+    return [{"code": code, "name": found[0].name, "count": len(found),
+             "fixable": any(d.fix is not None and d.fix.applies(report.unsafe_fixes) for d in found)}
+            for code, found in sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+
+
+def write_statistics(report: Report, out: TextIO, as_json: bool = False) -> None:
+    """`--statistics`, like `ruff --statistics`: a line per rule, or (`--format json`) ruff's JSON array."""
+    rows = statistics(report)
+    if as_json:
+        import json
+
+        json.dump(rows, out, indent=2)
+        out.write("\n")
+        return
+    for row in rows:
+        out.write(f"{row['count']:5d}\t{row['code']}\t{'[*] ' if row['fixable'] else ''}{row['name']}\n")

@@ -17,6 +17,7 @@ from batchlint.model import Fact, Origin, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, Rule, RunRule, close_matches, file_start
+from batchlint.settings import DEFAULTS
 from batchlint.views import DocumentView
 
 DISTRIBUTED_TYPES = ("NO", "MULTI_CPU", "MULTI_GPU", "MULTI_NPU", "MULTI_MLU", "MULTI_SDAA", "MULTI_MUSA", "MULTI_XPU",
@@ -112,7 +113,7 @@ class View:
         return "NO" if value is False else value
 
     def version(self) -> tuple[int, ...]:
-        return version_tuple(str(self.run.setting("accelerate-version") or "1.15.0"))
+        return version_tuple(str(self.run.setting("accelerate-version") or DEFAULTS["accelerate-version"]))
 
     def version_text(self) -> str:
         return str(self.run.setting("accelerate-version") or "1.15")
@@ -207,8 +208,9 @@ class UnknownTopLevelKey(RunRule):
     num_processes: 8
     ```
 
-    **Fix.** Unsafe (it deletes a setting): delete the key. When the key is a misspelling of a setting
-    you want, rename it instead.
+    **Fix.** Unsafe (a setting starts to apply, or one is deleted): when the key is a misspelling of
+    a known one the file does not have (`num_proceses`), rename it to that; otherwise (`ipex_config`,
+    a name far from any known key, or a misspelling next to the real key) delete it.
 
     **Options.** `accelerate-version` in settings: below 1.13 `ipex_config` is known; below 0.23 the rule
     is off (the dataclass raised a `TypeError` instead).
@@ -239,7 +241,11 @@ class UnknownTopLevelKey(RunRule):
             close = close_matches(key, sorted(known), 1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             extra = " (removed in accelerate 1.13)" if key == "ipex_config" else ""
-            fix = Fix(f"delete `{key}`", UNSAFE, [v.doc.delete_entry(key_node, value_node)])
+            # A misspelling (as close as DS012 asks) of a setting the file lacks: that setting was meant.
+            if key != "ipex_config" and close_matches(key, close, 1, cutoff=0.85) and v.root.get(close[0]) is None:
+                fix = Fix(f"rename `{key}` to `{close[0]}`", UNSAFE, [rename_key(key_node, close[0])])
+            else:
+                fix = Fix(f"delete `{key}`", UNSAFE, [v.doc.delete_entry(key_node, value_node)])
             yield self.report(f"unknown key `{key}`{extra}{hint}: accelerate {v.version_text()} raises \"The config file at ... "
                               f"had unknown keys (['{key}'])\"", key_node.span, "fix the name or remove the key", fix=fix)
 
@@ -586,7 +592,8 @@ class ProcessesNotDivisible(RunRule):
                           node.span if node else file_start(v.doc.path), f"use a multiple of {machines}, e.g. {real} or {real + machines}")
 
 
-def _gpu_ids(v: View) -> tuple[Scalar, list[str]] | None:
+def listed_gpu_ids(v: View) -> tuple[Scalar, list[str]] | None:
+    """`gpu_ids` and its comma-separated ids, unless it is `all` (or not a list of ids)."""
     node = v.scalar("gpu_ids")
     if node is None or node.value is None or isinstance(node.value, bool):
         return None
@@ -643,7 +650,7 @@ class TooFewGpuIds(RunRule):
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = view(run, pairing)
-        ids = _gpu_ids(v) if v else None
+        ids = listed_gpu_ids(v) if v else None
         if v is None or ids is None:
             return
         node, parts = ids
@@ -698,7 +705,7 @@ class MultiGpuWithOneId(RunRule):
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = view(run, pairing)
-        ids = _gpu_ids(v) if v else None
+        ids = listed_gpu_ids(v) if v else None
         if v is None or ids is None or v.distributed_type not in MULTI_DEVICE:
             return
         if (positive_int(v.value(F.NUM_MACHINES)) or 1) > 1 or len(ids[1]) >= 2:
@@ -903,10 +910,9 @@ class UnknownSubConfigKey(RunRule):
       zero_stage: 3
     ```
 
-    **Fix.** Safe, for legacy names only (it makes the setting take effect as written):
-    `fsdp_backward_prefetch_policy` → `fsdp_backward_prefetch`; the fp8 questionnaire's
-    `amax_history_length` / `amax_compute_algorithm` / `optimization_level` → `amax_history_len` /
-    `amax_compute_algo` / `opt_level`. Other names: none, fix the name or remove the key.
+    **Fix.** None: fix the name or remove the key. Legacy names with a known successor are AC020's
+    (`fsdp_backward_prefetch_policy`) and AC022's (the fp8 questionnaire's `amax_history_length` /
+    `amax_compute_algorithm` / `optimization_level`), which rename them.
 
     **Options.** None.
 
@@ -915,7 +921,7 @@ class UnknownSubConfigKey(RunRule):
     `utils/launch.py`.
     """
 
-    code, name, severity, fixable = "AC015", "unknown-sub-config-key", Severity.WARNING, True
+    code, name, severity = "AC015", "unknown-sub-config-key", Severity.WARNING
     summary = "sub-config key the launcher ignores"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -933,12 +939,9 @@ class UnknownSubConfigKey(RunRule):
                 full = key if not prefix or key.startswith(prefix.rstrip("_")) else prefix + key
                 if full in known or (prefix == "fp8_" and "fp8_" + key.removeprefix("fp8_") in known):
                     continue
-                legacy = LEGACY.get((section, key))
-                if legacy is not None:
-                    new, why = legacy
-                    yield self.report(f"`{section}.{key}` is not read ({why}): the setting has no effect", key_node.span,
-                                      f"rename it to `{new}`", fix=Fix(f"rename `{key}` to `{new}`", SAFE, [rename_key(key_node, new)]))
-                    continue
+                if (section, key) in LEGACY or (section == "fp8_config" and (section, key.removeprefix("fp8_")) in LEGACY) \
+                        or (section == "fsdp_config" and (section, "fsdp_" + key) in LEGACY):
+                    continue  # legacy names: AC020 (FSDP) and AC022 (fp8) report them, with their rename fixes
                 names = sorted({k.removeprefix(prefix) if prefix and not key.startswith(prefix.rstrip("_")) else k for k in known})
                 close = close_matches(key, names, 1)
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
@@ -1094,7 +1097,13 @@ class AccelerateConfigMissing(RunRule):
 
     **What.** The accelerate config given with `--accelerate-config` or `accelerate-config` in settings
     is not there. batchlint reports it where the name was given (settings or the command line) and
-    cannot compute the run's total.
+    cannot compute the run's total. Also a launch script's bare `accelerate launch` — no
+    `--config_file`, no `--num_processes`, no paradigm flag (`--multi_gpu`, `--use_deepspeed`,
+    `--use_fsdp`, `--use_megatron_lm`, `--tpu`) and no `--cpu`: it reads the default config of the
+    machine it runs on (`$HF_HOME/accelerate/default_config.yaml`), or, without one, starts one
+    process per visible GPU (spec §1.1, §2.4), so the run depends on that machine; the message
+    names `CUDA_VISIBLE_DEVICES` when the line or the script above it sets it. Not reported when
+    `--num-processes`, `num-processes` or `accelerate-config` say what the machine has.
 
     **Why.** `accelerate launch --config_file X` with a missing X raises `FileNotFoundError`: "The passed
     configuration file `X` does not exist. Please pass an existing file to `accelerate launch`, or use
@@ -1134,9 +1143,20 @@ class AccelerateConfigMissing(RunRule):
     """
 
     code, name, severity = "AC033", "accelerate-config-missing", Severity.WARNING
-    summary = "the named accelerate config does not exist"
+    summary = "the named accelerate config does not exist, or a bare launch relies on the machine's default"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        bare, count = run.get(F.ACCELERATE_DEFAULT_CONFIG), run.get(F.NUM_PROCESSES)
+        if bare is not None and bare.span is not None and not pairing.launch_facts and not pairing.launch_problems \
+                and (count is None or count.origin == Origin.SCRIPT):
+            # A bare `accelerate launch`: the machine's default config (or its GPU count) decides (spec §1.1, §2.4).
+            visible = run.get(F.VISIBLE_DEVICES)
+            seen = "" if visible is None else f" ({visible.note} at line {visible.span.line if visible.span else '?'}: {visible.value} " \
+                f"GPU{'s' if visible.value != 1 else ''} visible)"
+            yield self.report("`accelerate launch` without --config_file, --num_processes or a paradigm flag: the process count comes from "
+                              "the default accelerate config of the machine it runs on ($HF_HOME/accelerate/default_config.yaml), or, "
+                              f"without one, one process per visible GPU{seen}", bare.span,
+                              "pass --config_file with the repository's accelerate config, or --num_processes N")
         for err in pairing.launch_problems:
             if err.kind == LoadErrorKind.NOT_FOUND:
                 yield self.report(f"accelerate config `{err.path}` does not exist: \"The passed configuration file `{err.path}` does "

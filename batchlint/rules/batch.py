@@ -4,29 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from batchlint.advice import lr_note
 from batchlint.counts import positive_int
 from batchlint.fixes import ACCUMULATION, SAFE, UNSAFE, Edit, Expectation, Fix, replace_value
 from batchlint.loading.nodes import Span
-from batchlint.model import Fact, Origin, RunModel, Severity
+from batchlint.model import Fact, Origin, RunModel, Semantics, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
+from batchlint.plan import FITS, Plan, nearest_totals, plan
 from batchlint.rules.base import Diagnostic, Related, RunRule, file_start
-
-
-def factor_pairs(n: int) -> list[tuple[int, int]]:
-    """(per-device batch, accumulation) pairs whose product is n, largest batch first."""
-    return [(n // k, k) for k in range(1, n + 1) if n % k == 0]
-
-
-def suggest_pair(n: int, current_accum: int) -> tuple[int, int]:
-    """Without a memory profile: the pair whose accumulation is closest to the current one,
-    the larger per-device batch on a tie (accumulating costs time, a bigger batch does not)."""
-    return min(factor_pairs(n), key=lambda p: (abs(p[1] - current_accum), p[1]))
-
-
-def nearest_totals(target: int, step: int) -> tuple[int, int]:
-    below = (target // step) * step
-    return below, below + step
 
 
 def _where(fact: Fact[object]) -> str:
@@ -70,55 +56,67 @@ def _formula(run: RunModel) -> str:
 
 
 def _describe(fact: Fact[object], run: RunModel) -> str:
+    if fact.origin == Origin.DEFAULT:
+        keys = run.keys.get(fact.name) or (("--gradient_accumulation_steps",) if run.semantics == Semantics.SHELL else ())
+        return f"{keys[0] if keys else fact.name} (absent: the default)"
     name = fact.read_as or fact.key or fact.name
     if fact.span is not None and fact.span.file != run.config:
         return f"{fact.key} in {fact.span.file}"
     return name
 
 
-def fits_main(run: RunModel, b: int) -> bool:
-    """Whether per-device batch b fits the main card even in the conservative case (True without a model)."""
-    memory = run.memory
-    return memory is None or memory.main_conservative(b) <= memory.usable
-
-
-def plan_total(run: RunModel, target: int) -> tuple[int, int, int, str]:
-    """(total, per-device batch, accumulation, why) that reach `target` on this run's processes.
-
-    With a memory model: the largest per-device batch that fits the main card conservatively,
-    then the accumulation that completes the total. Without one, batchlint cannot know how large
-    a batch fits, so it keeps the accumulation as close to the current value as the target allows
-    (the larger per-device batch on a tie). When the target is not a multiple of the data-parallel
-    size, the nearest total above it.
-    """
+def run_plan(run: RunModel, target: int) -> Plan | None:
+    """The planner's answer for this run and `target` (None without a data-parallel size)."""
     dp = run.int_fact(F.DATA_PARALLEL_SIZE)
+    if dp is None:
+        return None
+    b = run.int_fact(F.PER_DEVICE_BATCH)
     acc = run.accumulation
-    assert dp is not None
-    k = positive_int(acc.value) if acc else 1
-    total = target if target % dp == 0 else (target // dp + 1) * dp
-    pairs = factor_pairs(total // dp)
-    memory = run.memory
-    if memory is not None:
-        fitting = [(b, kk) for b, kk in pairs if fits_main(run, b)]
-        b2, k2 = fitting[0] if fitting else pairs[-1]
-        why = (f"{b2} per device is the largest that divides {total // dp} and fits cuda:0 even in the worst case "
-               f"(≈ {memory.main_conservative(b2):.1f} of {memory.usable:.1f} GiB on {memory.gpu.name}, {memory.confidence} confidence)"
-               if fitting else f"no per-device batch fits {memory.gpu.name} by the estimate: check the memory profile")
-    else:
-        b2, k2 = suggest_pair(total // dp, k or 1)
-        why = f"no memory profile: accumulation kept as close to {k} as {total} allows"
-    if total != target:
-        why = f"{target} is not a multiple of {dp} processes, {total} is the nearest total above it; " + why
-    return total, b2, k2, why
+    k = positive_int(acc.value) if acc else None
+    stated = None  # a comment that states this very total as a pair on these processes: the author's record of a run
+    for intent in run.stated_intent:
+        if intent.total == target and intent.per_device and intent.grad_accum and intent.per_device * intent.grad_accum * dp == target:
+            stated = (intent.per_device, intent.grad_accum, f"the comment at line {intent.span.line}")
+            break
+    return plan(dp, target, run.memory, (b, k) if b is not None and k is not None else None, stated)
+
+
+def run_lr_note(run: RunModel, new_total: int) -> str:
+    """`lr_note` for this run's total becoming `new_total`."""
+    total = run.total_batch
+    if total is None:
+        return ""
+    scale = run.get(F.SCALE_LR)
+    return lr_note(total, new_total, run.get(F.LEARNING_RATE), scale_lr=scale is not None and scale.value is True)
+
+
+def plan_fix(run: RunModel, pairing: Pairing, p: Plan, unsafe: list[str]) -> Fix | None:
+    """The edits that set the plan's recommended pair; unsafe (with the reason) unless the plan is safe."""
+    row = p.recommended
+    if row is None or (p.memory is not None and row.verdict != FITS):
+        return None  # never a pair the estimate rejects at its conservative end
+    unsafe = list(unsafe)
+    if not p.safe:
+        if p.memory is None:
+            unsafe.append("without memory information a larger per-device batch may not fit")
+        else:
+            unsafe.append(f"{row.b} per device does not fit at the conservative end of the estimate ({row.verdict})")
+    why = p.reason
+    note = run_lr_note(run, row.total)
+    if note:
+        why += f"; {note}"
+    return pair_fix(run, pairing, row.b, row.k, why, unsafe)
 
 
 def total_fix(run: RunModel, pairing: Pairing, target: int, target_explicit: bool, target_description: str) -> Fix | None:
-    """Edits that set the per-device batch and accumulation to `plan_total`'s answer."""
-    total, b2, k2, why = plan_total(run, target)
+    """Edits that set the per-device batch and accumulation to the planner's answer for `target`."""
+    p = run_plan(run, target)
+    if p is None or p.recommended is None:
+        return None
     unsafe: list[str] = [] if target_explicit else [f"the target comes from {target_description}"]
-    if total != target:
-        unsafe.append(f"the total becomes {total}, not the declared {target}")
-    return pair_fix(run, pairing, b2, k2, why, unsafe)
+    if p.recommended.total != target:
+        unsafe.append(f"the total becomes {p.recommended.total}, not the declared {target}")
+    return plan_fix(run, pairing, p, unsafe)
 
 
 def pair_fix(run: RunModel, pairing: Pairing, b2: int, k2: int, why: str, unsafe: list[str]) -> Fix | None:
@@ -140,8 +138,13 @@ def pair_fix(run: RunModel, pairing: Pairing, b2: int, k2: int, why: str, unsafe
         expect.append(Expectation(run.config, fact.name if fact.name != F.GRAD_ACCUM else ACCUMULATION, new))
         if fact.name == F.GRAD_ACCUM and fact.origin == Origin.DEFAULT:
             edit = _insert_accumulation(run, pairing, per_device, new)
+            if edit is None and per_device.origin == Origin.SCRIPT and per_device.node is not None and per_device.span is not None:
+                # A launch line without an accumulation flag: add one after the batch flag's value.
+                edit = Edit(per_device.span.file, per_device.span.end, per_device.span.end, f" --gradient_accumulation_steps {new}")
+                unsafe.append("it assumes the training script takes --gradient_accumulation_steps")
             if edit is None:
-                manual.append(f"add {run.keys[F.GRAD_ACCUM][0]}: {new}")
+                keys = run.keys.get(F.GRAD_ACCUM)
+                manual.append(f"add {keys[0]}: {new}" if keys else f"set the accumulation to {new} where the script reads it")
             else:
                 edits.append(edit)
             continue
@@ -184,10 +187,12 @@ class TotalBelowTarget(RunRule):
     Where the target comes from, first match wins: `--target-total`, `target-total` in
     `[tool.batchlint]` (or a `[[tool.batchlint.runs]]` binding), a total stated in a comment of the
     config (`16卡*2accumulation*7单卡batch_size = 224`, `GBS 128`), or the dialect's preset (MuseV:
-    224, the authors' own figure). The message says which. The help proposes a (per-device,
-    accumulation) pair that reaches the target on the same processes, keeping accumulation close to
-    what you have (without a memory profile, batchlint cannot know the largest per-device batch that
-    fits: check it, see BL2xx).
+    224, the authors' own figure). The message says which. The help is the planner's pair for the
+    target (the same as `batchlint plan` and the fix): memory first — without memory information the
+    per-device batch is kept and the accumulation raised; with a memory model the largest per-device
+    batch that fits cuda:0 at the conservative end of the estimate. It also says what the new total
+    means for the learning rate (its key and value, rescaled linearly and by the square root). Quiet
+    when the target cannot be reached on these processes and the total is one of the totals next to it.
 
     **Why.** When the GPU count changes the total silently changes with it; a smaller total changes
     the optimisation (noisier steps, a learning rate tuned for another batch, `scale_lr` scaling by
@@ -206,26 +211,29 @@ class TotalBelowTarget(RunRule):
       do_validation: True
     ```
 
-    **Passing example.** What the fix writes, 7 × 16 × 2 = 224. `train.yaml`:
+    **Passing example.** What the fix writes without memory information, 1 × 16 × 14 = 224 (with a GPU
+    and a memory profile, MuseV's own 7 × 2). `train.yaml`:
 
     ```yaml
     output_dir:
       exp_dir: ./exp
     train:
-      train_batch_size: 7
-      gradient_accumulation_steps: 2
+      train_batch_size: 1
+      gradient_accumulation_steps: 14
     validation_data:
       do_validation: True
     ```
 
-    **Fix.** *Safe* when the target was given explicitly (`--target-total`, settings); *unsafe* when it
-    came from a comment or a preset, or when the edited literal also feeds other keys (the message
-    names them). Sets the per-device batch and the accumulation to that pair, editing the literal where
-    each value lives (another section or an included file when it was interpolated), or inserting the
-    accumulation key when it is absent. With a memory model the per-device batch is the largest that
-    fits cuda:0 even in the worst case. Reaches the target exactly when whole numbers allow, else the
-    nearest total above it, and says so. A value set on the command line or in settings is not edited:
-    the fix says where to change it.
+    **Fix.** *Safe* when the target was given explicitly (`--target-total`, settings) and is reached
+    exactly, and the pair keeps the per-device batch (no memory information) or fits at the
+    conservative end of the memory estimate; *unsafe* when the target came from a comment or a
+    preset, when the total only comes near the target, when the edited literal also feeds other keys,
+    or when an accumulation flag must be added to a launch line (the message says which). Sets the
+    per-device batch and the accumulation to the planner's pair, editing the literal where each value
+    lives (another section or an included file when it was interpolated), or inserting the
+    accumulation key when it is absent. A target the processes cannot reach: the nearest total on
+    either side with the largest allowed per-device batch, within 5 % of the target (BL104). A value
+    set on the command line or in settings is not edited: the fix says where to change it.
 
     **Options.** `--target-total` / `target-total` (the target); `--num-processes`, `--num-machines`,
     `--accelerate-config` or their settings (the processes); `gpu` and a memory profile (what the fix
@@ -233,7 +241,7 @@ class TotalBelowTarget(RunRule):
 
     **References.** musev.md "The seed's advice, as rules" (16 GPUs × 7 per card × 2 accumulation =
     224) and "Where the GPU count comes from"; accelerate-deepspeed.md §6 (the total batch) and §8
-    "Formula batchlint should report".
+    "Formula batchlint should report"; memory-model.md §6.4 (deciding at the conservative end).
     """
 
     code = "BL101"
@@ -243,31 +251,207 @@ class TotalBelowTarget(RunRule):
     fixable = True
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
-        if run.target is None:
+        yield from _off_target(self, run, pairing, below=True)
+
+
+def _off_target(rule: RunRule, run: RunModel, pairing: Pairing, below: bool) -> Iterator[Diagnostic]:
+    """BL101 (below the target) and BL106 (above it): the message, the planner's pair as help and fix,
+    and what the change does to the learning rate. Quiet when the total is one the target allows: the
+    target, a total next to a target the processes cannot reach, or the planner's own choice."""
+    target = run.target
+    total = run.total_batch
+    if target is None or total is None or total == target.value or (total < target.value) != below:
+        return
+    p = run_plan(run, target.value)
+    if p is None or total in p.quiet_totals():
+        return
+    related = _related(run, F.GRAD_ACCUM, F.EFFECTIVE_GRAD_ACCUM)
+    if target.span is not None:
+        related.append(Related(target.span, f"target {target.value} stated here"))
+    help = p.describe()
+    if p.recommended is not None:
+        note = run_lr_note(run, p.recommended.total)
+        help += f"; {note}" if note else ""
+    fix = total_fix(run, pairing, target.value, target.source.explicit, target.description)
+    word = "below" if below else "above"
+    yield rule.report(
+        f"total batch {total} ({_formula(run)}) is {word} the target {target.value} (from {target.description})",
+        anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM), help, related, fix=fix)
+
+
+class TotalAboveTarget(RunRule):
+    """The total batch per optimizer step is above the target.
+
+    **What.** total = per-device batch × data-parallel processes × gradient accumulation is larger
+    than the target (found as for BL101: `--target-total`, settings, a comment, the dialect's preset),
+    e.g. 1 per device × 8 processes × 56 accumulation = 448 against 224. Quiet when the target cannot
+    be reached on these processes and the total is one of the totals next to it. The help is the
+    planner's pair for the target (the same as `batchlint plan` and the fix) and what the change does
+    to the learning rate.
+
+    **Why.** A total twice the target halves the number of optimizer steps per epoch and trains with
+    a learning rate tuned for another batch; it is as much a change of the optimisation as a total
+    below the target, and BL201's "accumulation could shrink" would otherwise propose keeping it.
+
+    **Failing example.** `batchlint check train.yaml --num-processes 8 --target-total 224`, with
+    `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: 1
+      gradient_accumulation_steps: 56
+      learning_rate: 1.0e-5
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: True
+    ```
+
+    **Passing example.** What the fix writes, 1 × 8 × 28 = 224. `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: 1
+      gradient_accumulation_steps: 28
+      learning_rate: 1.0e-5
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: True
+    ```
+
+    **Fix.** Safe when the target was given explicitly (`--target-total`, settings) and is reached
+    exactly; unsafe otherwise (a target from a comment or a preset, a total only near the target, a
+    shared literal). It sets the planner's pair: without memory information the per-device batch is
+    kept (or lowered to a divisor) and the accumulation lowered; with a memory model the largest
+    per-device batch that fits cuda:0 at the conservative end. The message gives the learning rate's
+    linear and square-root rescaled values.
+
+    **Options.** `--target-total` / `target-total`, the process count (`--num-processes`,
+    `--accelerate-config`, settings), `gpu` and a memory profile (what the fix may choose).
+
+    **References.** accelerate-deepspeed.md §6 (the total batch) and §8 "Formula batchlint should
+    report"; memory-model.md §6.4 (deciding with the conservative estimate); Goyal et al.,
+    arXiv:1706.02677 (linear learning-rate scaling) and Malladi et al., arXiv:2205.10287 (square root,
+    Adam).
+    """
+
+    code = "BL106"
+    name = "total-above-target"
+    summary = "total batch above the target"
+    severity = Severity.WARNING
+    fixable = True
+
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        yield from _off_target(self, run, pairing, below=False)
+
+
+class LearningRateScaledByTotal(RunRule):
+    """The training script multiplies the learning rate by the total batch (`scale_lr: true`).
+
+    **What.** A config with `scale_lr: true` (MuseV `train.scale_lr`, AnimateAnyone family
+    `solver.scale_lr`, AnimateDiff, LatentSync `optimizer.scale_lr`, diffusers' `--scale_lr` flag):
+    the script runs `learning_rate × gradient_accumulation_steps × train_batch_size × num_processes`.
+    batchlint states the rate it really trains at. Warning when the total is known, information when
+    the process count is not (the rate then depends on the machine).
+
+    **Why.** The configured value is not the one used: with 16 GPUs × 7 × 2 = 224, `1e-5` becomes
+    `0.00224`, and moving to 8 GPUs halves it without a word. A learning rate tuned by hand for one
+    total is silently retuned whenever the GPU count or the batch changes.
+
+    **Failing example.** `batchlint check train.yaml --num-processes 16 --target-total 224`, with
+    `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: 7
+      gradient_accumulation_steps: 2
+      learning_rate: 1.0e-5
+      scale_lr: True
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: True
+    ```
+
+    **Passing example.** What the fix writes: the rate it trains at, no scaling. `train.yaml`:
+
+    ```yaml
+    train:
+      train_batch_size: 7
+      gradient_accumulation_steps: 2
+      learning_rate: 0.00224
+      scale_lr: false
+    dataset:
+      n_sample_frames: 12
+    validation_data:
+      do_validation: True
+    ```
+
+    **Fix.** Unsafe: writes the learning rate the run trains at now (learning rate × total) and turns
+    `scale_lr` off, so the same training no longer changes its rate when the total does; the literal
+    value of the learning rate changes, so review it. None when either value is not a literal in a file.
+
+    **Options.** The process count (`--num-processes`, `--accelerate-config`, settings) decides the
+    total and so the rate.
+
+    **References.** musev.md "Shape of the file" (`train.scale_lr`); diffusers' training scripts
+    (`if args.scale_lr: args.learning_rate = args.learning_rate * args.gradient_accumulation_steps *
+    args.train_batch_size * accelerator.num_processes`, e.g. `examples/text_to_image/train_text_to_image.py`).
+    """
+
+    code = "BL112"
+    name = "learning-rate-scaled-by-total"
+    summary = "scale_lr multiplies the learning rate by the total batch"
+    severity = Severity.WARNING
+    fixable = True
+
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        scale = run.get(F.SCALE_LR)
+        if not run.is_training or scale is None or scale.value is not True:
             return
+        lr = run.get(F.LEARNING_RATE)
+        value = _lr_value(lr)
+        name = (lr.read_as or lr.key) if lr is not None else "the learning rate"
         total = run.total_batch
-        if total is None or total >= run.target.value:
+        at = scale.span if scale.span is not None and scale.span.file == run.config else anchor(run, F.PER_DEVICE_BATCH)
+        if total is None:
+            b = run.int_fact(F.PER_DEVICE_BATCH)
+            acc = run.accumulation
+            k = positive_int(acc.value) if acc else None
+            per_gpu = f" × {b * k} per GPU" if b is not None and k is not None else ""
+            yield self.report(f"{scale.key} is on: the script multiplies {name} by the total batch ({name}{per_gpu} × the number "
+                              "of GPUs), which is not known here", at,
+                              "declare the process count to see the rate it trains at, or turn scale_lr off and write that rate",
+                              severity=Severity.INFO)
             return
-        target = run.target
-        dp = run.int_fact(F.DATA_PARALLEL_SIZE)
-        acc = run.accumulation
-        assert dp is not None and acc is not None
-        help = None
-        if target.value % dp == 0:
-            b, k = suggest_pair(target.value // dp, positive_int(acc.value) or 1)
-            help = (f"{b} per device × {k} accumulation on {dp} processes = {target.value}"
-                    " (no memory profile: check that the per-device batch fits)")
-        else:
-            below, above = nearest_totals(target.value, dp)
-            help = f"{target.value} is not a multiple of {dp} processes; nearest totals: {below}, {above}"
-        related = _related(run, F.GRAD_ACCUM, F.EFFECTIVE_GRAD_ACCUM)
-        if target.span is not None:
-            related.append(Related(target.span, f"target {target.value} stated here"))
-        fix = total_fix(run, pairing, target.value, target.source.explicit, target.description)
-        yield self.report(
-            f"total batch {total} ({_formula(run)}) is below the target {target.value} "
-            f"(from {target.description})",
-            anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM), help, related, fix=fix)
+        trains = f"{value * total:.3g}" if value is not None else f"{name} × {total}"
+        message = (f"{scale.key} is on: the script multiplies {name}" + (f" = {value:.3g}" if value is not None else "")
+                   + f" by the total batch {total} ({_formula(run)}): it trains at {trains}, and at another rate whenever the "
+                   "total changes")
+        yield self.report(message, at, f"write the rate you mean as {name} and turn {scale.key} off",
+                          fix=self._fix(run, scale, lr, value, total))
+
+    @staticmethod
+    def _fix(run: RunModel, scale: Fact[object], lr: Fact[object] | None, value: float | None, total: int) -> Fix | None:
+        if lr is None or value is None:
+            return None
+        rate = float(f"{value * total:.6g}")
+        edits = [replace_value(lr, rate), replace_value(scale, False)]
+        if any(e is None for e in edits):
+            return None
+        return Fix(f"set {lr.key} {lr.value} → {rate:g} and {scale.key} → false: the rate it trains at now, no longer scaled by the "
+                   "total (unsafe: the learning rate literal changes)", UNSAFE, [e for e in edits if e is not None],
+                   [Expectation(run.config, F.SCALE_LR, False)])
+
+
+def _lr_value(lr: Fact[object] | None) -> float | None:
+    if lr is None or isinstance(lr.value, bool):
+        return None
+    try:
+        return float(str(lr.value))
+    except ValueError:
+        return None
 
 
 class IntentMismatch(RunRule):
@@ -494,13 +678,19 @@ class TargetNotReachable(RunRule):
         dp = run.int_fact(F.DATA_PARALLEL_SIZE)
         if dp is None or run.target.value % dp == 0:
             return
+        p = run_plan(run, run.target.value)
+        total = run.total_batch
+        if p is not None and total is not None and total in p.quiet_totals():
+            return  # the run already sits on a total next to the target (or the planner's choice)
         below, above = nearest_totals(run.target.value, dp)
         options = f"{above}" if below == 0 else f"{below} ({below // dp} per process) or {above} ({above // dp} per process)"
+        help = "pick an achievable target (--target-total / target-total) or another process count"
+        if p is not None and p.recommended is not None:
+            help += f"; the plan: {p.describe()}"
         yield self.report(
             f"target total {run.target.value} (from {run.target.description}) is not a multiple of "
             f"{dp} data-parallel processes: nearest achievable totals are {options}",
-            anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
-            "pick an achievable target (--target-total / target-total) or another process count")
+            anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM), help)
 
 
 class InvalidBatchValue(RunRule):

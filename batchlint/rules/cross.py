@@ -433,7 +433,14 @@ class LaunchLineProcesses(RunRule):
     (`--num-processes`) or settings (`num-processes`).
 
     **Why.** The launch line wins (accelerate's CLI flags beat the file, spec §2.1), so the file's value
-    is not what runs.
+    is not what runs. Also, for every launcher (`accelerate launch`, `torchrun`, `deepspeed`, `tune
+    run`): more processes per machine than GPUs in the `CUDA_VISIBLE_DEVICES` the launch line sees (set
+    on the line, or exported above it in the script). Ranks then share a device: NCCL "Duplicate GPU
+    detected" (accelerate ≥ 0.33 picks `local_rank % device_count()`) or "invalid device ordinal"
+    (corpus: quick_sd's `--num_processes 3` with `CUDA_VISIBLE_DEVICES=2,3`). An accelerate file's
+    `gpu_ids` (or `--gpu_ids`) replaces the variable, and AC009 judges it. The `deepspeed` runner
+    ignores (and unsets) `CUDA_VISIBLE_DEVICES` when the line passes `--num_gpus`, `--num_nodes`,
+    `--include` or `--exclude`: then the listed GPUs are not the ones used.
 
     **Failing example.** `batchlint check stage.yaml`, with the launch script `run.sh`:
 
@@ -469,14 +476,16 @@ class LaunchLineProcesses(RunRule):
 
     **Options.** `--num-processes` / `num-processes` in settings count as the launch line.
 
-    **References.** accelerate-deepspeed.md §2.1 (R2: the CLI wins over the file) and §8 X011;
-    accelerate `commands/launch.py::_validate_launch_command`.
+    **References.** accelerate-deepspeed.md §2.1 (R2: the CLI wins over the file), §2.3 and §8 X011;
+    accelerate `commands/launch.py::_validate_launch_command`, `state.py::PartialState.set_device`;
+    DeepSpeed `launcher/runner.py`.
     """
 
     code, name, severity = "X011", "launch-line-processes", Severity.WARNING
-    summary = "launch-line process count ≠ the accelerate config's"
+    summary = "launch-line process count ≠ the accelerate config's, or more processes than visible GPUs"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        yield from self._visible(run, pairing)
         if not pairing.launch_facts:
             return
         line, file = run.get(F.NUM_PROCESSES), pairing.launch_facts.get(F.NUM_PROCESSES)
@@ -490,6 +499,34 @@ class LaunchLineProcesses(RunRule):
         related = [Related(line.span, "the launch line's count")] if line.origin == Origin.SCRIPT and line.span else []
         yield self.report(f"{where} {line.value} overrides num_processes {file.value} of {file.file}",
                           file.span or file_start(run.config), "make the accelerate config say what runs", related)
+
+    def _visible(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        visible, ignored = run.get(F.VISIBLE_DEVICES), run.get(F.DEEPSPEED_IGNORES_VISIBLE)
+        if visible is None or visible.span is None:
+            return
+        if ignored is not None and ignored.span is not None:
+            yield self.report(f"deepspeed ignores {visible.note} (line {visible.span.line}) because the line passes {ignored.value}: it "
+                              "picks GPUs from 0 on each host, not the ones listed", ignored.span,
+                              f"use --include localhost:{str(visible.note).split('=', 1)[1]} instead, or drop {ignored.value}",
+                              [Related(visible.span, "CUDA_VISIBLE_DEVICES set here")])
+            return
+        procs, machines = run.int_fact(F.NUM_PROCESSES), run.int_fact(F.NUM_MACHINES) or 1
+        ids, dtype = pairing.launch_facts.get(F.GPU_IDS), run.get(F.DISTRIBUTED_TYPE)
+        if procs is None or not isinstance(visible.value, int) or (ids is not None and str(ids.value).strip().lower() != "all"):
+            return
+        if dtype is not None and dtype.value in ("NO", False, "MULTI_CPU"):
+            return  # one process per launch
+        per = procs // machines
+        if per <= visible.value:
+            return
+        count = run[F.NUM_PROCESSES]
+        related = [Related(count.span, f"{procs} processes")] if count.span else []
+        effect = "no GPU is visible to the ranks" if not visible.value else \
+            "ranks share a device, NCCL \"Duplicate GPU detected\" (or \"invalid device ordinal\")"
+        yield self.report(f"{per} processes per machine on {visible.value} visible GPU{'s' if visible.value != 1 else ''} "
+                          f"({visible.note}): {effect}", visible.span,
+                          f"list {per} GPUs in CUDA_VISIBLE_DEVICES" + (f", or start {visible.value} processes" if visible.value else ""),
+                          related)
 
 
 CROSS_RULES: list[Rule] = [IgnoredNextToConfigFile(), DeepSpeedFileMissing(), LauncherAccumOverrides(), EffectiveAccumDiffers(),

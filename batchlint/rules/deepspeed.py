@@ -15,6 +15,7 @@ from batchlint.model import DialectKind, Fact, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, close_matches, file_start
+from batchlint.settings import DEFAULTS
 from batchlint.views import DocumentView, view_of
 
 AUTO = "auto"
@@ -28,7 +29,7 @@ class DsView:
         self.doc = doc
         self.facts = facts
         self.via_accelerate = via == "accelerate"  # named by an accelerate config
-        self.launch = via or str(run.setting("deepspeed-launch") or "accelerate")
+        self.launch = via or str(run.setting("deepspeed-launch") or DEFAULTS["deepspeed-launch"])
 
     def value(self, name: F) -> object:
         fact = self.facts.get(name)
@@ -367,16 +368,17 @@ class AutoWithRawDeepSpeed(RunRule):
         v = ds_view(run, pairing)
         if v is None or v.launch != "deepspeed" or not isinstance(v.doc.root, Mapping):
             return
-        for key, node in _walk(v.doc.root, ""):
+        for key, node in leaves(v.doc.root, ""):
             if isinstance(node, Scalar) and node.value == AUTO:
                 yield self.report(f"`{key}` is \"auto\", which only accelerate / the HF Trainer fill in: the raw deepspeed launcher "
                                   "fails (TypeError) or silently uses a default", node.span, "write the value")
 
 
-def _walk(node: object, prefix: str) -> Iterator[tuple[str, object]]:
+def leaves(node: object, prefix: str) -> Iterator[tuple[str, object]]:
+    """(dotted key, node) of every non-mapping value under `node`."""
     if isinstance(node, Mapping):
         for k in node.keys():
-            yield from _walk(node.get(k), f"{prefix}.{k}" if prefix else k)
+            yield from leaves(node.get(k), f"{prefix}.{k}" if prefix else k)
     else:
         yield prefix, node
 
@@ -941,31 +943,38 @@ class PrecisionSilentlyDiffers(RunRule):
                                       v.span(F(f"{dtype}_enabled")), f"set {dtype}.enabled to \"auto\"", related)
 
 
-# DeepSpeed's top-level config keys (runtime/config.py and the sub-config readers it calls), for
-# "did you mean". Only keys close to one of these are reported: `_comment` and the like stay quiet.
+# DeepSpeed's top-level config keys (runtime/config.py and the sub-config readers it calls): any other key is
+# ignored (DS012), and a near miss of one of these gets "did you mean".
 DEEPSPEED_TOP_LEVEL_KEYS = frozenset({
     "train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "optimizer", "scheduler",
     "fp16", "bf16", "bfloat16", "amp", "torch_autocast", "gradient_clipping", "prescale_gradients",
     "gradient_predivide_factor", "sparse_gradients", "zero_optimization", "zero_allow_untested_optimizer",
     "zero_force_ds_cpu_optimizer", "steps_per_print", "wall_clock_breakdown", "memory_breakdown", "dump_state",
     "flops_profiler", "activation_checkpointing", "aio", "tensorboard", "wandb", "csv_monitor", "comet", "elasticity",
-    "autotuning", "communication_data_type", "seq_parallel_communication_data_type", "compression_training",
+    "autotuning", "communication_data_type", "compression_training",
     "data_efficiency", "curriculum_learning", "checkpoint", "data_types", "sparse_attention", "pipeline",
     "tensor_parallel", "compile", "nebula", "eigenvalue", "progressive_layer_drop", "quantize_training",
     "weight_quantization", "hybrid_engine", "timers", "disable_allgather", "graph_harvesting", "datastates",
-    "use_data_before_expert_parallel_", "zero_optimization_stage", "load_universal_checkpoint",
+    # DeepSpeed runtime/constants.py and DeepSpeedConfig._initialize_params (the JSON spellings, not the attribute names
+    # seq_parallel_communication_data_type and use_data_before_expert_parallel_):
+    "seq_parallel_comm_data_type", "use_data_before_expert_parallelism", "sequence_parallel_size", "vocabulary_size",
+    "dataloader_drop_last", "comms_logger", "managed_gradient_accumulation", "gradient_allreduce_op", "log_level",
+    "expert_parallel",
 })
+_COMMENT_KEYS = ("comment", "comments", "description", "note", "notes")
 # Misspelt, these change the batch or the precision without a word.
 _BATCH_CRITICAL = ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "fp16", "bf16",
                    "zero_optimization", "gradient_clipping")
 
 
 class NearMissKey(RunRule):
-    """A top-level key DeepSpeed does not read, close to one it does.
+    """A top-level key DeepSpeed does not read.
 
-    **What.** Reported only when the key is a near miss of a known key (`_comment` and other notes are
-    left alone): as a warning when the intended key decides the batch, precision or ZeRO, else as
-    information.
+    **What.** A near miss of a known key is a warning when the intended key decides the batch,
+    precision or ZeRO, else information; in a JSON file, any other unknown key
+    (`cuda_visible_devices`, accelerate's example `seq_parallel_communication_data_type`, whose
+    DeepSpeed spelling is `seq_parallel_comm_data_type`) is information. Keys written as comments
+    (`_comment`, `//`, `#...`, `comment`, `description`, `note`) are left alone.
 
     **Why.** DeepSpeed ignores unknown top-level keys silently (every value is read with
     `get_scalar_param`, spec §4.4): `"gradient_accumulation_step": 8` leaves accumulation to be derived
@@ -1003,7 +1012,7 @@ class NearMissKey(RunRule):
     """
 
     code, name, severity, fixable = "DS012", "deepspeed-unknown-key", Severity.INFO, True
-    summary = "top-level key DeepSpeed ignores, close to a known one"
+    summary = "top-level key DeepSpeed ignores"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = ds_view(run, pairing)
@@ -1018,6 +1027,8 @@ class NearMissKey(RunRule):
                 continue
             close = close_matches(key, known, 1, cutoff=0.85)
             if not close:
+                if v.doc.format == "json" and not key.startswith(("_", "#", "//")) and key.lower() not in _COMMENT_KEYS:
+                    yield self.report(f"`{key}` is not a DeepSpeed key: DeepSpeed ignores it", key_node.span, "remove it, or fix its name")
                 continue
             critical = close[0] in _BATCH_CRITICAL
             effect = f"`{close[0]}` keeps its default" if critical else "silently ignored"

@@ -250,5 +250,5 @@ class LearningRateNotScaled(RunRule):
         if (lr.value if lr else None) != (before.value if before else None) or (scale is not None and scale.value is True):
             return
         where = lr.span if lr is not None and lr.span is not None else anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM)
-        yield self.report(f"total {old} → {new} (baseline {base.rev}) with the learning rate unchanged: {lr_note(old, new, lr)}", where,
+        yield self.report(f"learning rate unchanged against {base.rev} while {lr_note(old, new, lr)}", where,
                           "scale the learning rate with the total, or keep it on purpose")

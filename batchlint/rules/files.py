@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from batchlint.dialects.registry import DEEPSPEED
 from batchlint.loading.nodes import LoadErrorKind
-from batchlint.model import Caveat, Origin, ProblemKind, RunModel, Semantics, Severity
+from batchlint.model import Caveat, FactName, Origin, ProblemKind, RunModel, Semantics, Severity
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, DocumentRule, Related, Rule, RunRule, file_start
 from batchlint.views import DocumentView
@@ -290,6 +290,8 @@ class ReadingDiffers(RunRule):
         if run.semantics != Semantics.OMEGACONF:
             return
         for fact in run.facts():
+            if fact.name == FactName.LEARNING_RATE:
+                continue  # read only to word the learning-rate note, never for the arithmetic
             if fact.caveat == Caveat.OMEGACONF_READING and fact.span and fact.origin == Origin.FILE:
                 yield self.report(f"`{fact.key}`: {fact.note}; batchlint uses the OmegaConf reading", fact.span,
                                   "write the value so both agree (e.g. 1.0e-5, or quote a string)")

@@ -15,12 +15,14 @@ from collections.abc import Iterator
 
 from batchlint.counts import positive_int
 from batchlint.fixes import Fix
-from batchlint.memory.model import MemoryModel
+from batchlint.memory.attach import missing_help
+from batchlint.memory.model import CENTRAL, CONSERVATIVE, OPTIMISTIC, MemoryModel
 from batchlint.model import FactName as F
 from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
+from batchlint.plan import FITS, FITS_WITHOUT_VALIDATION, MAIN_AT_RISK, Plan
 from batchlint.rules.base import Diagnostic, RunRule, file_start
-from batchlint.rules.batch import anchor, factor_pairs, pair_fix
+from batchlint.rules.batch import anchor, plan_fix, run_plan
 
 
 def _inputs(run: RunModel) -> tuple[RunModel, MemoryModel, int, int, int] | None:
@@ -30,32 +32,35 @@ def _inputs(run: RunModel) -> tuple[RunModel, MemoryModel, int, int, int] | None
     b = run.int_fact(F.PER_DEVICE_BATCH)
     acc = run.accumulation
     k = positive_int(acc.value) if acc else None
-    if b is None or k is None:
+    dp = run.int_fact(F.DATA_PARALLEL_SIZE)
+    if b is None or k is None or dp is None:
         return None
-    return run, run.memory, b, k, run.int_fact(F.DATA_PARALLEL_SIZE) or 1
+    return run, run.memory, b, k, dp
 
 
-def lower_batch_fix(run: RunModel, pairing: Pairing, b: int, k: int, reason: str) -> Fix | None:
-    """Lower the per-device batch to the largest divisor of b·k that fits the main card conservatively
-    and raise the accumulation to keep the total exactly (1 always divides, so when any batch fits, a
-    divisor does). None when not even 1 fits: the profile or the card is the problem, not the batch."""
-    memory = run.memory
-    assert memory is not None
-    local = b * k
-    fitting = [(b2, k2) for b2, k2 in factor_pairs(local) if b2 < b and memory.main_conservative(b2) <= memory.usable]
-    if not fitting:
+def same_total_plan(run: RunModel, b: int, k: int, dp: int) -> Plan | None:
+    """The planner's pair for the run's own total (per-device × processes × accumulation kept)."""
+    return run_plan(run, b * k * dp)
+
+
+def lower_batch_fix(run: RunModel, pairing: Pairing, p: Plan | None, b: int) -> Fix | None:
+    """The planner's smaller per-device batch for the same total, when it has one that fits."""
+    if p is None or p.recommended is None or p.recommended.b >= b:
         return None
-    b2, k2 = fitting[0]
-    why = f"{reason}; {b2} is the largest divisor of {local} that fits cuda:0 even in the worst case"
-    return pair_fix(run, pairing, b2, k2, why, [])
+    return plan_fix(run, pairing, p, [])
+
+
+def _sharding_text(memory: MemoryModel) -> str:
+    return f", {memory.sharding.label}" if memory.sharding is not None else ""
 
 
 class AccumulationCouldShrink(RunRule):
     """Gradient accumulation is above 1 while a larger per-device batch with the same total fits.
 
-    **What.** batchlint looks for the largest b′ > b dividing b·k whose estimate fits the main card in
-    the conservative case, and proposes (b′, k′ = b·k / b′). When a larger batch fits only under the
-    optimistic assumptions it says so as information.
+    **What.** The planner (the same as `batchlint plan`) looks for the largest b′ > b dividing b·k
+    whose estimate fits the main card at the conservative end of its uncertainty band, validation not
+    reusing freed memory, and proposes (b′, k′ = b·k / b′). When a larger batch fits only if validation
+    reuses freed memory, it says so as information.
 
     **Why.** Accumulating k micro-batches of b costs k forward/backward passes of small kernels; one
     pass of b·k does the same work faster when it fits (the seed's advice: size the per-card batch to
@@ -117,7 +122,8 @@ class AccumulationCouldShrink(RunRule):
       do_validation: True
     ```
 
-    **Fix.** Safe (the total is kept): set the per-device batch to b′ and the accumulation to k′.
+    **Fix.** Safe (the total is kept, and b′ fits at the conservative end): set the per-device batch to
+    b′ and the accumulation to k′.
 
     **Options.** `gpu` (`--gpu`), `gpu-memory-gib`, `headroom` (default 0.05), `gpus-per-node`, and
     the memory profile: `memory-profile` (`--memory-profile`), `memory-preset` or
@@ -141,37 +147,50 @@ class AccumulationCouldShrink(RunRule):
         run, memory, b, k, dp = inputs
         if k <= 1:
             return
-        local = b * k
-        bigger = [(b2, k2) for b2, k2 in factor_pairs(local) if b2 > b]
-        safe = [(b2, k2) for b2, k2 in bigger if memory.main_conservative(b2) <= memory.usable]
-        acc = run.accumulation
-        assert acc is not None
-        if safe:
-            b2, k2 = safe[0]
-            message = (f"accumulation {k} with per-device batch {b}: {b2} per device × {k2} accumulation keeps the total "
-                       f"{local * dp} and fits cuda:0 even in the worst case (≈ {memory.main_conservative(b2):.1f} of "
-                       f"{memory.usable:.1f} GiB on {memory.gpu.name}; now ≈ {memory.main_conservative(b):.1f})")
-            fix = pair_fix(run, pairing, b2, k2, f"same total in fewer, larger steps; {memory.confidence} confidence", [])
-            yield self.report(message, anchor(run, F.GRAD_ACCUM, F.PER_DEVICE_BATCH),
-                              "a larger per-device batch does the same work in fewer, faster steps", fix=fix)
+        p = same_total_plan(run, b, k, dp)
+        if p is None:
             return
-        optimistic = [(b2, k2) for b2, k2 in bigger if memory.main_optimistic(b2) <= memory.usable]
-        if optimistic:
-            b2, k2 = optimistic[0]
+        row = p.recommended
+        at = anchor(run, F.GRAD_ACCUM, F.PER_DEVICE_BATCH)
+        if row is not None and row.b > b and row.verdict == FITS:
+            message = (f"accumulation {k} with per-device batch {b}: {row.b} per device × {row.k} accumulation keeps the total "
+                       f"{b * k * dp} and fits cuda:0 at the conservative end (≈ {memory.main_conservative(row.b):.1f} of "
+                       f"{memory.usable:.1f} GiB on {memory.gpu.name}; now ≈ {memory.main_conservative(b):.1f})")
+            yield self.report(message, at, "a larger per-device batch does the same work in fewer, faster steps",
+                              fix=plan_fix(run, pairing, p, []))
+            return
+        bigger = [r for r in p.rows if r.b > b and r.verdict in (MAIN_AT_RISK, FITS_WITHOUT_VALIDATION)]
+        if bigger:
+            r = min(bigger, key=lambda r: r.b)
             yield self.report(
-                f"accumulation {k} with per-device batch {b}: {b2} × {k2} would fit only if validation reuses freed memory "
-                f"(≈ {memory.main_optimistic(b2):.1f} of {memory.usable:.1f} GiB optimistic, "
-                f"{memory.main_conservative(b2):.1f} conservative)",
-                anchor(run, F.GRAD_ACCUM, F.PER_DEVICE_BATCH), "measure rank 0 with validation on before relying on it",
-                severity=Severity.INFO)
+                f"accumulation {k} with per-device batch {b}: {r.b} × {r.k} would fit only if validation reuses freed memory "
+                f"(≈ {memory.main_optimistic(r.b):.1f} of {memory.usable:.1f} GiB optimistic, "
+                f"{memory.main_conservative(r.b):.1f} conservative)",
+                at, "measure rank 0 with validation on before relying on it", severity=Severity.INFO)
 
 
 class BatchDoesNotFit(RunRule):
     """The per-device batch does not fit on any card by the estimate.
 
     **What.** M(b) = static + b × per-sample memory exceeds the usable capacity (capacity × (1 −
-    headroom)). On a single GPU the one card also runs validation, so its validation term counts too.
-    The message gives the estimate, the capacity and the largest batch that fits.
+    headroom)). Every estimate carries a band set by the profile's kind (memory-model.md §4.2, §7): the
+    per-sample memory of samples beyond the batch the profile was measured (or published) at may be
+    16 % higher or 6.6 % lower, and a static computed from parameter counts 27 % higher or 15.5 %
+    lower. **Error** when even the optimistic end does not fit, **warning** when only the conservative
+    end does not. On a single GPU the one card also runs validation, so its validation term counts too.
+    The message gives the central estimate, both ends, the capacity and the largest batch that fits at
+    the conservative end.
+
+    A static from parameter counts follows the run's sharding, read from every source (accelerate
+    `deepspeed_config` / `fsdp_config`, the DeepSpeed JSON it or a Trainer `deepspeed:` key or
+    `--deepspeed` flag names, a Trainer `fsdp:` / `--fsdp` option, launch flags), with DeepSpeed's current
+    model-state formulas for P parameters, N ranks and a largest layer L (16-bit training, Adam):
+    ZeRO-2 2P + 18P/N, with optimizer offload 2P (`estimate_zero2_model_states_mem_needs`,
+    deepspeed/runtime/zero/stage_1_and_2.py, DeepSpeed ≥ 0.14.3); ZeRO-3 4L + 18P/N, optimizer offload
+    4L + 2P/N, optimizer and parameter offload 4L (`estimate_zero3_model_states_mem_needs`,
+    deepspeed/runtime/zero/stage3.py); ZeRO-1 4P + 16P/N; FSDP FULL_SHARD 4L + 16P/N. ZeRO on one GPU
+    is modelled with N = 1. `inspect --format json` lists each term with its formula under
+    `memory.static_terms`.
 
     **Why.** A batch that does not fit any card stops the run with CUDA out of memory at its first
     step, once the job has its GPUs.
@@ -230,17 +249,21 @@ class BatchDoesNotFit(RunRule):
       do_validation: True
     ```
 
-    **Fix.** Safe (the total is kept exactly): lower the per-device batch to the largest divisor of
-    batch × accumulation that fits the main card conservatively, and raise the accumulation to match.
-    No fix when not even a batch of 1 fits: then the profile or the card is the problem.
+    **Fix.** Safe (the total is kept exactly): the planner's pair — the per-device batch lowered to the
+    largest divisor of batch × accumulation that fits the main card at the conservative end, the
+    accumulation raised to match. No fix when not even a batch of 1 fits: then the profile, the
+    sharding or the card is the problem (the help says whether it fits with validation off).
 
     **Options.** `gpu` (`--gpu`), `gpu-memory-gib`, `headroom` (default 0.05), `gpus-per-node`, and
     the memory profile: `memory-profile` (`--memory-profile`), `memory-preset` or
-    `[tool.batchlint.memory]` (MuseV configs get the authors' figures as a low-confidence preset).
-    Without a GPU and a profile the rule is not evaluated (BL204).
+    `[tool.batchlint.memory]` (MuseV configs get the authors' figures as a low-confidence preset;
+    `largest_layer_params` for ZeRO-3 and FSDP, default 10 % of the parameters). Without a GPU and a
+    profile the rule is not evaluated (BL204).
 
-    **References.** memory-model.md §3 (the main card), §5 (GPU capacities), §6.2 (formulas) and §6.4
-    (deciding); musev.md "Memory facts published by the authors".
+    **References.** memory-model.md §1.3 (the DeepSpeed estimators), §3 (the main card), §4.2 (measured
+    errors), §5 (GPU capacities), §6.2 (formulas) and §6.4 (deciding); DeepSpeed
+    docs/code-docs/source/memory.rst (the estimators' documented examples); musev.md "Memory facts
+    published by the authors".
     """
 
     code = "BL202"
@@ -253,30 +276,47 @@ class BatchDoesNotFit(RunRule):
         inputs = _inputs(run)
         if inputs is None:
             return
-        run, memory, b, k, _dp = inputs
-        need = memory.rank(b) if memory.multi_gpu else memory.main_optimistic(b)
-        if need <= memory.usable:
+        run, memory, b, k, dp = inputs
+        usable = memory.usable
+        low, mid, high = (memory.need(b, case) for case in (OPTIMISTIC, CENTRAL, CONSERVATIVE))
+        if high <= usable:
             return
-        largest = memory.largest("rank" if memory.multi_gpu else "main_optimistic")
-        parts = f"static {memory.static + memory.distributed:.1f} + {b} × {memory.per_sample:.2f} per sample"
+        error = low > usable
+        largest = memory.largest("rank_conservative" if memory.multi_gpu else "main_conservative")
+        parts = f"static {memory.static + memory.distributed:.1f}{_sharding_text(memory)} + {b} × {memory.per_sample:.2f} per sample"
         if not memory.multi_gpu and memory.transient_gib():
             parts += f" + validation {memory.transient_gib():.1f}"
-        largest_text = f"the largest that fits is {largest}" if largest else "not even 1 fits: check the profile"
+        largest_text = (f"the largest that fits at the conservative end is {largest}" if largest
+                        else "not even 1 fits at the conservative end: check the profile and the sharding")
+        case = ("even at the optimistic end it is above" if error
+                else "it may not fit: the conservative end is above")
+        p = same_total_plan(run, b, k, dp)
+        fix = lower_batch_fix(run, pairing, p, b)
+        help = p.describe() if fix is not None and p is not None else "lower the per-device batch and raise accumulation to keep the total"
         yield self.report(
-            f"per-device batch {b} needs ≈ {need:.1f} GiB per card ({parts}), {memory.gpu.name} has {memory.usable:.1f} "
-            f"GiB usable: {largest_text} ({memory.confidence} confidence)",
-            anchor(run, F.PER_DEVICE_BATCH), "lower the per-device batch and raise accumulation to keep the total",
-            fix=lower_batch_fix(run, pairing, b, k, f"{b} does not fit {memory.gpu.name}"))
+            f"per-device batch {b} needs ≈ {mid:.1f} GiB per card ({parts}; {low:.1f}–{high:.1f} with the {memory.band.kind} "
+            f"profile's uncertainty): {case} the {usable:.1f} GiB usable on {memory.gpu.name}; {largest_text} "
+            f"({memory.confidence} confidence)",
+            anchor(run, F.PER_DEVICE_BATCH), help, severity=Severity.ERROR if error else Severity.WARNING, fix=fix)
 
 
 class MainCardRisk(RunRule):
     """The per-device batch fits the other cards but not the main one (cuda:0).
 
-    **What.** Error when even the optimistic case (validation reuses the memory the step freed) does
-    not fit, warning when only the conservative case does not. The message names the dominant
-    main-card term, e.g. "validation on the main process adds ≈ 9 GiB to cuda:0", and what to do:
-    turn validation off or make it smaller, check that `set_device` runs before any CUDA call, or lower
-    the per-device batch.
+    **What.** In some case (optimistic: validation reuses the memory the step freed, at the band's low
+    end; central; conservative: no reuse, at the band's high end) the other cards fit and cuda:0 does
+    not. Error when that happens even in the optimistic case, warning otherwise. The message names the
+    dominant main-card term, e.g. "validation on the main process adds ≈ 9 GiB to cuda:0", and the help
+    what to do: turn validation off or make it smaller, check that `set_device` runs before any CUDA
+    call (when stray contexts are declared), or the planner's smaller per-device batch.
+
+    Main-card terms come from evidence only: validation when the config turns it on (MuseV
+    `validation_data.do_validation`; the AnimateAnyone family's `val.validation_steps` at most
+    `solver.max_train_steps`), stray CUDA contexts only when the profile declares `stray_contexts: true`
+    (no config key shows their cause) or a measured `main_extra_gib`, an EMA kept on rank 0, and the
+    gathers when saving: FSDP `fsdp_state_dict_type: FULL_STATE_DICT` without offload (the whole model
+    in fp32) and ZeRO-3 16-bit saves (`zero3_save_16bit_model`, `stage3_gather_16bit_weights_on_model_save`:
+    ≈ 2 B × the largest layer).
 
     **Why.** The run goes out of memory on cuda:0 alone, when the main process validates or saves,
     while the other cards have room to spare.
@@ -288,8 +328,8 @@ class MainCardRisk(RunRule):
     (memory-model.md §3). The optimistic case lets validation reuse the memory the training step
     freed; the conservative case does not (fragmentation).
 
-    **Failing example.** `batchlint check train.yaml --num-processes 16 --target-total 288 --gpu A100-80GB`:
-    9 per device fits the other cards, but validation on the main process adds ≈ 9 GiB to cuda:0.
+    **Failing example.** `batchlint check train.yaml --num-processes 16 --target-total 256 --gpu A100-80GB`:
+    8 per device fits the other cards, but validation on the main process adds ≈ 9 GiB to cuda:0.
     `train.yaml`:
 
     ```yaml
@@ -299,7 +339,7 @@ class MainCardRisk(RunRule):
     model:
       use_referencenet: True
     train:
-      train_batch_size: 9
+      train_batch_size: 8
       gradient_accumulation_steps: 2
       mixed_precision: fp16
       gradient_checkpointing: True
@@ -322,7 +362,7 @@ class MainCardRisk(RunRule):
     model:
       use_referencenet: True
     train:
-      train_batch_size: 9
+      train_batch_size: 8
       gradient_accumulation_steps: 2
       mixed_precision: fp16
       gradient_checkpointing: True
@@ -336,16 +376,18 @@ class MainCardRisk(RunRule):
       do_validation: False
     ```
 
-    **Fix.** Safe (the total is kept exactly): lower the per-device batch to the largest divisor of
-    batch × accumulation that fits the main card conservatively, and raise the accumulation to match.
-    No fix when not even a batch of 1 fits: then the profile or the card is the problem.
+    **Fix.** Safe (the total is kept exactly): the planner's pair — the per-device batch lowered to the
+    largest divisor of batch × accumulation that fits the main card at the conservative end, the
+    accumulation raised to match. No fix when not even a batch of 1 fits with validation on; the help
+    then gives the pair that fits with validation off.
 
     **Options.** `gpu` (`--gpu`), `gpu-memory-gib`, `headroom` (default 0.05), `gpus-per-node`, and
     the memory profile: `memory-profile` (`--memory-profile`), `memory-preset` or
-    `[tool.batchlint.memory]` (MuseV configs get the authors' figures as a low-confidence preset).
-    Without a GPU and a profile the rule is not evaluated (BL204).
+    `[tool.batchlint.memory]` (MuseV configs get the authors' figures as a low-confidence preset;
+    `stray_contexts`, `main_extra_gib`, `ema_main_gib`, `validation_gib`). Without a GPU and a profile
+    the rule is not evaluated (BL204).
 
-    **References.** memory-model.md §3 (why cuda:0 uses more memory), §6.2 (the main-rank formula) and
+    **References.** memory-model.md §3 (why cuda:0 uses more memory, #5 the save-time gathers), §6.2 (the main-rank formula) and
     §6.4 (a) (main-card memory risk); musev.md "Memory facts published by the authors" (validation
     runs only on the main process; the authors advise `do_validation=False`).
     """
@@ -360,24 +402,34 @@ class MainCardRisk(RunRule):
         inputs = _inputs(run)
         if inputs is None or not inputs[1].multi_gpu:
             return
-        run, memory, b, k, _dp = inputs
-        if memory.rank(b) > memory.usable or memory.main_conservative(b) <= memory.usable:
-            return  # BL202's, or fine
-        error = memory.main_optimistic(b) > memory.usable
+        run, memory, b, k, dp = inputs
+        usable = memory.usable
+        main = {OPTIMISTIC: memory.main_optimistic(b), CENTRAL: memory.rank(b) + memory.persist_gib() + memory.transient_gib(),
+                CONSERVATIVE: memory.main_conservative(b)}
+        # The main card is the problem when, in some case, the other cards fit and cuda:0 does not.
+        failing = [c for c in (OPTIMISTIC, CENTRAL, CONSERVATIVE) if memory.rank(b, c) <= usable < main[c]]
+        if not failing:
+            return
+        error = failing[0] == OPTIMISTIC
         term = memory.dominant_main_term()
         because = f": {term.name} ({term.why}) adds ≈ {term.gib:.1f} GiB to cuda:0" if term else ""
-        case = (f"not even if validation reuses freed memory (≈ {memory.main_optimistic(b):.1f} GiB)" if error
-                else f"not in the worst case (≈ {memory.main_conservative(b):.1f} GiB; ≈ {memory.main_optimistic(b):.1f} "
+        case = (f"not even if validation reuses freed memory (≈ {main[OPTIMISTIC]:.1f} GiB)" if error
+                else f"not in the worst case (≈ {main[CONSERVATIVE]:.1f} GiB; ≈ {main[OPTIMISTIC]:.1f} "
                      "if validation reuses freed memory)")
-        best = memory.largest("main_conservative")
+        p = same_total_plan(run, b, k, dp)
+        fix = lower_batch_fix(run, pairing, p, b)
+        advice = ["turn validation off or shrink it"] if any(t.name.startswith("validation") for t in memory.transient) else []
+        if any(t.name.startswith("stray") for t in memory.persist):
+            advice.append("call set_device before any CUDA use")
+        if fix is not None and p is not None:
+            advice.append(f"or use {p.describe()}")
+        elif p is not None and p.recommended is not None and p.recommended.verdict == FITS_WITHOUT_VALIDATION:
+            advice.append(f"with validation off: {p.describe()}")
         yield self.report(
-            f"per-device batch {b} fits the other cards (≈ {memory.rank(b):.1f} of {memory.usable:.1f} GiB on "
+            f"per-device batch {b} fits the other cards (≈ {memory.rank(b, failing[0]):.1f} of {usable:.1f} GiB on "
             f"{memory.gpu.name}) but {case} on cuda:0{because}",
-            anchor(run, F.PER_DEVICE_BATCH),
-            f"turn validation off or shrink it, call set_device before any CUDA use, or use per-device {best}"
-            " (fits cuda:0 even in the worst case) with more accumulation",
-            severity=Severity.ERROR if error else Severity.WARNING,
-            fix=lower_batch_fix(run, pairing, b, k, f"{b} risks cuda:0"))
+            anchor(run, F.PER_DEVICE_BATCH), ", ".join(advice) or "lower the per-device batch",
+            severity=Severity.ERROR if error else Severity.WARNING, fix=fix)
 
 
 class NoMemoryProfile(RunRule):
@@ -454,4 +506,4 @@ class NoMemoryProfile(RunRule):
             return
         yield self.report(f"memory rules BL201–BL203 not evaluated: {run.memory_missing}",
                           anchor(run, F.PER_DEVICE_BATCH) if run.get(F.PER_DEVICE_BATCH) else file_start(run.config),
-                          "declare gpu (and a memory profile) in [tool.batchlint], or pass --gpu / --memory-profile")
+                          missing_help(run.memory_missing))

@@ -16,7 +16,8 @@ from batchlint.memory.gpus import lookup
 from batchlint.memory.model import build_model
 from batchlint.memory.profile import PRESETS, Profile, ProfileError, parse_profile
 from batchlint.model import Fact, FactName, Origin
-from batchlint.plan import Plan
+from batchlint.plan import plan
+from batchlint.sharding import Sharding
 from tests.conftest import REPO
 from tests.helpers import check_json, inspect_json, run_cli
 
@@ -26,10 +27,10 @@ MUSEV_FACTS = {"n_sample_frames": 12, "width": 512, "height": 320, "do_validatio
                "gradient_checkpointing": True, "memory_efficient_attention": True}
 
 
-def _model(dp: int, profile: Profile | None = None, **extra: object):  # type: ignore[no-untyped-def]
+def _model(dp: int, profile: Profile | None = None, sharding: Sharding | None = None, **extra: object):  # type: ignore[no-untyped-def]
     facts = {FactName(k): Fact(FactName(k), v, Origin.FILE) for k, v in {**MUSEV_FACTS, **extra, "data_parallel_size": dp}.items()}
     assert A100 is not None
-    model = build_model(facts, A100, 0.05, profile or PRESETS["musev_referencenet"]())  # type: ignore[arg-type]
+    model = build_model(facts, A100, 0.05, profile or PRESETS["musev_referencenet"](), sharding=sharding)  # type: ignore[arg-type]
     assert not isinstance(model, str)
     return model
 
@@ -48,14 +49,17 @@ def test_worked_example_numbers() -> None:
     stray.stray_contexts = True
     worst = _model(16, stray)
     assert worst.largest("main_optimistic") == 8 and worst.largest("main_conservative") == 6
-    assert worst.main_optimistic(9) == pytest.approx(77.7, abs=0.05)  # §7: "b=9 ... 77.7 GiB > 75.2 → error"
+    # §7: "b=9 ... 77.7 GiB > 75.2 → error" is the central estimate with validation reusing freed memory;
+    # the band's optimistic end is a little lower (9 is beyond the published 7), and still above the card.
+    assert worst.rank(9) + worst.persist_gib() == pytest.approx(77.7, abs=0.05)
+    assert worst.usable < worst.main_optimistic(9) < 77.7
 
 
 def test_plan_recommends_7_by_2_on_16_a100() -> None:
-    plan = Plan(16, 224, _model(16), (1, 4))
-    assert plan.recommended is not None
-    assert (plan.recommended.b, plan.recommended.k) == (7, 2)
-    assert [(r.b, r.verdict) for r in plan.rows] == [(14, "does not fit"), (7, "fits"), (2, "fits"), (1, "fits")]
+    p = plan(16, 224, _model(16), (1, 4))
+    assert p.recommended is not None and p.safe
+    assert (p.recommended.b, p.recommended.k) == (7, 2)
+    assert [(r.b, r.verdict) for r in p.rows] == [(14, "does not fit"), (7, "fits"), (2, "fits"), (1, "fits")]
 
 
 def test_single_gpu_has_no_multi_gpu_terms() -> None:
@@ -156,15 +160,15 @@ def test_plan_never_recommends_what_its_estimate_rejects(static: float, per_samp
     profile = parse_profile({"static_gib": static, "per_sample_gib": per_sample, "stray_contexts": stray,
                              **({"validation_gib": validation} if validation else {})}, "p")
     model = _model(dp, profile)
-    plan = Plan(dp, target, model, None)
-    if plan.recommended is not None:
-        row = plan.recommended
+    p = plan(dp, target, model, None)
+    if p.recommended is not None and p.recommended.verdict == "fits":
+        row = p.recommended
         assert model.main_conservative(row.b) <= model.usable and model.rank(row.b) <= model.usable
-        assert row.b * row.k * dp == row.total and row.total in plan.totals
-        better = [r for r in plan.rows if r.verdict == "fits" and r.b > row.b]
-        assert not better
+        assert row.b * row.k * dp == row.total and row.total in p.totals
+        better = [r for r in p.rows if r.verdict == "fits" and r.b > row.b and (r.total == target or not p.exact)]
+        assert not better or not p.exact
     else:
-        assert all(r.verdict != "fits" for r in plan.rows)
+        assert all(r.verdict != "fits" for r in p.rows)
 
 
 # --------------------------------------------------------------------------- through the CLI
@@ -180,10 +184,13 @@ def _write(tmp: Path, b: int, k: int) -> None:
 
 
 def test_acceptance_batch_9_on_16_gpus_is_bl203(tmp_path: Path) -> None:
+    """§7: 9 per card fits the other cards centrally but not cuda:0 with validation (BL203). 9 is beyond the
+    authors' published 7, so the per-sample band also leaves the other cards at risk (BL202, a warning)."""
     _write(tmp_path, 9, 2)
     _, diags = check_json("train.yaml", "--num-processes", "16", "--gpu", "A100-80GB", "--target-total", "288", cwd=tmp_path)
-    assert [d["code"] for d in diags] == ["BL203"]
-    assert "validation on the main process" in diags[0]["message"] and "9.0 GiB to cuda:0" in diags[0]["message"]
+    assert [(d["code"], d["severity"]) for d in diags] == [("BL202", "warning"), ("BL203", "warning")]
+    bl203 = diags[1]["message"]
+    assert "validation on the main process" in bl203 and "9.0 GiB to cuda:0" in bl203
 
 
 def test_acceptance_template_1x4_on_8_gpus_is_bl201(tmp_path: Path) -> None:
@@ -199,11 +206,14 @@ def test_every_number_in_a_bl20x_message_is_in_inspect(tmp_path: Path) -> None:
     args = ("train.yaml", "--num-processes", "16", "--gpu", "A100-80GB", "--target-total", "288")
     _, diags = check_json(*args, cwd=tmp_path)
     memory = inspect_json(*args, cwd=tmp_path)["runs"][0]["memory"]
-    message = diags[0]["message"]
+    message = next(d["message"] for d in diags if d["code"] == "BL203")
     for number in (memory["other_cards_gib"], memory["usable_gib"], memory["main_card_conservative_gib"],
                    memory["main_card_optimistic_gib"], memory["main_transient"][0]["gib"]):
         assert f"{number:.1f}" in message, (number, message)
-    assert memory["largest_batch"] == {"other_cards": 9, "main_optimistic": 9, "main_conservative": 7}
+    assert memory["largest_batch"] == {"other_cards": 9, "other_cards_conservative": 8, "main_optimistic": 9, "main_conservative": 7}
+    bl202 = next(d["message"] for d in diags if d["code"] == "BL202")
+    for number in (memory["other_cards_optimistic_gib"], memory["other_cards_conservative_gib"]):
+        assert f"{number:.1f}" in bl202, (number, bl202)
     assert memory["profile"]["name"] == "preset musev_referencenet" and memory["confidence"] == "low"
 
 
@@ -217,25 +227,26 @@ def test_plan_command_text_and_json(tmp_path: Path) -> None:
     code, out, _ = run_cli("plan", "--num-processes", "12", "--target-total", "224", "--gpu", "H100",
                            "--memory-preset", "musev_referencenet", "--format", "json")
     data = json.loads(out)
-    assert data["totals"] == [228, 216] and "not a multiple of 12" in data["note"]
+    assert {228, 216} <= set(data["totals"]) and "not a multiple of 12" in data["note"]
     assert data["recommended"]["verdict"] == "fits"
     assert run_cli("plan", "--num-processes", "4")[0] == 2
     assert run_cli("plan", "--list-gpus")[0] == 0
 
 
 def test_parameter_counts_with_zero_sharding() -> None:
-    """§1.1/§1.3: AMP AdamW is 18 B/param under DDP (+ fp32 DDP buckets); ZeRO-2 on 8 ranks is 2 + 14/8."""
+    """§1.1/§1.3: AMP AdamW is 18 B/param under DDP (+ fp32 DDP buckets); ZeRO-2 on 8 ranks is DeepSpeed's
+    current 2 + 18/8 (no DDP buckets); FSDP FULL_SHARD is 16/8 plus the gathered unit (4 B × the largest layer)."""
     profile = parse_profile({"trainable_params": 1e9, "per_sample_gib": 2.0}, "p")
     assert profile.source == "params" and profile.confidence == "low"
     ddp = _model(8, profile)
     gib = 1024**3
     assert ddp.static == pytest.approx(18e9 / gib + 0.8)
     assert ddp.distributed == pytest.approx(4e9 / gib + 0.75)
-    zero2 = _model(8, profile, distributed_type="DEEPSPEED", zero_stage=2)
-    assert zero2.static == pytest.approx((2 + 14 / 8) * 1e9 / gib + 0.8)
+    zero2 = _model(8, profile, Sharding("zero", 2))
+    assert zero2.static == pytest.approx((2 + 18 / 8) * 1e9 / gib + 0.8)
     assert zero2.distributed == pytest.approx(0.75)  # no DDP gradient buckets under ZeRO
-    fsdp = _model(8, profile, distributed_type="FSDP")
-    assert fsdp.static == pytest.approx(16 / 8 * 1e9 / gib + 0.8)
+    fsdp = _model(8, profile, Sharding("fsdp", 3, "FULL_SHARD"))
+    assert fsdp.static == pytest.approx((16 / 8 * 1e9 + 4 * 0.1e9) / gib + 0.8)
 
 
 def test_ema_on_the_main_process_is_a_persistent_main_card_term() -> None:

@@ -1,0 +1,5 @@
+#!/bin/bash
+# a launch line that never sets the accumulation (the script's default 1 applies)
+accelerate launch --num_processes 8 train.py \
+  --train_batch_size 8 --gradient_accumulation_steps 2 \
+  --learning_rate 1e-5

@@ -1,0 +1,54 @@
+"""The Python versions batchlint declares are the ones it is tested under: the lowest declared version is
+in the classifiers and CI runs the suite under it; below 3.11 settings are read with tomli."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+from tests.helpers import run_cli
+
+
+def _project() -> dict[str, object]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]  # type: ignore[no-any-return]
+
+
+def _lowest() -> tuple[int, int]:
+    found = re.fullmatch(r">=(\d+)\.(\d+)", str(_project()["requires-python"]))
+    assert found, _project()["requires-python"]
+    return int(found.group(1)), int(found.group(2))
+
+
+def test_the_lowest_declared_python_is_classified_and_run_in_ci() -> None:
+    major, minor = _lowest()
+    classifiers = _project()["classifiers"]
+    assert isinstance(classifiers, list)
+    versions = sorted(
+        tuple(int(p) for p in c.rsplit(" ", 1)[1].split(".")) for c in classifiers if re.fullmatch(r"Programming Language :: Python :: \d+\.\d+", c)
+    )
+    assert versions[0] == (major, minor), versions
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert f"python{major}.{minor} -m venv" in ci and "-m pytest" in ci.split(f"python{major}.{minor} -m venv", 1)[1]
+
+
+def test_tomli_is_a_dependency_exactly_where_tomllib_is_missing() -> None:
+    _, minor = _lowest()
+    dependencies = [d.replace('"', "'") for d in _project()["dependencies"]]  # type: ignore[attr-defined]
+    if minor < 11:
+        assert "tomli>=2; python_version < '3.11'" in dependencies, dependencies
+    else:
+        assert not any(d.startswith("tomli") for d in dependencies)
+
+
+def test_a_settings_file_is_read_on_this_python(tmp_path: Path) -> None:
+    (tmp_path / "train.yaml").write_text("data:\n  train_bs: 2\nsolver:\n  gradient_accumulation_steps: 1\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.batchlint]\nnum-processes = 4\ngpu = "A100-80GB"\n', encoding="utf-8")
+    code, out, err = run_cli("inspect", "--format", "json", "train.yaml", cwd=tmp_path)
+    assert (code, err) == (0, ""), err
+    assert '"num_processes"' in out and '"source": "settings"' in out
