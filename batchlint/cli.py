@@ -92,7 +92,7 @@ def _add_launch(p: argparse.ArgumentParser) -> None:
 
 def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
-    check.add_argument("--format", choices=("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit"),
+    check.add_argument("--format", choices=("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit", "markdown"),
                        default=None, help="output format (default: full; github when GITHUB_ACTIONS=true)")
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
@@ -106,6 +106,13 @@ def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--force-exclude", action="store_true", help="apply `exclude` to files named on the command line too")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     check.add_argument("--extend-select", type=_codes, metavar="CODES", help="codes or prefixes added to the selection")
+    review = check.add_argument_group("reviewing a change")
+    review.add_argument("--baseline", metavar="REV", help="compare each run's total with the run at git revision REV (BL107, BL108); "
+                        "wins over `baseline` in settings")
+    review.add_argument("--no-baseline", action="store_true", help="ignore `baseline` in settings")
+    review.add_argument("--bound-configs", action="store_true",
+                        help="also check the training configs a given launch config, included file or DeepSpeed JSON is bound to "
+                             "(as the pre-commit hooks do)")
     fixing = check.add_argument_group("fixing")
     fixing.add_argument("--fix", action="store_true", help="apply safe fixes, rewriting only the values that must change")
     fixing.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply unsafe fixes")
@@ -155,7 +162,9 @@ def _options(args: argparse.Namespace) -> Options:
     extend = getattr(args, "extend_select", None)
     if extend:
         select = (select or ["ALL"]) + extend
-    return Options(_launch(args), select, getattr(args, "ignore", None), getattr(args, "force_exclude", False))
+    baseline = "" if getattr(args, "no_baseline", False) else getattr(args, "baseline", None)  # "": none, whatever settings say
+    return Options(_launch(args), select, getattr(args, "ignore", None), getattr(args, "force_exclude", False), baseline,
+                   getattr(args, "bound_configs", False))
 
 
 def _check(args: argparse.Namespace) -> int:

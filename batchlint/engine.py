@@ -356,6 +356,7 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
     from batchlint import cache
 
     outcome = FileOutcome()
+    use_cache = use_cache and not options.baseline and not session.settings_for(path).values.get("baseline")  # git decides those
     context = session.cache_context(path, options) if use_cache else ""
     cached = cache.load(path, context) if use_cache else None
     if cached is not None:
@@ -369,6 +370,8 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
     try:
         script = is_launch_script(path, session.overlay.get(os.path.abspath(path)))
         analyses = analyse_script(path, session, options) if script else [analyse(path, session, options)]
+        for analysis in analyses:
+            analysis.runs = [(_with_baseline(run, pairing, session, options), pairing) for run, pairing in analysis.runs]
         file_settings = session.settings_for(path)
         check_selectors(file_settings)
         select = options.select if options.select is not None else file_settings.select()
@@ -384,9 +387,10 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
     except RecursionError:
         return FileOutcome(internal_errors=[f"{display_path(path)}: nested too deeply to analyse"])
     except Exception as exc:  # a bug in batchlint must not cost the user the other files
+        from batchlint.baseline import BaselineError
         from batchlint.settings import SettingsError
 
-        if isinstance(exc, SettingsError):
+        if isinstance(exc, SettingsError | BaselineError):
             raise
         return FileOutcome(internal_errors=[f"{display_path(path)}: internal error {type(exc).__name__}: {exc}"])
     for analysis in analyses:
@@ -411,6 +415,15 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
     if not keep_runs:
         session.release(path)
     return outcome
+
+
+def _with_baseline(run: RunModel, pairing: Pairing, session: Session, options: Options) -> RunModel:
+    """The run with the run at the baseline revision attached, when one is asked for (--baseline, `baseline` in settings)."""
+    if not run.is_training or options.baseline == "" or options.baseline is None and run.setting("baseline") is None:
+        return run
+    from batchlint.baseline import baseline_run
+
+    return dataclasses.replace(run, baseline=baseline_run(run, pairing, session, options, check))
 
 
 # Above this many files, and with more than one core, files are checked by a pool of processes (the

@@ -321,6 +321,7 @@ class RunModel:
     global_total: int | None = None  # the total such a trainer keeps whatever the GPU count (None when it cannot start)
     why: str = ""  # which dialect read the file, and the signature keys it found
     confidence: str = "high"  # how sure the reading is: high (a dialect's signature), medium or low (the generic reader)
+    baseline: BaselineRun | None = None  # the run at the --baseline revision, when one is asked for (batchlint.baseline)
 
     _FIELDS = (
         FactName.PER_DEVICE_BATCH,
@@ -413,3 +414,40 @@ class RunModel:
         """A settings value that applies to this run (None when unset)."""
         return None if self.settings is None else self.settings.get(name)
 
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One factor of a run's total whose value differs from the baseline's."""
+
+    name: FactName
+    old: Fact[object] | None  # at the baseline (None: not set there)
+    new: Fact[object] | None  # now
+
+    @property
+    def fact(self) -> Fact[object]:
+        fact = self.new or self.old
+        assert fact is not None
+        return fact
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineRun:
+    """The run at the baseline revision (`--baseline REV`), and which factors of its total changed since;
+    computed by `batchlint.baseline`."""
+
+    rev: str  # as given
+    run: RunModel | None = None  # the run at `rev`; None when its config did not exist there (a new run)
+    changes: tuple[Change, ...] = ()  # the factors of the total whose value differs
+
+    @property
+    def is_new(self) -> bool:
+        return self.run is None
+
+    @property
+    def total(self) -> int | None:
+        return None if self.run is None else self.run.total_batch
+
+    @property
+    def target(self) -> Target | None:
+        return None if self.run is None else self.run.target

@@ -33,3 +33,5 @@ class Options:
     select: list[str] | None = None
     ignore: list[str] | None = None
     force_exclude: bool = False
+    baseline: str | None = None  # git revision to compare each run with (--baseline; wins over `baseline` in settings)
+    bound_configs: bool = False  # also check the training configs a given launch file, include or DeepSpeed JSON is bound to

@@ -112,6 +112,7 @@ class Session:
         self.script_texts: dict[str, str] = {}  # scripts read strictly (a checked script) or leniently (pairing)
         self.unread: dict[str, str] = {}  # display path -> why the file was not read (a template, JSONC, a Python file)
         self.contexts: dict[tuple[str | None, str], str] = {}  # (settings file, project root) -> cache context digest
+        self.revisions: dict[tuple[str, str], object] = {}  # (directory, --baseline revision) -> what batchlint.baseline read there
 
     # -- files
     def load(self, path: str, data: bytes | None = None, syntax_only: bool = False) -> Document:

@@ -38,6 +38,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "deepspeed-launch": ("choice", "How DeepSpeed JSON files are used (default accelerate)."),
     "extend": ("path", "Another settings file (pyproject.toml or batchlint.toml) whose values these extend."),
     "required-version": ("string", "Version specifier batchlint must satisfy, e.g. \">=0.1\" or \"==0.1.0\"."),
+    "baseline": ("string", "Git revision each run's total is compared with (BL107, BL108), e.g. \"origin/main\"; `--baseline` wins."),
     "exclude": ("globs", "Globs (relative to this file) of files a directory walk skips; --force-exclude applies them to named files too."),
     "extend-select": ("codes", "Codes or prefixes added to `select`."),
     "per-file-ignores": ("ignores", "Glob (relative to this file) -> codes to ignore in matching files."),
@@ -120,6 +121,7 @@ class FileSettings:
     deepspeed_launch: str | None = None
     extend: str | None = None
     required_version: str | None = None
+    baseline: str | None = None
     exclude: list[str] = field(default_factory=list)
     extend_select: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)

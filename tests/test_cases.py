@@ -1,6 +1,9 @@
 """One folder per case under tests/cases: the input files, `args` (the command line after
 `batchlint check --format concise`, run from the folder) and `expected.txt` (exit code and output).
 
+A case with a `HEAD/` folder (for `--baseline HEAD`) runs in a temporary git repository: its one commit
+holds the case's files with `HEAD/`'s versions over them, and the working tree the case's own files.
+
 Each expected output was read and checked by hand when the case was written; run
 `python -m tests.test_cases --update` only after reading the difference.
 """
@@ -8,7 +11,10 @@ Each expected output was read and checked by hand when the case was written; run
 from __future__ import annotations
 
 import shlex
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,10 +28,24 @@ def _cases() -> list[str]:
     return sorted(p.name for p in CASES.iterdir() if (p / "args").is_file())
 
 
+def _committed(folder: Path, work: Path) -> Path:
+    """The case as a git repository under `work`: HEAD holds its files with `HEAD/`'s over them, the working tree its own."""
+    own = shutil.ignore_patterns("HEAD", "args", "expected.txt")
+    repo = work / folder.name
+    shutil.copytree(folder, repo, ignore=own)
+    shutil.copytree(folder / "HEAD", repo, dirs_exist_ok=True)
+    for git in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "case"]):
+        subprocess.run(["git", *git], cwd=repo, check=True, capture_output=True)
+    shutil.copytree(folder, repo, ignore=own, dirs_exist_ok=True)
+    return repo
+
+
 def render(case: str) -> str:
     folder = CASES / case
     args = shlex.split((folder / "args").read_text(encoding="utf-8"))
-    code, out, err = run_cli("check", "--format", "concise", *args, cwd=folder)
+    with tempfile.TemporaryDirectory() as work:
+        cwd = _committed(folder, Path(work)) if (folder / "HEAD").is_dir() else folder
+        code, out, err = run_cli("check", "--format", "concise", *args, cwd=cwd)
     assert err == ""
     return f"# exit: {code}\n{out}"
 

@@ -1,4 +1,4 @@
-"""The one planner behind plan, help and every batch fix; the learning-rate note; BL104/BL106/BL107.
+"""The one planner behind plan, help and every batch fix; the learning-rate note; BL104/BL106/BL112.
 
 Properties: no fix, help or plan recommendation ever proposes a per-device batch whose conservative
 estimate does not fit, and without memory information no safe fix raises the per-device batch.
@@ -82,10 +82,10 @@ def test_bl104_and_bl101_quiet_on_a_total_next_to_an_unreachable_target(tmp_path
 def test_bl107_states_the_rate_it_trains_at(tmp_path: Path) -> None:
     (tmp_path / "train.yaml").write_text(TRAIN.format(b=7, k=2, v=True).replace("  mixed", "  scale_lr: true\n  mixed"), encoding="utf-8")
     diags = check_json("train.yaml", "--num-processes", "16", "--ignore", "BL204", cwd=tmp_path)[1]
-    assert [(d["code"], d["severity"]) for d in diags] == [("BL107", "warning")]
+    assert [(d["code"], d["severity"]) for d in diags] == [("BL112", "warning")]
     assert "it trains at 0.00224" in diags[0]["message"] and diags[0]["fix"]["applicability"] == "unsafe"
     diags = check_json("train.yaml", "--ignore", "BL204,BL103", cwd=tmp_path)[1]  # no process count: information only
-    assert [(d["code"], d["severity"]) for d in diags] == [("BL107", "info")]
+    assert [(d["code"], d["severity"]) for d in diags] == [("BL112", "info")]
 
 
 # --------------------------------------------------------------------------- properties

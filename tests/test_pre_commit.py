@@ -28,13 +28,19 @@ def _pre_commit() -> list[str]:
     return [found]
 
 
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit store for the module: the hook environment of this checkout is installed once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
 def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 @pytest.mark.skipif(not (REPO / ".git").exists(), reason="pre-commit try-repo needs a git checkout of batchlint, not an sdist")
-def test_try_repo_check_then_fix(tmp_path: Path) -> None:
+def test_try_repo_check_then_fix(tmp_path: Path, pre_commit_home: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
     (project / "configs").mkdir()
@@ -46,7 +52,7 @@ def test_try_repo_check_then_fix(tmp_path: Path) -> None:
     (project / ".clang-format").write_text("BasedOnStyle: LLVM\n", encoding="utf-8")
     _git(project, "init", "-q")
     _git(project, "add", ".")
-    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "cache"), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
+    env = dict(os.environ, PRE_COMMIT_HOME=str(pre_commit_home), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
                GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t", PIP_DISABLE_PIP_VERSION_CHECK="1")
     base = [*_pre_commit(), "try-repo", str(REPO)]
 
@@ -69,3 +75,59 @@ def test_try_repo_check_then_fix(tmp_path: Path) -> None:
     second = run("batchlint-fix")
     assert second.returncode == 0, second.stdout + second.stderr
     assert run("batchlint").returncode == 0
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "drift"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+@pytest.mark.skipif(not (REPO / ".git").exists(), reason="pre-commit try-repo needs a git checkout of batchlint, not an sdist")
+def test_hooks_check_the_configs_bound_to_a_changed_launch_file_and_drift_fails_until_the_target_follows(tmp_path: Path,
+                                                                                                      pre_commit_home: Path) -> None:
+    """Commits as a user makes them (the staged files): MuseV's template at 7 × 2, an accelerate file with 16
+    processes and a launch script pairing them, committed first."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    env = dict(os.environ, PRE_COMMIT_HOME=str(pre_commit_home), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t", PIP_DISABLE_PIP_VERSION_CHECK="1")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
+
+    def hook(name: str, code: int, *shown: str) -> str:
+        """Run a hook on the staged files: its exit code, and what its output must show."""
+        done = subprocess.run([*_pre_commit(), "try-repo", str(REPO), name], cwd=project, env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == code, done.stdout + done.stderr
+        assert all(text in done.stdout for text in shown), done.stdout
+        return done.stdout
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "the run on 16 GPUs")
+
+    # A commit that changes only the accelerate file: the training config it launches is checked.
+    _edit(project / "accelerate.yaml", "num_processes: 16", "num_processes: 8")
+    git("add", "accelerate.yaml")
+    hook("batchlint", 1, "musev_train.yaml:16:21: BL101", "total batch 112")
+    drift = hook("batchlint-drift", 1, "accelerate.yaml:5:16: BL107", "total 224 → 112: num_processes 16 → 8 (accelerate.yaml:5)")
+    assert "BL101" not in drift  # the drift hook reports drift only
+
+    # The comment's stated total changed with the processes: the change is declared.
+    _edit(project / "musev_train.yaml", "16卡*2accumulation*7单卡batch_size = 224", "8卡*2accumulation*7单卡batch_size = 112")
+    git("add", "musev_train.yaml")
+    hook("batchlint-drift", 0)
+    hook("batchlint", 0)
+    git("commit", "-qm", "8 GPUs, and the total says so")
+
+    # A commit touching only train.sh is checked: the run it launches.
+    _edit(project / "train.sh", "--config_file accelerate.yaml", "--config_file accelerate.yaml --num_processes 4")
+    git("add", "train.sh")
+    hook("batchlint", 1, "musev_train.yaml:16:21: BL101", "total batch 56")
+    hook("batchlint-drift", 1, "train.sh:3:", "total 112 → 56")

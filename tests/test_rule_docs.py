@@ -10,6 +10,10 @@ shows none of its own. The failing example must report the rule; the passing one
 exit 0 (nothing at warning level or above), and must be a config batchlint recognises.
 **Fix.** starts with Safe / Unsafe when the rule has a fix, None when it has not;
 **References.** cites a spec file by its name.
+
+A rule that compares with a git revision (`--baseline HEAD`) names a committed version `` `HEAD:name` ``:
+its examples then run in a git repository whose one commit holds the failing example's files, with the
+`HEAD:` versions where given, and whose working tree holds the example's own files.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import inspect
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,7 +32,8 @@ from tests.helpers import inspect_json, run_cli
 LABELS = ("What", "Why", "Failing example", "Passing example", "Fix", "Options", "References")
 _LABEL = re.compile(r"^\*\*(" + "|".join(LABELS) + r")\.\*\*", re.M)
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```[ \t]*$", re.M | re.S)
-_FILE_NAME = re.compile(r"`([\w./-]+\.(?:yaml|yml|json|toml|sh|py)|[\w./-]*hostfile)`")
+_FILE_NAME = re.compile(r"`((?:HEAD:)?[\w./-]+\.(?:yaml|yml|json|toml|sh|py)|[\w./-]*hostfile)`")
+HEAD = "HEAD:"
 _COMMAND = re.compile(r"`batchlint check ([^`]+)`")
 LANGUAGES = {"json", "toml", "sh", "yaml", "python", "text"}  # python: a training script; text: a DeepSpeed hostfile
 
@@ -93,13 +99,29 @@ def example(text: str, code: str) -> tuple[dict[str, str], list[str] | None]:
     return files, shlex.split(command.group(1)) if command else None
 
 
-def _write(tmp: Path, files: dict[str, str], args: list[str] | None) -> list[str]:
-    """The example's files under tmp; returns the command line (by default: every file but settings)."""
+def _committed(files: dict[str, str]) -> dict[str, str]:
+    """What HEAD holds when the example names `HEAD:` versions: its files, those versions where given."""
+    if not any(name.startswith(HEAD) for name in files):
+        return {}
+    return {**{n: c for n, c in files.items() if not n.startswith(HEAD)}, **{n[len(HEAD):]: c for n, c in files.items() if n.startswith(HEAD)}}
+
+
+def _write_files(tmp: Path, files: dict[str, str]) -> None:
     for name, content in files.items():
         path = tmp / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
-    return args if args is not None else [name for name in files if not name.endswith(".toml")]
+
+
+def _write(tmp: Path, files: dict[str, str], args: list[str] | None, committed: dict[str, str]) -> list[str]:
+    """The example's files under tmp (a git repository with `committed` at HEAD, when given); returns the
+    command line (by default: every file but settings)."""
+    if committed:
+        _write_files(tmp, committed)
+        for git in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "example"]):
+            subprocess.run(["git", *git], cwd=tmp, check=True, capture_output=True)
+    _write_files(tmp, {n: c for n, c in files.items() if not n.startswith(HEAD)})
+    return args if args is not None else [name for name in files if not name.endswith(".toml") and not name.startswith(HEAD)]
 
 
 def _check(tmp: Path, args: list[str]) -> tuple[int, str]:
@@ -117,10 +139,11 @@ def test_examples_are_true(rule: Rule, tmp_path: Path) -> None:
     parts = sections(doc_of(rule))
     failing, failing_args = example(parts["Failing example"], rule.code)
     passing, passing_args = example(parts["Passing example"], rule.code)
-    _, out = _check(tmp_path / "failing", _write(tmp_path / "failing", failing, failing_args))
+    committed = _committed(failing)
+    _, out = _check(tmp_path / "failing", _write(tmp_path / "failing", failing, failing_args, committed))
     assert _reports(out, rule.code), f"{rule.code}: the failing example does not report it:\n{out}"
     files = {**failing, **passing}
-    args = _write(tmp_path / "passing", files, passing_args or failing_args)
+    args = _write(tmp_path / "passing", files, passing_args or failing_args, committed)
     exit_code, out = _check(tmp_path / "passing", args)
     assert not _reports(out, rule.code), f"{rule.code}: the passing example reports it:\n{out}"
     assert exit_code == 0, f"{rule.code}: the passing example is not clean:\n{out}"

@@ -47,7 +47,8 @@ def run(args: CheckArgs) -> int:
     from batchlint.output import output_file, reporter, use_color
 
     _long_lived_imports()
-    report = checked(args.paths, args.options, args.stdin_filename, use_cache=not args.no_cache, keep_runs=False)
+    # The markdown summary has a row per run; the other formats need only the findings (and may check in parallel).
+    report = checked(args.paths, args.options, args.stdin_filename, use_cache=not args.no_cache, keep_runs=args.format == "markdown")
     if report is None:
         return ERROR
     report.unsafe_fixes = args.unsafe_fixes
@@ -72,16 +73,23 @@ def _long_lived_imports() -> None:
 
 
 def _fix(args: CheckArgs) -> int:
+    from batchlint.baseline import BaselineError
+    from batchlint.bound import with_bound_configs
     from batchlint.fixer import fix
     from batchlint.output import output_file, reporter, use_color
     from batchlint.output.fixes import write_diff, write_fix_summary
+    from batchlint.session import Session
     from batchlint.settings import SettingsError
 
     try:
         paths, given = read_stdin(args.paths, args.stdin_filename)
+        paths = with_bound_configs(paths, Session(given), args.options)  # a launch file's training configs, when asked
         result = fix(paths, args.options, unsafe=args.unsafe_fixes, write=not args.diff and not given, given=given)
     except SettingsError as exc:
         error(f"settings: {exc}")
+        return ERROR
+    except BaselineError as exc:
+        error(str(exc))
         return ERROR
     if given and not args.diff:
         # An editor pipes the buffer in: the fixed text goes to stdout, the findings to stderr.

@@ -98,13 +98,21 @@ def read_stdin(paths: tuple[str, ...], stdin_filename: str | None) -> tuple[list
 
 def checked(paths: tuple[str, ...], options: Options, stdin_filename: str | None = None, use_cache: bool = False,
             keep_runs: bool = True) -> Report | None:
-    """The engine's report, or None after a one-line settings error."""
+    """The engine's report, or None after a one-line settings or baseline error."""
+    from batchlint.baseline import BaselineError
+    from batchlint.bound import with_bound_configs
     from batchlint.engine import check
+    from batchlint.session import Session
     from batchlint.settings import SettingsError
 
     try:
         files, given = read_stdin(paths, stdin_filename)
-        return check(files, options, given or None, use_cache=use_cache, keep_runs=keep_runs)
+        session = Session(given or None)
+        files = with_bound_configs(files, session, options)  # a launch file's training configs, when asked
+        return check(files, options, given or None, use_cache=use_cache, session=session, keep_runs=keep_runs)
     except SettingsError as exc:
         error(f"settings: {exc}")
+        return None
+    except BaselineError as exc:  # an unknown revision, a file outside git
+        error(str(exc))
         return None

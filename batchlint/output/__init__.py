@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from batchlint.report import Report  # the CLI imports this package before it knows the command
 
-FORMATS = ("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit")
+FORMATS = ("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit", "markdown")
 COLOR_CHOICES = ("auto", "always", "never")
 
 
@@ -51,6 +51,10 @@ def reporter(name: str, color: bool = False) -> Callable[[Report, TextIO], None]
         from batchlint.output.github import write_github
 
         return write_github
+    if name == "markdown":
+        from batchlint.output.markdown import write_markdown
+
+        return write_markdown
     if name in ("json-lines", "sarif", "gitlab", "junit"):
         from batchlint.output import machine
 

@@ -18,6 +18,7 @@ from batchlint.rules.cross import CROSS_RULES
 from batchlint.rules.cross_more import MORE_CROSS_RULES
 from batchlint.rules.deepspeed import DEEPSPEED_RULES
 from batchlint.rules.deepspeed_more import MORE_DEEPSPEED_RULES
+from batchlint.rules.drift import LearningRateNotScaled, TotalChanged
 from batchlint.rules.files import (
     DuplicateKey,
     EmptyFile,
@@ -41,7 +42,8 @@ RULES: list[Rule] = [
     InvalidFile(), DuplicateKey(), IncludeError(), InterpolationError(), ReadingDiffers(), EmptyFile(), SchemaViolation(),
     UnusedSuppression(),
     TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(), TotalAboveTarget(),
-    LearningRateScaledByTotal(), GlobalBatchNotDivisible(), ParallelLayoutInvalid(), LaunchConfigMissing(),
+    TotalChanged(), LearningRateNotScaled(), LearningRateScaledByTotal(), GlobalBatchNotDivisible(), ParallelLayoutInvalid(),
+    LaunchConfigMissing(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
     *sorted([*ACCELERATE_RULES, *FSDP_RULES, *MORE_ACCELERATE_RULES], key=lambda rule: rule.code),
     *sorted([*DEEPSPEED_RULES, *MORE_DEEPSPEED_RULES], key=lambda rule: rule.code),

@@ -100,7 +100,18 @@ class RunRule(Rule):
 
 
 def close_matches(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
-    """Known names close to a misspelt one, to phrase "did you mean"."""
+    """Known names close to a misspelt one, to phrase "did you mean". Equally close names are ordered
+    by how many characters differ in place (`BL1O1` is `BL101` with one letter for a digit, not `BL112`)."""
     import difflib  # only when a name is unknown
 
-    return difflib.get_close_matches(word, list(choices), n, cutoff)
+    def misplaced(name: str) -> int:
+        return sum(a != b for a, b in zip(word, name, strict=True)) if len(name) == len(word) else len(word) + len(name)
+
+    scored = []
+    for name in set(choices):
+        ratio = difflib.SequenceMatcher(None, word, name).ratio()
+        if ratio >= cutoff:
+            scored.append((-ratio, misplaced(name), name))
+    scored.sort(key=lambda item: item[2], reverse=True)  # difflib's own order among the rest
+    scored.sort(key=lambda item: item[:2])
+    return [name for _, _, name in scored[:n]]

@@ -400,7 +400,7 @@ class LearningRateScaledByTotal(RunRule):
     args.train_batch_size * accelerator.num_processes`, e.g. `examples/text_to_image/train_text_to_image.py`).
     """
 
-    code = "BL107"
+    code = "BL112"
     name = "learning-rate-scaled-by-total"
     summary = "scale_lr multiplies the learning rate by the total batch"
     severity = Severity.WARNING

@@ -176,7 +176,7 @@ class ParallelLayoutInvalid(RunRule):
     `src/nanotron/config/parallelism_config.py`.
     """
 
-    code = "BL108"
+    code = "BL110"
     name = "parallel-layout-invalid"
     summary = "the parallel degrees do not fit the process count"
     severity = Severity.WARNING

@@ -70,7 +70,7 @@ def test_declared_degrees_give_the_processes_and_the_data_parallel_size() -> Non
     assert run["facts"]["num_processes"]["value"] == 8 and run["facts"]["data_parallel_size"]["value"] == 2
     assert run["total_batch"] == 24
     code, diags = check_json(str(GLOBAL / "nanotron.yaml"), "--num-processes", "16")
-    assert any(d["code"] == "BL108" and "= 8 ranks, but the launch starts 16" in d["message"] for d in diags)
+    assert any(d["code"] == "BL110" and "= 8 ranks, but the launch starts 16" in d["message"] for d in diags)
 
 
 def test_torchtitan_toml_takes_the_remaining_gpus_for_data_parallel() -> None:
@@ -103,7 +103,7 @@ def test_litgpt_global_and_micro() -> None:
 @pytest.mark.parametrize("name, args", [("nemo_sft.yaml", ()), ("verl.yaml", ()), ("olmo.yaml", ("--num-processes", "32"))])
 def test_divisible_layouts_get_no_bl109(name: str, args: tuple[str, ...]) -> None:
     _, diags = check_json(str(GLOBAL / name), *args)
-    assert not [d for d in diags if d["code"] in ("BL109", "BL108")]
+    assert not [d for d in diags if d["code"] in ("BL109", "BL110")]
 
 
 def test_detectron2_images_per_batch_are_over_all_gpus(tmp_path: Path) -> None:
