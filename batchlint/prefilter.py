@@ -22,13 +22,17 @@ _SIGNATURE_WORDS = ("batch", "accum", "_bs", "micro", "num_processes", "nproc", 
 @functools.cache
 def _built_in_pattern() -> tuple[str, ...]:
     from batchlint.dialects.registry import BUILT_IN
+    from batchlint.model import FactName as F
 
+    # The keys a file is claimed for: its batch and process keys (every signature needs one). Keys such
+    # as `precision`, `dtype`, `mode` or `type` are in every other YAML file, and a key as short as verl's
+    # `rollout.n` would match any file.
+    claiming = (F.PER_DEVICE_BATCH, F.GLOBAL_BATCH, F.GRAD_ACCUM, F.DEVICE_MICROBATCH, F.MINI_BATCH, F.NUM_PROCESSES,
+                F.GPUS_PER_NODE, F.DISTRIBUTED_TYPE)
     words = set(_SIGNATURE_WORDS)
     for dialect in BUILT_IN:
-        for paths in dialect.keys.values():
-            # A key as short as verl's `rollout.n` or nanotron's `parallelism.dp` would match any file; the
-            # signature words above already cover the files those dialects read.
-            words.update(word for path in paths if len(word := path.rsplit(".", 1)[-1].lstrip("-")) >= 4)
+        for name in claiming:
+            words.update(word for path in dialect.keys.get(name, ()) if len(word := path.rsplit(".", 1)[-1].lstrip("-")) >= 4)
     return tuple(sorted(words))
 
 
