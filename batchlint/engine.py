@@ -175,9 +175,10 @@ def _deps(path: str, analyses: list[Analysis]) -> list[str]:
 
 
 def _read_text(path: str) -> str | None:
+    from batchlint.loading.files import read_text
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read()
+        return read_text(path, errors="replace")
     except OSError:
         return None
 

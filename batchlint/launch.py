@@ -365,9 +365,10 @@ def training_script_facts(launch: Launch, display: str) -> tuple[str | None, dic
     path = resolve_from_script(program.text, launch.script_path)
     if path is None:
         return None, {}
+    from batchlint.loading.files import read_text
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            code = fh.read(2_000_000)
+        code = read_text(path, 2_000_000, errors="replace", truncate=True)  # bounded, never blocks (loading/files.py)
     except OSError:
         return path, {}
     facts: dict[FactName, Fact[object]] = {}

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from batchlint.launch import Launch, launches
 from batchlint.loading import Document, LoadError, load_bytes, load_path, load_text
+from batchlint.loading.files import read_bytes, read_text
 from batchlint.options import Options
 from batchlint.paths import display_path, project_root, resolve_from_script, script_bases
 from batchlint.settings import Settings, SettingsCache
@@ -136,8 +137,7 @@ class Session:
         if key in self.overlay:
             return self.overlay[key].encode("utf-8")
         try:
-            with open(path, "rb") as fh:
-                return fh.read()
+            return read_bytes(path)  # bounded; never blocks on a FIFO or a device (loading/files.py)
         except OSError:
             return None
 
@@ -147,8 +147,7 @@ class Session:
         if text is not None:
             return text
         try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                text = fh.read(MAX_SCRIPT_CHARS)
+            text = read_text(path, MAX_SCRIPT_CHARS, errors="replace", truncate=True)  # a FIFO named *.sh never blocks
         except OSError:
             text = ""
         self.script_texts[key] = text
