@@ -206,36 +206,48 @@ def _check(name: str, value: Any, where: str, base: str) -> Any:
     return _check_value(name, _check_type(name, value, where, base), where)
 
 
+def _described(value: Any) -> str:
+    """A settings value in a message: its TOML type and, when short, the value."""
+    kind = {bool: "boolean", int: "integer", float: "float", str: "string", list: "array", dict: "table"}.get(type(value), "value")
+    shown = repr(value)
+    return f"the {kind} {shown}" if len(shown) <= 60 else f"a long {kind}"
+
+
 def _check_type(name: str, value: Any, where: str, base: str) -> Any:
     kind = _TYPE_OF.get(FIELDS[name][0], FIELDS[name][0]) if name in FIELDS else "globs"
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SettingsError(f"{where}: `{name}` must be a positive integer, got {value!r}")
+            raise SettingsError(f"{where}: `{name}` must be a positive integer, got {_described(value)}")
         return value
     if kind == "path":
-        if not isinstance(value, str) or not value:
-            raise SettingsError(f"{where}: `{name}` must be a path string, got {value!r}")
+        if not isinstance(value, str) or not value or "\0" in value:
+            raise SettingsError(f"{where}: `{name}` must be a path string, got {_described(value)}")
         return os.path.normpath(os.path.join(base, value))
     if kind == "string":
         if not isinstance(value, str) or not value:
-            raise SettingsError(f"{where}: `{name}` must be a string, got {value!r}")
+            raise SettingsError(f"{where}: `{name}` must be a string, got {_described(value)}")
         return value
     if kind in ("number", "fraction"):
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0 or (kind == "fraction" and value >= 1):
-            raise SettingsError(f"{where}: `{name}` must be a {'fraction between 0 and 1' if kind == 'fraction' else 'positive number'}, got {value!r}")
-        return float(value)
+        import math
+
+        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1e300 else math.nan
+        if not math.isfinite(number) or number <= 0 or (kind == "fraction" and number >= 1):
+            raise SettingsError(f"{where}: `{name}` must be a {'fraction between 0 and 1' if kind == 'fraction' else 'positive number'}, "
+                                f"got {_described(value)}")
+        return number
     if kind == "table":
         if not isinstance(value, dict):
-            raise SettingsError(f"{where}: `{name}` must be a table")
+            raise SettingsError(f"{where}: `{name}` must be a table ([tool.batchlint.{name}]), got {_described(value)}")
         return value
     if kind == "ignores":
-        if not isinstance(value, dict) or not all(isinstance(v, list | str) for v in value.values()):
-            raise SettingsError(f"{where}: `{name}` must be a table of glob = [codes]")
+        if not isinstance(value, dict) or not all(isinstance(v, str) or isinstance(v, list) and all(isinstance(c, str) for c in v)
+                                                  for v in value.values()):
+            raise SettingsError(f"{where}: `{name}` must be a table of glob = [codes], got {_described(value)}")
         return {glob: [v] if isinstance(v, str) else list(v) for glob, v in value.items()}
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SettingsError(f"{where}: `{name}` must be a string or a list of strings")
+        raise SettingsError(f"{where}: `{name}` must be a string or a list of strings, got {_described(value)}")
     return list(value)
 
 
@@ -276,17 +288,19 @@ def _check_value(name: str, value: Any, where: str) -> Any:
 
 
 def parse_table(table: dict[str, Any], path: str, depth: int = 0) -> Settings:
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: the batchlint settings must be a table ([tool.batchlint]), got {_described(table)}")
     base = os.path.dirname(path)
     settings = Settings(path)
     if "extend" in table:
-        parent_path = os.path.normpath(os.path.join(base, str(table["extend"])))
+        parent_path = _check_type("extend", table["extend"], path, base)
         if depth > 8:
             raise SettingsError(f"{path}: `extend` chain is too long (a cycle?)")
         if not os.path.isfile(parent_path):
-            raise SettingsError(f"{path}: `extend` names {parent_path}, which does not exist")
-        data = _read_toml(parent_path)
-        inherited = parse_table(data.get("tool", {}).get("batchlint", {} if parent_path.endswith("pyproject.toml") else data),
-                                parent_path, depth + 1)
+            what = "which is a directory" if os.path.isdir(parent_path) else \
+                "which does not exist" if not os.path.lexists(parent_path) else "which is not a regular file"
+            raise SettingsError(f"{path}: `extend` names {parent_path}, {what}")
+        inherited = parse_table(_batchlint_table(_read_toml(parent_path), parent_path) or {}, parent_path, depth + 1)
         settings.values.update(inherited.values)  # paths in it are already absolute: relative to *its* file
         settings.runs.extend(inherited.runs)
         settings.dialects.extend(inherited.dialects)
@@ -375,17 +389,44 @@ def _read_toml(path: str) -> dict[str, Any]:
     else:  # Python 3.10: the same parser, as the tomli package
         import tomli as tomllib
 
+    from batchlint.loading.files import ReadError, read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        data = read_bytes(path)
+    except ReadError as exc:
+        raise SettingsError(f"{path}: {exc.message}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SettingsError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8, as TOML requires") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: invalid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # an integer over Python's 4,300-digit limit, nesting too deep
+        raise SettingsError(f"{path}: cannot read this TOML: {str(exc).splitlines()[0][:120] or type(exc).__name__}") from None
+
+
+def _batchlint_table(data: dict[str, Any], path: str) -> dict[str, Any] | None:
+    """`[tool.batchlint]` of a settings file; a batchlint.toml without one is the table itself;
+    None for a pyproject.toml without one. A `tool` or `tool.batchlint` that is not a table is an error."""
+    tool = data.get("tool")
+    if tool is not None and not isinstance(tool, dict):
+        raise SettingsError(f"{path}: `tool` must be a table (write [tool.batchlint]), got {_described(tool)}")
+    table = tool.get("batchlint") if tool is not None else None
+    if table is None:
+        return None if os.path.basename(path) == "pyproject.toml" else data
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: `tool.batchlint` must be a table (write [tool.batchlint]), got {_described(table)}")
+    return table
 
 
 def _mentions_batchlint(path: str) -> bool:
+    from batchlint.loading.files import read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            return b"batchlint" in fh.read()
+        return b"batchlint" in read_bytes(path)
     except OSError:
         return False
 
@@ -414,12 +455,12 @@ def settings_for(file: str, cache: dict[str, Settings] | None = None) -> Setting
         hit = None
         own = os.path.join(directory, "batchlint.toml")
         if os.path.isfile(own):
-            hit = parse_table(_read_toml(own).get("tool", {}).get("batchlint", _read_toml(own)), own)
+            hit = parse_table(_batchlint_table(_read_toml(own), own) or {}, own)
         else:
             project = os.path.join(directory, "pyproject.toml")
             # Most pyproject.toml files have no batchlint table: skip importing and parsing TOML then.
             if os.path.isfile(project) and _mentions_batchlint(project):
-                table = _read_toml(project).get("tool", {}).get("batchlint")
+                table = _batchlint_table(_read_toml(project), project)
                 if table is not None:
                     hit = parse_table(table, project)
         if hit is not None:
