@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from batchlint.dialects.base import Dialect, FactDict
+from batchlint.loading.nodes import to_python
 from batchlint.model import Caveat, Fact, Origin, ProblemKind, Semantics
 from batchlint.resolve import ConfigTree, format_path, parse_key_path, reading_difference
 
@@ -20,11 +21,9 @@ def extract_facts(tree: ConfigTree, dialect: Dialect) -> FactDict:
             if res.problem is not None:
                 facts[name] = Fact(name, None, Origin.FILE, dotted, res.problem.span, problem=res.problem.kind,
                                    unresolved=res.problem.message)
-            elif res.container is not None:
+            elif res.container is not None:  # a list or mapping where a value belongs: its value, for the rules to judge (BL105)
                 node = res.container
-                what = "mapping" if hasattr(node, "get") else "list"
-                facts[name] = Fact(name, None, Origin.FILE, dotted, node.span, problem=ProblemKind.CONTAINER,
-                                   unresolved=f"`{dotted}` is a {what}, not a value")
+                facts[name] = Fact(name, to_python(node, 20), Origin.FILE, dotted, node.span, problem=ProblemKind.CONTAINER)
             else:
                 assert res.origin is not None
                 key = dotted if res.composite or res.origin_path is None else format_path(res.origin_path)
