@@ -312,16 +312,23 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
     files = discover(paths, session, options.force_exclude)
     report.files = len(files)
     workers = 1 if keep_runs or overlay else _workers(len(files))
-    if workers > 1:
-        import multiprocessing
+    from batchlint import cache
 
-        # Contiguous chunks: files of one project folder share launch configs and scripts.
-        size = -(-len(files) // workers)
-        chunks = [files[i:i + size] for i in range(0, len(files), size)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            outcomes = [o for chunk in pool.map(_check_chunk, [(c, options, use_cache) for c in chunks]) for o in chunk]
-    else:
-        outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
+    recording = cache.begin() if use_cache else None  # the reader notes what each file read: entries are keyed by that
+    try:
+        if workers > 1:
+            import multiprocessing
+
+            # Contiguous chunks: files of one project folder share launch configs and scripts.
+            size = -(-len(files) // workers)
+            chunks = [files[i:i + size] for i in range(0, len(files), size)]
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                outcomes = [o for chunk in pool.map(_check_chunk, [(c, options, use_cache) for c in chunks]) for o in chunk]
+        else:
+            outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
+    finally:
+        if recording is not None:
+            cache.end(recording)
     report.diagnostics = unique(diag for outcome in outcomes for diag in outcome.diagnostics)
     for outcome in outcomes:
         for run, pairing in outcome.runs:

@@ -502,7 +502,9 @@ class ConfigTree:
         if fence is not None and not is_inside(target, fence):
             return Resolved(problem=Problem(ProblemKind.INCLUDE_OUTSIDE, f"included file '{name}' is outside the project ({os.path.relpath(fence)})", node.span,
                 "include files from inside the project, or set include-root"))
-        if not os.path.isfile(target):
+        from batchlint.loading.files import is_file  # notes a missing include for the cache
+
+        if not is_file(target):
             what = "is a directory" if os.path.isdir(target) else "not found"
             return Resolved(problem=Problem(ProblemKind.INCLUDE_MISSING, f"included file '{name}' {what} (looked in {os.path.relpath(base) if base else '.'})",
                 node.span, "fix the name, or set include-root to the directory the training script loads includes from"))
