@@ -251,8 +251,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser().print_help()
         return 2
     try:
-        return _COMMANDS[args.command][2](args)
+        try:
+            return _COMMANDS[args.command][2](args)
+        finally:
+            if not sys.stdout.closed:  # (the language server closes it when the client leaves)
+                sys.stdout.flush()  # a full disk shows here, as one line, not in the interpreter's exit
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:  # the report could not be written (/dev/full, --output-file in a missing directory)
+        from batchlint.output.console import report_failed
+
+        return report_failed(exc)

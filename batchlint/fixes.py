@@ -2,19 +2,24 @@
 
 Every character outside the edited spans is kept, so comments, quoting, indentation, key
 order, CRLF, a BOM and a missing final newline survive byte for byte (UTF-8 decoding and
-encoding round-trip exactly). Writing is atomic: a temporary file in the same directory,
-fsync, then rename over the original with its mode kept; a file that changed on disk after
-it was read is never written.
+encoding round-trip exactly). Writing is atomic (batchlint/atomic.py): a temporary file in the
+same directory, fsync, then rename over the original with its mode and owner kept; a file that
+changed on disk after it was read is never written.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
+from batchlint.atomic import WriteError, write_atomic
 from batchlint.loading.nodes import Document, Mapping, Scalar
 from batchlint.loading.text import LineIndex
 from batchlint.model import Applicability, Fact, Origin
+
+# WriteError and write_atomic moved to atomic.py; they stay importable from here.
+__all__ = ["ACCUMULATION", "DISPLAY", "SAFE", "UNSAFE", "Edit", "Expectation", "Fix", "FixConflict", "WriteError", "apply_edits",
+           "delete_entry", "insert_json_member", "insert_key_after", "quote_scalar", "rename_key", "replace_node", "replace_scalar",
+           "replace_value", "scalar_text", "write_atomic"]
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY
 ACCUMULATION = "accumulation"  # an expectation on the accumulation that really applies (see RunModel.accumulation)
@@ -150,54 +155,6 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
         pos = edit.end
     out.append(text[pos:])
     return "".join(out)
-
-
-def _fault(stage: str) -> None:
-    """Fault injection for tests: BATCHLINT_FAULT=<stage> kills the process at that point."""
-    if os.environ.get("BATCHLINT_FAULT") == stage:
-        os._exit(137)
-
-
-class WriteError(Exception):
-    pass
-
-
-def write_atomic(path: str, new_text: str, old_text: str) -> None:
-    """Replace `path` with `new_text` unless it no longer holds `old_text`; all or nothing."""
-    try:
-        with open(path, "rb") as fh:
-            current = fh.read()
-    except OSError as exc:
-        raise WriteError(f"cannot read it back before writing: {exc.strerror or exc}") from None
-    if current != old_text.encode("utf-8"):
-        raise WriteError("changed on disk since batchlint read it; nothing written (run again)")
-    import tempfile  # only when writing: keeps `check` start-up lean
-
-    mode = os.stat(path).st_mode & 0o7777
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".batchlint-tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(new_text.encode("utf-8"))
-            _fault("after-temp-write")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        _fault("before-replace")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fault("after-replace")
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass  # some filesystems cannot fsync a directory; the rename itself is atomic
 
 
 def delete_entry(key: Scalar, value_span_end: int, text: str) -> Edit:

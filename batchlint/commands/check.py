@@ -38,7 +38,7 @@ class CheckArgs(Frozen):
 
 
 def run(args: CheckArgs) -> int:
-    if unknown_selectors(args.select, args.options.ignore) or bad_paths(args.paths, args.stdin_filename):
+    if unknown_selectors(args.select, args.options.ignore) or bad_paths(args.paths, args.stdin_filename) or _clashes(args):
         return ERROR
     if args.fix or args.diff:
         return _fix(args)
@@ -61,6 +61,32 @@ def run(args: CheckArgs) -> int:
             reporter(args.format, use_color(args.color, out, os.environ))(report, out)
     write_internal_errors(report)
     return exit_code(report, exit_zero=args.exit_zero)
+
+
+def _clashes(args: CheckArgs) -> bool:
+    """--output-file naming a file batchlint checks (a walked or named config, the --accelerate-config or
+    --memory-profile): refused in one line before anything runs, since the report would overwrite it."""
+    if not args.output_file or not os.path.exists(args.output_file):
+        return False
+    from batchlint.engine import discover
+    from batchlint.session import Session
+    from batchlint.settings import SettingsError
+
+    try:
+        out = os.stat(args.output_file)
+        checked_files = discover([p for p in args.paths if p != "-"], Session(), args.options.force_exclude)
+    except (OSError, SettingsError):
+        return False  # the run itself reports what is wrong
+    for candidate in [*checked_files, args.options.launch.accelerate_config, args.options.launch.memory_profile]:
+        try:
+            same = candidate is not None and os.path.samestat(out, os.stat(candidate))
+        except OSError:
+            continue
+        if same:
+            error(f"--output-file {args.output_file} is {candidate}, which batchlint checks; the report would overwrite it "
+                  "(choose another file)")
+            return True
+    return False
 
 
 def _long_lived_imports() -> None:

@@ -83,5 +83,6 @@ class output_file:
 
     def __exit__(self, *exc: object) -> None:
         if self.path is not None and self.buffer is not None and exc[0] is None:
-            with open(self.path, "w", encoding="utf-8") as fh:
-                fh.write(self.buffer.getvalue())
+            from batchlint.atomic import write_report
+
+            write_report(self.path, self.buffer.getvalue())  # all at once; a failure is one WriteError line

@@ -58,3 +58,23 @@ def ascii_fallback(stream: TextIO) -> None:
         reconfigure(errors=ERRORS)
     except (ValueError, OSError, AttributeError):  # a closed or detached stream
         pass
+
+
+def report_failed(exc: OSError) -> int:
+    """The report could not be written (a full disk, /dev/full, `--output-file` in a missing directory):
+    one line on standard error, and the interpreter's own flush of standard output at exit made
+    harmless. Returns the exit code (2)."""
+    import os
+    import sys
+
+    from batchlint.atomic import WriteError
+
+    message = str(exc) if isinstance(exc, WriteError) else f"cannot write the report to standard output: {exc.strerror or exc}"
+    sys.stderr.write(f"batchlint: error: {message}\n")
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real standard output (tests capture it)
+        pass
+    return 2
