@@ -114,9 +114,16 @@ def _model_parallel(facts: FactDict) -> None:
     for name in (F.PP_SIZE, F.MP_SIZE):
         if name in facts:
             divisor *= positive_int(facts[name].value) or 1
-    if F.TP_SIZE in facts and F.DP_SHARD_SIZE not in facts:
-        divisor *= positive_int(facts[F.TP_SIZE].value) or 1
+    if F.DP_SHARD_SIZE not in facts:
+        for name in (F.TP_SIZE, F.CP_SIZE):
+            if name in facts:
+                divisor *= positive_int(facts[name].value) or 1
     if procs is not None and divisor > 1:
+        if procs % divisor:
+            # The trainer refuses this layout at start-up (BL108 says so): no data-parallel size.
+            facts[F.DATA_PARALLEL_SIZE] = Fact(F.DATA_PARALLEL_SIZE, None, Origin.DERIVED,
+                                               unresolved=f"{procs} processes do not split into groups of {divisor} model-parallel ranks")
+            return
         facts[F.DATA_PARALLEL_SIZE] = Fact(F.DATA_PARALLEL_SIZE, procs // divisor, Origin.DERIVED,
                                            note=f"{procs} processes / {divisor} (pipeline × model/tensor parallel ranks share batches)")
 
@@ -177,15 +184,30 @@ def merge_launch(dialect: Dialect, facts: FactDict, pairing: Pairing, options: L
 
 def derive_facts(dialect: Dialect, facts: FactDict, pairing: Pairing) -> FactDict:
     """The arithmetic: each dialect's hook, the data-parallel size, the effective accumulation."""
+    from batchlint.globalbatch import declared_dp, layout_problem, processes
+
     if dialect.derive is not None:
         dialect.derive(facts)
+    processes(dialect.world_from, facts)
     _model_parallel(facts)
+    declared_dp(facts)
+    problem = layout_problem(dialect.world_from, facts)
+    if problem is not None:
+        facts[F.DATA_PARALLEL_SIZE] = Fact(F.DATA_PARALLEL_SIZE, None, Origin.DERIVED, unresolved=problem)
     if pairing.launch_facts or dialect.kind == DialectKind.LAUNCH:
         dp = data_parallel(facts)
     else:
         dp = _plain_data_parallel(facts)
     if dp is not None and F.DATA_PARALLEL_SIZE not in facts:
         facts[F.DATA_PARALLEL_SIZE] = dp
+    config = facts.get(F.TRAINING_CONFIG)
+    if (dialect.dp_needs and not all(name in facts for name in dialect.dp_needs)) or (config is not None and config.unresolved):
+        # The model-parallel sizes come from elsewhere (a restored checkpoint, a config the launch cannot reach).
+        facts.pop(F.DATA_PARALLEL_SIZE, None)
+    if dialect.kind == DialectKind.TRAINING and dialect.global_shape is not None:
+        from batchlint.globalbatch import split
+
+        split(dialect.global_shape, facts)
     if dialect.kind == DialectKind.TRAINING and pairing.launch_facts:
         eff = effective_grad_accum(facts, pairing.deepspeed)
         ga = facts.get(F.GRAD_ACCUM)
@@ -373,7 +395,12 @@ def target(dialect: Dialect, root_applies: bool, intents: tuple[Intent, ...], op
 def derive(config: str, dialect: Dialect, facts: FactDict, pairing: Pairing, intents: tuple[Intent, ...], preset_applies: bool,
            options: LaunchOptions, settings: FileSettings) -> RunModel:
     """The run, without its memory estimate (the memory stage adds it)."""
+    from batchlint.globalbatch import fixed_total, split
+
     merged = derive_facts(dialect, merge_launch(dialect, facts, pairing, options, settings), pairing)
+    glob = None
+    if dialect.kind == DialectKind.TRAINING:
+        glob = fixed_total(dialect.global_shape, merged, split(dialect.global_shape, dict(merged)))
     if dialect.kind == DialectKind.TRAINING:
         normalised = precision(merged, pairing.deepspeed)
         if normalised is not None:
@@ -382,5 +409,5 @@ def derive(config: str, dialect: Dialect, facts: FactDict, pairing: Pairing, int
         config, dialect.name, dialect.kind, dialect.semantics, merged,
         launch=pairing.launch_doc.path if pairing.launch_doc is not None and dialect.kind != DialectKind.LAUNCH else None,
         launch_script=pairing.script, target=target(dialect, preset_applies, intents, options, settings),
-        stated_intent=intents, settings=settings, keys=dialect.keys,
-        sharding=sharding(merged, pairing.deepspeed) if dialect.kind == DialectKind.TRAINING else None)
+        stated_intent=intents, settings=settings, keys=dialect.keys, global_shape=dialect.global_shape,
+        global_total=glob, sharding=sharding(merged, pairing.deepspeed) if dialect.kind == DialectKind.TRAINING else None)

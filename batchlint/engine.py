@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from batchlint.loading import Document, LoadError
-from batchlint.model import DialectKind, FactName, Origin, RunModel
+from batchlint.model import DialectKind, FactName, Origin, ProblemKind, RunModel
 from batchlint.options import Options
 from batchlint.pair import Pairing
 from batchlint.paths import display_path
@@ -19,10 +19,15 @@ from batchlint.report import Report, unique
 from batchlint.resolve import Problem
 from batchlint.rules import Diagnostic, check_selectors, select_rules
 from batchlint.rules.base import DocumentRule, RunRule
-from batchlint.session import SCRIPT_SUFFIXES, SKIP_DIRS, Session
+from batchlint.session import SKIP_DIRS, Session, is_launch_script
 from batchlint.views import DocumentView
 
-CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from batchlint.dialects.base import Dialect, SignatureMatch
+
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".jsonc", ".toml")
+GENERIC = "generic"  # the generic reader's dialect name
 
 
 @dataclass
@@ -52,13 +57,15 @@ def discover(paths: list[str], session: Session, force_exclude: bool = False) ->
 
 
 def build_run(session: Session, doc: Document | None, fs_path: str, dialect: object, options: Options,
-              launch: object = None, given: object = None) -> tuple[RunModel, Pairing, tuple[Problem, ...]]:
+              launch: object = None, given: object = None, match: object = None) -> tuple[RunModel, Pairing, tuple[Problem, ...]]:
     """extract -> pair -> derive -> memory for one config (or one launch line when `doc` is None)."""
     from batchlint.derive import derive
-    from batchlint.dialects.base import Dialect, FactDict
+    from batchlint.dialects.base import Dialect, FactDict, SignatureMatch
     from batchlint.extract import extract_facts
     from batchlint.intent import parse_comments
     from batchlint.launch import Launch
+    from batchlint.links import follow_links
+    from batchlint.loading.hydra import compose, has_defaults
     from batchlint.loading.shell import script_comments
     from batchlint.memory.attach import memory_for
     from batchlint.pair import pair
@@ -70,12 +77,21 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
     problems: tuple[Problem, ...] = ()
     tree: ConfigTree | None = None
     config_docs: tuple[Document, ...] = ()
+    composed_from: list[Document] = []
+    if doc is not None and has_defaults(doc):
+        doc, composed_from = compose(doc, fs_path, session.load)  # a Hydra defaults list: the config the app gets
     if doc is not None:
         include_root = options.launch.include_root or settings.include_root
         tree = ConfigTree(doc, fs_path, dialect.semantics, session.load, include_root)
-        problems = tuple(tree.resolve_all())
+        if dialect.config_root:
+            from batchlint.resolve import parse_key_path
+
+            tree.base = parse_key_path(dialect.config_root)
+        problems = tuple(p for p in tree.resolve_all()
+                         if not (dialect.merged_at_run_time and p.kind in (ProblemKind.MISSING_KEY, ProblemKind.UNKNOWN_RESOLVER)))
         facts: FactDict = extract_facts(tree, dialect)
-        config_docs = (doc, *tree.includes.values())
+        linked = follow_links(session, dialect, facts, fs_path, settings.launch_dir) if dialect.links else []
+        config_docs = (doc, *tree.includes.values(), *composed_from, *linked)
         config = doc.path
         comments = doc.comments
     else:
@@ -88,6 +104,10 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
     root = doc.root if doc is not None else None
     preset = dialect.preset_applies(root) if dialect.preset_applies is not None else True
     run = derive(config, dialect, facts, pairing, intents, preset, options.launch, settings)
+    if isinstance(match, SignatureMatch):
+        run = dataclasses.replace(run, why=match.why(), confidence=match.confidence)
+    elif doc is None:
+        run = dataclasses.replace(run, why=f"{dialect.name}: the launch line's flags ({', '.join(f.key or '' for f in facts.values() if f.key)})")
     if run.is_training:
         memory, missing = memory_for(run, options.launch, settings, session.load,
                                      dialect.preset_applies is not None and dialect.preset_applies(root))
@@ -95,9 +115,66 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
     return run, pairing, problems
 
 
+def detect_composed(doc: Document, fs_path: str, session: Session) -> tuple[Dialect, SignatureMatch] | None:
+    """The dialect of a config as its app composes it (a Hydra defaults list), or the generic reading."""
+    from batchlint.detect import detect_match
+    from batchlint.loading.hydra import compose, has_defaults
+
+    composed = compose(doc, fs_path, session.load)[0] if has_defaults(doc) else doc
+    return detect_match(composed, session.settings_for(fs_path).dialects) or generic_read(composed)
+
+
+def generic_read(doc: Document) -> tuple[Dialect, SignatureMatch] | None:
+    """The generic reader's run of a file no dialect claims, when the file shows that it trains."""
+    from batchlint.dialects.generic import read
+    from batchlint.model import Semantics
+
+    if doc.format == "yaml":
+        semantics = Semantics.OMEGACONF if "${" in doc.text else Semantics.YAML11
+    else:
+        semantics = Semantics.JSON
+    return read(doc.root, semantics)
+
+
+def _view_dialect(name: str) -> str | None:
+    """Rules about one file as written apply to files a dialect claims, not to a generic reading."""
+    return None if name == GENERIC else name
+
+
+def uncertain(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """A generic reading's findings: information at most, with no fix, and no reminders (BL103, BL204)."""
+    from batchlint.model import Severity
+
+    return [Diagnostic(d.code, d.name, Severity.INFO, d.message + " (generic reading: check the keys batchlint chose)", d.span,
+                       d.help, d.related, None)
+            for d in diags if d.code not in ("BL103", "BL204")]
+
+
+def _job_run(session: Session, doc: Document, path: str, options: Options) -> Analysis | None:
+    """A Kubernetes training job: the run its container's launch line describes (k8s.py)."""
+    from batchlint.dialects.shell_cli import DIALECT as SHELL_CLI
+    from batchlint.k8s import job_launches, replicas
+    from batchlint.launch import script_arg_facts
+    from batchlint.loading.shell import Word
+    from batchlint.model import Fact
+
+    shown = display_path(path)
+    for launch in job_launches(doc, path):
+        given = script_arg_facts(launch, shown)
+        if FactName.PER_DEVICE_BATCH not in given and FactName.GLOBAL_BATCH not in given:
+            continue
+        pods = replicas(doc.root)
+        if launch.launcher == "torchrun" and "--nnodes" not in launch.launcher_args and pods is not None:
+            launch.launcher_args["--nnodes"] = Word(str(pods), 0, 0)  # the operator passes the replica count as the node count
+        given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
+                                                   note="no accumulation flag: the script's default 1 applies"))
+        run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given)
+        return Analysis(shown, DocumentView(shown, doc), [(run, pairing)])
+    return None
+
+
 def analyse(path: str, session: Session, options: Options) -> Analysis:
     """A YAML/JSON file: load, detect, and the run of a training or launch config."""
-    from batchlint.detect import detect
     from batchlint.prefilter import worth_parsing
 
     shown = display_path(path)
@@ -109,26 +186,46 @@ def analyse(path: str, session: Session, options: Options) -> Analysis:
     try:
         doc = session.load(path, data, syntax_only)
     except LoadError as exc:
+        from batchlint.loading.formats import unread_reason
+
+        reason = unread_reason(path, exc, session.overlay.get(os.path.abspath(path)))
+        if reason is not None:
+            session.unread[shown] = reason  # a template or an editor's JSONC file: not a config a trainer reads
+            return Analysis(shown, DocumentView(shown, None))
         return Analysis(shown, DocumentView(shown, None, exc))
     if syntax_only:
         return Analysis(shown, DocumentView(shown, doc))
-    dialect = detect(doc, user_dialects)
-    if dialect is None:
+    hit = detect_composed(doc, path, session)
+    if hit is None and doc.format == "yaml" and "---" in doc.text:
+        # A stream of several documents: the one a dialect claims (a loader that reads only the first
+        # document still gives the file's text, and each document is read in place).
+        from batchlint.loading.documents import split_documents
+
+        for part in split_documents(doc)[1:]:
+            hit = detect_composed(part, path, session)
+            if hit is not None:
+                doc = part
+                break
+    if hit is None and doc.format == "yaml":
+        job = _job_run(session, doc, path, options)
+        if job is not None:
+            return job
+    if hit is None:
         return Analysis(shown, DocumentView(shown, doc))
-    run, pairing, problems = build_run(session, doc, path, dialect, options)
-    view = DocumentView(shown, doc, dialect=dialect.name, semantics=dialect.semantics, problems=problems, tree=pairing.tree)
+    dialect, match = hit
+    run, pairing, problems = build_run(session, doc, path, dialect, options, match=match)
+    view = DocumentView(shown, doc, dialect=_view_dialect(dialect.name), semantics=dialect.semantics, problems=problems, tree=pairing.tree)
     return Analysis(shown, view, [(run, pairing)])
 
 
 def analyse_script(path: str, session: Session, options: Options) -> list[Analysis]:
     """A launch script: the run of each training config it launches, or, when its launch line
     alone describes the training (`--train_batch_size ...`), that run."""
-    from batchlint.detect import detect
+    from batchlint.detect import detect_match
     from batchlint.dialects.shell_cli import DIALECT as SHELL_CLI
-    from batchlint.launch import script_arg_facts
+    from batchlint.launch import overrides_document, script_arg_facts
     from batchlint.loading import read_text
     from batchlint.model import Fact
-    from batchlint.paths import resolve_from_script
 
     shown = display_path(path)
     key = os.path.abspath(path)
@@ -138,25 +235,68 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
         except LoadError as exc:
             return [Analysis(shown, DocumentView(shown, None, exc))]
     out: list[Analysis] = []
+    # `python make_config.py` before `torchrun ... --config-file make_config.yaml`: the file is rewritten first.
+    generators = {os.path.splitext(os.path.basename(launch.program.text))[0] for launch in session.script_launches(path)
+                  if launch.launcher == "python" and launch.program is not None and launch.program.text.endswith(".py")}
     for launch in session.script_launches(path):
-        word = launch.training_config()
-        config = resolve_from_script(word.text, path) if word is not None and not word.unresolved else None
-        if config is not None:
+        claimed = None
+        regenerated = None
+        for word in reversed(launch.training_configs()):  # `--base a.yaml b.yaml`: the later file wins the merge
+            if os.path.splitext(os.path.basename(word.text))[0] in generators:
+                regenerated = word
+                continue
+            config = session.resolve_config(word, path)
+            if config is None:
+                continue
             try:
                 doc: Document | None = session.load(config)
             except LoadError:
                 doc = None
-            dialect = detect(doc, session.settings_for(config).dialects) if doc is not None else None
-            if doc is not None and dialect is not None and dialect.kind == DialectKind.TRAINING:
-                run, pairing, problems = build_run(session, doc, config, dialect, options, launch=launch)
-                view = DocumentView(doc.path, doc, dialect=dialect.name, semantics=dialect.semantics, problems=problems,
-                                    tree=pairing.tree)
-                out.append(Analysis(doc.path, view, [(run, pairing)]))
-                continue
+            hit = detect_composed(doc, config, session) if doc is not None else None
+            if doc is not None and hit is not None and hit[0].kind == DialectKind.TRAINING:
+                claimed = (config, doc, hit)
+                break
+        if claimed is None and launch.overrides and not launch.training_configs() and launch.program is not None:
+            # A Hydra app launched with overrides only: its primary config is the one they all fit.
+            from batchlint.loading.hydra import find_primary
+            from batchlint.paths import script_bases
+
+            primary = find_primary(launch.program.text, dict(launch.overrides), script_bases(path), session.load)
+            doc = session.load(primary) if primary is not None else None
+            hit = detect_composed(doc, primary, session) if doc is not None and primary is not None else None
+            if doc is not None and primary is not None and hit is not None and hit[0].kind == DialectKind.TRAINING:
+                claimed = (primary, doc, hit)
+        if claimed is None and launch.overrides:
+            # No config file, but the launch line's Hydra overrides spell out a trainer's config.
+            virtual = overrides_document(launch, shown)
+            hit = detect_match(virtual, session.settings_for(path).dialects)
+            if hit is not None and hit[0].kind == DialectKind.TRAINING:
+                claimed = (path, virtual, hit)
+        if claimed is not None:
+            config, doc, (dialect, match) = claimed
+            run, pairing, problems = build_run(session, doc, config, dialect, options, launch=launch, match=match)
+            view = DocumentView(doc.path, doc, dialect=_view_dialect(dialect.name), semantics=dialect.semantics, problems=problems,
+                                tree=pairing.tree)
+            out.append(Analysis(doc.path, view, [(run, pairing)]))
+            continue
         given = script_arg_facts(launch, shown)
-        if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION)):
-            given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
-                                                       note="no accumulation flag: the script's default 1 applies"))
+        if regenerated is not None:
+            from batchlint.launch import word_fact
+
+            given[FactName.TRAINING_CONFIG] = word_fact(FactName.TRAINING_CONFIG, regenerated, launch, shown, unresolved=(
+                f"{regenerated.text} is written by a Python script this script runs first: its committed values are not what runs"))
+        missing = next((w for w in launch.training_configs() if not w.unresolved and session.resolve_config(w, path) is None), None)
+        if missing is not None and (launch.launcher != "python" or given or launch.tasks is not None):
+            # A distributed or training launch (an inference script's missing file is not a training run's).
+            from batchlint.launch import word_fact
+
+            given[FactName.TRAINING_CONFIG] = word_fact(FactName.TRAINING_CONFIG, missing, launch, shown, problem=ProblemKind.NOT_FOUND,
+                                                        unresolved=f"{missing.text} does not exist")
+        if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION,
+                                          FactName.GLOBAL_BATCH, FactName.TRAINING_CONFIG)):
+            if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION)):
+                given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
+                                                           note="no accumulation flag: the script's default 1 applies"))
             run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given)
             out.append(Analysis(shown, DocumentView(shown, None), [(run, pairing)]))
     return out or [Analysis(shown, DocumentView(shown, None))]
@@ -192,6 +332,7 @@ class FileOutcome:
     runs: list[tuple[RunModel, Pairing]] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
+    unread: dict[str, object] = field(default_factory=dict)  # files that gave no run: why (text, or the document to explain)
 
 
 def _referenced(diagnostics: list[Diagnostic]) -> set[str]:
@@ -228,7 +369,8 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
         outcome.texts = _keep_texts(outcome.texts, outcome.diagnostics)
         return outcome
     try:
-        analyses = analyse_script(path, session, options) if path.endswith(SCRIPT_SUFFIXES) else [analyse(path, session, options)]
+        script = is_launch_script(path, session.overlay.get(os.path.abspath(path)))
+        analyses = analyse_script(path, session, options) if script else [analyse(path, session, options)]
         for analysis in analyses:
             analysis.runs = [(_with_baseline(run, pairing, session, options), pairing) for run, pairing in analysis.runs]
         file_settings = session.settings_for(path)
@@ -241,7 +383,8 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
                     outcome.diagnostics.extend(rule.check_document(analysis.view))
                 if isinstance(rule, RunRule):
                     for run, pairing in analysis.runs:
-                        outcome.diagnostics.extend(rule.check_run(run, pairing))
+                        found = list(rule.check_run(run, pairing))
+                        outcome.diagnostics.extend(uncertain(found) if run.dialect == GENERIC else found)
     except RecursionError:
         return FileOutcome(internal_errors=[f"{display_path(path)}: nested too deeply to analyse"])
     except Exception as exc:  # a bug in batchlint must not cost the user the other files
@@ -263,6 +406,10 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
             own = session.documents.get(os.path.abspath(path))
             if isinstance(own, Document):
                 outcome.texts.setdefault(own.path, own.text)
+                if keep_runs:
+                    outcome.unread.setdefault(analysis.path, own)  # explained only if inspect prints it
+        elif not analysis.runs and analysis.path in session.unread:
+            outcome.unread.setdefault(analysis.path, session.unread[analysis.path])
     if use_cache:
         cache.store(path, context, _deps(path, analyses), outcome.diagnostics)
     outcome.texts = _keep_texts(outcome.texts, outcome.diagnostics)
@@ -337,6 +484,8 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
         for file, text in outcome.texts.items():
             report.sources.setdefault(file, text)
         report.internal_errors.extend(outcome.internal_errors)
+        for file, why in outcome.unread.items():
+            report.unread.setdefault(file, why)
     from batchlint.suppression import apply_suppressions
 
     apply_suppressions(report, options, session)

@@ -13,7 +13,7 @@ _YAML11_BOOLEANS_WRITTEN_AS_SUCH = ("true", "false", "True", "False")
 def extract_facts(tree: ConfigTree, dialect: Dialect) -> FactDict:
     """For each fact of the dialect, the first of its key paths present in the file (or its default)."""
     facts: FactDict = {}
-    for name, paths in dialect.keys.items():
+    for name, paths in dialect.keys_for(tree.doc.root).items():
         for dotted in paths:
             res = tree.get(dotted)
             if res is None:
@@ -45,4 +45,7 @@ def extract_facts(tree: ConfigTree, dialect: Dialect) -> FactDict:
             if name in dialect.defaults:
                 facts[name] = Fact(name, dialect.defaults[name], Origin.DEFAULT, None,
                                    note=f"no {' / '.join(paths)} key: the training script's default {dialect.defaults[name]} applies")
+    for name, value in dialect.defaults.items():
+        if name not in facts and name not in dialect.keys:
+            facts[name] = Fact(name, value, Origin.DEFAULT, None, note=f"the trainer has no key for it: {value}")
     return facts

@@ -19,7 +19,8 @@ _AFTER = [
                    r"|micro[ _-]?batch(?:[ _]?size)?|batch[ _-]?size(?:\s*per\s*(?:device|gpu|card))?|bs\b|samples?\s*per\s*(?:gpu|device)"),
     ("grad_accum", r"(?:gradient[ _]?)?accum(?:ulation)?(?:[ _]?steps?)?|grad[ _]?accum\w*|\bga\b|累积|梯度累积"),
     ("nodes", r"nodes?\b|machines?\b|台机器|机器|台"),
-    ("gpus", r"卡|张卡|gpus?\b|cards?\b|devices?\b|ranks?\b|processes\b|procs\b"),
+    ("gpus", r"卡|张卡|gpus?\b|cards?\b|devices?\b|ranks?\b|processes\b|procs\b"
+             r"|(?:x|×)\s*(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}s?|rtx\s*\d{4}\w*|mi\d{3}\w*|gh200|gb200|tpus?)\b"),
 ]
 # Labels written before a number ("GBS 128", "world size 4", "global batch size: 256").
 _BEFORE = [
@@ -28,14 +29,22 @@ _BEFORE = [
     ("grad_accum", r"gradient[ _]accumulation[ _]steps|grad[ _]accum|accumulation"),
     ("per_device", r"per[ _]device[ _]batch(?:[ _]size)?|micro[ _]batch(?:[ _]size)?|batch[ _]size|bs"),
 ]
-_EQUALS = re.compile(r"(?:=|==|→|->)\s*(\d+)")
+_EQUALS = re.compile(r"(?:=|==|→|->)\s*(\d+)(?!\s*[*×x]\s*\d)")
+# A config line commented out (`# per_device_train_batch_size: 8`, `# --train_batch_size 8`,
+# `# bs=8`): an old or alternative value, not a statement of intent.
+_COMMENTED_OUT = re.compile(r"^(?:-\s+)?(?:--?[\w.-]+(?:[= ]\s*\S+)?|[\w.\-\[\]]+\s*[:=]\s*[^\s#]+(?:\s*#.*)?)$")
+# "so batch size 128", "=> batch size 256", "i.e. global batch 64": a conclusion states a total.
+_CONCLUSION = re.compile(r"(?:^|\s)(?:so|thus|hence|therefore|i\.e\.?|=>|->|→|giving|gives|total(?:ly)?)\s+(?:the\s+)?"
+                         r"(?:effective\s+|global\s+|total\s+)?batch(?:[ _]?size)?\s*(?:of|is|=|:)?\s*(\d+)(?![\d.])")
 _PRODUCT = re.compile(r"\d+\s*[^\d*×x=]{0,30}?\s*[*×x]\s*\d+")
 _CLAUSES = re.compile(r"[，,;；。]|\s-\s")
 @functools.cache
 def _patterns() -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
     """Compiled on first use: most files have no comment worth parsing (clauses are lowercased)."""
     after = [(name, re.compile(_NUM + r"\s*(?:" + pat + ")")) for name, pat in _AFTER]
-    before = [(name, re.compile(r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])")) for name, pat in _BEFORE]
+    # A number that starts a product (`total batch = 4 * 8 GPUs`) is a factor, not the labelled value.
+    before = [(name, re.compile(r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])(?!\s*[*×x]\s*\d)"))
+              for name, pat in _BEFORE]
     return after, before
 
 
@@ -93,8 +102,8 @@ class Intent:
 
 
 def parse_comment(comment: Comment) -> list[Intent]:
-    body = comment.text.lstrip("#").strip()
-    if not any(ch.isdigit() for ch in body):
+    body = comment.text.lstrip("#").lstrip("/").lstrip("*").strip()
+    if not any(ch.isdigit() for ch in body) or _COMMENTED_OUT.match(body):
         return []
     out: list[Intent] = []
     for clause in _CLAUSES.split(body):
@@ -113,14 +122,16 @@ def _parse_clause(comment: Comment, original: str) -> Intent | None:
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)
 
-    # The stated total is the last `= N` after a product (`total batch = 4 * 8 GPUs * 2 = 64`: 64, not 4).
-    eq = None
-    for m in _EQUALS.finditer(clause):
-        if _PRODUCT.search(clause[: m.start()]):
-            eq = m
-    if eq:
-        found["total"] = int(eq.group(1))
-        taken.append((eq.start(1), eq.end()))
+    # `total batch = 4 * 8 GPUs * 2 = 64`: the number after the last `=` that follows a product.
+    for eq in reversed(list(_EQUALS.finditer(clause))):
+        if _PRODUCT.search(clause[: eq.start()]):
+            found["total"] = int(eq.group(1))
+            taken.append((eq.start(1), eq.end()))
+            break
+    conclusion = _CONCLUSION.search(clause)
+    if "total" not in found and conclusion is not None:
+        found["total"] = int(conclusion.group(1))
+        taken.append((conclusion.start(1), conclusion.end(1)))
     for name, rx in before_re:
         for m in rx.finditer(clause):
             if name not in found and free(m.start(1), m.end(1)):

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from batchlint.loading.hostfile import read_hostfile
-from batchlint.loading.nodes import Scalar, Span
+from batchlint.loading.nodes import Document, Scalar, Span
+from batchlint.loading.nodes import Mapping as MappingNode
 from batchlint.loading.shell import Command, Script, Word, read_script
 from batchlint.loading.text import LineIndex
 from batchlint.model import Fact, FactName, Origin
@@ -26,12 +27,34 @@ _BARE = {
     "deepspeed": {"--no_local_rank", "--no_python", "--module", "--force_multi", "--bind_cores_to_rank", "--enable_each_rank_log"},
     "tune": {"--ignore-remaining"},
     "python": {"-m", "-u", "-O", "-B"},
+    "composer": {"--verbose", "-v", "--stdout", "--stderr"},
 }
 _MODULE_FLAGS = {"-m", "--module"}
-CONFIG_FLAGS = ("--config", "--config_file", "--config-file", "--config_path", "--config-path", "--cfg", "-c",
-                "--train_config", "--unet_config_path", "--configs", "--base", "-b")
-BATCH_FLAGS = ("--per_device_train_batch_size", "--train_batch_size", "--micro_batch_size", "--batch_size", "--train_bs")
-ACCUM_FLAGS = ("--gradient_accumulation_steps", "--train_gradient_accumulation_steps", "--grad_accum")
+CONFIG_FLAGS = ("--config", "--config_file", "--config-file", "--config_path", "--cfg", "-c", "--train_config",
+                "--unet_config_path", "--configs", "--base", "-b", "--job.config_file", "--job.config-file", "--cfg_path",
+                "--config-path")
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".py")
+# Per-GPU batch flags, most specific first. `--train_batch_size` is global for RLHF trainers that
+# take `--micro_train_batch_size` (OpenRLHF); Megatron spells the pair --micro-batch-size / --global-batch-size.
+BATCH_FLAGS = ("--per_device_train_batch_size", "--per_gpu_train_batch_size", "--micro_train_batch_size", "--micro_batch_size",
+               "--micro-batch-size", "--train_micro_batch_size_per_gpu", "--per_gpu_batch_size", "--batch_size_per_gpu",
+               "--batch-size-per-gpu", "--train_bs", "--train_batch_size", "--train-batch-size", "--batch_size", "--batch-size",
+               "--batch_size_training", "--bs")
+GLOBAL_FLAGS = ("--global_batch_size", "--global-batch-size", "--global_train_batch_size")
+ACCUM_FLAGS = ("--gradient_accumulation_steps", "--gradient-accumulation-steps", "--train_gradient_accumulation_steps",
+               "--grad_accum", "--grad_accum_steps", "--accumulate_grad_batches", "--gradient_accumulation")
+CHECKPOINT_FLAGS = ("--gradient_checkpointing", "--gradient-checkpointing", "--grad_checkpoint", "--grad_checkpointing",
+                    "--enable_gradient_checkpointing", "--activation_checkpointing", "--recompute-activations",
+                    "--checkpoint-activations", "--checkpoint_activations")
+PARALLEL_FLAGS = ((FactName.TP_SIZE, ("--tensor-model-parallel-size", "--tensor_model_parallel_size", "--tp_size", "--tp-size")),
+                  (FactName.PP_SIZE, ("--pipeline-model-parallel-size", "--pipeline_model_parallel_size", "--pp_size", "--pp-size")),
+                  (FactName.CP_SIZE, ("--context-parallel-size", "--context_parallel_size", "--cp_size", "--cp-size")))
+DEEPSPEED_FLAGS = ("--deepspeed", "--deepspeed_config", "--deepspeed-config", "--deepspeed_config_file")
+
+
+def _python_config(text: str) -> bool:
+    """A Python config passed by position (`tools/train.py configs/det/faster_rcnn.py`): under a config folder."""
+    return text.endswith(".py") and any("config" in part or part == "cfg" for part in text.split("/")[:-1])
 
 
 class Launch:
@@ -45,6 +68,9 @@ class Launch:
         self.script_args: dict[str, Word | None] = {}  # --flags after it (last wins)
         self.positional: list[Word] = []
         self.overrides: dict[str, Word] = {}  # Hydra key=value
+        self.tasks: Tasks | None = None  # processes an srun / mpirun wrapper starts
+        self.written: dict[str, str] = {}  # launcher flag as read (--nproc_per_node) -> as written (--nproc-per-node)
+        self.words: list[Word] = []  # the launch's own words, out of their wrappers
 
     def arg(self, *names: str) -> Word | None:
         for name in names:
@@ -53,30 +79,178 @@ class Launch:
         return None
 
     def training_config(self) -> Word | None:
-        hit = self.arg(*CONFIG_FLAGS)
-        if hit is not None and hit.text.endswith((".yaml", ".yml", ".json")):
-            return hit
-        return next((w for w in self.positional if w.text.endswith((".yaml", ".yml"))), None)
+        found = self.training_configs()
+        return found[0] if found else None
+
+    def training_configs(self) -> list[Word]:
+        """Every config file the launch names: a config flag's value, a Hydra `--config-path` +
+        `--config-name`, `config=x.yaml` (OmegaConf CLI), and config files among the positional
+        arguments (`--base a.yaml b.yaml` merges several: later ones win)."""
+        out: list[Word] = []
+        name = self.arg("--config-name", "--config_name")
+        if name is not None:
+            base = self.arg("--config-path", "--config_path", "--config-dir")
+            text = name.text if name.text.endswith((".yaml", ".yml")) else name.text + ".yaml"
+            if base is not None:
+                text = base.text.rstrip("/") + "/" + text
+            out.append(Word(text, name.start, name.end, name.unresolved or (base is not None and base.unresolved), name.quoted))
+        for flag in CONFIG_FLAGS:
+            hit = self.script_args.get(flag)
+            if hit is not None and hit.text.endswith(CONFIG_SUFFIXES) and hit.text != (self.program.text if self.program else ""):
+                out.append(hit)
+        for key in ("config", "cfg", "config_file"):
+            hit = self.overrides.get(key)
+            if hit is not None and hit.text.endswith(CONFIG_SUFFIXES):
+                out.append(hit)
+        out.extend(w for w in self.positional if w.text.endswith((".yaml", ".yml", ".toml")) or _python_config(w.text))
+        return out
 
 
-def _split_flag(words: list[Word], i: int, bare: set[str]) -> tuple[str, Word | None, int]:
+def _split_flag(words: list[Word], i: int, bare: set[str], hydra: bool = True) -> tuple[str, Word | None, int]:
     w = words[i]
     if "=" in w.text and w.text.startswith("-"):
         name, _, value = w.text.partition("=")
         offset = len(name) + 1
         return name, Word(value, w.start + offset if not w.unresolved else w.start, w.end, w.unresolved, w.quoted), i + 1
     if (w.text in bare or i + 1 >= len(words) or words[i + 1].text.startswith("--")
-            or re.match(r"^\+?[A-Za-z_][\w.@/-]*=", words[i + 1].text)):  # a Hydra override follows a bare flag
+            or hydra and re.match(r"^\+?[A-Za-z_][\w.@/-]*=", words[i + 1].text)):  # a Hydra override follows a bare flag
         return w.text, None, i + 1
     return w.text, words[i + 1], i + 2
 
 
+# Wrappers that run the command after them: (first word, second word or "", options that take a value).
+_PREFIXES = {"exec", "nohup", "time", "sudo", "nice", "stdbuf", "numactl", "taskset", "command", "builtin"}
+_RUNNERS = {("uv", "run"): {"--with", "--python", "-p", "--project", "--extra", "--group", "--env-file", "--directory", "--package"},
+            ("poetry", "run"): set(), ("pipenv", "run"): set(), ("pdm", "run"): set(), ("hatch", "run"): set(),
+            ("rye", "run"): set(), ("pixi", "run"): {"-e", "--environment", "--manifest-path"},
+            ("conda", "run"): {"-n", "--name", "-p", "--prefix", "--cwd"}, ("mamba", "run"): {"-n", "--name", "-p", "--prefix"},
+            ("micromamba", "run"): {"-n", "--name", "-p", "--prefix"}}
+_SRUN_VALUE = {"-N", "-n", "-c", "-G", "-w", "-p", "-t", "-J", "-o", "-e", "-A", "-q", "--nodes", "--ntasks", "--ntasks-per-node",
+               "--gpus", "--gpus-per-node", "--gpus-per-task", "--cpus-per-task", "--container-image", "--container-mounts",
+               "--container-workdir", "--container-name", "--mpi", "--partition", "--time", "--job-name", "--output", "--error",
+               "--export", "--nodelist", "--gres", "--mem", "--account", "--qos", "--distribution", "--cpu-bind", "--gpu-bind",
+               "--network", "--het-group", "--jobid", "--mem-per-gpu", "--ntasks-per-gpu", "--chdir", "-D"}
+_MPI_VALUE = {"-np", "-n", "--np", "-c", "-N", "--npernode", "-H", "--host", "-x", "--hostfile", "-hostfile", "--bind-to",
+              "--map-by", "-bind-to", "-map-by", "--rank-by", "-wdir", "--prefix", "-ppn", "-f", "-genv"}
+_MPI_TWO = {"-mca", "--mca", "-gmca", "--gmca"}
+# Trainer CLIs that start torchrun themselves, with NPROC_PER_NODE × NNODES from the environment.
+_TRAINER_CLIS = {("llamafactory-cli", "train"), ("axolotl", "train"), ("swift", "sft"), ("swift", "pt"), ("swift", "rlhf"),
+                 ("swift", "dpo"), ("lmf", "train")}
+
+
+class Tasks:
+    """The processes an MPI-style wrapper starts (`srun --ntasks 8`, `mpirun -np 8`), one per task."""
+
+    __slots__ = ("count", "word", "flag")
+
+    def __init__(self, count: int | None, word: Word | None, flag: str) -> None:
+        self.count = count
+        self.word = word
+        self.flag = flag
+
+
+def _srun_tasks(opts: dict[str, Word | None], variables: Mapping[str, str]) -> Tasks:
+    """What `srun` starts: --ntasks, else --nodes × --ntasks-per-node, else the job's #SBATCH values."""
+    ntasks = opts.get("--ntasks") or opts.get("-n")
+    if ntasks is not None:
+        return Tasks(_int(ntasks), ntasks, "--ntasks")
+    per_node = opts.get("--ntasks-per-node")
+    nodes = opts.get("--nodes") or opts.get("-N")
+    sb_tasks = variables.get("SLURM_NTASKS")
+    sb_per_node = variables.get("SLURM_NTASKS_PER_NODE")
+    sb_nodes = variables.get("SLURM_NNODES")
+    n_nodes = _int(nodes) if nodes is not None else (int(sb_nodes) if sb_nodes and sb_nodes.isdigit() else None)
+    n_per = _int(per_node) if per_node is not None else (int(sb_per_node) if sb_per_node and sb_per_node.isdigit() else None)
+    if per_node is not None or nodes is not None:
+        count = n_per * (n_nodes or 1) if n_per is not None else None
+        return Tasks(count, per_node or nodes, "--ntasks-per-node")
+    if sb_tasks and sb_tasks.isdigit():
+        return Tasks(int(sb_tasks), None, "#SBATCH --ntasks")
+    if n_per is not None:
+        return Tasks(n_per * (n_nodes or 1), None, "#SBATCH --ntasks-per-node")
+    return Tasks(None, None, "srun")
+
+
+def _options(words: list[Word], i: int, with_value: set[str], two: set[str] = frozenset()) -> tuple[dict[str, Word | None], int]:  # type: ignore[assignment]
+    """A wrapper's own options from words[i]; returns them and where its command starts."""
+    opts: dict[str, Word | None] = {}
+    while i < len(words) and words[i].text.startswith("-") and words[i].text != "--":
+        w = words[i]
+        if "=" in w.text and w.text.startswith("--"):
+            name, _, value = w.text.partition("=")
+            opts[name] = Word(value, w.start + len(name) + 1 if not w.unresolved else w.start, w.end, w.unresolved, w.quoted)
+            i += 1
+        elif w.text in two:
+            i += 3
+        elif w.text in with_value and i + 1 < len(words):
+            opts[w.text] = words[i + 1]
+            i += 2
+        else:
+            opts[w.text] = None
+            i += 1
+    if i < len(words) and words[i].text == "--":
+        i += 1
+    return opts, i
+
+
+def unwrap(words: list[Word], text: str, variables: Mapping[str, str]) -> tuple[list[Word], Tasks | None]:
+    """The launch command inside wrappers (`srun ...`, `mpirun -np 8`, `uv run`, `conda run -n env`,
+    `eval "$CMD"`, `bash -c "..."`, `env X=1`, `ray job submit -- ...`), and the tasks an MPI-style
+    wrapper starts."""
+    from batchlint.loading.shell import split_word
+
+    tasks: Tasks | None = None
+    words = [w for w in words if w.text or w.quoted]  # an empty unquoted expansion is no word at all
+    for _ in range(16):
+        if not words:
+            break
+        head = os.path.basename(words[0].text)
+        second = words[1].text if len(words) > 1 else ""
+        if "=" in words[0].text and not words[0].text.startswith("-") and re.match(r"^[A-Za-z_]\w*=", words[0].text):
+            words = words[1:]  # VAR=value before the command (after `env`, or inside an eval'd string)
+        elif head in _PREFIXES or head == "env":
+            words = words[1:]
+            while words and words[0].text.startswith("-") and words[0].text != "--":
+                words = words[2:] if words[0].text in ("-n", "-u", "-C", "-c", "--cpunodebind", "--membind") else words[1:]
+        elif head == "eval" or (head in ("bash", "sh", "zsh") and any(w.text == "-c" for w in words[1:3])):
+            if head == "eval":
+                rest = words[1:]
+            else:
+                k = next(k for k, w in enumerate(words) if w.text == "-c")
+                rest = words[k + 1:k + 2]
+            if len(rest) == 1 and (" " in rest[0].text.strip() or "\n" in rest[0].text):
+                segments = split_word(text, rest[0], variables)
+                # The command that launches: the last one whose first word is a launcher or a wrapper.
+                words = next((s for s in reversed(segments) if os.path.basename(s[0].text) in _LAUNCH_HEADS | _WRAPPER_HEADS),
+                             segments[-1] if segments else [])
+            else:
+                words = [piece for w in rest for seg in (split_word(text, w, variables) if " " in w.text.strip() else [[w]])
+                         for piece in seg]
+        elif head == "srun":
+            opts, i = _options(words, 1, _SRUN_VALUE)
+            tasks = _srun_tasks(opts, variables)
+            words = words[i:]
+        elif head in ("mpirun", "mpiexec", "orterun"):
+            opts, i = _options(words, 1, _MPI_VALUE, _MPI_TWO)
+            np = opts.get("-np") or opts.get("-n") or opts.get("--np")
+            tasks = Tasks(_int(np), np, "-np") if np is not None else Tasks(None, None, head)
+            words = words[i:]
+        elif (head, second) in _RUNNERS:
+            _, i = _options(words, 2, _RUNNERS[(head, second)])
+            words = words[i:]
+        elif head in ("ray", "gantry", "sky", "dstack") and any(w.text == "--" for w in words):
+            words = words[next(k for k, w in enumerate(words) if w.text == "--") + 1:]
+        else:
+            break
+    return words, tasks
+
+
+_LAUNCH_HEADS = {"accelerate", "torchrun", "deepspeed", "python", "python3", "tune", "llamafactory-cli", "swift", "axolotl", "composer"}
+_WRAPPER_HEADS = {"srun", "mpirun", "mpiexec", "env", "uv", "conda", "poetry", "nsys", "eval", *_PREFIXES}
+
+
 def parse_launch(path: str, script: Script, command: Command) -> Launch | None:
-    words = list(command.words)
-    while words and words[0].text in ("srun", "exec", "nohup", "time", "env", "sudo"):
-        words = words[1:]
-    while words and "=" in words[0].text and not words[0].text.startswith("-"):
-        words = words[1:]  # env VAR=... prefixes after `env`
+    words, tasks = unwrap(list(command.words), script.text, script.variables)
     if not words:
         return None
     head = os.path.basename(words[0].text)
@@ -88,22 +262,34 @@ def parse_launch(path: str, script: Script, command: Command) -> Launch | None:
         launcher, i = "deepspeed", 1
     elif head == "tune" and len(words) > 1 and words[1].text == "run":
         launcher, i = "tune", 2
-    elif head in ("llamafactory-cli", "axolotl") and len(words) > 1 and words[1].text == "train":
-        # The trainer's own CLI: everything after `train` is a training argument.
-        launch = Launch(path, script, command, "python")
+    elif len(words) > 1 and (head, words[1].text) in _TRAINER_CLIS:
+        # The trainer's own CLI: everything after the subcommand is a training argument.
+        launch = Launch(path, script, command, "trainer-cli")
         launch.program = words[1]
+        launch.tasks = tasks
+        launch.words = words
         _script_args(launch, words, 2)
         return launch
+    elif head == "composer" and len(words) > 1:
+        launcher, i = "composer", 1
     elif re.fullmatch(r"python[\d.]*", head):
+        while len(words) > 2 and words[1].text in ("-u", "-O", "-OO", "-B", "-E", "-s", "-S", "-I"):
+            words = [words[0], *words[2:]]  # interpreter options before `-m`
         if len(words) > 2 and words[1].text == "-m" and words[2].text in ("torch.distributed.run", "torch.distributed.launch"):
             launcher, i = "torchrun", 3
         elif len(words) > 2 and words[1].text == "-m" and words[2].text == "accelerate.commands.launch":
             launcher, i = "accelerate", 3
         else:
+            # `python launcher.py --nodes 2 -- accelerate launch train.py`: the launch after `--`.
+            cut = next((k for k, w in enumerate(words) if w.text == "--" and k + 1 < len(words)), None)
+            if cut is not None and os.path.basename(words[cut + 1].text) in _LAUNCH_HEADS:
+                return parse_launch(path, script, Command(words[cut + 1:], command.env, command.line))
             launcher, i = "python", 1
     else:
         return None
     launch = Launch(path, script, command, launcher)
+    launch.tasks = tasks
+    launch.words = words
     bare = _BARE[launcher]
     while i < len(words):
         w = words[i]
@@ -111,12 +297,14 @@ def parse_launch(path: str, script: Script, command: Command) -> Launch | None:
             launch.program = w
             i += 1
             break
-        name, value, i = _split_flag(words, i, bare)
+        name, value, i = _split_flag(words, i, bare, hydra=False)
         if name in _MODULE_FLAGS and value is None and i < len(words):
             launch.program = words[i]
             i += 1
             break
-        launch.launcher_args[name.replace("-", "_").replace("__", "--", 1) if name.startswith("--") else name] = value
+        key = name.replace("-", "_").replace("__", "--", 1) if name.startswith("--") else name
+        launch.launcher_args[key] = value
+        launch.written[key] = name
     _script_args(launch, words, i)
     return launch
 
@@ -164,6 +352,16 @@ def _fact(name: FactName, value: object, word: Word, key: str, path: str, index:
     return Fact(name, value, Origin.SCRIPT, key, span, node, note=note)
 
 
+def word_fact(name: FactName, word: Word, launch: Launch, display: str, **extra: object) -> Fact[object]:
+    """A fact at one word of the launch line (its flag as the key)."""
+    index = LineIndex(launch.script.text)
+    flag = next((k for k, v in [*launch.script_args.items(), *launch.launcher_args.items()] if v is word), word.text)
+    fact = _fact(name, word.text, word, flag, display, index)
+    import dataclasses
+
+    return dataclasses.replace(fact, **extra)  # type: ignore[arg-type]
+
+
 def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
     """What the launch line says about processes, machines and the launcher's own settings."""
     index = LineIndex(launch.script.text)
@@ -172,7 +370,7 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
 
     def put(name: FactName, flag: str, value: object | None, word: Word | None) -> None:
         if value is not None and word is not None:
-            facts[name] = _fact(name, value, word, flag, display, index)
+            facts[name] = _fact(name, value, word, launch.written.get(flag, flag), display, index)
 
     if launch.launcher == "accelerate":
         _accelerate_sharding(launch, display, index, facts)
@@ -184,11 +382,16 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
             a.get("--gradient_accumulation_steps"))
     elif launch.launcher in ("torchrun", "tune"):
         nproc, nnodes = a.get("--nproc_per_node"), a.get("--nnodes")
-        per_node, nodes = _int(nproc), _int(nnodes) or 1
-        if per_node is not None and nproc is not None:
-            facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, per_node * nodes, nproc, "--nproc_per_node", display, index)
-            if nodes > 1 and nnodes is not None:
-                facts[FactName.NUM_MACHINES] = _fact(FactName.NUM_MACHINES, nodes, nnodes, "--nnodes", display, index)
+        per_node, nodes = _int(nproc), _int(nnodes) if nnodes is not None else 1
+        if nnodes is not None:
+            written = launch.script.text[nnodes.start:nnodes.end]
+            written = (written.split("=", 1)[1] if written.startswith("-") and "=" in written else written).strip("'\"")
+            facts[FactName.NUM_MACHINES] = _fact(FactName.NUM_MACHINES, nodes if nodes is not None else written, nnodes,
+                                                 launch.written.get("--nnodes", "--nnodes"), display, index,
+                                                 note=None if nodes is not None else f"--nnodes {nnodes.text}: set when the script runs")
+        if per_node is not None and nproc is not None and nodes is not None:
+            facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, per_node * nodes, nproc,
+                                                  launch.written.get("--nproc_per_node", "--nproc_per_node"), display, index)
     elif launch.launcher == "deepspeed":
         gpus, nodes_w, hostfile = a.get("--num_gpus"), a.get("--num_nodes"), a.get("--hostfile") or a.get("-H")
         counted = _hostfile(hostfile, launch.script_path) if hostfile is not None else None
@@ -199,6 +402,31 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
             # The runner uses every host of the hostfile and every slot on it (DeepSpeed launcher/runner.py).
             facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, counted[1], hostfile, "--hostfile", display, index,
                                                   note=f"{counted[0]} hosts, {counted[1]} slots in {hostfile.text}")
+    elif launch.launcher == "composer":
+        n = a.get("-n") or a.get("--nproc")
+        put(FactName.NUM_PROCESSES, "-n", _int(n), n)
+    elif launch.launcher == "trainer-cli":
+        env = {**launch.script.variables, **launch.command.env}
+        per_gpu, node_count = env.get("NPROC_PER_NODE", ""), env.get("NNODES", "1")
+        if per_gpu.isdigit() and node_count.isdigit():
+            facts[FactName.NUM_PROCESSES] = Fact(FactName.NUM_PROCESSES, int(per_gpu) * int(node_count), Origin.SCRIPT, "NPROC_PER_NODE",
+                                                 note=f"NPROC_PER_NODE={per_gpu} × NNODES={node_count}: the trainer's CLI starts torchrun")
+    if launch.launcher == "python" and launch.tasks is not None and launch.tasks.count is not None:
+        # `srun python train.py` / `mpirun -np 8 python train.py`: one training process per task.
+        tasks = launch.tasks
+        if tasks.word is not None and not tasks.word.unresolved:
+            facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, tasks.count, tasks.word, tasks.flag, display, index,
+                                                  note=f"{tasks.count} tasks, one training process each")
+        else:
+            facts[FactName.NUM_PROCESSES] = Fact(FactName.NUM_PROCESSES, tasks.count, Origin.SCRIPT, tasks.flag,
+                                                 note=f"{tasks.count} tasks ({tasks.flag}), one training process each")
+    if FactName.NUM_PROCESSES not in facts and launch.launcher == "torchrun":
+        seen_gpus = visible_devices(launch)
+        nproc = a.get("--nproc_per_node")
+        if seen_gpus is not None and nproc is not None and nproc.text in ("gpu", "auto") and (_int(a.get("--nnodes")) or 1) == 1:
+            count = len([p for p in seen_gpus[0].split(",") if p.strip()])
+            facts[FactName.NUM_PROCESSES] = Fact(FactName.NUM_PROCESSES, count, Origin.SCRIPT, "CUDA_VISIBLE_DEVICES",
+                                                 note=f"--nproc_per_node {nproc.text}: one process per visible GPU ({seen_gpus[0]})")
     seen = visible_devices(launch)
     if seen is not None:
         value, start, end = seen
@@ -394,17 +622,86 @@ def _hostfile(word: Word, script_path: str) -> tuple[int, int] | None:
     return read_hostfile(found) if found else None
 
 
+def _batch_value(word: Word) -> object:
+    if re.fullmatch(r"\s*\d+\s*", word.text):
+        return _int(word)
+    if re.fullmatch(r"\s*\d+\.0*\s*", word.text):
+        return float(word.text)
+    return word.text
+
+
+_VAR_USE = re.compile(r"^[\"']?\$\{?([A-Za-z_]\w*)\}?[\"']?$")
+_QUOTIENT = re.compile(r"\$\(\(\s*\$?\{?(\w+)\}?\s*/\s*(?:\(\s*)?\$?\{?(\w+)\}?\s*[/*]\s*\$?\{?(\w+)\}?\s*\)?\s*\)\)")
+
+
+def _global_from_arithmetic(launch: Launch, display: str, index: LineIndex) -> Fact[object] | None:
+    """A script that fixes the total and derives the accumulation, `GRADIENT_ACC=$((BATCH_SIZE /
+    PER_DEVICE_BATCH_SIZE / GPUS))`: the first variable is the global batch (InternVL)."""
+    text = launch.script.text
+    ga_word = next((launch.script_args[f] for f in ACCUM_FLAGS if launch.script_args.get(f) is not None), None)
+    pd_word = next((launch.script_args[f] for f in BATCH_FLAGS if launch.script_args.get(f) is not None), None)
+    if ga_word is None or pd_word is None:
+        return None
+    ga_var = _VAR_USE.match(text[ga_word.start:ga_word.end].strip())
+    pd_var = _VAR_USE.match(text[pd_word.start:pd_word.end].strip())
+    if ga_var is None or pd_var is None or ga_var.group(1) not in launch.script.origins:
+        return None
+    start, end = launch.script.origins[ga_var.group(1)]
+    m = _QUOTIENT.search(text[start:end])
+    total = launch.script.variables.get(m.group(1), "") if m is not None else ""
+    if m is None or m.group(2) != pd_var.group(1) or not total.isdigit() or m.group(1) not in launch.script.origins:
+        return None
+    a, b = launch.script.origins[m.group(1)]
+    value = re.search(r"\d+", text[a:b].split("=", 1)[-1])
+    word = Word(total, a + len(text[a:b].split("=", 1)[0]) + 1 + value.start(), a + len(text[a:b].split("=", 1)[0]) + 1 + value.end()) \
+        if value is not None else Word(total, a, b)
+    return _fact(FactName.GLOBAL_BATCH, int(total), word, m.group(1), display, index,
+                 note=f"{ga_var.group(1)} = {m.group(0)}: the script fixes the total and derives the accumulation")
+
+
+def _bare_or_bool(launch: Launch, flag: str) -> tuple[object, Word] | None:
+    """`--flag` alone (true), `--flag True`, `--flag=false`: the value and the word to point at."""
+    word = launch.script_args[flag]
+    if word is None:
+        found = next((w for w in launch.words or launch.command.words if w.text.startswith(flag)), None)
+        return (True, found) if found is not None else None
+    if word.text.lower() in ("true", "1", "yes"):
+        return True, word
+    if word.text.lower() in ("false", "0", "no"):
+        return False, word
+    return None
+
+
 def script_arg_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
     """The training script's own batch arguments (after the script name)."""
     index = LineIndex(launch.script.text)
     facts: dict[FactName, Fact[object]] = {}
-    for name, flags in ((FactName.PER_DEVICE_BATCH, BATCH_FLAGS), (FactName.GRAD_ACCUM, ACCUM_FLAGS)):
+    rlhf = "--micro_train_batch_size" in launch.script_args
+    for name, flags in ((FactName.PER_DEVICE_BATCH, BATCH_FLAGS), (FactName.GRAD_ACCUM, ACCUM_FLAGS),
+                        (FactName.GLOBAL_BATCH, ("--train_batch_size", *GLOBAL_FLAGS) if rlhf else GLOBAL_FLAGS),
+                        *PARALLEL_FLAGS):
         for flag in flags:
+            if rlhf and name == FactName.PER_DEVICE_BATCH and flag == "--train_batch_size":
+                continue  # the global batch of an RLHF trainer
             word = launch.script_args.get(flag)
             if word is not None:
-                value = _int(word) if re.fullmatch(r"\s*\d+\s*", word.text) else word.text
-                facts[name] = _fact(name, value, word, flag, display, index)
+                facts[name] = _fact(name, _batch_value(word), word, flag, display, index)
                 break
+    if FactName.GLOBAL_BATCH not in facts and FactName.GRAD_ACCUM in facts and FactName.PER_DEVICE_BATCH in facts:
+        glob = _global_from_arithmetic(launch, display, index)
+        if glob is not None:
+            facts[FactName.GLOBAL_BATCH] = glob
+    for flag in CHECKPOINT_FLAGS:
+        if flag in launch.script_args:
+            found = _bare_or_bool(launch, flag)
+            if found is not None:
+                facts[FactName.GRADIENT_CHECKPOINTING] = _fact(FactName.GRADIENT_CHECKPOINTING, found[0], found[1], flag, display, index)
+                break
+    for flag in DEEPSPEED_FLAGS:
+        word = launch.script_args.get(flag) or launch.launcher_args.get(flag)
+        if word is not None and word.text.endswith((".json", ".conf", ".config")) or word is not None and flag != "--deepspeed":
+            facts[FactName.DEEPSPEED_JSON] = _fact(FactName.DEEPSPEED_JSON, word.text, word, flag, display, index)
+            break
     _script_sharding(launch, display, index, facts)
     lr = launch.script_args.get("--learning_rate") or launch.script_args.get("--lr")
     if lr is not None and not lr.unresolved:
@@ -422,13 +719,12 @@ def script_arg_facts(launch: Launch, display: str) -> dict[FactName, Fact[object
     if mp is not None:
         facts[FactName.MIXED_PRECISION] = _fact(FactName.MIXED_PRECISION, mp.text, mp, "--mixed_precision", display, index)
     else:
-        for flag in ("--bf16", "--fp16"):
+        for flag in ("--bf16", "--fp16", "--pure_bf16", "--fp8"):
             if flag in launch.script_args:
-                word = launch.script_args[flag]
-                value = True if word is None else word.text.lower() in ("true", "1", "yes")
-                span_word = word or next(w for w in launch.command.words if w.text.startswith(flag))
-                facts[FactName.MIXED_PRECISION] = _fact(FactName.MIXED_PRECISION, value, span_word, flag, display, index)
-                break
+                found = _bare_or_bool(launch, flag)
+                if found is not None:
+                    facts[FactName.MIXED_PRECISION] = _fact(FactName.MIXED_PRECISION, found[0], found[1], flag, display, index)
+                    break
     return facts
 
 
@@ -454,3 +750,48 @@ def override_facts(launch: Launch, display: str, keys: Mapping[FactName, tuple[s
             out[name] = _fact(name, value, word, path, display, index, note)
             break
     return out
+
+
+def _override_scalar(word: Word, span: Span) -> Scalar:
+    """A Hydra override's value as YAML reads it (`8` an int, `true` a bool, `null` None)."""
+    import yaml
+
+    text = word.text
+    try:
+        value = yaml.safe_load(text) if text and not word.quoted else text
+    except yaml.YAMLError:
+        value = text
+    if isinstance(value, (dict, list)):
+        value = text
+    tag = {bool: "bool", int: "int", float: "float", type(None): "null"}.get(type(value), "str")
+    return Scalar(span, text, "tag:yaml.org,2002:" + tag, "", value)
+
+
+def overrides_document(launch: Launch, display: str) -> Document:
+    """The config a launch line's Hydra / OmegaConf overrides spell out (`python -m verl.trainer.main_ppo
+    actor_rollout_ref.actor.ppo_mini_batch_size=64 trainer.n_gpus_per_node=8`), as a document whose
+    values sit at their words in the script, so dialects can read it like a file."""
+    index = LineIndex(launch.script.text)
+    tree: dict[str, object] = {}
+    for dotted, word in launch.overrides.items():
+        parts = [p for p in dotted.split(".") if p]
+        if word.unresolved or not parts:
+            continue
+        node = tree
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                break
+            node = child
+        else:
+            node[parts[-1]] = word
+
+    def build(value: dict[str, object], span: Span) -> MappingNode:
+        mapping = MappingNode(span)
+        for key, item in value.items():
+            at = index.span(display, item.start, item.end) if isinstance(item, Word) else span
+            child = _override_scalar(item, at) if isinstance(item, Word) else build(item, at)  # type: ignore[arg-type]
+            mapping.items.append((Scalar(at, key, "tag:yaml.org,2002:str", "", key), child))
+        return mapping
+
+    return Document(display, launch.script.text, "overrides", build(tree, Span(display, 1, 1, 1, 1, 0, 0)), [], [])

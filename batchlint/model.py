@@ -51,6 +51,15 @@ class FactName(StrEnum):
     GLOBAL_BATCH = "global_batch"
     BATCH_SIZE = "batch_size"  # axolotl: batch_size // micro_batch_size gives the accumulation
     DEVICE_MICROBATCH = "device_microbatch"
+    MICROBATCHES = "microbatches"  # forward passes a device microbatch splits the per-device batch into (Composer, OLMo)
+    MINI_BATCH = "mini_batch"  # verl: prompts per optimizer step (× rollout.n responses)
+    ROLLOUT_N = "rollout_n"  # verl: responses per prompt
+    GPUS_PER_NODE = "gpus_per_node"  # processes per machine (trainer.devices, n_gpus_per_node): × machines = processes
+    DP_SIZE = "dp_size"  # a data-parallel degree the file declares (nanotron parallelism.dp; -1: the remaining GPUs)
+    MULTI_GPU = "multi_gpu"  # kohya_ss: --multi_gpu on the accelerate launch it builds
+    DATASET_CONFIG = "dataset_config"  # sd-scripts: a dataset TOML that decides the batch
+    DYNAMIC_BATCH = "dynamic_batch"  # verl use_dynamic_bsz: micro batches packed by token count
+    TRAINING_CONFIG = "training_config"  # the config file a launch line names
     # Launch (accelerate file, launch line).
     MACHINE_RANK = "machine_rank"
     COMPUTE_ENVIRONMENT = "compute_environment"
@@ -161,6 +170,15 @@ class DialectKind(StrEnum):
     DEEPSPEED = "deepspeed"  # a DeepSpeed JSON
 
 
+class GlobalShape(StrEnum):
+    """How a trainer that fixes the global (optimizer) batch splits it over the data-parallel ranks."""
+
+    MICRO = "micro"  # micro batch per device given: accumulation = global / (micro × DP) (Megatron, NeMo, DeepSpeed)
+    ACCUM = "accum"  # accumulation given: per device = global // (DP × accumulation) (StableCascade)
+    CHUNK = "chunk"  # per device = global // DP; accumulation = per device // a microbatch chunk (Composer, OLMo)
+    PER_DEVICE = "per-device"  # per device and accumulation given; global only checked: global = per device × DP × accumulation
+
+
 class Semantics(StrEnum):
     """How a file's values are read: as its consumer reads them."""
 
@@ -183,6 +201,7 @@ class ProblemKind(StrEnum):
     UNKNOWN_RESOLVER = "unknown-resolver"
     ENV = "env"  # an environment variable without a default
     CONTAINER = "container"  # the key holds a mapping or a list, not a value
+    NOT_FOUND = "not-found"  # a file named on a launch line does not exist
 
     @property
     def is_include(self) -> bool:
@@ -298,6 +317,10 @@ class RunModel:
     memory_missing: str | None = None  # why there is no memory model (BL204)
     settings: FileSettings | None = None  # the settings that apply to this config
     keys: Mapping[FactName, tuple[str, ...]] = field(default_factory=dict)  # the dialect's key paths per fact
+    global_shape: GlobalShape | None = None  # the trainer fixes the global batch and derives the rest
+    global_total: int | None = None  # the total such a trainer keeps whatever the GPU count (None when it cannot start)
+    why: str = ""  # which dialect read the file, and the signature keys it found
+    confidence: str = "high"  # how sure the reading is: high (a dialect's signature), medium or low (the generic reader)
     baseline: BaselineRun | None = None  # the run at the --baseline revision, when one is asked for (batchlint.baseline)
 
     _FIELDS = (
@@ -380,8 +403,11 @@ class RunModel:
         dp = self.int_fact(FactName.DATA_PARALLEL_SIZE)
         acc = self.accumulation
         ga = positive_int(acc.value) if acc else None
+        if any(f is not None and f.unresolved for f in (self.per_device_batch, acc)):
+            return None  # a value the run does not really use (a linked file decides it)
         if per_device is None or dp is None or ga is None:
-            return None
+            return self.global_total  # a global-batch trainer keeps its global batch whatever the GPU count
+
         return per_device * dp * ga
 
     def setting(self, name: str) -> object:

@@ -17,7 +17,7 @@ from batchlint.launch import Launch, launch_facts, override_facts, training_scri
 from batchlint.loading import Document, LoadError, LoadErrorKind
 from batchlint.loading.hostfile import read_hosts
 from batchlint.loading.nodes import Mapping
-from batchlint.model import DialectKind, Fact, FactName
+from batchlint.model import DialectKind, Fact, FactName, Origin
 from batchlint.options import LaunchOptions
 from batchlint.paths import default_accelerate_config, display_path, find_near, resolve_from_script
 from batchlint.resolve import ConfigTree
@@ -75,12 +75,20 @@ class Pairing:
         return self.view(next((d for d in self.documents if d.path == path), None))
 
 
+def _own_layout(dialect: Dialect, facts: FactDict) -> bool:
+    """The config fixes its own process count (NeMo `trainer.devices`, nanotron's parallel degrees): a
+    script that launches it with another layout is another run, reported when that script is checked."""
+    own = [facts.get(FactName.NUM_PROCESSES), facts.get(FactName.GPUS_PER_NODE),
+           *(facts.get(name) for name in dialect.world_from[:1])]
+    return any(f is not None and f.origin == Origin.FILE and isinstance(f.value, int) and f.value > 0 for f in own)
+
+
 def _load_launch(path: str, session: Session) -> tuple[Document | None, FactDict, LoadError | None]:
     try:
         doc = session.load(path)
     except LoadError as exc:
         return None, {}, exc
-    if not ACCELERATE.detect(doc.root):
+    if not ACCELERATE.claims(doc.root):
         return None, {}, LoadError(doc.path, 1, 1, "is not an accelerate config file (no distributed_type)",
                                    "pass the file written by `accelerate config`", LoadErrorKind.NOT_ACCELERATE)
     return doc, extract_facts(ConfigTree(doc, path, ACCELERATE.semantics, session.load), ACCELERATE), None
@@ -120,7 +128,7 @@ def pair(session: Session, fs_path: str, dialect: Dialect, facts: FactDict, opti
     else:
         launch_path = options.accelerate_config or settings.accelerate_config
         declared = launch_path or options.num_processes or settings.num_processes
-        if launch is None and not declared and from_file:
+        if launch is None and not declared and from_file and not _own_layout(dialect, facts):
             launch = session.find_launch(fs_path)  # a launch script of the repository names this config
         if launch is not None:
             script = display_path(launch.script_path)
@@ -154,10 +162,21 @@ def pair(session: Session, fs_path: str, dialect: Dialect, facts: FactDict, opti
     if launch_path and named_json is not None and dtype is not None and dtype.value == "DEEPSPEED":
         # deepspeed_config is read only for DEEPSPEED launches (AC016 reports dead ones)
         deepspeed = link_deepspeed(named_json, launch_path, settings.launch_dir, session, "accelerate")
-    trainer_json = facts.get(FactName.DEEPSPEED_JSON)
-    if deepspeed is None and trainer_json is not None and isinstance(trainer_json.value, str) and trainer_json.value.endswith(".json"):
-        # The HF Trainer fills this JSON's "auto" values from its own arguments (and refuses mismatches).
-        deepspeed = link_deepspeed(trainer_json, fs_path, settings.launch_dir, session, "hf-trainer")
+    trainer_json = facts.get(FactName.DEEPSPEED_JSON) or script_facts.get(FactName.DEEPSPEED_JSON)
+    if deepspeed is None and trainer_json is not None and isinstance(trainer_json.value, str):
+        if trainer_json.origin == Origin.SCRIPT:
+            # Named on a launch line (`--deepspeed ds.json`, `--deepspeed_config`): found from where the script runs;
+            # a path with a part set at run time only when one file matches it.
+            assert launch is not None
+            unresolved = trainer_json.node is None
+            found = session.resolve_named(trainer_json.value, unresolved, launch.script_path)
+            if found is not None or not unresolved:
+                deepspeed = link_deepspeed(Fact(trainer_json.name, found or trainer_json.value, trainer_json.origin, trainer_json.key,
+                                                trainer_json.span, trainer_json.node), launch.script_path, None, session,
+                                           "deepspeed" if trainer_json.key == "--deepspeed_config" else "hf-trainer")
+        elif trainer_json.value.endswith(".json"):
+            # The HF Trainer fills this JSON's "auto" values from its own arguments (and refuses mismatches).
+            deepspeed = link_deepspeed(trainer_json, fs_path, settings.launch_dir, session, "hf-trainer")
     documents = list(config_docs)
     for extra in (launch_doc, deepspeed.doc if deepspeed is not None else None):
         if extra is not None and all(extra is not d for d in documents):

@@ -26,7 +26,9 @@ def _built_in_pattern() -> tuple[str, ...]:
     words = set(_SIGNATURE_WORDS)
     for dialect in BUILT_IN:
         for paths in dialect.keys.values():
-            words.update(path.rsplit(".", 1)[-1] for path in paths)
+            # A key as short as verl's `rollout.n` or nanotron's `parallelism.dp` would match any file; the
+            # signature words above already cover the files those dialects read.
+            words.update(word for path in paths if len(word := path.rsplit(".", 1)[-1].lstrip("-")) >= 4)
     return tuple(sorted(words))
 
 

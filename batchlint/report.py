@@ -19,6 +19,14 @@ class Report:
     files: int = 0
     internal_errors: list[str] = field(default_factory=list)
     unsafe_fixes: bool = False  # whether unsafe fixes count as applicable (for the [*] marks)
+    unread: dict[str, object] = field(default_factory=dict)  # display path -> why no run came from it: text, or the
+    # document to explain (only `inspect` asks, so the explanation is not computed for `check`)
+
+    def unread_reasons(self, user_dialects: list[dict[str, object]] | None = None) -> dict[str, str]:
+        from batchlint.detect import why_not
+        from batchlint.loading.nodes import Document
+
+        return {file: why_not(why, user_dialects or ()) if isinstance(why, Document) else str(why) for file, why in self.unread.items()}
 
     @property
     def failing(self) -> bool:

@@ -315,6 +315,7 @@ class ConfigTree:
         self.include_chains: dict[str, list[str]] = {os.path.abspath(fs_path): [os.path.abspath(fs_path)]}
         self.problems: list[Problem] = []
         self.readers: dict[int, set[KeyPath]] = {}  # id(literal scalar) -> key paths whose value uses it
+        self.base: KeyPath = ()  # where the trainer's config starts (a run YAML's `parameters:`): absolute `${x}` start there
 
     # -- walking
     def node_at(self, path: KeyPath) -> tuple[Node | None, Resolved | None]:
@@ -447,7 +448,7 @@ class ConfigTree:
                     return Resolved(problem=Problem(ProblemKind.MISSING_KEY, f"'{'.' * part.dots}{key_text}' goes above the top of the config", node.span))
                 base = base[: len(base) - up]
             else:
-                base = ()
+                base = self.base if path[:len(self.base)] == self.base else ()
             target = base + parse_key_path(key_text)
             found, failed = self.node_at(target)
             if failed is not None:

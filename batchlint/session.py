@@ -14,15 +14,33 @@ from collections.abc import Mapping
 from batchlint.launch import Launch, launches
 from batchlint.loading import Document, LoadError, load_bytes, load_path, load_text
 from batchlint.loading.files import read_bytes, read_text
+from batchlint.loading.shell import Word
 from batchlint.options import Options
 from batchlint.paths import display_path, project_root, resolve_from_script, script_bases
 from batchlint.settings import Settings, SettingsCache
 
-SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash")
+SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash", ".sbatch")
 MAX_SCRIPTS = 500
 MAX_SCRIPT_CHARS = 1_000_000
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache",
                        ".ruff_cache", ".pytest_cache", "build", "dist"})
+
+
+def is_launch_script(path: str, text: str | None = None) -> bool:
+    """A shell script by its name (`.sh`, `.slurm`, `.bash`, `.sbatch`) or, for a file with no config
+    extension, by its `#!/bin/bash`-style first line."""
+    if path.endswith(SCRIPT_SUFFIXES):
+        return True
+    if path.endswith((".yaml", ".yml", ".json", ".jsonc", ".toml", ".py", ".cfg", ".ini", ".conf")):
+        return False
+    if text is None:
+        try:
+            with open(path, "rb") as fh:
+                text = fh.read(128).decode("utf-8", "replace")
+        except OSError:
+            return False
+    first = text.split("\n", 1)[0]
+    return first.startswith("#!") and any(shell in first for shell in ("sh", "bash", "zsh"))
 
 
 class ScriptIndex:
@@ -41,17 +59,15 @@ class ScriptIndex:
         self.patterns: list[tuple[str, str, Launch]] = []  # (glob over a base, script, launch) for paths with variables
         for script in self.scripts:
             for launch in session.script_launches(script):
-                word = launch.training_config()
-                if word is None:
-                    continue
-                if word.unresolved:
-                    pattern = _as_glob(word.text)
-                    if pattern is not None:
-                        self.patterns.append((pattern, script, launch))
-                    continue
-                found = resolve_from_script(word.text, script)
-                if found is not None:
-                    self.by_config.setdefault(os.path.abspath(found), launch)
+                for word in launch.training_configs():
+                    if word.unresolved:
+                        pattern = _as_glob(word.text)
+                        if pattern is not None:
+                            self.patterns.append((pattern, script, launch))
+                        continue
+                    found = resolve_from_script(word.text, script)
+                    if found is not None:
+                        self.by_config.setdefault(os.path.abspath(found), launch)
 
     def find(self, config_path: str) -> Launch | None:
         """The first launch line whose training config is this file; a line whose config path has
@@ -95,6 +111,7 @@ class Session:
         self.indexes: dict[str, ScriptIndex] = {}
         self.parsed_scripts: dict[str, list[Launch]] = {}
         self.script_texts: dict[str, str] = {}  # scripts read strictly (a checked script) or leniently (pairing)
+        self.unread: dict[str, str] = {}  # display path -> why the file was not read (a template, JSONC, a Python file)
         self.contexts: dict[tuple[str | None, str], str] = {}  # (settings file, project root) -> cache context digest
         self.revisions: dict[tuple[str, str], object] = {}  # (directory, --baseline revision) -> what batchlint.baseline read there
 
@@ -201,3 +218,27 @@ class Session:
 
     def find_launch(self, config_path: str) -> Launch | None:
         return self.script_index(config_path).find(config_path)
+
+    def resolve_config(self, word: Word, script_path: str) -> str | None:
+        """The file a config word of a launch line names: a path from where the script runs, or, when
+        part of it is set at run time (`${ROOT}/conf/gpt.yaml`), the one file matching it as a pattern."""
+        return self.resolve_named(word.text, word.unresolved, script_path)
+
+    def resolve_named(self, text: str, unresolved: bool, script_path: str) -> str | None:
+        if not unresolved:
+            return resolve_from_script(text, script_path)
+        import glob
+
+        pattern = _as_glob(text)
+        if pattern is None:
+            return None
+        hits: set[str] = set()
+        # A leading variable is usually a root directory (`$(git rev-parse --show-toplevel)/conf/x.yaml`).
+        patterns = [pattern, pattern[2:]] if pattern.startswith("*/") else [pattern]
+        for base in script_bases(script_path):
+            for one in patterns:
+                full = os.path.normpath(os.path.join(base, one)) if not os.path.isabs(one) else one
+                hits.update(os.path.normpath(h) for h in glob.glob(full) if os.path.isfile(h))
+            if len(hits) > 1:
+                return None
+        return hits.pop() if len(hits) == 1 else None

@@ -7,6 +7,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("BATCHLINT_CORPUS", REPO.parent / "shared" / "corpus"))
+CORPUS2 = Path(os.environ.get("BATCHLINT_CORPUS2", CORPUS.parent / "corpus2"))
 
 
 def corpus_or_skip() -> Path:
@@ -18,6 +19,12 @@ def corpus_or_skip() -> Path:
 @pytest.fixture
 def corpus() -> Path:
     return corpus_or_skip()
+
+
+def corpus2_or_skip() -> Path:
+    if not (CORPUS2 / "manifest.json").is_file():
+        pytest.skip(f"second shared corpus not present at {CORPUS2}")
+    return CORPUS2
 
 
 @pytest.fixture(autouse=True, scope="session")

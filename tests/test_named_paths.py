@@ -12,7 +12,7 @@ from tests.helpers import run_cli
 
 TRAIN = "output_dir:\n  exp_dir: ./exp\nvalidation_data:\n  do_validation: false\ntrain:\n  train_batch_size: 1\n  gradient_accumulation_steps: 2\n"
 LAUNCH = ("--num-processes", "8", "--target-total", "16")
-READS = "(it reads .yaml, .yml, .json, .sh, .slurm, .bash files)"
+READS = "(it reads .yaml, .yml, .json, .jsonc, .toml, .sh, .slurm, .bash, .sbatch files)"
 
 
 @pytest.mark.parametrize(

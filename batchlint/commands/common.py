@@ -59,19 +59,29 @@ def unknown_selectors(select: list[str] | None, ignore: list[str] | None) -> boo
     return False
 
 
+def _template_of(name: str) -> str:
+    """`config.json.example`, `train.yaml.template`: a config saved under a template's name."""
+    for suffix in (".example", ".sample", ".template", ".tmpl", ".dist", ".default"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 def bad_paths(paths: tuple[str, ...] | list[str], stdin_filename: str | None = None, any_type: bool = False) -> bool:
     """Named paths that do not exist, or (unless `any_type`) files of a type batchlint does not read:
     one line each (True), and the run stops before anything is checked. `-` is standard input."""
     from batchlint.engine import CONFIG_SUFFIXES
     from batchlint.loading.files import own_stream
-    from batchlint.session import SCRIPT_SUFFIXES
+    from batchlint.session import SCRIPT_SUFFIXES, is_launch_script
 
     bad = False
     for path in paths:
         named = stdin_filename or "stdin.yaml" if path == "-" else path
         if path != "-" and not os.path.exists(path):
             error(f"{path}: no such file or directory")
-        elif not any_type and not os.path.isdir(named) and not named.endswith(CONFIG_SUFFIXES + SCRIPT_SUFFIXES) and not own_stream(named):
+        elif not any_type and not os.path.isdir(named) and not _template_of(named).endswith(CONFIG_SUFFIXES + SCRIPT_SUFFIXES) \
+                and not own_stream(named) \
+                and not (path != "-" and os.path.isfile(named) and is_launch_script(named)):  # a `#!/bin/bash` script
             error(f"{named}: not a file batchlint reads (it reads {', '.join(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)} files)")
         else:
             continue

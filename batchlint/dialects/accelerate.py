@@ -6,7 +6,7 @@ DeepSpeed) is derived in `batchlint/derive.py` (specs: accelerate-deepspeed.md Â
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect
+from batchlint.dialects.base import Dialect, Signature
 from batchlint.loading.nodes import Mapping, Node
 from batchlint.model import DialectKind, FactName, Semantics
 
@@ -25,13 +25,11 @@ CLUSTER_CONFIG_KEYS = frozenset({
 })
 
 
-def _detect(root: Node | None) -> bool:
+def _mostly_accelerate(root: Node | None) -> bool:
+    """Most keys must be accelerate's: a k8s or CI file with a stray `distributed_type` is not one."""
     if not isinstance(root, Mapping):
         return False
     keys = set(root.keys())
-    if "distributed_type" not in keys and "compute_environment" not in keys:
-        return False
-    # Most keys must be accelerate's: a k8s or CI file with a stray `distributed_type` is not one.
     return len(keys & CLUSTER_CONFIG_KEYS) >= 2 and len(keys - CLUSTER_CONFIG_KEYS) <= len(keys) // 2
 
 
@@ -72,6 +70,7 @@ DIALECT = Dialect(
         FactName.MEGATRON_PP: ("megatron_lm_config.megatron_lm_pp_degree",),
         FactName.MEGATRON_NUM_MICRO_BATCHES: ("megatron_lm_config.megatron_lm_num_micro_batches",),
     },
-    detect=_detect,
+    signature=Signature(one_of=(("distributed_type", "compute_environment"),)),
+    detect=_mostly_accelerate,
     description="accelerate config file (ClusterConfig keys: distributed_type, num_processes, ...)",
 )

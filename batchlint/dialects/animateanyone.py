@@ -10,14 +10,8 @@ sets 20000000000000 to turn it off (Moore-AnimateAnyone `train_stage_1.py`).
 from __future__ import annotations
 
 from batchlint.counts import positive_int
-from batchlint.dialects.base import Dialect, FactDict, has_path
-from batchlint.loading.nodes import Mapping, Node
+from batchlint.dialects.base import Dialect, FactDict, Signature
 from batchlint.model import DialectKind, Fact, FactName, Origin, Semantics
-
-
-def _detect(root: Node | None) -> bool:
-    return (isinstance(root, Mapping) and has_path(root, "data.train_bs")
-            and isinstance(root.get("solver"), Mapping))
 
 
 def _validation(facts: FactDict) -> None:
@@ -39,7 +33,7 @@ DIALECT = Dialect(
     kind=DialectKind.TRAINING,
     semantics=Semantics.OMEGACONF,
     keys={
-        FactName.PER_DEVICE_BATCH: ("data.train_bs",),
+        FactName.PER_DEVICE_BATCH: ("data.train_bs", "train_bs"),
         FactName.GRAD_ACCUM: ("solver.gradient_accumulation_steps",),
         FactName.MIXED_PRECISION: ("solver.mixed_precision",),
         FactName.GRADIENT_CHECKPOINTING: ("solver.gradient_checkpointing",),
@@ -53,7 +47,9 @@ DIALECT = Dialect(
         FactName.WIDTH: ("data.train_width",),
         FactName.HEIGHT: ("data.train_height",),
     },
-    detect=_detect,
+    # The per-device batch under `data:` or at the top level beside `solver:` (MuseV-family variants).
+    signature=Signature(must=("solver{}",), one_of=(("data.train_bs", "train_bs"),)),
+    decoys=("data.val_bs", "val_bs"),
     defaults={FactName.GRAD_ACCUM: 1},
     derive=_validation,
     description="AnimateAnyone-family OmegaConf YAML (data.train_bs, solver.gradient_accumulation_steps)",

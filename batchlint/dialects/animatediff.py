@@ -3,16 +3,10 @@
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect
-from batchlint.loading.nodes import Mapping, Node
+from batchlint.dialects.base import Dialect, Signature
 from batchlint.model import DialectKind, FactName, Semantics
 
 _MARKERS = ("unet_additional_kwargs", "noise_scheduler_kwargs", "train_data", "pretrained_model_path")
-
-
-def _detect(root: Node | None) -> bool:
-    return (isinstance(root, Mapping) and root.get("train_batch_size") is not None
-            and any(root.get(k) is not None for k in _MARKERS))
 
 
 DIALECT = Dialect(
@@ -29,7 +23,8 @@ DIALECT = Dialect(
         FactName.MEMORY_EFFICIENT_ATTENTION: ("enable_xformers_memory_efficient_attention",),
         FactName.DO_VALIDATION: ("validation_data.do_validation",),
     },
-    detect=_detect,
+    signature=Signature(must=("train_batch_size",), may=dict.fromkeys(_MARKERS, 1.0), min_score=1),
     defaults={FactName.GRAD_ACCUM: 1},
+    needs_training_evidence=True,
     description="flat AnimateDiff-style YAML (train_batch_size; no accumulation key means 1)",
 )

@@ -6,16 +6,10 @@ batch). Parallel sizes (`dp_shard_size`, `dp_replicate_size`, `tensor_parallel_s
 from __future__ import annotations
 
 from batchlint.counts import positive_int
-from batchlint.dialects.base import Dialect, FactDict
-from batchlint.loading.nodes import Mapping, Node
+from batchlint.dialects.base import Dialect, FactDict, Signature
 from batchlint.model import DialectKind, Fact, FactName, Origin, Semantics
 
 _MARKERS = ("base_model", "datasets", "adapter", "sequence_len", "model_type", "tokenizer_type")
-
-
-def _detect(root: Node | None) -> bool:
-    return (isinstance(root, Mapping) and root.get("micro_batch_size") is not None
-            and any(root.get(k) is not None for k in _MARKERS))
 
 
 def _derive(facts: FactDict) -> None:
@@ -59,7 +53,7 @@ DIALECT = Dialect(
         FactName.TP_SIZE: ("tensor_parallel_size",),
         FactName.CP_SIZE: ("context_parallel_size",),
     },
-    detect=_detect,
+    signature=Signature(must=("micro_batch_size",), may=dict.fromkeys(_MARKERS, 1.0), min_score=1),
     derive=_derive,
     description="axolotl YAML (micro_batch_size, gradient_accumulation_steps or batch_size // micro_batch_size)",
 )

@@ -3,14 +3,8 @@
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect, has_path
-from batchlint.loading.nodes import Node
+from batchlint.dialects.base import Dialect, Signature
 from batchlint.model import DialectKind, FactName, Semantics
-
-
-def _detect(root: Node | None) -> bool:
-    return has_path(root, "datasets.train.batch_size_per_gpu")
-
 
 DIALECT = Dialect(
     name="basicsr",
@@ -22,7 +16,8 @@ DIALECT = Dialect(
         FactName.LEARNING_RATE: ("train.optim_g.lr",),
         FactName.NUM_PROCESSES: ("num_gpu",),
     },
-    detect=_detect,
+    signature=Signature(must=("datasets.train.batch_size_per_gpu",)),
+    decoys=("datasets.val.batch_size_per_gpu",),
     defaults={FactName.GRAD_ACCUM: 1},
     description="BasicSR-style options (datasets.train.batch_size_per_gpu, num_gpu)",
 )

@@ -1,32 +1,15 @@
-"""Composer / llm-foundry YAML: the **global** batch is declared (`global_train_batch_size`); each
-device gets global / data-parallel size, and `device_train_microbatch_size` only chops that into
-chunks for memory (it is an accumulation chunk, not the per-device batch)."""
+"""Composer / llm-foundry / OLMo YAML: the **global** batch is declared (`global_train_batch_size`);
+each device gets global // data-parallel size, and `device_train_microbatch_size` only chops that
+into forward passes for memory (a chunk of the per-device batch, not the per-device batch).
+
+mosaicml/diffusion's Hydra YAML spells the same as `dataset.train_batch_size` (global) and
+`trainer.device_train_microbatch_size`; a MosaicML run YAML nests either config under `parameters:`
+and gives the GPU count as `compute.gpus`."""
 
 from __future__ import annotations
 
-from batchlint.counts import positive_int
-from batchlint.dialects.base import Dialect, FactDict
-from batchlint.loading.nodes import Mapping, Node
-from batchlint.model import DialectKind, Fact, FactName, Origin, Semantics
-
-
-def _detect(root: Node | None) -> bool:
-    return isinstance(root, Mapping) and root.get("global_train_batch_size") is not None
-
-
-def _derive(facts: FactDict) -> None:
-    """The per-device batch is the declared global batch over the processes."""
-    procs = positive_int(facts[FactName.NUM_PROCESSES].value) if FactName.NUM_PROCESSES in facts else None
-    glob = facts.get(FactName.GLOBAL_BATCH)
-    g = positive_int(glob.value) if glob is not None else None
-    if glob is None or g is None or FactName.PER_DEVICE_BATCH in facts or procs is None:
-        return
-    if g % procs == 0:
-        facts[FactName.PER_DEVICE_BATCH] = Fact(FactName.PER_DEVICE_BATCH, g // procs, Origin.DERIVED, glob.key, glob.span,
-                                                note=f"global_train_batch_size {g} / {procs} processes (Composer)")
-        facts.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
-                                                    note="device_train_microbatch_size only splits the per-device batch"))
-
+from batchlint.dialects.base import Dialect, Signature, nested
+from batchlint.model import DialectKind, FactName, GlobalShape, Semantics
 
 DIALECT = Dialect(
     name="composer",
@@ -37,7 +20,31 @@ DIALECT = Dialect(
         FactName.DEVICE_MICROBATCH: ("device_train_microbatch_size",),
         FactName.MIXED_PRECISION: ("precision",),
     },
-    detect=_detect,
-    derive=_derive,
-    description="Composer / llm-foundry YAML (global_train_batch_size; device_train_microbatch_size is a chunk)",
+    signature=Signature(must=("global_train_batch_size",)),
+    decoys=("device_eval_batch_size", "device_train_microbatch_size"),
+    global_shape=GlobalShape.CHUNK,
+    description="Composer / llm-foundry / OLMo YAML (global_train_batch_size; device_train_microbatch_size is a chunk)",
 )
+
+_TRAINER_KEYS = {
+    FactName.GLOBAL_BATCH: ("dataset.train_batch_size",),
+    FactName.DEVICE_MICROBATCH: ("trainer.device_train_microbatch_size",),
+    FactName.MIXED_PRECISION: ("trainer.precision",),
+}
+
+DIFFUSION = Dialect(
+    name="composer-diffusion",
+    kind=DialectKind.TRAINING,
+    semantics=Semantics.OMEGACONF,
+    keys=_TRAINER_KEYS,
+    signature=Signature(must=("dataset.train_batch_size", "trainer.device_train_microbatch_size")),
+    decoys=("dataset.eval_batch_size", "trainer.device_train_microbatch_size"),
+    global_shape=GlobalShape.CHUNK,
+    description="mosaicml/diffusion Hydra YAML (dataset.train_batch_size is global; trainer.device_train_microbatch_size a chunk)",
+)
+
+# A MosaicML run YAML (`mcli run -f`): the trainer config under `parameters:`, the GPUs in `compute.gpus`.
+MCLI = nested(DIFFUSION, "parameters", "mcli", must=("compute{}",), keys={FactName.NUM_PROCESSES: ("compute.gpus",)},
+              description="MosaicML run YAML (parameters: a Composer trainer config; compute.gpus)")
+MCLI_FLAT = nested(DIALECT, "parameters", "mcli", must=("compute{}",), keys={FactName.NUM_PROCESSES: ("compute.gpus",)},
+                   description="MosaicML run YAML (parameters: an llm-foundry config; compute.gpus)")

@@ -7,29 +7,43 @@ Trainer). Specs: accelerate-deepspeed.md §3.2–§4.4.
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect
+from batchlint.dialects.base import Dialect, Signature
 from batchlint.loading.nodes import Mapping, Node
-from batchlint.model import DialectKind, FactName, Semantics
-
-_TRIAD = ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps")
-_OTHER = ("zero_optimization", "fp16", "bf16", "optimizer", "scheduler", "gradient_clipping", "steps_per_print",
-          "wall_clock_breakdown", "zero_allow_untested_optimizer", "activation_checkpointing", "bfloat16", "elasticity")
-
+from batchlint.model import DialectKind, FactName, GlobalShape, Semantics
 
 # Keys of trainer configs that also mention gradient_accumulation_steps or a DeepSpeed file:
 # HF Trainer / TRL / LLaMA-Factory, axolotl, Hydra-style experiment configs.
-_TRAINER_KEYS = {"per_device_train_batch_size", "micro_batch_size", "base_model", "model_name_or_path", "output_dir",
-                 "learning_rate", "num_train_epochs", "datasets", "dataset", "epochs", "deepspeed", "exp_dir", "model"}
+_TRAINER_KEYS = ("per_device_train_batch_size", "micro_batch_size", "base_model", "model_name_or_path", "output_dir",
+                 "learning_rate", "num_train_epochs", "datasets", "dataset", "epochs", "deepspeed", "exp_dir", "model")
+# An accelerate config, or a trainer's own config that also mentions gradient_accumulation_steps.
+SIGNATURE = Signature(one_of=(("train_batch_size", "train_micro_batch_size_per_gpu", "zero_optimization"),),
+                      must_not=("distributed_type", "compute_environment", *_TRAINER_KEYS))
+# DeepSpeed's own top-level keys (runtime/config.py and its sections).
+DEEPSPEED_KEYS = frozenset({
+    "train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "zero_optimization", "fp16", "bf16",
+    "bfloat16", "amp", "optimizer", "scheduler", "gradient_clipping", "steps_per_print", "wall_clock_breakdown",
+    "zero_allow_untested_optimizer", "zero_force_ds_cpu_optimizer", "activation_checkpointing", "elasticity", "prescale_gradients",
+    "gradient_predivide_factor", "sparse_gradients", "flops_profiler", "tensorboard", "wandb", "csv_monitor", "comms_logger", "aio",
+    "autotuning", "checkpoint", "data_efficiency", "compression_training", "communication_data_type", "memory_breakdown",
+    "dump_state", "tensor_parallel", "pipeline", "data_types", "curriculum_learning", "torch_autocast", "compile", "nebula",
+    "monitor_config", "seq_parallel_communication_data_type", "fp32_allreduce", "sparse_attention", "quantize_training",
+    "dataloader_drop_last", "disable_allgather", "zero_quantized_weights", "hybrid_engine", "use_data_before_expert_parallelism",
+    "graph_harvesting", "weight_quantization", "checkpoint_parallel_write_pipeline",
+})
 
 
-def _detect(root: Node | None) -> bool:
+def _mostly_deepspeed(root: Node | None) -> bool:
+    """Two thirds of the top-level keys are DeepSpeed's (misspelt ones count, `_comment` notes do not): a
+    GUI preset or a trainer's config with a stray `train_batch_size` is not one."""
     if not isinstance(root, Mapping):
         return False
-    keys = set(root.keys())
-    if "distributed_type" in keys or "compute_environment" in keys or keys & _TRAINER_KEYS:
-        return False  # an accelerate config, or a trainer's own config
-    batch = keys & {"train_batch_size", "train_micro_batch_size_per_gpu"}
-    return bool(batch or "zero_optimization" in keys) and bool(keys & (set(_TRIAD) | set(_OTHER)))
+    keys = {k for k in root.keys() if not k.startswith("_")}
+    known = len(keys & DEEPSPEED_KEYS)
+    if known * 3 < len(keys) * 2:
+        import difflib
+
+        known += sum(1 for k in keys - DEEPSPEED_KEYS if difflib.get_close_matches(k, DEEPSPEED_KEYS, 1, 0.85))
+    return known * 3 >= len(keys) * 2
 
 
 DIALECT = Dialect(
@@ -51,6 +65,8 @@ DIALECT = Dialect(
         FactName.AUTOTP_SIZE: ("tensor_parallel.autotp_size",),
         FactName.ELASTICITY: ("elasticity.enabled",),
     },
-    detect=_detect,
+    signature=SIGNATURE,
+    detect=_mostly_deepspeed,
+    global_shape=GlobalShape.MICRO,
     description="DeepSpeed config JSON (train_batch_size, train_micro_batch_size_per_gpu, gradient_accumulation_steps)",
 )

@@ -8,14 +8,8 @@ LLaMA-Factory's Ray launch takes its GPU count from `ray_num_workers`. Decoy:
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect
-from batchlint.loading.nodes import Mapping, Node
+from batchlint.dialects.base import Dialect, Signature
 from batchlint.model import DialectKind, FactName, Semantics
-
-
-def _detect(root: Node | None) -> bool:
-    return isinstance(root, Mapping) and root.get("per_device_train_batch_size") is not None
-
 
 DIALECT = Dialect(
     name="hf-trainer",
@@ -33,7 +27,8 @@ DIALECT = Dialect(
         FactName.DEEPSPEED_JSON: ("deepspeed",),
         FactName.NUM_PROCESSES: ("ray_num_workers",),
     },
-    detect=_detect,
+    signature=Signature(must=("per_device_train_batch_size",)),
+    decoys=("per_device_eval_batch_size",),
     defaults={FactName.GRAD_ACCUM: 1},
     description="HF Trainer / TRL / LLaMA-Factory YAML (per_device_train_batch_size, gradient_accumulation_steps)",
 )

@@ -3,15 +3,8 @@
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect, has_path
-from batchlint.loading.nodes import Mapping, Node
+from batchlint.dialects.base import Dialect, Signature
 from batchlint.model import DialectKind, FactName, Semantics
-
-
-def _detect(root: Node | None) -> bool:
-    return (isinstance(root, Mapping) and has_path(root, "data.batch_size") and isinstance(root.get("run"), Mapping)
-            and root.get("solver") is None)
-
 
 DIALECT = Dialect(
     name="latentsync",
@@ -25,7 +18,7 @@ DIALECT = Dialect(
         FactName.MIXED_PRECISION: ("run.mixed_precision_training",),
         FactName.GRADIENT_CHECKPOINTING: ("run.enable_gradient_checkpointing",),
     },
-    detect=_detect,
+    signature=Signature(must=("data.batch_size", "run{}"), must_not=("solver",)),
     defaults={FactName.GRAD_ACCUM: 1},
     description="LatentSync-style YAML (data.batch_size, data.gradient_accumulation_steps)",
 )

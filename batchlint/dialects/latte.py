@@ -3,16 +3,10 @@ per GPU and `gradient_accumulation_steps`, launched with `torchrun`. Read by Ome
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect
-from batchlint.loading.nodes import Mapping, Node
+from batchlint.dialects.base import Dialect, Signature
 from batchlint.model import DialectKind, FactName, Semantics
 
 _MARKERS = ("max_train_steps", "learning_rate", "ckpt_every", "num_frames")
-
-
-def _detect(root: Node | None) -> bool:
-    return (isinstance(root, Mapping) and isinstance(root.get("local_batch_size"), Node)
-            and any(root.get(k) is not None for k in _MARKERS))
 
 
 DIALECT = Dialect(
@@ -26,7 +20,8 @@ DIALECT = Dialect(
         FactName.GRADIENT_CHECKPOINTING: ("gradient_checkpointing",),
         FactName.MEMORY_EFFICIENT_ATTENTION: ("enable_xformers_memory_efficient_attention",),
     },
-    detect=_detect,
+    signature=Signature(must=("local_batch_size",), may=dict.fromkeys(_MARKERS, 1.0), min_score=1),
     defaults={FactName.GRAD_ACCUM: 1},
+    needs_training_evidence=True,
     description="flat DiT-style video config (local_batch_size per GPU, gradient_accumulation_steps)",
 )

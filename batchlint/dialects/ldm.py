@@ -7,17 +7,8 @@ Read by OmegaConf, whose dot-list overrides (`lightning.trainer.num_nodes=1`) fo
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect, has_path
-from batchlint.loading.nodes import Mapping, Node
+from batchlint.dialects.base import Dialect, Signature
 from batchlint.model import DialectKind, FactName, Semantics
-
-
-def _detect(root: Node | None) -> bool:
-    if not has_path(root, "data.params.batch_size") or not isinstance(root, Mapping):
-        return False
-    # The Lightning section, or a `target:` model as instantiate_from_config expects.
-    return isinstance(root.get("lightning"), Mapping) or has_path(root, "model.target")
-
 
 DIALECT = Dialect(
     name="ldm",
@@ -28,7 +19,8 @@ DIALECT = Dialect(
         FactName.GRAD_ACCUM: ("lightning.trainer.accumulate_grad_batches",),
         FactName.LEARNING_RATE: ("model.base_learning_rate",),
     },
-    detect=_detect,
+    # The Lightning section, or a `target:` model as instantiate_from_config expects.
+    signature=Signature(must=("data.params.batch_size",), one_of=(("lightning{}", "model.target"),)),
     defaults={FactName.GRAD_ACCUM: 1},
     description="latent-diffusion / Lightning config (data.params.batch_size, lightning.trainer.accumulate_grad_batches)",
 )

@@ -6,8 +6,8 @@ Per-device batch `train.train_batch_size`, accumulation `train.gradient_accumula
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect, has_path
-from batchlint.loading.nodes import Mapping, Node
+from batchlint.dialects.base import Dialect, Signature, has_path
+from batchlint.loading.nodes import Node
 from batchlint.model import DialectKind, FactName, Semantics
 
 _SECTIONS = ("output_dir", "model", "dataset", "diffusion", "validation_data")
@@ -20,12 +20,6 @@ MUSEV_MARKERS = ("model.referencenet_params", "model.use_referencenet", "model.t
 
 def is_musev_model(root: Node | None) -> bool:
     return any(has_path(root, key) for key in MUSEV_MARKERS)
-
-
-def _detect(root: Node | None) -> bool:
-    if not isinstance(root, Mapping) or not has_path(root, "train.train_batch_size"):
-        return False
-    return sum(1 for s in _SECTIONS if isinstance(root.get(s), Mapping)) >= 2
 
 
 DIALECT = Dialect(
@@ -48,7 +42,8 @@ DIALECT = Dialect(
         FactName.WIDTH: ("dataset.dataset.width", "dataset.width"),
         FactName.HEIGHT: ("dataset.dataset.height", "dataset.height"),
     },
-    detect=_detect,
+    signature=Signature(must=("train.train_batch_size",), may={f"{s}{{}}": 1.0 for s in _SECTIONS}, min_score=2),
+    decoys=("validation_data.n_video_batch",),
     defaults={FactName.GRAD_ACCUM: 1},
     preset_target=224,
     preset_source="MuseV authors' figure: 16 GPUs × 2 accumulation × 7 per card = 224",

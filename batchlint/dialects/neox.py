@@ -4,16 +4,10 @@ and Python `True`): `train_micro_batch_size_per_gpu`, `gradient_accumulation_ste
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect
-from batchlint.loading.nodes import Mapping, Node
+from batchlint.dialects.base import Dialect, Signature
 from batchlint.model import DialectKind, FactName, Semantics
 
 _MARKERS = ("pipe_parallel_size", "model_parallel_size", "num_layers", "hidden_size", "num_attention_heads")
-
-
-def _detect(root: Node | None) -> bool:
-    return (isinstance(root, Mapping) and root.get("train_micro_batch_size_per_gpu") is not None
-            and any(root.get(k) is not None for k in _MARKERS))
 
 
 DIALECT = Dialect(
@@ -29,7 +23,7 @@ DIALECT = Dialect(
         FactName.MP_SIZE: ("model_parallel_size",),
         FactName.GRADIENT_CHECKPOINTING: ("checkpoint_activations",),
     },
-    detect=_detect,
+    signature=Signature(must=("train_micro_batch_size_per_gpu",), may=dict.fromkeys(_MARKERS, 1.0), min_score=1),
     defaults={FactName.GRAD_ACCUM: 1},
     description="GPT-NeoX config (train_micro_batch_size_per_gpu with pipe/model parallel sizes)",
 )

@@ -6,29 +6,48 @@ from collections.abc import Iterable, Mapping
 
 from batchlint.dialects import (
     accelerate,
+    aitoolkit,
     animateanyone,
     animatediff,
     axolotl,
     basicsr,
     composer,
     deepspeed,
+    detectron2,
     hf_trainer,
+    kohya,
     latentsync,
     latte,
+    lavis,
     ldm,
+    lightning_cli,
+    lingua,
+    litgpt,
+    mmengine,
     musev,
+    nanotron,
+    nemo,
     neox,
+    sat,
+    simpletuner,
+    stablecascade,
+    torchtitan,
     torchtune,
+    verl,
+    vgen,
+    xflux,
 )
-from batchlint.dialects.base import Dialect, has_path
-from batchlint.loading.nodes import Node
+from batchlint.dialects.base import Dialect, Signature
 from batchlint.model import DialectKind, FactName, Semantics
 
 # Order matters only for files that look like two dialects; the specific ones go first.
 BUILT_IN: tuple[Dialect, ...] = (
     musev.DIALECT, animateanyone.DIALECT, accelerate.DIALECT, neox.DIALECT, deepspeed.DIALECT, hf_trainer.DIALECT,
     axolotl.DIALECT, torchtune.DIALECT, composer.DIALECT, basicsr.DIALECT, animatediff.DIALECT, latentsync.DIALECT,
-    ldm.DIALECT, latte.DIALECT,
+    ldm.DIALECT, latte.DIALECT, composer.DIFFUSION, composer.MCLI, composer.MCLI_FLAT,
+    nemo.DIALECT, nanotron.DIALECT, torchtitan.DIALECT, stablecascade.DIALECT, lingua.DIALECT, xflux.DIALECT, vgen.DIALECT,
+    kohya.DIALECT, kohya.GUI_TOML, kohya.DATASET, simpletuner.DIALECT, verl.DIALECT, sat.DIALECT, litgpt.DIALECT,
+    lightning_cli.DIALECT, lavis.DIALECT, aitoolkit.DIALECT, mmengine.DIALECT, detectron2.DIALECT,
 )
 ACCELERATE = accelerate.DIALECT
 DEEPSPEED = deepspeed.DIALECT
@@ -46,12 +65,9 @@ def user_dialect(spec: Mapping[str, object]) -> Dialect:
                           ("precision", FactName.MIXED_PRECISION)):
         if setting in spec:
             keys[fact] = (str(spec[setting]),)
-
-    def detect_fn(root: Node | None) -> bool:
-        return all(has_path(root, k) for k in detect_keys)
-
     return Dialect(name=str(spec["name"]), kind=DialectKind.TRAINING, semantics=Semantics(str(spec.get("semantics", "yaml11"))),
-                   keys=keys, detect=detect_fn, defaults={FactName.GRAD_ACCUM: 1}, description="declared in settings")
+                   keys=keys, signature=Signature(must=tuple(detect_keys)), defaults={FactName.GRAD_ACCUM: 1},
+                   description="declared in settings")
 
 
 def candidates(user: Iterable[Mapping[str, object]] = ()) -> list[Dialect]:

@@ -4,20 +4,16 @@
 from __future__ import annotations
 
 from batchlint.dialects.base import Dialect
-from batchlint.loading.nodes import Node
-from batchlint.model import DialectKind, FactName, Semantics
-
-
-def _never(root: Node | None) -> bool:
-    return False
-
+from batchlint.model import DialectKind, FactName, GlobalShape, Semantics
 
 DIALECT = Dialect(
     name="shell-cli",
     kind=DialectKind.TRAINING,
     semantics=Semantics.SHELL,
     keys={},
-    detect=_never,  # a run of this dialect comes from a launch line, never from a YAML file
+    # No signature: a run of this dialect comes from a launch line, never from a file.
     defaults={FactName.GRAD_ACCUM: 1},
+    # Megatron's --global-batch-size / RLHF trainers' --train_batch_size with a micro batch per GPU.
+    global_shape=GlobalShape.MICRO,
     description="a training run described only by its launch line (--train_batch_size, --gradient_accumulation_steps)",
 )

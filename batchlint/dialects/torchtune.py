@@ -4,20 +4,8 @@
 
 from __future__ import annotations
 
-from batchlint.dialects.base import Dialect
-from batchlint.loading.nodes import Mapping, Node, Scalar
+from batchlint.dialects.base import Dialect, Signature
 from batchlint.model import DialectKind, FactName, Semantics
-
-
-def _component(root: Mapping, key: str) -> bool:
-    node = root.get(key)
-    return isinstance(node, Mapping) and isinstance(node.get("_component_"), Scalar)
-
-
-def _detect(root: Node | None) -> bool:
-    return (isinstance(root, Mapping) and root.get("batch_size") is not None
-            and (_component(root, "model") or _component(root, "optimizer") or _component(root, "tokenizer")))
-
 
 DIALECT = Dialect(
     name="torchtune",
@@ -31,7 +19,8 @@ DIALECT = Dialect(
         FactName.GRADIENT_CHECKPOINTING: ("enable_activation_checkpointing",),
         FactName.TP_SIZE: ("tensor_parallel_dim",),
     },
-    detect=_detect,
+    signature=Signature(must=("batch_size",), one_of=(("model._component_", "optimizer._component_", "tokenizer._component_"),)),
+    decoys=("batch_size_val",),
     defaults={FactName.GRAD_ACCUM: 1},
     description="torchtune recipe config (batch_size, gradient_accumulation_steps, tensor_parallel_dim)",
 )

@@ -10,6 +10,12 @@ __all__ = ["Document", "LoadError", "LoadErrorKind", "display_path", "load_bytes
 
 
 def load_text(path: str, text: str, syntax_only: bool = False) -> Document:
+    if path.endswith((".toml", ".py", ".jsonc")) or not path.endswith((".json", ".yaml", ".yml")):
+        from batchlint.loading.formats import load_other
+
+        found = load_other(path, text)
+        if found is not None:
+            return found
     if path.endswith(".json"):
         from batchlint.loading.json import load_json
 

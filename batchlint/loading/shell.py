@@ -19,6 +19,8 @@ from batchlint.loading.text import LineIndex, find_comments
 
 MAX_SCRIPT_CHARS = 1_000_000
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Variables a scheduler or launcher sets when the job runs (a script's `${SLURM_NNODES:-1}` is a fallback).
+_SCHEDULER = re.compile(r"(?:SLURM|PBS|OMPI|PMI|PMIX|LSB|MLP|ARNOLD|PET)_\w+$|(?:WORLD_SIZE|NODE_RANK|LOCAL_WORLD_SIZE|GROUP_RANK)$")
 _ARRAY_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=\(")
 _ARRAY_USE = re.compile(r"(\"?)\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}\1")
 
@@ -51,6 +53,41 @@ class Script:
         self.text = text
         self.variables: dict[str, str] = {}
         self.commands: list[Command] = []
+        self.origins: dict[str, tuple[int, int]] = {}  # variable -> span of the assignment that set it last
+
+
+def _close_brace(t: str, i: int) -> int:
+    """The `}` that closes the `${` whose body starts at i (nested `${...}` and quotes skipped); -1 if none."""
+    depth = 1
+    quote = ""
+    while i < len(t):
+        ch = t[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "\\":
+            i += 1
+        elif t.startswith("${", i):
+            depth += 1
+            i += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        elif ch == "\n" and depth == 1 and not quote:
+            return -1
+        i += 1
+    return -1
+
+
+def _expr(args: str, variables: dict[str, str]) -> str | None:
+    """`$(expr 4 \\* 8)`: integer arithmetic with expr's operators."""
+    body = args.replace("\\*", "*").replace("'*'", "*").replace('"*"', "*")
+    return _arith(body, variables)
 
 
 def _arith(expr: str, variables: dict[str, str]) -> str | None:
@@ -104,21 +141,42 @@ class _Lexer:
                         break
                 j += 1
             self.i = j + 1
+            inner = t[i + 2:j].strip()
+            if inner.startswith("expr "):
+                value = _expr(inner[5:], self.vars)
+                if value is not None:
+                    return value, False
             return t[i:j + 1], True
         if t.startswith("${", i):
-            end = t.find("}", i + 2)
+            end = _close_brace(t, i + 2)
             if end < 0:
-                self.i = len(t)
-                return "", True
+                end = t.find("}", i + 2)
+                if end < 0:
+                    self.i = len(t)
+                    return "", True
             self.i = end + 1
-            m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(:?[-=])?(.*)$", t[i + 2:end], re.S)
+            array = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]", t[i + 2:end])
+            if array is not None and array.group(1) in self.arrays:
+                items = self.arrays[array.group(1)]  # "${ARGS[@]}" inside a string: the words joined
+                return " ".join(w.text for w in items), any(w.unresolved for w in items)
+            m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(:?[-=+?])?(.*)$", t[i + 2:end], re.S)
             if m is None:
                 return t[i:end + 1], True
             name, sep, default = m.group(1), m.group(2) or "", m.group(3)
-            if name in self.vars and (self.vars[name] or not sep.startswith(":")):
-                return self.vars[name], False
-            if sep:
-                return default, False
+            if sep and not sep.endswith(("-", "=", "+", "?")):
+                return t[i:end + 1], True
+            is_set = name in self.vars and (bool(self.vars[name]) or not sep.startswith(":"))
+            if not is_set and _SCHEDULER.match(name) and sep.endswith("-"):
+                return t[i:end + 1], True  # the scheduler sets it when the job runs: the default is not what runs
+            if sep.endswith("+"):
+                return (self._word_value(default) if is_set else ("", False))
+            if is_set:
+                return self.vars[name], name in self.unknown
+            if sep.endswith(("-", "=")):
+                value, bad = self._word_value(default)
+                if sep.endswith("=") and not bad:
+                    self.vars[name] = value  # ${VAR:=default} assigns as it expands
+                return value, bad
             return t[i:end + 1], True
         m = _NAME.match(t, i + 1)
         if m:
@@ -134,6 +192,29 @@ class _Lexer:
             return t[i:i + 2], True
         self.i = i + 1
         return "$", False
+
+    def _word_value(self, text: str) -> tuple[str, bool]:
+        """A `${VAR:-default}` default: quotes removed, variables inside it expanded."""
+        if not text:
+            return "", False
+        sub = _Lexer(text, self.vars)
+        sub.unknown = self.unknown
+        sub.depth = self.depth + 1
+        pieces: list[str] = []
+        bad = False
+        while sub.i < len(text):
+            if text[sub.i] in " \t":
+                pieces.append(text[sub.i])
+                sub.i += 1
+                continue
+            before = sub.i
+            for w in sub.word():
+                pieces.append(w.text)
+                bad |= w.unresolved
+            if sub.i == before:
+                pieces.append(text[sub.i])
+                sub.i += 1
+        return "".join(pieces), bad
 
     def array_literal(self) -> bool:
         """At `NAME=(` or `NAME+=(`: read the elements into `arrays` and return True."""
@@ -245,13 +326,20 @@ class _Lexer:
                 sub.i += 1
             for w in found:
                 at = self.t.find(w.text, cursor, origin[1]) if origin and w.text else -1
+                end = at + len(w.text)
                 if at < 0 and w.text.startswith("-") and len(w.text) > 2:
                     # Set through several variables: the flag's own text, last written before this use.
                     at = self.t.rfind(w.text, 0, start)
+                    end = at + len(w.text)
                     origin = (at, min(len(self.t), at + 400)) if at >= 0 else origin
+                if at < 0 and words and words[-1].text.startswith("-") and words[-1].start != start:
+                    # A value written as a variable (`--nnodes $NODES`): the word after its flag in the source.
+                    m = _TOKEN_AFTER.match(self.t, words[-1].end)
+                    if m is not None and m.group(2):
+                        at, end = m.start(2), m.end(2)
                 if at >= 0:
-                    words.append(Word(w.text, at, at + len(w.text), w.unresolved, w.quoted))
-                    cursor = at + len(w.text)
+                    words.append(Word(w.text, at, end, w.unresolved, w.quoted))
+                    cursor = end
                 else:
                     words.append(Word(w.text, start, self.i, w.unresolved, w.quoted))
         return words
@@ -272,9 +360,16 @@ def read_script(text: str) -> Script:
     if gpus:
         script.variables.setdefault("SLURM_GPUS_ON_NODE", gpus.group(1))
         script.variables.setdefault("SLURM_GPUS_PER_NODE", gpus.group(1))
+    for flag, names in (("--ntasks-per-node", ("SLURM_NTASKS_PER_NODE",)), ("--ntasks|-n", ("SLURM_NTASKS", "SLURM_NPROCS"))):
+        found = re.search(r"^#SBATCH\s+(?:" + flag + r")[= ]\s*(\d+)", text, re.M)
+        if found:
+            for name in names:
+                script.variables.setdefault(name, found.group(1))
     # Process the script line by line so that each command sees the variables set before it.
     lexer = _Lexer(text, script.variables)
-    for words, line in _commands_incrementally(lexer):
+    for words, line, live in _commands_incrementally(lexer):
+        if not live:
+            continue  # in a branch whose test is known to fail
         env: dict[str, str] = {}
         rest = list(words)
         if rest and rest[0].text in ("export", "local", "declare", "readonly") and len(rest) > 1:
@@ -286,40 +381,111 @@ def read_script(text: str) -> Script:
             rest = rest[1:]
         if rest:
             script.commands.append(Command(rest, env, line))
+    script.origins = dict(lexer.origins)
     return script
 
 
-def _commands_incrementally(lexer: _Lexer) -> list[tuple[list[Word], int]]:
-    """Split into commands one at a time, so assignments take effect for the commands after them."""
-    out: list[tuple[list[Word], int]] = []
+_OPENERS = frozenset({"if", "case", "while", "until", "for", "select"})
+_CLOSERS = frozenset({"fi", "esac", "done"})
+_KEYWORDS = _OPENERS | _CLOSERS | {"then", "else", "elif", "do", "!"}
+
+
+def _condition(words: list[Word]) -> bool | None:
+    """`[ -n "$X" ]`, `[ -z "$X" ]`, `[[ ... ]]` with a known value: whether the branch runs; None otherwise."""
+    inner = [w for w in words if w.text not in ("[", "]", "[[", "]]")]
+    if len(inner) == 2 and inner[0].text in ("-n", "-z") and not inner[1].unresolved:
+        empty = inner[1].text == ""
+        return empty if inner[0].text == "-z" else not empty
+    if len(inner) == 1 and not inner[0].unresolved and inner[0].text not in ("true", "false") and words and words[0].text in ("[", "[["):
+        return inner[0].text != ""
+    return None
+
+
+def _commands_incrementally(lexer: _Lexer) -> list[tuple[list[Word], int, bool]]:
+    """Split into commands one at a time, so assignments take effect for the commands after them.
+    Each command says whether it runs: a branch of `if [ -n "$X" ]` whose test is known to fail does not."""
+    out: list[tuple[list[Word], int, bool]] = []
     t = lexer.t
+    branches: list[bool | None] = []  # per open if / loop: True runs, False does not, None unknown
     while lexer.i < len(t):
         before = lexer.i
         one = _one_command(lexer)
         if one is not None:
-            out.append(one)
             words = one[0]
+            while words and words[0].text in _KEYWORDS:
+                word = words[0].text
+                words = words[1:]
+                if word == "if":
+                    branches.append(_condition(words))
+                elif word in _OPENERS:
+                    branches.append(None)
+                elif word in _CLOSERS:
+                    if branches:
+                        branches.pop()
+                elif word == "else" and branches:
+                    branches[-1] = None if branches[-1] is None else not branches[-1]
+                elif word == "elif" and branches:
+                    branches[-1] = False if branches[-1] is True else None
+            if not words:
+                continue
+            live = all(b is not False for b in branches)
+            out.append((words, t.count("\n", 0, words[0].start) + 1, live))
+            if not live:
+                continue  # a branch that does not run sets nothing
             # Apply plain assignments now (the next command may use them).
             rest = words[1:] if words and words[0].text in ("export", "local", "declare", "readonly") else words
             if rest and all(_ASSIGN.match(w.text) for w in rest):
                 for w in rest:
                     if assignment := _ASSIGN.match(w.text):
-                        lexer.vars[assignment.group(1)] = assignment.group(2)
-                        lexer.origins[assignment.group(1)] = (w.start, w.end)
+                        name = assignment.group(1)
+                        if branches and w.unresolved and name in lexer.vars and name not in lexer.unknown:
+                            continue  # a branch that may not run does not unset a value known so far
+                        lexer.vars[name] = assignment.group(2)
+                        lexer.origins[name] = (w.start, w.end)
                         if w.unresolved:
-                            lexer.unknown.add(assignment.group(1))
+                            lexer.unknown.add(name)
                         else:
-                            lexer.unknown.discard(assignment.group(1))
+                            lexer.unknown.discard(name)
         if lexer.i == before:
             lexer.i += 1
     return out
 
 
+_FUNCTION = re.compile(r"(?:function\s+[A-Za-z_][\w-]*\s*(?:\(\s*\))?|[A-Za-z_][\w-]*\s*\(\s*\))\s*\{?")
+_HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w]*)\2")
+# Commands whose here-document is a script they run (its lines are commands); any other command's
+# here-document is data (a JSON written with `cat > ds.json <<EOF`) and is skipped.
+_SCRIPT_READERS = frozenset({"sbatch", "bash", "sh", "srun", "salloc", "qsub", "zsh", "ssh"})
+
+
+def _heredoc_end(t: str, start: int, delimiter: str, tabs: bool) -> int:
+    """The offset after the line that ends a here-document whose body starts at `start`."""
+    pattern = re.compile(r"^" + (r"\t*" if tabs else "") + re.escape(delimiter) + r"[ \t]*\r?$", re.M)
+    m = pattern.search(t, start)
+    return len(t) if m is None else m.end()
+
+
 def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
     t = lexer.t
     current: list[Word] = []
+    skip_to = -1  # the end of a data here-document, skipped when this command's line ends
     while lexer.i < len(t):
         ch = t[lexer.i]
+        if not current and ch not in " \t\r\n":
+            fn = _FUNCTION.match(t, lexer.i)
+            if fn is not None and "(" in fn.group() or fn is not None and fn.group().startswith("function"):
+                lexer.i = fn.end()  # a function definition: its body's commands are read like any others
+                continue
+        if ch == "<" and t.startswith("<<", lexer.i) and not t.startswith("<<<", lexer.i):
+            doc = _HEREDOC.match(t, lexer.i)
+            if doc is not None:
+                lexer.i = doc.end()
+                line_end = t.find("\n", lexer.i)
+                body = len(t) if line_end < 0 else line_end + 1
+                head = current[0].text.rsplit("/", 1)[-1] if current else ""
+                if head not in _SCRIPT_READERS:
+                    skip_to = _heredoc_end(t, body, doc.group(3), doc.group(1) == "-")
+                continue
         if ch == "\\" and t.startswith("\n", lexer.i + 1):
             lexer.i += 2
             continue
@@ -331,6 +497,8 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
             continue
         if ch in "\n;":
             lexer.i += 1
+            if ch == "\n" and skip_to > lexer.i:
+                lexer.i = skip_to
             if current:
                 break
             continue
@@ -358,3 +526,62 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
 def script_comments(path: str, text: str) -> list[Comment]:
     """The `#` comments of a script (where people state the GPU count and the total they expect)."""
     return find_comments(path, LineIndex(text), set())
+
+
+_TOKEN_AFTER = re.compile(r"(?:[ \t]|\\\r?\n)*(=?)(\"[^\"\n]*\"|'[^'\n]*'|[^\s\\]+)")
+
+
+def split_word(text: str, word: Word, variables: dict[str, str] | object) -> list[list[Word]]:
+    """The commands of a command line held in one word (`eval "$CMD"`, `bash -c "cd x; python ..."`),
+    split at `;`, `&&`, `|` and newlines. Each word is placed at its text in the script where it can be
+    found: a flag at its last occurrence before the use, a flag's value at the word written after
+    that flag (`--micro-batch-size ${MBS}`), other words in order after the first one."""
+    values = variables if isinstance(variables, dict) else {}
+    sub = _Lexer(word.text, dict(values))
+    sub.depth = 1
+    segments: list[list[Word]] = [[]]
+    while sub.i < len(word.text):
+        ch = word.text[sub.i]
+        if ch in ";&|\n":
+            if segments[-1]:
+                segments.append([])
+            sub.i += 1
+            continue
+        if ch in " \t\r\\":
+            sub.i += 1
+            continue
+        before = sub.i
+        segments[-1].extend(w for w in sub.word() if w.text)
+        if sub.i == before:
+            sub.i += 1
+    out: list[list[Word]] = []
+    for found in (s for s in segments if s):
+        placed: list[Word] = []
+        cursor = text.rfind(found[0].text, 0, word.start) if found[0].text else -1
+        after_flag = -1
+        inside = word.start  # a command written out in the word itself (`bash -c "torchrun ..."`): found in place
+        for w in found:
+            at, end = -1, -1
+            if w.text and word.end - word.start > len(w.text):
+                at = text.find(w.text, inside, word.end)
+                end = at + len(w.text)
+                if at >= 0:
+                    inside = end
+            if at < 0 and after_flag >= 0 and not w.text.startswith("-"):
+                m = _TOKEN_AFTER.match(text, after_flag)
+                if m is not None and m.start(2) < word.start:
+                    at, end = m.start(2), m.end(2)
+            if at < 0 and w.text.startswith("-") and len(w.text) > 2:
+                at = text.rfind(w.text, 0, word.start)
+                end = at + len(w.text)
+            if at < 0 and cursor >= 0 and w.text:
+                at = text.find(w.text, cursor, min(word.start, cursor + 4000))
+                end = at + len(w.text)
+            after_flag = end if at >= 0 and w.text.startswith("-") else -1
+            if at >= 0:
+                placed.append(Word(w.text, at, end, w.unresolved, w.quoted))
+                cursor = max(cursor, end)
+            else:
+                placed.append(Word(w.text, word.start, word.end, w.unresolved, w.quoted))
+        out.append(placed)
+    return out

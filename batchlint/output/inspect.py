@@ -13,8 +13,12 @@ if TYPE_CHECKING:
 def write_inspect(report: Report, out: TextIO) -> None:
     if not report.runs and not report.internal_errors:  # a file that failed is reported on standard error instead
         out.write("no training or launch config recognised\n")
+    for file, why in report.unread_reasons().items():
+        out.write(f"{file}: not read — {why}\n")
     for run in report.runs:
         out.write(f"{run.config}  [{run.dialect}]" + (f"  launched with {run.launch}" if run.launch else "") + "\n")
+        if run.why:
+            out.write(f"  read as {run.why} ({run.confidence} confidence)\n")
         facts = run.fact_map()
         w = max([24, *(len(name) for name in facts)])  # one column for every name
         for name, fact in facts.items():

@@ -29,6 +29,9 @@ def run_json(run: RunModel) -> dict[str, Any]:
     return {
         "config": run.config,
         "dialect": run.dialect,
+        "kind": str(run.kind),
+        "confidence": run.confidence,
+        "why": run.why,
         "launch": run.launch,
         "facts": {str(fact.name): fact.as_json() for fact in run.facts()},
         "total_batch": run.total_batch,
@@ -41,7 +44,10 @@ def run_json(run: RunModel) -> dict[str, Any]:
 
 
 def runs_document(report: Report) -> dict[str, Any]:
-    return {"runs": [run_json(run) for run in report.runs]}
+    out: dict[str, Any] = {"runs": [run_json(run) for run in report.runs]}
+    if report.unread:
+        out["unread"] = [{"file": file, "why": why} for file, why in report.unread_reasons().items()]
+    return out
 
 
 def write_runs(report: Report, out: TextIO) -> None:

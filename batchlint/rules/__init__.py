@@ -29,6 +29,7 @@ from batchlint.rules.files import (
     UnusedSuppression,
 )
 from batchlint.rules.fsdp import FSDP_RULES
+from batchlint.rules.global_batch import GlobalBatchNotDivisible, LaunchConfigMissing, ParallelLayoutInvalid
 from batchlint.rules.memory import AccumulationCouldShrink, BatchDoesNotFit, MainCardRisk, NoMemoryProfile
 from batchlint.rules.schema import SchemaViolation
 
@@ -41,7 +42,8 @@ RULES: list[Rule] = [
     InvalidFile(), DuplicateKey(), IncludeError(), InterpolationError(), ReadingDiffers(), EmptyFile(), SchemaViolation(),
     UnusedSuppression(),
     TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(), TotalAboveTarget(),
-    TotalChanged(), LearningRateNotScaled(), LearningRateScaledByTotal(),
+    TotalChanged(), LearningRateNotScaled(), LearningRateScaledByTotal(), GlobalBatchNotDivisible(), ParallelLayoutInvalid(),
+    LaunchConfigMissing(),
     AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
     *sorted([*ACCELERATE_RULES, *FSDP_RULES, *MORE_ACCELERATE_RULES], key=lambda rule: rule.code),
     *sorted([*DEEPSPEED_RULES, *MORE_DEEPSPEED_RULES], key=lambda rule: rule.code),

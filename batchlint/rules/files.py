@@ -336,7 +336,7 @@ class EmptyFile(DocumentRule):
     severity = Severity.WARNING
 
     def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
-        if doc.is_empty:
+        if doc.is_empty and doc.format not in ("toml", "python"):  # an empty TOML table, an empty Python module: valid
             yield self.report("file is empty: nothing to check", file_start(doc.path),
                               "fill it in or delete it")
 
