@@ -34,6 +34,8 @@ def is_launch_script(path: str, text: str | None = None) -> bool:
     if path.endswith((".yaml", ".yml", ".json", ".jsonc", ".toml", ".py", ".cfg", ".ini", ".conf")):
         return False
     if text is None:
+        if not os.path.isfile(path):
+            return False  # a pipe or a device (/dev/stdin): sniffing would consume what the check must read
         try:
             with open(path, "rb") as fh:
                 text = fh.read(128).decode("utf-8", "replace")
