@@ -227,3 +227,11 @@ def test_a_script_edited_with_the_same_size_and_mtime_changes_the_key(tmp_path: 
     fresh = check("--no-cache")
     assert "total batch 32" in fresh, fresh
     assert check() == fresh
+
+
+def test_a_check_that_stops_on_a_settings_error_stops_recording(tmp_path: Path) -> None:
+    cwd = _project(tmp_path)
+    (cwd / "batchlint.toml").write_text('gpu = "A100-80GB"\nnum-processes = 8\n[memory]\npoints = 3\n', encoding="utf-8")
+    code, _, err = _check(cwd)  # the cache is on; the memory profile fails inside the file's analysis
+    assert code == 2 and "points" in err
+    assert files.current_reads() is None  # the next check in this process starts clean
