@@ -19,7 +19,7 @@ import pytest
 from batchlint import atomic
 from batchlint.atomic import TEMP_SUFFIX, WriteError, remove_stale, write_atomic
 from tests.conftest import corpus_or_skip
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = (
@@ -144,17 +144,9 @@ def _layout(tmp_path: Path, kind: str) -> tuple[Path, Path]:
 
 
 def _fix(cwd: Path, fault: str | None = None) -> subprocess.CompletedProcess[str]:
-    environment = dict(os.environ, PYTHONPATH=str(ROOT))
-    if fault is not None:
-        environment["BATCHLINT_FAULT"] = fault
-    return subprocess.run(
-        [sys.executable, "-m", "batchlint", "check", "--fix", "--no-cache", "train.yaml", *ARGS],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = dict(os.environ, BATCHLINT_FAULT=fault) if fault is not None else None
+    proc = run_process("check", "--fix", "--no-cache", "train.yaml", *ARGS, cwd=cwd, env=env)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
 
 def _assert_whole(given: Path, real: Path, kind: str, allowed: tuple[str, ...]) -> None:
@@ -293,31 +285,23 @@ def test_kill_at_random_points_of_fix_over_the_corpus_leaves_files_whole(tmp_pat
         copy.chmod(rng.choice([0o644, 0o600, 0o664]))
         mode = stat.S_IMODE(copy.stat().st_mode)
         names = {p.name for p in copy.parent.iterdir()}
-        argv = [
-            sys.executable,
-            "-m",
-            "batchlint",
-            "check",
-            "--fix",
-            "--unsafe-fixes",
-            "--no-cache",
-            copy.name,
-            "--num-processes",
-            "16",
-            "--target-total",
-            "256",
-        ]
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        args = ("check", "--fix", "--unsafe-fixes", "--no-cache", copy.name, "--num-processes", "16", "--target-total", "256")
         if stage == "random":  # a kill -9 at a random moment, wherever the fixer is
-            proc = subprocess.Popen(argv, cwd=copy.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "batchlint", *args],
+                cwd=copy.parent,
+                env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             time.sleep(rng.uniform(0.05, 0.5))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
         else:
-            subprocess.run(argv, cwd=copy.parent, env=dict(env, BATCHLINT_FAULT=stage), capture_output=True, timeout=60)
+            run_process(*args, cwd=copy.parent, env=dict(os.environ, BATCHLINT_FAULT=stage))
         text = copy.read_text(encoding="utf-8", errors="replace")
         assert text in (old, new), f"round {round_}: {copy.name} torn at {stage}"
         assert stat.S_IMODE(copy.stat().st_mode) == mode
-        subprocess.run(argv, cwd=copy.parent, env=env, capture_output=True, timeout=60)  # the next run
+        run_process(*args, cwd=copy.parent)  # the next run
         assert {p.name for p in copy.parent.iterdir()} == names, f"round {round_}: left {_temps(copy.parent)}"
         assert copy.read_text(encoding="utf-8", errors="replace") == new

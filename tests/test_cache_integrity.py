@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ import pytest
 
 from batchlint import cache
 from batchlint.loading import files
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 MUSEV = (
@@ -150,13 +148,10 @@ def test_a_special_file_as_entry_is_a_miss_not_a_hang(tmp_path: Path, kind: str)
     else:
         with entry.open("wb") as fh:
             fh.truncate(64 * 2**20)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     start = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "batchlint", "check", "--format", "concise", "t.yaml", *ARGS], cwd=cwd, capture_output=True, text=True, timeout=30, env=env
-    )
+    proc = run_process("check", "--format", "concise", "t.yaml", *ARGS, cwd=cwd, timeout=30, limit_memory=True)
     assert time.monotonic() - start < 20
-    assert (proc.returncode, proc.stdout) == truth[:2] and "Traceback" not in proc.stderr
+    assert (proc.returncode, proc.stdout.decode()) == truth[:2] and b"Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("what", ["include", "accelerate config", "DeepSpeed JSON"])
@@ -214,10 +209,9 @@ def test_a_script_edited_with_the_same_size_and_mtime_changes_the_key(tmp_path: 
     script = cwd / "run.sh"
     script.write_text(f"accelerate launch {before}\n", encoding="utf-8")
     args = ("check", "--format", "concise", "t.yaml", "--target-total", "128")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))  # separate processes: each run lists the scripts afresh
 
-    def check(*extra: str) -> str:
-        return subprocess.run([sys.executable, "-m", "batchlint", *args, *extra], cwd=cwd, capture_output=True, text=True, env=env, timeout=60).stdout
+    def check(*extra: str) -> str:  # separate processes: each run lists the scripts afresh
+        return run_process(*args, *extra, cwd=cwd).stdout.decode()
 
     first = check()
     assert ("total batch 64" if "t.yaml" in before else "BL103") in first, first
@@ -227,3 +221,11 @@ def test_a_script_edited_with_the_same_size_and_mtime_changes_the_key(tmp_path: 
     fresh = check("--no-cache")
     assert "total batch 32" in fresh, fresh
     assert check() == fresh
+
+
+def test_a_check_that_stops_on_a_settings_error_stops_recording(tmp_path: Path) -> None:
+    cwd = _project(tmp_path)
+    (cwd / "batchlint.toml").write_text('gpu = "A100-80GB"\nnum-processes = 8\n[memory]\npoints = 3\n', encoding="utf-8")
+    code, _, err = _check(cwd)  # the cache is on; the memory profile fails inside the file's analysis
+    assert code == 2 and "points" in err
+    assert files.current_reads() is None  # the next check in this process starts clean

@@ -12,7 +12,6 @@ import contextlib
 import io
 import json
 import os
-import resource
 import signal
 import socket
 import subprocess
@@ -26,7 +25,7 @@ from hypothesis import strategies as st
 
 from batchlint import cache
 from batchlint.cli import main
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 MUSEV = (
@@ -34,7 +33,7 @@ MUSEV = (
     "train:\n  train_batch_size: 2\n  gradient_accumulation_steps: 4\n"
 )
 ACC = "compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nnum_processes: 8\nmachine_rank: 0\n"
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 CASE_SECONDS = 10
 
 
@@ -327,27 +326,13 @@ SPECIAL_RUNS = {
 }
 
 
-def _limited() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # reading /dev/zero whole fails here, in the child
-
-
 def batchlint(*args: str, cwd: Path) -> tuple[int, str, str]:
     """A real process with a time and a memory limit."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "batchlint", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=CASE_SECONDS,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=_limited,
-        )
+        proc = run_process(*args, cwd=cwd, timeout=CASE_SECONDS, limit_memory=True)
     except subprocess.TimeoutExpired:
         pytest.fail(f"{args}: blocked for {CASE_SECONDS} s")
-    return proc.returncode, proc.stdout, proc.stderr
+    return proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
 
 
 @pytest.mark.parametrize("run", sorted(SPECIAL_RUNS))

@@ -15,7 +15,7 @@ import pytest
 
 from batchlint.loading import LoadError, files, load_path
 from batchlint.loading.files import MAX_FILE_BYTES, ReadError, read_bytes
-from tests.helpers import check_json
+from tests.helpers import check_json, run_process
 
 MUSEV = (
     "output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: true\nmodel:\n  a: 1\ntrain:\n  train_batch_size: 2\n  gradient_accumulation_steps: 4\n"
@@ -23,18 +23,9 @@ MUSEV = (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _batchlint(*args: str, cwd: Path, stdin: bytes | None = None, timeout: float = 20) -> subprocess.CompletedProcess[bytes]:
+def _batchlint(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     """A real process, so a blocking open shows as a timeout instead of hanging the suite."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "batchlint", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        timeout=timeout,
-        env=env,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-    )
+    return run_process(*args, cwd=cwd, stdin=stdin, timeout=20, limit_memory=True)
 
 
 def test_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
