@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 FORMAT = 2  # the entry layout: {"format", "checksum", "payload"}
 _SEVERITIES = ("error", "warning", "info")
 _APPLICABILITY = ("safe", "unsafe", "display-only")
+
+
 def cache_dir() -> str:
     root = os.environ.get("BATCHLINT_CACHE_DIR")
     if not root:
@@ -118,10 +120,12 @@ def store(path: str, context: str, deps: list[str], diagnostics: list[Diagnostic
         if dep not in seen or seen[dep] == files.CHANGED:
             return  # not read in this run, or read twice differently: what the result used is unknown
         hashes[dep] = seen[dep]
-    payload = json.dumps({"path": os.path.abspath(path), "context": context, "deps": hashes,
-                          "diagnostics": [to_dict(d) for d in diagnostics]}, ensure_ascii=False, sort_keys=True)
-    entry = json.dumps({"format": FORMAT, "checksum": digest(payload.encode("utf-8", "surrogatepass")), "payload": payload},
-                       ensure_ascii=False)
+    payload = json.dumps(
+        {"path": os.path.abspath(path), "context": context, "deps": hashes, "diagnostics": [to_dict(d) for d in diagnostics]},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    entry = json.dumps({"format": FORMAT, "checksum": digest(payload.encode("utf-8", "surrogatepass")), "payload": payload}, ensure_ascii=False)
     import tempfile
 
     directory = cache_dir()
@@ -154,8 +158,11 @@ def _valid(d: object) -> bool:
     if d.get("severity") not in _SEVERITIES or not (d.get("help") is None or isinstance(d.get("help"), str)):
         return False
     related = d.get("related")
-    if not _valid_span(d.get("span")) or not isinstance(related, list) or not all(
-            isinstance(r, list) and len(r) == 8 and _valid_span(r[:7]) and isinstance(r[7], str) for r in related):
+    if (
+        not _valid_span(d.get("span"))
+        or not isinstance(related, list)
+        or not all(isinstance(r, list) and len(r) == 8 and _valid_span(r[:7]) and isinstance(r[7], str) for r in related)
+    ):
         return False
     fix = d.get("fix")
     if fix is not None:
@@ -163,11 +170,10 @@ def _valid(d: object) -> bool:
             return False
         edits, expect = fix.get("edits"), fix.get("expect")
         if not isinstance(edits, list) or not all(
-                isinstance(e, list) and len(e) == 4 and isinstance(e[0], str) and _is_int(e[1]) and _is_int(e[2]) and isinstance(e[3], str)
-                for e in edits):
+            isinstance(e, list) and len(e) == 4 and isinstance(e[0], str) and _is_int(e[1]) and _is_int(e[2]) and isinstance(e[3], str) for e in edits
+        ):
             return False
-        if not isinstance(expect, list) or not all(isinstance(x, list) and len(x) == 3 and isinstance(x[0], str) and isinstance(x[1], str)
-                                                   for x in expect):
+        if not isinstance(expect, list) or not all(isinstance(x, list) and len(x) == 3 and isinstance(x[0], str) and isinstance(x[1], str) for x in expect):
             return False
     try:
         from_dict(d)
@@ -179,16 +185,22 @@ def _valid(d: object) -> bool:
 def to_dict(d: Diagnostic) -> dict[str, Any]:
     span = d.span
     out: dict[str, Any] = {
-        "code": d.code, "name": d.name, "severity": str(d.severity), "message": d.message, "help": d.help,
+        "code": d.code,
+        "name": d.name,
+        "severity": str(d.severity),
+        "message": d.message,
+        "help": d.help,
         "span": [span.file, span.line, span.column, span.end_line, span.end_column, span.start, span.end],
-        "related": [[r.span.file, r.span.line, r.span.column, r.span.end_line, r.span.end_column, r.span.start, r.span.end,
-                     r.label] for r in d.related],
+        "related": [[r.span.file, r.span.line, r.span.column, r.span.end_line, r.span.end_column, r.span.start, r.span.end, r.label] for r in d.related],
         "fix": None,
     }
     if d.fix is not None:
-        out["fix"] = {"message": d.fix.message, "applicability": str(d.fix.applicability),
-                      "edits": [[e.file, e.start, e.end, e.content] for e in d.fix.edits],
-                      "expect": [[x.config, x.fact, x.value] for x in d.fix.expect]}
+        out["fix"] = {
+            "message": d.fix.message,
+            "applicability": str(d.fix.applicability),
+            "edits": [[e.file, e.start, e.end, e.content] for e in d.fix.edits],
+            "expect": [[x.config, x.fact, x.value] for x in d.fix.expect],
+        }
     return out
 
 
@@ -204,5 +216,4 @@ def from_dict(data: dict[str, Any]) -> Diagnostic:
         fix = Fix(f["message"], Applicability(f["applicability"]), [Edit(*e) for e in f["edits"]], [Expectation(*x) for x in f["expect"]])
         fix.applicability = Applicability(f["applicability"])
     related = [Related(Span(*r[:7]), r[7]) for r in data["related"]]
-    return Diagnostic(data["code"], data["name"], Severity(data["severity"]), data["message"], Span(*data["span"]), data["help"],
-                      related, fix)
+    return Diagnostic(data["code"], data["name"], Severity(data["severity"]), data["message"], Span(*data["span"]), data["help"], related, fix)

@@ -17,9 +17,28 @@ from batchlint.loading.text import LineIndex
 from batchlint.model import Applicability, Fact, Origin
 
 # WriteError and write_atomic moved to atomic.py; they stay importable from here.
-__all__ = ["ACCUMULATION", "DISPLAY", "SAFE", "UNSAFE", "Edit", "Expectation", "Fix", "FixConflict", "WriteError", "apply_edits",
-           "delete_entry", "insert_json_member", "insert_key_after", "quote_scalar", "rename_key", "replace_node", "replace_scalar",
-           "replace_value", "scalar_text", "write_atomic"]
+__all__ = [
+    "ACCUMULATION",
+    "DISPLAY",
+    "SAFE",
+    "UNSAFE",
+    "Edit",
+    "Expectation",
+    "Fix",
+    "FixConflict",
+    "WriteError",
+    "apply_edits",
+    "delete_entry",
+    "insert_json_member",
+    "insert_key_after",
+    "quote_scalar",
+    "rename_key",
+    "replace_node",
+    "replace_scalar",
+    "replace_value",
+    "scalar_text",
+    "write_atomic",
+]
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY
 ACCUMULATION = "accumulation"  # an expectation on the accumulation that really applies (see RunModel.accumulation)
@@ -72,8 +91,7 @@ class Fix:
         return self.applicability == SAFE or (unsafe and self.applicability == UNSAFE)
 
     def as_json(self, sources: dict[str, str] | None = None) -> dict[str, object]:
-        return {"applicability": str(self.applicability), "message": self.message,
-                "edits": [e.as_json((sources or {}).get(e.file)) for e in self.edits]}
+        return {"applicability": str(self.applicability), "message": self.message, "edits": [e.as_json((sources or {}).get(e.file)) for e in self.edits]}
 
 
 def scalar_text(value: object, node: Scalar | None) -> str:
@@ -127,7 +145,7 @@ def insert_key_after(anchor: Fact[object] | Scalar, key: str, value: object, tex
     line_end = text.find("\n", span.end)
     newline = "\r\n" if line_end > 0 and text[line_end - 1] == "\r" else "\n"
     line_start = text.rfind("\n", 0, span.start) + 1
-    prefix = text[line_start:span.start]
+    prefix = text[line_start : span.start]
     indent = prefix[: len(prefix) - len(prefix.lstrip(" "))]
     if line_end < 0:  # the anchor is on the last line, with no final newline
         return Edit(span.file, len(text), len(text), f"{newline}{indent}{key}: {scalar_text(value, None)}")
@@ -150,7 +168,7 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     for edit in ordered:
         if edit.start < pos:
             raise FixConflict(f"overlapping edits at line {LineIndex(text).position(edit.start)[0]}")
-        out.append(text[pos:edit.start])
+        out.append(text[pos : edit.start])
         out.append(edit.content)
         pos = edit.end
     out.append(text[pos:])
@@ -194,7 +212,7 @@ def insert_json_member(doc: Document, key: str, value: object) -> Edit | None:
     last_key, last_value = root.items[-1]
     text = doc.text
     line_start = text.rfind("\n", 0, last_key.span.start) + 1
-    indent = text[line_start:last_key.span.start]
+    indent = text[line_start : last_key.span.start]
     newline = "\r\n" if "\r\n" in text else "\n"
     lead = f",{newline}{indent}" if not indent.strip() else ", "
     end = last_value.span.end  # right after the value's last character

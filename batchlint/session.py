@@ -22,8 +22,9 @@ from batchlint.settings import Settings, SettingsCache
 SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash", ".sbatch")
 MAX_SCRIPTS = 500
 MAX_SCRIPT_CHARS = 1_000_000
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache",
-                       ".ruff_cache", ".pytest_cache", "build", "dist"})
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist"}
+)
 
 
 def is_launch_script(path: str, text: str | None = None) -> bool:
@@ -209,13 +210,26 @@ class Session:
         key = (settings.path, root)
         known = self.contexts.get(key)
         if known is None:
-            known = self.contexts[key] = digest(json.dumps({
-                "version": __version__, "code": code_fingerprint(), "cwd": os.getcwd(), "settings": settings.path,
-                "values": settings.values, "runs": [(r.configs, r.values) for r in settings.runs], "dialects": settings.dialects,
-                "select": options.select, "ignore": options.ignore, "launch": dataclasses.asdict(options.launch),
-                "env": {k: os.environ.get(k) for k in ("HF_HOME", "XDG_CACHE_HOME")},
-                "scripts": self.script_index(path).fingerprint(self),
-            }, sort_keys=True, default=str).encode())
+            known = self.contexts[key] = digest(
+                json.dumps(
+                    {
+                        "version": __version__,
+                        "code": code_fingerprint(),
+                        "cwd": os.getcwd(),
+                        "settings": settings.path,
+                        "values": settings.values,
+                        "runs": [(r.configs, r.values) for r in settings.runs],
+                        "dialects": settings.dialects,
+                        "select": options.select,
+                        "ignore": options.ignore,
+                        "launch": dataclasses.asdict(options.launch),
+                        "env": {k: os.environ.get(k) for k in ("HF_HOME", "XDG_CACHE_HOME")},
+                        "scripts": self.script_index(path).fingerprint(self),
+                    },
+                    sort_keys=True,
+                    default=str,
+                ).encode()
+            )
         return known
 
     def find_launch(self, config_path: str) -> Launch | None:

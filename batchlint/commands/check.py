@@ -11,14 +11,45 @@ from batchlint.options import Options
 
 
 class CheckArgs(Frozen):
-    __slots__ = ("paths", "options", "format", "select", "statistics", "output_file", "stdin_filename", "exit_zero", "no_cache",
-                 "fix", "unsafe_fixes", "diff", "show_fixes", "exit_non_zero_on_fix", "add_ignore", "color")
+    __slots__ = (
+        "paths",
+        "options",
+        "format",
+        "select",
+        "statistics",
+        "output_file",
+        "stdin_filename",
+        "exit_zero",
+        "no_cache",
+        "fix",
+        "unsafe_fixes",
+        "diff",
+        "show_fixes",
+        "exit_non_zero_on_fix",
+        "add_ignore",
+        "color",
+    )
 
-    def __init__(self, paths: tuple[str, ...], options: Options, format: str, *, select: list[str] | None = None,
-                 statistics: bool = False, output_file: str | None = None, stdin_filename: str | None = None,
-                 exit_zero: bool = False, no_cache: bool = False, fix: bool = False, unsafe_fixes: bool = False,
-                 diff: bool = False, show_fixes: bool = False, exit_non_zero_on_fix: bool = False, add_ignore: bool = False,
-                 color: str = "auto") -> None:
+    def __init__(
+        self,
+        paths: tuple[str, ...],
+        options: Options,
+        format: str,
+        *,
+        select: list[str] | None = None,
+        statistics: bool = False,
+        output_file: str | None = None,
+        stdin_filename: str | None = None,
+        exit_zero: bool = False,
+        no_cache: bool = False,
+        fix: bool = False,
+        unsafe_fixes: bool = False,
+        diff: bool = False,
+        show_fixes: bool = False,
+        exit_non_zero_on_fix: bool = False,
+        add_ignore: bool = False,
+        color: str = "auto",
+    ) -> None:
         self.paths = paths  # `-`: standard input, named --stdin-filename
         self.options = options
         self.format = format  # the reporter (the default already chosen)
@@ -83,8 +114,7 @@ def _clashes(args: CheckArgs) -> bool:
         except OSError:
             continue
         if same:
-            error(f"--output-file {args.output_file} is {candidate}, which batchlint checks; the report would overwrite it "
-                  "(choose another file)")
+            error(f"--output-file {args.output_file} is {candidate}, which batchlint checks; the report would overwrite it (choose another file)")
             return True
     return False
 
@@ -119,7 +149,7 @@ def _fix(args: CheckArgs) -> int:
         return ERROR
     if given and not args.diff:
         # An editor pipes the buffer in: the fixed text goes to stdout, the findings to stderr.
-        (_, text), = given.items()
+        ((_, text),) = given.items()
         changed = next(iter(result.changed.values()), None)
         sys.stdout.write(changed[1] if changed else text)
         reporter("concise")(result.report, sys.stderr)
@@ -136,8 +166,7 @@ def _fix(args: CheckArgs) -> int:
         if args.format in ("full", "text", "concise"):
             write_fix_summary(result, out, args.show_fixes)
     write_internal_errors(result.report)
-    return exit_code(result.report, exit_zero=args.exit_zero, exit_non_zero_on_fix=args.exit_non_zero_on_fix,
-                     changed=bool(result.changed))
+    return exit_code(result.report, exit_zero=args.exit_zero, exit_non_zero_on_fix=args.exit_non_zero_on_fix, changed=bool(result.changed))
 
 
 def _add_ignore(args: CheckArgs) -> int:

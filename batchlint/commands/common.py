@@ -79,9 +79,13 @@ def bad_paths(paths: tuple[str, ...] | list[str], stdin_filename: str | None = N
         named = stdin_filename or "stdin.yaml" if path == "-" else path
         if path != "-" and not os.path.exists(path):
             error(f"{path}: no such file or directory")
-        elif not any_type and not os.path.isdir(named) and not _template_of(named).endswith(CONFIG_SUFFIXES + SCRIPT_SUFFIXES) \
-                and not own_stream(named) \
-                and not (path != "-" and os.path.isfile(named) and is_launch_script(named)):  # a `#!/bin/bash` script
+        elif (
+            not any_type
+            and not os.path.isdir(named)
+            and not _template_of(named).endswith(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)
+            and not own_stream(named)
+            and not (path != "-" and os.path.isfile(named) and is_launch_script(named))
+        ):  # a `#!/bin/bash` script
             error(f"{named}: not a file batchlint reads (it reads {', '.join(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)} files)")
         else:
             continue
@@ -117,8 +121,7 @@ def _stdin_text(name: str) -> str:
     raise SystemExit(2)
 
 
-def checked(paths: tuple[str, ...], options: Options, stdin_filename: str | None = None, use_cache: bool = False,
-            keep_runs: bool = True) -> Report | None:
+def checked(paths: tuple[str, ...], options: Options, stdin_filename: str | None = None, use_cache: bool = False, keep_runs: bool = True) -> Report | None:
     """The engine's report, or None after a one-line settings or baseline error."""
     from batchlint.baseline import BaselineError
     from batchlint.bound import with_bound_configs

@@ -45,8 +45,7 @@ class _Parser:
 
     def fail(self, message: str, at: int | None = None) -> LoadError:
         line, col = self.index.position(self.pos if at is None else at)
-        return LoadError(self.path, line, col, f"invalid JSON: {message}",
-                         "json.load (used by accelerate) rejects this; fix the syntax")
+        return LoadError(self.path, line, col, f"invalid JSON: {message}", "json.load (used by accelerate) rejects this; fix the syntax")
 
     def ws(self) -> None:
         m = _WS.match(self.text, self.pos)
@@ -66,8 +65,12 @@ class _Parser:
         ch = text[self.pos]
         start = self.pos
         if ch in "{[" and depth >= MAX_DEPTH:  # `depth` containers hold this one
-            raise LoadError(self.path, *self.index.position(start), f"invalid JSON: nested too deeply (more than {MAX_DEPTH} levels)",
-                            "no training config nests this deep: check the file")
+            raise LoadError(
+                self.path,
+                *self.index.position(start),
+                f"invalid JSON: nested too deeply (more than {MAX_DEPTH} levels)",
+                "no training config nests this deep: check the file",
+            )
         if ch == "{":
             return self.mapping(path, depth)
         if ch == "[":
@@ -85,18 +88,19 @@ class _Parser:
             self.pos = m.end()
             raw = m.group()
             if not (m.group(1) or m.group(2)) and len(raw.lstrip("-")) > int_digit_limit() > 0:
-                raise LoadError(self.path, *self.index.position(start),
-                                f"invalid JSON: an integer with {len(raw.lstrip('-'))} digits; json.load reads at most "
-                                f"{int_digit_limit()} (ValueError)", "no batch value is this large: fix the number")
+                raise LoadError(
+                    self.path,
+                    *self.index.position(start),
+                    f"invalid JSON: an integer with {len(raw.lstrip('-'))} digits; json.load reads at most {int_digit_limit()} (ValueError)",
+                    "no batch value is this large: fix the number",
+                )
             number: object = float(raw) if (m.group(1) or m.group(2)) else int(raw)
             tag = "float" if isinstance(number, float) else "int"
-            return Scalar(self.index.span(self.path, start, self.pos), raw,
-                          "tag:yaml.org,2002:" + tag, "json", number)
+            return Scalar(self.index.span(self.path, start, self.pos), raw, "tag:yaml.org,2002:" + tag, "json", number)
         for word, val, tag in (("true", True, "bool"), ("false", False, "bool"), ("null", None, "null")):
             if text.startswith(word, self.pos):
                 self.pos += len(word)
-                return Scalar(self.index.span(self.path, start, self.pos), word,
-                              "tag:yaml.org,2002:" + tag, "json", val)
+                return Scalar(self.index.span(self.path, start, self.pos), word, "tag:yaml.org,2002:" + tag, "json", val)
         word_m = re.compile(r"[^\s,:\]\}]+").match(text, self.pos)
         word = word_m.group() if word_m else ch
         raise self.fail(f"unexpected {word!r}" + (" (a template placeholder?)" if word.isidentifier() else ""))
@@ -191,11 +195,27 @@ _STRICT = json.JSONDecoder(parse_constant=_reject_constant)
 # Top-level keys of the JSON files batchlint reads (accelerate configs, DeepSpeed configs, trainer
 # arguments). Any other JSON — package data, schemas, tsconfig — is only checked for syntax, by the
 # C parser, and never turned into a positioned tree.
-RELEVANT_KEYS = frozenset({
-    "distributed_type", "compute_environment", "num_processes", "train_batch_size", "train_micro_batch_size_per_gpu",
-    "gradient_accumulation_steps", "zero_optimization", "per_device_train_batch_size", "micro_batch_size", "batch_size",
-    "global_train_batch_size", "fp16", "bf16", "train", "data", "solver", "datasets",
-})
+RELEVANT_KEYS = frozenset(
+    {
+        "distributed_type",
+        "compute_environment",
+        "num_processes",
+        "train_batch_size",
+        "train_micro_batch_size_per_gpu",
+        "gradient_accumulation_steps",
+        "zero_optimization",
+        "per_device_train_batch_size",
+        "micro_batch_size",
+        "batch_size",
+        "global_train_batch_size",
+        "fp16",
+        "bf16",
+        "train",
+        "data",
+        "solver",
+        "datasets",
+    }
+)
 
 
 def _worth_positions(text: str) -> bool:

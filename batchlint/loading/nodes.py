@@ -160,8 +160,16 @@ class DuplicateKey:
 class Document:
     __slots__ = ("path", "text", "format", "root", "comments", "duplicates", "unsafe_tags")
 
-    def __init__(self, path: str, text: str, format: str, root: Node | None, comments: list[Comment],
-                 duplicates: list[DuplicateKey], unsafe_tags: list[tuple[str, Span]] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        format: str,
+        root: Node | None,
+        comments: list[Comment],
+        duplicates: list[DuplicateKey],
+        unsafe_tags: list[tuple[str, Span]] | None = None,
+    ) -> None:
         self.path = path  # as given / displayed
         self.text = text  # decoded text, BOM included
         self.format = format  # "yaml" or "json"

@@ -18,15 +18,15 @@ def decode(path: str, data: bytes) -> str:
     nul = data.find(b"\0", 0, 8192)
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
-        raise LoadError(path, line, 1, "binary file (contains a NUL byte), not YAML or JSON",
-                        "exclude it from the files batchlint checks", LoadErrorKind.BINARY)
+        raise LoadError(
+            path, line, 1, "binary file (contains a NUL byte), not YAML or JSON", "exclude it from the files batchlint checks", LoadErrorKind.BINARY
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise LoadError(path, line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
-                        "save the file as UTF-8", LoadErrorKind.ENCODING) from None
+        raise LoadError(path, line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", "save the file as UTF-8", LoadErrorKind.ENCODING) from None
 
 
 class LineIndex:

@@ -65,14 +65,18 @@ _MERGE = _SAFE_TAG_PREFIX + "merge"
 _VALUE = _SAFE_TAG_PREFIX + "value"
 _STR, _INT, _BOOL, _NULL = (_SAFE_TAG_PREFIX + t for t in ("str", "int", "bool", "null"))
 _SEQ, _MAP = _SAFE_TAG_PREFIX + "seq", _SAFE_TAG_PREFIX + "map"
-_SAFE_TAGS = {_SAFE_TAG_PREFIX + t for t in
-              ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq",
-               "omap", "pairs", "set", "merge", "value")}
+_SAFE_TAGS = {
+    _SAFE_TAG_PREFIX + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq", "omap", "pairs", "set", "merge", "value")
+}
 _SCALAR_TAGS = {_SAFE_TAG_PREFIX + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary")}
 _CONSTRUCTORS = yaml.constructor.SafeConstructor.yaml_constructors
-_EXPECTED = {_BOOL: "a YAML 1.1 boolean (true/false, yes/no, on/off)", _INT: "an integer", _SAFE_TAG_PREFIX + "float": "a number",
-             _SAFE_TAG_PREFIX + "timestamp": "a date or time such as 2001-12-14 or 2001-12-14T21:59:43Z",
-             _SAFE_TAG_PREFIX + "binary": "base64 text"}
+_EXPECTED = {
+    _BOOL: "a YAML 1.1 boolean (true/false, yes/no, on/off)",
+    _INT: "an integer",
+    _SAFE_TAG_PREFIX + "float": "a number",
+    _SAFE_TAG_PREFIX + "timestamp": "a date or time such as 2001-12-14 or 2001-12-14T21:59:43Z",
+    _SAFE_TAG_PREFIX + "binary": "base64 text",
+}
 
 # PyYAML's C and Python parsers have different Mark and event classes, and the stubs type event
 # attributes loosely: both are Any here.
@@ -95,8 +99,13 @@ def _fast_value(tag: str, raw: str) -> object:
 
 
 def _too_deep(path: str, mark: Any) -> LoadError:
-    return LoadError(path, mark.line + 1, mark.column + 1, f"invalid YAML: nested too deeply (more than {MAX_DEPTH} levels)",
-                     "no training config nests this deep: check the file")
+    return LoadError(
+        path,
+        mark.line + 1,
+        mark.column + 1,
+        f"invalid YAML: nested too deeply (more than {MAX_DEPTH} levels)",
+        "no training config nests this deep: check the file",
+    )
 
 
 class _Frame:
@@ -134,8 +143,7 @@ class _Builder:
         self.budget = True  # whether MAX_NODES still allows building
 
     def span(self, start: Any, end: Any) -> Span:
-        return Span(self.path, start.line + 1, start.column + 1, end.line + 1, end.column + 1,
-                    start.index + self.offset, end.index + self.offset)
+        return Span(self.path, start.line + 1, start.column + 1, end.line + 1, end.column + 1, start.index + self.offset, end.index + self.offset)
 
     def fail(self, mark: Any, message: str, help: str = "yaml.safe_load (and OmegaConf) fail on it too: fix the value") -> LoadError:
         return LoadError(self.path, mark.line + 1, mark.column + 1, f"invalid YAML: {message}", help)
@@ -161,17 +169,20 @@ class _Builder:
         constructor = _CONSTRUCTORS.get(tag)
         if constructor is None or tag not in _SCALAR_TAGS:
             if explicit and tag not in (_MERGE, _VALUE):
-                raise self.fail(event.start_mark, f"`{_short(tag)}` needs a {'mapping' if tag.endswith(('map', 'set')) else 'sequence'}, "
-                                                  f"not the scalar {_quoted(raw)}")
+                raise self.fail(
+                    event.start_mark, f"`{_short(tag)}` needs a {'mapping' if tag.endswith(('map', 'set')) else 'sequence'}, not the scalar {_quoted(raw)}"
+                )
             return raw  # `<<` and `=` as plain text
         node = yaml.ScalarNode(tag, raw, event.start_mark, event.end_mark, style=event.style)
         try:
             return constructor(self.constructor, node)
         except ValueError as exc:
             if tag == _INT and "digits" in str(exc):
-                raise self.fail(event.start_mark, f"an integer with {sum(c.isdigit() for c in raw)} digits; Python reads at most "
-                                                  f"{int_digit_limit()} (ValueError)",
-                                "no batch value is this large: fix the number, or quote it to make it a string") from None
+                raise self.fail(
+                    event.start_mark,
+                    f"an integer with {sum(c.isdigit() for c in raw)} digits; Python reads at most {int_digit_limit()} (ValueError)",
+                    "no batch value is this large: fix the number, or quote it to make it a string",
+                ) from None
             if explicit:
                 raise self._bad_value(event, tag) from None
         except (yaml.YAMLError, TypeError, KeyError, AttributeError, OverflowError):
@@ -181,8 +192,11 @@ class _Builder:
 
     def _bad_value(self, event: Any, tag: str) -> LoadError:
         expected = _EXPECTED.get(tag, "a value of this type")
-        return self.fail(event.start_mark, f"{_quoted(event.value)} is not a valid `{_short(tag)}`: expected {expected}",
-                         "yaml.safe_load (and OmegaConf) fail on it too: write a valid value, or remove the tag")
+        return self.fail(
+            event.start_mark,
+            f"{_quoted(event.value)} is not a valid `{_short(tag)}`: expected {expected}",
+            "yaml.safe_load (and OmegaConf) fail on it too: write a valid value, or remove the tag",
+        )
 
     def container_error(self, frame: _Frame, mark: Any) -> None:
         """Whether an explicitly tagged container holds what its tag needs (`!!omap` a list of one-key maps)."""
@@ -238,8 +252,7 @@ class _Builder:
                 self.count()
                 tag = self.scalar_tag(event)
                 start, end = event.start_mark, event.end_mark
-                span = Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1,
-                            start.index + offset, end.index + offset)
+                span = Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1, start.index + offset, end.index + offset)
                 if tag not in _SAFE_TAGS:
                     self.unsafe_tags.append((tag, span))
                 if end.line > start.line:
@@ -332,7 +345,7 @@ def _empty(node: Node | None) -> bool:
 
 
 def _short(tag: str) -> str:
-    return "!!" + tag[len(_SAFE_TAG_PREFIX):] if tag.startswith(_SAFE_TAG_PREFIX) else tag
+    return "!!" + tag[len(_SAFE_TAG_PREFIX) :] if tag.startswith(_SAFE_TAG_PREFIX) else tag
 
 
 def _quoted(raw: str) -> str:
@@ -343,8 +356,7 @@ def _quoted(raw: str) -> str:
 # nothing batch-related it is only parsed for syntax (events, in C: about a tenth of the cost of
 # building the positioned tree), like large JSON files; see README "Limits".
 LARGE_FILE_CHARS = 1 << 20
-_RELEVANT_WORDS = ("batch", "accum", "num_processes", "gpus", "world_size", "nproc", "devices", "deepspeed",
-                   "distributed")
+_RELEVANT_WORDS = ("batch", "accum", "num_processes", "gpus", "world_size", "nproc", "devices", "deepspeed", "distributed")
 
 
 def _worth_positions(body: str) -> bool:
@@ -359,8 +371,7 @@ def _syntax_error(path: str, exc: Exception) -> LoadError:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem and exc.context_mark is not None and exc.context_mark.line + 1 != line:
             problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
-        return LoadError(path, line, col, f"invalid YAML: {problem}",
-                         "fix the syntax; the training launcher cannot read this file either")
+        return LoadError(path, line, col, f"invalid YAML: {problem}", "fix the syntax; the training launcher cannot read this file either")
     if isinstance(exc, RecursionError):
         return LoadError(path, 1, 1, "YAML nested too deeply to read", "no training config nests this deep: check the file")
     return LoadError(path, 1, 1, f"invalid YAML: {exc}")

@@ -58,8 +58,7 @@ def reporter(name: str, color: bool = False) -> Callable[[Report, TextIO], None]
     if name in ("json-lines", "sarif", "gitlab", "junit"):
         from batchlint.output import machine
 
-        return {"json-lines": machine.write_json_lines, "sarif": machine.write_sarif, "gitlab": machine.write_gitlab,
-                "junit": machine.write_junit}[name]
+        return {"json-lines": machine.write_json_lines, "sarif": machine.write_sarif, "gitlab": machine.write_gitlab, "junit": machine.write_junit}[name]
     raise ValueError(name)
 
 

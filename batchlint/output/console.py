@@ -19,10 +19,38 @@ if TYPE_CHECKING:
 
 ERRORS = "batchlint-ascii"
 ASCII = {
-    "≈": "~", "×": "x", "→": "->", "←": "<-", "⇒": "=>", "≠": "!=", "≥": ">=", "≤": "<=", "±": "+/-",
-    "−": "-", "–": "-", "—": "--", "…": "...", "·": ".", "•": "*", "′": "'", "″": '"',
-    "‘": "'", "’": "'", "“": '"', "”": '"', "«": "<<", "»": ">>", "§": "S",
-    "█": "#", "▓": "=", "▒": "-", "░": ":", "│": "|", "─": "-", "✓": "ok", "✗": "x",
+    "≈": "~",
+    "×": "x",
+    "→": "->",
+    "←": "<-",
+    "⇒": "=>",
+    "≠": "!=",
+    "≥": ">=",
+    "≤": "<=",
+    "±": "+/-",
+    "−": "-",
+    "–": "-",
+    "—": "--",
+    "…": "...",
+    "·": ".",
+    "•": "*",
+    "′": "'",
+    "″": '"',
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "«": "<<",
+    "»": ">>",
+    "§": "S",
+    "█": "#",
+    "▓": "=",
+    "▒": "-",
+    "░": ":",
+    "│": "|",
+    "─": "-",
+    "✓": "ok",
+    "✗": "x",
 }
 
 
@@ -42,7 +70,7 @@ def to_ascii(ch: str) -> str:
 def _fallback(exc: UnicodeError) -> tuple[str, int]:
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
-    return "".join(to_ascii(ch) for ch in exc.object[exc.start:exc.end]), exc.end
+    return "".join(to_ascii(ch) for ch in exc.object[exc.start : exc.end]), exc.end
 
 
 codecs.register_error(ERRORS, _fallback)
