@@ -36,16 +36,17 @@ def lr_note(old_total: int, new_total: int, lr: Fact[object] | None, scale_lr: b
     if old_total == new_total or old_total <= 0 or new_total <= 0:
         return ""
     factor = new_total / old_total
-    root = factor ** 0.5
+    root = factor**0.5
     change = f"the total goes from {old_total} to {new_total} (× {_g(factor)})"
     value = _number(lr.value) if lr is not None else None
     name = (lr.read_as or lr.key or "learning_rate") if lr is not None else "the learning rate"
     if scale_lr:
         if value is None:
             return f"{change}; scale_lr is on: the script multiplies {name} by the total, so the rate it trains at grows × {_g(factor)}"
-        return (f"{change}; scale_lr is on: the script multiplies {name} = {_g(value)} by the total, so it trains at "
-                f"{_g(value * new_total)} instead of {_g(value * old_total)}")
+        return (
+            f"{change}; scale_lr is on: the script multiplies {name} = {_g(value)} by the total, so it trains at "
+            f"{_g(value * new_total)} instead of {_g(value * old_total)}"
+        )
     if value is None:
         return f"{change}: retune {name} (linear scaling × {_g(factor)}, square-root scaling × {_g(root)})"
-    return (f"{change}: {name} = {_g(value)} was set for {old_total}; rescaled it is {_g(value * factor)} (linear) "
-            f"or {_g(value * root)} (square root)")
+    return f"{change}: {name} = {_g(value)} was set for {old_total}; rescaled it is {_g(value * factor)} (linear) or {_g(value * root)} (square root)"

@@ -33,9 +33,26 @@ F = FactName
 
 # What a total is made of: the per-device batch, the accumulation that applies (the config's, a DeepSpeed
 # JSON's, the launcher's) and everything that decides the data-parallel size.
-FACTORS = (F.PER_DEVICE_BATCH, F.GRAD_ACCUM, F.GLOBAL_BATCH, F.BATCH_SIZE, F.NUM_PROCESSES, F.NUM_MACHINES, F.DISTRIBUTED_TYPE,
-           F.HOSTFILE_HOSTS, F.DP_REPLICATE_SIZE, F.DP_SHARD_SIZE, F.TP_SIZE, F.CP_SIZE, F.SP_SIZE, F.PP_SIZE, F.MP_SIZE,
-           F.MEGATRON_TP, F.MEGATRON_PP, F.DATA_PARALLEL_SIZE)
+FACTORS = (
+    F.PER_DEVICE_BATCH,
+    F.GRAD_ACCUM,
+    F.GLOBAL_BATCH,
+    F.BATCH_SIZE,
+    F.NUM_PROCESSES,
+    F.NUM_MACHINES,
+    F.DISTRIBUTED_TYPE,
+    F.HOSTFILE_HOSTS,
+    F.DP_REPLICATE_SIZE,
+    F.DP_SHARD_SIZE,
+    F.TP_SIZE,
+    F.CP_SIZE,
+    F.SP_SIZE,
+    F.PP_SIZE,
+    F.MP_SIZE,
+    F.MEGATRON_TP,
+    F.MEGATRON_PP,
+    F.DATA_PARALLEL_SIZE,
+)
 
 
 class BaselineError(Exception):
@@ -91,8 +108,10 @@ class Revision:
             return known
         code, out = _git(["rev-parse", "--show-toplevel"], directory) if os.path.isdir(directory) else (1, b"")
         if code != 0:
-            raise BaselineError(f"{display_path(path)}: not in a git work tree, so {given_as} has nothing to compare with "
-                                "(run batchlint inside the repository, or drop the baseline)")
+            raise BaselineError(
+                f"{display_path(path)}: not in a git work tree, so {given_as} has nothing to compare with "
+                "(run batchlint inside the repository, or drop the baseline)"
+            )
         top = out.decode("utf-8", "replace").strip()
         known = session.revisions.get((top, rev))
         if isinstance(known, Revision):
@@ -109,9 +128,10 @@ class Revision:
                 remote, _, branch = rev.partition("/")
                 fetch = f"git fetch {remote} {branch}" if branch and not any(c in rev for c in "~^@:") else "git fetch --deepen=100"
                 raise BaselineError(
-                    f"{given_as}: no such revision in this shallow clone; fetch it first (`{fetch}`; on GitHub Actions, "
-                    "actions/checkout with fetch-depth: 0)" if shallow else
-                    f"{given_as}: no such revision in this git repository (give a branch, tag or commit, e.g. HEAD or origin/main)")
+                    f"{given_as}: no such revision in this shallow clone; fetch it first (`{fetch}`; on GitHub Actions, actions/checkout with fetch-depth: 0)"
+                    if shallow
+                    else f"{given_as}: no such revision in this git repository (give a branch, tag or commit, e.g. HEAD or origin/main)"
+                )
         revision = cls(top, rev, commit)
         session.revisions[(top, rev)] = session.revisions[(directory, rev)] = revision
         return revision
@@ -144,7 +164,7 @@ class Revision:
                 self.blobs[key] = None
                 continue
             size = int(header[2])
-            self.blobs[key] = out[pos:pos + size] if header[1] == b"blob" else None
+            self.blobs[key] = out[pos : pos + size] if header[1] == b"blob" else None
             pos += size + 1
 
     def at(self, path: str) -> bytes | None:
@@ -258,8 +278,7 @@ def baseline_run(run: RunModel, pairing: Pairing, session: Session, options: Opt
     if pairing.config_doc is not None:
         targets.append(config)
     # Everything the run reads now, in one read; what the old run reads besides is read as it is needed.
-    revision.fetch([*(doc.path for doc in pairing.documents), *targets, *session.script_index(config).scripts,
-                    *_settings_chain(config, revision)])
+    revision.fetch([*(doc.path for doc in pairing.documents), *targets, *session.script_index(config).scripts, *_settings_chain(config, revision)])
     quiet = replace(options, baseline="", bound_configs=False, select=None, ignore=["ALL"])  # its runs, no rules, no baseline
     for target in targets:
         if not old.present(target):

@@ -80,8 +80,9 @@ def bound_to(path: str, session: Session, options: Options, walks: dict[str, lis
         if absolute == key:
             continue
         named = absolute in index.by_config or name in (session.raw(config) or b"")
-        if (named or session.settings_for(config).for_file(config).accelerate_config is not None) \
-                and any(_reads(key, run, pairing) for run, pairing in analyse(config, session, options).runs):
+        if (named or session.settings_for(config).for_file(config).accelerate_config is not None) and any(
+            _reads(key, run, pairing) for run, pairing in analyse(config, session, options).runs
+        ):
             out.append(config)
     found = {os.path.abspath(config) for config in out}
     for script in index.scripts:

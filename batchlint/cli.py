@@ -80,9 +80,11 @@ def _add_launch(p: argparse.ArgumentParser) -> None:
     g.add_argument("--num-machines", type=_positive, metavar="M", help="number of machines")
     g.add_argument("--target-total", type=_positive, metavar="N", help="target total batch per optimizer step")
     g.add_argument("--include-root", metavar="DIR", help="directory `${include:...}` names are relative to")
-    g.add_argument("--use-default-accelerate-config", action="store_true",
-                   help="pair training configs with this machine's default accelerate config "
-                        "($HF_HOME/accelerate/default_config.yaml) when nothing else names one")
+    g.add_argument(
+        "--use-default-accelerate-config",
+        action="store_true",
+        help="pair training configs with this machine's default accelerate config ($HF_HOME/accelerate/default_config.yaml) when nothing else names one",
+    )
     m = p.add_argument_group("memory (what fits on a card)")
     m.add_argument("--gpu", metavar="NAME", help="GPU model, e.g. A100-80GB (`batchlint plan --list-gpus`)")
     m.add_argument("--gpu-memory", type=float, metavar="GIB", help="GPU capacity in GiB, instead of --gpu")
@@ -92,14 +94,21 @@ def _add_launch(p: argparse.ArgumentParser) -> None:
 
 def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
-    check.add_argument("--format", choices=("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit", "markdown"),
-                       default=None, help="output format (default: full; github when GITHUB_ACTIONS=true)")
+    check.add_argument(
+        "--format",
+        choices=("full", "text", "concise", "json", "json-lines", "github", "sarif", "gitlab", "junit", "markdown"),
+        default=None,
+        help="output format (default: full; github when GITHUB_ACTIONS=true)",
+    )
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                       help="colour the full and concise reports (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it)")
+    check.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the full and concise reports (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it)",
+    )
     check.add_argument("--output-file", metavar="PATH", help="write the report to PATH instead of standard output")
-    check.add_argument("--stdin-filename", metavar="PATH",
-                       help="with PATH `-`: the name of the file read from standard input (dialect, settings, messages)")
+    check.add_argument("--stdin-filename", metavar="PATH", help="with PATH `-`: the name of the file read from standard input (dialect, settings, messages)")
     check.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to run")
     check.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to skip")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
@@ -107,20 +116,24 @@ def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     check.add_argument("--extend-select", type=_codes, metavar="CODES", help="codes or prefixes added to the selection")
     review = check.add_argument_group("reviewing a change")
-    review.add_argument("--baseline", metavar="REV", help="compare each run's total with the run at git revision REV (BL107, BL108); "
-                        "wins over `baseline` in settings")
+    review.add_argument(
+        "--baseline", metavar="REV", help="compare each run's total with the run at git revision REV (BL107, BL108); wins over `baseline` in settings"
+    )
     review.add_argument("--no-baseline", action="store_true", help="ignore `baseline` in settings")
-    review.add_argument("--bound-configs", action="store_true",
-                        help="also check the training configs a given launch config, included file or DeepSpeed JSON is bound to "
-                             "(as the pre-commit hooks do)")
+    review.add_argument(
+        "--bound-configs",
+        action="store_true",
+        help="also check the training configs a given launch config, included file or DeepSpeed JSON is bound to (as the pre-commit hooks do)",
+    )
     fixing = check.add_argument_group("fixing")
     fixing.add_argument("--fix", action="store_true", help="apply safe fixes, rewriting only the values that must change")
     fixing.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply unsafe fixes")
     fixing.add_argument("--diff", action="store_true", help="print the fixes as a unified diff and write nothing (exit 1 if any)")
     fixing.add_argument("--show-fixes", action="store_true", help="list the fixes that were applied")
     fixing.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when files were fixed, even if nothing remains")
-    fixing.add_argument("--add-ignore", action="store_true",
-                        help="add `# batchlint: ignore[CODES]` to every line with a finding (to adopt batchlint gradually)")
+    fixing.add_argument(
+        "--add-ignore", action="store_true", help="add `# batchlint: ignore[CODES]` to every line with a finding (to adopt batchlint gradually)"
+    )
     _add_launch(check)
 
 
@@ -150,9 +163,18 @@ def _rule_arguments(rule: argparse.ArgumentParser) -> None:
 def _launch(args: argparse.Namespace) -> LaunchOptions:
     from batchlint.options import LaunchOptions
 
-    return LaunchOptions(args.accelerate_config, args.num_processes, args.num_machines, args.target_total,
-                         args.include_root, args.gpu, args.gpu_memory, args.memory_profile, args.memory_preset,
-                         args.use_default_accelerate_config)
+    return LaunchOptions(
+        args.accelerate_config,
+        args.num_processes,
+        args.num_machines,
+        args.target_total,
+        args.include_root,
+        args.gpu,
+        args.gpu_memory,
+        args.memory_profile,
+        args.memory_preset,
+        args.use_default_accelerate_config,
+    )
 
 
 def _options(args: argparse.Namespace) -> Options:
@@ -163,19 +185,33 @@ def _options(args: argparse.Namespace) -> Options:
     if extend:
         select = (select or ["ALL"]) + extend
     baseline = "" if getattr(args, "no_baseline", False) else getattr(args, "baseline", None)  # "": none, whatever settings say
-    return Options(_launch(args), select, getattr(args, "ignore", None), getattr(args, "force_exclude", False), baseline,
-                   getattr(args, "bound_configs", False))
+    return Options(_launch(args), select, getattr(args, "ignore", None), getattr(args, "force_exclude", False), baseline, getattr(args, "bound_configs", False))
 
 
 def _check(args: argparse.Namespace) -> int:
     from batchlint.commands.check import CheckArgs, run
 
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full")
-    return run(CheckArgs(
-        paths=tuple(args.paths), options=_options(args), format=fmt, select=args.select, statistics=args.statistics,
-        output_file=args.output_file, stdin_filename=args.stdin_filename, exit_zero=args.exit_zero, no_cache=args.no_cache,
-        fix=args.fix, unsafe_fixes=args.unsafe_fixes, diff=args.diff, show_fixes=args.show_fixes,
-        exit_non_zero_on_fix=args.exit_non_zero_on_fix, add_ignore=args.add_ignore, color=args.color))
+    return run(
+        CheckArgs(
+            paths=tuple(args.paths),
+            options=_options(args),
+            format=fmt,
+            select=args.select,
+            statistics=args.statistics,
+            output_file=args.output_file,
+            stdin_filename=args.stdin_filename,
+            exit_zero=args.exit_zero,
+            no_cache=args.no_cache,
+            fix=args.fix,
+            unsafe_fixes=args.unsafe_fixes,
+            diff=args.diff,
+            show_fixes=args.show_fixes,
+            exit_non_zero_on_fix=args.exit_non_zero_on_fix,
+            add_ignore=args.add_ignore,
+            color=args.color,
+        )
+    )
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -251,8 +287,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser().print_help()
         return 2
     try:
-        return _COMMANDS[args.command][2](args)
+        try:
+            return _COMMANDS[args.command][2](args)
+        finally:
+            if not sys.stdout.closed:  # (the language server closes it when the client leaves)
+                sys.stdout.flush()  # a full disk shows here, as one line, not in the interpreter's exit
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:  # the report could not be written (/dev/full, --output-file in a missing directory)
+        from batchlint.output.console import report_failed
+
+        return report_failed(exc)

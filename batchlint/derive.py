@@ -24,11 +24,34 @@ F = FactName
 
 # Launch facts copied into a training run (the training config's own precision wins: it is
 # passed to Accelerator(), which beats the accelerate file).
-LAUNCH_FACTS = (F.NUM_PROCESSES, F.NUM_MACHINES, F.GPU_IDS, F.DISTRIBUTED_TYPE, F.LAUNCHER_GRAD_ACCUM,
-                F.DEEPSPEED_HOSTFILE, F.DEEPSPEED_MULTINODE_LAUNCHER, F.DEEPSPEED_CONFIG_FILE, F.MPIRUN_HOSTFILE,
-                F.DP_REPLICATE_SIZE, F.DP_SHARD_SIZE, F.TP_SIZE, F.CP_SIZE, F.SP_SIZE, F.MEGATRON_TP, F.MEGATRON_PP,
-                F.MEGATRON_NUM_MICRO_BATCHES, F.ZERO_STAGE, F.FSDP_SHARDING_STRATEGY, F.OFFLOAD_OPTIMIZER, F.OFFLOAD_PARAM,
-                F.ZERO3_SAVE_16BIT, F.FSDP_VERSION, F.FSDP_RESHARD_AFTER_FORWARD, F.FSDP_OFFLOAD_PARAMS, F.FSDP_STATE_DICT_TYPE)
+LAUNCH_FACTS = (
+    F.NUM_PROCESSES,
+    F.NUM_MACHINES,
+    F.GPU_IDS,
+    F.DISTRIBUTED_TYPE,
+    F.LAUNCHER_GRAD_ACCUM,
+    F.DEEPSPEED_HOSTFILE,
+    F.DEEPSPEED_MULTINODE_LAUNCHER,
+    F.DEEPSPEED_CONFIG_FILE,
+    F.MPIRUN_HOSTFILE,
+    F.DP_REPLICATE_SIZE,
+    F.DP_SHARD_SIZE,
+    F.TP_SIZE,
+    F.CP_SIZE,
+    F.SP_SIZE,
+    F.MEGATRON_TP,
+    F.MEGATRON_PP,
+    F.MEGATRON_NUM_MICRO_BATCHES,
+    F.ZERO_STAGE,
+    F.FSDP_SHARDING_STRATEGY,
+    F.OFFLOAD_OPTIMIZER,
+    F.OFFLOAD_PARAM,
+    F.ZERO3_SAVE_16BIT,
+    F.FSDP_VERSION,
+    F.FSDP_RESHARD_AFTER_FORWARD,
+    F.FSDP_OFFLOAD_PARAMS,
+    F.FSDP_STATE_DICT_TYPE,
+)
 
 
 def world_size(processes: int, machines: int | None) -> int:
@@ -53,8 +76,7 @@ def data_parallel(facts: Mapping[FactName, Fact[object]]) -> Fact[object] | None
         dtype = "NO"  # unquoted `NO` is false to PyYAML; the simple launcher still runs
     if dtype_fact is not None and dtype_fact.origin == Origin.FILE:
         if dtype == "NO":
-            return Fact(F.DATA_PARALLEL_SIZE, 1, Origin.DERIVED,
-                        note="distributed_type NO: `accelerate launch` starts one process whatever num_processes says")
+            return Fact(F.DATA_PARALLEL_SIZE, 1, Origin.DERIVED, note="distributed_type NO: `accelerate launch` starts one process whatever num_processes says")
         if dtype == "MULTI_CPU" and not facts.get(F.MPIRUN_HOSTFILE):
             return None  # one process per launch; the world is assembled outside accelerate
     if procs is None:
@@ -66,8 +88,7 @@ def data_parallel(facts: Mapping[FactName, Fact[object]]) -> Fact[object] | None
         notes.append(f"{procs} processes on {machines} machines: {procs // machines} per machine, {world} ranks")
     launcher = facts.get(F.DEEPSPEED_MULTINODE_LAUNCHER)
     hosts = facts.get(F.HOSTFILE_HOSTS)
-    if (dtype == "DEEPSPEED" and machines > 1 and hosts is not None and isinstance(hosts.value, int)
-            and (launcher is None or launcher.value != "standard")):
+    if dtype == "DEEPSPEED" and machines > 1 and hosts is not None and isinstance(hosts.value, int) and (launcher is None or launcher.value != "standard"):
         # The DeepSpeed runner uses every host of the hostfile, never --num_nodes (spec §2.2).
         world = hosts.value * (procs // machines)
         notes.append(f"DeepSpeed runner: {hosts.value} hostfile hosts × {procs // machines} per machine")
@@ -79,9 +100,11 @@ def data_parallel(facts: Mapping[FactName, Fact[object]]) -> Fact[object] | None
             product *= size
         if product > 1:
             dp = parallel[F.DP_REPLICATE_SIZE] * parallel[F.DP_SHARD_SIZE]
-            notes.append(f"parallelism_config: dp_replicate {parallel[F.DP_REPLICATE_SIZE]} × dp_shard "
-                         f"{parallel[F.DP_SHARD_SIZE]} (tp {parallel[F.TP_SIZE]}, cp {parallel[F.CP_SIZE]}, "
-                         f"sp {parallel[F.SP_SIZE]} share batches)")
+            notes.append(
+                f"parallelism_config: dp_replicate {parallel[F.DP_REPLICATE_SIZE]} × dp_shard "
+                f"{parallel[F.DP_SHARD_SIZE]} (tp {parallel[F.TP_SIZE]}, cp {parallel[F.CP_SIZE]}, "
+                f"sp {parallel[F.SP_SIZE]} share batches)"
+            )
     if dtype == "MEGATRON_LM":
         tp, pp = _int(facts, F.MEGATRON_TP, 1), _int(facts, F.MEGATRON_PP, 1)
         dp = world // (tp * pp)
@@ -97,12 +120,15 @@ def _plain_data_parallel(facts: FactDict) -> Fact[object] | None:
         return None
     machines = positive_int(facts[F.NUM_MACHINES].value) if F.NUM_MACHINES in facts else None
     world = world_size(procs, machines)
-    dp = Fact(F.DATA_PARALLEL_SIZE, world, Origin.DERIVED,
-              note=None if world == procs else f"{procs} processes on {machines} machines: {world} ranks")
+    dp = Fact(F.DATA_PARALLEL_SIZE, world, Origin.DERIVED, note=None if world == procs else f"{procs} processes on {machines} machines: {world} ranks")
     shard = [positive_int(facts[n].value) or 1 for n in (F.DP_SHARD_SIZE, F.DP_REPLICATE_SIZE) if n in facts]
     if shard and any(n in facts for n in (F.TP_SIZE, F.CP_SIZE)):
-        dp = Fact(F.DATA_PARALLEL_SIZE, shard[0] if len(shard) == 1 else shard[0] * shard[1], Origin.DERIVED,
-                  note="dp_shard × dp_replicate: tensor/context-parallel ranks share batches")
+        dp = Fact(
+            F.DATA_PARALLEL_SIZE,
+            shard[0] if len(shard) == 1 else shard[0] * shard[1],
+            Origin.DERIVED,
+            note="dp_shard × dp_replicate: tensor/context-parallel ranks share batches",
+        )
     return dp
 
 
@@ -121,11 +147,13 @@ def _model_parallel(facts: FactDict) -> None:
     if procs is not None and divisor > 1:
         if procs % divisor:
             # The trainer refuses this layout at start-up (BL108 says so): no data-parallel size.
-            facts[F.DATA_PARALLEL_SIZE] = Fact(F.DATA_PARALLEL_SIZE, None, Origin.DERIVED,
-                                               unresolved=f"{procs} processes do not split into groups of {divisor} model-parallel ranks")
+            facts[F.DATA_PARALLEL_SIZE] = Fact(
+                F.DATA_PARALLEL_SIZE, None, Origin.DERIVED, unresolved=f"{procs} processes do not split into groups of {divisor} model-parallel ranks"
+            )
             return
-        facts[F.DATA_PARALLEL_SIZE] = Fact(F.DATA_PARALLEL_SIZE, procs // divisor, Origin.DERIVED,
-                                           note=f"{procs} processes / {divisor} (pipeline × model/tensor parallel ranks share batches)")
+        facts[F.DATA_PARALLEL_SIZE] = Fact(
+            F.DATA_PARALLEL_SIZE, procs // divisor, Origin.DERIVED, note=f"{procs} processes / {divisor} (pipeline × model/tensor parallel ranks share batches)"
+        )
 
 
 def effective_grad_accum(facts: FactDict, link: DeepSpeedLink | None) -> Fact[object] | None:
@@ -133,8 +161,15 @@ def effective_grad_accum(facts: FactDict, link: DeepSpeedLink | None) -> Fact[ob
     dtype = facts.get(F.DISTRIBUTED_TYPE)
     if dtype is not None and dtype.value == "MEGATRON_LM" and F.MEGATRON_NUM_MICRO_BATCHES in facts:
         f = facts[F.MEGATRON_NUM_MICRO_BATCHES]
-        return Fact(F.EFFECTIVE_GRAD_ACCUM, f.value, f.origin, f.key, f.span, f.node,
-                    note="Megatron-LM accumulates megatron_lm_num_micro_batches; the script's value is unused")
+        return Fact(
+            F.EFFECTIVE_GRAD_ACCUM,
+            f.value,
+            f.origin,
+            f.key,
+            f.span,
+            f.node,
+            note="Megatron-LM accumulates megatron_lm_num_micro_batches; the script's value is unused",
+        )
     if dtype is None or dtype.value != "DEEPSPEED":
         return None
     launcher = facts.get(F.LAUNCHER_GRAD_ACCUM)
@@ -142,16 +177,29 @@ def effective_grad_accum(facts: FactDict, link: DeepSpeedLink | None) -> Fact[ob
         name = os.path.basename(link.path or link.name)
         ds_ga = link.facts.get(F.GRAD_ACCUM)
         if ds_ga is None:
-            return Fact(F.EFFECTIVE_GRAD_ACCUM, 1, Origin.DERIVED, key="gradient_accumulation_steps",
-                        note=f"{name} has no gradient_accumulation_steps: accelerate inserts 1")
+            return Fact(
+                F.EFFECTIVE_GRAD_ACCUM,
+                1,
+                Origin.DERIVED,
+                key="gradient_accumulation_steps",
+                note=f"{name} has no gradient_accumulation_steps: accelerate inserts 1",
+            )
         if ds_ga.value != "auto":
-            return Fact(F.EFFECTIVE_GRAD_ACCUM, ds_ga.value, ds_ga.origin, ds_ga.key, ds_ga.span, ds_ga.node,
-                        note=f"the DeepSpeed JSON {name} decides the accumulation")
+            return Fact(
+                F.EFFECTIVE_GRAD_ACCUM, ds_ga.value, ds_ga.origin, ds_ga.key, ds_ga.span, ds_ga.node, note=f"the DeepSpeed JSON {name} decides the accumulation"
+            )
     elif facts.get(F.DEEPSPEED_CONFIG_FILE) is not None:
         return None  # the JSON exists but could not be read: unknown
     if launcher is not None and launcher.value != "auto":
-        return Fact(F.EFFECTIVE_GRAD_ACCUM, launcher.value, launcher.origin, launcher.key, launcher.span, launcher.node,
-                    note="exported as ACCELERATE_GRADIENT_ACCUMULATION_STEPS: overrides the script's value")
+        return Fact(
+            F.EFFECTIVE_GRAD_ACCUM,
+            launcher.value,
+            launcher.origin,
+            launcher.key,
+            launcher.span,
+            launcher.node,
+            note="exported as ACCELERATE_GRADIENT_ACCUMULATION_STEPS: overrides the script's value",
+        )
     return None
 
 
@@ -165,20 +213,30 @@ def merge_launch(dialect: Dialect, facts: FactDict, pairing: Pairing, options: L
                 merged[name] = launch[name]
         if F.MIXED_PRECISION in launch:
             lp = launch[F.MIXED_PRECISION]
-            merged[F.LAUNCH_MIXED_PRECISION] = Fact(F.LAUNCH_MIXED_PRECISION, lp.value, lp.origin, lp.key, lp.span, lp.node,
-                                                    note="the training config's own precision is passed to Accelerator() and wins")
+            merged[F.LAUNCH_MIXED_PRECISION] = Fact(
+                F.LAUNCH_MIXED_PRECISION,
+                lp.value,
+                lp.origin,
+                lp.key,
+                lp.span,
+                lp.node,
+                note="the training config's own precision is passed to Accelerator() and wins",
+            )
         merged.update(pairing.script_facts)  # the launch line beats the accelerate file (its CLI flags)
     # Explicit process counts: the command line, then settings (like `accelerate launch --num_processes`).
-    for name, flag, setting, cli_value in ((F.NUM_PROCESSES, "--num-processes", "num-processes", options.num_processes),
-                                           (F.NUM_MACHINES, "--num-machines", "num-machines", options.num_machines)):
+    for name, flag, setting, cli_value in (
+        (F.NUM_PROCESSES, "--num-processes", "num-processes", options.num_processes),
+        (F.NUM_MACHINES, "--num-machines", "num-machines", options.num_machines),
+    ):
         if cli_value is not None:
             merged[name] = Fact(name, cli_value, Origin.CLI, flag)
         elif settings.get(setting) is not None and (dialect.kind == DialectKind.TRAINING or name not in merged):
             merged[name] = Fact(name, settings.get(setting), Origin.SETTINGS, setting, note=f"from {settings.where}")
     if pairing.hostfile is not None and pairing.hostfile_name is not None:
         hosts, slots = pairing.hostfile
-        merged[F.HOSTFILE_HOSTS] = Fact(F.HOSTFILE_HOSTS, hosts, Origin.DERIVED, pairing.hostfile_name,
-                                        note=f"{hosts} hosts, {slots} slots in {pairing.hostfile_name}")
+        merged[F.HOSTFILE_HOSTS] = Fact(
+            F.HOSTFILE_HOSTS, hosts, Origin.DERIVED, pairing.hostfile_name, note=f"{hosts} hosts, {slots} slots in {pairing.hostfile_name}"
+        )
     return merged
 
 
@@ -216,9 +274,25 @@ def derive_facts(dialect: Dialect, facts: FactDict, pairing: Pairing) -> FactDic
     return facts
 
 
-_PRECISION_WORDS = {"fp16": "fp16", "float16": "fp16", "half": "fp16", "16": "fp16", "16-mixed": "fp16", "amp_fp16": "fp16",
-                    "bf16": "bf16", "bfloat16": "bf16", "bf16-mixed": "bf16", "amp_bf16": "bf16", "fp8": "fp8", "amp_fp8": "fp8",
-                    "no": "fp32", "fp32": "fp32", "float32": "fp32", "32": "fp32", "32-true": "fp32"}
+_PRECISION_WORDS = {
+    "fp16": "fp16",
+    "float16": "fp16",
+    "half": "fp16",
+    "16": "fp16",
+    "16-mixed": "fp16",
+    "amp_fp16": "fp16",
+    "bf16": "bf16",
+    "bfloat16": "bf16",
+    "bf16-mixed": "bf16",
+    "amp_bf16": "bf16",
+    "fp8": "fp8",
+    "amp_fp8": "fp8",
+    "no": "fp32",
+    "fp32": "fp32",
+    "float32": "fp32",
+    "32": "fp32",
+    "32-true": "fp32",
+}
 
 
 def _precision_of(fact: Fact[object]) -> str | None:
@@ -255,8 +329,9 @@ def precision(facts: FactDict, link: DeepSpeedLink | None) -> Fact[object] | Non
         if word == "fp32" or fact.value is False:
             switched_off = switched_off or fact
     if switched_off is not None:
-        return Fact(F.PRECISION, "fp32", Origin.DERIVED, switched_off.key, switched_off.span,
-                    note=f"{switched_off.key} = {switched_off.value!r}: trains in fp32")
+        return Fact(
+            F.PRECISION, "fp32", Origin.DERIVED, switched_off.key, switched_off.span, note=f"{switched_off.key} = {switched_off.value!r}: trains in fp32"
+        )
     return None
 
 
@@ -324,8 +399,16 @@ def _fsdp(strategy: str, offload: bool, state: Fact[object] | None, sources: lis
     if state is not None and str(state.value).upper() in ("FULL_STATE_DICT", "1") and not offload:
         gather = "full-state-dict"
         sources.append(("save_gather", _where(state)))
-    return Sharding("fsdp", FSDP_STAGES[strategy], strategy, offload_optimizer=offload, offload_params=offload, save_gather=gather,
-                    within_node=strategy.startswith("HYBRID"), sources=tuple(sources))
+    return Sharding(
+        "fsdp",
+        FSDP_STAGES[strategy],
+        strategy,
+        offload_optimizer=offload,
+        offload_params=offload,
+        save_gather=gather,
+        within_node=strategy.startswith("HYBRID"),
+        sources=tuple(sources),
+    )
 
 
 def _zero(facts: FactDict, json_facts: FactDict, link: DeepSpeedLink | None) -> Sharding:
@@ -344,8 +427,7 @@ def _zero(facts: FactDict, json_facts: FactDict, link: DeepSpeedLink | None) -> 
         stage = 0
     if stage is None or stage > 3:
         default = 0 if link is not None else 2
-        why = (f"{name} has no zero_optimization.stage: DeepSpeed's default stage 0" if link is not None
-               else "no zero_stage: accelerate's default stage 2")
+        why = f"{name} has no zero_optimization.stage: DeepSpeed's default stage 0" if link is not None else "no zero_stage: accelerate's default stage 2"
         if stage_fact is not None and stage_fact.value is not None:
             why = f"zero stage {stage_fact.value!r} is not 0–3: stage {default} assumed"
         notes.append(why)
@@ -375,8 +457,7 @@ def _zero(facts: FactDict, json_facts: FactDict, link: DeepSpeedLink | None) -> 
     return Sharding("zero", stage, None, offload["offload_optimizer"], offload["offload_params"], gather, False, tuple(sources), tuple(notes))
 
 
-def target(dialect: Dialect, root_applies: bool, intents: tuple[Intent, ...], options: LaunchOptions,
-           settings: FileSettings) -> Target | None:
+def target(dialect: Dialect, root_applies: bool, intents: tuple[Intent, ...], options: LaunchOptions, settings: FileSettings) -> Target | None:
     """The total the run should reach: --target-total, settings, a comment, the dialect's preset."""
     if dialect.kind != DialectKind.TRAINING:
         return None
@@ -392,8 +473,16 @@ def target(dialect: Dialect, root_applies: bool, intents: tuple[Intent, ...], op
     return None
 
 
-def derive(config: str, dialect: Dialect, facts: FactDict, pairing: Pairing, intents: tuple[Intent, ...], preset_applies: bool,
-           options: LaunchOptions, settings: FileSettings) -> RunModel:
+def derive(
+    config: str,
+    dialect: Dialect,
+    facts: FactDict,
+    pairing: Pairing,
+    intents: tuple[Intent, ...],
+    preset_applies: bool,
+    options: LaunchOptions,
+    settings: FileSettings,
+) -> RunModel:
     """The run, without its memory estimate (the memory stage adds it)."""
     from batchlint.globalbatch import fixed_total, split
 
@@ -406,8 +495,18 @@ def derive(config: str, dialect: Dialect, facts: FactDict, pairing: Pairing, int
         if normalised is not None:
             merged[F.PRECISION] = normalised
     return RunModel.build(
-        config, dialect.name, dialect.kind, dialect.semantics, merged,
+        config,
+        dialect.name,
+        dialect.kind,
+        dialect.semantics,
+        merged,
         launch=pairing.launch_doc.path if pairing.launch_doc is not None and dialect.kind != DialectKind.LAUNCH else None,
-        launch_script=pairing.script, target=target(dialect, preset_applies, intents, options, settings),
-        stated_intent=intents, settings=settings, keys=dialect.keys, global_shape=dialect.global_shape,
-        global_total=glob, sharding=sharding(merged, pairing.deepspeed) if dialect.kind == DialectKind.TRAINING else None)
+        launch_script=pairing.script,
+        target=target(dialect, preset_applies, intents, options, settings),
+        stated_intent=intents,
+        settings=settings,
+        keys=dialect.keys,
+        global_shape=dialect.global_shape,
+        global_total=glob,
+        sharding=sharding(merged, pairing.deepspeed) if dialect.kind == DialectKind.TRAINING else None,
+    )

@@ -56,8 +56,9 @@ def discover(paths: list[str], session: Session, force_exclude: bool = False) ->
     return out
 
 
-def build_run(session: Session, doc: Document | None, fs_path: str, dialect: object, options: Options,
-              launch: object = None, given: object = None, match: object = None) -> tuple[RunModel, Pairing, tuple[Problem, ...]]:
+def build_run(
+    session: Session, doc: Document | None, fs_path: str, dialect: object, options: Options, launch: object = None, given: object = None, match: object = None
+) -> tuple[RunModel, Pairing, tuple[Problem, ...]]:
     """extract -> pair -> derive -> memory for one config (or one launch line when `doc` is None)."""
     from batchlint.derive import derive
     from batchlint.dialects.base import Dialect, FactDict, SignatureMatch
@@ -87,8 +88,9 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
             from batchlint.resolve import parse_key_path
 
             tree.base = parse_key_path(dialect.config_root)
-        problems = tuple(p for p in tree.resolve_all()
-                         if not (dialect.merged_at_run_time and p.kind in (ProblemKind.MISSING_KEY, ProblemKind.UNKNOWN_RESOLVER)))
+        problems = tuple(
+            p for p in tree.resolve_all() if not (dialect.merged_at_run_time and p.kind in (ProblemKind.MISSING_KEY, ProblemKind.UNKNOWN_RESOLVER))
+        )
         facts: FactDict = extract_facts(tree, dialect)
         linked = follow_links(session, dialect, facts, fs_path, settings.launch_dir) if dialect.links else []
         config_docs = (doc, *tree.includes.values(), *composed_from, *linked)
@@ -109,8 +111,7 @@ def build_run(session: Session, doc: Document | None, fs_path: str, dialect: obj
     elif doc is None:
         run = dataclasses.replace(run, why=f"{dialect.name}: the launch line's flags ({', '.join(f.key or '' for f in facts.values() if f.key)})")
     if run.is_training:
-        memory, missing = memory_for(run, options.launch, settings, session.load,
-                                     dialect.preset_applies is not None and dialect.preset_applies(root))
+        memory, missing = memory_for(run, options.launch, settings, session.load, dialect.preset_applies is not None and dialect.preset_applies(root))
         run = dataclasses.replace(run, memory=memory, memory_missing=missing)
     return run, pairing, problems
 
@@ -145,9 +146,11 @@ def uncertain(diags: list[Diagnostic]) -> list[Diagnostic]:
     """A generic reading's findings: information at most, with no fix, and no reminders (BL103, BL204)."""
     from batchlint.model import Severity
 
-    return [Diagnostic(d.code, d.name, Severity.INFO, d.message + " (generic reading: check the keys batchlint chose)", d.span,
-                       d.help, d.related, None)
-            for d in diags if d.code not in ("BL103", "BL204")]
+    return [
+        Diagnostic(d.code, d.name, Severity.INFO, d.message + " (generic reading: check the keys batchlint chose)", d.span, d.help, d.related, None)
+        for d in diags
+        if d.code not in ("BL103", "BL204")
+    ]
 
 
 def _job_run(session: Session, doc: Document, path: str, options: Options) -> Analysis | None:
@@ -166,8 +169,7 @@ def _job_run(session: Session, doc: Document, path: str, options: Options) -> An
         pods = replicas(doc.root)
         if launch.launcher == "torchrun" and "--nnodes" not in launch.launcher_args and pods is not None:
             launch.launcher_args["--nnodes"] = Word(str(pods), 0, 0)  # the operator passes the replica count as the node count
-        given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
-                                                   note="no accumulation flag: the script's default 1 applies"))
+        given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT, note="no accumulation flag: the script's default 1 applies"))
         run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given)
         return Analysis(shown, DocumentView(shown, doc), [(run, pairing)])
     return None
@@ -236,8 +238,11 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
             return [Analysis(shown, DocumentView(shown, None, exc))]
     out: list[Analysis] = []
     # `python make_config.py` before `torchrun ... --config-file make_config.yaml`: the file is rewritten first.
-    generators = {os.path.splitext(os.path.basename(launch.program.text))[0] for launch in session.script_launches(path)
-                  if launch.launcher == "python" and launch.program is not None and launch.program.text.endswith(".py")}
+    generators = {
+        os.path.splitext(os.path.basename(launch.program.text))[0]
+        for launch in session.script_launches(path)
+        if launch.launcher == "python" and launch.program is not None and launch.program.text.endswith(".py")
+    }
     for launch in session.script_launches(path):
         claimed = None
         regenerated = None
@@ -275,28 +280,34 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
         if claimed is not None:
             config, doc, (dialect, match) = claimed
             run, pairing, problems = build_run(session, doc, config, dialect, options, launch=launch, match=match)
-            view = DocumentView(doc.path, doc, dialect=_view_dialect(dialect.name), semantics=dialect.semantics, problems=problems,
-                                tree=pairing.tree)
+            view = DocumentView(doc.path, doc, dialect=_view_dialect(dialect.name), semantics=dialect.semantics, problems=problems, tree=pairing.tree)
             out.append(Analysis(doc.path, view, [(run, pairing)]))
             continue
         given = script_arg_facts(launch, shown)
         if regenerated is not None:
             from batchlint.launch import word_fact
 
-            given[FactName.TRAINING_CONFIG] = word_fact(FactName.TRAINING_CONFIG, regenerated, launch, shown, unresolved=(
-                f"{regenerated.text} is written by a Python script this script runs first: its committed values are not what runs"))
+            given[FactName.TRAINING_CONFIG] = word_fact(
+                FactName.TRAINING_CONFIG,
+                regenerated,
+                launch,
+                shown,
+                unresolved=(f"{regenerated.text} is written by a Python script this script runs first: its committed values are not what runs"),
+            )
         missing = next((w for w in launch.training_configs() if not w.unresolved and session.resolve_config(w, path) is None), None)
         if missing is not None and (launch.launcher != "python" or given or launch.tasks is not None):
             # A distributed or training launch (an inference script's missing file is not a training run's).
             from batchlint.launch import word_fact
 
-            given[FactName.TRAINING_CONFIG] = word_fact(FactName.TRAINING_CONFIG, missing, launch, shown, problem=ProblemKind.NOT_FOUND,
-                                                        unresolved=f"{missing.text} does not exist")
-        if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION,
-                                          FactName.GLOBAL_BATCH, FactName.TRAINING_CONFIG)):
+            given[FactName.TRAINING_CONFIG] = word_fact(
+                FactName.TRAINING_CONFIG, missing, launch, shown, problem=ProblemKind.NOT_FOUND, unresolved=f"{missing.text} does not exist"
+            )
+        if any(
+            name in given
+            for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION, FactName.GLOBAL_BATCH, FactName.TRAINING_CONFIG)
+        ):
             if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION)):
-                given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT,
-                                                           note="no accumulation flag: the script's default 1 applies"))
+                given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT, note="no accumulation flag: the script's default 1 applies"))
             run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given)
             out.append(Analysis(shown, DocumentView(shown, None), [(run, pairing)]))
     return out or [Analysis(shown, DocumentView(shown, None))]
@@ -315,9 +326,10 @@ def _deps(path: str, analyses: list[Analysis]) -> list[str]:
 
 
 def _read_text(path: str) -> str | None:
+    from batchlint.loading.files import read_text
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read()
+        return read_text(path, errors="replace")
     except OSError:
         return None
 
@@ -448,8 +460,9 @@ def _check_chunk(args: tuple[list[str], Options, bool]) -> list[FileOutcome]:
     return [check_file(path, session, options, use_cache, keep_runs=False) for path in paths]
 
 
-def check(paths: list[str], options: Options, overlay: dict[str, str] | None = None, use_cache: bool = False,
-          session: Session | None = None, keep_runs: bool = True) -> Report:
+def check(
+    paths: list[str], options: Options, overlay: dict[str, str] | None = None, use_cache: bool = False, session: Session | None = None, keep_runs: bool = True
+) -> Report:
     """Check the files under `paths`. `overlay` (absolute path -> text) stands in for files on disk.
     `keep_runs=False` (a plain `check`) lets a large walk run in parallel: only diagnostics come back."""
     session = session or Session(overlay)
@@ -458,16 +471,23 @@ def check(paths: list[str], options: Options, overlay: dict[str, str] | None = N
     files = discover(paths, session, options.force_exclude)
     report.files = len(files)
     workers = 1 if keep_runs or overlay else _workers(len(files))
-    if workers > 1:
-        import multiprocessing
+    from batchlint import cache
 
-        # Contiguous chunks: files of one project folder share launch configs and scripts.
-        size = -(-len(files) // workers)
-        chunks = [files[i:i + size] for i in range(0, len(files), size)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            outcomes = [o for chunk in pool.map(_check_chunk, [(c, options, use_cache) for c in chunks]) for o in chunk]
-    else:
-        outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
+    recording = cache.begin() if use_cache else None  # the reader notes what each file read: entries are keyed by that
+    try:
+        if workers > 1:
+            import multiprocessing
+
+            # Contiguous chunks: files of one project folder share launch configs and scripts.
+            size = -(-len(files) // workers)
+            chunks = [files[i : i + size] for i in range(0, len(files), size)]
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                outcomes = [o for chunk in pool.map(_check_chunk, [(c, options, use_cache) for c in chunks]) for o in chunk]
+        else:
+            outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
+    finally:
+        if recording is not None:
+            cache.end(recording)
     report.diagnostics = unique(diag for outcome in outcomes for diag in outcome.diagnostics)
     for outcome in outcomes:
         for run, pairing in outcome.runs:

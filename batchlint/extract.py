@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from batchlint.dialects.base import Dialect, FactDict
+from batchlint.loading.nodes import to_python
 from batchlint.model import Caveat, Fact, Origin, ProblemKind, Semantics
 from batchlint.resolve import ConfigTree, format_path, parse_key_path, reading_difference
 
@@ -18,13 +19,10 @@ def extract_facts(tree: ConfigTree, dialect: Dialect) -> FactDict:
             if res is None:
                 continue
             if res.problem is not None:
-                facts[name] = Fact(name, None, Origin.FILE, dotted, res.problem.span, problem=res.problem.kind,
-                                   unresolved=res.problem.message)
-            elif res.container is not None:
+                facts[name] = Fact(name, None, Origin.FILE, dotted, res.problem.span, problem=res.problem.kind, unresolved=res.problem.message)
+            elif res.container is not None:  # a list or mapping where a value belongs: its value, for the rules to judge (BL105)
                 node = res.container
-                what = "mapping" if hasattr(node, "get") else "list"
-                facts[name] = Fact(name, None, Origin.FILE, dotted, node.span, problem=ProblemKind.CONTAINER,
-                                   unresolved=f"`{dotted}` is a {what}, not a value")
+                facts[name] = Fact(name, to_python(node, 20), Origin.FILE, dotted, node.span, problem=ProblemKind.CONTAINER)
             else:
                 assert res.origin is not None
                 key = dotted if res.composite or res.origin_path is None else format_path(res.origin_path)
@@ -33,19 +31,30 @@ def extract_facts(tree: ConfigTree, dialect: Dialect) -> FactDict:
                 if dialect.semantics == Semantics.OMEGACONF:
                     note = reading_difference(res.origin)
                     caveat = Caveat.OMEGACONF_READING if note else None
-                if (note is None and dialect.semantics == Semantics.YAML11 and res.origin.style == "" and isinstance(res.value, bool)
-                        and res.origin.raw not in _YAML11_BOOLEANS_WRITTEN_AS_SUCH):
+                if (
+                    note is None
+                    and dialect.semantics == Semantics.YAML11
+                    and res.origin.style == ""
+                    and isinstance(res.value, bool)
+                    and res.origin.raw not in _YAML11_BOOLEANS_WRITTEN_AS_SUCH
+                ):
                     note = f"unquoted `{res.origin.raw}` is the boolean {res.value} to PyYAML (YAML 1.1), not a string"
                     caveat = Caveat.YAML11_BOOL
                 own = parse_key_path(dotted)
                 shared = tuple(tree.other_readers(res.origin, own))
-                facts[name] = Fact(name, res.value, Origin.FILE, key, res.origin.span, res.origin, tuple(res.hops), note,
-                                   caveat=caveat, read_as=dotted, shared_with=shared)
+                facts[name] = Fact(
+                    name, res.value, Origin.FILE, key, res.origin.span, res.origin, tuple(res.hops), note, caveat=caveat, read_as=dotted, shared_with=shared
+                )
             break
         else:
             if name in dialect.defaults:
-                facts[name] = Fact(name, dialect.defaults[name], Origin.DEFAULT, None,
-                                   note=f"no {' / '.join(paths)} key: the training script's default {dialect.defaults[name]} applies")
+                facts[name] = Fact(
+                    name,
+                    dialect.defaults[name],
+                    Origin.DEFAULT,
+                    None,
+                    note=f"no {' / '.join(paths)} key: the training script's default {dialect.defaults[name]} applies",
+                )
     for name, value in dialect.defaults.items():
         if name not in facts and name not in dialect.keys:
             facts[name] = Fact(name, value, Origin.DEFAULT, None, note=f"the trainer has no key for it: {value}")

@@ -2,19 +2,43 @@
 
 Every character outside the edited spans is kept, so comments, quoting, indentation, key
 order, CRLF, a BOM and a missing final newline survive byte for byte (UTF-8 decoding and
-encoding round-trip exactly). Writing is atomic: a temporary file in the same directory,
-fsync, then rename over the original with its mode kept; a file that changed on disk after
-it was read is never written.
+encoding round-trip exactly). Writing is atomic (batchlint/atomic.py): a temporary file in the
+same directory, fsync, then rename over the original with its mode and owner kept; a file that
+changed on disk after it was read is never written.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
+from batchlint.atomic import WriteError, write_atomic
 from batchlint.loading.nodes import Document, Mapping, Scalar
 from batchlint.loading.text import LineIndex
 from batchlint.model import Applicability, Fact, Origin
+
+# WriteError and write_atomic moved to atomic.py; they stay importable from here.
+__all__ = [
+    "ACCUMULATION",
+    "DISPLAY",
+    "SAFE",
+    "UNSAFE",
+    "Edit",
+    "Expectation",
+    "Fix",
+    "FixConflict",
+    "WriteError",
+    "apply_edits",
+    "delete_entry",
+    "insert_json_member",
+    "insert_key_after",
+    "quote_scalar",
+    "rename_key",
+    "replace_node",
+    "replace_scalar",
+    "replace_value",
+    "scalar_text",
+    "write_atomic",
+]
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY
 ACCUMULATION = "accumulation"  # an expectation on the accumulation that really applies (see RunModel.accumulation)
@@ -67,8 +91,7 @@ class Fix:
         return self.applicability == SAFE or (unsafe and self.applicability == UNSAFE)
 
     def as_json(self, sources: dict[str, str] | None = None) -> dict[str, object]:
-        return {"applicability": str(self.applicability), "message": self.message,
-                "edits": [e.as_json((sources or {}).get(e.file)) for e in self.edits]}
+        return {"applicability": str(self.applicability), "message": self.message, "edits": [e.as_json((sources or {}).get(e.file)) for e in self.edits]}
 
 
 def scalar_text(value: object, node: Scalar | None) -> str:
@@ -122,7 +145,7 @@ def insert_key_after(anchor: Fact[object] | Scalar, key: str, value: object, tex
     line_end = text.find("\n", span.end)
     newline = "\r\n" if line_end > 0 and text[line_end - 1] == "\r" else "\n"
     line_start = text.rfind("\n", 0, span.start) + 1
-    prefix = text[line_start:span.start]
+    prefix = text[line_start : span.start]
     indent = prefix[: len(prefix) - len(prefix.lstrip(" "))]
     if line_end < 0:  # the anchor is on the last line, with no final newline
         return Edit(span.file, len(text), len(text), f"{newline}{indent}{key}: {scalar_text(value, None)}")
@@ -145,59 +168,11 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     for edit in ordered:
         if edit.start < pos:
             raise FixConflict(f"overlapping edits at line {LineIndex(text).position(edit.start)[0]}")
-        out.append(text[pos:edit.start])
+        out.append(text[pos : edit.start])
         out.append(edit.content)
         pos = edit.end
     out.append(text[pos:])
     return "".join(out)
-
-
-def _fault(stage: str) -> None:
-    """Fault injection for tests: BATCHLINT_FAULT=<stage> kills the process at that point."""
-    if os.environ.get("BATCHLINT_FAULT") == stage:
-        os._exit(137)
-
-
-class WriteError(Exception):
-    pass
-
-
-def write_atomic(path: str, new_text: str, old_text: str) -> None:
-    """Replace `path` with `new_text` unless it no longer holds `old_text`; all or nothing."""
-    try:
-        with open(path, "rb") as fh:
-            current = fh.read()
-    except OSError as exc:
-        raise WriteError(f"cannot read it back before writing: {exc.strerror or exc}") from None
-    if current != old_text.encode("utf-8"):
-        raise WriteError("changed on disk since batchlint read it; nothing written (run again)")
-    import tempfile  # only when writing: keeps `check` start-up lean
-
-    mode = os.stat(path).st_mode & 0o7777
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".batchlint-tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(new_text.encode("utf-8"))
-            _fault("after-temp-write")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        _fault("before-replace")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fault("after-replace")
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass  # some filesystems cannot fsync a directory; the rename itself is atomic
 
 
 def delete_entry(key: Scalar, value_span_end: int, text: str) -> Edit:
@@ -237,7 +212,7 @@ def insert_json_member(doc: Document, key: str, value: object) -> Edit | None:
     last_key, last_value = root.items[-1]
     text = doc.text
     line_start = text.rfind("\n", 0, last_key.span.start) + 1
-    indent = text[line_start:last_key.span.start]
+    indent = text[line_start : last_key.span.start]
     newline = "\r\n" if "\r\n" in text else "\n"
     lead = f",{newline}{indent}" if not indent.strip() else ", "
     end = last_value.span.end  # right after the value's last character

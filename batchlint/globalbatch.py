@@ -29,8 +29,7 @@ class Split:
 
     __slots__ = ("shape", "global_batch", "divisor", "parts", "what")
 
-    def __init__(self, shape: GlobalShape, global_batch: int, divisor: int, parts: tuple[tuple[str, int], ...],
-                 what: str = "global batch") -> None:
+    def __init__(self, shape: GlobalShape, global_batch: int, divisor: int, parts: tuple[tuple[str, int], ...], what: str = "global batch") -> None:
         self.shape = shape
         self.global_batch = global_batch  # what does not divide: the global batch, or (CHUNK) the per-device batch
         self.divisor = divisor
@@ -81,8 +80,7 @@ def split(shape: GlobalShape | None, facts: dict[FactName, Fact[object]]) -> Spl
         if g % (micro * dp):
             return Split(shape, g, micro * dp, (("micro batch", micro), ("data-parallel", dp)))
         if not _given(facts, F.GRAD_ACCUM):
-            facts[F.GRAD_ACCUM] = _derived(F.GRAD_ACCUM, g // (micro * dp), glob,
-                                           f"{key} {g} / (micro batch {micro} × {dp} data-parallel)")
+            facts[F.GRAD_ACCUM] = _derived(F.GRAD_ACCUM, g // (micro * dp), glob, f"{key} {g} / (micro batch {micro} × {dp} data-parallel)")
         return None
     if shape == GlobalShape.ACCUM:
         ga = _int(facts, F.GRAD_ACCUM) or 1
@@ -91,23 +89,22 @@ def split(shape: GlobalShape | None, facts: dict[FactName, Fact[object]]) -> Spl
         else:
             found = None
         if not _given(facts, F.PER_DEVICE_BATCH) and g // (dp * ga) > 0:
-            facts[F.PER_DEVICE_BATCH] = _derived(F.PER_DEVICE_BATCH, g // (dp * ga), glob,
-                                                 f"{key} {g} // ({dp} data-parallel × {ga} accumulation)")
+            facts[F.PER_DEVICE_BATCH] = _derived(F.PER_DEVICE_BATCH, g // (dp * ga), glob, f"{key} {g} // ({dp} data-parallel × {ga} accumulation)")
         return found
     if shape == GlobalShape.CHUNK:
         found = Split(shape, g, dp, (("data-parallel", dp),)) if g % dp else None
         per_device = g // dp
         if not _given(facts, F.PER_DEVICE_BATCH) and per_device > 0:
             facts[F.PER_DEVICE_BATCH] = _derived(F.PER_DEVICE_BATCH, per_device, glob, f"{key} {g} // {dp} data-parallel")
-            facts.setdefault(F.GRAD_ACCUM, Fact(F.GRAD_ACCUM, 1, Origin.DEFAULT,
-                                                note="the device microbatch only splits the per-device batch into forward passes"))
+            facts.setdefault(
+                F.GRAD_ACCUM, Fact(F.GRAD_ACCUM, 1, Origin.DEFAULT, note="the device microbatch only splits the per-device batch into forward passes")
+            )
         chunk = _int(facts, F.DEVICE_MICROBATCH)
         if chunk is not None and per_device > 0:
             if per_device % chunk and found is None:
                 found = Split(shape, per_device, chunk, (("device microbatch", chunk),), what="per-device batch")
             elif not per_device % chunk:
-                facts[F.MICROBATCHES] = _derived(F.MICROBATCHES, per_device // chunk, glob,
-                                                 f"per-device batch {per_device} // device microbatch {chunk}")
+                facts[F.MICROBATCHES] = _derived(F.MICROBATCHES, per_device // chunk, glob, f"per-device batch {per_device} // device microbatch {chunk}")
         return found
     # PER_DEVICE: the global batch only checks the others.
     micro, ga = _int(facts, F.PER_DEVICE_BATCH), _int(facts, F.GRAD_ACCUM) or 1
@@ -138,8 +135,9 @@ def processes(world_from: tuple[FactName, ...], facts: dict[FactName, Fact[objec
         if F.NUM_MACHINES in facts and _int(facts, F.NUM_MACHINES) is None:
             return  # a node count set at run time, or a placeholder
         nodes = _int(facts, F.NUM_MACHINES) or 1
-        facts[F.NUM_PROCESSES] = Fact(F.NUM_PROCESSES, n * nodes, Origin.DERIVED, per_node.key, per_node.span,
-                                      note=f"{per_node.key} {n} per node × {nodes} nodes")
+        facts[F.NUM_PROCESSES] = Fact(
+            F.NUM_PROCESSES, n * nodes, Origin.DERIVED, per_node.key, per_node.span, note=f"{per_node.key} {n} per node × {nodes} nodes"
+        )
         return
     degrees = [(name, _int(facts, name)) for name in world_from]
     if world_from and all(v is not None for _, v in degrees[:1]) and all(name in facts for name, _ in degrees[:1]):
@@ -150,8 +148,7 @@ def processes(world_from: tuple[FactName, ...], facts: dict[FactName, Fact[objec
                 return  # a degree the file gives but that is not a count (-1, "auto"): unknown
             product *= value or 1
             parts.append(f"{facts[name].key if name in facts else name} {value or 1}")
-        facts[F.NUM_PROCESSES] = Fact(F.NUM_PROCESSES, product, Origin.DERIVED,
-                                      note="product of the parallel degrees in the file: " + " × ".join(parts))
+        facts[F.NUM_PROCESSES] = Fact(F.NUM_PROCESSES, product, Origin.DERIVED, note="product of the parallel degrees in the file: " + " × ".join(parts))
 
 
 def layout_problem(world_from: tuple[FactName, ...], facts: Mapping[FactName, Fact[object]]) -> str | None:
@@ -182,8 +179,7 @@ def declared_dp(facts: dict[FactName, Fact[object]]) -> None:
         return
     value = fact.value
     if positive_int(value) is not None:
-        facts[F.DATA_PARALLEL_SIZE] = Fact(F.DATA_PARALLEL_SIZE, value, Origin.DERIVED, fact.key, fact.span,
-                                           note=f"{fact.key} {value}")
+        facts[F.DATA_PARALLEL_SIZE] = Fact(F.DATA_PARALLEL_SIZE, value, Origin.DERIVED, fact.key, fact.span, note=f"{fact.key} {value}")
         return
     procs = _int(facts, F.NUM_PROCESSES)
     if value == -1 and procs is not None:
@@ -197,7 +193,8 @@ def declared_dp(facts: dict[FactName, Fact[object]]) -> None:
         facts.pop(F.DATA_PARALLEL_SIZE, None)
         if procs % divisor == 0:
             replicate = _int(facts, F.DP_REPLICATE_SIZE) or 1
-            facts[F.DATA_PARALLEL_SIZE] = Fact(F.DATA_PARALLEL_SIZE, procs // divisor * replicate, Origin.DERIVED,
-                                               note=f"{fact.key} -1: {procs} processes" + "".join(f" / {p}" for p in parts))
+            facts[F.DATA_PARALLEL_SIZE] = Fact(
+                F.DATA_PARALLEL_SIZE, procs // divisor * replicate, Origin.DERIVED, note=f"{fact.key} -1: {procs} processes" + "".join(f" / {p}" for p in parts)
+            )
     else:
         facts.pop(F.DATA_PARALLEL_SIZE, None)  # "auto" or a placeholder: not known here

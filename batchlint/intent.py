@@ -15,12 +15,18 @@ from batchlint.loading.nodes import Comment, Span
 _NUM = r"(\d+)"
 # Labels written after a number ("16卡", "8 batch size", "4 gradient accumulation steps").
 _AFTER = [
-    ("per_device", r"单卡\s*batch[ _]?size|单卡\s*bs|单卡|(?:per|/)[ _-]?(?:device|gpu|card)(?:\s*batch(?:[ _]?size)?)?"
-                   r"|micro[ _-]?batch(?:[ _]?size)?|batch[ _-]?size(?:\s*per\s*(?:device|gpu|card))?|bs\b|samples?\s*per\s*(?:gpu|device)"),
+    (
+        "per_device",
+        r"单卡\s*batch[ _]?size|单卡\s*bs|单卡|(?:per|/)[ _-]?(?:device|gpu|card)(?:\s*batch(?:[ _]?size)?)?"
+        r"|micro[ _-]?batch(?:[ _]?size)?|batch[ _-]?size(?:\s*per\s*(?:device|gpu|card))?|bs\b|samples?\s*per\s*(?:gpu|device)",
+    ),
     ("grad_accum", r"(?:gradient[ _]?)?accum(?:ulation)?(?:[ _]?steps?)?|grad[ _]?accum\w*|\bga\b|累积|梯度累积"),
     ("nodes", r"nodes?\b|machines?\b|台机器|机器|台"),
-    ("gpus", r"卡|张卡|gpus?\b|cards?\b|devices?\b|ranks?\b|processes\b|procs\b"
-             r"|(?:x|×)\s*(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}s?|rtx\s*\d{4}\w*|mi\d{3}\w*|gh200|gb200|tpus?)\b"),
+    (
+        "gpus",
+        r"卡|张卡|gpus?\b|cards?\b|devices?\b|ranks?\b|processes\b|procs\b"
+        r"|(?:x|×)\s*(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}s?|rtx\s*\d{4}\w*|mi\d{3}\w*|gh200|gb200|tpus?)\b",
+    ),
 ]
 # Labels written before a number ("GBS 128", "world size 4", "global batch size: 256").
 _BEFORE = [
@@ -34,17 +40,20 @@ _EQUALS = re.compile(r"(?:=|==|→|->)\s*(\d+)(?!\s*[*×x]\s*\d)")
 # `# bs=8`): an old or alternative value, not a statement of intent.
 _COMMENTED_OUT = re.compile(r"^(?:-\s+)?(?:--?[\w.-]+(?:[= ]\s*\S+)?|[\w.\-\[\]]+\s*[:=]\s*[^\s#]+(?:\s*#.*)?)$")
 # "so batch size 128", "=> batch size 256", "i.e. global batch 64": a conclusion states a total.
-_CONCLUSION = re.compile(r"(?:^|\s)(?:so|thus|hence|therefore|i\.e\.?|=>|->|→|giving|gives|total(?:ly)?)\s+(?:the\s+)?"
-                         r"(?:effective\s+|global\s+|total\s+)?batch(?:[ _]?size)?\s*(?:of|is|=|:)?\s*(\d+)(?![\d.])")
+_CONCLUSION = re.compile(
+    r"(?:^|\s)(?:so|thus|hence|therefore|i\.e\.?|=>|->|→|giving|gives|total(?:ly)?)\s+(?:the\s+)?"
+    r"(?:effective\s+|global\s+|total\s+)?batch(?:[ _]?size)?\s*(?:of|is|=|:)?\s*(\d+)(?![\d.])"
+)
 _PRODUCT = re.compile(r"\d+\s*[^\d*×x=]{0,30}?\s*[*×x]\s*\d+")
 _CLAUSES = re.compile(r"[，,;；。]|\s-\s")
+
+
 @functools.cache
 def _patterns() -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
     """Compiled on first use: most files have no comment worth parsing (clauses are lowercased)."""
     after = [(name, re.compile(_NUM + r"\s*(?:" + pat + ")")) for name, pat in _AFTER]
     # A number that starts a product (`total batch = 4 * 8 GPUs`) is a factor, not the labelled value.
-    before = [(name, re.compile(r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])(?!\s*[*×x]\s*\d)"))
-              for name, pat in _BEFORE]
+    before = [(name, re.compile(r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])(?!\s*[*×x]\s*\d)")) for name, pat in _BEFORE]
     return after, before
 
 
@@ -95,10 +104,17 @@ class Intent:
         return text
 
     def as_json(self) -> dict[str, object]:
-        return {"text": self.text, "file": self.span.file, "line": self.span.line,
-                "column": self.span.column, "gpus": self.gpus, "nodes": self.nodes,
-                "per_device_batch": self.per_device, "grad_accum": self.grad_accum,
-                "total": self.total}
+        return {
+            "text": self.text,
+            "file": self.span.file,
+            "line": self.span.line,
+            "column": self.span.column,
+            "gpus": self.gpus,
+            "nodes": self.nodes,
+            "per_device_batch": self.per_device,
+            "grad_accum": self.grad_accum,
+            "total": self.total,
+        }
 
 
 def parse_comment(comment: Comment) -> list[Intent]:

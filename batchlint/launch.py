@@ -20,9 +20,28 @@ from batchlint.paths import display_path, resolve_from_script
 
 # Flags that take no value, per launcher (everything else starting with - takes one, unless written --flag=value).
 _BARE = {
-    "accelerate": {"--multi_gpu", "--use_deepspeed", "--use_fsdp", "--use_megatron_lm", "--cpu", "--tpu", "--tpu_cluster",
-                   "--debug", "--same_network", "--quiet", "-q", "--no_python", "--downcast_bf16", "--enable_cpu_affinity",
-                   "--use_parallelism_config", "--fp16", "--use_cpu", "--module", "-m", "--monitor_interval"},
+    "accelerate": {
+        "--multi_gpu",
+        "--use_deepspeed",
+        "--use_fsdp",
+        "--use_megatron_lm",
+        "--cpu",
+        "--tpu",
+        "--tpu_cluster",
+        "--debug",
+        "--same_network",
+        "--quiet",
+        "-q",
+        "--no_python",
+        "--downcast_bf16",
+        "--enable_cpu_affinity",
+        "--use_parallelism_config",
+        "--fp16",
+        "--use_cpu",
+        "--module",
+        "-m",
+        "--monitor_interval",
+    },
     "torchrun": {"--standalone", "--no_python", "--no-python", "-m", "--module", "--run_path", "--run-path"},
     "deepspeed": {"--no_local_rank", "--no_python", "--module", "--force_multi", "--bind_cores_to_rank", "--enable_each_rank_log"},
     "tune": {"--ignore-remaining"},
@@ -30,25 +49,70 @@ _BARE = {
     "composer": {"--verbose", "-v", "--stdout", "--stderr"},
 }
 _MODULE_FLAGS = {"-m", "--module"}
-CONFIG_FLAGS = ("--config", "--config_file", "--config-file", "--config_path", "--cfg", "-c", "--train_config",
-                "--unet_config_path", "--configs", "--base", "-b", "--job.config_file", "--job.config-file", "--cfg_path",
-                "--config-path")
+CONFIG_FLAGS = (
+    "--config",
+    "--config_file",
+    "--config-file",
+    "--config_path",
+    "--cfg",
+    "-c",
+    "--train_config",
+    "--unet_config_path",
+    "--configs",
+    "--base",
+    "-b",
+    "--job.config_file",
+    "--job.config-file",
+    "--cfg_path",
+    "--config-path",
+)
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".py")
 # Per-GPU batch flags, most specific first. `--train_batch_size` is global for RLHF trainers that
 # take `--micro_train_batch_size` (OpenRLHF); Megatron spells the pair --micro-batch-size / --global-batch-size.
-BATCH_FLAGS = ("--per_device_train_batch_size", "--per_gpu_train_batch_size", "--micro_train_batch_size", "--micro_batch_size",
-               "--micro-batch-size", "--train_micro_batch_size_per_gpu", "--per_gpu_batch_size", "--batch_size_per_gpu",
-               "--batch-size-per-gpu", "--train_bs", "--train_batch_size", "--train-batch-size", "--batch_size", "--batch-size",
-               "--batch_size_training", "--bs")
+BATCH_FLAGS = (
+    "--per_device_train_batch_size",
+    "--per_gpu_train_batch_size",
+    "--micro_train_batch_size",
+    "--micro_batch_size",
+    "--micro-batch-size",
+    "--train_micro_batch_size_per_gpu",
+    "--per_gpu_batch_size",
+    "--batch_size_per_gpu",
+    "--batch-size-per-gpu",
+    "--train_bs",
+    "--train_batch_size",
+    "--train-batch-size",
+    "--batch_size",
+    "--batch-size",
+    "--batch_size_training",
+    "--bs",
+)
 GLOBAL_FLAGS = ("--global_batch_size", "--global-batch-size", "--global_train_batch_size")
-ACCUM_FLAGS = ("--gradient_accumulation_steps", "--gradient-accumulation-steps", "--train_gradient_accumulation_steps",
-               "--grad_accum", "--grad_accum_steps", "--accumulate_grad_batches", "--gradient_accumulation")
-CHECKPOINT_FLAGS = ("--gradient_checkpointing", "--gradient-checkpointing", "--grad_checkpoint", "--grad_checkpointing",
-                    "--enable_gradient_checkpointing", "--activation_checkpointing", "--recompute-activations",
-                    "--checkpoint-activations", "--checkpoint_activations")
-PARALLEL_FLAGS = ((FactName.TP_SIZE, ("--tensor-model-parallel-size", "--tensor_model_parallel_size", "--tp_size", "--tp-size")),
-                  (FactName.PP_SIZE, ("--pipeline-model-parallel-size", "--pipeline_model_parallel_size", "--pp_size", "--pp-size")),
-                  (FactName.CP_SIZE, ("--context-parallel-size", "--context_parallel_size", "--cp_size", "--cp-size")))
+ACCUM_FLAGS = (
+    "--gradient_accumulation_steps",
+    "--gradient-accumulation-steps",
+    "--train_gradient_accumulation_steps",
+    "--grad_accum",
+    "--grad_accum_steps",
+    "--accumulate_grad_batches",
+    "--gradient_accumulation",
+)
+CHECKPOINT_FLAGS = (
+    "--gradient_checkpointing",
+    "--gradient-checkpointing",
+    "--grad_checkpoint",
+    "--grad_checkpointing",
+    "--enable_gradient_checkpointing",
+    "--activation_checkpointing",
+    "--recompute-activations",
+    "--checkpoint-activations",
+    "--checkpoint_activations",
+)
+PARALLEL_FLAGS = (
+    (FactName.TP_SIZE, ("--tensor-model-parallel-size", "--tensor_model_parallel_size", "--tp_size", "--tp-size")),
+    (FactName.PP_SIZE, ("--pipeline-model-parallel-size", "--pipeline_model_parallel_size", "--pp_size", "--pp-size")),
+    (FactName.CP_SIZE, ("--context-parallel-size", "--context_parallel_size", "--cp_size", "--cp-size")),
+)
 DEEPSPEED_FLAGS = ("--deepspeed", "--deepspeed_config", "--deepspeed-config", "--deepspeed_config_file")
 
 
@@ -112,30 +176,100 @@ def _split_flag(words: list[Word], i: int, bare: set[str], hydra: bool = True) -
         name, _, value = w.text.partition("=")
         offset = len(name) + 1
         return name, Word(value, w.start + offset if not w.unresolved else w.start, w.end, w.unresolved, w.quoted), i + 1
-    if (w.text in bare or i + 1 >= len(words) or words[i + 1].text.startswith("--")
-            or hydra and re.match(r"^\+?[A-Za-z_][\w.@/-]*=", words[i + 1].text)):  # a Hydra override follows a bare flag
+    if (
+        w.text in bare or i + 1 >= len(words) or words[i + 1].text.startswith("--") or hydra and re.match(r"^\+?[A-Za-z_][\w.@/-]*=", words[i + 1].text)
+    ):  # a Hydra override follows a bare flag
         return w.text, None, i + 1
     return w.text, words[i + 1], i + 2
 
 
 # Wrappers that run the command after them: (first word, second word or "", options that take a value).
 _PREFIXES = {"exec", "nohup", "time", "sudo", "nice", "stdbuf", "numactl", "taskset", "command", "builtin"}
-_RUNNERS = {("uv", "run"): {"--with", "--python", "-p", "--project", "--extra", "--group", "--env-file", "--directory", "--package"},
-            ("poetry", "run"): set(), ("pipenv", "run"): set(), ("pdm", "run"): set(), ("hatch", "run"): set(),
-            ("rye", "run"): set(), ("pixi", "run"): {"-e", "--environment", "--manifest-path"},
-            ("conda", "run"): {"-n", "--name", "-p", "--prefix", "--cwd"}, ("mamba", "run"): {"-n", "--name", "-p", "--prefix"},
-            ("micromamba", "run"): {"-n", "--name", "-p", "--prefix"}}
-_SRUN_VALUE = {"-N", "-n", "-c", "-G", "-w", "-p", "-t", "-J", "-o", "-e", "-A", "-q", "--nodes", "--ntasks", "--ntasks-per-node",
-               "--gpus", "--gpus-per-node", "--gpus-per-task", "--cpus-per-task", "--container-image", "--container-mounts",
-               "--container-workdir", "--container-name", "--mpi", "--partition", "--time", "--job-name", "--output", "--error",
-               "--export", "--nodelist", "--gres", "--mem", "--account", "--qos", "--distribution", "--cpu-bind", "--gpu-bind",
-               "--network", "--het-group", "--jobid", "--mem-per-gpu", "--ntasks-per-gpu", "--chdir", "-D"}
-_MPI_VALUE = {"-np", "-n", "--np", "-c", "-N", "--npernode", "-H", "--host", "-x", "--hostfile", "-hostfile", "--bind-to",
-              "--map-by", "-bind-to", "-map-by", "--rank-by", "-wdir", "--prefix", "-ppn", "-f", "-genv"}
+_RUNNERS = {
+    ("uv", "run"): {"--with", "--python", "-p", "--project", "--extra", "--group", "--env-file", "--directory", "--package"},
+    ("poetry", "run"): set(),
+    ("pipenv", "run"): set(),
+    ("pdm", "run"): set(),
+    ("hatch", "run"): set(),
+    ("rye", "run"): set(),
+    ("pixi", "run"): {"-e", "--environment", "--manifest-path"},
+    ("conda", "run"): {"-n", "--name", "-p", "--prefix", "--cwd"},
+    ("mamba", "run"): {"-n", "--name", "-p", "--prefix"},
+    ("micromamba", "run"): {"-n", "--name", "-p", "--prefix"},
+}
+_SRUN_VALUE = {
+    "-N",
+    "-n",
+    "-c",
+    "-G",
+    "-w",
+    "-p",
+    "-t",
+    "-J",
+    "-o",
+    "-e",
+    "-A",
+    "-q",
+    "--nodes",
+    "--ntasks",
+    "--ntasks-per-node",
+    "--gpus",
+    "--gpus-per-node",
+    "--gpus-per-task",
+    "--cpus-per-task",
+    "--container-image",
+    "--container-mounts",
+    "--container-workdir",
+    "--container-name",
+    "--mpi",
+    "--partition",
+    "--time",
+    "--job-name",
+    "--output",
+    "--error",
+    "--export",
+    "--nodelist",
+    "--gres",
+    "--mem",
+    "--account",
+    "--qos",
+    "--distribution",
+    "--cpu-bind",
+    "--gpu-bind",
+    "--network",
+    "--het-group",
+    "--jobid",
+    "--mem-per-gpu",
+    "--ntasks-per-gpu",
+    "--chdir",
+    "-D",
+}
+_MPI_VALUE = {
+    "-np",
+    "-n",
+    "--np",
+    "-c",
+    "-N",
+    "--npernode",
+    "-H",
+    "--host",
+    "-x",
+    "--hostfile",
+    "-hostfile",
+    "--bind-to",
+    "--map-by",
+    "-bind-to",
+    "-map-by",
+    "--rank-by",
+    "-wdir",
+    "--prefix",
+    "-ppn",
+    "-f",
+    "-genv",
+}
 _MPI_TWO = {"-mca", "--mca", "-gmca", "--gmca"}
 # Trainer CLIs that start torchrun themselves, with NPROC_PER_NODE × NNODES from the environment.
-_TRAINER_CLIS = {("llamafactory-cli", "train"), ("axolotl", "train"), ("swift", "sft"), ("swift", "pt"), ("swift", "rlhf"),
-                 ("swift", "dpo"), ("lmf", "train")}
+_TRAINER_CLIS = {("llamafactory-cli", "train"), ("axolotl", "train"), ("swift", "sft"), ("swift", "pt"), ("swift", "rlhf"), ("swift", "dpo"), ("lmf", "train")}
 
 
 class Tasks:
@@ -217,15 +351,13 @@ def unwrap(words: list[Word], text: str, variables: Mapping[str, str]) -> tuple[
                 rest = words[1:]
             else:
                 k = next(k for k, w in enumerate(words) if w.text == "-c")
-                rest = words[k + 1:k + 2]
+                rest = words[k + 1 : k + 2]
             if len(rest) == 1 and (" " in rest[0].text.strip() or "\n" in rest[0].text):
                 segments = split_word(text, rest[0], variables)
                 # The command that launches: the last one whose first word is a launcher or a wrapper.
-                words = next((s for s in reversed(segments) if os.path.basename(s[0].text) in _LAUNCH_HEADS | _WRAPPER_HEADS),
-                             segments[-1] if segments else [])
+                words = next((s for s in reversed(segments) if os.path.basename(s[0].text) in _LAUNCH_HEADS | _WRAPPER_HEADS), segments[-1] if segments else [])
             else:
-                words = [piece for w in rest for seg in (split_word(text, w, variables) if " " in w.text.strip() else [[w]])
-                         for piece in seg]
+                words = [piece for w in rest for seg in (split_word(text, w, variables) if " " in w.text.strip() else [[w]]) for piece in seg]
         elif head == "srun":
             opts, i = _options(words, 1, _SRUN_VALUE)
             tasks = _srun_tasks(opts, variables)
@@ -239,7 +371,7 @@ def unwrap(words: list[Word], text: str, variables: Mapping[str, str]) -> tuple[
             _, i = _options(words, 2, _RUNNERS[(head, second)])
             words = words[i:]
         elif head in ("ray", "gantry", "sky", "dstack") and any(w.text == "--" for w in words):
-            words = words[next(k for k, w in enumerate(words) if w.text == "--") + 1:]
+            words = words[next(k for k, w in enumerate(words) if w.text == "--") + 1 :]
         else:
             break
     return words, tasks
@@ -283,7 +415,7 @@ def parse_launch(path: str, script: Script, command: Command) -> Launch | None:
             # `python launcher.py --nodes 2 -- accelerate launch train.py`: the launch after `--`.
             cut = next((k for k, w in enumerate(words) if w.text == "--" and k + 1 < len(words)), None)
             if cut is not None and os.path.basename(words[cut + 1].text) in _LAUNCH_HEADS:
-                return parse_launch(path, script, Command(words[cut + 1:], command.env, command.line))
+                return parse_launch(path, script, Command(words[cut + 1 :], command.env, command.line))
             launcher, i = "python", 1
     else:
         return None
@@ -346,7 +478,7 @@ def _fact(name: FactName, value: object, word: Word, key: str, path: str, index:
     end_line, end_col = index.position(word.end)
     span = Span(path, line, col, end_line, end_col, word.start, word.end)
     # The flag's value as a scalar, so that fixes edit it in place like a value in a YAML file.
-    raw = index.text[word.start:word.end]
+    raw = index.text[word.start : word.end]
     style = raw[0] if raw[:1] in ("'", '"') and raw[-1:] == raw[:1] else ""
     node = Scalar(span, word.text, "tag:yaml.org,2002:str", style, value) if not word.unresolved else None
     return Fact(name, value, Origin.SCRIPT, key, span, node, note=note)
@@ -378,20 +510,26 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
         put(FactName.NUM_MACHINES, "--num_machines", _int(a.get("--num_machines")), a.get("--num_machines"))
         mp = a.get("--mixed_precision")
         put(FactName.LAUNCH_MIXED_PRECISION, "--mixed_precision", mp.text if mp is not None else None, mp)
-        put(FactName.LAUNCHER_GRAD_ACCUM, "--gradient_accumulation_steps", _int(a.get("--gradient_accumulation_steps")),
-            a.get("--gradient_accumulation_steps"))
+        put(FactName.LAUNCHER_GRAD_ACCUM, "--gradient_accumulation_steps", _int(a.get("--gradient_accumulation_steps")), a.get("--gradient_accumulation_steps"))
     elif launch.launcher in ("torchrun", "tune"):
         nproc, nnodes = a.get("--nproc_per_node"), a.get("--nnodes")
         per_node, nodes = _int(nproc), _int(nnodes) if nnodes is not None else 1
         if nnodes is not None:
-            written = launch.script.text[nnodes.start:nnodes.end]
+            written = launch.script.text[nnodes.start : nnodes.end]
             written = (written.split("=", 1)[1] if written.startswith("-") and "=" in written else written).strip("'\"")
-            facts[FactName.NUM_MACHINES] = _fact(FactName.NUM_MACHINES, nodes if nodes is not None else written, nnodes,
-                                                 launch.written.get("--nnodes", "--nnodes"), display, index,
-                                                 note=None if nodes is not None else f"--nnodes {nnodes.text}: set when the script runs")
+            facts[FactName.NUM_MACHINES] = _fact(
+                FactName.NUM_MACHINES,
+                nodes if nodes is not None else written,
+                nnodes,
+                launch.written.get("--nnodes", "--nnodes"),
+                display,
+                index,
+                note=None if nodes is not None else f"--nnodes {nnodes.text}: set when the script runs",
+            )
         if per_node is not None and nproc is not None and nodes is not None:
-            facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, per_node * nodes, nproc,
-                                                  launch.written.get("--nproc_per_node", "--nproc_per_node"), display, index)
+            facts[FactName.NUM_PROCESSES] = _fact(
+                FactName.NUM_PROCESSES, per_node * nodes, nproc, launch.written.get("--nproc_per_node", "--nproc_per_node"), display, index
+            )
     elif launch.launcher == "deepspeed":
         gpus, nodes_w, hostfile = a.get("--num_gpus"), a.get("--num_nodes"), a.get("--hostfile") or a.get("-H")
         counted = _hostfile(hostfile, launch.script_path) if hostfile is not None else None
@@ -400,8 +538,9 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
             facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, (_int(gpus) or 1) * hosts, gpus, "--num_gpus", display, index)
         elif counted is not None and hostfile is not None:
             # The runner uses every host of the hostfile and every slot on it (DeepSpeed launcher/runner.py).
-            facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, counted[1], hostfile, "--hostfile", display, index,
-                                                  note=f"{counted[0]} hosts, {counted[1]} slots in {hostfile.text}")
+            facts[FactName.NUM_PROCESSES] = _fact(
+                FactName.NUM_PROCESSES, counted[1], hostfile, "--hostfile", display, index, note=f"{counted[0]} hosts, {counted[1]} slots in {hostfile.text}"
+            )
     elif launch.launcher == "composer":
         n = a.get("-n") or a.get("--nproc")
         put(FactName.NUM_PROCESSES, "-n", _int(n), n)
@@ -409,30 +548,43 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
         env = {**launch.script.variables, **launch.command.env}
         per_gpu, node_count = env.get("NPROC_PER_NODE", ""), env.get("NNODES", "1")
         if per_gpu.isdigit() and node_count.isdigit():
-            facts[FactName.NUM_PROCESSES] = Fact(FactName.NUM_PROCESSES, int(per_gpu) * int(node_count), Origin.SCRIPT, "NPROC_PER_NODE",
-                                                 note=f"NPROC_PER_NODE={per_gpu} × NNODES={node_count}: the trainer's CLI starts torchrun")
+            facts[FactName.NUM_PROCESSES] = Fact(
+                FactName.NUM_PROCESSES,
+                int(per_gpu) * int(node_count),
+                Origin.SCRIPT,
+                "NPROC_PER_NODE",
+                note=f"NPROC_PER_NODE={per_gpu} × NNODES={node_count}: the trainer's CLI starts torchrun",
+            )
     if launch.launcher == "python" and launch.tasks is not None and launch.tasks.count is not None:
         # `srun python train.py` / `mpirun -np 8 python train.py`: one training process per task.
         tasks = launch.tasks
         if tasks.word is not None and not tasks.word.unresolved:
-            facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, tasks.count, tasks.word, tasks.flag, display, index,
-                                                  note=f"{tasks.count} tasks, one training process each")
+            facts[FactName.NUM_PROCESSES] = _fact(
+                FactName.NUM_PROCESSES, tasks.count, tasks.word, tasks.flag, display, index, note=f"{tasks.count} tasks, one training process each"
+            )
         else:
-            facts[FactName.NUM_PROCESSES] = Fact(FactName.NUM_PROCESSES, tasks.count, Origin.SCRIPT, tasks.flag,
-                                                 note=f"{tasks.count} tasks ({tasks.flag}), one training process each")
+            facts[FactName.NUM_PROCESSES] = Fact(
+                FactName.NUM_PROCESSES, tasks.count, Origin.SCRIPT, tasks.flag, note=f"{tasks.count} tasks ({tasks.flag}), one training process each"
+            )
     if FactName.NUM_PROCESSES not in facts and launch.launcher == "torchrun":
         seen_gpus = visible_devices(launch)
         nproc = a.get("--nproc_per_node")
         if seen_gpus is not None and nproc is not None and nproc.text in ("gpu", "auto") and (_int(a.get("--nnodes")) or 1) == 1:
             count = len([p for p in seen_gpus[0].split(",") if p.strip()])
-            facts[FactName.NUM_PROCESSES] = Fact(FactName.NUM_PROCESSES, count, Origin.SCRIPT, "CUDA_VISIBLE_DEVICES",
-                                                 note=f"--nproc_per_node {nproc.text}: one process per visible GPU ({seen_gpus[0]})")
+            facts[FactName.NUM_PROCESSES] = Fact(
+                FactName.NUM_PROCESSES,
+                count,
+                Origin.SCRIPT,
+                "CUDA_VISIBLE_DEVICES",
+                note=f"--nproc_per_node {nproc.text}: one process per visible GPU ({seen_gpus[0]})",
+            )
     seen = visible_devices(launch)
     if seen is not None:
         value, start, end = seen
         count = len([p for p in value.split(",") if p.strip()])
-        visible = replace(_fact(FactName.VISIBLE_DEVICES, count, Word(value, start, end), "CUDA_VISIBLE_DEVICES", display, index,
-                                f"CUDA_VISIBLE_DEVICES={value}"), node=None)  # the variable is not a value fixes edit
+        visible = replace(
+            _fact(FactName.VISIBLE_DEVICES, count, Word(value, start, end), "CUDA_VISIBLE_DEVICES", display, index, f"CUDA_VISIBLE_DEVICES={value}"), node=None
+        )  # the variable is not a value fixes edit
         facts[FactName.VISIBLE_DEVICES] = visible
         if launch.launcher == "deepspeed":
             # The runner ignores (and unsets) CUDA_VISIBLE_DEVICES when the line picks GPUs itself (DeepSpeed launcher/runner.py).
@@ -441,22 +593,27 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
             if picker is not None and word is not None:
                 facts[FactName.DEEPSPEED_IGNORES_VISIBLE] = _fact(FactName.DEEPSPEED_IGNORES_VISIBLE, picker, word, picker, display, index)
             elif picker is None and FactName.NUM_PROCESSES not in facts:
-                facts[FactName.NUM_PROCESSES] = replace(visible, name=FactName.NUM_PROCESSES,
-                                                        note=f"CUDA_VISIBLE_DEVICES={value}: the deepspeed launcher uses every visible GPU")
+                facts[FactName.NUM_PROCESSES] = replace(
+                    visible, name=FactName.NUM_PROCESSES, note=f"CUDA_VISIBLE_DEVICES={value}: the deepspeed launcher uses every visible GPU"
+                )
     if launch.launcher == "accelerate":
         facts.update(_accelerate_line(launch, display, index))
     if launch.program is not None and not launch.program.unresolved and launch.program.text.endswith(".py"):
-        facts[FactName.TRAINING_PROGRAM] = _fact(FactName.TRAINING_PROGRAM, launch.program.text, launch.program, "training script",
-                                                 display, index)
+        facts[FactName.TRAINING_PROGRAM] = _fact(FactName.TRAINING_PROGRAM, launch.program.text, launch.program, "training script", display, index)
     return facts
 
 
 # `accelerate launch` flags that set how the model states are sharded (they beat the accelerate file).
-_ACCELERATE_SHARDING = (("--zero_stage", FactName.ZERO_STAGE), ("--offload_optimizer_device", FactName.OFFLOAD_OPTIMIZER),
-                        ("--offload_param_device", FactName.OFFLOAD_PARAM), ("--zero3_save_16bit_model", FactName.ZERO3_SAVE_16BIT),
-                        ("--fsdp_sharding_strategy", FactName.FSDP_SHARDING_STRATEGY),
-                        ("--fsdp_reshard_after_forward", FactName.FSDP_RESHARD_AFTER_FORWARD),
-                        ("--fsdp_offload_params", FactName.FSDP_OFFLOAD_PARAMS), ("--fsdp_state_dict_type", FactName.FSDP_STATE_DICT_TYPE))
+_ACCELERATE_SHARDING = (
+    ("--zero_stage", FactName.ZERO_STAGE),
+    ("--offload_optimizer_device", FactName.OFFLOAD_OPTIMIZER),
+    ("--offload_param_device", FactName.OFFLOAD_PARAM),
+    ("--zero3_save_16bit_model", FactName.ZERO3_SAVE_16BIT),
+    ("--fsdp_sharding_strategy", FactName.FSDP_SHARDING_STRATEGY),
+    ("--fsdp_reshard_after_forward", FactName.FSDP_RESHARD_AFTER_FORWARD),
+    ("--fsdp_offload_params", FactName.FSDP_OFFLOAD_PARAMS),
+    ("--fsdp_state_dict_type", FactName.FSDP_STATE_DICT_TYPE),
+)
 
 
 def _flag_value(word: Word) -> object:
@@ -500,8 +657,14 @@ def _script_sharding(launch: Launch, display: str, index: LineIndex, facts: dict
 
 
 # `accelerate launch` flags that choose the paradigm (they beat the file's distributed_type, accelerate-deepspeed.md §2.1 R1).
-PARADIGM_FLAGS = {"--multi_gpu": "MULTI_GPU", "--use_deepspeed": "DEEPSPEED", "--use_fsdp": "FSDP", "--use_megatron_lm": "MEGATRON_LM",
-                  "--tpu": "XLA", "--tpu_cluster": "XLA"}
+PARADIGM_FLAGS = {
+    "--multi_gpu": "MULTI_GPU",
+    "--use_deepspeed": "DEEPSPEED",
+    "--use_fsdp": "FSDP",
+    "--use_megatron_lm": "MEGATRON_LM",
+    "--tpu": "XLA",
+    "--tpu_cluster": "XLA",
+}
 
 
 def _flag_word(launch: Launch, flag: str) -> Word | None:
@@ -530,8 +693,9 @@ def _accelerate_line(launch: Launch, display: str, index: LineIndex) -> dict[Fac
         if word is not None:
             facts[FactName.LAUNCH_PARADIGM] = _fact(FactName.LAUNCH_PARADIGM, PARADIGM_FLAGS[flags[0]], word, flags[0], display, index)
     elif not any(f in a for f in ("--config_file", "--num_processes", "--cpu", "--use_cpu")) and launch.command.words:
-        head = next((w for w in launch.command.words if os.path.basename(w.text) == "accelerate" or w.text == "accelerate.commands.launch"),
-                    launch.command.words[0])
+        head = next(
+            (w for w in launch.command.words if os.path.basename(w.text) == "accelerate" or w.text == "accelerate.commands.launch"), launch.command.words[0]
+        )
         facts[FactName.ACCELERATE_DEFAULT_CONFIG] = _fact(FactName.ACCELERATE_DEFAULT_CONFIG, True, head, "accelerate launch", display, index)
     return facts
 
@@ -555,13 +719,12 @@ def visible_devices(launch: Launch) -> tuple[str, int, int] | None:
     own = list(_CVD.finditer(text, line_start, launch.program.start if launch.program is not None else first))
 
     def persists(m: re.Match[str]) -> bool:  # a statement of its own, not in a comment
-        before = text[text.rfind("\n", 0, m.start()) + 1:m.start()]
-        after = text[m.end():].split("\n", 1)[0].strip()
+        before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+        after = text[m.end() :].split("\n", 1)[0].strip()
         return "#" not in before and (after == "" or after.startswith((";", "#", "&&", "||")))
 
     def exported(m: re.Match[str]) -> bool:  # only the environment reaches the launcher
-        return m.group(0).startswith("export") or re.search(r"(?m)^\s*export\s+CUDA_VISIBLE_DEVICES\s*(?:$|[;#])",
-                                                             text[m.end():line_start]) is not None
+        return m.group(0).startswith("export") or re.search(r"(?m)^\s*export\s+CUDA_VISIBLE_DEVICES\s*(?:$|[;#])", text[m.end() : line_start]) is not None
 
     above = [m for m in _CVD.finditer(text, 0, line_start) if persists(m) and exported(m)]
     hit = own[-1] if own else above[-1] if above else None
@@ -571,8 +734,11 @@ def visible_devices(launch: Launch) -> tuple[str, int, int] | None:
     value = raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"" else raw
     if "$" in value or "`" in value:
         # Only a value the script reader expanded: the line's own prefix, or the script's last assignment.
-        known = launch.command.env.get("CUDA_VISIBLE_DEVICES") if own else (
-            launch.script.variables.get("CUDA_VISIBLE_DEVICES") if not any(persists(m) for m in _CVD.finditer(text, hit.end())) else None)
+        known = (
+            launch.command.env.get("CUDA_VISIBLE_DEVICES")
+            if own
+            else (launch.script.variables.get("CUDA_VISIBLE_DEVICES") if not any(persists(m) for m in _CVD.finditer(text, hit.end())) else None)
+        )
         if known is None or "$" in known or "`" in known:
             return None
         value = known
@@ -593,9 +759,10 @@ def training_script_facts(launch: Launch, display: str) -> tuple[str | None, dic
     path = resolve_from_script(program.text, launch.script_path)
     if path is None:
         return None, {}
+    from batchlint.loading.files import read_text
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            code = fh.read(2_000_000)
+        code = read_text(path, 2_000_000, errors="replace", truncate=True)  # bounded, never blocks (loading/files.py)
     except OSError:
         return path, {}
     facts: dict[FactName, Fact[object]] = {}
@@ -603,14 +770,12 @@ def training_script_facts(launch: Launch, display: str) -> tuple[str | None, dic
         return path, facts
     index = LineIndex(code)
     shown = display_path(path)
-    for name, pattern, dummy in ((FactName.SCRIPT_OPTIMIZER, _TORCH_OPTIMIZER, "DummyOptim"),
-                                 (FactName.SCRIPT_SCHEDULER, _TORCH_SCHEDULER, "DummyScheduler")):
+    for name, pattern, dummy in ((FactName.SCRIPT_OPTIMIZER, _TORCH_OPTIMIZER, "DummyOptim"), (FactName.SCRIPT_SCHEDULER, _TORCH_SCHEDULER, "DummyScheduler")):
         hit = pattern.search(code)
         if hit is None or dummy in code:
             continue
         built = hit.group(0).rstrip("(").strip()
-        facts[name] = replace(_fact(name, built, Word(built, hit.start(), hit.start() + len(built)), program.text, shown, index),
-                              node=None)
+        facts[name] = replace(_fact(name, built, Word(built, hit.start(), hit.start() + len(built)), program.text, shown, index), node=None)
     return path, facts
 
 
@@ -641,8 +806,8 @@ def _global_from_arithmetic(launch: Launch, display: str, index: LineIndex) -> F
     pd_word = next((launch.script_args[f] for f in BATCH_FLAGS if launch.script_args.get(f) is not None), None)
     if ga_word is None or pd_word is None:
         return None
-    ga_var = _VAR_USE.match(text[ga_word.start:ga_word.end].strip())
-    pd_var = _VAR_USE.match(text[pd_word.start:pd_word.end].strip())
+    ga_var = _VAR_USE.match(text[ga_word.start : ga_word.end].strip())
+    pd_var = _VAR_USE.match(text[pd_word.start : pd_word.end].strip())
     if ga_var is None or pd_var is None or ga_var.group(1) not in launch.script.origins:
         return None
     start, end = launch.script.origins[ga_var.group(1)]
@@ -652,10 +817,20 @@ def _global_from_arithmetic(launch: Launch, display: str, index: LineIndex) -> F
         return None
     a, b = launch.script.origins[m.group(1)]
     value = re.search(r"\d+", text[a:b].split("=", 1)[-1])
-    word = Word(total, a + len(text[a:b].split("=", 1)[0]) + 1 + value.start(), a + len(text[a:b].split("=", 1)[0]) + 1 + value.end()) \
-        if value is not None else Word(total, a, b)
-    return _fact(FactName.GLOBAL_BATCH, int(total), word, m.group(1), display, index,
-                 note=f"{ga_var.group(1)} = {m.group(0)}: the script fixes the total and derives the accumulation")
+    word = (
+        Word(total, a + len(text[a:b].split("=", 1)[0]) + 1 + value.start(), a + len(text[a:b].split("=", 1)[0]) + 1 + value.end())
+        if value is not None
+        else Word(total, a, b)
+    )
+    return _fact(
+        FactName.GLOBAL_BATCH,
+        int(total),
+        word,
+        m.group(1),
+        display,
+        index,
+        note=f"{ga_var.group(1)} = {m.group(0)}: the script fixes the total and derives the accumulation",
+    )
 
 
 def _bare_or_bool(launch: Launch, flag: str) -> tuple[object, Word] | None:
@@ -676,9 +851,12 @@ def script_arg_facts(launch: Launch, display: str) -> dict[FactName, Fact[object
     index = LineIndex(launch.script.text)
     facts: dict[FactName, Fact[object]] = {}
     rlhf = "--micro_train_batch_size" in launch.script_args
-    for name, flags in ((FactName.PER_DEVICE_BATCH, BATCH_FLAGS), (FactName.GRAD_ACCUM, ACCUM_FLAGS),
-                        (FactName.GLOBAL_BATCH, ("--train_batch_size", *GLOBAL_FLAGS) if rlhf else GLOBAL_FLAGS),
-                        *PARALLEL_FLAGS):
+    for name, flags in (
+        (FactName.PER_DEVICE_BATCH, BATCH_FLAGS),
+        (FactName.GRAD_ACCUM, ACCUM_FLAGS),
+        (FactName.GLOBAL_BATCH, ("--train_batch_size", *GLOBAL_FLAGS) if rlhf else GLOBAL_FLAGS),
+        *PARALLEL_FLAGS,
+    ):
         for flag in flags:
             if rlhf and name == FactName.PER_DEVICE_BATCH and flag == "--train_batch_size":
                 continue  # the global batch of an RLHF trainer
@@ -727,8 +905,9 @@ def script_arg_facts(launch: Launch, display: str) -> dict[FactName, Fact[object
     return facts
 
 
-def override_facts(launch: Launch, display: str, keys: Mapping[FactName, tuple[str, ...]],
-                   facts: Mapping[FactName, Fact[object]]) -> dict[FactName, Fact[object]]:
+def override_facts(
+    launch: Launch, display: str, keys: Mapping[FactName, tuple[str, ...]], facts: Mapping[FactName, Fact[object]]
+) -> dict[FactName, Fact[object]]:
     """OmegaConf / Hydra dot-list overrides on the launch line (`data.params.batch_size=8`,
     `+lightning.trainer.accumulate_grad_batches=4`) for the keys a run reads: the launcher merges
     them over the file, so they win. Matched on the dialect's key paths and on the path of the

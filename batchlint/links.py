@@ -30,9 +30,18 @@ def follow_links(session: Session, dialect: Dialect, facts: FactDict, fs_path: s
             for name in link.facts:
                 old = facts.get(name)
                 if old is not None:
-                    facts[name] = Fact(name, old.value, old.origin, old.key, old.span, old.node, unresolved=(
-                        f"{named.key} names {named.value}, which is not found: it decides this value when it sets it "
-                        f"({old.key} {old.value!r} is only the fallback)"))
+                    facts[name] = Fact(
+                        name,
+                        old.value,
+                        old.origin,
+                        old.key,
+                        old.span,
+                        old.node,
+                        unresolved=(
+                            f"{named.key} names {named.value}, which is not found: it decides this value when it sets it "
+                            f"({old.key} {old.value!r} is only the fallback)"
+                        ),
+                    )
             continue
         found = os.path.normpath(found)
         try:

@@ -336,8 +336,7 @@ class RunModel:
     )
 
     @classmethod
-    def build(cls, config: str, dialect: str, kind: DialectKind, semantics: Semantics, facts: Mapping[FactName, Fact[object]],
-              **rest: object) -> RunModel:
+    def build(cls, config: str, dialect: str, kind: DialectKind, semantics: Semantics, facts: Mapping[FactName, Fact[object]], **rest: object) -> RunModel:
         typed = {str(name): facts[name] for name in cls._FIELDS if name in facts}
         extras = {name: fact for name, fact in facts.items() if name not in cls._FIELDS}
         return cls(config, dialect, kind, semantics, extras=extras, **typed, **rest)  # type: ignore[arg-type]
@@ -413,7 +412,6 @@ class RunModel:
     def setting(self, name: str) -> object:
         """A settings value that applies to this run (None when unset)."""
         return None if self.settings is None else self.settings.get(name)
-
 
 
 @dataclass(frozen=True, slots=True)

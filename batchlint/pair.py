@@ -78,8 +78,7 @@ class Pairing:
 def _own_layout(dialect: Dialect, facts: FactDict) -> bool:
     """The config fixes its own process count (NeMo `trainer.devices`, nanotron's parallel degrees): a
     script that launches it with another layout is another run, reported when that script is checked."""
-    own = [facts.get(FactName.NUM_PROCESSES), facts.get(FactName.GPUS_PER_NODE),
-           *(facts.get(name) for name in dialect.world_from[:1])]
+    own = [facts.get(FactName.NUM_PROCESSES), facts.get(FactName.GPUS_PER_NODE), *(facts.get(name) for name in dialect.world_from[:1])]
     return any(f is not None and f.origin == Origin.FILE and isinstance(f.value, int) and f.value > 0 for f in own)
 
 
@@ -89,8 +88,18 @@ def _load_launch(path: str, session: Session) -> tuple[Document | None, FactDict
     except LoadError as exc:
         return None, {}, exc
     if not ACCELERATE.claims(doc.root):
-        return None, {}, LoadError(doc.path, 1, 1, "is not an accelerate config file (no distributed_type)",
-                                   "pass the file written by `accelerate config`", LoadErrorKind.NOT_ACCELERATE)
+        return (
+            None,
+            {},
+            LoadError(
+                doc.path,
+                1,
+                1,
+                "is not an accelerate config file (no distributed_type)",
+                "pass the file written by `accelerate config`",
+                LoadErrorKind.NOT_ACCELERATE,
+            ),
+        )
     return doc, extract_facts(ConfigTree(doc, path, ACCELERATE.semantics, session.load), ACCELERATE), None
 
 
@@ -108,8 +117,17 @@ def link_deepspeed(named: Fact[object], named_in: str, launch_dir: str | None, s
     return DeepSpeedLink(named.value, named, mode, path, doc, facts=facts)
 
 
-def pair(session: Session, fs_path: str, dialect: Dialect, facts: FactDict, options: LaunchOptions, settings: FileSettings,
-         launch: Launch | None = None, config_docs: tuple[Document, ...] = (), tree: ConfigTree | None = None) -> Pairing:
+def pair(
+    session: Session,
+    fs_path: str,
+    dialect: Dialect,
+    facts: FactDict,
+    options: LaunchOptions,
+    settings: FileSettings,
+    launch: Launch | None = None,
+    config_docs: tuple[Document, ...] = (),
+    tree: ConfigTree | None = None,
+) -> Pairing:
     """The launch of one config. `facts` are the config's own, `config_docs` the config and its
     includes (empty for a run only a launch line describes); `launch` is given when a script is
     checked (the line that launches this config), else found among the project's scripts."""
@@ -171,9 +189,13 @@ def pair(session: Session, fs_path: str, dialect: Dialect, facts: FactDict, opti
             unresolved = trainer_json.node is None
             found = session.resolve_named(trainer_json.value, unresolved, launch.script_path)
             if found is not None or not unresolved:
-                deepspeed = link_deepspeed(Fact(trainer_json.name, found or trainer_json.value, trainer_json.origin, trainer_json.key,
-                                                trainer_json.span, trainer_json.node), launch.script_path, None, session,
-                                           "deepspeed" if trainer_json.key == "--deepspeed_config" else "hf-trainer")
+                deepspeed = link_deepspeed(
+                    Fact(trainer_json.name, found or trainer_json.value, trainer_json.origin, trainer_json.key, trainer_json.span, trainer_json.node),
+                    launch.script_path,
+                    None,
+                    session,
+                    "deepspeed" if trainer_json.key == "--deepspeed_config" else "hf-trainer",
+                )
         elif trainer_json.value.endswith(".json"):
             # The HF Trainer fills this JSON's "auto" values from its own arguments (and refuses mismatches).
             deepspeed = link_deepspeed(trainer_json, fs_path, settings.launch_dir, session, "hf-trainer")
@@ -181,6 +203,20 @@ def pair(session: Session, fs_path: str, dialect: Dialect, facts: FactDict, opti
     for extra in (launch_doc, deepspeed.doc if deepspeed is not None else None):
         if extra is not None and all(extra is not d for d in documents):
             documents.append(extra)
-    return Pairing(launch_path, launch_doc, launch_values, tuple(problems), launch, script, script_facts, deepspeed, hostfile,
-                   hostfile_name, config_docs[0] if config_docs else None, tuple(documents), tree,
-                   hostfile_hosts=tuple(h for h, _ in hosts or ()), training_script=training_script)
+    return Pairing(
+        launch_path,
+        launch_doc,
+        launch_values,
+        tuple(problems),
+        launch,
+        script,
+        script_facts,
+        deepspeed,
+        hostfile,
+        hostfile_name,
+        config_docs[0] if config_docs else None,
+        tuple(documents),
+        tree,
+        hostfile_hosts=tuple(h for h, _ in hosts or ()),
+        training_script=training_script,
+    )

@@ -75,12 +75,14 @@ def _ancestors(directory: str, limit: int) -> list[str]:
 def find_near(name: str, named_in: str, launch_dir: str | None) -> str | None:
     """A file named in an accelerate config: relative to the launch directory (settings
     `launch-dir`, else where batchlint runs), else to the config's directory or a parent of it."""
+    from batchlint.loading.files import is_file  # notes the places looked in, for the cache
+
     if os.path.isabs(name):
-        return name if os.path.isfile(name) else None
+        return name if is_file(name) else None
     candidates = [os.path.join(launch_dir, name)] if launch_dir else []
     candidates.append(name)
     candidates.extend(os.path.join(d, name) for d in _ancestors(os.path.dirname(os.path.abspath(named_in)), 64))
-    return next((c for c in candidates if os.path.isfile(c)), None)
+    return next((c for c in candidates if is_file(c)), None)
 
 
 def resolve_from_script(name: str, script_path: str) -> str | None:
@@ -88,8 +90,10 @@ def resolve_from_script(name: str, script_path: str) -> str | None:
     the script's directory, or one of its parents (scripts are often run from the repository root)."""
     if os.path.isabs(name):
         return name if os.path.exists(name) else None
+    from batchlint.loading.files import is_file  # notes the places looked in, for the cache
+
     candidates = [name, *(os.path.join(d, name) for d in _ancestors(os.path.dirname(os.path.abspath(script_path)), 6))]
-    return next((os.path.normpath(c) for c in candidates if os.path.isfile(c)), None)
+    return next((os.path.normpath(c) for c in candidates if is_file(c)), None)
 
 
 def script_bases(script_path: str) -> list[str]:

@@ -88,9 +88,17 @@ class Row:
         def r(x: float | None) -> float | None:
             return None if x is None else round(x, 2)
 
-        return {"per_device_batch": self.b, "grad_accum": self.k, "total": self.total, "other_cards_gib": r(self.other),
-                "other_cards_conservative_gib": r(self.other_cons), "main_card_optimistic_gib": r(self.main_opt),
-                "main_card_conservative_gib": r(self.main_cons), "verdict": self.verdict, "recommended": self.recommended}
+        return {
+            "per_device_batch": self.b,
+            "grad_accum": self.k,
+            "total": self.total,
+            "other_cards_gib": r(self.other),
+            "other_cards_conservative_gib": r(self.other_cons),
+            "main_card_optimistic_gib": r(self.main_opt),
+            "main_card_conservative_gib": r(self.main_cons),
+            "verdict": self.verdict,
+            "recommended": self.recommended,
+        }
 
 
 class Plan:
@@ -138,12 +146,17 @@ class Plan:
     def as_json(self) -> dict[str, object]:
         memory = self.memory
         return {
-            "processes": self.processes, "target_total": self.target, "totals": self.totals, "note": self.note or None,
-            "gpu": memory.gpu.name if memory else None, "usable_gib": round(memory.usable, 2) if memory else None,
+            "processes": self.processes,
+            "target_total": self.target,
+            "totals": self.totals,
+            "note": self.note or None,
+            "gpu": memory.gpu.name if memory else None,
+            "usable_gib": round(memory.usable, 2) if memory else None,
             "confidence": memory.confidence if memory else None,
             "memory": memory.as_json(self.current[0] if self.current else None) if memory else None,
             "rows": [row.as_json() for row in self.rows],
-            "recommended": self.recommended.as_json() if self.recommended else None, "reason": self.reason or None,
+            "recommended": self.recommended.as_json() if self.recommended else None,
+            "reason": self.reason or None,
             "safe": self.safe if self.recommended else None,
             "current": None if self.current is None else {"per_device_batch": self.current[0], "grad_accum": self.current[1]},
         }
@@ -172,8 +185,7 @@ def _pick_near(target: int, processes: int, cap: int) -> tuple[int, int]:
     return min(options, key=lambda o: (abs(o[1] - target), -o[0], -o[1]))
 
 
-def plan(processes: int, target: int, memory: MemoryModel | None, current: tuple[int, int] | None = None,
-         stated: tuple[int, int, str] | None = None) -> Plan:
+def plan(processes: int, target: int, memory: MemoryModel | None, current: tuple[int, int] | None = None, stated: tuple[int, int, str] | None = None) -> Plan:
     """Every (per-device batch, accumulation) row worth showing for `target` on `processes`, and the
     recommended one (module docstring for the rules). `stated` is (per-device batch, accumulation,
     where) when the target's own statement names the pair."""
@@ -225,21 +237,24 @@ def _reason(p: Plan, choice: tuple[int, int] | None, validation_off: bool, b0: i
     if choice is None:
         if memory is None:
             return "no memory profile: no recommendation (see BL204)"
-        return (f"not even a per-device batch of 1 fits {memory.gpu.name} at the conservative end of the estimate "
-                f"(≈ {memory.main_conservative(1):.1f} of {memory.usable:.1f} GiB): check the memory profile and the sharding")
+        return (
+            f"not even a per-device batch of 1 fits {memory.gpu.name} at the conservative end of the estimate "
+            f"(≈ {memory.main_conservative(1):.1f} of {memory.usable:.1f} GiB): check the memory profile and the sharding"
+        )
     b, total = choice
     per_gpu = total // p.processes
     if memory is not None:
         est = memory.main_conservative(b, validation=not validation_off)
-        why = (f"{b} per device is the largest that {'divides ' + str(per_gpu) + ' and ' if p.exact else ''}fits cuda:0 "
-               f"at the conservative end (≈ {est:.1f} of {memory.usable:.1f} GiB on {memory.gpu.name}, {memory.band.kind} profile)")
+        why = (
+            f"{b} per device is the largest that {'divides ' + str(per_gpu) + ' and ' if p.exact else ''}fits cuda:0 "
+            f"at the conservative end (≈ {est:.1f} of {memory.usable:.1f} GiB on {memory.gpu.name}, {memory.band.kind} profile)"
+        )
         if validation_off:
             why = f"nothing fits with validation on; {why} with validation off"
     elif b0 is not None and b == b0:
         why = f"no memory information: the per-device batch stays {b0} (memory first), the accumulation makes up the total"
     else:
-        why = (f"no memory information: {b0} per device does not divide {per_gpu}; {b} is the largest per-device batch "
-               f"below {b0} that does (memory first)")
+        why = f"no memory information: {b0} per device does not divide {per_gpu}; {b} is the largest per-device batch below {b0} that does (memory first)"
     if total != p.target:
         side = "above" if total > p.target else "below"
         why = f"{p.target} is not reachable on {p.processes} processes; {total} is the nearest total {side} it with {b} per device; {why}"

@@ -15,8 +15,23 @@ from collections.abc import Iterable, Mapping
 
 # Words every dialect signature needs one of (batch sizes, accumulation, launch configs); the key
 # names of the declarations are added to these.
-_SIGNATURE_WORDS = ("batch", "accum", "_bs", "micro", "num_processes", "nproc", "world_size", "gpus", "devices",
-                    "distributed_type", "compute_environment", "deepspeed", "zero_optimization", "fsdp", "batchlint")
+_SIGNATURE_WORDS = (
+    "batch",
+    "accum",
+    "_bs",
+    "micro",
+    "num_processes",
+    "nproc",
+    "world_size",
+    "gpus",
+    "devices",
+    "distributed_type",
+    "compute_environment",
+    "deepspeed",
+    "zero_optimization",
+    "fsdp",
+    "batchlint",
+)
 
 
 @functools.cache

@@ -38,6 +38,7 @@ def parse_key_path(text: str) -> KeyPath:
 
 # --------------------------------------------------------------------------- grammar
 
+
 class NodeRef:
     __slots__ = ("dots", "key")
 
@@ -100,7 +101,7 @@ def _parse(text: str) -> list[Part]:
             if buf:
                 parts.append("".join(buf))
                 buf = []
-            parts.append(_parse_inner(text[i + 2:end]))
+            parts.append(_parse_inner(text[i + 2 : end]))
             i = end + 1
         else:
             buf.append(text[i])
@@ -141,7 +142,7 @@ def _parse_inner(inner: str) -> NodeRef | Call:
     if m:
         args: list[list[Part]] = []
         quoted: list[bool] = []
-        for raw in _split_args(inner[m.end():]):
+        for raw in _split_args(inner[m.end() :]):
             arg = raw.strip()
             if len(arg) >= 2 and arg[0] == arg[-1] and arg[0] in "'\"":
                 args.append(parse(arg[1:-1]))
@@ -218,6 +219,8 @@ _OMEGACONF_FLOAT_PATTERN = r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)
         |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
         |[-+]?\.(?:inf|Inf|INF)
         |\.(?:nan|NaN|NAN))$"""
+
+
 @functools.cache
 def _omegaconf_float() -> re.Pattern[str]:
     return re.compile(_OMEGACONF_FLOAT_PATTERN, re.X)
@@ -255,11 +258,11 @@ def reading_difference(node: Scalar) -> str | None:
     omega = scalar_value(node, Semantics.OMEGACONF)
     if type(yaml11) is type(omega) and yaml11 == omega:
         return None
-    return (f"`{node.raw}` is {type(omega).__name__} {omega!r} to OmegaConf but "
-            f"{type(yaml11).__name__} {yaml11!r} to PyYAML (YAML 1.1)")
+    return f"`{node.raw}` is {type(omega).__name__} {omega!r} to OmegaConf but {type(yaml11).__name__} {yaml11!r} to PyYAML (YAML 1.1)"
 
 
 # --------------------------------------------------------------------------- resolution
+
 
 class Problem:
     __slots__ = ("kind", "message", "span", "help")
@@ -277,9 +280,16 @@ class Problem:
 class Resolved:
     __slots__ = ("value", "origin", "origin_path", "container", "hops", "problem", "composite")
 
-    def __init__(self, value: object = None, origin: Scalar | None = None, origin_path: KeyPath | None = None,
-                 container: Node | None = None, hops: list[str] | None = None, problem: Problem | None = None,
-                 composite: bool = False) -> None:
+    def __init__(
+        self,
+        value: object = None,
+        origin: Scalar | None = None,
+        origin_path: KeyPath | None = None,
+        container: Node | None = None,
+        hops: list[str] | None = None,
+        problem: Problem | None = None,
+        composite: bool = False,
+    ) -> None:
         self.value = value
         self.origin = origin  # literal where the value lives
         self.origin_path = origin_path
@@ -299,8 +309,9 @@ DocumentLoader = Callable[[str], Document]
 class ConfigTree:
     """A training config with its includes, addressed by key paths from the main root."""
 
-    def __init__(self, doc: Document, fs_path: str, semantics: Semantics, load: DocumentLoader,
-                 include_root: str | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, doc: Document, fs_path: str, semantics: Semantics, load: DocumentLoader, include_root: str | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.doc = doc
         self.semantics = semantics
         self.load = load
@@ -376,9 +387,10 @@ class ConfigTree:
             self.memo[path] = result
             return result
         if path in self.active:
-            cycle = " -> ".join(format_path(p) for p in self.active[self.active.index(path):] + [path])
-            return Resolved(problem=Problem(ProblemKind.CYCLE, f"interpolation cycle: {cycle}", node.span,
-                                            "break the cycle: one of these keys must hold a literal value"))
+            cycle = " -> ".join(format_path(p) for p in self.active[self.active.index(path) :] + [path])
+            return Resolved(
+                problem=Problem(ProblemKind.CYCLE, f"interpolation cycle: {cycle}", node.span, "break the cycle: one of these keys must hold a literal value")
+            )
         self.active.append(path)
         try:
             result = self._resolve_string(node, value, path)
@@ -391,14 +403,16 @@ class ConfigTree:
         try:
             parts = parse(value)
         except GrammarError as exc:
-            return Resolved(problem=Problem(ProblemKind.GRAMMAR, f"invalid interpolation: {exc}", node.span,
-                                            "OmegaConf cannot parse this string; escape a literal '${' as '\\${'"))
+            return Resolved(
+                problem=Problem(
+                    ProblemKind.GRAMMAR, f"invalid interpolation: {exc}", node.span, "OmegaConf cannot parse this string; escape a literal '${' as '\\${'"
+                )
+            )
         site = f"{node.span.file}:{node.span.line}"
         if len(parts) == 1 and not isinstance(parts[0], str):
             res = self._evaluate(parts[0], node, path)
             if res.problem is None:
-                res = Resolved(res.value, res.origin, res.origin_path, res.container, [site, *res.hops],
-                               None, res.composite)
+                res = Resolved(res.value, res.origin, res.origin_path, res.container, [site, *res.hops], None, res.composite)
             return res
         text: list[str] = []
         hops = [site]
@@ -448,14 +462,20 @@ class ConfigTree:
                     return Resolved(problem=Problem(ProblemKind.MISSING_KEY, f"'{'.' * part.dots}{key_text}' goes above the top of the config", node.span))
                 base = base[: len(base) - up]
             else:
-                base = self.base if path[:len(self.base)] == self.base else ()
+                base = self.base if path[: len(self.base)] == self.base else ()
             target = base + parse_key_path(key_text)
             found, failed = self.node_at(target)
             if failed is not None:
                 return failed
             if found is None:
-                return Resolved(problem=Problem(ProblemKind.MISSING_KEY, f"interpolation key '{format_path(target)}' not found", node.span,
-                    "OmegaConf raises InterpolationKeyError here: fix the key or add it"))
+                return Resolved(
+                    problem=Problem(
+                        ProblemKind.MISSING_KEY,
+                        f"interpolation key '{format_path(target)}' not found",
+                        node.span,
+                        "OmegaConf raises InterpolationKeyError here: fix the key or add it",
+                    )
+                )
             res = self.resolve(target)
             if res.origin is not None:
                 # Remember who reads this literal: editing it changes every one of them.
@@ -477,8 +497,11 @@ class ConfigTree:
             if len(args) > 1:
                 default = args[1]
                 return Resolved(None if default is None else str(default), node, path, composite=True)
-            return Resolved(problem=Problem(ProblemKind.ENV, f"value comes from environment variable {var} (no default)", node.span,
-                                            f"give a default: ${{oc.env:{var},VALUE}}"))
+            return Resolved(
+                problem=Problem(
+                    ProblemKind.ENV, f"value comes from environment variable {var} (no default)", node.span, f"give a default: ${{oc.env:{var},VALUE}}"
+                )
+            )
         if name == "oc.decode":
             raw = args[0] if args else None
             return Resolved(primitive(raw) if isinstance(raw, str) else raw, node, path, composite=True)
@@ -490,8 +513,9 @@ class ConfigTree:
             return self.resolve(target)
         if name == "include":
             return self._include(str(args[0]) if args else "", node, path)
-        return Resolved(problem=Problem(ProblemKind.UNKNOWN_RESOLVER,
-                                        f"custom resolver '{name}' is registered by the training script; its value is unknown", node.span))
+        return Resolved(
+            problem=Problem(ProblemKind.UNKNOWN_RESOLVER, f"custom resolver '{name}' is registered by the training script; its value is unknown", node.span)
+        )
 
     def _include(self, name: str, node: Scalar, path: KeyPath) -> Resolved:
         including = self.fs_paths.get(node.span.file, node.span.file)
@@ -501,17 +525,37 @@ class ConfigTree:
         real = os.path.abspath(target)
         fence = self._fence()
         if fence is not None and not is_inside(target, fence):
-            return Resolved(problem=Problem(ProblemKind.INCLUDE_OUTSIDE, f"included file '{name}' is outside the project ({os.path.relpath(fence)})", node.span,
-                "include files from inside the project, or set include-root"))
-        if not os.path.isfile(target):
+            return Resolved(
+                problem=Problem(
+                    ProblemKind.INCLUDE_OUTSIDE,
+                    f"included file '{name}' is outside the project ({os.path.relpath(fence)})",
+                    node.span,
+                    "include files from inside the project, or set include-root",
+                )
+            )
+        from batchlint.loading.files import is_file  # notes a missing include for the cache
+
+        if not is_file(target):
             what = "is a directory" if os.path.isdir(target) else "not found"
-            return Resolved(problem=Problem(ProblemKind.INCLUDE_MISSING, f"included file '{name}' {what} (looked in {os.path.relpath(base) if base else '.'})",
-                node.span, "fix the name, or set include-root to the directory the training script loads includes from"))
+            return Resolved(
+                problem=Problem(
+                    ProblemKind.INCLUDE_MISSING,
+                    f"included file '{name}' {what} (looked in {os.path.relpath(base) if base else '.'})",
+                    node.span,
+                    "fix the name, or set include-root to the directory the training script loads includes from",
+                )
+            )
         chain = self.include_chains.get(os.path.abspath(including), [os.path.abspath(including)])
         if real in chain:
-            names = " -> ".join(os.path.basename(f) for f in chain[chain.index(real):] + [real])
-            return Resolved(problem=Problem(ProblemKind.INCLUDE_CYCLE, f"include cycle: {names}", node.span,
-                                            "OmegaConf recurses until it fails: remove the include that closes the loop"))
+            names = " -> ".join(os.path.basename(f) for f in chain[chain.index(real) :] + [real])
+            return Resolved(
+                problem=Problem(
+                    ProblemKind.INCLUDE_CYCLE,
+                    f"include cycle: {names}",
+                    node.span,
+                    "OmegaConf recurses until it fails: remove the include that closes the loop",
+                )
+            )
         doc = self.includes.get(real)
         if doc is None:
             try:

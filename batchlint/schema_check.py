@@ -20,8 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-SCHEMA_FOR_DIALECT = {"accelerate": "accelerate-config", "deepspeed": "deepspeed-config",
-                      "musev": "musev-train", "animateanyone": "animateanyone-train"}
+SCHEMA_FOR_DIALECT = {"accelerate": "accelerate-config", "deepspeed": "deepspeed-config", "musev": "musev-train", "animateanyone": "animateanyone-train"}
 _HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
 _cache: dict[str, dict[str, Any]] = {}
 
@@ -43,9 +42,30 @@ _TYPES = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
 }
-_KNOWN = {"type", "enum", "const", "properties", "additionalProperties", "required", "minimum", "maximum",
-          "exclusiveMinimum", "exclusiveMaximum", "pattern", "anyOf", "oneOf", "allOf", "items", "description", "title",
-          "$schema", "$id", "$ref", "definitions", "minLength"}
+_KNOWN = {
+    "type",
+    "enum",
+    "const",
+    "properties",
+    "additionalProperties",
+    "required",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "pattern",
+    "anyOf",
+    "oneOf",
+    "allOf",
+    "items",
+    "description",
+    "title",
+    "$schema",
+    "$id",
+    "$ref",
+    "definitions",
+    "minLength",
+}
 
 
 def _equal(a: object, b: object) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from batchlint.launch import Launch, launches
 from batchlint.loading import Document, LoadError, load_bytes, load_path, load_text
+from batchlint.loading.files import read_bytes, read_text
 from batchlint.loading.shell import Word
 from batchlint.options import Options
 from batchlint.paths import display_path, project_root, resolve_from_script, script_bases
@@ -21,8 +22,9 @@ from batchlint.settings import Settings, SettingsCache
 SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash", ".sbatch")
 MAX_SCRIPTS = 500
 MAX_SCRIPT_CHARS = 1_000_000
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache",
-                       ".ruff_cache", ".pytest_cache", "build", "dist"})
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist"}
+)
 
 
 def is_launch_script(path: str, text: str | None = None) -> bool:
@@ -33,6 +35,8 @@ def is_launch_script(path: str, text: str | None = None) -> bool:
     if path.endswith((".yaml", ".yml", ".json", ".jsonc", ".toml", ".py", ".cfg", ".ini", ".conf")):
         return False
     if text is None:
+        if not os.path.isfile(path):
+            return False  # a pipe or a device (/dev/stdin): sniffing would consume what the check must read
         try:
             with open(path, "rb") as fh:
                 text = fh.read(128).decode("utf-8", "replace")
@@ -153,8 +157,7 @@ class Session:
         if key in self.overlay:
             return self.overlay[key].encode("utf-8")
         try:
-            with open(path, "rb") as fh:
-                return fh.read()
+            return read_bytes(path)  # bounded; never blocks on a FIFO or a device (loading/files.py)
         except OSError:
             return None
 
@@ -164,8 +167,7 @@ class Session:
         if text is not None:
             return text
         try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                text = fh.read(MAX_SCRIPT_CHARS)
+            text = read_text(path, MAX_SCRIPT_CHARS, errors="replace", truncate=True)  # a FIFO named *.sh never blocks
         except OSError:
             text = ""
         self.script_texts[key] = text
@@ -208,13 +210,26 @@ class Session:
         key = (settings.path, root)
         known = self.contexts.get(key)
         if known is None:
-            known = self.contexts[key] = digest(json.dumps({
-                "version": __version__, "code": code_fingerprint(), "cwd": os.getcwd(), "settings": settings.path,
-                "values": settings.values, "runs": [(r.configs, r.values) for r in settings.runs], "dialects": settings.dialects,
-                "select": options.select, "ignore": options.ignore, "launch": dataclasses.asdict(options.launch),
-                "env": {k: os.environ.get(k) for k in ("HF_HOME", "XDG_CACHE_HOME")},
-                "scripts": self.script_index(path).fingerprint(self),
-            }, sort_keys=True, default=str).encode())
+            known = self.contexts[key] = digest(
+                json.dumps(
+                    {
+                        "version": __version__,
+                        "code": code_fingerprint(),
+                        "cwd": os.getcwd(),
+                        "settings": settings.path,
+                        "values": settings.values,
+                        "runs": [(r.configs, r.values) for r in settings.runs],
+                        "dialects": settings.dialects,
+                        "select": options.select,
+                        "ignore": options.ignore,
+                        "launch": dataclasses.asdict(options.launch),
+                        "env": {k: os.environ.get(k) for k in ("HF_HOME", "XDG_CACHE_HOME")},
+                        "scripts": self.script_index(path).fingerprint(self),
+                    },
+                    sort_keys=True,
+                    default=str,
+                ).encode()
+            )
         return known
 
     def find_launch(self, config_path: str) -> Launch | None:

@@ -37,8 +37,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "deepspeed-version": ("version", "DeepSpeed release whose behaviour the DS rules assume (default 0.19.6)."),
     "deepspeed-launch": ("choice", "How DeepSpeed JSON files are used (default accelerate)."),
     "extend": ("path", "Another settings file (pyproject.toml or batchlint.toml) whose values these extend."),
-    "required-version": ("string", "Version specifier batchlint must satisfy, e.g. \">=0.1\" or \"==0.1.0\"."),
-    "baseline": ("string", "Git revision each run's total is compared with (BL107, BL108), e.g. \"origin/main\"; `--baseline` wins."),
+    "required-version": ("string", 'Version specifier batchlint must satisfy, e.g. ">=0.1" or "==0.1.0".'),
+    "baseline": ("string", 'Git revision each run\'s total is compared with (BL107, BL108), e.g. "origin/main"; `--baseline` wins.'),
     "exclude": ("globs", "Globs (relative to this file) of files a directory walk skips; --force-exclude applies them to named files too."),
     "extend-select": ("codes", "Codes or prefixes added to `select`."),
     "per-file-ignores": ("ignores", "Glob (relative to this file) -> codes to ignore in matching files."),
@@ -59,8 +59,8 @@ DEFAULTS: dict[str, Any] = {
 CHOICES: dict[str, dict[str, str]] = {
     "deepspeed-launch": {
         "accelerate": "accelerate launch, with deepspeed_config_file in the accelerate config (the default).",
-        "hf-trainer": "The HF Trainer's --deepspeed ds.json: \"auto\" values are filled in from the training arguments.",
-        "deepspeed": "The raw deepspeed launcher: no \"auto\" values are filled in.",
+        "hf-trainer": 'The HF Trainer\'s --deepspeed ds.json: "auto" values are filled in from the training arguments.',
+        "deepspeed": 'The raw deepspeed launcher: no "auto" values are filled in.',
     },
     "memory-preset": {
         "musev_referencenet": "MuseV with its ReferenceNet (model.use_referencenet true).",
@@ -78,11 +78,27 @@ DIALECT_FIELDS = {
     "precision": "Key path of the mixed precision setting.",
     "semantics": "How the file is read: yaml11 (PyYAML, default), omegaconf or json.",
 }
-SEMANTICS = {"yaml11": "PyYAML (YAML 1.1: unquoted no is false), the default.",
-             "omegaconf": "OmegaConf: ${...} interpolations resolve, 1e-5 is a float.",
-             "json": "JSON."}
-RUN_FIELDS = ("configs", "target-total", "num-processes", "num-machines", "accelerate-config", "include-root", "launch-dir",
-              "gpu", "gpu-memory-gib", "headroom", "gpus-per-node", "memory-profile", "memory-preset", "memory")
+SEMANTICS = {
+    "yaml11": "PyYAML (YAML 1.1: unquoted no is false), the default.",
+    "omegaconf": "OmegaConf: ${...} interpolations resolve, 1e-5 is a float.",
+    "json": "JSON.",
+}
+RUN_FIELDS = (
+    "configs",
+    "target-total",
+    "num-processes",
+    "num-machines",
+    "accelerate-config",
+    "include-root",
+    "launch-dir",
+    "gpu",
+    "gpu-memory-gib",
+    "headroom",
+    "gpus-per-node",
+    "memory-profile",
+    "memory-preset",
+    "memory",
+)
 
 
 class SettingsError(Exception):
@@ -206,36 +222,48 @@ def _check(name: str, value: Any, where: str, base: str) -> Any:
     return _check_value(name, _check_type(name, value, where, base), where)
 
 
+def _described(value: Any) -> str:
+    """A settings value in a message: its TOML type and, when short, the value."""
+    kind = {bool: "boolean", int: "integer", float: "float", str: "string", list: "array", dict: "table"}.get(type(value), "value")
+    shown = repr(value)
+    return f"the {kind} {shown}" if len(shown) <= 60 else f"a long {kind}"
+
+
 def _check_type(name: str, value: Any, where: str, base: str) -> Any:
     kind = _TYPE_OF.get(FIELDS[name][0], FIELDS[name][0]) if name in FIELDS else "globs"
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SettingsError(f"{where}: `{name}` must be a positive integer, got {value!r}")
+            raise SettingsError(f"{where}: `{name}` must be a positive integer, got {_described(value)}")
         return value
     if kind == "path":
-        if not isinstance(value, str) or not value:
-            raise SettingsError(f"{where}: `{name}` must be a path string, got {value!r}")
+        if not isinstance(value, str) or not value or "\0" in value:
+            raise SettingsError(f"{where}: `{name}` must be a path string, got {_described(value)}")
         return os.path.normpath(os.path.join(base, value))
     if kind == "string":
         if not isinstance(value, str) or not value:
-            raise SettingsError(f"{where}: `{name}` must be a string, got {value!r}")
+            raise SettingsError(f"{where}: `{name}` must be a string, got {_described(value)}")
         return value
     if kind in ("number", "fraction"):
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0 or (kind == "fraction" and value >= 1):
-            raise SettingsError(f"{where}: `{name}` must be a {'fraction between 0 and 1' if kind == 'fraction' else 'positive number'}, got {value!r}")
-        return float(value)
+        import math
+
+        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1e300 else math.nan
+        if not math.isfinite(number) or number <= 0 or (kind == "fraction" and number >= 1):
+            raise SettingsError(
+                f"{where}: `{name}` must be a {'fraction between 0 and 1' if kind == 'fraction' else 'positive number'}, got {_described(value)}"
+            )
+        return number
     if kind == "table":
         if not isinstance(value, dict):
-            raise SettingsError(f"{where}: `{name}` must be a table")
+            raise SettingsError(f"{where}: `{name}` must be a table ([tool.batchlint.{name}]), got {_described(value)}")
         return value
     if kind == "ignores":
-        if not isinstance(value, dict) or not all(isinstance(v, list | str) for v in value.values()):
-            raise SettingsError(f"{where}: `{name}` must be a table of glob = [codes]")
+        if not isinstance(value, dict) or not all(isinstance(v, str) or isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()):
+            raise SettingsError(f"{where}: `{name}` must be a table of glob = [codes], got {_described(value)}")
         return {glob: [v] if isinstance(v, str) else list(v) for glob, v in value.items()}
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SettingsError(f"{where}: `{name}` must be a string or a list of strings")
+        raise SettingsError(f"{where}: `{name}` must be a string or a list of strings, got {_described(value)}")
     return list(value)
 
 
@@ -254,14 +282,14 @@ def _check_value(name: str, value: Any, where: str) -> Any:
     kind = FIELDS[name][0] if name in FIELDS else "globs"
     if kind == "choice" and value not in CHOICES[name]:
         allowed = list(CHOICES[name])
-        raise SettingsError(f"{where}: `{name}` = \"{value}\" is not one of {', '.join(allowed)}{_did_you_mean(value, allowed, chr(34))}")
+        raise SettingsError(f'{where}: `{name}` = "{value}" is not one of {", ".join(allowed)}{_did_you_mean(value, allowed, chr(34))}')
     elif kind == "version":
         import re
 
         if not re.fullmatch(VERSION_PATTERN, value):
             bare = value.strip().lstrip("vV=")
-            hint = f" (did you mean \"{bare}\"?)" if re.fullmatch(VERSION_PATTERN, bare) else f": write the release, e.g. \"{DEFAULTS[name]}\""
-            raise SettingsError(f"{where}: `{name}` = \"{value}\" is not a version{hint}")
+            hint = f' (did you mean "{bare}"?)' if re.fullmatch(VERSION_PATTERN, bare) else f': write the release, e.g. "{DEFAULTS[name]}"'
+            raise SettingsError(f'{where}: `{name}` = "{value}" is not a version{hint}')
     elif kind == "gpu":
         from batchlint.memory.gpus import GpuNameError, lookup, names
 
@@ -269,24 +297,33 @@ def _check_value(name: str, value: Any, where: str) -> Any:
             lookup(value)
         except GpuNameError as exc:
             if str(exc).startswith("ambiguous"):  # a family of several sizes: the choices
-                raise SettingsError(f"{where}: `{name}` = \"{value}\" is ambiguous: {str(exc).split(': ', 1)[1]}") from None
-            raise SettingsError(f"{where}: `{name}` = \"{value}\" is not a GPU batchlint knows{_did_you_mean(value, names(), chr(34), 0.8)}; "
-                                "see `batchlint plan --list-gpus`, or give `gpu-memory-gib`") from None
+                raise SettingsError(f'{where}: `{name}` = "{value}" is ambiguous: {str(exc).split(": ", 1)[1]}') from None
+            raise SettingsError(
+                f'{where}: `{name}` = "{value}" is not a GPU batchlint knows{_did_you_mean(value, names(), chr(34), 0.8)}; '
+                "see `batchlint plan --list-gpus`, or give `gpu-memory-gib`"
+            ) from None
     return value
 
 
 def parse_table(table: dict[str, Any], path: str, depth: int = 0) -> Settings:
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: the batchlint settings must be a table ([tool.batchlint]), got {_described(table)}")
     base = os.path.dirname(path)
     settings = Settings(path)
     if "extend" in table:
-        parent_path = os.path.normpath(os.path.join(base, str(table["extend"])))
+        parent_path = _check_type("extend", table["extend"], path, base)
         if depth > 8:
             raise SettingsError(f"{path}: `extend` chain is too long (a cycle?)")
         if not os.path.isfile(parent_path):
-            raise SettingsError(f"{path}: `extend` names {parent_path}, which does not exist")
-        data = _read_toml(parent_path)
-        inherited = parse_table(data.get("tool", {}).get("batchlint", {} if parent_path.endswith("pyproject.toml") else data),
-                                parent_path, depth + 1)
+            what = (
+                "which is a directory"
+                if os.path.isdir(parent_path)
+                else "which does not exist"
+                if not os.path.lexists(parent_path)
+                else "which is not a regular file"
+            )
+            raise SettingsError(f"{path}: `extend` names {parent_path}, {what}")
+        inherited = parse_table(_batchlint_table(_read_toml(parent_path), parent_path) or {}, parent_path, depth + 1)
         settings.values.update(inherited.values)  # paths in it are already absolute: relative to *its* file
         settings.runs.extend(inherited.runs)
         settings.dialects.extend(inherited.dialects)
@@ -310,8 +347,10 @@ def parse_table(table: dict[str, Any], path: str, depth: int = 0) -> Settings:
                     if key in d and (not isinstance(d[key], str) or not d[key]):
                         raise SettingsError(f"{where}: `{key}` must be a non-empty string")
                 if d.get("semantics", "yaml11") not in SEMANTICS:
-                    raise SettingsError(f"{where}: `semantics` = \"{d['semantics']}\" is not one of {', '.join(SEMANTICS)}"
-                                        f"{_did_you_mean(str(d['semantics']), list(SEMANTICS), chr(34))}")
+                    raise SettingsError(
+                        f'{where}: `semantics` = "{d["semantics"]}" is not one of {", ".join(SEMANTICS)}'
+                        f"{_did_you_mean(str(d['semantics']), list(SEMANTICS), chr(34))}"
+                    )
                 settings.dialects.append({**d, "detect": detect})
             continue
         if name == "runs":
@@ -339,7 +378,7 @@ def parse_table(table: dict[str, Any], path: str, depth: int = 0) -> Settings:
         if FIELDS[name][0] == "codes":
             settings.selectors.append((path, f"`{name}`", settings.values[name]))
         elif FIELDS[name][0] == "ignores":
-            settings.selectors.extend((path, f"`{name}` \"{glob}\"", codes) for glob, codes in settings.values[name].items())
+            settings.selectors.extend((path, f'`{name}` "{glob}"', codes) for glob, codes in settings.values[name].items())
     version_spec = settings.values.get("required-version")
     if version_spec is not None:
         _require(str(version_spec), path)
@@ -361,8 +400,7 @@ def _require(spec: str, path: str) -> None:
         if m is None:
             raise SettingsError(f"{path}: `required-version` {spec!r} is not a version specifier")
         op, want = m.group(1) or "==", parts(m.group(2))
-        ok = {"==": mine[: len(want)] == want, "!=": mine[: len(want)] != want, ">=": mine >= want,
-              "<=": mine <= want, ">": mine > want, "<": mine < want}[op]
+        ok = {"==": mine[: len(want)] == want, "!=": mine[: len(want)] != want, ">=": mine >= want, "<=": mine <= want, ">": mine > want, "<": mine < want}[op]
         if not ok:
             raise SettingsError(f"{path}: requires batchlint {spec}, this is {__version__}")
 
@@ -375,17 +413,44 @@ def _read_toml(path: str) -> dict[str, Any]:
     else:  # Python 3.10: the same parser, as the tomli package
         import tomli as tomllib
 
+    from batchlint.loading.files import ReadError, read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        data = read_bytes(path)
+    except ReadError as exc:
+        raise SettingsError(f"{path}: {exc.message}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SettingsError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8, as TOML requires") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: invalid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # an integer over Python's 4,300-digit limit, nesting too deep
+        raise SettingsError(f"{path}: cannot read this TOML: {str(exc).splitlines()[0][:120] or type(exc).__name__}") from None
+
+
+def _batchlint_table(data: dict[str, Any], path: str) -> dict[str, Any] | None:
+    """`[tool.batchlint]` of a settings file; a batchlint.toml without one is the table itself;
+    None for a pyproject.toml without one. A `tool` or `tool.batchlint` that is not a table is an error."""
+    tool = data.get("tool")
+    if tool is not None and not isinstance(tool, dict):
+        raise SettingsError(f"{path}: `tool` must be a table (write [tool.batchlint]), got {_described(tool)}")
+    table = tool.get("batchlint") if tool is not None else None
+    if table is None:
+        return None if os.path.basename(path) == "pyproject.toml" else data
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: `tool.batchlint` must be a table (write [tool.batchlint]), got {_described(table)}")
+    return table
 
 
 def _mentions_batchlint(path: str) -> bool:
+    from batchlint.loading.files import read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            return b"batchlint" in fh.read()
+        return b"batchlint" in read_bytes(path)
     except OSError:
         return False
 
@@ -414,12 +479,12 @@ def settings_for(file: str, cache: dict[str, Settings] | None = None) -> Setting
         hit = None
         own = os.path.join(directory, "batchlint.toml")
         if os.path.isfile(own):
-            hit = parse_table(_read_toml(own).get("tool", {}).get("batchlint", _read_toml(own)), own)
+            hit = parse_table(_batchlint_table(_read_toml(own), own) or {}, own)
         else:
             project = os.path.join(directory, "pyproject.toml")
             # Most pyproject.toml files have no batchlint table: skip importing and parsing TOML then.
             if os.path.isfile(project) and _mentions_batchlint(project):
-                table = _read_toml(project).get("tool", {}).get("batchlint")
+                table = _batchlint_table(_read_toml(project), project)
                 if table is not None:
                     hit = parse_table(table, project)
         if hit is not None:
@@ -457,26 +522,45 @@ def json_schema() -> dict[str, Any]:
         if kind == "table":
             return {"allOf": [{"$ref": "memory-profile.schema.json"}], "description": desc}  # draft-07 ignores $ref's siblings
         if kind == "ignores":
-            return {"type": "object", "description": desc,
-                    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}
+            return {
+                "type": "object",
+                "description": desc,
+                "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            }
         return {"type": "array", "items": {"type": "string"}, "description": desc}
 
-    run_props: dict[str, Any] = {"configs": {
-        "description": "Globs (relative to the settings file) of the training configs this run binds.",
-        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}
+    run_props: dict[str, Any] = {
+        "configs": {
+            "description": "Globs (relative to the settings file) of the training configs this run binds.",
+            "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        }
+    }
     run_props.update({n: prop(n) for n in RUN_FIELDS if n != "configs"})
     props: dict[str, Any] = {n: prop(n) for n in FIELDS}
-    props["dialects"] = {"type": "array", "description": "Your own trainers' config dialects.",
-                         "items": {"type": "object", "required": ["name", "detect", "per-device-batch"], "additionalProperties": False,
-                                   "properties": {k: ({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-                                                       "description": v} if k == "detect" else
-                                                      {"oneOf": [{"const": s, "description": d} for s, d in SEMANTICS.items()],
-                                                       "description": v} if k == "semantics" else
-                                                      {"type": "string", "minLength": 1, "description": v})
-                                                  for k, v in DIALECT_FIELDS.items()}}}
-    props["runs"] = {"type": "array", "description": "Bindings of training configs to a launch.",
-                     "items": {"type": "object", "properties": run_props, "required": ["configs"],
-                               "additionalProperties": False}}
+    props["dialects"] = {
+        "type": "array",
+        "description": "Your own trainers' config dialects.",
+        "items": {
+            "type": "object",
+            "required": ["name", "detect", "per-device-batch"],
+            "additionalProperties": False,
+            "properties": {
+                k: (
+                    {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}], "description": v}
+                    if k == "detect"
+                    else {"oneOf": [{"const": s, "description": d} for s, d in SEMANTICS.items()], "description": v}
+                    if k == "semantics"
+                    else {"type": "string", "minLength": 1, "description": v}
+                )
+                for k, v in DIALECT_FIELDS.items()
+            },
+        },
+    }
+    props["runs"] = {
+        "type": "array",
+        "description": "Bindings of training configs to a launch.",
+        "items": {"type": "object", "properties": run_props, "required": ["configs"], "additionalProperties": False},
+    }
     from batchlint import JSON_SCHEMA_DRAFT, schema_url
 
     return {
@@ -496,11 +580,21 @@ def describe(file: str) -> dict[str, Any]:
     then looks elsewhere: the command line, the launch, a comment) and whether it is a default."""
     settings = settings_for(file)
     here = settings.for_file(file)
-    effective = {name: {"value": here.get(name), "default": False} if here.get(name) not in (None, [], {})
-                 else {"value": DEFAULTS.get(name), "default": True} for name in FIELDS}
-    return {"settings_file": settings.path, "applies_to": file, "effective": effective, "values": here.as_json(),
-            "ignore_here": settings.ignores_for(file), "select": settings.select(), "excluded": settings.excluded(file),
-            "runs": [{"configs": r.configs, **r.values} for r in settings.runs], "dialects": settings.dialects}
+    effective = {
+        name: {"value": here.get(name), "default": False} if here.get(name) not in (None, [], {}) else {"value": DEFAULTS.get(name), "default": True}
+        for name in FIELDS
+    }
+    return {
+        "settings_file": settings.path,
+        "applies_to": file,
+        "effective": effective,
+        "values": here.as_json(),
+        "ignore_here": settings.ignores_for(file),
+        "select": settings.select(),
+        "excluded": settings.excluded(file),
+        "runs": [{"configs": r.configs, **r.values} for r in settings.runs],
+        "dialects": settings.dialects,
+    }
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ class Sharding:
         return f"FSDP {self.strategy or 'FULL_SHARD'}"
 
     def describe(self) -> str:
-        """"ZeRO-3 (zero_optimization.stage in ds.json:22), optimizer offload (…)" for messages."""
+        """ "ZeRO-3 (zero_optimization.stage in ds.json:22), optimizer offload (…)" for messages."""
         parts = [self.label + (f" ({self.source('stage')})" if self.source("stage") else "")]
         for attribute, text in (("offload_optimizer", "optimizer offload"), ("offload_params", "parameter offload")):
             if getattr(self, attribute):
@@ -51,6 +51,14 @@ class Sharding:
         return ", ".join(parts)
 
     def as_json(self) -> dict[str, object]:
-        return {"kind": self.kind, "stage": self.stage, "strategy": self.strategy, "offload_optimizer": self.offload_optimizer,
-                "offload_params": self.offload_params, "save_gather": self.save_gather, "within_node": self.within_node,
-                "sources": dict(self.sources), "notes": list(self.notes)}
+        return {
+            "kind": self.kind,
+            "stage": self.stage,
+            "strategy": self.strategy,
+            "offload_optimizer": self.offload_optimizer,
+            "offload_params": self.offload_params,
+            "save_gather": self.save_gather,
+            "within_node": self.within_node,
+            "sources": dict(self.sources),
+            "notes": list(self.notes),
+        }

@@ -61,8 +61,7 @@ class Suppressions:
         for d in self.directives:
             if d.kind == "file-ignore" and d.matches(code, name):
                 d.used = hit = True
-            elif d.kind == "ignore" and d.matches(code, name) and (
-                    d.comment.line == line or (d.own_line and d.comment.line == line - 1)):
+            elif d.kind == "ignore" and d.matches(code, name) and (d.comment.line == line or (d.own_line and d.comment.line == line - 1)):
                 d.used = hit = True
         # Ranges: the last disable/enable for this code before the line decides.
         state: Directive | None = None
@@ -105,8 +104,7 @@ def apply_suppressions(report: Report, options: Options, session: Session) -> No
     files = {f: sup for f, sup in files.items() if sup.directives}
     if not files:
         return
-    report.diagnostics = [d for d in report.diagnostics
-                          if (sup := files.get(d.span.file)) is None or not sup.suppresses(d.code, d.name, d.span.line)]
+    report.diagnostics = [d for d in report.diagnostics if (sup := files.get(d.span.file)) is None or not sup.suppresses(d.code, d.name, d.span.line)]
     rule = BY_CODE["BL008"]
     for file, sup in files.items():
         file_settings = session.settings_for(file)
@@ -126,8 +124,7 @@ def apply_suppressions(report: Report, options: Options, session: Session) -> No
                     start -= 1
                 edit = Edit(file, start, c.span.end, "")
             what = c.text.strip()
-            report.diagnostics.append(rule.report(f"`{what}` silences nothing here", c.span, "remove it",
-                                                  fix=Fix(f"remove `{what}`", SAFE, [edit])))
+            report.diagnostics.append(rule.report(f"`{what}` silences nothing here", c.span, "remove it", fix=Fix(f"remove `{what}`", SAFE, [edit])))
 
 
 def ignore_edits(report: Report) -> dict[str, list[Edit]]:

@@ -15,8 +15,16 @@ class DocumentView:
 
     __slots__ = ("_doc", "_tree", "path", "load_error", "dialect", "semantics", "problems")
 
-    def __init__(self, path: str, doc: Document | None, load_error: LoadError | None = None, dialect: str | None = None,
-                 semantics: Semantics | None = None, problems: tuple[Problem, ...] = (), tree: ConfigTree | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        doc: Document | None,
+        load_error: LoadError | None = None,
+        dialect: str | None = None,
+        semantics: Semantics | None = None,
+        problems: tuple[Problem, ...] = (),
+        tree: ConfigTree | None = None,
+    ) -> None:
         self._doc = doc
         self._tree = tree
         self.path = path  # display path

@@ -29,15 +29,33 @@ from typing import Any
 
 # manifest fact name -> inspect fact name ("" = the run's total_batch; "accumulation" = the run's accumulation)
 FACT_MAP = {
-    "per_device_batch": "per_device_batch", "grad_accum": "grad_accum", "global_batch": "global_batch",
-    "device_microbatch": "device_microbatch", "num_processes": "num_processes", "num_machines": "num_machines",
-    "mixed_precision": "mixed_precision", "gradient_checkpointing": "gradient_checkpointing", "zero_stage": "zero_stage",
-    "distributed_type": "distributed_type", "gpu_ids": "gpu_ids", "derived_grad_accum": "accumulation",
-    "derived_per_device_batch": "per_device_batch", "data_parallel_degree": "data_parallel_size", "total": "",
+    "per_device_batch": "per_device_batch",
+    "grad_accum": "grad_accum",
+    "global_batch": "global_batch",
+    "device_microbatch": "device_microbatch",
+    "num_processes": "num_processes",
+    "num_machines": "num_machines",
+    "mixed_precision": "mixed_precision",
+    "gradient_checkpointing": "gradient_checkpointing",
+    "zero_stage": "zero_stage",
+    "distributed_type": "distributed_type",
+    "gpu_ids": "gpu_ids",
+    "derived_grad_accum": "accumulation",
+    "derived_per_device_batch": "per_device_batch",
+    "data_parallel_degree": "data_parallel_size",
+    "total": "",
 }
 # Facts whose null means "cannot be known from the files": batchlint must not state a number.
-STRICT_NULL = {"num_processes", "total", "per_device_batch", "global_batch", "derived_grad_accum", "derived_per_device_batch",
-               "data_parallel_degree", "grad_accum"}
+STRICT_NULL = {
+    "num_processes",
+    "total",
+    "per_device_batch",
+    "global_batch",
+    "derived_grad_accum",
+    "derived_per_device_batch",
+    "data_parallel_degree",
+    "grad_accum",
+}
 
 
 @dataclass
@@ -171,8 +189,13 @@ def judge(corpus_dir: Path, entry: dict[str, Any], root: Path, run: dict[str, An
     target = FACT_MAP[name]
     if name == "derived_grad_accum" and "device_microbatch" in entry["facts"]:
         target = "microbatches"  # Composer / OLMo: the forward passes a device microbatch splits the device batch into
-    if name == "grad_accum" and isinstance(fact, dict) and str(fact.get("path", "")).startswith("deepspeed_config.") \
-            and run is not None and run.get("kind") == "launch":
+    if (
+        name == "grad_accum"
+        and isinstance(fact, dict)
+        and str(fact.get("path", "")).startswith("deepspeed_config.")
+        and run is not None
+        and run.get("kind") == "launch"
+    ):
         target = "launcher_grad_accum"  # an accelerate config's accumulation is the launcher's
     got = _got(run, target)
     if isinstance(fact, list):
@@ -180,7 +203,7 @@ def judge(corpus_dir: Path, entry: dict[str, Any], root: Path, run: dict[str, An
         outcomes = [judge(corpus_dir, entry, root, run, name, f) for f in items]
         if any(o == "right" for o, _ in outcomes):
             return "right", ""
-        return (outcomes[0] if outcomes else ("missing", "empty list"))
+        return outcomes[0] if outcomes else ("missing", "empty list")
     if not isinstance(fact, dict):
         fact = {"value": fact}
     want = expected_value(fact)
@@ -252,13 +275,11 @@ def entry_checks(corpus_dir: Path, entry: dict[str, Any]) -> list[Check]:
     if entry.get("training") is False:
         code, diags, err = _check([rel], root)
         result = _inspect([rel], root)
-        training = [r for r in result["runs"] if r.get("kind", "launch" if r["dialect"] in ("accelerate", "deepspeed") else "training")
-                    == "training"]
+        training = [r for r in result["runs"] if r.get("kind", "launch" if r["dialect"] in ("accelerate", "deepspeed") else "training") == "training"]
         if code == 2 or "internal error" in err:
             out.append(Check(label, entry["file"], family, "non-training", "wrong", f"crash: {err.strip()[:160]}"))
         elif diags:
-            out.append(Check(label, entry["file"], family, "non-training", "wrong",
-                             "findings: " + ", ".join(f"{d['code']}:{d['line']}" for d in diags)))
+            out.append(Check(label, entry["file"], family, "non-training", "wrong", "findings: " + ", ".join(f"{d['code']}:{d['line']}" for d in diags)))
         elif training:
             out.append(Check(label, entry["file"], family, "non-training", "wrong", f"read as a {training[0]['dialect']} run"))
         else:
@@ -266,8 +287,12 @@ def entry_checks(corpus_dir: Path, entry: dict[str, Any]) -> list[Check]:
         return out
     args = [rel]
     gpu = entry["facts"].get("gpu_count")
-    if isinstance(gpu, dict) and "file" in gpu and not str(gpu.get("path", "")).startswith(("argv:", "env:", "text:")) \
-            and "num_processes" not in entry["facts"]:
+    if (
+        isinstance(gpu, dict)
+        and "file" in gpu
+        and not str(gpu.get("path", "")).startswith(("argv:", "env:", "text:"))
+        and "num_processes" not in entry["facts"]
+    ):
         # The first corpus names an accelerate config no script of the repository passes (a README's
         # `accelerate launch --config_file ...`): given on the command line, as a user would.
         args += ["--accelerate-config", str(corpus_dir / gpu["file"])]
@@ -298,8 +323,11 @@ def entry_checks(corpus_dir: Path, entry: dict[str, Any]) -> list[Check]:
         outcome, detail = judge(corpus_dir, entry, root, run, name, fact)
         null = isinstance(fact, dict) and expected_value(fact) is None
         out.append(Check(label, entry["file"], family, name, outcome, detail, null))
-    decoys = [d["path"] for d in facts.get("decoy_batch_keys", []) or [] if isinstance(d, dict) and "path" in d
-              and not d["path"].startswith(("argv:", "env:", "text:"))]
+    decoys = [
+        d["path"]
+        for d in facts.get("decoy_batch_keys", []) or []
+        if isinstance(d, dict) and "path" in d and not d["path"].startswith(("argv:", "env:", "text:"))
+    ]
     if decoys and run is not None:
         used = {f.get("key") for n, f in run["facts"].items() if n in ("per_device_batch", "global_batch", "grad_accum")}
         bad = sorted(str(k) for k in used & set(decoys))
@@ -326,8 +354,10 @@ def table(checks: list[Check]) -> str:
     lines = [f"{'corpus':<8} {'family':<26} {'right':>5} {'(null)':>6} {'wrong':>5} {'posn':>5} {'miss':>5} {'total':>5}  {'%':>5}"]
     for (corpus, family), cnt in sorted(by.items(), key=lambda kv: (kv[0][0], kv[0][1] == "ALL", kv[0][1])):
         total = cnt["right"] + cnt["wrong"] + cnt["position"] + cnt["missing"]
-        lines.append(f"{corpus:<8} {family:<26} {cnt['right']:>5} {cnt['null']:>6} {cnt['wrong']:>5} {cnt['position']:>5} {cnt['missing']:>5}"
-                     f" {total:>5}  {100 * cnt['right'] / total:>5.1f}")
+        lines.append(
+            f"{corpus:<8} {family:<26} {cnt['right']:>5} {cnt['null']:>6} {cnt['wrong']:>5} {cnt['position']:>5} {cnt['missing']:>5}"
+            f" {total:>5}  {100 * cnt['right'] / total:>5.1f}"
+        )
     return "\n".join(lines)
 
 

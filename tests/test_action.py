@@ -58,8 +58,9 @@ def test_summary_step_appends_the_markdown_table_to_the_job_summary(tmp_path: Pa
     repo = tmp_path / "repo"
     for args in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "16 GPUs"]):
         subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-    (repo / "accelerate.yaml").write_text((FIXTURE / "accelerate.yaml").read_text(encoding="utf-8").replace("num_processes: 16", "num_processes: 8"),
-                                          encoding="utf-8")
+    (repo / "accelerate.yaml").write_text(
+        (FIXTURE / "accelerate.yaml").read_text(encoding="utf-8").replace("num_processes: 16", "num_processes: 8"), encoding="utf-8"
+    )
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n", encoding="utf-8")
     step = next(s for s in ACTION["runs"]["steps"] if s.get("name") == "Job summary")

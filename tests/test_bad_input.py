@@ -29,10 +29,8 @@ CASES: dict[str, tuple[str, bytes | str, str, int, int]] = {
     "whitespace only": ("t.yaml", "\n  \n", "BL006", 1, 1),
     "json with comment": ("a.json", '{\n  // note\n  "distributed_type": "NO"\n}\n', "BL001", 2, 3),
     "json placeholder": ("ds.json", '{\n  "train_batch_size": GB_SIZE\n}\n', "BL001", 2, 23),
-    "missing include": ("t.yaml", MUSEV_HEAD + "train:\n  train_batch_size: 1\ndataset:\n  dataset: ${include:gone.yaml}\n",
-                        "BL003", 8, 12),
-    "interpolation cycle": ("t.yaml", MUSEV_HEAD + "train:\n  train_batch_size: ${.b}\n  b: ${.train_batch_size}\n",
-                            "BL004", 6, 21),
+    "missing include": ("t.yaml", MUSEV_HEAD + "train:\n  train_batch_size: 1\ndataset:\n  dataset: ${include:gone.yaml}\n", "BL003", 8, 12),
+    "interpolation cycle": ("t.yaml", MUSEV_HEAD + "train:\n  train_batch_size: ${.b}\n  b: ${.train_batch_size}\n", "BL004", 6, 21),
     "bad interpolation grammar": ("t.yaml", MUSEV_HEAD + "train:\n  train_batch_size: ${oops\n", "BL004", 6, 21),
     "deep nesting": ("t.yaml", "a: " + "[" * 10000 + "]" * 10000 + "\n", "BL001", 1, None),  # type: ignore[dict-item]
 }
@@ -69,8 +67,10 @@ def test_alias_bomb_is_linear(tmp_path: Path) -> None:
 
 def test_recursive_alias_and_python_tags_are_not_constructed(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
-    text = (MUSEV_HEAD + f"evil: !!python/object/apply:os.system ['touch {marker}']\n"
-            "loop: &x\n  self: *x\ntrain:\n  train_batch_size: 2\n  gradient_accumulation_steps: 1\n")
+    text = (
+        MUSEV_HEAD + f"evil: !!python/object/apply:os.system ['touch {marker}']\n"
+        "loop: &x\n  self: *x\ntrain:\n  train_batch_size: 2\n  gradient_accumulation_steps: 1\n"
+    )
     path = _write(tmp_path, "t.yaml", text)
     exit_code, diags = check_json(str(path), "--num-processes", "2", "--target-total", "4", "--ignore", "BL204")
     assert (exit_code, diags) == (0, [])
@@ -121,8 +121,7 @@ def test_oversized_file_is_a_finding_not_a_hang(tmp_path: Path) -> None:
 
 
 def test_user_dialect_settings_are_validated(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.batchlint]\n[[tool.batchlint.dialects]]\nname = "x"\ndetect = ["a"]\n',
-                                             encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.batchlint]\n[[tool.batchlint.dialects]]\nname = "x"\ndetect = ["a"]\n', encoding="utf-8")
     _write(tmp_path, "t.yaml", "a: 1\n")
     code, _, err = run_cli("check", str(tmp_path / "t.yaml"))
     assert code == 2 and "dialects[0]: needs `per-device-batch`" in err

@@ -17,8 +17,7 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not 
 
 
 def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True, capture_output=True, text=True)
     return done.stdout
 
 
@@ -54,8 +53,10 @@ def test_lowered_processes_report_the_total_that_changed(repo: Path) -> None:
     assert [(r["file"], r["line"]) for r in d["related"]] == [("musev_train.yaml", 18)]  # the training config (its stated target)
     lr = next(d for d in diags if d["code"] == "BL108")
     assert lr["severity"] == "info" and (lr["file"], lr["line"]) == ("musev_train.yaml", 20)
-    assert lr["message"] == ("learning rate unchanged against HEAD while the total goes from 224 to 112 (× 0.5): "
-                             "train.learning_rate = 1e-05 was set for 224; rescaled it is 5e-06 (linear) or 7.07e-06 (square root)")
+    assert lr["message"] == (
+        "learning rate unchanged against HEAD while the total goes from 224 to 112 (× 0.5): "
+        "train.learning_rate = 1e-05 was set for 224; rescaled it is 5e-06 (linear) or 7.07e-06 (square root)"
+    )
     # Without --baseline, nothing is compared; without --bound-configs the accelerate file is checked alone.
     assert "BL107" not in codes(check_json("accelerate.yaml", cwd=repo)[1])
     assert {"BL101", "BL102"} <= set(codes(check_json("accelerate.yaml", "--bound-configs", cwd=repo)[1]))
@@ -79,8 +80,9 @@ def test_settings_target_baseline_and_the_command_line(repo: Path) -> None:
     edit(repo / "musev_train.yaml", "train_batch_size: 7", "train_batch_size: 4")
     _, diags = check_json("musev_train.yaml", cwd=repo)  # `baseline` in settings
     d = next(d for d in diags if d["code"] == "BL107")
-    assert d["message"].startswith("total 224 → 128: train.train_batch_size 7 → 4 (musev_train.yaml:16); "
-                                   "the target 224 (target-total in pyproject.toml) did not change")
+    assert d["message"].startswith(
+        "total 224 → 128: train.train_batch_size 7 → 4 (musev_train.yaml:16); the target 224 (target-total in pyproject.toml) did not change"
+    )
     assert "BL107" not in codes(check_json("musev_train.yaml", "--no-baseline", cwd=repo)[1])
     # --baseline wins over settings: against the settings commit, the batch change is all there is; against the first, too.
     assert "BL107" in codes(check_json("musev_train.yaml", "--baseline", "HEAD~1", cwd=repo)[1])
@@ -89,8 +91,10 @@ def test_settings_target_baseline_and_the_command_line(repo: Path) -> None:
     edit(repo / "pyproject.toml", 'baseline = "HEAD"', 'baseline = "no-such-branch"')
     code, out, err = run_cli("check", "musev_train.yaml", cwd=repo)
     assert code == 2 and out == ""
-    assert err == "batchlint: error: baseline = 'no-such-branch' in pyproject.toml: no such revision in this git repository " \
-                  "(give a branch, tag or commit, e.g. HEAD or origin/main)\n"
+    assert (
+        err == "batchlint: error: baseline = 'no-such-branch' in pyproject.toml: no such revision in this git repository "
+        "(give a branch, tag or commit, e.g. HEAD or origin/main)\n"
+    )
 
 
 def test_a_config_new_since_the_baseline_is_a_new_run(repo: Path) -> None:
@@ -106,23 +110,25 @@ def test_an_included_file_and_a_deepspeed_json_are_bound_to_their_configs(repo: 
     edit(repo / "musev_train.yaml", "  train_batch_size: 7 # 单卡\n", "  train_batch_size: ${batch.per_device} # 单卡\n")
     edit(repo / "musev_train.yaml", "\ntrain:\n", "\nbatch: ${include:batch.yaml}\n\ntrain:\n")
     (repo / "batch.yaml").write_text("per_device: 7\n", encoding="utf-8")
-    edit(repo / "accelerate.yaml", "distributed_type: MULTI_GPU\n",
-         "distributed_type: DEEPSPEED\ndeepspeed_config:\n  deepspeed_config_file: ds.json\n")
-    (repo / "ds.json").write_text('{\n  "train_micro_batch_size_per_gpu": "auto",\n  "gradient_accumulation_steps": 2,\n'
-                                  '  "zero_optimization": {"stage": 2}\n}\n', encoding="utf-8")
+    edit(repo / "accelerate.yaml", "distributed_type: MULTI_GPU\n", "distributed_type: DEEPSPEED\ndeepspeed_config:\n  deepspeed_config_file: ds.json\n")
+    (repo / "ds.json").write_text(
+        '{\n  "train_micro_batch_size_per_gpu": "auto",\n  "gradient_accumulation_steps": 2,\n  "zero_optimization": {"stage": 2}\n}\n', encoding="utf-8"
+    )
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "an include and DeepSpeed")
     assert "BL107" not in codes(check_json("batch.yaml", "ds.json", "--baseline", "HEAD", cwd=repo)[1])  # nothing changed yet
     (repo / "batch.yaml").write_text("per_device: 4\n", encoding="utf-8")
     _, diags = check_json("batch.yaml", "--baseline", "HEAD", cwd=repo)
     assert [(d["file"], d["line"], d["message"].split(";")[0]) for d in diags if d["code"] == "BL107"] == [
-        ("batch.yaml", 1, "total 224 → 128: batch.per_device 7 → 4 (batch.yaml:1)")]
+        ("batch.yaml", 1, "total 224 → 128: batch.per_device 7 → 4 (batch.yaml:1)")
+    ]
     git(repo, "checkout", "-q", "batch.yaml")
     edit(repo / "ds.json", '"gradient_accumulation_steps": 2', '"gradient_accumulation_steps": 1')
     _, diags = check_json("ds.json", "--baseline", "HEAD", cwd=repo)
     assert [(d["file"], d["line"], d["message"].split(";")[0]) for d in diags if d["code"] == "BL107"] == [
         # equal at HEAD, the JSON's value and the config's were one; now the JSON decides
-        ("ds.json", 3, "total 224 → 112: train.gradient_accumulation_steps 2 → gradient_accumulation_steps 1 (ds.json:3)")]
+        ("ds.json", 3, "total 224 → 112: train.gradient_accumulation_steps 2 → gradient_accumulation_steps 1 (ds.json:3)")
+    ]
 
 
 def test_a_launch_script_change_is_compared_through_the_script(repo: Path) -> None:
@@ -146,8 +152,10 @@ def test_errors_are_one_line_exit_2_and_write_nothing(repo: Path, tmp_path: Path
     (loose / "pyproject.toml").write_text("[tool.batchlint]\nnum-processes = 16\n", encoding="utf-8")
     code, out, err = run_cli("check", "musev_train.yaml", "--baseline", "HEAD", "--format", "json", cwd=loose)
     assert (code, out) == (2, "")
-    assert err == ("batchlint: error: musev_train.yaml: not in a git work tree, so --baseline HEAD has nothing to compare with "
-                   "(run batchlint inside the repository, or drop the baseline)\n")
+    assert err == (
+        "batchlint: error: musev_train.yaml: not in a git work tree, so --baseline HEAD has nothing to compare with "
+        "(run batchlint inside the repository, or drop the baseline)\n"
+    )
 
     git(repo, "commit", "-q", "--allow-empty", "-m", "second")
     shallow = tmp_path / "shallow"

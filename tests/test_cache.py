@@ -10,14 +10,15 @@ from pathlib import Path
 
 from tests.helpers import run_cli
 
-TRAIN = ("output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\ntrain:\n"
-         "  train_batch_size: ${dataset.dataset.bs}\n  gradient_accumulation_steps: 2\n"
-         "dataset:\n  dataset: ${include:part.yaml}\n")
+TRAIN = (
+    "output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\ntrain:\n"
+    "  train_batch_size: ${dataset.dataset.bs}\n  gradient_accumulation_steps: 2\n"
+    "dataset:\n  dataset: ${include:part.yaml}\n"
+)
 
 
 def _check(cwd: Path, *args: str) -> tuple[int, str]:
-    code, out, _ = run_cli("check", "--format", "concise", "train.yaml", "--num-processes", "8", "--target-total", "64",
-                           *args, cwd=cwd)
+    code, out, _ = run_cli("check", "--format", "concise", "train.yaml", "--num-processes", "8", "--target-total", "64", *args, cwd=cwd)
     return code, out
 
 
@@ -38,8 +39,7 @@ def test_warm_equals_cold_and_dependencies_invalidate(tmp_path: Path) -> None:
 def test_concurrent_processes_share_the_cache(tmp_path: Path) -> None:
     (tmp_path / "train.yaml").write_text(TRAIN, encoding="utf-8")
     (tmp_path / "part.yaml").write_text("bs: 2\n", encoding="utf-8")
-    cmd = [sys.executable, "-m", "batchlint", "check", "--format", "concise", "train.yaml", "--num-processes", "8",
-           "--target-total", "64"]
+    cmd = [sys.executable, "-m", "batchlint", "check", "--format", "concise", "train.yaml", "--num-processes", "8", "--target-total", "64"]
     procs = [subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(6)]
     outputs = [p.communicate(timeout=60) for p in procs]
     assert len({out for out, _ in outputs}) == 1 and all(err == "" for _, err in outputs)

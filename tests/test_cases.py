@@ -74,8 +74,7 @@ def test_every_rule_has_a_passing_case() -> None:
     from batchlint.rules import RULES
 
     names = _cases()
-    missing = [r.code for r in RULES if r.code not in NO_DEDICATED_PASSING_CASE
-               and not any(c.startswith(f"{r.code}_ok_") for c in names)]
+    missing = [r.code for r in RULES if r.code not in NO_DEDICATED_PASSING_CASE and not any(c.startswith(f"{r.code}_ok_") for c in names)]
     assert missing == [], f"no `CODE_ok_*` case for {missing}"
 
 

@@ -19,8 +19,7 @@ def test_example_from_the_readme() -> None:
     assert code == 1 and err == ""
     assert "BL101 [warning] total batch 128 (2 per device × 16 processes × 4 accumulation) is below the target 224" in out
     assert "BL201 [*] [warning] accumulation 4 with per-device batch 2: 4 per device × 2 accumulation keeps the total 128" in out
-    assert out.rstrip().endswith("Found 3 findings (3 warnings) in 1 file.\n[*] 1 fixable with `--fix`.\n"
-                                 "1 more fixable with `--fix --unsafe-fixes`.")
+    assert out.rstrip().endswith("Found 3 findings (3 warnings) in 1 file.\n[*] 1 fixable with `--fix`.\n1 more fixable with `--fix --unsafe-fixes`.")
 
 
 def test_full_format_snippet_and_caret_under_the_value() -> None:
@@ -50,8 +49,14 @@ def test_inspect_json_contract() -> None:
     assert run["config"] == "examples/musev/train.yaml" and run["dialect"] == "musev"
     assert run["launch"] == "examples/musev/accelerate_16gpu.yaml"
     facts = run["facts"]
-    assert facts["per_device_batch"] == {"value": 2, "file": "examples/musev/train.yaml", "line": 20, "column": 21,
-                                         "key": "train.train_batch_size", "source": "file"}
+    assert facts["per_device_batch"] == {
+        "value": 2,
+        "file": "examples/musev/train.yaml",
+        "line": 20,
+        "column": 21,
+        "key": "train.train_batch_size",
+        "source": "file",
+    }
     assert facts["num_processes"]["file"] == "examples/musev/accelerate_16gpu.yaml"
     assert facts["num_processes"]["line"] == 13 and facts["num_machines"]["value"] == 2
     assert facts["data_parallel_size"]["value"] == 16 and facts["data_parallel_size"]["source"] == "derived"
@@ -148,6 +153,5 @@ def test_settings_schema_is_generated_from_the_code() -> None:
     jsonschema.Draft202012Validator.check_schema(profile_schema)
     registry = Registry().with_resource(profile_schema["$id"], Resource.from_contents(profile_schema))
     validator = jsonschema.Draft202012Validator(on_disk, registry=registry)
-    validator.validate({"target-total": 224, "gpu": "A100-80GB",
-                        "runs": [{"configs": ["a/*.yaml"], "num-processes": 16, "memory": {"preset": "musev"}}]})
+    validator.validate({"target-total": 224, "gpu": "A100-80GB", "runs": [{"configs": ["a/*.yaml"], "num-processes": 16, "memory": {"preset": "musev"}}]})
     assert not validator.is_valid({"memory": {"points": [{"per_device_batch": 0, "peak_gib": 3}]}})

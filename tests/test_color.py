@@ -36,17 +36,29 @@ def _report() -> Report:
     report.files = 2
     report.sources["train.yaml"] = SOURCE
     report.diagnostics = [
-        Diagnostic("BL105", "invalid-batch-value", Severity.ERROR, "per-device batch must be a positive integer, got the float 4.0",
-                   Span("train.yaml", 2, 21, 2, 24, 27, 30), "set a whole number >= 1",
-                   fix=Fix("write it as the integer 4", Applicability.SAFE, [Edit("train.yaml", 27, 30, "4")])),
-        Diagnostic("BL101", "total-below-target", Severity.WARNING, "total batch 128 is below the target 224",
-                   Span("train.yaml", 3, 32, 3, 33, 68, 69), "7 per device x 2 accumulation on 16 processes = 224",
-                   [Related(Span("train.yaml", 2, 21, 2, 24, 27, 30), "per-device batch 4.0"),
-                    Related(Span("accelerate.yaml", 3, 16, 3, 18, 0, 2), "16 processes")],
-                   Fix("set the batch to 7 and the accumulation to 2", Applicability.UNSAFE, [Edit("train.yaml", 68, 69, "2")])),
+        Diagnostic(
+            "BL105",
+            "invalid-batch-value",
+            Severity.ERROR,
+            "per-device batch must be a positive integer, got the float 4.0",
+            Span("train.yaml", 2, 21, 2, 24, 27, 30),
+            "set a whole number >= 1",
+            fix=Fix("write it as the integer 4", Applicability.SAFE, [Edit("train.yaml", 27, 30, "4")]),
+        ),
+        Diagnostic(
+            "BL101",
+            "total-below-target",
+            Severity.WARNING,
+            "total batch 128 is below the target 224",
+            Span("train.yaml", 3, 32, 3, 33, 68, 69),
+            "7 per device x 2 accumulation on 16 processes = 224",
+            [Related(Span("train.yaml", 2, 21, 2, 24, 27, 30), "per-device batch 4.0"), Related(Span("accelerate.yaml", 3, 16, 3, 18, 0, 2), "16 processes")],
+            Fix("set the batch to 7 and the accumulation to 2", Applicability.UNSAFE, [Edit("train.yaml", 68, 69, "2")]),
+        ),
         Diagnostic("BL102", "stated-intent-mismatch", Severity.WARNING, "the comment states one card", Span("train.yaml", 2, 26, 2, 30, 32, 36)),
-        Diagnostic("BL103", "process-count-unknown", Severity.INFO, "process count unknown", Span("other.yaml", 1, 1, 1, 1, 0, 0),
-                   "declare it: --num-processes N"),
+        Diagnostic(
+            "BL103", "process-count-unknown", Severity.INFO, "process count unknown", Span("other.yaml", 1, 1, 1, 1, 0, 0), "declare it: --num-processes N"
+        ),
     ]
     return report
 
@@ -94,18 +106,21 @@ class _Stream(io.StringIO):
         return self.tty
 
 
-@pytest.mark.parametrize(("choice", "tty", "env", "expected"), [
-    ("auto", True, {}, True),
-    ("auto", False, {}, False),
-    ("auto", True, {"NO_COLOR": "1"}, False),
-    ("auto", True, {"NO_COLOR": ""}, True),  # no-color.org: present and not empty
-    ("auto", False, {"FORCE_COLOR": "1"}, True),
-    ("auto", False, {"FORCE_COLOR": ""}, False),
-    ("auto", True, {"FORCE_COLOR": "1", "NO_COLOR": "1"}, True),  # the more explicit request wins
-    ("auto", True, {"TERM": "dumb"}, False),
-    ("always", False, {"NO_COLOR": "1"}, True),
-    ("never", True, {"FORCE_COLOR": "1"}, False),
-])
+@pytest.mark.parametrize(
+    ("choice", "tty", "env", "expected"),
+    [
+        ("auto", True, {}, True),
+        ("auto", False, {}, False),
+        ("auto", True, {"NO_COLOR": "1"}, False),
+        ("auto", True, {"NO_COLOR": ""}, True),  # no-color.org: present and not empty
+        ("auto", False, {"FORCE_COLOR": "1"}, True),
+        ("auto", False, {"FORCE_COLOR": ""}, False),
+        ("auto", True, {"FORCE_COLOR": "1", "NO_COLOR": "1"}, True),  # the more explicit request wins
+        ("auto", True, {"TERM": "dumb"}, False),
+        ("always", False, {"NO_COLOR": "1"}, True),
+        ("never", True, {"FORCE_COLOR": "1"}, False),
+    ],
+)
 def test_when_colour_is_on(choice: str, tty: bool, env: dict[str, str], expected: bool) -> None:
     assert use_color(choice, _Stream(tty), env) is expected
 
@@ -120,8 +135,9 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _cli(args: list[str], **env: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "batchlint", *args], cwd=REPO, env=_env(**env), capture_output=True,
-                            text=True, encoding="utf-8", timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "batchlint", *args], cwd=REPO, env=_env(**env), capture_output=True, text=True, encoding="utf-8", timeout=120
+    )
     assert result.returncode == 1, result.stderr
     return result.stdout
 
@@ -143,8 +159,14 @@ def test_cli_on_a_terminal_and_with_no_color() -> None:
 
     def on_tty(**env: str) -> str:
         leader, follower = pty.openpty()
-        proc = subprocess.Popen([sys.executable, "-m", "batchlint", *CHECK], cwd=REPO, env=_env(TERM="xterm", **env),
-                                stdout=follower, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "batchlint", *CHECK],
+            cwd=REPO,
+            env=_env(TERM="xterm", **env),
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
         os.close(follower)
         chunks = []
         while True:

@@ -18,8 +18,7 @@ from tests.conftest import REPO
 from tests.helpers import run_cli
 
 PACKAGE = REPO / "batchlint"
-TRAIN = ("output_dir:\n  exp_dir: ./exp\nvalidation_data:\n  do_validation: false\n"
-         "train:\n  train_batch_size: 1\n  gradient_accumulation_steps: 2\n")
+TRAIN = "output_dir:\n  exp_dir: ./exp\nvalidation_data:\n  do_validation: false\ntrain:\n  train_batch_size: 1\n  gradient_accumulation_steps: 2\n"
 LAUNCH = ("--num-processes", "8", "--target-total", "64")
 
 
@@ -45,16 +44,18 @@ def test_exit_code_policy() -> None:
     assert exit_code(_report("error", internal=True), exit_zero=True, exit_non_zero_on_fix=True, changed=True) == 2
 
 
-@pytest.mark.parametrize("args", [
-    ("check", "t.yaml"),
-    ("check", "--fix", "t.yaml"),
-    ("check", "--diff", "t.yaml"),
-    ("check", "--add-ignore", "t.yaml"),
-    ("check", "--fix", "-", "--stdin-filename", "t.yaml"),
-    ("inspect", "t.yaml"),
-])
-def test_an_internal_error_exits_2_with_one_line_on_every_path(args: tuple[str, ...], tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "t.yaml"),
+        ("check", "--fix", "t.yaml"),
+        ("check", "--diff", "t.yaml"),
+        ("check", "--add-ignore", "t.yaml"),
+        ("check", "--fix", "-", "--stdin-filename", "t.yaml"),
+        ("inspect", "t.yaml"),
+    ],
+)
+def test_an_internal_error_exits_2_with_one_line_on_every_path(args: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
     from batchlint import engine
@@ -74,14 +75,14 @@ def test_an_internal_error_exits_2_with_one_line_on_every_path(args: tuple[str, 
 
 def test_plan_reads_a_memory_profile_file(tmp_path: Path) -> None:
     (tmp_path / "profile.yaml").write_text("static_gib: 20\nper_sample_gib: 5\n", encoding="utf-8")
-    code, out, err = run_cli("plan", "--num-processes", "8", "--target-total", "64", "--gpu", "A100-80GB",
-                             "--memory-profile", "profile.yaml", "--format", "json", cwd=tmp_path)
+    code, out, err = run_cli(
+        "plan", "--num-processes", "8", "--target-total", "64", "--gpu", "A100-80GB", "--memory-profile", "profile.yaml", "--format", "json", cwd=tmp_path
+    )
     assert code == 0, err
     plan = json.loads(out)
     assert plan["memory"]["profile"]["name"] == "profile.yaml" and plan["memory"]["static_gib"] == 20.0
     assert plan["recommended"] is not None
-    code, out, err = run_cli("plan", "--num-processes", "8", "--target-total", "64", "--gpu", "A100-80GB",
-                             "--memory-profile", "missing.yaml", cwd=tmp_path)
+    code, out, err = run_cli("plan", "--num-processes", "8", "--target-total", "64", "--gpu", "A100-80GB", "--memory-profile", "missing.yaml", cwd=tmp_path)
     assert (code, out) == (2, "") and err == "batchlint: error: memory profile missing.yaml:1:1: file not found\n"
 
 
@@ -106,11 +107,18 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
 
 
 def test_the_cli_only_parses_and_dispatches() -> None:
-    allowed = {"__future__", "argparse", "os", "sys", "collections.abc", "batchlint", "batchlint.options",
-               "batchlint.output.console"}  # the console set-up: ASCII where the encoding needs it
+    allowed = {
+        "__future__",
+        "argparse",
+        "os",
+        "sys",
+        "collections.abc",
+        "batchlint",
+        "batchlint.options",
+        "batchlint.output.console",
+    }  # the console set-up: ASCII where the encoding needs it
     modules = {module for module, _ in _imports(PACKAGE / "cli.py")}
     assert modules - allowed == {f"batchlint.commands.{c}" for c in ("check", "inspect", "plan", "settings", "rule", "server")}
-
 
 
 KNOWN_PRIVATE: set[tuple[str, str]] = set()
@@ -125,13 +133,16 @@ def test_no_module_imports_another_modules_private_name() -> None:
     assert private == KNOWN_PRIVATE
 
 
-@pytest.mark.parametrize("argv", [
-    ("check", "t.yaml", "--fix", "--select", "BL1", "--extend-select", "AC", "--num-processes", "8"),
-    ("inspect", "t.yaml", "--format", "json"),
-    ("plan", "--list-gpus"),
-    ("settings", "--show", "t.yaml"),
-    ("rule", "--all"),
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("check", "t.yaml", "--fix", "--select", "BL1", "--extend-select", "AC", "--num-processes", "8"),
+        ("inspect", "t.yaml", "--format", "json"),
+        ("plan", "--list-gpus"),
+        ("settings", "--show", "t.yaml"),
+        ("rule", "--all"),
+    ],
+)
 def test_each_command_gets_its_arguments_typed_and_read_only(argv: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 

@@ -57,9 +57,20 @@ def test_characters_the_encoding_has_are_kept_and_carets_stay_aligned() -> None:
     assert "2 per device x 16 processes" in out.decode("ascii")
 
 
-@pytest.mark.parametrize(("char", "ascii"), [
-    ("≈", "~"), ("×", "x"), ("→", "->"), ("…", "..."), ("≥", ">="), ("é", "e"), ("Ψ", "?"),
-    ("单", "??"), ("；", "; "), ("█", "#"),
-])
+@pytest.mark.parametrize(
+    ("char", "ascii"),
+    [
+        ("≈", "~"),
+        ("×", "x"),
+        ("→", "->"),
+        ("…", "..."),
+        ("≥", ">="),
+        ("é", "e"),
+        ("Ψ", "?"),
+        ("单", "??"),
+        ("；", "; "),
+        ("█", "#"),
+    ],
+)
 def test_to_ascii(char: str, ascii: str) -> None:
     assert to_ascii(char) == ascii

@@ -72,8 +72,7 @@ def test_identical_lines_are_numbered() -> None:
 
     report = Report()
     report.sources["a.yaml"] = "gpu_ids: 0\ngpu_ids: 0\n"
-    report.diagnostics = [Diagnostic("AC003", "yaml11-bool-or-int", "error", "`gpu_ids: 0` is an integer", Span("a.yaml", n, 10, n, 11, 0, 0))
-                          for n in (1, 2)]
+    report.diagnostics = [Diagnostic("AC003", "yaml11-bool-or-int", "error", "`gpu_ids: 0` is an integer", Span("a.yaml", n, 10, n, 11, 0, 0)) for n in (1, 2)]
     prints = [r["partialFingerprints"][FINGERPRINT_KEY] for r in sarif_document(report)["runs"][0]["results"]]
     assert prints[0].split(":")[0] == prints[1].split(":")[0] and [p.split(":")[1] for p in prints] == ["1", "2"]
 

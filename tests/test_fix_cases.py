@@ -23,8 +23,11 @@ def _cases() -> list[str]:
 
 
 def _inputs(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*")
-            if p.is_file() and p.name not in ("args", "expected.txt") and "fixed" not in p.relative_to(folder).parts}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in ("args", "expected.txt") and "fixed" not in p.relative_to(folder).parts
+    }
 
 
 def run_case(case: str, work: Path) -> tuple[str, dict[str, bytes]]:

@@ -22,8 +22,11 @@ def _training_configs() -> list[str]:
     manifest = CORPUS / "manifest.json"
     if not manifest.is_file():
         return []
-    return [e["file"] for e in json.loads(manifest.read_text(encoding="utf-8"))
-            if e["dialect"] in ("musev-omegaconf", "animateanyone-omegaconf") and "per_device_batch" in e["facts"]]
+    return [
+        e["file"]
+        for e in json.loads(manifest.read_text(encoding="utf-8"))
+        if e["dialect"] in ("musev-omegaconf", "animateanyone-omegaconf") and "per_device_batch" in e["facts"]
+    ]
 
 
 def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
@@ -70,8 +73,7 @@ def test_fix_real_config(rel: str, tmp_path: Path) -> None:
     new = _flatten(yaml.safe_load(after.decode("utf-8")))
     assert old.keys() == new.keys()
     differing = {k for k in old if old[k] != new[k]}
-    assert len(differing) <= 2 and all(k.endswith(("train_batch_size", "train_bs", "gradient_accumulation_steps"))
-                                       for k in differing)
+    assert len(differing) <= 2 and all(k.endswith(("train_batch_size", "train_bs", "gradient_accumulation_steps")) for k in differing)
 
 
 @pytest.mark.parametrize("memory", [True, False], ids=["with-gpu", "memory-free"])
@@ -98,5 +100,6 @@ def test_musev_template_fix_gives_the_authors_7_by_2(corpus: Path, tmp_path: Pat
     assert code == 0
     after = (work / name).read_text(encoding="utf-8")
     assert after == before.replace("  train_batch_size: 1 # 单机", "  train_batch_size: 7 # 单机").replace(
-        "  gradient_accumulation_steps: 4\n", "  gradient_accumulation_steps: 2\n")
+        "  gradient_accumulation_steps: 4\n", "  gradient_accumulation_steps: 2\n"
+    )
     assert "实际使用了16卡*2accumulation*7单卡batch_size = 224" in after  # comments intact

@@ -19,9 +19,11 @@ from batchlint.loading import load_text
 from batchlint.options import LaunchOptions
 from tests.helpers import run_cli
 
-TRAIN = ("# 总batch_size = train_batch_size * gpu_num * gradient_accumulation_steps\n"
-         "output_dir:\n  exp_dir: ./exp\ntrain:\n  train_batch_size: 1 # 单机\n  gradient_accumulation_steps: 4\n"
-         "validation_data:\n  do_validation: True\n")
+TRAIN = (
+    "# 总batch_size = train_batch_size * gpu_num * gradient_accumulation_steps\n"
+    "output_dir:\n  exp_dir: ./exp\ntrain:\n  train_batch_size: 1 # 单机\n  gradient_accumulation_steps: 4\n"
+    "validation_data:\n  do_validation: True\n"
+)
 # Without memory information the per-device batch stays and the accumulation makes up 224 (memory first).
 FIXED = TRAIN.replace("steps: 4", "steps: 14")
 ARGS = ("--num-processes", "16", "--target-total", "224")
@@ -38,12 +40,17 @@ def test_apply_edits_keeps_everything_else() -> None:
         apply_edits("a: 1\n", [_edit(3, 4, "2"), _edit(3, 4, "5")])
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("train:\n    train_batch_size: 2   # per card\n    lr: 1\n",
-     "train:\n    train_batch_size: 2   # per card\n    gradient_accumulation_steps: 4\n    lr: 1\n"),
-    ("train:\r\n  train_batch_size: 2\r\n", "train:\r\n  train_batch_size: 2\r\n  gradient_accumulation_steps: 4\r\n"),
-    ("train:\n  train_batch_size: 2", "train:\n  train_batch_size: 2\n  gradient_accumulation_steps: 4"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "train:\n    train_batch_size: 2   # per card\n    lr: 1\n",
+            "train:\n    train_batch_size: 2   # per card\n    gradient_accumulation_steps: 4\n    lr: 1\n",
+        ),
+        ("train:\r\n  train_batch_size: 2\r\n", "train:\r\n  train_batch_size: 2\r\n  gradient_accumulation_steps: 4\r\n"),
+        ("train:\n  train_batch_size: 2", "train:\n  train_batch_size: 2\n  gradient_accumulation_steps: 4"),
+    ],
+)
 def test_insert_key_matches_indentation_and_newlines(text: str, expected: str) -> None:
     from batchlint.dialects import musev
     from batchlint.extract import extract_facts
@@ -119,8 +126,7 @@ def test_killed_mid_write_leaves_old_or_new_file_whole(tmp_path: Path, stage: st
     path = tmp_path / "train.yaml"
     path.write_text(TRAIN, encoding="utf-8")
     env = dict(os.environ, BATCHLINT_FAULT=stage)
-    proc = subprocess.run([sys.executable, "-m", "batchlint", "check", "--fix", "train.yaml", *ARGS],
-                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "batchlint", "check", "--fix", "train.yaml", *ARGS], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert proc.returncode == 137  # killed at the injected point
     assert path.read_text(encoding="utf-8") in (TRAIN, FIXED)
     assert path.read_text(encoding="utf-8") == (FIXED if stage == "after-replace" else TRAIN)
@@ -145,13 +151,23 @@ def test_value_from_the_command_line_is_not_edited(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- properties
 
+
 def _config(batch: int, accum: int, quote: str, comment: str, crlf: bool, bom: bool, indent: int, extra_ref: bool) -> str:
     pad = " " * indent
     value = f"{quote}{batch}{quote}" if quote else str(batch)
-    lines = ["# 总batch_size = train_batch_size * gpu_num * gradient_accumulation_steps", "output_dir:",
-             f"{pad}exp_dir: ./exp", "cluster:", f"{pad}per_card: {value}  {comment}", "train:",
-             f"{pad}train_batch_size: ${{cluster.per_card}}", f"{pad}gradient_accumulation_steps: {accum} {comment}",
-             f"{pad}learning_rate: 1e-5", "validation_data:", f"{pad}do_validation: True"]
+    lines = [
+        "# 总batch_size = train_batch_size * gpu_num * gradient_accumulation_steps",
+        "output_dir:",
+        f"{pad}exp_dir: ./exp",
+        "cluster:",
+        f"{pad}per_card: {value}  {comment}",
+        "train:",
+        f"{pad}train_batch_size: ${{cluster.per_card}}",
+        f"{pad}gradient_accumulation_steps: {accum} {comment}",
+        f"{pad}learning_rate: 1e-5",
+        "validation_data:",
+        f"{pad}do_validation: True",
+    ]
     if extra_ref:
         lines.append(f"{pad}n_video_batch: ${{cluster.per_card}}")
     text = ("\r\n" if crlf else "\n").join(lines) + ("\r\n" if crlf else "\n")
@@ -159,12 +175,31 @@ def _config(batch: int, accum: int, quote: str, comment: str, crlf: bool, bom: b
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(batch=st.integers(1, 6), accum=st.integers(1, 8), quote=st.sampled_from(["", "'", '"']),
-       comment=st.sampled_from(["", "# 单卡", "# per card: keep"]), crlf=st.booleans(), bom=st.booleans(),
-       indent=st.sampled_from([1, 2, 4]), extra_ref=st.booleans(), procs=st.sampled_from([1, 2, 3, 8, 16]),
-       target=st.sampled_from([32, 64, 224, 256]))
-def test_fix_properties(tmp_path_factory: pytest.TempPathFactory, batch: int, accum: int, quote: str, comment: str,
-                        crlf: bool, bom: bool, indent: int, extra_ref: bool, procs: int, target: int) -> None:
+@given(
+    batch=st.integers(1, 6),
+    accum=st.integers(1, 8),
+    quote=st.sampled_from(["", "'", '"']),
+    comment=st.sampled_from(["", "# 单卡", "# per card: keep"]),
+    crlf=st.booleans(),
+    bom=st.booleans(),
+    indent=st.sampled_from([1, 2, 4]),
+    extra_ref=st.booleans(),
+    procs=st.sampled_from([1, 2, 3, 8, 16]),
+    target=st.sampled_from([32, 64, 224, 256]),
+)
+def test_fix_properties(
+    tmp_path_factory: pytest.TempPathFactory,
+    batch: int,
+    accum: int,
+    quote: str,
+    comment: str,
+    crlf: bool,
+    bom: bool,
+    indent: int,
+    extra_ref: bool,
+    procs: int,
+    target: int,
+) -> None:
     from batchlint.engine import check
     from batchlint.fixer import fix
     from batchlint.options import Options

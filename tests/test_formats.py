@@ -59,7 +59,10 @@ def test_github_workflow_commands() -> None:
 def test_gitlab_code_quality() -> None:
     items = json.loads(_out("gitlab"))
     assert [(i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in items] == [
-        ("BL105", "major", "train.yaml", 7), ("BL204", "info", "train.yaml", 7), ("BL105", "major", "train.yaml", 8)]
+        ("BL105", "major", "train.yaml", 7),
+        ("BL204", "info", "train.yaml", 7),
+        ("BL105", "major", "train.yaml", 8),
+    ]
     assert len({i["fingerprint"] for i in items}) == 3
 
 
@@ -72,8 +75,9 @@ def test_junit_xml() -> None:
 
 
 def test_concise_full_and_statistics() -> None:
-    assert _out("concise").splitlines()[0] == ("train.yaml:7:21: BL105 [*] per-device batch `train.train_batch_size` must be a "
-                                               "positive integer, got the float 4.0")
+    assert _out("concise").splitlines()[0] == (
+        "train.yaml:7:21: BL105 [*] per-device batch `train.train_batch_size` must be a positive integer, got the float 4.0"
+    )
     assert " 7 |   train_batch_size: 4.0" in _out("full")
     code, out, _ = run_cli("check", "--statistics", *ARGS, cwd=CASE)
     assert out.splitlines() == ["    2\tBL105\t[*] invalid-batch-value", "    1\tBL204\tno-memory-profile"]
@@ -88,5 +92,4 @@ def test_output_file(tmp_path: Path) -> None:
 def test_docs_rules_md_is_generated_from_the_docstrings() -> None:
     from batchlint.output.rules import rules_markdown
 
-    assert (REPO / "docs" / "rules.md").read_text(encoding="utf-8") == rules_markdown(), \
-        "stale: python -m batchlint.output.rules > docs/rules.md"
+    assert (REPO / "docs" / "rules.md").read_text(encoding="utf-8") == rules_markdown(), "stale: python -m batchlint.output.rules > docs/rules.md"

@@ -14,9 +14,42 @@ from batchlint.loading import LoadError, load_text
 from batchlint.options import Options
 from batchlint.resolve import ConfigTree, parse
 
-PIECES = ["train:\n", "  train_batch_size: ", "${", "}", "${.", "${..", "${include:", "${oc.env:", "\\${", "1", "2.0", "1e-5",
-          "&a ", "*a", "<<: *a\n", "!!python/object/apply:os.system ['x']", "\t", "\n", "  ", "- ", "[", "]", "{", "}",
-          ":", ",", "'", '"', "#", "NO", "validation_data:\n  do_validation: true\n", "output_dir:\n  x: 1\n", "\ufeff", "\r\n"]
+PIECES = [
+    "train:\n",
+    "  train_batch_size: ",
+    "${",
+    "}",
+    "${.",
+    "${..",
+    "${include:",
+    "${oc.env:",
+    "\\${",
+    "1",
+    "2.0",
+    "1e-5",
+    "&a ",
+    "*a",
+    "<<: *a\n",
+    "!!python/object/apply:os.system ['x']",
+    "\t",
+    "\n",
+    "  ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    ",",
+    "'",
+    '"',
+    "#",
+    "NO",
+    "validation_data:\n  do_validation: true\n",
+    "output_dir:\n  x: 1\n",
+    "\ufeff",
+    "\r\n",
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -62,8 +95,7 @@ def test_include_outside_the_project_and_at_a_directory(tmp_path: Path) -> None:
     (project / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
     (tmp_path / "secret.yaml").write_text("a: 1\n", encoding="utf-8")
     head = "output_dir:\n  x: 1\nvalidation_data:\n  do_validation: false\ntrain:\n  train_batch_size: 1\n"
-    (project / "configs" / "t.yaml").write_text(head + "dataset:\n  d: ${include:../../secret.yaml}\n  e: ${include:.}\n",
-                                                encoding="utf-8")
+    (project / "configs" / "t.yaml").write_text(head + "dataset:\n  d: ${include:../../secret.yaml}\n  e: ${include:.}\n", encoding="utf-8")
     _, diags = check_json("configs/t.yaml", cwd=project)
     messages = [d["message"] for d in diags if d["code"] == "BL003"]
     assert any("outside the project" in m for m in messages)

@@ -54,8 +54,7 @@ def test_one_row_per_run_with_the_baseline_and_its_findings(changed: Path) -> No
     assert code == 1 and err == ""
     (table,) = tables(out)
     header, *rows = table
-    assert [text for text, _ in header] == ["config", "launch", "per device × processes × accumulation = total", "baseline `HEAD`",
-                                           "Δ", "findings"]
+    assert [text for text, _ in header] == ["config", "launch", "per device × processes × accumulation = total", "baseline `HEAD`", "Δ", "findings"]
     assert len(rows) == 1  # musev_train.yaml, reached through the accelerate file and the script, is one run
     cells = [text for text, _ in rows[0]]
     assert cells[:5] == ["`musev_train.yaml`", "`accelerate.yaml` via `train.sh`", "7 × 8 × 2 = 112", "224", "−112"]
@@ -90,8 +89,10 @@ def test_cells_hold_any_message_and_other_findings_follow(changed: Path) -> None
         report = check(["musev_train.yaml"], Options())
     finally:
         os.chdir(old)
-    report.diagnostics = [Diagnostic("BL101", "total-below-target", Severity.WARNING, "a | b\nc <script> `x|y`", Span("musev_train.yaml", 1, 1, 1, 2, 0, 1)),
-                          Diagnostic("BL001", "invalid-file", Severity.ERROR, "broken", Span("ci.yaml", 3, 4, 3, 5, 0, 1))]
+    report.diagnostics = [
+        Diagnostic("BL101", "total-below-target", Severity.WARNING, "a | b\nc <script> `x|y`", Span("musev_train.yaml", 1, 1, 1, 2, 0, 1)),
+        Diagnostic("BL001", "invalid-file", Severity.ERROR, "broken", Span("ci.yaml", 3, 4, 3, 5, 0, 1)),
+    ]
     out = io.StringIO()
     write_markdown(report, out)
     (table,) = tables(out.getvalue())

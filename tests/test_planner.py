@@ -18,8 +18,10 @@ from batchlint.model import Fact, FactName, Origin
 from batchlint.plan import plan
 from tests.helpers import check_json
 
-TRAIN = ("output_dir:\n  exp_dir: ./exp\ntrain:\n  train_batch_size: {b}\n  gradient_accumulation_steps: {k}\n"
-         "  learning_rate: 1.0e-5\n  mixed_precision: fp16\nvalidation_data:\n  do_validation: {v}\n")
+TRAIN = (
+    "output_dir:\n  exp_dir: ./exp\ntrain:\n  train_batch_size: {b}\n  gradient_accumulation_steps: {k}\n"
+    "  learning_rate: 1.0e-5\n  mixed_precision: fp16\nvalidation_data:\n  do_validation: {v}\n"
+)
 
 
 def test_without_memory_the_per_device_batch_stays() -> None:
@@ -43,20 +45,35 @@ def test_unreachable_targets_take_the_nearer_side_within_five_percent() -> None:
     assert {216, 228} <= set(p.totals) and p.quiet_totals() >= {216, 228, 224}
 
 
-@pytest.mark.parametrize("old, new, scale, expected", [
-    (64, 224, False, "the total goes from 64 to 224 (× 3.5): train.learning_rate = 1e-05 was set for 64; rescaled it is 3.5e-05 "
-                     "(linear) or 1.87e-05 (square root)"),
-    (448, 224, False, "the total goes from 448 to 224 (× 0.5): train.learning_rate = 1e-05 was set for 448; rescaled it is 5e-06 "
-                      "(linear) or 7.07e-06 (square root)"),
-    (64, 224, True, "the total goes from 64 to 224 (× 3.5); scale_lr is on: the script multiplies train.learning_rate = 1e-05 by "
-                    "the total, so it trains at 0.00224 instead of 0.00064"),
-])
+@pytest.mark.parametrize(
+    "old, new, scale, expected",
+    [
+        (
+            64,
+            224,
+            False,
+            "the total goes from 64 to 224 (× 3.5): train.learning_rate = 1e-05 was set for 64; rescaled it is 3.5e-05 (linear) or 1.87e-05 (square root)",
+        ),
+        (
+            448,
+            224,
+            False,
+            "the total goes from 448 to 224 (× 0.5): train.learning_rate = 1e-05 was set for 448; rescaled it is 5e-06 (linear) or 7.07e-06 (square root)",
+        ),
+        (
+            64,
+            224,
+            True,
+            "the total goes from 64 to 224 (× 3.5); scale_lr is on: the script multiplies train.learning_rate = 1e-05 by "
+            "the total, so it trains at 0.00224 instead of 0.00064",
+        ),
+    ],
+)
 def test_lr_note_states_key_value_and_both_rescalings(old: int, new: int, scale: bool, expected: str) -> None:
     lr = Fact(FactName.LEARNING_RATE, 1e-5, Origin.FILE, "train.learning_rate")
     assert lr_note(old, new, lr, scale_lr=scale) == expected
     assert lr_note(64, 64, lr) == ""
-    assert lr_note(64, 128, None) == "the total goes from 64 to 128 (× 2): retune the learning rate (linear scaling × 2, " \
-                                     "square-root scaling × 1.41)"
+    assert lr_note(64, 128, None) == "the total goes from 64 to 128 (× 2): retune the learning rate (linear scaling × 2, square-root scaling × 1.41)"
 
 
 def _check(tmp: Path, b: int, k: int, *args: str, validation: bool = True) -> list[dict[str, object]]:
@@ -94,12 +111,31 @@ _PAIR = re.compile(r"(\d+) per device × (\d+) accumulation")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(b=st.integers(1, 12), k=st.integers(1, 6), dp=st.sampled_from([1, 2, 3, 8, 12, 16]), target=st.integers(8, 400),
-       static=st.floats(5, 70), per_sample=st.floats(0.2, 12), validation=st.one_of(st.none(), st.floats(1, 15)),
-       params=st.booleans(), gpu=st.sampled_from(["A100-80GB", "RTX-4090", "H100-80GB", None]), on=st.booleans())
-def test_no_fix_help_or_plan_proposes_what_does_not_fit(tmp_path_factory: pytest.TempPathFactory, b: int, k: int, dp: int, target: int,
-                                                        static: float, per_sample: float, validation: float | None, params: bool,
-                                                        gpu: str | None, on: bool) -> None:
+@given(
+    b=st.integers(1, 12),
+    k=st.integers(1, 6),
+    dp=st.sampled_from([1, 2, 3, 8, 12, 16]),
+    target=st.integers(8, 400),
+    static=st.floats(5, 70),
+    per_sample=st.floats(0.2, 12),
+    validation=st.one_of(st.none(), st.floats(1, 15)),
+    params=st.booleans(),
+    gpu=st.sampled_from(["A100-80GB", "RTX-4090", "H100-80GB", None]),
+    on=st.booleans(),
+)
+def test_no_fix_help_or_plan_proposes_what_does_not_fit(
+    tmp_path_factory: pytest.TempPathFactory,
+    b: int,
+    k: int,
+    dp: int,
+    target: int,
+    static: float,
+    per_sample: float,
+    validation: float | None,
+    params: bool,
+    gpu: str | None,
+    on: bool,
+) -> None:
     from batchlint.engine import check
     from batchlint.options import LaunchOptions, Options
 

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-TRAIN = ("# 总batch_size = train_batch_size * gpu_num * gradient_accumulation_steps\n"
-         "output_dir:\n  exp_dir: ./exp\ntrain:\n  train_batch_size: 1 # 单机\n  gradient_accumulation_steps: 4\n"
-         "validation_data:\n  do_validation: True\n")
-SETTINGS = '[tool.batchlint]\ntarget-total = 224\nnum-processes = 16\n'
+TRAIN = (
+    "# 总batch_size = train_batch_size * gpu_num * gradient_accumulation_steps\n"
+    "output_dir:\n  exp_dir: ./exp\ntrain:\n  train_batch_size: 1 # 单机\n  gradient_accumulation_steps: 4\n"
+    "validation_data:\n  do_validation: True\n"
+)
+SETTINGS = "[tool.batchlint]\ntarget-total = 224\nnum-processes = 16\n"
 
 
 def _pre_commit() -> list[str]:
@@ -52,13 +54,19 @@ def test_try_repo_check_then_fix(tmp_path: Path, pre_commit_home: Path) -> None:
     (project / ".clang-format").write_text("BasedOnStyle: LLVM\n", encoding="utf-8")
     _git(project, "init", "-q")
     _git(project, "add", ".")
-    env = dict(os.environ, PRE_COMMIT_HOME=str(pre_commit_home), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env = dict(
+        os.environ,
+        PRE_COMMIT_HOME=str(pre_commit_home),
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@t",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@t",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+    )
     base = [*_pre_commit(), "try-repo", str(REPO)]
 
     def run(hook: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*base, hook, "--all-files"], cwd=project, env=env, capture_output=True, text=True,
-                              timeout=600)
+        return subprocess.run([*base, hook, "--all-files"], cwd=project, env=env, capture_output=True, text=True, timeout=600)
 
     check = run("batchlint")
     assert check.returncode == 1, check.stdout + check.stderr
@@ -88,22 +96,27 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 @pytest.mark.skipif(not (REPO / ".git").exists(), reason="pre-commit try-repo needs a git checkout of batchlint, not an sdist")
-def test_hooks_check_the_configs_bound_to_a_changed_launch_file_and_drift_fails_until_the_target_follows(tmp_path: Path,
-                                                                                                      pre_commit_home: Path) -> None:
+def test_hooks_check_the_configs_bound_to_a_changed_launch_file_and_drift_fails_until_the_target_follows(tmp_path: Path, pre_commit_home: Path) -> None:
     """Commits as a user makes them (the staged files): MuseV's template at 7 × 2, an accelerate file with 16
     processes and a launch script pairing them, committed first."""
     project = tmp_path / "project"
     shutil.copytree(FIXTURE, project)
-    env = dict(os.environ, PRE_COMMIT_HOME=str(pre_commit_home), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env = dict(
+        os.environ,
+        PRE_COMMIT_HOME=str(pre_commit_home),
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@t",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@t",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+    )
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
 
     def hook(name: str, code: int, *shown: str) -> str:
         """Run a hook on the staged files: its exit code, and what its output must show."""
-        done = subprocess.run([*_pre_commit(), "try-repo", str(REPO), name], cwd=project, env=env, capture_output=True, text=True,
-                              timeout=600)
+        done = subprocess.run([*_pre_commit(), "try-repo", str(REPO), name], cwd=project, env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == code, done.stdout + done.stderr
         assert all(text in done.stdout for text in shown), done.stdout
         return done.stdout

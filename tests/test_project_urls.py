@@ -21,8 +21,15 @@ except ModuleNotFoundError:  # Python 3.10
     tomllib = pytest.importorskip("tomli")
 
 OWNER_REPO = PROJECT_URL.removeprefix("https://github.com/")
-DOCUMENTS = ["README.md", "CHANGELOG.md", "schemas/README.md", "action.yml", "pyproject.toml", ".pre-commit-hooks.yaml",
-             *[str(p.relative_to(REPO)) for p in sorted((REPO / "schemas").glob("*.json"))]]
+DOCUMENTS = [
+    "README.md",
+    "CHANGELOG.md",
+    "schemas/README.md",
+    "action.yml",
+    "pyproject.toml",
+    ".pre-commit-hooks.yaml",
+    *[str(p.relative_to(REPO)) for p in sorted((REPO / "schemas").glob("*.json"))],
+]
 # github.com/<owner>/<repo> or raw.githubusercontent.com/<owner>/<repo>, where either names batchlint
 OURS = re.compile(r"https?://(?:github\.com|raw\.githubusercontent\.com)/([\w.-]+)/([\w.-]+)(/[^\s\"'`)<>\]]*)?")
 
@@ -109,6 +116,5 @@ def test_modeline_examples_validate_against_their_schema() -> None:
         name = url.rsplit("/", 1)[1]
         assert url == schema_url(name.removesuffix(".schema.json"))
         schema = json.loads((REPO / "schemas" / name).read_text(encoding="utf-8"))
-        instance = (OmegaConf.to_container(OmegaConf.create(block), resolve=False) if name.startswith(("musev", "animateanyone"))
-                    else yaml.safe_load(block))
+        instance = OmegaConf.to_container(OmegaConf.create(block), resolve=False) if name.startswith(("musev", "animateanyone")) else yaml.safe_load(block)
         assert jsonschema.validators.validator_for(schema)(schema).is_valid(instance), block

@@ -40,9 +40,13 @@ gradient_accumulation_steps: 2
 learning_rate: 1.0e-5
 bf16: true
 """
-DS_Z3 = {"train_batch_size": "auto", "train_micro_batch_size_per_gpu": "auto", "gradient_accumulation_steps": "auto",
-         "bf16": {"enabled": "auto"}, "zero_optimization": {"stage": 3, "overlap_comm": False,
-                                                           "stage3_gather_16bit_weights_on_model_save": True}}
+DS_Z3 = {
+    "train_batch_size": "auto",
+    "train_micro_batch_size_per_gpu": "auto",
+    "gradient_accumulation_steps": "auto",
+    "bf16": {"enabled": "auto"},
+    "zero_optimization": {"stage": 3, "overlap_comm": False, "stage3_gather_16bit_weights_on_model_save": True},
+}
 
 
 def test_qwen3_4b_full_sft_zero3_on_8_a100_fits(tmp_path: Path) -> None:
@@ -52,9 +56,15 @@ def test_qwen3_4b_full_sft_zero3_on_8_a100_fits(tmp_path: Path) -> None:
     §1.3); batchlint used to read no stage and say BL202 "76.4 GiB static". Per sample at cutoff_len 2048
     with gradient checkpointing (LLaMA-Factory's default): 2·s·h·L layer inputs (0.38 GB) + one layer
     recomputed, 34·s·h (0.18 GB) + fp32 logits and their gradient, s·V·10 B (3.1 GB) ≈ 3.5 GiB."""
-    _write(tmp_path, {"qwen3_full_sft.yaml": QWEN, "examples/deepspeed/ds_z3_config.json": json.dumps(DS_Z3, indent=2),
-                      "batchlint.toml": 'gpu = "A100-80GB"\nnum-processes = 8\n[memory]\ntrainable_params = 4.02e9\n'
-                                        "largest_layer_params = 3.89e8\nper_sample_gib = 3.5\n"})
+    _write(
+        tmp_path,
+        {
+            "qwen3_full_sft.yaml": QWEN,
+            "examples/deepspeed/ds_z3_config.json": json.dumps(DS_Z3, indent=2),
+            "batchlint.toml": 'gpu = "A100-80GB"\nnum-processes = 8\n[memory]\ntrainable_params = 4.02e9\n'
+            "largest_layer_params = 3.89e8\nper_sample_gib = 3.5\n",
+        },
+    )
     _, diags = check_json("qwen3_full_sft.yaml", cwd=tmp_path)
     assert "BL202" not in _codes(diags) and "BL203" not in _codes(diags)
     run = inspect_json("qwen3_full_sft.yaml", cwd=tmp_path)["runs"][0]
@@ -90,9 +100,15 @@ def test_alpaca_llama_7b_fsdp_on_4_a100_fits(tmp_path: Path) -> None:
     batchlint used to ignore --fsdp and say BL202 "141 GiB". Per sample at model_max_length 512 without
     checkpointing: Korthikanti et al. (arXiv:2205.05198) s·h·(34 + 5·a·s/h) bytes per layer × 32 layers (3.6 GB)
     + fp32 logits (0.16 GB) ≈ 3.6 GiB."""
-    _write(tmp_path, {"train.sh": ALPACA, "batchlint.toml": 'gpu = "A100-80GB"\ntarget-total = 128\n[memory]\n'
-                                                           "trainable_params = 6.74e9\nlargest_layer_params = 1.31e8\n"
-                                                           "per_sample_gib = 3.6\n"})
+    _write(
+        tmp_path,
+        {
+            "train.sh": ALPACA,
+            "batchlint.toml": 'gpu = "A100-80GB"\ntarget-total = 128\n[memory]\n'
+            "trainable_params = 6.74e9\nlargest_layer_params = 1.31e8\n"
+            "per_sample_gib = 3.6\n",
+        },
+    )
     _, diags = check_json("train.sh", cwd=tmp_path)
     assert not {"BL101", "BL202", "BL203"} & set(_codes(diags)), diags
     run = inspect_json("train.sh", cwd=tmp_path)["runs"][0]
@@ -138,9 +154,14 @@ def test_diffusers_controlnet_8gb_zero2_offload_fits(tmp_path: Path) -> None:
     cpu_offload=True); parameter offload is a ZeRO-3 feature. batchlint used to ignore ZeRO on one GPU and the
     offload and said BL202 "not even 1 fits". Per sample: the same README's 38 GB at batch 4 and 20 GB at batch 1
     without checkpointing give ≈ 6 GB, a quarter with checkpointing (memory-model.md §2.4) ≈ 1.5 GiB."""
-    _write(tmp_path, {"accelerate_ds2_offload.yaml": CONTROLNET_ACCELERATE, "train.sh": CONTROLNET,
-                      "batchlint.toml": 'gpu = "RTX-3070"\n[memory]\ntrainable_params = 3.61e8\nfrozen_params = 1.07e9\n'
-                                        'frozen_dtype = "fp16"\nper_sample_gib = 1.5\n'})
+    _write(
+        tmp_path,
+        {
+            "accelerate_ds2_offload.yaml": CONTROLNET_ACCELERATE,
+            "train.sh": CONTROLNET,
+            "batchlint.toml": 'gpu = "RTX-3070"\n[memory]\ntrainable_params = 3.61e8\nfrozen_params = 1.07e9\nfrozen_dtype = "fp16"\nper_sample_gib = 1.5\n',
+        },
+    )
     _, diags = check_json("train.sh", cwd=tmp_path)
     assert "BL202" not in _codes(diags), diags
     memory = inspect_json("train.sh", cwd=tmp_path)["runs"][0]["memory"]
@@ -194,8 +215,9 @@ def test_three_gpus_consider_both_sides_with_the_largest_fitting_batch(tmp_path:
     """224 on 3 GPUs is unreachable. With 8 per card the largest that fits, the plan shows 8 × 3 × 9 = 216 and
     8 × 3 × 10 = 240 and recommends 216 (3.6 % below), not 5 × 15 = 225 on 5 per card."""
     _write(tmp_path, {"profile.yaml": "static_gib: 25\nper_sample_gib: 5\n"})
-    code, out, _ = run_cli("plan", "--num-processes", "3", "--target-total", "224", "--gpu", "A100-80GB", "--memory-profile",
-                           "profile.yaml", "--format", "json", cwd=tmp_path)
+    code, out, _ = run_cli(
+        "plan", "--num-processes", "3", "--target-total", "224", "--gpu", "A100-80GB", "--memory-profile", "profile.yaml", "--format", "json", cwd=tmp_path
+    )
     plan = json.loads(out)
     rows = {(r["per_device_batch"], r["grad_accum"], r["total"]): r["verdict"] for r in plan["rows"]}
     assert rows[(8, 9, 216)] == "fits" and rows[(8, 10, 240)] == "fits" and rows[(9, 8, 216)] != "fits"

@@ -93,7 +93,7 @@ CASES = {
     "absolute": ("a: 3\nb: ${a}\n", ("b",), 3),
     "relative-sibling": ("s:\n  x: 1\n  y: ${.x}\n", ("s", "y"), 1),
     "relative-parent": ("x: 5\ns:\n  y: ${..x}\n", ("s", "y"), 5),
-    "in-string": ("w: 512\nk: \"w=${w}_h=${w}\"\n", ("k",), "w=512_h=512"),
+    "in-string": ('w: 512\nk: "w=${w}_h=${w}"\n', ("k",), "w=512_h=512"),
     "escaped": ("k: '\\${not}'\n", ("k",), "${not}"),
     "env-default": ("k: ${oc.env:BATCHLINT_SURELY_UNSET,7}\n", ("k",), "7"),
     "chained": ("a: 2\nb: ${a}\nc: ${b}\n", ("c",), 2),

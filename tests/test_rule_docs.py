@@ -49,7 +49,7 @@ def sections(doc: str) -> dict[str, str]:
     assert names == list(LABELS), f"sections {names}, expected {list(LABELS)} in that order, once each"
     out: dict[str, str] = {}
     for here, after in zip(found, [*found[1:], None], strict=True):
-        out[here.group(1)] = doc[here.end(): after.start() if after else len(doc)].strip()
+        out[here.group(1)] = doc[here.end() : after.start() if after else len(doc)].strip()
     return out
 
 
@@ -64,8 +64,7 @@ def test_docstring_follows_the_template(rule: Rule) -> None:
     assert lines[0].strip(), f"{rule.code}: the first line must be the one-sentence summary"
     assert len(lines) > 1 and not lines[1].strip(), f"{rule.code}: the summary must be one line, followed by a blank line"
     first = _LABEL.search(doc)
-    assert first is not None and not doc[len(lines[0]): first.start()].strip(), \
-        f"{rule.code}: nothing may stand between the summary and **What.**"
+    assert first is not None and not doc[len(lines[0]) : first.start()].strip(), f"{rule.code}: nothing may stand between the summary and **What.**"
     parts = sections(doc)
     for label, text in parts.items():
         assert text, f"{rule.code}: **{label}.** is empty"
@@ -88,7 +87,7 @@ def example(text: str, code: str) -> tuple[dict[str, str], list[str] | None]:
     start = 0
     prose = []
     for block in _FENCE.finditer(text):
-        before = text[start: block.start()]
+        before = text[start : block.start()]
         prose.append(before)
         names = _FILE_NAME.findall(before)
         assert names, f"{code}: no `file name` before the block at {block.group(0)[:40]!r}"
@@ -103,7 +102,7 @@ def _committed(files: dict[str, str]) -> dict[str, str]:
     """What HEAD holds when the example names `HEAD:` versions: its files, those versions where given."""
     if not any(name.startswith(HEAD) for name in files):
         return {}
-    return {**{n: c for n, c in files.items() if not n.startswith(HEAD)}, **{n[len(HEAD):]: c for n, c in files.items() if n.startswith(HEAD)}}
+    return {**{n: c for n, c in files.items() if not n.startswith(HEAD)}, **{n[len(HEAD) :]: c for n, c in files.items() if n.startswith(HEAD)}}
 
 
 def _write_files(tmp: Path, files: dict[str, str]) -> None:

@@ -162,10 +162,16 @@ def test_quick_validator_agrees_with_jsonschema(path: Path) -> None:
         pytest.skip("refers to another schema file: always validated by jsonschema")
     validator = _validator(schema)
     keys, consts = _vocabulary(schema)
-    scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 70000), st.floats(allow_nan=False, width=32),
-                        st.sampled_from(consts + ["auto", "no", "NO", "fp32", "all", "0,1", "x", "${a.b}", "${x}y", "a${x}"]))
-    values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                           st.dictionaries(st.sampled_from(keys), inner, max_size=4)), max_leaves=10)
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 70000),
+        st.floats(allow_nan=False, width=32),
+        st.sampled_from(consts + ["auto", "no", "NO", "fp32", "all", "0,1", "x", "${a.b}", "${x}y", "a${x}"]),
+    )
+    values = st.recursive(
+        scalars, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(keys), inner, max_size=4)), max_leaves=10
+    )
 
     @settings(max_examples=300, deadline=None)
     @given(st.dictionaries(st.sampled_from(keys), values, max_size=6))
@@ -177,8 +183,12 @@ def test_quick_validator_agrees_with_jsonschema(path: Path) -> None:
 
 # --------------------------------------------------------------------------- the real configs
 
-DIALECT_SCHEMA = {"accelerate": "accelerate-config", "deepspeed-json": "deepspeed-config",
-                  "musev-omegaconf": "musev-train", "animateanyone-omegaconf": "animateanyone-train"}
+DIALECT_SCHEMA = {
+    "accelerate": "accelerate-config",
+    "deepspeed-json": "deepspeed-config",
+    "musev-omegaconf": "musev-train",
+    "animateanyone-omegaconf": "animateanyone-train",
+}
 
 
 def _corpus_files(name: str) -> list[Path]:
@@ -193,8 +203,9 @@ def _corpus_files(name: str) -> list[Path]:
             continue
         entries = json.loads(manifest.read_text(encoding="utf-8"))
         included = {inc["resolves_to"] for e in entries for inc in (e.get("facts") or {}).get("includes", [])}
-        found += [shared / corpus / e["file"] for e in entries
-                  if DIALECT_SCHEMA.get(e["dialect"]) == name and e.get("kind") != "decoy" and e["file"] not in included]
+        found += [
+            shared / corpus / e["file"] for e in entries if DIALECT_SCHEMA.get(e["dialect"]) == name and e.get("kind") != "decoy" and e["file"] not in included
+        ]
     return found
 
 
@@ -219,8 +230,7 @@ def _check_jsonschema(schema: Path, files: list[Path]) -> dict[str, Any]:
         if found is None:
             pytest.skip("check-jsonschema is not installed (pip install -e '.[test]')")
         exe = Path(found)
-    result = subprocess.run([str(exe), "--output-format", "json", "--schemafile", str(schema), *map(str, files)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run([str(exe), "--output-format", "json", "--schemafile", str(schema), *map(str, files)], capture_output=True, text=True, timeout=300)
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from tests.helpers import check_json, run_cli
 
-TRAIN = ("output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\ntrain:\n"
-         "  train_batch_size: 2\n  gradient_accumulation_steps: 2\n")
+TRAIN = "output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\ntrain:\n  train_batch_size: 2\n  gradient_accumulation_steps: 2\n"
 
 
 def _repo(tmp: Path) -> Path:
@@ -18,14 +17,16 @@ def _repo(tmp: Path) -> Path:
     (tmp / "repo" / "sub" / "configs").mkdir(parents=True)
     (tmp / "repo" / "configs").mkdir()
     (tmp / "repo" / "settings").mkdir()
-    (tmp / "repo" / "settings" / "base.toml").write_text(
-        'num-processes = 8\nignore = ["BL204"]\naccelerate-version = "1.15.0"\n', encoding="utf-8")
+    (tmp / "repo" / "settings" / "base.toml").write_text('num-processes = 8\nignore = ["BL204"]\naccelerate-version = "1.15.0"\n', encoding="utf-8")
     (tmp / "repo" / "pyproject.toml").write_text(
         '[tool.batchlint]\nextend = "settings/base.toml"\ntarget-total = 64\nexclude = ["generated"]\n'
-        '[tool.batchlint.per-file-ignores]\n"configs/legacy_*.yaml" = ["BL101"]\n', encoding="utf-8")
+        '[tool.batchlint.per-file-ignores]\n"configs/legacy_*.yaml" = ["BL101"]\n',
+        encoding="utf-8",
+    )
     (tmp / "repo" / "sub" / "pyproject.toml").write_text(
-        '[tool.batchlint]\nextend = "../settings/base.toml"\ntarget-total = 256\n'
-        '[[tool.batchlint.runs]]\nconfigs = ["configs/*.yaml"]\nnum-processes = 16\n', encoding="utf-8")
+        '[tool.batchlint]\nextend = "../settings/base.toml"\ntarget-total = 256\n[[tool.batchlint.runs]]\nconfigs = ["configs/*.yaml"]\nnum-processes = 16\n',
+        encoding="utf-8",
+    )
     for rel in ("configs/a.yaml", "configs/legacy_b.yaml", "sub/configs/c.yaml", "generated/g.yaml"):
         (tmp / "repo" / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp / "repo" / rel).write_text(TRAIN, encoding="utf-8")
@@ -37,8 +38,8 @@ def test_closest_wins_extend_and_relative_paths(tmp_path: Path) -> None:
     _, diags = check_json(".", cwd=repo)
     found = sorted((d["file"], d["code"], d["message"].split(" (")[0]) for d in diags)
     assert found == [
-        ("configs/a.yaml", "BL101", "total batch 32"),            # 2 × 8 × 2 < 64 from repo/pyproject.toml
-        ("sub/configs/c.yaml", "BL101", "total batch 64"),        # 2 × 16 × 2 < 256: sub's own file and its run binding
+        ("configs/a.yaml", "BL101", "total batch 32"),  # 2 × 8 × 2 < 64 from repo/pyproject.toml
+        ("sub/configs/c.yaml", "BL101", "total batch 64"),  # 2 × 16 × 2 < 256: sub's own file and its run binding
     ]  # legacy_b.yaml: per-file-ignores; generated/: excluded; BL204: ignored by the extended base
 
 

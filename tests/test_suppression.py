@@ -21,13 +21,13 @@ def test_each_form_silences_exactly_what_it_names(tmp_path: Path) -> None:
     assert _codes(tmp_path, plain) == [("BL105", 7)]  # accumulation 0: BL105 (and no total, so no BL101)
     assert _codes(tmp_path, "  train_batch_size: 1\n  gradient_accumulation_steps: 0  # batchlint: ignore[BL105]\n") == []
     # a code that does not match leaves the finding, and the comment is unused
-    assert _codes(tmp_path, "  train_batch_size: 1\n  gradient_accumulation_steps: 0  # batchlint: ignore[BL101]\n") == [
-        ("BL105", 7), ("BL008", 7)]
+    assert _codes(tmp_path, "  train_batch_size: 1\n  gradient_accumulation_steps: 0  # batchlint: ignore[BL101]\n") == [("BL105", 7), ("BL008", 7)]
     # the line before, when the comment is alone on it
     assert _codes(tmp_path, "  train_batch_size: 1\n  # batchlint: ignore[invalid-batch-value]\n  gradient_accumulation_steps: 0\n") == []
     # a range, and its end
-    assert _codes(tmp_path, "  # batchlint: disable[BL105]\n  train_batch_size: 0\n  # batchlint: enable[BL105]\n"
-                            "  gradient_accumulation_steps: 0\n") == [("BL105", 9)]
+    assert _codes(tmp_path, "  # batchlint: disable[BL105]\n  train_batch_size: 0\n  # batchlint: enable[BL105]\n  gradient_accumulation_steps: 0\n") == [
+        ("BL105", 9)
+    ]
     # the whole file; no brackets means every rule
     assert _codes(tmp_path, "# batchlint: file-ignore[BL1]\n  train_batch_size: 0\n  gradient_accumulation_steps: 0\n") == []
     assert _codes(tmp_path, "  train_batch_size: 0  # batchlint: ignore\n  gradient_accumulation_steps: 1\n") == []

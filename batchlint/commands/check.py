@@ -11,14 +11,45 @@ from batchlint.options import Options
 
 
 class CheckArgs(Frozen):
-    __slots__ = ("paths", "options", "format", "select", "statistics", "output_file", "stdin_filename", "exit_zero", "no_cache",
-                 "fix", "unsafe_fixes", "diff", "show_fixes", "exit_non_zero_on_fix", "add_ignore", "color")
+    __slots__ = (
+        "paths",
+        "options",
+        "format",
+        "select",
+        "statistics",
+        "output_file",
+        "stdin_filename",
+        "exit_zero",
+        "no_cache",
+        "fix",
+        "unsafe_fixes",
+        "diff",
+        "show_fixes",
+        "exit_non_zero_on_fix",
+        "add_ignore",
+        "color",
+    )
 
-    def __init__(self, paths: tuple[str, ...], options: Options, format: str, *, select: list[str] | None = None,
-                 statistics: bool = False, output_file: str | None = None, stdin_filename: str | None = None,
-                 exit_zero: bool = False, no_cache: bool = False, fix: bool = False, unsafe_fixes: bool = False,
-                 diff: bool = False, show_fixes: bool = False, exit_non_zero_on_fix: bool = False, add_ignore: bool = False,
-                 color: str = "auto") -> None:
+    def __init__(
+        self,
+        paths: tuple[str, ...],
+        options: Options,
+        format: str,
+        *,
+        select: list[str] | None = None,
+        statistics: bool = False,
+        output_file: str | None = None,
+        stdin_filename: str | None = None,
+        exit_zero: bool = False,
+        no_cache: bool = False,
+        fix: bool = False,
+        unsafe_fixes: bool = False,
+        diff: bool = False,
+        show_fixes: bool = False,
+        exit_non_zero_on_fix: bool = False,
+        add_ignore: bool = False,
+        color: str = "auto",
+    ) -> None:
         self.paths = paths  # `-`: standard input, named --stdin-filename
         self.options = options
         self.format = format  # the reporter (the default already chosen)
@@ -38,7 +69,7 @@ class CheckArgs(Frozen):
 
 
 def run(args: CheckArgs) -> int:
-    if unknown_selectors(args.select, args.options.ignore) or bad_paths(args.paths, args.stdin_filename):
+    if unknown_selectors(args.select, args.options.ignore) or bad_paths(args.paths, args.stdin_filename) or _clashes(args):
         return ERROR
     if args.fix or args.diff:
         return _fix(args)
@@ -61,6 +92,31 @@ def run(args: CheckArgs) -> int:
             reporter(args.format, use_color(args.color, out, os.environ))(report, out)
     write_internal_errors(report)
     return exit_code(report, exit_zero=args.exit_zero)
+
+
+def _clashes(args: CheckArgs) -> bool:
+    """--output-file naming a file batchlint checks (a walked or named config, the --accelerate-config or
+    --memory-profile): refused in one line before anything runs, since the report would overwrite it."""
+    if not args.output_file or not os.path.exists(args.output_file):
+        return False
+    from batchlint.engine import discover
+    from batchlint.session import Session
+    from batchlint.settings import SettingsError
+
+    try:
+        out = os.stat(args.output_file)
+        checked_files = discover([p for p in args.paths if p != "-"], Session(), args.options.force_exclude)
+    except (OSError, SettingsError):
+        return False  # the run itself reports what is wrong
+    for candidate in [*checked_files, args.options.launch.accelerate_config, args.options.launch.memory_profile]:
+        try:
+            same = candidate is not None and os.path.samestat(out, os.stat(candidate))
+        except OSError:
+            continue
+        if same:
+            error(f"--output-file {args.output_file} is {candidate}, which batchlint checks; the report would overwrite it (choose another file)")
+            return True
+    return False
 
 
 def _long_lived_imports() -> None:
@@ -93,7 +149,7 @@ def _fix(args: CheckArgs) -> int:
         return ERROR
     if given and not args.diff:
         # An editor pipes the buffer in: the fixed text goes to stdout, the findings to stderr.
-        (_, text), = given.items()
+        ((_, text),) = given.items()
         changed = next(iter(result.changed.values()), None)
         sys.stdout.write(changed[1] if changed else text)
         reporter("concise")(result.report, sys.stderr)
@@ -110,8 +166,7 @@ def _fix(args: CheckArgs) -> int:
         if args.format in ("full", "text", "concise"):
             write_fix_summary(result, out, args.show_fixes)
     write_internal_errors(result.report)
-    return exit_code(result.report, exit_zero=args.exit_zero, exit_non_zero_on_fix=args.exit_non_zero_on_fix,
-                     changed=bool(result.changed))
+    return exit_code(result.report, exit_zero=args.exit_zero, exit_non_zero_on_fix=args.exit_non_zero_on_fix, changed=bool(result.changed))
 
 
 def _add_ignore(args: CheckArgs) -> int:

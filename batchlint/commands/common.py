@@ -71,6 +71,7 @@ def bad_paths(paths: tuple[str, ...] | list[str], stdin_filename: str | None = N
     """Named paths that do not exist, or (unless `any_type`) files of a type batchlint does not read:
     one line each (True), and the run stops before anything is checked. `-` is standard input."""
     from batchlint.engine import CONFIG_SUFFIXES
+    from batchlint.loading.files import own_stream
     from batchlint.session import SCRIPT_SUFFIXES, is_launch_script
 
     bad = False
@@ -78,8 +79,13 @@ def bad_paths(paths: tuple[str, ...] | list[str], stdin_filename: str | None = N
         named = stdin_filename or "stdin.yaml" if path == "-" else path
         if path != "-" and not os.path.exists(path):
             error(f"{path}: no such file or directory")
-        elif not any_type and not os.path.isdir(named) and not _template_of(named).endswith(CONFIG_SUFFIXES + SCRIPT_SUFFIXES) \
-                and not (path != "-" and os.path.isfile(named) and is_launch_script(named)):  # a `#!/bin/bash` script
+        elif (
+            not any_type
+            and not os.path.isdir(named)
+            and not _template_of(named).endswith(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)
+            and not own_stream(named)
+            and not (path != "-" and os.path.isfile(named) and is_launch_script(named))
+        ):  # a `#!/bin/bash` script
             error(f"{named}: not a file batchlint reads (it reads {', '.join(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)} files)")
         else:
             continue
@@ -93,11 +99,29 @@ def read_stdin(paths: tuple[str, ...], stdin_filename: str | None) -> tuple[list
     if paths != ("-",):
         return list(paths), {}
     name = stdin_filename or "stdin.yaml"
-    return [name], {os.path.abspath(name): sys.stdin.read()}
+    return [name], {os.path.abspath(name): _stdin_text(name)}
 
 
-def checked(paths: tuple[str, ...], options: Options, stdin_filename: str | None = None, use_cache: bool = False,
-            keep_runs: bool = True) -> Report | None:
+def _stdin_text(name: str) -> str:
+    """Standard input, bounded like a file and strictly UTF-8; bad input is one line (file:line:col), exit 2."""
+    from batchlint.loading import LoadError
+    from batchlint.loading.files import MAX_FILE_BYTES, read_fd
+    from batchlint.loading.text import decode
+
+    try:
+        try:
+            data = read_fd(sys.stdin.fileno(), MAX_FILE_BYTES)
+        except (AttributeError, ValueError, OSError):  # a stream without a descriptor (an embedding program, tests)
+            data = sys.stdin.read(MAX_FILE_BYTES + 1).encode("utf-8", "surrogatepass")
+        return decode(name, data)
+    except LoadError as exc:
+        error(f"{exc.path}:{exc.line}:{exc.column}: {exc.message}" + (f" ({exc.help})" if exc.help else ""))
+    except (OSError, ValueError) as exc:  # no usable standard input (closed, or not a descriptor)
+        error(f"{name}: cannot read standard input: {getattr(exc, 'strerror', None) or exc}")
+    raise SystemExit(2)
+
+
+def checked(paths: tuple[str, ...], options: Options, stdin_filename: str | None = None, use_cache: bool = False, keep_runs: bool = True) -> Report | None:
     """The engine's report, or None after a one-line settings or baseline error."""
     from batchlint.baseline import BaselineError
     from batchlint.bound import with_bound_configs

@@ -93,9 +93,12 @@ def make_plan(options: Options, config: str | None) -> Plan | str:
             raise SettingsError(str(exc)) from None
     memory = None
     if gpu is not None and profile is not None:
-        facts = {FactName.DATA_PARALLEL_SIZE: Fact(FactName.DATA_PARALLEL_SIZE, launch.num_processes, Origin.CLI),
-                 FactName.DO_VALIDATION: Fact(FactName.DO_VALIDATION, profile.validation_gib is not None, Origin.DERIVED,
-                                              "validation (the profile's validation_gib)")}
+        facts = {
+            FactName.DATA_PARALLEL_SIZE: Fact(FactName.DATA_PARALLEL_SIZE, launch.num_processes, Origin.CLI),
+            FactName.DO_VALIDATION: Fact(
+                FactName.DO_VALIDATION, profile.validation_gib is not None, Origin.DERIVED, "validation (the profile's validation_gib)"
+            ),
+        }
         built = build_model(facts, gpu, DEFAULT_HEADROOM, profile)
         if isinstance(built, str):
             return built

@@ -10,19 +10,57 @@ from batchlint.dialects.base import Dialect, Signature
 from batchlint.loading.nodes import Mapping, Node
 from batchlint.model import DialectKind, FactName, Semantics
 
-CLUSTER_CONFIG_KEYS = frozenset({
-    "compute_environment", "distributed_type", "mixed_precision", "use_cpu", "debug",
-    "num_processes", "machine_rank", "num_machines", "gpu_ids", "main_process_ip",
-    "main_process_port", "rdzv_backend", "same_network", "main_training_function",
-    "enable_cpu_affinity", "fp8_config", "deepspeed_config", "fsdp_config", "parallelism_config",
-    "megatron_lm_config", "mpirun_config", "downcast_bf16", "tpu_name", "tpu_zone",
-    "tpu_use_cluster", "tpu_use_sudo", "command_file", "commands", "tpu_vm", "tpu_env",
-    "dynamo_config", "ipex_config", "dynamo_backend", "fp16",
-    # SageMakerConfig
-    "ec2_instance_type", "iam_role_name", "image_uri", "profile", "region", "base_job_name",
-    "pytorch_version", "transformers_version", "py_version", "sagemaker_inputs_file",
-    "sagemaker_metrics_file", "additional_args",
-})
+CLUSTER_CONFIG_KEYS = frozenset(
+    {
+        "compute_environment",
+        "distributed_type",
+        "mixed_precision",
+        "use_cpu",
+        "debug",
+        "num_processes",
+        "machine_rank",
+        "num_machines",
+        "gpu_ids",
+        "main_process_ip",
+        "main_process_port",
+        "rdzv_backend",
+        "same_network",
+        "main_training_function",
+        "enable_cpu_affinity",
+        "fp8_config",
+        "deepspeed_config",
+        "fsdp_config",
+        "parallelism_config",
+        "megatron_lm_config",
+        "mpirun_config",
+        "downcast_bf16",
+        "tpu_name",
+        "tpu_zone",
+        "tpu_use_cluster",
+        "tpu_use_sudo",
+        "command_file",
+        "commands",
+        "tpu_vm",
+        "tpu_env",
+        "dynamo_config",
+        "ipex_config",
+        "dynamo_backend",
+        "fp16",
+        # SageMakerConfig
+        "ec2_instance_type",
+        "iam_role_name",
+        "image_uri",
+        "profile",
+        "region",
+        "base_job_name",
+        "pytorch_version",
+        "transformers_version",
+        "py_version",
+        "sagemaker_inputs_file",
+        "sagemaker_metrics_file",
+        "additional_args",
+    }
+)
 
 
 def _mostly_accelerate(root: Node | None) -> bool:

@@ -23,8 +23,11 @@ def _validation(facts: FactDict) -> None:
     limit_fact = facts.get(FactName.MAX_TRAIN_STEPS)
     limit = positive_int(limit_fact.value) if limit_fact is not None else None
     on = limit is None or every <= limit
-    why = (f"{steps.key} = {every}" + (f" {'≤' if on else '>'} {limit_fact.key} = {limit}" if limit_fact is not None and limit else "")
-           + (": log_validation runs on the main process" if on else ": validation never runs"))
+    why = (
+        f"{steps.key} = {every}"
+        + (f" {'≤' if on else '>'} {limit_fact.key} = {limit}" if limit_fact is not None and limit else "")
+        + (": log_validation runs on the main process" if on else ": validation never runs")
+    )
     facts[FactName.DO_VALIDATION] = Fact(FactName.DO_VALIDATION, on, Origin.DERIVED, steps.key, steps.span, note=why)
 
 

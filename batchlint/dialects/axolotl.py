@@ -21,16 +21,21 @@ def _derive(facts: FactDict) -> None:
     if batch is not None and micro is not None and (ga is None or ga.origin == Origin.DEFAULT):
         b, m = positive_int(batch.value), positive_int(micro.value)
         if b and m:
-            facts[FactName.GRAD_ACCUM] = Fact(FactName.GRAD_ACCUM, b // m, Origin.DERIVED, batch.key, batch.span,
-                                              note=f"batch_size {b} // micro_batch_size {m} (axolotl normalize_config)")
+            facts[FactName.GRAD_ACCUM] = Fact(
+                FactName.GRAD_ACCUM, b // m, Origin.DERIVED, batch.key, batch.span, note=f"batch_size {b} // micro_batch_size {m} (axolotl normalize_config)"
+            )
     names = (FactName.DP_SHARD_SIZE, FactName.DP_REPLICATE_SIZE, FactName.TP_SIZE, FactName.CP_SIZE)
     sizes = {n: positive_int(facts[n].value) for n in names if n in facts}
     if sizes and FactName.NUM_PROCESSES not in facts and all(sizes.values()):
         product = 1
         for size in sizes.values():
             product *= size or 1
-        facts[FactName.NUM_PROCESSES] = Fact(FactName.NUM_PROCESSES, product, Origin.DERIVED,
-                                             note="product of the parallel sizes in the file: " + " × ".join(f"{n} {s}" for n, s in sizes.items()))
+        facts[FactName.NUM_PROCESSES] = Fact(
+            FactName.NUM_PROCESSES,
+            product,
+            Origin.DERIVED,
+            note="product of the parallel sizes in the file: " + " × ".join(f"{n} {s}" for n, s in sizes.items()),
+        )
 
 
 DIALECT = Dialect(

@@ -66,8 +66,14 @@ class Signature:
 
     __slots__ = ("must", "one_of", "may", "must_not", "min_score")
 
-    def __init__(self, must: tuple[str, ...] = (), one_of: tuple[tuple[str, ...], ...] = (), may: Mapping[str, float] | None = None,
-                 must_not: tuple[str, ...] = (), min_score: float = 0.0) -> None:
+    def __init__(
+        self,
+        must: tuple[str, ...] = (),
+        one_of: tuple[tuple[str, ...], ...] = (),
+        may: Mapping[str, float] | None = None,
+        must_not: tuple[str, ...] = (),
+        min_score: float = 0.0,
+    ) -> None:
         self.must = must  # every one present
         self.one_of = one_of  # from each group at least one present
         self.may: Mapping[str, float] = may or {}  # markers and their weights
@@ -118,9 +124,30 @@ class Dialect:
     """One trainer's config shape, declared. Immutable by convention; a plain slotted class (a
     dataclass with this many fields costs start-up time in every pre-commit run)."""
 
-    __slots__ = ("name", "kind", "semantics", "keys", "signature", "detect", "decoys", "defaults", "global_shape", "world_from",
-                 "dp_needs", "dynamic_keys", "links", "config_root", "merged_at_run_time", "formats", "needs_training_evidence", "preset_target",
-                 "preset_source", "preset_applies", "derive", "description")
+    __slots__ = (
+        "name",
+        "kind",
+        "semantics",
+        "keys",
+        "signature",
+        "detect",
+        "decoys",
+        "defaults",
+        "global_shape",
+        "world_from",
+        "dp_needs",
+        "dynamic_keys",
+        "links",
+        "config_root",
+        "merged_at_run_time",
+        "formats",
+        "needs_training_evidence",
+        "preset_target",
+        "preset_source",
+        "preset_applies",
+        "derive",
+        "description",
+    )
 
     def __init__(
         self,
@@ -216,8 +243,9 @@ def _prefixed(prefix: str, spec: str) -> str:
     return f"{prefix}.{spec}"
 
 
-def nested(inner: Dialect, prefix: str, name: str, must: tuple[str, ...] = (),
-           keys: Mapping[FactName, tuple[str, ...]] | None = None, description: str = "") -> Dialect:
+def nested(
+    inner: Dialect, prefix: str, name: str, must: tuple[str, ...] = (), keys: Mapping[FactName, tuple[str, ...]] | None = None, description: str = ""
+) -> Dialect:
     """The same trainer config nested under `prefix` (a MosaicML run YAML's `parameters:`), with the
     wrapper's own signature keys (`must`) and facts (`keys`)."""
     sig = inner.signature or Signature()
@@ -230,7 +258,19 @@ def nested(inner: Dialect, prefix: str, name: str, must: tuple[str, ...] = (),
     )
     mapped = {fact: tuple(_prefixed(prefix, p) for p in paths) for fact, paths in inner.keys.items()}
     mapped.update(keys or {})
-    return Dialect(name=name, kind=inner.kind, semantics=inner.semantics, keys=mapped, signature=signature,
-                   decoys=tuple(_prefixed(prefix, d) for d in inner.decoys), defaults=inner.defaults,
-                   global_shape=inner.global_shape, world_from=inner.world_from, dp_needs=inner.dp_needs, derive=inner.derive,
-                   config_root=prefix, merged_at_run_time=inner.merged_at_run_time, description=description or inner.description)
+    return Dialect(
+        name=name,
+        kind=inner.kind,
+        semantics=inner.semantics,
+        keys=mapped,
+        signature=signature,
+        decoys=tuple(_prefixed(prefix, d) for d in inner.decoys),
+        defaults=inner.defaults,
+        global_shape=inner.global_shape,
+        world_from=inner.world_from,
+        dp_needs=inner.dp_needs,
+        derive=inner.derive,
+        config_root=prefix,
+        merged_at_run_time=inner.merged_at_run_time,
+        description=description or inner.description,
+    )

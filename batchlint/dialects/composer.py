@@ -44,7 +44,19 @@ DIFFUSION = Dialect(
 )
 
 # A MosaicML run YAML (`mcli run -f`): the trainer config under `parameters:`, the GPUs in `compute.gpus`.
-MCLI = nested(DIFFUSION, "parameters", "mcli", must=("compute{}",), keys={FactName.NUM_PROCESSES: ("compute.gpus",)},
-              description="MosaicML run YAML (parameters: a Composer trainer config; compute.gpus)")
-MCLI_FLAT = nested(DIALECT, "parameters", "mcli", must=("compute{}",), keys={FactName.NUM_PROCESSES: ("compute.gpus",)},
-                   description="MosaicML run YAML (parameters: an llm-foundry config; compute.gpus)")
+MCLI = nested(
+    DIFFUSION,
+    "parameters",
+    "mcli",
+    must=("compute{}",),
+    keys={FactName.NUM_PROCESSES: ("compute.gpus",)},
+    description="MosaicML run YAML (parameters: a Composer trainer config; compute.gpus)",
+)
+MCLI_FLAT = nested(
+    DIALECT,
+    "parameters",
+    "mcli",
+    must=("compute{}",),
+    keys={FactName.NUM_PROCESSES: ("compute.gpus",)},
+    description="MosaicML run YAML (parameters: an llm-foundry config; compute.gpus)",
+)

@@ -13,23 +13,83 @@ from batchlint.model import DialectKind, FactName, GlobalShape, Semantics
 
 # Keys of trainer configs that also mention gradient_accumulation_steps or a DeepSpeed file:
 # HF Trainer / TRL / LLaMA-Factory, axolotl, Hydra-style experiment configs.
-_TRAINER_KEYS = ("per_device_train_batch_size", "micro_batch_size", "base_model", "model_name_or_path", "output_dir",
-                 "learning_rate", "num_train_epochs", "datasets", "dataset", "epochs", "deepspeed", "exp_dir", "model")
+_TRAINER_KEYS = (
+    "per_device_train_batch_size",
+    "micro_batch_size",
+    "base_model",
+    "model_name_or_path",
+    "output_dir",
+    "learning_rate",
+    "num_train_epochs",
+    "datasets",
+    "dataset",
+    "epochs",
+    "deepspeed",
+    "exp_dir",
+    "model",
+)
 # An accelerate config, or a trainer's own config that also mentions gradient_accumulation_steps.
-SIGNATURE = Signature(one_of=(("train_batch_size", "train_micro_batch_size_per_gpu", "zero_optimization"),),
-                      must_not=("distributed_type", "compute_environment", *_TRAINER_KEYS))
+SIGNATURE = Signature(
+    one_of=(("train_batch_size", "train_micro_batch_size_per_gpu", "zero_optimization"),), must_not=("distributed_type", "compute_environment", *_TRAINER_KEYS)
+)
 # DeepSpeed's own top-level keys (runtime/config.py and its sections).
-DEEPSPEED_KEYS = frozenset({
-    "train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "zero_optimization", "fp16", "bf16",
-    "bfloat16", "amp", "optimizer", "scheduler", "gradient_clipping", "steps_per_print", "wall_clock_breakdown",
-    "zero_allow_untested_optimizer", "zero_force_ds_cpu_optimizer", "activation_checkpointing", "elasticity", "prescale_gradients",
-    "gradient_predivide_factor", "sparse_gradients", "flops_profiler", "tensorboard", "wandb", "csv_monitor", "comms_logger", "aio",
-    "autotuning", "checkpoint", "data_efficiency", "compression_training", "communication_data_type", "memory_breakdown",
-    "dump_state", "tensor_parallel", "pipeline", "data_types", "curriculum_learning", "torch_autocast", "compile", "nebula",
-    "monitor_config", "seq_parallel_communication_data_type", "fp32_allreduce", "sparse_attention", "quantize_training",
-    "dataloader_drop_last", "disable_allgather", "zero_quantized_weights", "hybrid_engine", "use_data_before_expert_parallelism",
-    "graph_harvesting", "weight_quantization", "checkpoint_parallel_write_pipeline",
-})
+DEEPSPEED_KEYS = frozenset(
+    {
+        "train_batch_size",
+        "train_micro_batch_size_per_gpu",
+        "gradient_accumulation_steps",
+        "zero_optimization",
+        "fp16",
+        "bf16",
+        "bfloat16",
+        "amp",
+        "optimizer",
+        "scheduler",
+        "gradient_clipping",
+        "steps_per_print",
+        "wall_clock_breakdown",
+        "zero_allow_untested_optimizer",
+        "zero_force_ds_cpu_optimizer",
+        "activation_checkpointing",
+        "elasticity",
+        "prescale_gradients",
+        "gradient_predivide_factor",
+        "sparse_gradients",
+        "flops_profiler",
+        "tensorboard",
+        "wandb",
+        "csv_monitor",
+        "comms_logger",
+        "aio",
+        "autotuning",
+        "checkpoint",
+        "data_efficiency",
+        "compression_training",
+        "communication_data_type",
+        "memory_breakdown",
+        "dump_state",
+        "tensor_parallel",
+        "pipeline",
+        "data_types",
+        "curriculum_learning",
+        "torch_autocast",
+        "compile",
+        "nebula",
+        "monitor_config",
+        "seq_parallel_communication_data_type",
+        "fp32_allreduce",
+        "sparse_attention",
+        "quantize_training",
+        "dataloader_drop_last",
+        "disable_allgather",
+        "zero_quantized_weights",
+        "hybrid_engine",
+        "use_data_before_expert_parallelism",
+        "graph_harvesting",
+        "weight_quantization",
+        "checkpoint_parallel_write_pipeline",
+    }
+)
 
 
 def _mostly_deepspeed(root: Node | None) -> bool:
@@ -57,8 +117,10 @@ DIALECT = Dialect(
         FactName.ZERO_STAGE: ("zero_optimization.stage",),
         FactName.OFFLOAD_OPTIMIZER: ("zero_optimization.offload_optimizer.device", "zero_optimization.cpu_offload"),
         FactName.OFFLOAD_PARAM: ("zero_optimization.offload_param.device", "zero_optimization.cpu_offload_params"),
-        FactName.ZERO3_SAVE_16BIT: ("zero_optimization.stage3_gather_16bit_weights_on_model_save",
-                                    "zero_optimization.stage3_gather_fp16_weights_on_model_save"),
+        FactName.ZERO3_SAVE_16BIT: (
+            "zero_optimization.stage3_gather_16bit_weights_on_model_save",
+            "zero_optimization.stage3_gather_fp16_weights_on_model_save",
+        ),
         FactName.MIXED_PRECISION: ("bf16.enabled", "fp16.enabled"),
         FactName.FP16_ENABLED: ("fp16.enabled",),
         FactName.BF16_ENABLED: ("bf16.enabled",),

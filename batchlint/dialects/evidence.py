@@ -13,15 +13,69 @@ EXCLUDED = re.compile(
     r"(?:^|_)(?:val|vali|valid|validation|eval|evaluation|evaluate|test|tests|testing|sample|samples|sampling|sampler|infer|inference|"
     r"predict|prediction|generation|generate|gen|rollout|ref|reference|critic|reward|rm|teacher|demo|vis|visual|visualization|log|"
     r"logging|cache|caching|vae|latent|latents|preview|benchmark|bench|calib|calibration|export|serve|serving|deploy)(?:_|$|\d)",
-    re.I)
-_OPTIMISATION = {"learning_rate", "lr", "base_lr", "optimizer", "optim", "weight_decay", "lr_scheduler", "scheduler", "max_lr", "min_lr",
-                 "adam_beta1", "adam_epsilon", "momentum", "lr_warmup_steps", "warmup_steps", "warmup_ratio", "warmup_epochs", "clip_grad",
-                 "max_grad_norm", "gradient_clip_val", "grad_clip", "unet_lr", "text_encoder_lr"}
-_DURATION = {"max_steps", "max_train_steps", "num_train_epochs", "epochs", "max_epochs", "train_steps", "total_steps", "max_iters",
-             "iterations", "num_epochs", "n_epochs", "total_iters", "max_iter", "num_steps", "training_steps", "steps", "epoch",
-             "max_train_epochs", "total_epochs", "train_iters", "n_steps", "updates", "max_duration", "num_iterations",
-             "checkpointing_steps", "save_steps", "save_every", "ckpt_every", "checkpoint_every", "max_update", "max_epoch",
-             "total_num_update"}
+    re.I,
+)
+_OPTIMISATION = {
+    "learning_rate",
+    "lr",
+    "base_lr",
+    "optimizer",
+    "optim",
+    "weight_decay",
+    "lr_scheduler",
+    "scheduler",
+    "max_lr",
+    "min_lr",
+    "adam_beta1",
+    "adam_epsilon",
+    "momentum",
+    "lr_warmup_steps",
+    "warmup_steps",
+    "warmup_ratio",
+    "warmup_epochs",
+    "clip_grad",
+    "max_grad_norm",
+    "gradient_clip_val",
+    "grad_clip",
+    "unet_lr",
+    "text_encoder_lr",
+}
+_DURATION = {
+    "max_steps",
+    "max_train_steps",
+    "num_train_epochs",
+    "epochs",
+    "max_epochs",
+    "train_steps",
+    "total_steps",
+    "max_iters",
+    "iterations",
+    "num_epochs",
+    "n_epochs",
+    "total_iters",
+    "max_iter",
+    "num_steps",
+    "training_steps",
+    "steps",
+    "epoch",
+    "max_train_epochs",
+    "total_epochs",
+    "train_iters",
+    "n_steps",
+    "updates",
+    "max_duration",
+    "num_iterations",
+    "checkpointing_steps",
+    "save_steps",
+    "save_every",
+    "ckpt_every",
+    "checkpoint_every",
+    "max_update",
+    "max_epoch",
+    "total_num_update",
+}
+
+
 def walk(node: Node | None, path: tuple[str, ...], depth: int = 0, out: bool = False) -> Iterator[tuple[tuple[str, ...], Node, bool]]:
     """(key path, value, inside an excluded section) of every mapping entry; lists of mappings
     entered by their first item."""
@@ -57,5 +111,3 @@ def training_evidence(root: Node | None) -> tuple[list[str], list[str]]:
         elif name in _DURATION:
             duration.append(dotted(path))
     return optimisation, duration
-
-

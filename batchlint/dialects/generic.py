@@ -26,23 +26,90 @@ from batchlint.dialects.evidence import EXCLUDED, dotted, training_evidence, wal
 from batchlint.loading.nodes import Mapping, Node, Scalar
 from batchlint.model import DialectKind, FactName, Semantics
 
-_TRAINING_SECTIONS = {"train", "training", "trainer", "solver", "optim", "optimization", "data", "dataloader", "train_dataloader",
-                      "dataset", "datasets", "run", "hparams", "hyperparameters", "args", "params", "training_args", "train_cfg",
-                      "train_config", "training_config", "experiment", "exp", "config", "train_data", "train_dataset", "loader"}
+_TRAINING_SECTIONS = {
+    "train",
+    "training",
+    "trainer",
+    "solver",
+    "optim",
+    "optimization",
+    "data",
+    "dataloader",
+    "train_dataloader",
+    "dataset",
+    "datasets",
+    "run",
+    "hparams",
+    "hyperparameters",
+    "args",
+    "params",
+    "training_args",
+    "train_cfg",
+    "train_config",
+    "training_config",
+    "experiment",
+    "exp",
+    "config",
+    "train_data",
+    "train_dataset",
+    "loader",
+}
 # Per-device batch names, most specific first (the specificity is the index: lower wins).
-_PER_DEVICE = (("per_device_train_batch_size", "per_gpu_train_batch_size", "train_micro_batch_size_per_gpu", "batch_size_per_gpu",
-                "per_gpu_batch_size", "batch_size_per_device", "per_device_batch_size", "train_batch_size_per_gpu",
-                "samples_per_gpu", "imgs_per_gpu", "videos_per_gpu"),
-               ("train_batch_size", "train_bs", "batch_size_train", "train_batch", "local_batch_size", "micro_batch_size",
-                "train_micro_batch_size", "training_batch_size"),
-               ("batch_size", "bs", "batchsize"))  # not a bare `batch`: ultralytics' is the total over all GPUs
+_PER_DEVICE = (
+    (
+        "per_device_train_batch_size",
+        "per_gpu_train_batch_size",
+        "train_micro_batch_size_per_gpu",
+        "batch_size_per_gpu",
+        "per_gpu_batch_size",
+        "batch_size_per_device",
+        "per_device_batch_size",
+        "train_batch_size_per_gpu",
+        "samples_per_gpu",
+        "imgs_per_gpu",
+        "videos_per_gpu",
+    ),
+    (
+        "train_batch_size",
+        "train_bs",
+        "batch_size_train",
+        "train_batch",
+        "local_batch_size",
+        "micro_batch_size",
+        "train_micro_batch_size",
+        "training_batch_size",
+    ),
+    ("batch_size", "bs", "batchsize"),
+)  # not a bare `batch`: ultralytics' is the total over all GPUs
 _GLOBAL = ("global_batch_size", "global_train_batch_size", "total_batch_size", "effective_batch_size", "total_train_batch_size")
-_ACCUM = ("gradient_accumulation_steps", "grad_accum_steps", "accumulate_grad_batches", "gradient_accumulation", "grad_accumulation",
-          "accum_steps", "grad_acc_steps", "accum_iter", "accumulation_steps", "gradient_accumulate_every", "accum_grad_iters",
-          "grad_accum", "accumulate_every", "gradient_accumulation_iters", "accum_freq")
+_ACCUM = (
+    "gradient_accumulation_steps",
+    "grad_accum_steps",
+    "accumulate_grad_batches",
+    "gradient_accumulation",
+    "grad_accumulation",
+    "accum_steps",
+    "grad_acc_steps",
+    "accum_iter",
+    "accumulation_steps",
+    "gradient_accumulate_every",
+    "accum_grad_iters",
+    "grad_accum",
+    "accumulate_every",
+    "gradient_accumulation_iters",
+    "accum_freq",
+)
 _PRECISION = ("mixed_precision", "precision", "amp", "use_amp", "fp16", "bf16", "mixed_precision_training")
-_CHECKPOINTING = ("gradient_checkpointing", "grad_checkpointing", "activation_checkpointing", "enable_gradient_checkpointing",
-                  "use_gradient_checkpointing", "gradient_checkpoint", "use_checkpoint", "checkpoint_activations")
+_CHECKPOINTING = (
+    "gradient_checkpointing",
+    "grad_checkpointing",
+    "activation_checkpointing",
+    "enable_gradient_checkpointing",
+    "use_gradient_checkpointing",
+    "gradient_checkpoint",
+    "use_checkpoint",
+    "checkpoint_activations",
+)
 _INFERENCE_MODES = re.compile(r"^(?:inference|infer|test|eval|evaluate|evaluation|sample|sampling|predict|generate|demo|serve)", re.I)
 
 
@@ -63,8 +130,7 @@ def _interpolated(node: Node) -> bool:
 
 def _pick(entries: list[tuple[tuple[str, ...], Node]], names: tuple[str, ...], value_ok: object = _number) -> str | None:
     """The one key that plays a role: the most specific name; None when two different keys tie."""
-    hits = [(names.index(path[-1]), path) for path, node in entries
-            if path[-1] in names and not _excluded(path) and (value_ok(node) or _interpolated(node))]  # type: ignore[operator]
+    hits = [(names.index(path[-1]), path) for path, node in entries if path[-1] in names and not _excluded(path) and (value_ok(node) or _interpolated(node))]  # type: ignore[operator]
     if not hits:
         return None
     best = min(rank for rank, _ in hits)
@@ -72,8 +138,11 @@ def _pick(entries: list[tuple[tuple[str, ...], Node]], names: tuple[str, ...], v
     if len(chosen) > 1:
         # `trainer.gradient_accumulation_steps: ${gradient_accumulation_steps}`: one value, read where the trainer reads it.
         nodes = dict((dotted(p), n) for p, n in entries)
-        targets = {n.value[2:-1].lstrip(".") for key in chosen if isinstance(n := nodes.get(key), Scalar) and _interpolated(n)
-                   and isinstance(n.value, str) and n.value.endswith("}")}
+        targets = {
+            n.value[2:-1].lstrip(".")
+            for key in chosen
+            if isinstance(n := nodes.get(key), Scalar) and _interpolated(n) and isinstance(n.value, str) and n.value.endswith("}")
+        }
         chosen -= {key for key in chosen if key in targets or key.rsplit(".", 1)[-1] in targets and "." not in key}
     return chosen.pop() if len(chosen) == 1 else None
 
@@ -83,8 +152,7 @@ def _per_device(entries: list[tuple[tuple[str, ...], Node]]) -> tuple[str | None
     for tier, names in enumerate(_PER_DEVICE):
         candidates = [(path, node) for path, node in entries if path[-1] in names]
         if tier == 2:  # a bare `batch_size` counts only at the top or inside a training / data section
-            candidates = [(p, n) for p, n in candidates
-                          if len(p) == 1 or any(part.split("[")[0].lower() in _TRAINING_SECTIONS for part in p[:-1])]
+            candidates = [(p, n) for p, n in candidates if len(p) == 1 or any(part.split("[")[0].lower() in _TRAINING_SECTIONS for part in p[:-1])]
         if not candidates:
             continue
         key = _pick(candidates, names)
@@ -115,8 +183,7 @@ def read(root: Node | None, semantics: Semantics) -> tuple[Dialect, SignatureMat
     optimisation, duration = training_evidence(root)
     if not optimisation or not duration:
         return None
-    entries = [(tuple(part.lstrip("-") if i == len(path) - 1 else part for i, part in enumerate(path)), node)
-               for path, node, _ in walked]
+    entries = [(tuple(part.lstrip("-") if i == len(path) - 1 else part for i, part in enumerate(path)), node) for path, node, _ in walked]
     written = {tuple(part.lstrip("-") if i == len(path) - 1 else part for i, part in enumerate(path)): path for path, _, _ in walked}
     per_device, tier = _per_device(entries)
     global_batch = _pick(entries, _GLOBAL)
@@ -134,8 +201,7 @@ def read(root: Node | None, semantics: Semantics) -> tuple[Dialect, SignatureMat
     accum = _pick(entries, _ACCUM)
     put(FactName.GRAD_ACCUM, accum)
     # An accumulation the reader cannot take (fairseq's `update_freq: [4]`, two candidates): no default 1 either.
-    unreadable = accum is None and any(("accum" in path[-1].lower() or path[-1] == "update_freq") and not excluded
-                                       for path, _node, excluded in walked)
+    unreadable = accum is None and any(("accum" in path[-1].lower() or path[-1] == "update_freq") and not excluded for path, _node, excluded in walked)
     put(FactName.MIXED_PRECISION, _pick(entries, _PRECISION, lambda n: isinstance(n, Scalar)))
     put(FactName.GRADIENT_CHECKPOINTING, _pick(entries, _CHECKPOINTING, lambda n: isinstance(n, Scalar) and isinstance(n.value, bool)))
     confidence = "medium" if per_device is not None and tier <= 1 and len(optimisation) + len(duration) >= 3 else "low"

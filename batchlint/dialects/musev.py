@@ -14,8 +14,15 @@ _SECTIONS = ("output_dir", "model", "dataset", "diffusion", "validation_data")
 # Keys only MuseV's own configs have. The MuseV presets (the authors' target total and memory
 # figures) apply only to files that carry one: another project's `train.train_batch_size` layout is
 # read the same way, but the MuseV numbers say nothing about it.
-MUSEV_MARKERS = ("model.referencenet_params", "model.use_referencenet", "model.temporal_transformer",
-                 "model.temporal_conv_block", "model.need_t2i_ip_adapter", "train.noise_type", "dataset.n_sample_condition_frames")
+MUSEV_MARKERS = (
+    "model.referencenet_params",
+    "model.use_referencenet",
+    "model.temporal_transformer",
+    "model.temporal_conv_block",
+    "model.need_t2i_ip_adapter",
+    "train.noise_type",
+    "dataset.n_sample_condition_frames",
+)
 
 
 def is_musev_model(root: Node | None) -> bool:

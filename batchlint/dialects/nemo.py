@@ -27,11 +27,17 @@ DIALECT = Dialect(
         FactName.CP_SIZE: ("model.context_parallel_size",),
         FactName.MIXED_PRECISION: ("trainer.precision",),
     },
-    signature=Signature(must=("trainer{}", "model{}"),
-                        one_of=(("model.global_batch_size", "model.data.train_ds.global_batch_size"),
-                                ("model.micro_batch_size", "model.data.train_ds.micro_batch_size"))),
-    decoys=("model.data.validation_ds.global_batch_size", "model.data.validation_ds.micro_batch_size",
-            "model.ppo.rollout_micro_batch_size", "model.dpo.log_prob_forward_micro_batch_size", "trainer.limit_train_batches"),
+    signature=Signature(
+        must=("trainer{}", "model{}"),
+        one_of=(("model.global_batch_size", "model.data.train_ds.global_batch_size"), ("model.micro_batch_size", "model.data.train_ds.micro_batch_size")),
+    ),
+    decoys=(
+        "model.data.validation_ds.global_batch_size",
+        "model.data.validation_ds.micro_batch_size",
+        "model.ppo.rollout_micro_batch_size",
+        "model.dpo.log_prob_forward_micro_batch_size",
+        "trainer.limit_train_batches",
+    ),
     global_shape=GlobalShape.MICRO,
     dp_needs=(FactName.TP_SIZE, FactName.PP_SIZE),
     merged_at_run_time=True,  # cfg.model is merged over the restored .nemo checkpoint's config

@@ -22,9 +22,9 @@ DIALECT = Dialect(
         FactName.GRADIENT_CHECKPOINTING: ("args.checkpoint_activations",),
         FactName.MP_SIZE: ("args.model_parallel_size",),
     },
-    signature=Signature(must=("deepspeed{}", "args{}"),
-                        one_of=(("deepspeed.train_micro_batch_size_per_gpu", "deepspeed.train_batch_size"),),
-                        must_not=("args.mode=inference",)),
+    signature=Signature(
+        must=("deepspeed{}", "args{}"), one_of=(("deepspeed.train_micro_batch_size_per_gpu", "deepspeed.train_batch_size"),), must_not=("args.mode=inference",)
+    ),
     decoys=("args.eval_batch_size", "args.batch_size"),
     defaults={FactName.GRAD_ACCUM: 1},
     description="SAT / CogVideoX YAML (deepspeed: block with train_micro_batch_size_per_gpu; args:)",

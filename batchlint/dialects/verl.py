@@ -20,8 +20,9 @@ def _sequences_per_step(facts: FactDict) -> None:
     k = positive_int(n.value) if n is not None else 1
     if mini is None or m is None or k is None:
         return
-    facts[FactName.GLOBAL_BATCH] = Fact(FactName.GLOBAL_BATCH, m * k, Origin.DERIVED, mini.key, mini.span,
-                                        note=f"{mini.key} {m} prompts × rollout.n {k} responses per optimizer step")
+    facts[FactName.GLOBAL_BATCH] = Fact(
+        FactName.GLOBAL_BATCH, m * k, Origin.DERIVED, mini.key, mini.span, note=f"{mini.key} {m} prompts × rollout.n {k} responses per optimizer step"
+    )
     dyn = facts.get(FactName.DYNAMIC_BATCH)
     if dyn is not None and dyn.value is True:
         facts.pop(FactName.PER_DEVICE_BATCH, None)  # micro batches are packed by token count
@@ -40,8 +41,13 @@ DIALECT = Dialect(
         FactName.NUM_MACHINES: ("trainer.nnodes",),
     },
     signature=Signature(must=("actor_rollout_ref.actor.ppo_mini_batch_size", "trainer{}")),
-    decoys=("data.train_batch_size", "data.val_batch_size", "actor_rollout_ref.rollout.micro_rollout_batch_size",
-            "actor_rollout_ref.ref.log_prob_micro_batch_size", "critic.ppo_micro_batch_size"),
+    decoys=(
+        "data.train_batch_size",
+        "data.val_batch_size",
+        "actor_rollout_ref.rollout.micro_rollout_batch_size",
+        "actor_rollout_ref.ref.log_prob_micro_batch_size",
+        "critic.ppo_micro_batch_size",
+    ),
     derive=_sequences_per_step,
     global_shape=GlobalShape.MICRO,
     description="verl Hydra config (ppo_mini_batch_size × rollout.n per step, ppo_micro_batch_size_per_gpu)",

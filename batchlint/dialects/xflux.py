@@ -17,8 +17,9 @@ DIALECT = Dialect(
         FactName.MIXED_PRECISION: ("mixed_precision",),
         FactName.GRADIENT_CHECKPOINTING: ("gradient_checkpointing",),
     },
-    signature=Signature(must=("data_config.train_batch_size",),
-                        may={"learning_rate": 1.0, "max_train_steps": 1.0, "model_name": 1.0, "output_dir": 1.0}, min_score=2),
+    signature=Signature(
+        must=("data_config.train_batch_size",), may={"learning_rate": 1.0, "max_train_steps": 1.0, "model_name": 1.0, "output_dir": 1.0}, min_score=2
+    ),
     decoys=("train_batch_size",),
     defaults={FactName.GRAD_ACCUM: 1},
     description="x-flux YAML (data_config.train_batch_size, gradient_accumulation_steps)",

@@ -6,7 +6,7 @@ from batchlint.loading.nodes import Document, LoadError, LoadErrorKind
 from batchlint.loading.text import decode
 from batchlint.paths import display_path
 
-__all__ = ["Document", "LoadError", "LoadErrorKind", "display_path", "load_bytes", "load_path", "load_text", "read_text"]
+__all__ = ["Document", "LoadError", "LoadErrorKind", "display_path", "load_bytes", "load_path", "load_text", "read_file", "read_text"]
 
 
 def load_text(path: str, text: str, syntax_only: bool = False) -> Document:
@@ -25,18 +25,19 @@ def load_text(path: str, text: str, syntax_only: bool = False) -> Document:
     return load_yaml(path, text, syntax_only)
 
 
-def load_path(path: str, display: str | None = None) -> Document:
-    shown = display or path
+def read_file(path: str, display: str | None = None) -> bytes:
+    """A file's bytes through the bounded reader (loading/files.py: regular files only, at most
+    10 MiB, never blocking on a FIFO or a device); a LoadError at 1:1 when it cannot be read."""
+    from batchlint.loading.files import ReadError, read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except IsADirectoryError:
-        raise LoadError(shown, 1, 1, "is a directory, not a file", kind=LoadErrorKind.DIRECTORY) from None
-    except FileNotFoundError:
-        raise LoadError(shown, 1, 1, "file not found", kind=LoadErrorKind.NOT_FOUND) from None
-    except OSError as exc:
-        raise LoadError(shown, 1, 1, f"cannot read: {exc.strerror or exc}", kind=LoadErrorKind.UNREADABLE) from None
-    return load_bytes(shown, data)
+        return read_bytes(path)
+    except ReadError as exc:
+        raise LoadError(display or path, 1, 1, exc.message, exc.help, LoadErrorKind(exc.kind)) from None
+
+
+def load_path(path: str, display: str | None = None) -> Document:
+    return load_bytes(display or path, read_file(path, display))
 
 
 def load_bytes(display: str, data: bytes, syntax_only: bool = False) -> Document:
@@ -49,9 +50,4 @@ def load_bytes(display: str, data: bytes, syntax_only: bool = False) -> Document
 def read_text(path: str, display: str | None = None) -> str:
     """A file's text, strictly decoded (a launch script that is checked); LoadError when it cannot be read."""
     shown = display or path
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise LoadError(shown, 1, 1, f"cannot read: {exc.strerror or exc}", kind=LoadErrorKind.UNREADABLE) from None
-    return decode(shown, data)
+    return decode(shown, read_file(path, shown))

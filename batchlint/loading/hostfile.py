@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from batchlint.loading.files import open_text
+
 
 def read_hosts(path: str) -> list[tuple[str, int]] | None:
     """(host, slots) of each line of a DeepSpeed hostfile; None when it cannot be read or names no host."""
     hosts: list[tuple[str, int]] = []
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open_text(path) as fh:  # bounded, never blocks on a FIFO or a device (loading/files.py)
             for line in fh:
                 words = line.split("#", 1)[0].split()
                 if not words:

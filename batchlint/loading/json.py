@@ -1,8 +1,12 @@
 """Strict JSON -> node tree with positions.
 
 Strict like `json.load` (what accelerate uses for a DeepSpeed file): comments, trailing
-commas and bare words are errors with a line and column. Duplicate keys are recorded
-(json.load keeps the last one silently; DeepSpeed's own loader rejects them).
+commas, bare words and integers over Python's 4,300-digit limit are errors with a line and column.
+Duplicate keys are recorded (json.load keeps the last one silently; DeepSpeed's own loader rejects
+them). Nesting deeper than MAX_DEPTH is an error from the parser's own depth check, before Python's
+recursion limit. As in YAML (loading/yaml.py), an array keeps its first MAX_SEQUENCE_ITEMS items
+(the rest are checked by the C scanner), and a file with more than MAX_NODES values is only
+checked for syntax.
 """
 
 from __future__ import annotations
@@ -10,10 +14,21 @@ from __future__ import annotations
 import json
 import re
 
-from batchlint.loading.nodes import Document, DuplicateKey, LoadError, Mapping, Node, Scalar, Sequence
+from batchlint.loading.nodes import (
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_SEQUENCE_ITEMS,
+    Document,
+    DuplicateKey,
+    LoadError,
+    Mapping,
+    Node,
+    Scalar,
+    Sequence,
+    int_digit_limit,
+)
 from batchlint.loading.text import LineIndex
 
-MAX_DEPTH = 500
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
@@ -26,11 +41,11 @@ class _Parser:
         self.pos = start
         self.index = LineIndex(text)
         self.duplicates: list[DuplicateKey] = []
+        self.nodes = 0
 
     def fail(self, message: str, at: int | None = None) -> LoadError:
         line, col = self.index.position(self.pos if at is None else at)
-        return LoadError(self.path, line, col, f"invalid JSON: {message}",
-                         "json.load (used by accelerate) rejects this; fix the syntax")
+        return LoadError(self.path, line, col, f"invalid JSON: {message}", "json.load (used by accelerate) rejects this; fix the syntax")
 
     def ws(self) -> None:
         m = _WS.match(self.text, self.pos)
@@ -40,14 +55,22 @@ class _Parser:
             raise self.fail("comments are not allowed in JSON")
 
     def value(self, path: str, depth: int) -> Node:
-        if depth > MAX_DEPTH:
-            raise self.fail(f"nested deeper than {MAX_DEPTH} levels")
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooManyNodes
         self.ws()
         text = self.text
         if self.pos >= len(text):
             raise self.fail("unexpected end of file")
         ch = text[self.pos]
         start = self.pos
+        if ch in "{[" and depth >= MAX_DEPTH:  # `depth` containers hold this one
+            raise LoadError(
+                self.path,
+                *self.index.position(start),
+                f"invalid JSON: nested too deeply (more than {MAX_DEPTH} levels)",
+                "no training config nests this deep: check the file",
+            )
         if ch == "{":
             return self.mapping(path, depth)
         if ch == "[":
@@ -64,15 +87,20 @@ class _Parser:
         if m and m.end() > start:
             self.pos = m.end()
             raw = m.group()
+            if not (m.group(1) or m.group(2)) and len(raw.lstrip("-")) > int_digit_limit() > 0:
+                raise LoadError(
+                    self.path,
+                    *self.index.position(start),
+                    f"invalid JSON: an integer with {len(raw.lstrip('-'))} digits; json.load reads at most {int_digit_limit()} (ValueError)",
+                    "no batch value is this large: fix the number",
+                )
             number: object = float(raw) if (m.group(1) or m.group(2)) else int(raw)
             tag = "float" if isinstance(number, float) else "int"
-            return Scalar(self.index.span(self.path, start, self.pos), raw,
-                          "tag:yaml.org,2002:" + tag, "json", number)
+            return Scalar(self.index.span(self.path, start, self.pos), raw, "tag:yaml.org,2002:" + tag, "json", number)
         for word, val, tag in (("true", True, "bool"), ("false", False, "bool"), ("null", None, "null")):
             if text.startswith(word, self.pos):
                 self.pos += len(word)
-                return Scalar(self.index.span(self.path, start, self.pos), word,
-                              "tag:yaml.org,2002:" + tag, "json", val)
+                return Scalar(self.index.span(self.path, start, self.pos), word, "tag:yaml.org,2002:" + tag, "json", val)
         word_m = re.compile(r"[^\s,:\]\}]+").match(text, self.pos)
         word = word_m.group() if word_m else ch
         raise self.fail(f"unexpected {word!r}" + (" (a template placeholder?)" if word.isidentifier() else ""))
@@ -126,6 +154,8 @@ class _Parser:
                 self.ws()
                 if self.text.startswith("]", self.pos):
                     raise self.fail("trailing comma before ']'")
+                if len(node.items) == MAX_SEQUENCE_ITEMS and self.skip_rest(start):
+                    break
                 node.items.append(self.value(f"{path}[{len(node.items)}]", depth + 1))
                 self.ws()
                 if self.text.startswith(",", self.pos):
@@ -138,15 +168,54 @@ class _Parser:
         node.span = self.index.span(self.path, start, self.pos)
         return node
 
+    def skip_rest(self, start: int) -> bool:
+        """Past MAX_SEQUENCE_ITEMS items: the C scanner reads the whole array (True: self.pos is past it),
+        or False when only this parser can say what is wrong with it."""
+        try:
+            _, end = _STRICT.raw_decode(self.text, start)
+        except json.JSONDecodeError as exc:
+            raise self.fail(exc.msg, exc.pos) from None
+        except (ValueError, RecursionError):
+            return False
+        self.pos = end
+        return True
+
+
+class _TooManyNodes(Exception):
+    pass
+
+
+def _reject_constant(word: str) -> object:
+    raise json.JSONDecodeError(f"unexpected {word!r}", word, 0)
+
+
+_STRICT = json.JSONDecoder(parse_constant=_reject_constant)
+
 
 # Top-level keys of the JSON files batchlint reads (accelerate configs, DeepSpeed configs, trainer
 # arguments). Any other JSON — package data, schemas, tsconfig — is only checked for syntax, by the
 # C parser, and never turned into a positioned tree.
-RELEVANT_KEYS = frozenset({
-    "distributed_type", "compute_environment", "num_processes", "train_batch_size", "train_micro_batch_size_per_gpu",
-    "gradient_accumulation_steps", "zero_optimization", "per_device_train_batch_size", "micro_batch_size", "batch_size",
-    "global_train_batch_size", "fp16", "bf16", "train", "data", "solver", "datasets",
-})
+RELEVANT_KEYS = frozenset(
+    {
+        "distributed_type",
+        "compute_environment",
+        "num_processes",
+        "train_batch_size",
+        "train_micro_batch_size_per_gpu",
+        "gradient_accumulation_steps",
+        "zero_optimization",
+        "per_device_train_batch_size",
+        "micro_batch_size",
+        "batch_size",
+        "global_train_batch_size",
+        "fp16",
+        "bf16",
+        "train",
+        "data",
+        "solver",
+        "datasets",
+    }
+)
 
 
 def _worth_positions(text: str) -> bool:
@@ -158,11 +227,8 @@ def _worth_positions(text: str) -> bool:
 
 
 def _valid_by_c_parser(text: str) -> bool:
-    def refuse(name: str) -> object:
-        raise ValueError(name)  # NaN / Infinity: the strict parser says where
-
     try:
-        json.loads(text, parse_constant=refuse)
+        _STRICT.decode(text)  # NaN / Infinity refused: the strict parser says where
     except (ValueError, RecursionError):
         return False
     return True
@@ -180,8 +246,27 @@ def load_json(path: str, text: str, syntax_only: bool = False) -> Document:
     parser.ws()
     if parser.pos >= len(text):
         return Document(path, text, "json", None, [], [])
-    root = parser.value("", 0)
+    try:
+        root = parser.value("", 0)
+    except _TooManyNodes:
+        return _checked_only(path, text, start)
     parser.ws()
     if parser.pos < len(text):
         raise parser.fail("extra data after the top-level value")
     return Document(path, text, "json", root, [], parser.duplicates)
+
+
+def _checked_only(path: str, text: str, start: int) -> Document:
+    """A file with more values than MAX_NODES: the C scanner checks it, nothing is kept."""
+    parser = _Parser(path, text, start)
+    try:
+        _, end = _STRICT.raw_decode(text, start + len(text[start:]) - len(text[start:].lstrip(" \t\r\n")))
+    except json.JSONDecodeError as exc:
+        raise parser.fail(exc.msg, exc.pos) from None
+    except (ValueError, RecursionError) as exc:
+        raise parser.fail(str(exc).split(";")[0], start) from None
+    parser.pos = end
+    parser.ws()
+    if parser.pos < len(text):
+        raise parser.fail("extra data after the top-level value")
+    return Document.syntax_checked(path, text, "json")

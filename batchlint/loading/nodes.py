@@ -8,6 +8,20 @@ from __future__ import annotations
 
 from enum import Enum
 
+# Limits of the loaders (README "Limits"). No training config nests MAX_DEPTH deep; a deeper tree would
+# exhaust the recursion of the later stages. A sequence keeps its first MAX_SEQUENCE_ITEMS items (a data
+# list in a config); a file with more than MAX_NODES values is a data file, checked for syntax only.
+MAX_DEPTH = 100
+MAX_SEQUENCE_ITEMS = 10_000
+MAX_NODES = 200_000
+
+
+def int_digit_limit() -> int:
+    """Python's limit on the digits of an integer read from text (4300; 0 = none, or before 3.10.7)."""
+    import sys
+
+    return int(getattr(sys, "get_int_max_str_digits", lambda: 0)())
+
 
 class Span:
     """Where a value sits. Lines and columns are 1-based; offsets are character offsets
@@ -146,8 +160,16 @@ class DuplicateKey:
 class Document:
     __slots__ = ("path", "text", "format", "root", "comments", "duplicates", "unsafe_tags")
 
-    def __init__(self, path: str, text: str, format: str, root: Node | None, comments: list[Comment],
-                 duplicates: list[DuplicateKey], unsafe_tags: list[tuple[str, Span]] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        format: str,
+        root: Node | None,
+        comments: list[Comment],
+        duplicates: list[DuplicateKey],
+        unsafe_tags: list[tuple[str, Span]] | None = None,
+    ) -> None:
         self.path = path  # as given / displayed
         self.text = text  # decoded text, BOM included
         self.format = format  # "yaml" or "json"
@@ -189,12 +211,34 @@ class LoadError(Exception):
         self.kind = kind
 
 
-def to_python(node: Node | None, depth: int = 0) -> object:
-    """Plain Python values of a node tree (for small side files such as a memory profile)."""
-    if depth > 100:
-        raise RecursionError("nested too deeply")
-    if isinstance(node, Mapping):
-        return {k: to_python(node.get(k), depth + 1) for k in node.keys()}
-    if isinstance(node, Sequence):
-        return [to_python(item, depth + 1) for item in node.items]
-    return None if node is None else node.value
+def to_python(node: Node | None, limit: int = 100_000) -> object:
+    """Plain Python values of a node tree (for small side files such as a memory profile, and the
+    value of a fact that is a list or a mapping). Bounded whatever the file holds: an alias that
+    contains itself becomes "<recursive alias>", and past `limit` values (an alias bomb) or 100
+    levels the rest becomes "...". Merge keys are followed, as PyYAML does."""
+    budget = [limit]
+    active: set[int] = set()
+
+    def convert(item: Node | None, depth: int) -> object:
+        budget[0] -= 1
+        if budget[0] < 0 or depth > 100:
+            return "..."
+        if not isinstance(item, Mapping | Sequence):
+            return None if item is None else item.value
+        if id(item) in active:
+            return "<recursive alias>"
+        active.add(id(item))
+        try:
+            if isinstance(item, Mapping):
+                return {k: convert(item.get(k), depth + 1) for k in item.keys() if budget[0] > 0}
+            out: list[object] = []
+            for child in item.items:
+                if budget[0] <= 0:
+                    out.append("...")
+                    break
+                out.append(convert(child, depth + 1))
+            return out
+        finally:
+            active.discard(id(item))
+
+    return convert(node, 0)

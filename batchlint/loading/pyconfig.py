@@ -42,15 +42,18 @@ class _Reader:
     def value(self, node: ast.AST) -> Node | None:
         if isinstance(node, ast.Constant) and type(node.value) in _TAGS:
             span = self.span(node)
-            raw = self.text[span.start:span.end]
+            raw = self.text[span.start : span.end]
             style = raw[:1] if isinstance(node.value, str) and raw[:1] in ("'", '"') else ""
-            return Scalar(span, str(node.value) if node.value is not None else raw, "tag:yaml.org,2002:" + _TAGS[type(node.value)],
-                          style, node.value)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
-                and isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
+            return Scalar(span, str(node.value) if node.value is not None else raw, "tag:yaml.org,2002:" + _TAGS[type(node.value)], style, node.value)
+        if (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, ast.USub)
+            and isinstance(node.operand, ast.Constant)
+            and isinstance(node.operand.value, (int, float))
+            and not isinstance(node.operand.value, bool)
+        ):
             span = self.span(node)
-            return Scalar(span, self.text[span.start:span.end], "tag:yaml.org,2002:" + _TAGS[type(node.operand.value)], "",
-                          -node.operand.value)
+            return Scalar(span, self.text[span.start : span.end], "tag:yaml.org,2002:" + _TAGS[type(node.operand.value)], "", -node.operand.value)
         if isinstance(node, (ast.List, ast.Tuple)):
             seq = Sequence(self.span(node))
             seq.items = [v for v in (self.value(e) for e in node.elts) if v is not None]

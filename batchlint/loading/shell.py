@@ -92,6 +92,7 @@ def _expr(args: str, variables: dict[str, str]) -> str | None:
 
 def _arith(expr: str, variables: dict[str, str]) -> str | None:
     """$(( ... )) with integers, + - * / % and parentheses; None when a name is unknown."""
+
     def name(m: re.Match[str]) -> str:
         value = variables.get(m.group(0), "")
         return value if re.fullmatch(r"-?\d+", value.strip()) else "x"
@@ -128,8 +129,8 @@ class _Lexer:
                 self.i = len(t)
                 return "", True
             self.i = end + 2
-            value = _arith(t[i + 3:end], self.vars)
-            return (value, False) if value is not None else (t[i:end + 2], True)
+            value = _arith(t[i + 3 : end], self.vars)
+            return (value, False) if value is not None else (t[i : end + 2], True)
         if t.startswith("$(", i):
             depth, j = 0, i + 1
             while j < len(t):
@@ -141,12 +142,12 @@ class _Lexer:
                         break
                 j += 1
             self.i = j + 1
-            inner = t[i + 2:j].strip()
+            inner = t[i + 2 : j].strip()
             if inner.startswith("expr "):
                 value = _expr(inner[5:], self.vars)
                 if value is not None:
                     return value, False
-            return t[i:j + 1], True
+            return t[i : j + 1], True
         if t.startswith("${", i):
             end = _close_brace(t, i + 2)
             if end < 0:
@@ -155,21 +156,21 @@ class _Lexer:
                     self.i = len(t)
                     return "", True
             self.i = end + 1
-            array = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]", t[i + 2:end])
+            array = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]", t[i + 2 : end])
             if array is not None and array.group(1) in self.arrays:
                 items = self.arrays[array.group(1)]  # "${ARGS[@]}" inside a string: the words joined
                 return " ".join(w.text for w in items), any(w.unresolved for w in items)
-            m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(:?[-=+?])?(.*)$", t[i + 2:end], re.S)
+            m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(:?[-=+?])?(.*)$", t[i + 2 : end], re.S)
             if m is None:
-                return t[i:end + 1], True
+                return t[i : end + 1], True
             name, sep, default = m.group(1), m.group(2) or "", m.group(3)
             if sep and not sep.endswith(("-", "=", "+", "?")):
-                return t[i:end + 1], True
+                return t[i : end + 1], True
             is_set = name in self.vars and (bool(self.vars[name]) or not sep.startswith(":"))
             if not is_set and _SCHEDULER.match(name) and sep.endswith("-"):
-                return t[i:end + 1], True  # the scheduler sets it when the job runs: the default is not what runs
+                return t[i : end + 1], True  # the scheduler sets it when the job runs: the default is not what runs
             if sep.endswith("+"):
-                return (self._word_value(default) if is_set else ("", False))
+                return self._word_value(default) if is_set else ("", False)
             if is_set:
                 return self.vars[name], name in self.unknown
             if sep.endswith(("-", "=")):
@@ -177,7 +178,7 @@ class _Lexer:
                 if sep.endswith("=") and not bad:
                     self.vars[name] = value  # ${VAR:=default} assigns as it expands
                 return value, bad
-            return t[i:end + 1], True
+            return t[i : end + 1], True
         m = _NAME.match(t, i + 1)
         if m:
             self.i = m.end()
@@ -189,7 +190,7 @@ class _Lexer:
             return m.group(0).join(("$", "")), True
         if i + 1 < len(t) and (t[i + 1].isdigit() or t[i + 1] in "@*#?!$-"):
             self.i = i + 2  # a positional or special parameter: known only when the script runs
-            return t[i:i + 2], True
+            return t[i : i + 2], True
         self.i = i + 1
         return "$", False
 
@@ -267,13 +268,13 @@ class _Lexer:
                 if t.startswith("\n", self.i + 1):
                     self.i += 2
                     continue
-                pieces.append(t[self.i + 1:self.i + 2])
+                pieces.append(t[self.i + 1 : self.i + 2])
                 self.i += 2
                 continue
             if ch == "'":
                 end = t.find("'", self.i + 1)
                 end = len(t) if end < 0 else end
-                pieces.append(t[self.i + 1:end])
+                pieces.append(t[self.i + 1 : end])
                 self.i = end + 1
                 quoted = True
                 continue
@@ -355,8 +356,7 @@ def read_script(text: str) -> Script:
     for m in re.finditer(r"^#SBATCH\s+(?:--nodes|-N)[= ]\s*(\d+)", text, re.M):
         script.variables.setdefault("SLURM_NNODES", m.group(1))
         script.variables.setdefault("SLURM_JOB_NUM_NODES", m.group(1))
-    gpus = (re.search(r"^#SBATCH\s+--gpus-per-node[= ]\s*(?:\w+:)?(\d+)", text, re.M)
-            or re.search(r"^#SBATCH\s+--gres[= ]\s*gpu:(?:\w+:)?(\d+)", text, re.M))
+    gpus = re.search(r"^#SBATCH\s+--gpus-per-node[= ]\s*(?:\w+:)?(\d+)", text, re.M) or re.search(r"^#SBATCH\s+--gres[= ]\s*gpu:(?:\w+:)?(\d+)", text, re.M)
     if gpus:
         script.variables.setdefault("SLURM_GPUS_ON_NODE", gpus.group(1))
         script.variables.setdefault("SLURM_GPUS_PER_NODE", gpus.group(1))
@@ -514,8 +514,7 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
         if ch in "()<>{}" and not current:
             lexer.i += 1
             continue
-        if all(_ASSIGN.match(w.text) or w.text in ("declare", "local", "export", "-a", "readonly") for w in current) \
-                and lexer.array_literal():
+        if all(_ASSIGN.match(w.text) or w.text in ("declare", "local", "export", "-a", "readonly") for w in current) and lexer.array_literal():
             continue  # an array assignment: its words are used where the array is expanded
         current.extend(lexer.word())
     if not current:

@@ -4,31 +4,29 @@ from __future__ import annotations
 
 import bisect
 
+from batchlint.loading.files import MAX_FILE_BYTES, too_large
 from batchlint.loading.nodes import Comment, LoadError, LoadErrorKind, Span
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+__all__ = ["MAX_FILE_BYTES", "LineIndex", "decode", "find_comments"]
 
 
 def decode(path: str, data: bytes) -> str:
     """UTF-8 text of a config file, or a LoadError that says where and why not."""
-    if len(data) > MAX_FILE_BYTES:
-        raise LoadError(
-            path, 1, 1,
-            f"file is {len(data) / 1048576:.1f} MiB; batchlint reads at most {MAX_FILE_BYTES // 1048576} MiB",
-            "a training config this large is almost certainly generated data: exclude it", LoadErrorKind.TOO_LARGE,
-        )
+    if len(data) > MAX_FILE_BYTES:  # bytes that did not come through the reader (standard input)
+        error = too_large(path, len(data))
+        raise LoadError(path, 1, 1, error.message, error.help, LoadErrorKind.TOO_LARGE)
     nul = data.find(b"\0", 0, 8192)
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
-        raise LoadError(path, line, 1, "binary file (contains a NUL byte), not YAML or JSON",
-                        "exclude it from the files batchlint checks", LoadErrorKind.BINARY)
+        raise LoadError(
+            path, line, 1, "binary file (contains a NUL byte), not YAML or JSON", "exclude it from the files batchlint checks", LoadErrorKind.BINARY
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise LoadError(path, line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
-                        "save the file as UTF-8", LoadErrorKind.ENCODING) from None
+        raise LoadError(path, line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", "save the file as UTF-8", LoadErrorKind.ENCODING) from None
 
 
 class LineIndex:

@@ -49,7 +49,7 @@ class _Scanner:
             elif ch == "#":
                 end = t.find("\n", self.i)
                 end = len(t) if end < 0 else end
-                self.comments.append((self.i, end if t[end - 1:end] != "\r" else end - 1))
+                self.comments.append((self.i, end if t[end - 1 : end] != "\r" else end - 1))
                 self.i = end
             else:
                 return
@@ -60,7 +60,7 @@ class _Scanner:
             end = self.i + 1
             while end < len(t) and t[end] != '"':
                 end += 2 if t[end] == "\\" else 1
-            raw = t[self.i + 1:end]
+            raw = t[self.i + 1 : end]
             self.i = end + 1
             if "\\" in raw:
                 import json
@@ -73,7 +73,7 @@ class _Scanner:
         if t.startswith("'", self.i):
             end = t.find("'", self.i + 1)
             end = len(t) if end < 0 else end
-            raw = t[self.i + 1:end]
+            raw = t[self.i + 1 : end]
             self.i = end + 1
             return raw
         m = _BARE.match(t, self.i)
@@ -145,7 +145,7 @@ class _Scanner:
             m = _TOKEN.match(t, self.i)
             self.i = m.end() if m else self.i + 1
             # A date-time written with a space: `1979-05-27 07:32:00`.
-            if m and re.fullmatch(r"\d{4}-\d\d-\d\d", m.group()) and re.match(r" \d\d:\d\d", t[self.i:]):
+            if m and re.fullmatch(r"\d{4}-\d\d-\d\d", m.group()) and re.match(r" \d\d:\d\d", t[self.i :]):
                 m2 = _TOKEN.match(t, self.i + 1)
                 self.i = m2.end() if m2 else self.i
         self.values[path] = (start, self.i)
@@ -244,7 +244,7 @@ class _Builder:
             seq.items = [self.node(v, (*path, n), where) for n, v in enumerate(value)]
             return seq
         raw_at = self.s.values.get(path)
-        raw = self.index.text[raw_at[0]:raw_at[1]] if raw_at else str(value)
+        raw = self.index.text[raw_at[0] : raw_at[1]] if raw_at else str(value)
         style = raw[:1] if raw[:1] in ("'", '"') else ""
         return Scalar(self.span(where), raw.strip("'\"") if style else raw, _tag(value), style, value)
 

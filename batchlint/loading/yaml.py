@@ -1,15 +1,43 @@
-"""YAML text -> node tree with positions, via PyYAML's composer (libyaml when present).
+"""YAML text -> node tree with positions, built from PyYAML's parser events (libyaml when present).
 
-Composing never constructs Python objects from tags, so `!!python/object/apply:os.system`
-is never run; scalars are built with SafeConstructor, and unknown tags stay plain text.
-Aliases become shared nodes (never copied), so an alias bomb costs memory linear in the file.
+The tree is built from events, iteratively, without PyYAML's composer: no Python recursion however
+deep the file nests (the loader's own depth limit says "nested too deeply" with a position), and no
+intermediate PyYAML node per value.
+
+Nothing is ever constructed from an unknown tag, so `!!python/object/apply:os.system` is never run
+(its text stays a plain value). Scalars with YAML's own tags are built with SafeConstructor; an
+explicit tag whose value PyYAML cannot construct (`!!bool maybe`, `!!int abc`, `!!timestamp x`,
+`!!map [1]`) or an integer over Python's 4,300-digit limit is an error with its position, as
+`yaml.safe_load` fails on it too. Aliases become shared nodes (never copied), so an alias bomb costs
+memory linear in the file.
+
+A stream of several documents (`---`): every document is parsed and checked, and the first one
+that is not empty is the file's content (what dialect detection and the rules read).
+
+A sequence longer than MAX_SEQUENCE_ITEMS (a data list inside a config) keeps only its first
+MAX_SEQUENCE_ITEMS items in the tree; the rest are still parsed and their tags checked. A file with
+more than MAX_NODES values is a data file: checked for syntax only, like a large file that names
+nothing batch-related (README "Limits").
 """
 
 from __future__ import annotations
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 from batchlint.loading.nodes import (
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_SEQUENCE_ITEMS,
     Document,
     DuplicateKey,
     LoadError,
@@ -18,9 +46,14 @@ from batchlint.loading.nodes import (
     Scalar,
     Sequence,
     Span,
+    int_digit_limit,
     key_text,
 )
 from batchlint.loading.text import LineIndex, find_comments
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 try:
     _Loader: type = yaml.CSafeLoader
@@ -29,98 +62,301 @@ except AttributeError:  # PyYAML built without libyaml
 
 _SAFE_TAG_PREFIX = "tag:yaml.org,2002:"
 _MERGE = _SAFE_TAG_PREFIX + "merge"
-_SAFE_TAGS = {_SAFE_TAG_PREFIX + t for t in
-              ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq",
-               "omap", "pairs", "set", "merge", "value")}
+_VALUE = _SAFE_TAG_PREFIX + "value"
+_STR, _INT, _BOOL, _NULL = (_SAFE_TAG_PREFIX + t for t in ("str", "int", "bool", "null"))
+_SEQ, _MAP = _SAFE_TAG_PREFIX + "seq", _SAFE_TAG_PREFIX + "map"
+_SAFE_TAGS = {
+    _SAFE_TAG_PREFIX + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq", "omap", "pairs", "set", "merge", "value")
+}
+_SCALAR_TAGS = {_SAFE_TAG_PREFIX + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary")}
+_CONSTRUCTORS = yaml.constructor.SafeConstructor.yaml_constructors
+_EXPECTED = {
+    _BOOL: "a YAML 1.1 boolean (true/false, yes/no, on/off)",
+    _INT: "an integer",
+    _SAFE_TAG_PREFIX + "float": "a number",
+    _SAFE_TAG_PREFIX + "timestamp": "a date or time such as 2001-12-14 or 2001-12-14T21:59:43Z",
+    _SAFE_TAG_PREFIX + "binary": "base64 text",
+}
 
+# PyYAML's C and Python parsers have different Mark and event classes, and the stubs type event
+# attributes loosely: both are Any here.
 
 _SLOW = object()
 _BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
 
 
-def _fast_value(node: yaml.ScalarNode) -> object:
+def _fast_value(tag: str, raw: str) -> object:
     """The common scalars without SafeConstructor's dispatch (same results; the rest go slow)."""
-    tag = node.tag
-    raw = node.value
-    if tag == "tag:yaml.org,2002:str":
+    if tag == _STR:
         return raw
-    if tag == "tag:yaml.org,2002:int" and raw.isdigit() and (raw == "0" or raw[0] != "0"):
+    if tag == _INT and raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < 4000:
         return int(raw)
-    if tag == "tag:yaml.org,2002:bool":
+    if tag == _BOOL:
         return _BOOLS.get(raw.lower(), _SLOW)
-    if tag == "tag:yaml.org,2002:null":
+    if tag == _NULL:
         return None
     return _SLOW
 
 
-def _mark_span(path: str, start: yaml.Mark, end: yaml.Mark, offset: int) -> Span:
-    # The parser's marks already carry line and column (0-based, BOM excluded).
-    return Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1, start.index + offset, end.index + offset)
+def _too_deep(path: str, mark: Any) -> LoadError:
+    return LoadError(
+        path,
+        mark.line + 1,
+        mark.column + 1,
+        f"invalid YAML: nested too deeply (more than {MAX_DEPTH} levels)",
+        "no training config nests this deep: check the file",
+    )
 
 
-class _Converter:
-    def __init__(self, path: str, index: LineIndex, offset: int) -> None:
+class _Frame:
+    """A mapping or sequence being built."""
+
+    __slots__ = ("node", "keep", "path", "key", "seen", "count", "explicit", "start")
+
+    def __init__(self, node: Mapping | Sequence | None, keep: bool, path: str, explicit: str | None, start: Any) -> None:
+        self.node = node  # None while only parsing (items past MAX_SEQUENCE_ITEMS)
+        self.keep = keep
+        self.path = path  # dotted path of this container, as in DuplicateKey.path
+        self.key: Node | None = None  # a mapping's key waiting for its value
+        self.seen: dict[str, Node] = {}
+        self.count = 0
+        self.explicit = explicit  # an explicit tag: recorded (unknown) or validated (YAML's own) once complete
+        self.start = start
+
+
+class _TooManyNodes(Exception):
+    pass
+
+
+class _Builder:
+    def __init__(self, path: str, offset: int, loader: Any, keep: bool = True) -> None:
         self.path = path
-        self.index = index
+        self.keep = keep  # False: only checked (syntax, tags, aliases, depth), nothing kept but anchored values
         self.offset = offset  # characters stripped before parsing (a BOM)
-        self.memo: dict[int, Node] = {}
+        self.loader = loader
         self.duplicates: list[DuplicateKey] = []
         self.unsafe_tags: list[tuple[str, Span]] = []
         self.multiline: set[int] = set()
         self.constructor = yaml.constructor.SafeConstructor()
+        self.resolved: dict[str, str] = {}  # plain scalar text -> implicit tag
+        self.nodes = 0
+        self.budget = True  # whether MAX_NODES still allows building
 
-    def span(self, node: yaml.Node) -> Span:
-        return _mark_span(self.path, node.start_mark, node.end_mark, self.offset)
+    def span(self, start: Any, end: Any) -> Span:
+        return Span(self.path, start.line + 1, start.column + 1, end.line + 1, end.column + 1, start.index + self.offset, end.index + self.offset)
 
-    def convert(self, node: yaml.Node, path: str) -> Node:
-        known = self.memo.get(id(node))
-        if known is not None:
-            return known
-        span = self.span(node)
-        if node.tag not in _SAFE_TAGS:
-            self.unsafe_tags.append((node.tag, span))
-        if isinstance(node, yaml.ScalarNode):
-            style = node.style or ""
-            if span.end_line > span.line:
-                # A block scalar ends at column 1 of the line after its last line.
-                last = span.end_line if span.end_column > 1 else span.end_line - 1
-                self.multiline.update(range(span.line + 1, last + 1))
-            value = _fast_value(node)
-            if value is _SLOW:
-                try:
-                    value = self.constructor.construct_object(node) if node.tag in _SAFE_TAGS else node.value
-                except (yaml.YAMLError, ValueError, OverflowError):
-                    value = node.value
-            scalar = Scalar(span, node.value, node.tag, style, value)
-            self.memo[id(node)] = scalar
-            return scalar
-        if isinstance(node, yaml.SequenceNode):
-            seq = Sequence(span)
-            self.memo[id(node)] = seq  # before the children: recursive aliases end here
-            seq.items = [self.convert(child, path) for child in node.value]
-            return seq
-        mapping = Mapping(span)
-        self.memo[id(node)] = mapping
-        seen: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = self.convert(key_node, path)
-            text = key_text(key)
-            value = self.convert(value_node, f"{path}.{text}" if path else str(text))
-            if text is not None and key_node.tag != _MERGE:
-                if text in seen:
-                    self.duplicates.append(DuplicateKey(text, path, seen[text].span, key.span))
-                else:
-                    seen[text] = key
-            mapping.items.append((key, value))
-        return mapping
+    def fail(self, mark: Any, message: str, help: str = "yaml.safe_load (and OmegaConf) fail on it too: fix the value") -> LoadError:
+        return LoadError(self.path, mark.line + 1, mark.column + 1, f"invalid YAML: {message}", help)
+
+    def scalar_tag(self, event: Any) -> str:
+        tag = event.tag
+        if tag is not None and tag != "!":
+            return str(tag)
+        if not event.implicit[0]:
+            return _STR  # quoted: the resolver's default
+        known = self.resolved.get(event.value)
+        if known is None:
+            known = self.resolved[event.value] = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        return known
+
+    def scalar_value(self, event: Any, tag: str, explicit: bool) -> object:
+        raw = event.value
+        value = _fast_value(tag, raw)
+        if value is not _SLOW:
+            return value
+        if tag not in _SAFE_TAGS:
+            return raw  # an unknown tag is never constructed
+        constructor = _CONSTRUCTORS.get(tag)
+        if constructor is None or tag not in _SCALAR_TAGS:
+            if explicit and tag not in (_MERGE, _VALUE):
+                raise self.fail(
+                    event.start_mark, f"`{_short(tag)}` needs a {'mapping' if tag.endswith(('map', 'set')) else 'sequence'}, not the scalar {_quoted(raw)}"
+                )
+            return raw  # `<<` and `=` as plain text
+        node = yaml.ScalarNode(tag, raw, event.start_mark, event.end_mark, style=event.style)
+        try:
+            return constructor(self.constructor, node)
+        except ValueError as exc:
+            if tag == _INT and "digits" in str(exc):
+                raise self.fail(
+                    event.start_mark,
+                    f"an integer with {sum(c.isdigit() for c in raw)} digits; Python reads at most {int_digit_limit()} (ValueError)",
+                    "no batch value is this large: fix the number, or quote it to make it a string",
+                ) from None
+            if explicit:
+                raise self._bad_value(event, tag) from None
+        except (yaml.YAMLError, TypeError, KeyError, AttributeError, OverflowError):
+            if explicit:
+                raise self._bad_value(event, tag) from None
+        return raw  # an implicit value PyYAML cannot build (a timestamp out of range): as written
+
+    def _bad_value(self, event: Any, tag: str) -> LoadError:
+        expected = _EXPECTED.get(tag, "a value of this type")
+        return self.fail(
+            event.start_mark,
+            f"{_quoted(event.value)} is not a valid `{_short(tag)}`: expected {expected}",
+            "yaml.safe_load (and OmegaConf) fail on it too: write a valid value, or remove the tag",
+        )
+
+    def container_error(self, frame: _Frame, mark: Any) -> None:
+        """Whether an explicitly tagged container holds what its tag needs (`!!omap` a list of one-key maps)."""
+        tag = frame.explicit
+        node = frame.node
+        if tag is None or tag not in _SAFE_TAGS or node is None:
+            return
+        short = _short(tag)
+        is_seq = isinstance(node, Sequence)
+        if tag in _SCALAR_TAGS:
+            raise self.fail(mark, f"`{short}` needs a scalar, not a {'sequence' if is_seq else 'mapping'}")
+        if tag in (_SEQ, _SAFE_TAG_PREFIX + "omap", _SAFE_TAG_PREFIX + "pairs") and not is_seq:
+            raise self.fail(mark, f"`{short}` needs a sequence, not a mapping")
+        if tag in (_MAP, _SAFE_TAG_PREFIX + "set") and is_seq:
+            raise self.fail(mark, f"`{short}` needs a mapping, not a sequence")
+        if is_seq and tag != _SEQ:
+            assert isinstance(node, Sequence)
+            for item in node.items:
+                if not isinstance(item, Mapping) or len(item.items) != 1:
+                    raise self.fail(mark, f"every item of `{short}` must be a mapping of one key")
+
+    def count(self) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooManyNodes
+
+    def document(self) -> Node | None:
+        """The root of the next document (after its DocumentStartEvent), through its DocumentEndEvent."""
+        get: Any = self.loader.get_event
+        anchors: dict[str, Node] = {}
+        stack: list[_Frame] = []
+        root: Node | None = None
+        path = self.path
+        offset = self.offset
+        while True:
+            event = get()
+            cls = type(event)
+            node: Node | None
+            if cls is ScalarEvent:
+                top = stack[-1] if stack else None
+                if not (top.keep if top is not None else self.keep) and event.anchor is None:
+                    # past MAX_SEQUENCE_ITEMS, or only checking: only what could fail is looked at
+                    if top is not None:
+                        top.count += 1
+                    if event.tag is not None or len(event.value) > 4000:
+                        explicit = event.tag is not None and event.tag != "!"
+                        tag = self.scalar_tag(event)
+                        if tag not in _SAFE_TAGS:
+                            self.unsafe_tags.append((tag, self.span(event.start_mark, event.end_mark)))
+                        self.scalar_value(event, tag, explicit)
+                    continue
+                explicit = event.tag is not None and event.tag != "!"
+                self.count()
+                tag = self.scalar_tag(event)
+                start, end = event.start_mark, event.end_mark
+                span = Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1, start.index + offset, end.index + offset)
+                if tag not in _SAFE_TAGS:
+                    self.unsafe_tags.append((tag, span))
+                if end.line > start.line:
+                    # A block scalar ends at column 1 of the line after its last line.
+                    last = span.end_line if span.end_column > 1 else span.end_line - 1
+                    self.multiline.update(range(span.line + 1, last + 1))
+                node = Scalar(span, event.value, tag, event.style or "", self.scalar_value(event, tag, explicit))
+                if event.anchor is not None:
+                    self.anchor(anchors, event.anchor, node, event.start_mark)
+            elif cls is AliasEvent:
+                found = anchors.get(event.anchor)
+                if found is None:
+                    raise self.fail(event.start_mark, f"found undefined alias {event.anchor!r}", "define the anchor (&name) before its alias (*name)")
+                node = found
+            elif cls is SequenceStartEvent or cls is MappingStartEvent:
+                if len(stack) >= MAX_DEPTH:
+                    raise _too_deep(self.path, event.start_mark)
+                top = stack[-1] if stack else None
+                keep = (top.keep if top is not None else self.keep) or event.anchor is not None
+                explicit_tag = event.tag if event.tag is not None and event.tag != "!" else None
+                if explicit_tag is not None and explicit_tag in _SAFE_TAGS and explicit_tag != (_SEQ if cls is SequenceStartEvent else _MAP):
+                    keep = True  # built to check what the tag needs
+                child_path = top.path if top is not None else ""
+                if top is not None and isinstance(top.node, Mapping) and top.key is not None:
+                    text = key_text(top.key)
+                    child_path = f"{top.path}.{text}" if top.path else str(text)
+                container: Mapping | Sequence | None = None
+                if keep:
+                    self.count()
+                    start_span = self.span(event.start_mark, event.start_mark)
+                    container = Sequence(start_span) if cls is SequenceStartEvent else Mapping(start_span)
+                    if event.anchor is not None:
+                        self.anchor(anchors, event.anchor, container, event.start_mark)
+                stack.append(_Frame(container, keep, child_path, explicit_tag, event.start_mark))
+                continue
+            elif cls is SequenceEndEvent or cls is MappingEndEvent:
+                frame = stack.pop()
+                node = frame.node
+                full = self.span(frame.start, event.end_mark)
+                if node is not None:
+                    node.span = full
+                    self.container_error(frame, frame.start)
+                if frame.explicit is not None and frame.explicit not in _SAFE_TAGS:
+                    self.unsafe_tags.append((frame.explicit, full))
+            elif cls is DocumentEndEvent:
+                return root
+            else:  # pragma: no cover - the parser only emits the events above inside a document
+                raise self.fail(event.start_mark, f"unexpected {cls.__name__}")
+            if not stack:
+                root = node
+                continue
+            self.attach(stack[-1], node)
+
+    def attach(self, top: _Frame, node: Node | None) -> None:
+        container = top.node
+        if isinstance(container, Sequence):
+            top.count += 1
+            if node is not None and top.count <= MAX_SEQUENCE_ITEMS:
+                container.items.append(node)
+            elif top.count == MAX_SEQUENCE_ITEMS + 1:
+                top.keep = False  # the rest of a data list is parsed, not kept
+            return
+        if container is None:
+            return
+        if top.key is None:
+            top.key = node
+            return
+        key, top.key = top.key, None
+        assert node is not None
+        text = key_text(key)
+        if text is not None and not (isinstance(key, Scalar) and key.tag == _MERGE):
+            if text in top.seen:
+                self.duplicates.append(DuplicateKey(text, top.path, top.seen[text].span, key.span))
+            else:
+                top.seen[text] = key
+        container.items.append((key, node))
+
+    def anchor(self, anchors: dict[str, Node], name: str, node: Node, mark: Any) -> None:
+        if name in anchors:
+            raise self.fail(mark, f"found duplicate anchor {name!r}", "give each anchor (&name) its own name")
+        anchors[name] = node
+
+
+_TOO_MANY = Scalar(Span("", 1, 1, 1, 1, 0, 0), "", _NULL, "", None)
+
+
+def _empty(node: Node | None) -> bool:
+    """An empty document (`---` with nothing after it)."""
+    return node is None or isinstance(node, Scalar) and node.value is None and node.raw == "" and node.tag == _NULL
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_SAFE_TAG_PREFIX) :] if tag.startswith(_SAFE_TAG_PREFIX) else tag
+
+
+def _quoted(raw: str) -> str:
+    return repr(raw if len(raw) <= 40 else raw[:37] + "...")
 
 
 # A YAML file this large is a dataset index or a data dump, not a training config. When it names
 # nothing batch-related it is only parsed for syntax (events, in C: about a tenth of the cost of
 # building the positioned tree), like large JSON files; see README "Limits".
 LARGE_FILE_CHARS = 1 << 20
-_RELEVANT_WORDS = ("batch", "accum", "num_processes", "gpus", "world_size", "nproc", "devices", "deepspeed",
-                   "distributed")
+_RELEVANT_WORDS = ("batch", "accum", "num_processes", "gpus", "world_size", "nproc", "devices", "deepspeed", "distributed")
 
 
 def _worth_positions(body: str) -> bool:
@@ -135,68 +371,59 @@ def _syntax_error(path: str, exc: Exception) -> LoadError:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem and exc.context_mark is not None and exc.context_mark.line + 1 != line:
             problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
-        return LoadError(path, line, col, f"invalid YAML: {problem}",
-                         "fix the syntax; the training launcher cannot read this file either")
+        return LoadError(path, line, col, f"invalid YAML: {problem}", "fix the syntax; the training launcher cannot read this file either")
     if isinstance(exc, RecursionError):
         return LoadError(path, 1, 1, "YAML nested too deeply to read", "no training config nests this deep: check the file")
     return LoadError(path, 1, 1, f"invalid YAML: {exc}")
 
 
-MAX_SYNTAX_DEPTH = 1000  # what composing the tree in Python reaches before it stops with RecursionError
-
-
 def _check_syntax(path: str, text: str, body: str, offset: int) -> Document:
-    """Only the events, in C: what composing would reject (syntax, undefined aliases, nesting too
-    deep to read), without building the positioned tree."""
-    unsafe_tags: list[tuple[str, Span]] = []
-    anchors: set[str] = set()
-    depth = 0
+    """Only checked, nothing kept (a file no dialect can read, or one with more than MAX_NODES values):
+    the same events and the same checks as a full load — syntax, undefined or duplicate anchors, tags
+    PyYAML cannot construct, integers over the digit limit, nesting over MAX_DEPTH — without the tree."""
     loader = _Loader(body)
+    builder = _Builder(path, offset, loader, keep=False)
     try:
-        while loader.check_event():
-            event = loader.get_event()
-            tag = getattr(event, "tag", None)
-            if tag is not None and tag != "!" and tag not in _SAFE_TAGS:
-                unsafe_tags.append((tag, _mark_span(path, event.start_mark, event.end_mark, offset)))
-            if isinstance(event, yaml.AliasEvent):
-                if event.anchor not in anchors:
-                    raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)  # type: ignore[arg-type]
-            elif getattr(event, "anchor", None):
-                anchors.add(event.anchor)
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_SYNTAX_DEPTH:
-                    raise RecursionError("nested too deeply")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        _documents(loader, builder)
     except (yaml.YAMLError, RecursionError) as exc:
         raise _syntax_error(path, exc) from None
     finally:
         loader.dispose()
-    return Document.syntax_checked(path, text, "yaml", unsafe_tags)
+    return Document.syntax_checked(path, text, "yaml", builder.unsafe_tags)
+
+
+def _documents(loader: Any, builder: _Builder) -> Node | None:
+    """Every document of the stream through `builder`; the first one that is not empty is the content."""
+    root: Node | None = None
+    loader.get_event()  # StreamStartEvent
+    while not loader.check_event(StreamEndEvent):
+        loader.get_event()  # DocumentStartEvent
+        node = builder.document()
+        if root is None or _empty(root) and not _empty(node):
+            root = node
+    loader.get_event()
+    return root
 
 
 def load_yaml(path: str, text: str, syntax_only: bool = False) -> Document:
-    """The positioned tree; with `syntax_only` (a file the prefilter found nothing in) only the syntax."""
+    """The positioned tree; with `syntax_only` (a file the prefilter found nothing in) only the checks."""
     offset = 1 if text.startswith("\ufeff") else 0
     body = text[offset:]
     if syntax_only or (len(body) > LARGE_FILE_CHARS and not _worth_positions(body)):
         return _check_syntax(path, text, body, offset)
-    index = LineIndex(text)
+    loader = _Loader(body)
+    builder = _Builder(path, offset, loader)
+    root: Node | None = None
     try:
-        loader = _Loader(body)
-        try:
-            root_node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        root = _documents(loader, builder)
+    except _TooManyNodes:
+        root = _TOO_MANY
     except (yaml.YAMLError, RecursionError) as exc:
         raise _syntax_error(path, exc) from None
-    converter = _Converter(path, index, offset)
-    root: Node | None = None
-    if root_node is not None:
-        try:
-            root = converter.convert(root_node, "")
-        except RecursionError as exc:
-            raise _syntax_error(path, exc) from None
-    comments = find_comments(path, index, converter.multiline)
-    return Document(path, text, "yaml", root, comments, converter.duplicates, converter.unsafe_tags)
+    finally:
+        loader.dispose()
+    if root is _TOO_MANY:
+        return _check_syntax(path, text, body, offset)
+    index = LineIndex(text)
+    comments = find_comments(path, index, builder.multiline)
+    return Document(path, text, "yaml", root, comments, builder.duplicates, builder.unsafe_tags)

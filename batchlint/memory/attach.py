@@ -67,8 +67,7 @@ def load_profile(path: str, load: DocumentLoader) -> Profile:
         raise SettingsError(str(exc)) from None
 
 
-def choose_profile(run: RunModel, options: LaunchOptions, settings: FileSettings, load: DocumentLoader,
-                   musev_model: bool) -> Profile | None:
+def choose_profile(run: RunModel, options: LaunchOptions, settings: FileSettings, load: DocumentLoader, musev_model: bool) -> Profile | None:
     try:
         if options.memory_profile:
             return load_profile(options.memory_profile, load)
@@ -89,8 +88,9 @@ def choose_profile(run: RunModel, options: LaunchOptions, settings: FileSettings
     return None
 
 
-def memory_for(run: RunModel, options: LaunchOptions, settings: FileSettings, load: DocumentLoader,
-               musev_model: bool = False) -> tuple[MemoryModel | None, str | None]:
+def memory_for(
+    run: RunModel, options: LaunchOptions, settings: FileSettings, load: DocumentLoader, musev_model: bool = False
+) -> tuple[MemoryModel | None, str | None]:
     """(the memory model, None) or (None, why there is none)."""
     gpu = choose_gpu(options, settings)
     profile = choose_profile(run, options, settings, load, musev_model)

@@ -30,8 +30,7 @@ class Gpu:
 GPUS = [
     Gpu("V100-16GB", 15.77, "nvidia-smi 16160 MiB", "v100", 16),
     Gpu("V100-32GB", 31.75, "nvidia-smi 32510 MiB (imagen-pytorch#370)", "v100", 32),
-    Gpu("T4", 14.56, "torch total 14.56 GiB (CatVTON#133; 14.75 GiB with older drivers, MIT-6.5940#1); nvidia-smi 15360 MiB",
-        "t4", 16),
+    Gpu("T4", 14.56, "torch total 14.56 GiB (CatVTON#133; 14.75 GiB with older drivers, MIT-6.5940#1); nvidia-smi 15360 MiB", "t4", 16),
     Gpu("A10", 22.49, "nvidia-smi 23028 MiB", "a10", 24),
     Gpu("A10G", 22.49, "nvidia-smi 23028 MiB", "a10g", 24),
     Gpu("L4", 22.49, "nvidia-smi 23034 MiB (24 GB GDDR6 with ECC, as A10); not verified here", "l4", 24),
@@ -60,8 +59,18 @@ GPUS = [
 ]
 
 # Short forms people write for a family.
-_FAMILY_ALIASES = {"3070": "rtx3070", "3080": "rtx3080", "3090": "rtx3090", "4090": "rtx4090", "5090": "rtx5090", "a6000": "rtxa6000", "6000": "rtx6000",
-                   "rtx6000ada": "rtx6000", "6000ada": "rtx6000", "v100s": "v100"}
+_FAMILY_ALIASES = {
+    "3070": "rtx3070",
+    "3080": "rtx3080",
+    "3090": "rtx3090",
+    "4090": "rtx4090",
+    "5090": "rtx5090",
+    "a6000": "rtxa6000",
+    "6000": "rtx6000",
+    "rtx6000ada": "rtx6000",
+    "6000ada": "rtx6000",
+    "v100s": "v100",
+}
 _FAMILIES = {g.family for g in GPUS}
 _SIZE = re.compile(r"^(\d+)(?:gb|g|gib)$")
 _FORM = re.compile(r"(?:sxm\d?|pcie|nvl|hbm\d?e?)?(?:(\d+)(?:gb|g|gib))?")  # what may follow a model name in one word
@@ -91,7 +100,7 @@ def _family(token: str) -> str | None:
         return token
     # A size or form written onto the model: "a100sxm480gb", "h100sxm", "a10080gb" (not any suffix: "a10o" is a typo).
     for family in sorted(_FAMILIES, key=len, reverse=True):
-        rest = token[len(family):]
+        rest = token[len(family) :]
         if token.startswith(family) and rest and _FORM.fullmatch(rest):
             return family
     return None
@@ -103,8 +112,9 @@ def lookup(name: str) -> Gpu:
     family = next((f for f in map(_family, tokens) if f is not None), None)
     if family is None:
         raise GpuNameError(_unknown(name))
-    sizes = {int(m.group(1)) for t in tokens for m in [_SIZE.match(t) or (_FORM.fullmatch(t[len(family):]) if t.startswith(family) else None)]
-             if m and m.group(1)}
+    sizes = {
+        int(m.group(1)) for t in tokens for m in [_SIZE.match(t) or (_FORM.fullmatch(t[len(family) :]) if t.startswith(family) else None)] if m and m.group(1)
+    }
     squashed = "".join(tokens)
     candidates = [g for g in GPUS if g.family == family]
     marked = [g for g in candidates if g.variant and g.variant in squashed]
@@ -112,8 +122,10 @@ def lookup(name: str) -> Gpu:
     if sizes:
         sized = [g for g in candidates if g.nominal_gb in sizes]
         if not sized:
-            raise GpuNameError(f"unknown GPU {name!r}: no {family.upper()} with {'/'.join(map(str, sorted(sizes)))} GB; "
-                               f"known: {', '.join(g.name for g in GPUS if g.family == family)}")
+            raise GpuNameError(
+                f"unknown GPU {name!r}: no {family.upper()} with {'/'.join(map(str, sorted(sizes)))} GB; "
+                f"known: {', '.join(g.name for g in GPUS if g.family == family)}"
+            )
         candidates = sized
     if len(candidates) > 1:
         raise GpuNameError(f"ambiguous GPU {name!r}: say which, one of {', '.join(g.name for g in candidates)}")

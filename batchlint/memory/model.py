@@ -39,8 +39,14 @@ PER_SAMPLE_ERROR = (0.16, 0.066)
 PARAMETER_ERROR = (0.27, 0.155)
 
 _BYTES_PER_PARAM = {  # trainable parameters without sharding: weights + grads + optimizer (+2 AMP cast cache), §1.1
-    ("fp32", "adamw"): 16, ("amp", "adamw"): 18, ("fp32", "adamw8bit"): 10, ("amp", "adamw8bit"): 12,
-    ("fp32", "sgd_momentum"): 12, ("amp", "sgd_momentum"): 14, ("fp32", "sgd"): 8, ("amp", "sgd"): 10,
+    ("fp32", "adamw"): 16,
+    ("amp", "adamw"): 18,
+    ("fp32", "adamw8bit"): 10,
+    ("amp", "adamw8bit"): 12,
+    ("fp32", "sgd_momentum"): 12,
+    ("amp", "sgd_momentum"): 14,
+    ("fp32", "sgd"): 8,
+    ("amp", "sgd"): 10,
 }
 _OPTIMIZER_BYTES = {"adamw": 8, "adamw8bit": 2, "sgd_momentum": 4, "sgd": 0}
 _DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2}
@@ -75,8 +81,10 @@ class Band:
         p_under, p_over = PARAMETER_ERROR
         self.static_low, self.static_high = (1 / (1 + p_over), 1 / (1 - p_under)) if parameters else (1.0, 1.0)
         self.evidence_batch = evidence_batch
-        parts = [f"per-sample memory −{1 - self.slope_low:.0%} … +{self.slope_high - 1:.0%}"
-                 + (f" beyond the {'published' if kind == 'preset' else 'measured'} batch {evidence_batch}" if evidence_batch else "")]
+        parts = [
+            f"per-sample memory −{1 - self.slope_low:.0%} … +{self.slope_high - 1:.0%}"
+            + (f" beyond the {'published' if kind == 'preset' else 'measured'} batch {evidence_batch}" if evidence_batch else "")
+        ]
         if parameters:
             parts.append(f"static from parameter counts −{1 - self.static_low:.0%} … +{self.static_high - 1:.0%}")
         self.why = f"{kind} profile: " + "; ".join(parts) + " (measured errors, memory-model.md §4.2, §7)"
@@ -88,8 +96,13 @@ class Band:
         return {CENTRAL: 1.0, OPTIMISTIC: self.static_low, CONSERVATIVE: self.static_high}[case]
 
     def as_json(self) -> dict[str, object]:
-        return {"kind": self.kind, "evidence_batch": self.evidence_batch, "static": [round(self.static_low, 3), round(self.static_high, 3)],
-                "per_sample": [round(self.slope_low, 3), round(self.slope_high, 3)], "why": self.why}
+        return {
+            "kind": self.kind,
+            "evidence_batch": self.evidence_batch,
+            "static": [round(self.static_low, 3), round(self.static_high, 3)],
+            "per_sample": [round(self.slope_low, 3), round(self.slope_high, 3)],
+            "why": self.why,
+        }
 
 
 class MemoryModel:
@@ -177,17 +190,31 @@ class MemoryModel:
 
     def as_json(self, b: int | None) -> dict[str, object]:
         out: dict[str, object] = {
-            "gpu": self.gpu.name, "capacity_gib": self.gpu.capacity_gib, "capacity_source": self.gpu.note, "headroom": self.headroom,
-            "usable_gib": round(self.usable, 2), "profile": self.profile.as_json(), "confidence": self.confidence,
-            "static_gib": round(self.static, 2), "static_terms": [t.as_json() for t in self.static_terms],
+            "gpu": self.gpu.name,
+            "capacity_gib": self.gpu.capacity_gib,
+            "capacity_source": self.gpu.note,
+            "headroom": self.headroom,
+            "usable_gib": round(self.usable, 2),
+            "profile": self.profile.as_json(),
+            "confidence": self.confidence,
+            "static_gib": round(self.static, 2),
+            "static_terms": [t.as_json() for t in self.static_terms],
             "distributed_gib": round(self.distributed, 2),
-            "per_sample_gib": round(self.per_sample, 3), "per_sample_notes": list(self.per_sample_notes),
-            "band": self.band.as_json(), "slope_uncertainty": SLOPE_MARGIN, "multi_gpu": self.multi_gpu,
+            "per_sample_gib": round(self.per_sample, 3),
+            "per_sample_notes": list(self.per_sample_notes),
+            "band": self.band.as_json(),
+            "slope_uncertainty": SLOPE_MARGIN,
+            "multi_gpu": self.multi_gpu,
             "sharding": self.sharding.as_json() if self.sharding is not None else None,
-            "main_persist": [t.as_json() for t in self.persist], "main_transient": [t.as_json() for t in self.transient],
+            "main_persist": [t.as_json() for t in self.persist],
+            "main_transient": [t.as_json() for t in self.transient],
             "grads_freed_gib": round(self.grads_freed, 2),
-            "largest_batch": {"other_cards": self.largest("rank"), "other_cards_conservative": self.largest("rank_conservative"),
-                              "main_optimistic": self.largest("main_optimistic"), "main_conservative": self.largest("main_conservative")},
+            "largest_batch": {
+                "other_cards": self.largest("rank"),
+                "other_cards_conservative": self.largest("rank_conservative"),
+                "main_optimistic": self.largest("main_optimistic"),
+                "main_conservative": self.largest("main_conservative"),
+            },
         }
         if b is not None:
             out["per_device_batch"] = b
@@ -221,8 +248,7 @@ _ZERO_16BIT = {0: (12, 0), 1: (4, 8), 2: (2, 10), 3: (0, 10)}
 _ZERO_32BIT = {0: (8, 0), 1: (8, 0), 2: (4, 4), 3: (0, 8)}
 
 
-def model_states(params: float, largest_layer: float, ranks: int, half: bool, optimizer: str,
-                 sharding: Sharding | None) -> tuple[float, str]:
+def model_states(params: float, largest_layer: float, ranks: int, half: bool, optimizer: str, sharding: Sharding | None) -> tuple[float, str]:
     """Bytes of weights, gradients and optimizer states on one card, and the formula with its source.
 
     DeepSpeed (16-bit training, Adam): ZeRO-2 2P + 18P/N (optimizer offload: 2P); ZeRO-3 4L + 18P/N
@@ -266,8 +292,7 @@ def model_states(params: float, largest_layer: float, ranks: int, half: bool, op
     return total, f"{' + '.join(terms) or '0'} ({source})"
 
 
-def build_model(facts: FactMap, gpu: Gpu, headroom: float, profile: Profile,
-                gpus_per_node: int = 8, sharding: Sharding | None = None) -> MemoryModel | str:
+def build_model(facts: FactMap, gpu: Gpu, headroom: float, profile: Profile, gpus_per_node: int = 8, sharding: Sharding | None = None) -> MemoryModel | str:
     """The model for one run, or why it cannot be built."""
     model = MemoryModel(gpu, headroom, profile)
     model.sharding = sharding
@@ -282,8 +307,13 @@ def build_model(facts: FactMap, gpu: Gpu, headroom: float, profile: Profile,
     if profile.static_gib is not None:
         single = not model.multi_gpu and profile.static_includes_distributed and profile.static_single_gib is not None
         gib = profile.static_single_gib if single and profile.static_single_gib is not None else profile.static_gib
-        model.static_terms.append(Term("static (profile)", gib, f"{profile.source} in {profile.name}"
-                                       + ("; includes what several GPUs add" if profile.static_includes_distributed and not single else "")))
+        model.static_terms.append(
+            Term(
+                "static (profile)",
+                gib,
+                f"{profile.source} in {profile.name}" + ("; includes what several GPUs add" if profile.static_includes_distributed and not single else ""),
+            )
+        )
         if sharding is not None:
             model.per_sample_notes.append(f"{sharding.label} not applied: the profile's static memory is used as given")
     elif profile.trainable_params is not None:
@@ -305,8 +335,9 @@ def build_model(facts: FactMap, gpu: Gpu, headroom: float, profile: Profile,
         computed = states / GIB
         if profile.frozen_params:
             frozen = profile.frozen_params * _DTYPE_BYTES[profile.frozen_dtype] / GIB
-            model.static_terms.append(Term("frozen weights", frozen, f"{_params(profile.frozen_params)} in {profile.frozen_dtype} "
-                                           "on every card (memory-model.md §1.1)"))
+            model.static_terms.append(
+                Term("frozen weights", frozen, f"{_params(profile.frozen_params)} in {profile.frozen_dtype} on every card (memory-model.md §1.1)")
+            )
             computed += frozen
         model.static_terms.append(Term("CUDA context and buffers", CTX_GIB + MISC_GIB, "memory-model.md §1.5, §6.2"))
         model.computed_static = computed
@@ -333,8 +364,10 @@ def build_model(facts: FactMap, gpu: Gpu, headroom: float, profile: Profile,
     if profile.reference is not None and frames and height and width:
         ratio = (frames * height * width) / (profile.reference[0] * profile.reference[1] * profile.reference[2])
         if abs(ratio - 1) > 1e-9:
-            model.per_sample_notes.append(f"scaled × {ratio:.2f} from {profile.reference[0]}×{profile.reference[1]}×"
-                                          f"{profile.reference[2]} to {frames}×{height}×{width} (memory-efficient attention)")
+            model.per_sample_notes.append(
+                f"scaled × {ratio:.2f} from {profile.reference[0]}×{profile.reference[1]}×"
+                f"{profile.reference[2]} to {frames}×{height}×{width} (memory-efficient attention)"
+            )
             transferred = True
         a *= ratio
     if _fact(facts, "memory_efficient_attention") is False and profile.reference_memory_efficient_attention:
@@ -359,8 +392,13 @@ def build_model(facts: FactMap, gpu: Gpu, headroom: float, profile: Profile,
             # only a declaration (or a measured main_extra_gib) brings it in.
             n_local = min(dp, gpus_per_node)
             if n_local > 1:
-                model.persist.append(Term("stray CUDA contexts", (n_local - 1) * CTX_GIB,
-                                          f"declared: {n_local - 1} other ranks × {CTX_GIB} GiB on cuda:0 (CUDA touched before set_device)"))
+                model.persist.append(
+                    Term(
+                        "stray CUDA contexts",
+                        (n_local - 1) * CTX_GIB,
+                        f"declared: {n_local - 1} other ranks × {CTX_GIB} GiB on cuda:0 (CUDA touched before set_device)",
+                    )
+                )
         if profile.ema_main_gib:
             model.persist.append(Term("EMA on the main process", profile.ema_main_gib, "the script keeps the EMA only on rank 0"))
     validation = facts.get("do_validation")
@@ -390,11 +428,17 @@ def _save_gather(sharding: Sharding | None, profile: Profile) -> Term | None:
         where = sharding.source("save_gather") or "fsdp_state_dict_type: FULL_STATE_DICT"
         if not params:
             return None
-        return Term("full state dict gathered on save", params * 4 / GIB,
-                    f"{where} without offload: the whole model in fp32 on cuda:0 when saving (transformers#23386; memory-model.md §3)")
+        return Term(
+            "full state dict gathered on save",
+            params * 4 / GIB,
+            f"{where} without offload: the whole model in fp32 on cuda:0 when saving (transformers#23386; memory-model.md §3)",
+        )
     layer = profile.largest_layer_params or DEFAULT_LARGEST_LAYER * (profile.trainable_params or 0.0)
     if not layer:
         return None
     where = sharding.source("save_gather") or "stage3_gather_16bit_weights_on_model_save"
-    return Term("16-bit weights gathered on save", 2 * layer / GIB,
-                f"{where}: consolidated on cuda:0 one layer at a time, ≈ 2 B × the largest layer (DeepSpeed PR #893; memory-model.md §3)")
+    return Term(
+        "16-bit weights gathered on save",
+        2 * layer / GIB,
+        f"{where}: consolidated on cuda:0 one layer at a time, ≈ 2 B × the largest layer (DeepSpeed PR #893; memory-model.md §3)",
+    )

@@ -24,8 +24,7 @@ class ProfileError(Exception):
 class Point:
     __slots__ = ("per_device_batch", "peak_gib", "rank", "validation", "num_gpus")
 
-    def __init__(self, per_device_batch: int, peak_gib: float, rank: int | None = None,
-                 validation: bool | None = None, num_gpus: int | None = None) -> None:
+    def __init__(self, per_device_batch: int, peak_gib: float, rank: int | None = None, validation: bool | None = None, num_gpus: int | None = None) -> None:
         self.per_device_batch = per_device_batch
         self.peak_gib = peak_gib
         self.rank = rank
@@ -60,13 +59,22 @@ class Profile:
         self.notes: list[str] = []
 
     def as_json(self) -> dict[str, object]:
-        return {"name": self.name, "source": self.source, "confidence": self.confidence,
-                "static_gib": self.static_gib, "static_includes_distributed": self.static_includes_distributed,
-                "per_sample_gib": self.per_sample_gib,
-                "reference": None if self.reference is None else dict(zip(("frames", "height", "width"), self.reference, strict=True)),
-                "main_extra_gib": self.main_extra_gib, "validation_gib": self.validation_gib,
-                "trainable_params": self.trainable_params, "frozen_params": self.frozen_params,
-                "largest_layer_params": self.largest_layer_params, "evidence_batch": self.evidence_batch, "notes": list(self.notes)}
+        return {
+            "name": self.name,
+            "source": self.source,
+            "confidence": self.confidence,
+            "static_gib": self.static_gib,
+            "static_includes_distributed": self.static_includes_distributed,
+            "per_sample_gib": self.per_sample_gib,
+            "reference": None if self.reference is None else dict(zip(("frames", "height", "width"), self.reference, strict=True)),
+            "main_extra_gib": self.main_extra_gib,
+            "validation_gib": self.validation_gib,
+            "trainable_params": self.trainable_params,
+            "frozen_params": self.frozen_params,
+            "largest_layer_params": self.largest_layer_params,
+            "evidence_batch": self.evidence_batch,
+            "notes": list(self.notes),
+        }
 
 
 def _preset_musev_referencenet() -> Profile:
@@ -102,9 +110,25 @@ def _preset_musev() -> Profile:
 
 PRESETS = {"musev_referencenet": _preset_musev_referencenet, "musev": _preset_musev}
 
-_KEYS = {"preset", "reference", "points", "static_gib", "static_includes_distributed", "per_sample_gib", "ema_main_gib",
-         "main_extra_gib", "validation_gib", "trainable_params", "frozen_params", "largest_layer_params", "frozen_dtype", "optimizer",
-         "stray_contexts", "gradient_checkpointing", "memory_efficient_attention"}
+_KEYS = {
+    "preset",
+    "reference",
+    "points",
+    "static_gib",
+    "static_includes_distributed",
+    "per_sample_gib",
+    "ema_main_gib",
+    "main_extra_gib",
+    "validation_gib",
+    "trainable_params",
+    "frozen_params",
+    "largest_layer_params",
+    "frozen_dtype",
+    "optimizer",
+    "stray_contexts",
+    "gradient_checkpointing",
+    "memory_efficient_attention",
+}
 
 
 def _number(data: dict[str, Any], key: str, where: str, positive: bool = True) -> float | None:
@@ -149,9 +173,12 @@ def parse_profile(data: dict[str, Any], where: str) -> Profile:
     ema = _number(data, "ema_main_gib", where)
     if ema is not None:
         profile.ema_main_gib = ema
-    for key, attr in (("static_includes_distributed", "static_includes_distributed"), ("stray_contexts", "stray_contexts"),
-                      ("gradient_checkpointing", "reference_gradient_checkpointing"),
-                      ("memory_efficient_attention", "reference_memory_efficient_attention")):
+    for key, attr in (
+        ("static_includes_distributed", "static_includes_distributed"),
+        ("stray_contexts", "stray_contexts"),
+        ("gradient_checkpointing", "reference_gradient_checkpointing"),
+        ("memory_efficient_attention", "reference_memory_efficient_attention"),
+    ):
         if key in data:
             if not isinstance(data[key], bool):
                 raise ProfileError(f"{where}: `{key}` must be true or false")
@@ -251,7 +278,6 @@ def calibrate(profile: Profile, points: list[Point], where: str) -> None:
     # Validation on the main process: rank 0 with validation against rank 0 without.
     for on in points:
         if on.validation is True and on.rank in (0, None):
-            off = [p.peak_gib for p in points if p.validation is not True and p.per_device_batch == on.per_device_batch
-                   and p.rank in (0, None)]
+            off = [p.peak_gib for p in points if p.validation is not True and p.per_device_batch == on.per_device_batch and p.rank in (0, None)]
             if off:
                 profile.validation_gib = max(0.0, on.peak_gib - off[0])

@@ -58,8 +58,7 @@ def reporter(name: str, color: bool = False) -> Callable[[Report, TextIO], None]
     if name in ("json-lines", "sarif", "gitlab", "junit"):
         from batchlint.output import machine
 
-        return {"json-lines": machine.write_json_lines, "sarif": machine.write_sarif, "gitlab": machine.write_gitlab,
-                "junit": machine.write_junit}[name]
+        return {"json-lines": machine.write_json_lines, "sarif": machine.write_sarif, "gitlab": machine.write_gitlab, "junit": machine.write_junit}[name]
     raise ValueError(name)
 
 
@@ -83,5 +82,6 @@ class output_file:
 
     def __exit__(self, *exc: object) -> None:
         if self.path is not None and self.buffer is not None and exc[0] is None:
-            with open(self.path, "w", encoding="utf-8") as fh:
-                fh.write(self.buffer.getvalue())
+            from batchlint.atomic import write_report
+
+            write_report(self.path, self.buffer.getvalue())  # all at once; a failure is one WriteError line

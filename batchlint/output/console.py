@@ -19,10 +19,38 @@ if TYPE_CHECKING:
 
 ERRORS = "batchlint-ascii"
 ASCII = {
-    "≈": "~", "×": "x", "→": "->", "←": "<-", "⇒": "=>", "≠": "!=", "≥": ">=", "≤": "<=", "±": "+/-",
-    "−": "-", "–": "-", "—": "--", "…": "...", "·": ".", "•": "*", "′": "'", "″": '"',
-    "‘": "'", "’": "'", "“": '"', "”": '"', "«": "<<", "»": ">>", "§": "S",
-    "█": "#", "▓": "=", "▒": "-", "░": ":", "│": "|", "─": "-", "✓": "ok", "✗": "x",
+    "≈": "~",
+    "×": "x",
+    "→": "->",
+    "←": "<-",
+    "⇒": "=>",
+    "≠": "!=",
+    "≥": ">=",
+    "≤": "<=",
+    "±": "+/-",
+    "−": "-",
+    "–": "-",
+    "—": "--",
+    "…": "...",
+    "·": ".",
+    "•": "*",
+    "′": "'",
+    "″": '"',
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "«": "<<",
+    "»": ">>",
+    "§": "S",
+    "█": "#",
+    "▓": "=",
+    "▒": "-",
+    "░": ":",
+    "│": "|",
+    "─": "-",
+    "✓": "ok",
+    "✗": "x",
 }
 
 
@@ -42,7 +70,7 @@ def to_ascii(ch: str) -> str:
 def _fallback(exc: UnicodeError) -> tuple[str, int]:
     if not isinstance(exc, UnicodeEncodeError):
         raise exc
-    return "".join(to_ascii(ch) for ch in exc.object[exc.start:exc.end]), exc.end
+    return "".join(to_ascii(ch) for ch in exc.object[exc.start : exc.end]), exc.end
 
 
 codecs.register_error(ERRORS, _fallback)
@@ -58,3 +86,23 @@ def ascii_fallback(stream: TextIO) -> None:
         reconfigure(errors=ERRORS)
     except (ValueError, OSError, AttributeError):  # a closed or detached stream
         pass
+
+
+def report_failed(exc: OSError) -> int:
+    """The report could not be written (a full disk, /dev/full, `--output-file` in a missing directory):
+    one line on standard error, and the interpreter's own flush of standard output at exit made
+    harmless. Returns the exit code (2)."""
+    import os
+    import sys
+
+    from batchlint.atomic import WriteError
+
+    message = str(exc) if isinstance(exc, WriteError) else f"cannot write the report to standard output: {exc.strerror or exc}"
+    sys.stderr.write(f"batchlint: error: {message}\n")
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real standard output (tests capture it)
+        pass
+    return 2

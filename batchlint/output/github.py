@@ -22,7 +22,9 @@ def _escape_property(text: str) -> str:
 
 def write_github(report: Report, out: TextIO) -> None:
     for d in report.diagnostics:
-        props = (f"file={_escape_property(d.span.file)},line={d.span.line},col={d.span.column},"
-                 f"endLine={d.span.end_line},endColumn={d.span.end_column},title={_escape_property(d.code)}")
+        props = (
+            f"file={_escape_property(d.span.file)},line={d.span.line},col={d.span.column},"
+            f"endLine={d.span.end_line},endColumn={d.span.end_column},title={_escape_property(d.code)}"
+        )
         message = d.message + (f"\n\nhelp: {d.help}" if d.help else "")
         out.write(f"::{_LEVEL[d.severity]} {props}::{_escape_data(message)}\n")

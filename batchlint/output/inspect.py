@@ -22,8 +22,7 @@ def write_inspect(report: Report, out: TextIO) -> None:
         facts = run.fact_map()
         w = max([24, *(len(name) for name in facts)])  # one column for every name
         for name, fact in facts.items():
-            where = (f"{fact.span.file}:{fact.span.line}:{fact.span.column}" if fact.span
-                     else fact.origin + (f" {fact.key}" if fact.key else ""))
+            where = f"{fact.span.file}:{fact.span.line}:{fact.span.column}" if fact.span else fact.origin + (f" {fact.key}" if fact.key else "")
             value = fact.value if fact.unresolved is None else f"? ({fact.unresolved})"
             out.write(f"  {name:<{w}} {value!s:<12} {where}" + (f"  ({fact.key})" if fact.span and fact.key else "") + "\n")
             if fact.note:

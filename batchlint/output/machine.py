@@ -68,46 +68,58 @@ def sarif_document(report: Report) -> dict[str, Any]:
     for code in codes:
         rule = BY_CODE[code]
         doc = inspect.cleandoc(type(rule).__doc__ or rule.summary)
-        rules.append({
-            "id": code, "name": rule.name,
-            "shortDescription": {"text": rule.summary},
-            "fullDescription": {"text": doc.split("\n\n")[0]},
-            "help": {"text": doc, "markdown": doc},
-            "helpUri": rule_url(code),
-            "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
-        })
+        rules.append(
+            {
+                "id": code,
+                "name": rule.name,
+                "shortDescription": {"text": rule.summary},
+                "fullDescription": {"text": doc.split("\n\n")[0]},
+                "help": {"text": doc, "markdown": doc},
+                "helpUri": rule_url(code),
+                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+            }
+        )
     index = {code: i for i, code in enumerate(codes)}
     results = []
     for d, key in zip(report.diagnostics, _fingerprints(report), strict=True):
         result: dict[str, Any] = {
-            "ruleId": d.code, "ruleIndex": index[d.code], "level": _SARIF_LEVEL[d.severity],
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": _SARIF_LEVEL[d.severity],
             "message": {"text": d.message + (f" (help: {d.help})" if d.help else "")},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": d.span.file.replace("\\", "/")},
-                                                "region": _region(d)}}],
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": d.span.file.replace("\\", "/")}, "region": _region(d)}}],
             "partialFingerprints": {FINGERPRINT_KEY: key},
         }
         if d.related:
             result["relatedLocations"] = [
-                {"id": i, "message": {"text": r.label},
-                 "physicalLocation": {"artifactLocation": {"uri": r.span.file.replace("\\", "/")},
-                                      "region": {"startLine": r.span.line, "startColumn": r.span.column}}}
-                for i, r in enumerate(d.related)]
+                {
+                    "id": i,
+                    "message": {"text": r.label},
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": r.span.file.replace("\\", "/")},
+                        "region": {"startLine": r.span.line, "startColumn": r.span.column},
+                    },
+                }
+                for i, r in enumerate(d.related)
+            ]
         if d.fix is not None and d.fix.edits:
             changes: dict[str, list[dict[str, Any]]] = {}
             for e in d.fix.edits:
                 where = e.as_json(report.sources.get(e.file))
-                deleted = {"startLine": where["line"], "startColumn": where["column"], "endLine": where["end_line"],
-                           "endColumn": where["end_column"]} if "line" in where else {"charOffset": e.start, "charLength": e.end - e.start}
+                deleted = (
+                    {"startLine": where["line"], "startColumn": where["column"], "endLine": where["end_line"], "endColumn": where["end_column"]}
+                    if "line" in where
+                    else {"charOffset": e.start, "charLength": e.end - e.start}
+                )
                 changes.setdefault(e.file, []).append({"deletedRegion": deleted, "insertedContent": {"text": e.content}})
-            result["fixes"] = [{"description": {"text": d.fix.message},
-                                "artifactChanges": [{"artifactLocation": {"uri": f}, "replacements": r} for f, r in changes.items()]}]
+            result["fixes"] = [
+                {"description": {"text": d.fix.message}, "artifactChanges": [{"artifactLocation": {"uri": f}, "replacements": r} for f, r in changes.items()]}
+            ]
         results.append(result)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "batchlint", "version": __version__, "informationUri": PROJECT_URL,
-                                      "rules": rules}},
-                  "results": results}],
+        "runs": [{"tool": {"driver": {"name": "batchlint", "version": __version__, "informationUri": PROJECT_URL, "rules": rules}}, "results": results}],
     }
 
 
@@ -119,9 +131,15 @@ def write_sarif(report: Report, out: TextIO) -> None:
 def write_gitlab(report: Report, out: TextIO) -> None:
     items = []
     for d, key in zip(report.diagnostics, _fingerprints(report), strict=True):
-        items.append({"description": f"{d.code} {d.message}", "check_name": d.code, "fingerprint": key,
-                      "severity": _GITLAB_SEVERITY[d.severity],
-                      "location": {"path": d.span.file, "lines": {"begin": d.span.line, "end": d.span.end_line}}})
+        items.append(
+            {
+                "description": f"{d.code} {d.message}",
+                "check_name": d.code,
+                "fingerprint": key,
+                "severity": _GITLAB_SEVERITY[d.severity],
+                "location": {"path": d.span.file, "lines": {"begin": d.span.line, "end": d.span.end_line}},
+            }
+        )
     json.dump(items, out, ensure_ascii=False, indent=2)
     out.write("\n")
 
@@ -137,7 +155,9 @@ def write_junit(report: Report, out: TextIO) -> None:
     for d in failing:
         name = f"{d.code} {d.span.file}:{d.span.line}:{d.span.column}"
         out.write(f"    <testcase name={quoteattr(name)} classname={quoteattr(d.span.file)}>\n")
-        out.write(f"      <failure message={quoteattr(d.message)} type={quoteattr(d.severity)}>"
-                  f"{escape(f'{d.span.file}:{d.span.line}:{d.span.column}: {d.code} {d.message}')}</failure>\n")
+        out.write(
+            f"      <failure message={quoteattr(d.message)} type={quoteattr(d.severity)}>"
+            f"{escape(f'{d.span.file}:{d.span.line}:{d.span.column}: {d.code} {d.message}')}</failure>\n"
+        )
         out.write("    </testcase>\n")
     out.write("  </testsuite>\n</testsuites>\n")

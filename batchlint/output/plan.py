@@ -27,7 +27,7 @@ def bar(memory: MemoryModel, b: int, main: bool) -> str:
     text = "".join(cells)
     text = (text + "·" * WIDTH)[:WIDTH] if len(text) <= WIDTH else text[:WIDTH] + "»"
     mark = min(WIDTH - 1, round(memory.usable / cap * WIDTH))
-    text = text[:mark] + "|" + text[mark + 1:] if len(text) > mark else text
+    text = text[:mark] + "|" + text[mark + 1 :] if len(text) > mark else text
     total = static + act + extra
     return f"[{text}] {total:5.1f} / {memory.usable:.1f} GiB"
 
@@ -40,22 +40,23 @@ def write_plan(plan: Plan, out: TextIO) -> None:
     out.write(head + "\n")
     if plan.note:
         out.write(f"note: {plan.note}\n")
-    out.write(f"\n  {'batch':>5} {'accum':>5} {'total':>6} {'others':>8} {'others worst':>12} {'cuda:0 opt':>10} "
-              f"{'cuda:0 worst':>12}  verdict\n")
+    out.write(f"\n  {'batch':>5} {'accum':>5} {'total':>6} {'others':>8} {'others worst':>12} {'cuda:0 opt':>10} {'cuda:0 worst':>12}  verdict\n")
     for row in plan.rows:
+
         def gib(x: float | None) -> str:
             return "?" if x is None else f"{x:.1f}"
 
         flag = "→" if row.recommended else ("·" if plan.current == (row.b, row.k) else " ")
         current = "  (current)" if plan.current == (row.b, row.k) else ""
-        out.write(f"{flag} {row.b:>5} {row.k:>5} {row.total:>6} {gib(row.other):>8} {gib(row.other_cons):>12} {gib(row.main_opt):>10} "
-                  f"{gib(row.main_cons):>12}  {row.verdict}{current}{'  ← recommended' if row.recommended else ''}\n")
+        out.write(
+            f"{flag} {row.b:>5} {row.k:>5} {row.total:>6} {gib(row.other):>8} {gib(row.other_cons):>12} {gib(row.main_opt):>10} "
+            f"{gib(row.main_cons):>12}  {row.verdict}{current}{'  ← recommended' if row.recommended else ''}\n"
+        )
     if plan.reason:
         out.write(f"\n{'recommended: ' + plan.describe() if plan.recommended is not None else plan.reason}\n")
     if memory is None:
         return
-    out.write(f"\nper-card memory at the conservative end ({memory.band.why}):\n"
-              "█ static  ▓ activations  ░ main-card extras (worst case)  | usable limit\n")
+    out.write(f"\nper-card memory at the conservative end ({memory.band.why}):\n█ static  ▓ activations  ░ main-card extras (worst case)  | usable limit\n")
     shown: list[tuple[str, int]] = []
     if plan.recommended is not None:
         shown.append((f"recommended {plan.recommended.b} × {plan.recommended.k}", plan.recommended.b))

@@ -15,13 +15,18 @@ if TYPE_CHECKING:
 def rule_text(rule: Rule) -> str:
     doc = inspect.cleandoc(type(rule).__doc__ or "")
     fix = "available" if rule.fixable else "none yet"
-    return (f"# {rule.code} ({rule.name})\n\n"
-            f"Severity: {rule.severity}. Fix: {fix}.\n\n{doc}")
+    return f"# {rule.code} ({rule.name})\n\nSeverity: {rule.severity}. Fix: {fix}.\n\n{doc}"
 
 
 def rule_json(rule: Rule) -> dict[str, object]:
-    return {"code": rule.code, "name": rule.name, "summary": rule.summary, "severity": rule.severity,
-            "fixable": rule.fixable, "explanation": inspect.cleandoc(type(rule).__doc__ or "")}
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "summary": rule.summary,
+        "severity": rule.severity,
+        "fixable": rule.fixable,
+        "explanation": inspect.cleandoc(type(rule).__doc__ or ""),
+    }
 
 
 def write_rules(rules: list[Rule], fmt: str, out: TextIO) -> None:
@@ -39,18 +44,29 @@ def rules_markdown() -> str:
     """docs/rules.md: every rule's documentation, from the same docstrings `batchlint rule` prints."""
     from batchlint.rules import RULES
 
-    lines = ["# batchlint rules", "",
-             "Generated from the rules' docstrings by `python -m batchlint.output.rules > docs/rules.md`; "
-             "a test fails when this file is stale. `batchlint rule CODE` prints the same text.", "",
-             "| code | name | severity | fix | summary |", "|---|---|---|---|---|"]
+    lines = [
+        "# batchlint rules",
+        "",
+        "Generated from the rules' docstrings by `python -m batchlint.output.rules > docs/rules.md`; "
+        "a test fails when this file is stale. `batchlint rule CODE` prints the same text.",
+        "",
+        "| code | name | severity | fix | summary |",
+        "|---|---|---|---|---|",
+    ]
     for rule in RULES:
         alias = f" (also {', '.join(rule.aliases)})" if rule.aliases else ""
-        lines.append(f"| [{rule.code}](#{rule.code.lower()}){alias} | {rule.name} | {rule.severity} | "
-                     f"{'yes' if rule.fixable else '—'} | {rule.summary} |")
+        lines.append(f"| [{rule.code}](#{rule.code.lower()}){alias} | {rule.name} | {rule.severity} | {'yes' if rule.fixable else '—'} | {rule.summary} |")
     for rule in RULES:
         doc = inspect.cleandoc(type(rule).__doc__ or "")
-        lines += ["", f"## {rule.code}", "", f"`{rule.name}` · {rule.severity} · fix: {'available' if rule.fixable else 'none'}"
-                  + (f" · selected also by {', '.join(rule.aliases)}" if rule.aliases else ""), "", doc]
+        lines += [
+            "",
+            f"## {rule.code}",
+            "",
+            f"`{rule.name}` · {rule.severity} · fix: {'available' if rule.fixable else 'none'}"
+            + (f" · selected also by {', '.join(rule.aliases)}" if rule.aliases else ""),
+            "",
+            doc,
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -30,9 +30,18 @@ def source_line(text: str | None, line: int) -> str | None:
 
 # ANSI styles, as ruff (and the annotate-snippets renderer it uses) colours its report.
 _STYLES = {
-    "path": "1", "sep": "36", "code": "1;31", "star": "36",
-    "error": "1;91", "warning": "1;93", "info": "1;94",
-    "gutter": "1;94", "note": "1;92", "help": "1;96", "fix": "1;96", "passed": "1;32",
+    "path": "1",
+    "sep": "36",
+    "code": "1;31",
+    "star": "36",
+    "error": "1;91",
+    "warning": "1;93",
+    "info": "1;94",
+    "gutter": "1;94",
+    "note": "1;92",
+    "help": "1;96",
+    "fix": "1;96",
+    "passed": "1;32",
 }
 
 
@@ -89,8 +98,7 @@ def summary(report: Report, color: bool = False) -> str:
     if failed:
         text += f"\n{unchecked}."
     fixable = sum(1 for d in report.diagnostics if d.fix is not None and d.fix.applies(report.unsafe_fixes))
-    hidden = sum(1 for d in report.diagnostics if d.fix is not None and not d.fix.applies(report.unsafe_fixes)
-                 and d.fix.applicability == "unsafe")
+    hidden = sum(1 for d in report.diagnostics if d.fix is not None and not d.fix.applies(report.unsafe_fixes) and d.fix.applicability == "unsafe")
     if fixable:
         text += f"\n[{paint('*', 'star')}] {fixable} fixable with `--fix`."
     if hidden:
@@ -108,12 +116,11 @@ def write_full(report: Report, out: TextIO, color: bool = False) -> None:
             pad = " " * len(num)
             prefix = src[: d.span.column - 1]
             if d.span.end_line == d.span.line and d.span.end_column > d.span.column:
-                length = _width(src[d.span.column - 1: d.span.end_column - 1])
+                length = _width(src[d.span.column - 1 : d.span.end_column - 1])
             else:
                 length = 1
             bar = paint("|", "gutter")
-            out.write(f" {pad} {bar}\n {paint(num, 'gutter')} {bar} {src}\n"
-                      f" {pad} {bar} {' ' * _width(prefix)}{paint('^' * max(1, length), d.severity)}\n")
+            out.write(f" {pad} {bar}\n {paint(num, 'gutter')} {bar} {src}\n {pad} {bar} {' ' * _width(prefix)}{paint('^' * max(1, length), d.severity)}\n")
             eq = f" {pad} {paint('=', 'gutter')}"
         else:
             eq = f"  {paint('=', 'gutter')}"
@@ -139,9 +146,10 @@ def statistics(report: Report) -> list[dict[str, object]]:
     counts: dict[str, list[Diagnostic]] = {}
     for d in report.diagnostics:
         counts.setdefault(d.code, []).append(d)
-    return [{"code": code, "name": found[0].name, "count": len(found),
-             "fixable": any(d.fix is not None and d.fix.applies(report.unsafe_fixes) for d in found)}
-            for code, found in sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    return [
+        {"code": code, "name": found[0].name, "count": len(found), "fixable": any(d.fix is not None and d.fix.applies(report.unsafe_fixes) for d in found)}
+        for code, found in sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
 
 
 def write_statistics(report: Report, out: TextIO, as_json: bool = False) -> None:

@@ -39,12 +39,30 @@ if TYPE_CHECKING:
     from batchlint.settings import Settings
 
 RULES: list[Rule] = [
-    InvalidFile(), DuplicateKey(), IncludeError(), InterpolationError(), ReadingDiffers(), EmptyFile(), SchemaViolation(),
+    InvalidFile(),
+    DuplicateKey(),
+    IncludeError(),
+    InterpolationError(),
+    ReadingDiffers(),
+    EmptyFile(),
+    SchemaViolation(),
     UnusedSuppression(),
-    TotalBelowTarget(), IntentMismatch(), ProcessCountUnknown(), TargetNotReachable(), InvalidBatchValue(), TotalAboveTarget(),
-    TotalChanged(), LearningRateNotScaled(), LearningRateScaledByTotal(), GlobalBatchNotDivisible(), ParallelLayoutInvalid(),
+    TotalBelowTarget(),
+    IntentMismatch(),
+    ProcessCountUnknown(),
+    TargetNotReachable(),
+    InvalidBatchValue(),
+    TotalAboveTarget(),
+    TotalChanged(),
+    LearningRateNotScaled(),
+    LearningRateScaledByTotal(),
+    GlobalBatchNotDivisible(),
+    ParallelLayoutInvalid(),
     LaunchConfigMissing(),
-    AccumulationCouldShrink(), BatchDoesNotFit(), MainCardRisk(), NoMemoryProfile(),
+    AccumulationCouldShrink(),
+    BatchDoesNotFit(),
+    MainCardRisk(),
+    NoMemoryProfile(),
     *sorted([*ACCELERATE_RULES, *FSDP_RULES, *MORE_ACCELERATE_RULES], key=lambda rule: rule.code),
     *sorted([*DEEPSPEED_RULES, *MORE_DEEPSPEED_RULES], key=lambda rule: rule.code),
     *sorted([*CROSS_RULES, *MORE_CROSS_RULES], key=lambda rule: rule.code),
@@ -53,15 +71,25 @@ BY_CODE = {rule.code: rule for rule in RULES}
 BY_CODE.update({alias: rule for rule in RULES for alias in rule.aliases})
 BY_NAME = {rule.name: rule for rule in RULES}
 
-__all__ = ["RULES", "BY_CODE", "BY_NAME", "Diagnostic", "DocumentRule", "Rule", "RunRule", "check_selectors", "select_rules", "suggest_rule",
-           "unknown_selectors"]
+__all__ = [
+    "RULES",
+    "BY_CODE",
+    "BY_NAME",
+    "Diagnostic",
+    "DocumentRule",
+    "Rule",
+    "RunRule",
+    "check_selectors",
+    "select_rules",
+    "suggest_rule",
+    "unknown_selectors",
+]
 
 
 def _matches(rule: Rule, pattern: str) -> bool:
     pattern = pattern.strip()
     upper = pattern.upper()
-    return (rule.code.startswith(upper) or rule.name == pattern or upper == "ALL"
-            or any(alias.startswith(upper) for alias in rule.aliases))
+    return rule.code.startswith(upper) or rule.name == pattern or upper == "ALL" or any(alias.startswith(upper) for alias in rule.aliases)
 
 
 def select_rules(select: list[str] | None, ignore: list[str] | None) -> list[Rule]:

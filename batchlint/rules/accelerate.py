@@ -20,54 +20,184 @@ from batchlint.rules.base import Diagnostic, Rule, RunRule, close_matches, file_
 from batchlint.settings import DEFAULTS
 from batchlint.views import DocumentView
 
-DISTRIBUTED_TYPES = ("NO", "MULTI_CPU", "MULTI_GPU", "MULTI_NPU", "MULTI_MLU", "MULTI_SDAA", "MULTI_MUSA", "MULTI_XPU",
-                     "DEEPSPEED", "FSDP", "XLA", "MEGATRON_LM", "MULTI_HPU", "MULTI_NEURON")
+DISTRIBUTED_TYPES = (
+    "NO",
+    "MULTI_CPU",
+    "MULTI_GPU",
+    "MULTI_NPU",
+    "MULTI_MLU",
+    "MULTI_SDAA",
+    "MULTI_MUSA",
+    "MULTI_XPU",
+    "DEEPSPEED",
+    "FSDP",
+    "XLA",
+    "MEGATRON_LM",
+    "MULTI_HPU",
+    "MULTI_NEURON",
+)
 SAGEMAKER_TYPES = ("NO", "DATA_PARALLEL", "MODEL_PARALLEL")
 MULTI_DEVICE = ("MULTI_GPU", "MULTI_NPU", "MULTI_MLU", "MULTI_SDAA", "MULTI_MUSA", "MULTI_XPU", "MULTI_HPU", "MULTI_NEURON")
 PRECISIONS = ("no", "fp8", "fp16", "bf16")
-SAGEMAKER_KEYS = frozenset({"compute_environment", "distributed_type", "mixed_precision", "use_cpu", "debug", "num_processes",
-                            "ec2_instance_type", "iam_role_name", "image_uri", "profile", "region", "num_machines", "gpu_ids",
-                            "base_job_name", "pytorch_version", "transformers_version", "py_version", "sagemaker_inputs_file",
-                            "sagemaker_metrics_file", "additional_args", "dynamo_config", "enable_cpu_affinity",
-                            "machine_rank", "main_training_function", "dynamo_backend", "fp16"})
+SAGEMAKER_KEYS = frozenset(
+    {
+        "compute_environment",
+        "distributed_type",
+        "mixed_precision",
+        "use_cpu",
+        "debug",
+        "num_processes",
+        "ec2_instance_type",
+        "iam_role_name",
+        "image_uri",
+        "profile",
+        "region",
+        "num_machines",
+        "gpu_ids",
+        "base_job_name",
+        "pytorch_version",
+        "transformers_version",
+        "py_version",
+        "sagemaker_inputs_file",
+        "sagemaker_metrics_file",
+        "additional_args",
+        "dynamo_config",
+        "enable_cpu_affinity",
+        "machine_rank",
+        "main_training_function",
+        "dynamo_backend",
+        "fp16",
+    }
+)
 SUB_KEYS: dict[str, tuple[str, frozenset[str]]] = {
     # dict -> (prefix the launcher adds when missing, keys the launcher reads), spec §1.6
-    "deepspeed_config": ("", frozenset({
-        "deepspeed_config_file", "zero_stage", "offload_optimizer_device", "offload_param_device", "offload_optimizer_nvme_path",
-        "offload_param_nvme_path", "gradient_accumulation_steps", "gradient_clipping", "zero3_init_flag", "zero3_save_16bit_model",
-        "deepspeed_hostfile", "deepspeed_exclusion_filter", "deepspeed_inclusion_filter", "deepspeed_multinode_launcher",
-        "deepspeed_moe_layer_cls_names"})),
-    "fsdp_config": ("fsdp_", frozenset({
-        "fsdp_version", "fsdp_offload_params", "fsdp_min_num_params", "fsdp_sharding_strategy", "fsdp_reshard_after_forward",
-        "fsdp_auto_wrap_policy", "fsdp_transformer_layer_cls_to_wrap", "fsdp_backward_prefetch", "fsdp_state_dict_type",
-        "fsdp_forward_prefetch", "fsdp_use_orig_params", "fsdp_cpu_ram_efficient_loading", "fsdp_sync_module_states",
-        "fsdp_activation_checkpointing", "fsdp_ignored_modules", "fsdp_activation_checkpointing_offload"})),
-    "megatron_lm_config": ("", frozenset({
-        "megatron_lm_tp_degree", "megatron_lm_pp_degree", "megatron_lm_num_micro_batches", "megatron_lm_sequence_parallelism",
-        "megatron_lm_recompute_activations", "megatron_lm_use_distributed_optimizer", "megatron_lm_gradient_clipping",
-        "megatron_lm_use_custom_fsdp", "megatron_lm_no_load_optim", "megatron_lm_eod_mask_loss",
-        "megatron_lm_overlap_cpu_optimizer_d2h_h2d", "megatron_lm_no_save_optim", "megatron_lm_optimizer_cpu_offload",
-        "megatron_lm_use_precision_aware_optimizer", "megatron_lm_decoder_last_pipeline_num_layers",
-        "megatron_lm_recompute_granularity", "megatron_lm_recompute_method", "megatron_lm_recompute_num_layers",
-        "megatron_lm_attention_backend", "megatron_lm_expert_model_parallel_size", "megatron_lm_context_parallel_size",
-        "megatron_lm_expert_tensor_parallel_size", "megatron_lm_attention_dropout", "megatron_lm_hidden_dropout",
-        "megatron_lm_attention_softmax_in_fp32", "megatron_lm_calculate_per_token_loss",
-        "megatron_lm_use_rotary_position_embeddings"})),
-    "parallelism_config": ("", frozenset(f"parallelism_config_{k}" for k in (
-        "dp_replicate_size", "dp_shard_size", "tp_size", "cp_size", "cp_backend", "cp_comm_strategy", "sp_size", "sp_backend",
-        "sp_seq_length", "sp_seq_length_is_variable", "sp_attn_implementation"))),
+    "deepspeed_config": (
+        "",
+        frozenset(
+            {
+                "deepspeed_config_file",
+                "zero_stage",
+                "offload_optimizer_device",
+                "offload_param_device",
+                "offload_optimizer_nvme_path",
+                "offload_param_nvme_path",
+                "gradient_accumulation_steps",
+                "gradient_clipping",
+                "zero3_init_flag",
+                "zero3_save_16bit_model",
+                "deepspeed_hostfile",
+                "deepspeed_exclusion_filter",
+                "deepspeed_inclusion_filter",
+                "deepspeed_multinode_launcher",
+                "deepspeed_moe_layer_cls_names",
+            }
+        ),
+    ),
+    "fsdp_config": (
+        "fsdp_",
+        frozenset(
+            {
+                "fsdp_version",
+                "fsdp_offload_params",
+                "fsdp_min_num_params",
+                "fsdp_sharding_strategy",
+                "fsdp_reshard_after_forward",
+                "fsdp_auto_wrap_policy",
+                "fsdp_transformer_layer_cls_to_wrap",
+                "fsdp_backward_prefetch",
+                "fsdp_state_dict_type",
+                "fsdp_forward_prefetch",
+                "fsdp_use_orig_params",
+                "fsdp_cpu_ram_efficient_loading",
+                "fsdp_sync_module_states",
+                "fsdp_activation_checkpointing",
+                "fsdp_ignored_modules",
+                "fsdp_activation_checkpointing_offload",
+            }
+        ),
+    ),
+    "megatron_lm_config": (
+        "",
+        frozenset(
+            {
+                "megatron_lm_tp_degree",
+                "megatron_lm_pp_degree",
+                "megatron_lm_num_micro_batches",
+                "megatron_lm_sequence_parallelism",
+                "megatron_lm_recompute_activations",
+                "megatron_lm_use_distributed_optimizer",
+                "megatron_lm_gradient_clipping",
+                "megatron_lm_use_custom_fsdp",
+                "megatron_lm_no_load_optim",
+                "megatron_lm_eod_mask_loss",
+                "megatron_lm_overlap_cpu_optimizer_d2h_h2d",
+                "megatron_lm_no_save_optim",
+                "megatron_lm_optimizer_cpu_offload",
+                "megatron_lm_use_precision_aware_optimizer",
+                "megatron_lm_decoder_last_pipeline_num_layers",
+                "megatron_lm_recompute_granularity",
+                "megatron_lm_recompute_method",
+                "megatron_lm_recompute_num_layers",
+                "megatron_lm_attention_backend",
+                "megatron_lm_expert_model_parallel_size",
+                "megatron_lm_context_parallel_size",
+                "megatron_lm_expert_tensor_parallel_size",
+                "megatron_lm_attention_dropout",
+                "megatron_lm_hidden_dropout",
+                "megatron_lm_attention_softmax_in_fp32",
+                "megatron_lm_calculate_per_token_loss",
+                "megatron_lm_use_rotary_position_embeddings",
+            }
+        ),
+    ),
+    "parallelism_config": (
+        "",
+        frozenset(
+            f"parallelism_config_{k}"
+            for k in (
+                "dp_replicate_size",
+                "dp_shard_size",
+                "tp_size",
+                "cp_size",
+                "cp_backend",
+                "cp_comm_strategy",
+                "sp_size",
+                "sp_backend",
+                "sp_seq_length",
+                "sp_seq_length_is_variable",
+                "sp_attn_implementation",
+            )
+        ),
+    ),
     "mpirun_config": ("", frozenset({"mpirun_hostfile"})),
-    "dynamo_config": ("dynamo_", frozenset({"dynamo_backend", "dynamo_mode", "dynamo_use_fullgraph", "dynamo_use_dynamic",
-                                            "dynamo_use_regional_compilation"})),
-    "fp8_config": ("fp8_", frozenset(f"fp8_{k}" for k in (
-        "backend", "use_autocast_during_eval", "margin", "interval", "format", "amax_history_len", "amax_compute_algo",
-        "override_linear_precision", "opt_level", "enable_fsdp_float8_all_gather", "pad_inner_dim"))),
+    "dynamo_config": ("dynamo_", frozenset({"dynamo_backend", "dynamo_mode", "dynamo_use_fullgraph", "dynamo_use_dynamic", "dynamo_use_regional_compilation"})),
+    "fp8_config": (
+        "fp8_",
+        frozenset(
+            f"fp8_{k}"
+            for k in (
+                "backend",
+                "use_autocast_during_eval",
+                "margin",
+                "interval",
+                "format",
+                "amax_history_len",
+                "amax_compute_algo",
+                "override_linear_precision",
+                "opt_level",
+                "enable_fsdp_float8_all_gather",
+                "pad_inner_dim",
+            )
+        ),
+    ),
 }
 # Legacy keys the launcher no longer reads, and their current names (spec §1.6).
-LEGACY = {("fsdp_config", "fsdp_backward_prefetch_policy"): ("fsdp_backward_prefetch", "renamed in accelerate 0.26, ignored since 1.0"),
-          ("fp8_config", "amax_history_length"): ("amax_history_len", "the questionnaire's name; the reader expects amax_history_len"),
-          ("fp8_config", "amax_compute_algorithm"): ("amax_compute_algo", "the questionnaire's name; the reader expects amax_compute_algo"),
-          ("fp8_config", "optimization_level"): ("opt_level", "the questionnaire's name; the reader expects opt_level")}
+LEGACY = {
+    ("fsdp_config", "fsdp_backward_prefetch_policy"): ("fsdp_backward_prefetch", "renamed in accelerate 0.26, ignored since 1.0"),
+    ("fp8_config", "amax_history_length"): ("amax_history_len", "the questionnaire's name; the reader expects amax_history_len"),
+    ("fp8_config", "amax_compute_algorithm"): ("amax_compute_algo", "the questionnaire's name; the reader expects amax_compute_algo"),
+    ("fp8_config", "optimization_level"): ("opt_level", "the questionnaire's name; the reader expects opt_level"),
+}
 
 
 def version_tuple(text: str) -> tuple[int, ...]:
@@ -174,8 +304,11 @@ class MissingDistributedType(RunRule):
         v = view(run, pairing)
         if v is None or "distributed_type" in v.root.keys():
             return
-        yield self.report("no `distributed_type`: accelerate raises \"A `distributed_type` must be specified in the config file.\"",
-                          file_start(v.doc.path), "add e.g. `distributed_type: MULTI_GPU` (or run `accelerate config`)")
+        yield self.report(
+            'no `distributed_type`: accelerate raises "A `distributed_type` must be specified in the config file."',
+            file_start(v.doc.path),
+            "add e.g. `distributed_type: MULTI_GPU` (or run `accelerate config`)",
+        )
 
 
 class UnknownTopLevelKey(RunRule):
@@ -246,8 +379,12 @@ class UnknownTopLevelKey(RunRule):
                 fix = Fix(f"rename `{key}` to `{close[0]}`", UNSAFE, [rename_key(key_node, close[0])])
             else:
                 fix = Fix(f"delete `{key}`", UNSAFE, [v.doc.delete_entry(key_node, value_node)])
-            yield self.report(f"unknown key `{key}`{extra}{hint}: accelerate {v.version_text()} raises \"The config file at ... "
-                              f"had unknown keys (['{key}'])\"", key_node.span, "fix the name or remove the key", fix=fix)
+            yield self.report(
+                f"unknown key `{key}`{extra}{hint}: accelerate {v.version_text()} raises \"The config file at ... had unknown keys (['{key}'])\"",
+                key_node.span,
+                "fix the name or remove the key",
+                fix=fix,
+            )
 
 
 class Yaml11Trap(RunRule):
@@ -297,9 +434,11 @@ class Yaml11Trap(RunRule):
         v = view(run, pairing)
         if v is None:
             return
-        for key, effect in (("distributed_type", "it never equals DistributedType.NO"),
-                            ("mixed_precision", "AttributeError: 'bool' object has no attribute 'lower'"),
-                            ("gpu_ids", "AttributeError: 'int' object has no attribute 'split'")):
+        for key, effect in (
+            ("distributed_type", "it never equals DistributedType.NO"),
+            ("mixed_precision", "AttributeError: 'bool' object has no attribute 'lower'"),
+            ("gpu_ids", "AttributeError: 'int' object has no attribute 'split'"),
+        ):
             node = v.scalar(key)
             if node is None or node.style != "":
                 continue
@@ -308,8 +447,9 @@ class Yaml11Trap(RunRule):
                     continue  # 0.19–0.33 mapped the bool back to "no"
                 kind = "the boolean" if isinstance(node.value, bool) else "the integer"
                 fix = Fix(f"quote `{node.raw}`", SAFE, [quote_scalar(node)])
-                yield self.report(f"`{key}: {node.raw}` is {kind} {node.value!r} to PyYAML (YAML 1.1): {effect}",
-                                  node.span, f"quote it: {key}: '{node.raw}'", fix=fix)
+                yield self.report(
+                    f"`{key}: {node.raw}` is {kind} {node.value!r} to PyYAML (YAML 1.1): {effect}", node.span, f"quote it: {key}: '{node.raw}'", fix=fix
+                )
 
 
 class BadDistributedType(RunRule):
@@ -359,8 +499,9 @@ class BadDistributedType(RunRule):
             return
         close = close_matches(str(node.value).upper(), allowed, 1)
         hint = f"; did you mean {close[0]}?" if close else ""
-        yield self.report(f"`distributed_type: {node.raw}`: ValueError: '{node.value}' is not a valid DistributedType{hint}",
-                          node.span, "one of " + ", ".join(allowed))
+        yield self.report(
+            f"`distributed_type: {node.raw}`: ValueError: '{node.value}' is not a valid DistributedType{hint}", node.span, "one of " + ", ".join(allowed)
+        )
 
 
 class BadMixedPrecision(RunRule):
@@ -408,8 +549,11 @@ class BadMixedPrecision(RunRule):
         if str(node.value).lower() in PRECISIONS:
             return
         hint = " (full precision is `no`)" if str(node.value).lower() in ("fp32", "float32", "32") else ""
-        yield self.report(f"`mixed_precision: {node.raw}`: \"Unknown mixed_precision mode: {str(node.value).lower()}. "
-                          f"Choose between ['no', 'fp8', 'fp16', 'bf16'].\"{hint}", node.span, "use no, fp16, bf16 or fp8")
+        yield self.report(
+            f"`mixed_precision: {node.raw}`: \"Unknown mixed_precision mode: {str(node.value).lower()}. Choose between ['no', 'fp8', 'fp16', 'bf16'].\"{hint}",
+            node.span,
+            "use no, fp16, bf16 or fp8",
+        )
 
 
 class NumProcessesRequired(RunRule):
@@ -472,10 +616,13 @@ class NumProcessesRequired(RunRule):
         # see it): a warning. Paired with a training config through settings or the command line, the launch is
         # known and has no count: an error.
         known_launch = v.run.is_training
-        yield self.report(f"`distributed_type: {v.distributed_type}` without `num_processes`: \"You need to manually pass in "
-                          "`--num_processes` using this config yaml.\"" + ("" if known_launch else " unless the launch line passes it"),
-                          span, "add `num_processes: N` (the total over all machines)",
-                          severity=Severity.ERROR if known_launch else Severity.WARNING)
+        yield self.report(
+            f'`distributed_type: {v.distributed_type}` without `num_processes`: "You need to manually pass in '
+            '`--num_processes` using this config yaml."' + ("" if known_launch else " unless the launch line passes it"),
+            span,
+            "add `num_processes: N` (the total over all machines)",
+            severity=Severity.ERROR if known_launch else Severity.WARNING,
+        )
 
 
 class OneProcessLaunch(RunRule):
@@ -528,12 +675,18 @@ class OneProcessLaunch(RunRule):
         node = v.scalar("num_processes")
         span = node.span if node else file_start(v.doc.path)
         if dtype == "NO":
-            yield self.report(f"`distributed_type: NO` with `num_processes: {procs}`: accelerate launch starts one process, "
-                              "not " + str(procs), span, "use MULTI_GPU (or DEEPSPEED/FSDP) for several processes")
+            yield self.report(
+                f"`distributed_type: NO` with `num_processes: {procs}`: accelerate launch starts one process, not " + str(procs),
+                span,
+                "use MULTI_GPU (or DEEPSPEED/FSDP) for several processes",
+            )
         elif dtype == "MULTI_CPU" and not v.value(F.MPIRUN_HOSTFILE):
-            yield self.report(f"`MULTI_CPU` with `num_processes: {procs}` and no mpirun_config.mpirun_hostfile: each launch "
-                              "starts one process; the world is assembled by mpirun/SLURM", span,
-                              "set mpirun_config.mpirun_hostfile, or start one launch per rank")
+            yield self.report(
+                f"`MULTI_CPU` with `num_processes: {procs}` and no mpirun_config.mpirun_hostfile: each launch "
+                "starts one process; the world is assembled by mpirun/SLURM",
+                span,
+                "set mpirun_config.mpirun_hostfile, or start one launch per rank",
+            )
 
 
 class ProcessesNotDivisible(RunRule):
@@ -588,8 +741,11 @@ class ProcessesNotDivisible(RunRule):
             return
         node = v.scalar("num_processes")
         real = world_size(procs, machines)
-        yield self.report(f"{procs} processes on {machines} machines: {procs // machines} per machine, so {real} ranks run, not {procs}",
-                          node.span if node else file_start(v.doc.path), f"use a multiple of {machines}, e.g. {real} or {real + machines}")
+        yield self.report(
+            f"{procs} processes on {machines} machines: {procs // machines} per machine, so {real} ranks run, not {procs}",
+            node.span if node else file_start(v.doc.path),
+            f"use a multiple of {machines}, e.g. {real} or {real + machines}",
+        )
 
 
 def listed_gpu_ids(v: View) -> tuple[Scalar, list[str]] | None:
@@ -660,9 +816,12 @@ class TooFewGpuIds(RunRule):
             return
         if v.distributed_type in MULTI_DEVICE and machines <= 1 and len(parts) < 2:
             return  # accelerate stops earlier with AC010's message
-        yield self.report(f"`gpu_ids: {node.raw}` names {len(parts)} GPU{'s' if len(parts) != 1 else ''} for {procs // machines} "
-                          "processes per machine: NCCL \"Duplicate GPU detected\" (or \"invalid device ordinal\")",
-                          node.span, f"list {procs // machines} ids, or use `gpu_ids: all`")
+        yield self.report(
+            f"`gpu_ids: {node.raw}` names {len(parts)} GPU{'s' if len(parts) != 1 else ''} for {procs // machines} "
+            'processes per machine: NCCL "Duplicate GPU detected" (or "invalid device ordinal")',
+            node.span,
+            f"list {procs // machines} ids, or use `gpu_ids: all`",
+        )
 
 
 class MultiGpuWithOneId(RunRule):
@@ -710,8 +869,11 @@ class MultiGpuWithOneId(RunRule):
             return
         if (positive_int(v.value(F.NUM_MACHINES)) or 1) > 1 or len(ids[1]) >= 2:
             return
-        yield self.report(f"`{v.distributed_type}` with `gpu_ids: {ids[0].raw}`: \"Less than two GPU ids were configured and tried "
-                          "to run on multiple GPUs.\"", ids[0].span, "list at least two ids, or use `gpu_ids: all`")
+        yield self.report(
+            f'`{v.distributed_type}` with `gpu_ids: {ids[0].raw}`: "Less than two GPU ids were configured and tried to run on multiple GPUs."',
+            ids[0].span,
+            "list at least two ids, or use `gpu_ids: all`",
+        )
 
 
 class OneRankMultiGpu(RunRule):
@@ -759,8 +921,11 @@ class OneRankMultiGpu(RunRule):
         if v is None or v.distributed_type != "MULTI_GPU" or v.value(F.NUM_PROCESSES) != 1 or v.cli(F.NUM_PROCESSES):
             return
         node = v.scalar("num_processes")
-        yield self.report("`MULTI_GPU` with `num_processes: 1`: a one-rank DDP run (DDP overhead, no second GPU)",
-                          node.span if node else file_start(v.doc.path), "use `distributed_type: NO` for one GPU")
+        yield self.report(
+            "`MULTI_GPU` with `num_processes: 1`: a one-rank DDP run (DDP overhead, no second GPU)",
+            node.span if node else file_start(v.doc.path),
+            "use `distributed_type: NO` for one GPU",
+        )
 
 
 class MainProcessIpMissing(RunRule):
@@ -812,9 +977,12 @@ class MainProcessIpMissing(RunRule):
         if ip is not None and ip.value:
             return
         span = _key_span(v.root, "main_process_ip") or _key_span(v.root, "num_machines") or file_start(v.doc.path)
-        yield self.report(f"{v.value(F.NUM_MACHINES)} machines and no `main_process_ip`: rdzv_endpoint becomes \"None:29500\" "
-                          "(\"When using multiple machines, you need to specify the main process IP.\")", span,
-                          "set main_process_ip (or pass --main_process_ip on the launch line)")
+        yield self.report(
+            f'{v.value(F.NUM_MACHINES)} machines and no `main_process_ip`: rdzv_endpoint becomes "None:29500" '
+            '("When using multiple machines, you need to specify the main process IP.")',
+            span,
+            "set main_process_ip (or pass --main_process_ip on the launch line)",
+        )
 
 
 class MachineRankOutOfRange(RunRule):
@@ -873,9 +1041,11 @@ class MachineRankOutOfRange(RunRule):
             return
         if 0 <= rank.value < machines:
             return
-        yield self.report(f"`machine_rank: {rank.value}` with {machines} machines: torchrun's --node_rank must be 0–{machines - 1}",
-                          rank.span, f"set machine_rank to this machine's index, 0 to {machines - 1} "
-                          "(or pass --machine_rank on each machine's launch line)")
+        yield self.report(
+            f"`machine_rank: {rank.value}` with {machines} machines: torchrun's --node_rank must be 0–{machines - 1}",
+            rank.span,
+            f"set machine_rank to this machine's index, 0 to {machines - 1} (or pass --machine_rank on each machine's launch line)",
+        )
 
 
 class UnknownSubConfigKey(RunRule):
@@ -939,14 +1109,16 @@ class UnknownSubConfigKey(RunRule):
                 full = key if not prefix or key.startswith(prefix.rstrip("_")) else prefix + key
                 if full in known or (prefix == "fp8_" and "fp8_" + key.removeprefix("fp8_") in known):
                     continue
-                if (section, key) in LEGACY or (section == "fp8_config" and (section, key.removeprefix("fp8_")) in LEGACY) \
-                        or (section == "fsdp_config" and (section, "fsdp_" + key) in LEGACY):
+                if (
+                    (section, key) in LEGACY
+                    or (section == "fp8_config" and (section, key.removeprefix("fp8_")) in LEGACY)
+                    or (section == "fsdp_config" and (section, "fsdp_" + key) in LEGACY)
+                ):
                     continue  # legacy names: AC020 (FSDP) and AC022 (fp8) report them, with their rename fixes
                 names = sorted({k.removeprefix(prefix) if prefix and not key.startswith(prefix.rstrip("_")) else k for k in known})
                 close = close_matches(key, names, 1)
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
-                yield self.report(f"`{section}.{key}` is not a key the launcher reads{hint}: silently ignored", key_node.span,
-                                  "fix the name or remove it")
+                yield self.report(f"`{section}.{key}` is not a key the launcher reads{hint}: silently ignored", key_node.span, "fix the name or remove it")
 
 
 class DeadSubConfig(RunRule):
@@ -999,9 +1171,12 @@ class DeadSubConfig(RunRule):
             sub = v.root.get(section)
             if isinstance(sub, Mapping) and sub.items and v.distributed_type != paradigm:
                 key = v.root.key_node(section)
-                yield self.report(f"`{section}` has {len(sub.items)} setting{'s' if len(sub.items) != 1 else ''} but "
-                                  f"`distributed_type` is {v.distributed_type}: none of them is used",
-                                  key.span if key else file_start(v.doc.path), f"remove it, or set distributed_type: {paradigm}")
+                yield self.report(
+                    f"`{section}` has {len(sub.items)} setting{'s' if len(sub.items) != 1 else ''} but "
+                    f"`distributed_type` is {v.distributed_type}: none of them is used",
+                    key.span if key else file_start(v.doc.path),
+                    f"remove it, or set distributed_type: {paradigm}",
+                )
 
 
 class BadParallelismConfig(RunRule):
@@ -1074,22 +1249,30 @@ class BadParallelismConfig(RunRule):
             yield self.report(f"parallelism_config {', '.join(bad)} size below 1: every size must be ≥ 1", span)
             return
         if sizes.get("cp", 1) > 1 and sizes.get("sp", 1) > 1:
-            yield self.report("parallelism_config sets both cp and sp > 1: \"Context Parallelism (CP) and Sequence Parallelism "
-                              "(SP) are mutually exclusive.\"", span)
+            yield self.report(
+                'parallelism_config sets both cp and sp > 1: "Context Parallelism (CP) and Sequence Parallelism (SP) are mutually exclusive."', span
+            )
         if (sizes.get("tp", 1) > 1 or sizes.get("cp", 1) > 1) and sizes.get("dp_replicate", 1) > 1 and sizes.get("dp_shard", 1) == 1:
-            yield self.report("tp/cp > 1 with dp_replicate > 1 and dp_shard = 1: \"Tensor/Context parallelism (tp/cp_size > 1) "
-                              "cannot be used with pure data parallelism\"", span)
+            yield self.report(
+                'tp/cp > 1 with dp_replicate > 1 and dp_shard = 1: "Tensor/Context parallelism (tp/cp_size > 1) cannot be used with pure data parallelism"',
+                span,
+            )
         product = 1
         for s in sizes.values():
             product *= s
         procs = positive_int(v.facts[F.NUM_PROCESSES].value) if F.NUM_PROCESSES in v.facts else None
         sp_backend = sub.get("parallelism_config_sp_backend")
-        deepspeed_sp = v.distributed_type == "DEEPSPEED" and sizes.get("sp", 1) > 1 and (
-            not isinstance(sp_backend, Scalar) or sp_backend.value in (None, "deepspeed"))
+        deepspeed_sp = (
+            v.distributed_type == "DEEPSPEED" and sizes.get("sp", 1) > 1 and (not isinstance(sp_backend, Scalar) or sp_backend.value in (None, "deepspeed"))
+        )
         if procs is not None and product > 1 and product != procs and not deepspeed_sp:
-            yield self.report(f"parallelism_config total size {product} ({' × '.join(f'{n} {s}' for n, s in sizes.items())}) does not "
-                              f"match num_processes {procs}: \"ParallelismConfig total_size ({product}) does not match num_processes "
-                              f"({procs})\"", span, "make the product of the sizes equal num_processes")
+            yield self.report(
+                f"parallelism_config total size {product} ({' × '.join(f'{n} {s}' for n, s in sizes.items())}) does not "
+                f'match num_processes {procs}: "ParallelismConfig total_size ({product}) does not match num_processes '
+                f'({procs})"',
+                span,
+                "make the product of the sizes equal num_processes",
+            )
 
 
 class AccelerateConfigMissing(RunRule):
@@ -1147,25 +1330,52 @@ class AccelerateConfigMissing(RunRule):
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         bare, count = run.get(F.ACCELERATE_DEFAULT_CONFIG), run.get(F.NUM_PROCESSES)
-        if bare is not None and bare.span is not None and not pairing.launch_facts and not pairing.launch_problems \
-                and (count is None or count.origin == Origin.SCRIPT):
+        if (
+            bare is not None
+            and bare.span is not None
+            and not pairing.launch_facts
+            and not pairing.launch_problems
+            and (count is None or count.origin == Origin.SCRIPT)
+        ):
             # A bare `accelerate launch`: the machine's default config (or its GPU count) decides (spec §1.1, §2.4).
             visible = run.get(F.VISIBLE_DEVICES)
-            seen = "" if visible is None else f" ({visible.note} at line {visible.span.line if visible.span else '?'}: {visible.value} " \
-                f"GPU{'s' if visible.value != 1 else ''} visible)"
-            yield self.report("`accelerate launch` without --config_file, --num_processes or a paradigm flag: the process count comes from "
-                              "the default accelerate config of the machine it runs on ($HF_HOME/accelerate/default_config.yaml), or, "
-                              f"without one, one process per visible GPU{seen}", bare.span,
-                              "pass --config_file with the repository's accelerate config, or --num_processes N")
+            seen = (
+                ""
+                if visible is None
+                else f" ({visible.note} at line {visible.span.line if visible.span else '?'}: {visible.value} GPU{'s' if visible.value != 1 else ''} visible)"
+            )
+            yield self.report(
+                "`accelerate launch` without --config_file, --num_processes or a paradigm flag: the process count comes from "
+                "the default accelerate config of the machine it runs on ($HF_HOME/accelerate/default_config.yaml), or, "
+                f"without one, one process per visible GPU{seen}",
+                bare.span,
+                "pass --config_file with the repository's accelerate config, or --num_processes N",
+            )
         for err in pairing.launch_problems:
             if err.kind == LoadErrorKind.NOT_FOUND:
-                yield self.report(f"accelerate config `{err.path}` does not exist: \"The passed configuration file `{err.path}` does "
-                                  "not exist.\"", file_start(run.config), "fix the path in settings / on the command line")
+                yield self.report(
+                    f'accelerate config `{err.path}` does not exist: "The passed configuration file `{err.path}` does not exist."',
+                    file_start(run.config),
+                    "fix the path in settings / on the command line",
+                )
 
 
 ACCELERATE_RULES: list[Rule] = [
-    MissingDistributedType(), UnknownTopLevelKey(), Yaml11Trap(), BadDistributedType(), BadMixedPrecision(),
-    NumProcessesRequired(), OneProcessLaunch(), ProcessesNotDivisible(), TooFewGpuIds(), MultiGpuWithOneId(),
-    OneRankMultiGpu(), MainProcessIpMissing(), MachineRankOutOfRange(), UnknownSubConfigKey(), DeadSubConfig(), BadParallelismConfig(),
+    MissingDistributedType(),
+    UnknownTopLevelKey(),
+    Yaml11Trap(),
+    BadDistributedType(),
+    BadMixedPrecision(),
+    NumProcessesRequired(),
+    OneProcessLaunch(),
+    ProcessesNotDivisible(),
+    TooFewGpuIds(),
+    MultiGpuWithOneId(),
+    OneRankMultiGpu(),
+    MainProcessIpMissing(),
+    MachineRankOutOfRange(),
+    UnknownSubConfigKey(),
+    DeadSubConfig(),
+    BadParallelismConfig(),
     AccelerateConfigMissing(),
 ]

@@ -25,8 +25,24 @@ from batchlint.rules.fsdp import fsdp
 _TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")  # accelerate's str_to_bool, the true half
 _FALSE_WORDS = ("n", "no", "f", "false", "off", "0")
 FP8_BACKENDS = ("AO", "TE", "MSAMP")
-DYNAMO_BACKENDS = ("NO", "EAGER", "AOT_EAGER", "INDUCTOR", "AOT_TS_NVFUSER", "NVPRIMS_NVFUSER", "CUDAGRAPHS", "OFI", "FX2TRT",
-                   "ONNXRT", "TENSORRT", "AOT_TORCHXLA_TRACE_ONCE", "TORCHXLA_TRACE_ONCE", "TVM", "HPU_BACKEND", "NEURON")
+DYNAMO_BACKENDS = (
+    "NO",
+    "EAGER",
+    "AOT_EAGER",
+    "INDUCTOR",
+    "AOT_TS_NVFUSER",
+    "NVPRIMS_NVFUSER",
+    "CUDAGRAPHS",
+    "OFI",
+    "FX2TRT",
+    "ONNXRT",
+    "TENSORRT",
+    "AOT_TORCHXLA_TRACE_ONCE",
+    "TORCHXLA_TRACE_ONCE",
+    "TVM",
+    "HPU_BACKEND",
+    "NEURON",
+)
 MULTINODE_LAUNCHERS = ("pdsh", "standard", "openmpi", "mvapich", "mpich", "nossh", "slurm")
 
 
@@ -52,8 +68,7 @@ def _means_true(node: Scalar | None) -> bool:
     """A value written to switch something on (bool true, or a true word such as "yes")."""
     if node is None:
         return False
-    return node.value is True or (isinstance(node.value, str | int) and not isinstance(node.value, bool)
-                                  and str(node.value).strip().lower() in _TRUE_WORDS)
+    return node.value is True or (isinstance(node.value, str | int) and not isinstance(node.value, bool) and str(node.value).strip().lower() in _TRUE_WORDS)
 
 
 def _ds_version(v: View) -> tuple[int, ...]:
@@ -120,9 +135,12 @@ class IdleGpuIds(RunRule):
         if len(parts) <= per:
             return
         idle = len(parts) - per
-        yield self.report(f"`gpu_ids: {node.raw}` names {len(parts)} GPUs for {per} process{'es' if per != 1 else ''} per machine: "
-                          f"{idle} GPU{'s sit' if idle != 1 else ' sits'} idle", node.span,
-                          f"start {len(parts)} processes per machine, or list {per} id{'s' if per != 1 else ''}")
+        yield self.report(
+            f"`gpu_ids: {node.raw}` names {len(parts)} GPUs for {per} process{'es' if per != 1 else ''} per machine: "
+            f"{idle} GPU{'s sit' if idle != 1 else ' sits'} idle",
+            node.span,
+            f"start {len(parts)} processes per machine, or list {per} id{'s' if per != 1 else ''}",
+        )
 
 
 class IgnoredFileValue(RunRule):
@@ -177,21 +195,31 @@ class IgnoredFileValue(RunRule):
         affinity = v.scalar("enable_cpu_affinity")
         if _means_true(affinity) and v.version() >= (0, 29):
             assert affinity is not None
-            yield self.report(f"`enable_cpu_affinity: {affinity.raw}` is ignored: accelerate {version} copies a file value only onto "
-                              "an unset option, and --enable_cpu_affinity defaults to False, so no CPU affinity is set",
-                              affinity.span, "pass --enable_cpu_affinity on the launch line")
+            yield self.report(
+                f"`enable_cpu_affinity: {affinity.raw}` is ignored: accelerate {version} copies a file value only onto "
+                "an unset option, and --enable_cpu_affinity defaults to False, so no CPU affinity is set",
+                affinity.span,
+                "pass --enable_cpu_affinity on the launch line",
+            )
         if _machines(v) > 1:
             rdzv = v.scalar("rdzv_backend")
             if rdzv is not None and isinstance(rdzv.value, str) and rdzv.value.strip() and rdzv.value != "static":
-                yield self.report(f"`rdzv_backend: {rdzv.raw}` is ignored: --rdzv_backend defaults to \"static\" in accelerate {version}, "
-                                  "so torchrun uses the static rendezvous", rdzv.span, f"pass --rdzv_backend {rdzv.value} on the launch line")
+                yield self.report(
+                    f'`rdzv_backend: {rdzv.raw}` is ignored: --rdzv_backend defaults to "static" in accelerate {version}, '
+                    "so torchrun uses the static rendezvous",
+                    rdzv.span,
+                    f"pass --rdzv_backend {rdzv.value} on the launch line",
+                )
         if v.distributed_type in ("XLA", "TPU"):
             for key, effect in (("downcast_bf16", "no bf16 downcast on the TPU"), ("tpu_use_sudo", "the pod launcher runs without sudo")):
                 node = v.scalar(key)
                 if _means_true(node):
                     assert node is not None
-                    yield self.report(f"`{key}: {node.raw}` is ignored: --{key} defaults to False in accelerate {version}: {effect}",
-                                      node.span, f"pass --{key} on the launch line")
+                    yield self.report(
+                        f"`{key}: {node.raw}` is ignored: --{key} defaults to False in accelerate {version}: {effect}",
+                        node.span,
+                        f"pass --{key} on the launch line",
+                    )
 
 
 class Fsdp2IgnoredKey(RunRule):
@@ -245,25 +273,33 @@ class Fsdp2IgnoredKey(RunRule):
             return
         checks: list[tuple[str, Scalar | None, bool, str]] = []
         forward = f.scalar("forward_prefetch")
-        checks.append(("forward_prefetch", forward, _means_true(forward), "FSDP_FORWARD_PREFETCH is read only for fsdp_version 1: "
-                       "nothing is prefetched forward"))
+        checks.append(
+            ("forward_prefetch", forward, _means_true(forward), "FSDP_FORWARD_PREFETCH is read only for fsdp_version 1: nothing is prefetched forward")
+        )
         backward = f.scalar("backward_prefetch")
         wants_backward = backward is not None and isinstance(backward.value, str) and backward.value.upper() not in ("NO_PREFETCH", "")
-        checks.append(("backward_prefetch", backward, wants_backward, "\"backward_prefetch is not supported in FSDP2. Setting backward "
-                       "prefetch to None.\""))
+        checks.append(("backward_prefetch", backward, wants_backward, '"backward_prefetch is not supported in FSDP2. Setting backward prefetch to None."'))
         orig = f.scalar("use_orig_params")
-        checks.append(("use_orig_params", orig, orig is not None and orig.value is False,
-                       "FSDP2 always shards the original parameters"))
+        checks.append(("use_orig_params", orig, orig is not None and orig.value is False, "FSDP2 always shards the original parameters"))
         sync = f.scalar("sync_module_states")
         loading = f.scalar("cpu_ram_efficient_loading")
-        checks.append(("sync_module_states", sync, _means_true(sync) and not _means_true(loading),
-                       "FSDP2 does not broadcast rank 0's weights (only CPU-RAM-efficient loading sends them)"))
+        checks.append(
+            (
+                "sync_module_states",
+                sync,
+                _means_true(sync) and not _means_true(loading),
+                "FSDP2 does not broadcast rank 0's weights (only CPU-RAM-efficient loading sends them)",
+            )
+        )
         for name, node, applies, effect in checks:
             if applies and node is not None:
                 key = f.entry(name)
                 shown = str(key[0].value) if key else f"fsdp_{name}"
-                yield self.report(f"`fsdp_config.{shown}: {node.raw}` does nothing under FSDP2: {effect}", node.span,
-                                  "remove it, or use fsdp_version: 1 for the FSDP1 behaviour")
+                yield self.report(
+                    f"`fsdp_config.{shown}: {node.raw}` does nothing under FSDP2: {effect}",
+                    node.span,
+                    "remove it, or use fsdp_version: 1 for the FSDP1 behaviour",
+                )
 
 
 def _legacy_fix(sub: Mapping, key_node: Scalar, new: str) -> Fix | None:
@@ -328,17 +364,29 @@ class LegacyFsdpKey(RunRule):
         key_node = found[0]
         fix = _legacy_fix(sub, key_node, "fsdp_backward_prefetch")
         if fix is None:
-            yield self.report(f"`fsdp_config.{key_node.value}` is ignored by accelerate {v.version_text()} (removed in 1.0); "
-                              "fsdp_backward_prefetch in the same section is what applies", key_node.span, "remove it")
+            yield self.report(
+                f"`fsdp_config.{key_node.value}` is ignored by accelerate {v.version_text()} (removed in 1.0); "
+                "fsdp_backward_prefetch in the same section is what applies",
+                key_node.span,
+                "remove it",
+            )
             return
         if v.version() < (1, 0):
-            yield self.report(f"`fsdp_config.{key_node.value}` is deprecated since accelerate 0.26 (still read by accelerate "
-                              f"{v.version_text()}, ignored from 1.0)", key_node.span, "rename it to `fsdp_backward_prefetch`",
-                              severity=Severity.INFO, fix=fix)
+            yield self.report(
+                f"`fsdp_config.{key_node.value}` is deprecated since accelerate 0.26 (still read by accelerate {v.version_text()}, ignored from 1.0)",
+                key_node.span,
+                "rename it to `fsdp_backward_prefetch`",
+                severity=Severity.INFO,
+                fix=fix,
+            )
             return
-        yield self.report(f"`fsdp_config.{key_node.value}` is ignored by accelerate {v.version_text()} (renamed to "
-                          "fsdp_backward_prefetch in 0.26, removed in 1.0): no backward prefetch", key_node.span,
-                          "rename it to `fsdp_backward_prefetch`", fix=fix)
+        yield self.report(
+            f"`fsdp_config.{key_node.value}` is ignored by accelerate {v.version_text()} (renamed to "
+            "fsdp_backward_prefetch in 0.26, removed in 1.0): no backward prefetch",
+            key_node.span,
+            "rename it to `fsdp_backward_prefetch`",
+            fix=fix,
+        )
 
 
 def _fp8_backend(v: View) -> tuple[Scalar | None, Fact[object] | None] | None:
@@ -414,8 +462,11 @@ class Fp8BackendNotUpperCase(RunRule):
         error = f"\"ValueError: '{value}' is not a valid FP8BackendType\" when Accelerator() starts"
         if flag is not None:
             span = flag.span or file_start(v.doc.path)
-            yield self.report(f"`--fp8_backend {value}` on the launch line: {error} (the flag only accepts lower case)", span,
-                              f"remove the flag and set fp8_config.backend: {upper if upper in FP8_BACKENDS else 'TE'} in {v.doc.path}")
+            yield self.report(
+                f"`--fp8_backend {value}` on the launch line: {error} (the flag only accepts lower case)",
+                span,
+                f"remove the flag and set fp8_config.backend: {upper if upper in FP8_BACKENDS else 'TE'} in {v.doc.path}",
+            )
             return
         assert node is not None
         fix = Fix(f"write `{upper}`", SAFE, [replace_node(node, upper)]) if upper in FP8_BACKENDS and node.style == "" else None
@@ -480,8 +531,9 @@ class Fp8QuestionnaireKey(RunRule):
                 continue
             new, why = legacy
             fix = _legacy_fix(sub, key_node, f"fp8_{new}")
-            effect, help = ("the default applies", f"rename it to `{new}`") if fix is not None else \
-                (f"`{new}` in the same section is what applies", "remove it")
+            effect, help = (
+                ("the default applies", f"rename it to `{new}`") if fix is not None else (f"`{new}` in the same section is what applies", "remove it")
+            )
             yield self.report(f"`fp8_config.{key_node.value}` is not read ({why}): {effect}", key_node.span, help, fix=fix)
 
 
@@ -537,24 +589,27 @@ class BadDynamoBackend(RunRule):
         v = view(run, pairing)
         if v is None or v.sagemaker:
             return
-        nodes = [("dynamo_config.dynamo_backend", _scalar(_sub(v, "dynamo_config"), "backend", "dynamo_")),
-                 ("dynamo_backend", v.scalar("dynamo_backend"))]
+        nodes = [("dynamo_config.dynamo_backend", _scalar(_sub(v, "dynamo_config"), "backend", "dynamo_")), ("dynamo_backend", v.scalar("dynamo_backend"))]
         allowed = _dynamo_backends(v)
         for key, node in nodes:
             if node is None or node.value is None:
                 continue
             if isinstance(node.value, bool):
                 fix = Fix(f"quote `{node.raw}`", SAFE, [quote_scalar(node)]) if node.style == "" else None
-                yield self.report(f"`{key}: {node.raw}` is the boolean {node.value} to PyYAML (YAML 1.1): the launcher's "
-                                  "`args.dynamo_backend.upper()` fails (AttributeError)", node.span, f"quote it: '{node.raw}'", fix=fix)
+                yield self.report(
+                    f"`{key}: {node.raw}` is the boolean {node.value} to PyYAML (YAML 1.1): the launcher's "
+                    "`args.dynamo_backend.upper()` fails (AttributeError)",
+                    node.span,
+                    f"quote it: '{node.raw}'",
+                    fix=fix,
+                )
                 continue
             text = str(node.value).upper()
             if text in allowed:
                 continue
             close = close_matches(text, allowed, 1)
             hint = f"did you mean {close[0]}?" if close else "one of " + ", ".join(allowed)
-            yield self.report(f"`{key}: {node.raw}`: \"Unknown dynamo backend: {text}. Choose between [...]\" in accelerate "
-                              f"{v.version_text()}", node.span, hint)
+            yield self.report(f'`{key}: {node.raw}`: "Unknown dynamo backend: {text}. Choose between [...]" in accelerate {v.version_text()}', node.span, hint)
 
 
 class BadMultinodeLauncher(RunRule):
@@ -615,15 +670,24 @@ class BadMultinodeLauncher(RunRule):
         if value in MULTINODE_LAUNCHERS:
             if value == "nossh" and _ds_version(v) < (0, 14, 5):
                 ds = v.run.setting("deepspeed-version")
-                yield self.report(f"`deepspeed_multinode_launcher: nossh` with DeepSpeed {ds}: \"nossh launcher requires DeepSpeed >= "
-                                  f"0.14.5\"{tail}", node.span, "upgrade DeepSpeed, or use pdsh", severity=severity)
+                yield self.report(
+                    f'`deepspeed_multinode_launcher: nossh` with DeepSpeed {ds}: "nossh launcher requires DeepSpeed >= 0.14.5"{tail}',
+                    node.span,
+                    "upgrade DeepSpeed, or use pdsh",
+                    severity=severity,
+                )
             return
         if value.lower() in MULTINODE_LAUNCHERS and value.lower() != "standard":
             return  # the DeepSpeed runner lower-cases its --launcher
         close = close_matches(value.lower(), MULTINODE_LAUNCHERS, 1)
         hint = f"did you mean {close[0]}?" if close else "one of " + ", ".join(MULTINODE_LAUNCHERS)
-        yield self.report(f"`deepspeed_multinode_launcher: {node.raw}` is not a launcher: accelerate hands it to the DeepSpeed runner "
-                          f"as --launcher {value}, which does not have it{tail}", node.span, hint, severity=severity)
+        yield self.report(
+            f"`deepspeed_multinode_launcher: {node.raw}` is not a launcher: accelerate hands it to the DeepSpeed runner "
+            f"as --launcher {value}, which does not have it{tail}",
+            node.span,
+            hint,
+            severity=severity,
+        )
 
 
 def _filtered(names: list[str], include: object, exclude: object) -> list[str]:
@@ -707,8 +771,11 @@ class HostfileHostsDiffer(RunRule):
         procs = _processes(v)
         world = f": {len(used)} × {procs // machines} = {len(used) * (procs // machines)} ranks, not {procs}" if procs else ""
         filtered = " after the include/exclude filters" if include is not None or exclude is not None else ""
-        yield self.report(f"the DeepSpeed runner starts on every host of {node.value} ({len(used)} hosts{filtered}), not num_machines "
-                          f"{machines}{world}", node.span, f"make num_machines {len(used)}, or list {machines} hosts")
+        yield self.report(
+            f"the DeepSpeed runner starts on every host of {node.value} ({len(used)} hosts{filtered}), not num_machines {machines}{world}",
+            node.span,
+            f"make num_machines {len(used)}, or list {machines} hosts",
+        )
 
 
 class NvmePathIgnored(RunRule):
@@ -772,11 +839,13 @@ class NvmePathIgnored(RunRule):
             if node is None or node.value in (None, "none", ""):
                 continue
             device = _scalar(sub, f"offload_{what}_device")
-            effect = f"; with offload_{what}_device nvme DeepSpeed gets the default path \"none\"" if device is not None \
-                and device.value == "nvme" else ""
-            yield self.report(f"`deepspeed_config.offload_{what}_nvme_path` is ignored: accelerate {v.version_text()} never exports "
-                              f"ACCELERATE_DEEPSPEED_OFFLOAD_{what.upper()}_NVME_PATH{effect}", node.span,
-                              f"set zero_optimization.offload_{what}.nvme_path in a DeepSpeed JSON (deepspeed_config_file)")
+            effect = f'; with offload_{what}_device nvme DeepSpeed gets the default path "none"' if device is not None and device.value == "nvme" else ""
+            yield self.report(
+                f"`deepspeed_config.offload_{what}_nvme_path` is ignored: accelerate {v.version_text()} never exports "
+                f"ACCELERATE_DEEPSPEED_OFFLOAD_{what.upper()}_NVME_PATH{effect}",
+                node.span,
+                f"set zero_optimization.offload_{what}.nvme_path in a DeepSpeed JSON (deepspeed_config_file)",
+            )
 
 
 def _json_stage(v: View) -> tuple[object, Span | None] | None:
@@ -859,9 +928,13 @@ class Zero3InitWithoutStage3(RunRule):
             return
         edit = replace_scalar(flag, False)
         fix = Fix("set `zero3_init_flag: false`", SAFE, [edit]) if edit is not None else None
-        yield self.report(f"`zero3_init_flag: {flag.raw}` with {where} {stage}: \"DeepSpeed Zero3 Init flag is only applicable for "
-                          "ZeRO Stage 3. Setting it to False.\"", flag.span, "set zero3_init_flag: false, or use ZeRO stage 3",
-                          related, fix=fix)
+        yield self.report(
+            f'`zero3_init_flag: {flag.raw}` with {where} {stage}: "DeepSpeed Zero3 Init flag is only applicable for ZeRO Stage 3. Setting it to False."',
+            flag.span,
+            "set zero3_init_flag: false, or use ZeRO stage 3",
+            related,
+            fix=fix,
+        )
 
 
 class Save16bitNotBool(RunRule):
@@ -914,8 +987,12 @@ class Save16bitNotBool(RunRule):
         if isinstance(node.value, bool) or str(node.value).lower() in ("true", "false") or not _means_true(node):
             return
         fix = Fix("write `true`", UNSAFE, [replace_node(node, "true")]) if node.style in ("", "'", '"') else None
-        yield self.report(f"`zero3_save_16bit_model: {node.raw}` is read as False: accelerate compares str(value).lower() with \"true\"",
-                          node.span, "write true (or false)", fix=fix)
+        yield self.report(
+            f'`zero3_save_16bit_model: {node.raw}` is read as False: accelerate compares str(value).lower() with "true"',
+            node.span,
+            "write true (or false)",
+            fix=fix,
+        )
 
 
 _PARALLEL_SIZES = ("dp_replicate", "dp_shard", "tp", "cp", "sp")
@@ -989,13 +1066,19 @@ class ParallelismWrongParadigm(RunRule):
         span = key.span if key is not None else file_start(v.doc.path)
         if product > 1 and not (fsdp2 or dtype in MULTI_DEVICE or dtype == "DEEPSPEED"):
             shown = f"FSDP (version {version.value if version is not None else 1})" if dtype == "FSDP" else str(dtype)
-            yield self.report(f"parallelism_config (total size {product}) with distributed_type {shown}: \"ParallelismConfig is only "
-                              "compatible DistributedType.FSDP (version 2) or DistributedType.Multi{Device} or "
-                              f"DistributedType.DEEPSPEED, but got {shown}\"", span,
-                              "use FSDP with fsdp_version: 2 (or a MULTI_* type), or remove parallelism_config")
+            yield self.report(
+                f'parallelism_config (total size {product}) with distributed_type {shown}: "ParallelismConfig is only '
+                "compatible DistributedType.FSDP (version 2) or DistributedType.Multi{Device} or "
+                f'DistributedType.DEEPSPEED, but got {shown}"',
+                span,
+                "use FSDP with fsdp_version: 2 (or a MULTI_* type), or remove parallelism_config",
+            )
         elif int(str(sizes["cp"])) > 1 and not fsdp2:
-            yield self.report(f"parallelism_config_cp_size {sizes['cp']} without FSDP2: \"Using `cp_size>1` requires FSDP2\"", span,
-                              "use distributed_type: FSDP with fsdp_version: 2")
+            yield self.report(
+                f'parallelism_config_cp_size {sizes["cp"]} without FSDP2: "Using `cp_size>1` requires FSDP2"',
+                span,
+                "use distributed_type: FSDP with fsdp_version: 2",
+            )
 
 
 def _megatron_cp(v: View, sub: Mapping) -> tuple[int, Scalar | None]:
@@ -1054,9 +1137,12 @@ class MegatronContextParallelDefault(RunRule):
         if sub is not None and _entry(sub, "megatron_lm_context_parallel_size") is not None:
             return
         key = v.root.key_node("megatron_lm_config") or v.root.key_node("distributed_type")
-        yield self.report(f"no megatron_lm_context_parallel_size: accelerate {v.version_text()} sets context parallelism to 2, so "
-                          "Megatron's data-parallel size is world / (tp × pp × 2), half of accelerate's global_batch_size figure",
-                          key.span if key is not None else file_start(v.doc.path), "set megatron_lm_context_parallel_size (1 for none)")
+        yield self.report(
+            f"no megatron_lm_context_parallel_size: accelerate {v.version_text()} sets context parallelism to 2, so "
+            "Megatron's data-parallel size is world / (tp × pp × 2), half of accelerate's global_batch_size figure",
+            key.span if key is not None else file_start(v.doc.path),
+            "set megatron_lm_context_parallel_size (1 for none)",
+        )
 
 
 class MegatronWorldNotDivisible(RunRule):
@@ -1118,13 +1204,27 @@ class MegatronWorldNotDivisible(RunRule):
             return
         cp_text = f"cp {cp}" + ("" if cp_node is not None else f" (accelerate {v.version_text()}'s default)")
         count = v.scalar("num_processes")
-        yield self.report(f"Megatron-LM: \"world size ({world}) is not divisible by total_model_size ({total})\" (tp {degrees[0]} × "
-                          f"pp {degrees[1]} × {cp_text})", count.span if count is not None else file_start(v.doc.path),
-                          f"use a multiple of {total} processes, or change the parallel degrees")
+        yield self.report(
+            f'Megatron-LM: "world size ({world}) is not divisible by total_model_size ({total})" (tp {degrees[0]} × pp {degrees[1]} × {cp_text})',
+            count.span if count is not None else file_start(v.doc.path),
+            f"use a multiple of {total} processes, or change the parallel degrees",
+        )
 
 
 MORE_ACCELERATE_RULES: list[Rule] = [
-    IdleGpuIds(), IgnoredFileValue(), Fsdp2IgnoredKey(), LegacyFsdpKey(), Fp8BackendNotUpperCase(), Fp8QuestionnaireKey(),
-    BadDynamoBackend(), BadMultinodeLauncher(), HostfileHostsDiffer(), NvmePathIgnored(), Zero3InitWithoutStage3(), Save16bitNotBool(),
-    ParallelismWrongParadigm(), MegatronContextParallelDefault(), MegatronWorldNotDivisible(),
+    IdleGpuIds(),
+    IgnoredFileValue(),
+    Fsdp2IgnoredKey(),
+    LegacyFsdpKey(),
+    Fp8BackendNotUpperCase(),
+    Fp8QuestionnaireKey(),
+    BadDynamoBackend(),
+    BadMultinodeLauncher(),
+    HostfileHostsDiffer(),
+    NvmePathIgnored(),
+    Zero3InitWithoutStage3(),
+    Save16bitNotBool(),
+    ParallelismWrongParadigm(),
+    MegatronContextParallelDefault(),
+    MegatronWorldNotDivisible(),
 ]

@@ -29,8 +29,17 @@ class Related:
 class Diagnostic:
     __slots__ = ("code", "name", "severity", "message", "span", "help", "related", "fix")
 
-    def __init__(self, code: str, name: str, severity: Severity, message: str, span: Span, help: str | None = None,
-                 related: list[Related] | None = None, fix: Fix | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        severity: Severity,
+        message: str,
+        span: Span,
+        help: str | None = None,
+        related: list[Related] | None = None,
+        fix: Fix | None = None,
+    ) -> None:
         self.code = code
         self.name = name
         self.severity = severity
@@ -56,12 +65,17 @@ class Diagnostic:
 
     def as_json(self, sources: dict[str, str] | None = None) -> dict[str, object]:
         return {
-            "code": self.code, "name": self.name, "severity": str(self.severity), "message": self.message,
-            "file": self.span.file, "line": self.span.line, "column": self.span.column,
-            "end_line": self.span.end_line, "end_column": self.span.end_column,
+            "code": self.code,
+            "name": self.name,
+            "severity": str(self.severity),
+            "message": self.message,
+            "file": self.span.file,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
             "help": self.help,
-            "related": [{"file": r.span.file, "line": r.span.line, "column": r.span.column, "label": r.label}
-                        for r in self.related],
+            "related": [{"file": r.span.file, "line": r.span.line, "column": r.span.column, "label": r.label} for r in self.related],
             "fix": self.fix.as_json(sources) if self.fix is not None else None,
         }
 
@@ -80,8 +94,9 @@ class Rule:
     fixable: ClassVar[bool] = False
     aliases: ClassVar[tuple[str, ...]] = ()  # other codes that select this rule (the spec's catalog names)
 
-    def report(self, message: str, span: Span, help: str | None = None, related: list[Related] | None = None,
-               severity: Severity | None = None, fix: Fix | None = None) -> Diagnostic:
+    def report(
+        self, message: str, span: Span, help: str | None = None, related: list[Related] | None = None, severity: Severity | None = None, fix: Fix | None = None
+    ) -> Diagnostic:
         return Diagnostic(self.code, self.name, severity or self.severity, message, span, help, related or [], fix)
 
 

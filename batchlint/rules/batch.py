@@ -50,8 +50,9 @@ def _formula(run: RunModel) -> str:
     accum = f"{acc.value if acc else '?'} accumulation"
     grad_accum = run.grad_accum
     if acc is not None and acc.name == F.EFFECTIVE_GRAD_ACCUM:
-        accum += f" (from {acc.span.file}, not the config's {grad_accum.value})" if acc.span and grad_accum is not None \
-            else f" ({acc.note})" if acc.note else ""
+        accum += (
+            f" (from {acc.span.file}, not the config's {grad_accum.value})" if acc.span and grad_accum is not None else f" ({acc.note})" if acc.note else ""
+        )
     return f"{run[F.PER_DEVICE_BATCH].value} per device × {dp.value} processes × {accum}"
 
 
@@ -276,7 +277,11 @@ def _off_target(rule: RunRule, run: RunModel, pairing: Pairing, below: bool) -> 
     word = "below" if below else "above"
     yield rule.report(
         f"total batch {total} ({_formula(run)}) is {word} the target {target.value} (from {target.description})",
-        anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM), help, related, fix=fix)
+        anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
+        help,
+        related,
+        fix=fix,
+    )
 
 
 class TotalAboveTarget(RunRule):
@@ -420,17 +425,21 @@ class LearningRateScaledByTotal(RunRule):
             acc = run.accumulation
             k = positive_int(acc.value) if acc else None
             per_gpu = f" × {b * k} per GPU" if b is not None and k is not None else ""
-            yield self.report(f"{scale.key} is on: the script multiplies {name} by the total batch ({name}{per_gpu} × the number "
-                              "of GPUs), which is not known here", at,
-                              "declare the process count to see the rate it trains at, or turn scale_lr off and write that rate",
-                              severity=Severity.INFO)
+            yield self.report(
+                f"{scale.key} is on: the script multiplies {name} by the total batch ({name}{per_gpu} × the number of GPUs), which is not known here",
+                at,
+                "declare the process count to see the rate it trains at, or turn scale_lr off and write that rate",
+                severity=Severity.INFO,
+            )
             return
         trains = f"{value * total:.3g}" if value is not None else f"{name} × {total}"
-        message = (f"{scale.key} is on: the script multiplies {name}" + (f" = {value:.3g}" if value is not None else "")
-                   + f" by the total batch {total} ({_formula(run)}): it trains at {trains}, and at another rate whenever the "
-                   "total changes")
-        yield self.report(message, at, f"write the rate you mean as {name} and turn {scale.key} off",
-                          fix=self._fix(run, scale, lr, value, total))
+        message = (
+            f"{scale.key} is on: the script multiplies {name}"
+            + (f" = {value:.3g}" if value is not None else "")
+            + f" by the total batch {total} ({_formula(run)}): it trains at {trains}, and at another rate whenever the "
+            "total changes"
+        )
+        yield self.report(message, at, f"write the rate you mean as {name} and turn {scale.key} off", fix=self._fix(run, scale, lr, value, total))
 
     @staticmethod
     def _fix(run: RunModel, scale: Fact[object], lr: Fact[object] | None, value: float | None, total: int) -> Fix | None:
@@ -440,9 +449,13 @@ class LearningRateScaledByTotal(RunRule):
         edits = [replace_value(lr, rate), replace_value(scale, False)]
         if any(e is None for e in edits):
             return None
-        return Fix(f"set {lr.key} {lr.value} → {rate:g} and {scale.key} → false: the rate it trains at now, no longer scaled by the "
-                   "total (unsafe: the learning rate literal changes)", UNSAFE, [e for e in edits if e is not None],
-                   [Expectation(run.config, F.SCALE_LR, False)])
+        return Fix(
+            f"set {lr.key} {lr.value} → {rate:g} and {scale.key} → false: the rate it trains at now, no longer scaled by the "
+            "total (unsafe: the learning rate literal changes)",
+            UNSAFE,
+            [e for e in edits if e is not None],
+            [Expectation(run.config, F.SCALE_LR, False)],
+        )
 
 
 def _lr_value(lr: Fact[object] | None) -> float | None:
@@ -517,8 +530,7 @@ class IntentMismatch(RunRule):
                 continue
             problems: list[str] = []
             related: list[Related] = []
-            for said, have, fact, label in ((intent.per_device, b, per_device, "per-device batch"),
-                                            (intent.grad_accum, k, acc, "accumulation")):
+            for said, have, fact, label in ((intent.per_device, b, per_device, "per-device batch"), (intent.grad_accum, k, acc, "accumulation")):
                 if said is None or have is None or said == have:
                     continue
                 if fact is not None and fact.span is not None:
@@ -546,7 +558,8 @@ class IntentMismatch(RunRule):
                 f"comment states {intent.describe()}, but the config has {detail}",
                 intent.span,
                 "update the values to match the comment, or the comment to match the values",
-                related)
+                related,
+            )
 
 
 class ProcessCountUnknown(RunRule):
@@ -617,9 +630,11 @@ class ProcessCountUnknown(RunRule):
         if run.launch_script:
             # Paired with a launch line whose count is set at run time ($HOST_GPU_NUM, $1, $(nvidia-smi ...)).
             message += f"; the launch in {run.launch_script} sets it only when it runs"
-        yield self.report(message, anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
-                          "declare it: --num-processes N, --accelerate-config FILE, or num-processes / "
-                          "accelerate-config in [tool.batchlint]")
+        yield self.report(
+            message,
+            anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
+            "declare it: --num-processes N, --accelerate-config FILE, or num-processes / accelerate-config in [tool.batchlint]",
+        )
 
 
 class TargetNotReachable(RunRule):
@@ -690,7 +705,9 @@ class TargetNotReachable(RunRule):
         yield self.report(
             f"target total {run.target.value} (from {run.target.description}) is not a multiple of "
             f"{dp} data-parallel processes: nearest achievable totals are {options}",
-            anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM), help)
+            anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM),
+            help,
+        )
 
 
 class InvalidBatchValue(RunRule):
@@ -745,8 +762,7 @@ class InvalidBatchValue(RunRule):
     severity = Severity.ERROR
     fixable = True
 
-    NAMES = {F.PER_DEVICE_BATCH: "per-device batch", F.GRAD_ACCUM: "gradient accumulation",
-             F.EFFECTIVE_GRAD_ACCUM: "gradient accumulation"}
+    NAMES = {F.PER_DEVICE_BATCH: "per-device batch", F.GRAD_ACCUM: "gradient accumulation", F.EFFECTIVE_GRAD_ACCUM: "gradient accumulation"}
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         if not run.is_training:
@@ -757,8 +773,9 @@ class InvalidBatchValue(RunRule):
                 continue
             if fact.unresolved is not None:
                 if fact.problem is not None and fact.problem.known_at_run_time:
-                    yield self.report(f"cannot check {label} `{fact.key}`: {fact.unresolved}", fact.span,
-                                      "give it a literal value or a default", severity=Severity.INFO)
+                    yield self.report(
+                        f"cannot check {label} `{fact.key}`: {fact.unresolved}", fact.span, "give it a literal value or a default", severity=Severity.INFO
+                    )
                 continue  # missing keys and cycles are BL004's
             value = fact.value
             if positive_int(value) is not None or value == "auto":
@@ -773,8 +790,9 @@ class InvalidBatchValue(RunRule):
                 got = "null"
             else:
                 got = f"the string {value!r}"
-            yield self.report(f"{label} `{fact.key}` must be a positive integer, got {got}", fact.span,
-                              "set a whole number ≥ 1", fix=self._fix(run, name, fact))
+            yield self.report(
+                f"{label} `{fact.key}` must be a positive integer, got {got}", fact.span, "set a whole number ≥ 1", fix=self._fix(run, name, fact)
+            )
 
     @staticmethod
     def _fix(run: RunModel, name: F, fact: Fact[object]) -> Fix | None:

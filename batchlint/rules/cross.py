@@ -15,8 +15,16 @@ from batchlint.rules.accelerate import view
 from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, file_start
 from batchlint.views import DocumentView, view_of
 
-IGNORED_WITH_FILE = ("gradient_accumulation_steps", "gradient_clipping", "zero_stage", "offload_optimizer_device",
-                     "offload_param_device", "offload_param_nvme_path", "offload_optimizer_nvme_path", "zero3_save_16bit_model")
+IGNORED_WITH_FILE = (
+    "gradient_accumulation_steps",
+    "gradient_clipping",
+    "zero_stage",
+    "offload_optimizer_device",
+    "offload_param_device",
+    "offload_param_nvme_path",
+    "offload_optimizer_nvme_path",
+    "zero3_save_16bit_model",
+)
 
 
 class IgnoredNextToConfigFile(RunRule):
@@ -106,10 +114,14 @@ class IgnoredNextToConfigFile(RunRule):
         first = offending[0][1]
         link = v.pairing.deepspeed
         fix = _move_fix(v.doc, v.root, sub, offending, view_of(link.doc) if link is not None and link.doc is not None else None)
-        yield self.report(f"with deepspeed_config_file, accelerate raises \"When using `deepspeed_config_file`, the following "
-                          f"accelerate config variables will be ignored: {names}\"", first.span if first else file_start(v.doc.path),
-                          "move these settings into the DeepSpeed JSON and delete them here",
-                          [Related(n.span, f"{k} here") for k, n in offending[1:] if n is not None], fix=fix)
+        yield self.report(
+            f'with deepspeed_config_file, accelerate raises "When using `deepspeed_config_file`, the following '
+            f'accelerate config variables will be ignored: {names}"',
+            first.span if first else file_start(v.doc.path),
+            "move these settings into the DeepSpeed JSON and delete them here",
+            [Related(n.span, f"{k} here") for k, n in offending[1:] if n is not None],
+            fix=fix,
+        )
 
 
 def _json_text(value: object) -> str:
@@ -127,8 +139,7 @@ def _json_value(root: Mapping, dotted: str) -> Node | None:
     return node
 
 
-def _move_fix(doc: DocumentView, root: Mapping, sub: Mapping, offending: list[tuple[str, Scalar | None]],
-              ds: DocumentView | None) -> Fix | None:
+def _move_fix(doc: DocumentView, root: Mapping, sub: Mapping, offending: list[tuple[str, Scalar | None]], ds: DocumentView | None) -> Fix | None:
     if ds is None or not isinstance(ds.root, Mapping) or ds.format != "json":
         return None
     edits: list[Edit] = []
@@ -220,9 +231,12 @@ class DeepSpeedFileMissing(RunRule):
         if link is None or link.path is not None:
             return
         span = link.named_by.span or file_start(run.config)
-        yield self.report(f"deepspeed_config_file `{link.name}` not found: \"Expected a string path to an existing deepspeed "
-                          "config, or a dictionary, or a base64 encoded string.\"", span,
-                          "fix the path (relative to where the launch runs; settings `launch-dir`)")
+        yield self.report(
+            f'deepspeed_config_file `{link.name}` not found: "Expected a string path to an existing deepspeed '
+            'config, or a dictionary, or a base64 encoded string."',
+            span,
+            "fix the path (relative to where the launch runs; settings `launch-dir`)",
+        )
 
 
 class LauncherAccumOverrides(RunRule):
@@ -287,10 +301,13 @@ class LauncherAccumOverrides(RunRule):
             return
         if positive_int(launcher.value) is None or launcher.value == ga.value:
             return
-        yield self.report(f"deepspeed_config.gradient_accumulation_steps {launcher.value} in {launcher.file} overrides the training "
-                          f"config's {ga.value} (ACCELERATE_GRADIENT_ACCUMULATION_STEPS)",
-                          ga.span or file_start(run.config), "make them agree, or drop the launcher's value",
-                          [Related(launcher.span, f"launcher accumulation {launcher.value}")] if launcher.span else [])
+        yield self.report(
+            f"deepspeed_config.gradient_accumulation_steps {launcher.value} in {launcher.file} overrides the training "
+            f"config's {ga.value} (ACCELERATE_GRADIENT_ACCUMULATION_STEPS)",
+            ga.span or file_start(run.config),
+            "make them agree, or drop the launcher's value",
+            [Related(launcher.span, f"launcher accumulation {launcher.value}")] if launcher.span else [],
+        )
 
 
 class EffectiveAccumDiffers(RunRule):
@@ -355,9 +372,12 @@ class EffectiveAccumDiffers(RunRule):
         dtype = run.get(F.DISTRIBUTED_TYPE)
         if eff is None or ga is None or dtype is None or dtype.value != "MEGATRON_LM":
             return
-        yield self.report(f"under Megatron-LM the accumulation is megatron_lm_num_micro_batches = {eff.value}, not the config's "
-                          f"{ga.value}", ga.span or file_start(run.config), "set megatron_lm_num_micro_batches to what you mean",
-                          [Related(eff.span, "num_micro_batches")] if eff.span else [])
+        yield self.report(
+            f"under Megatron-LM the accumulation is megatron_lm_num_micro_batches = {eff.value}, not the config's {ga.value}",
+            ga.span or file_start(run.config),
+            "set megatron_lm_num_micro_batches to what you mean",
+            [Related(eff.span, "num_micro_batches")] if eff.span else [],
+        )
 
 
 class ScriptPrecisionWins(RunRule):
@@ -420,10 +440,12 @@ class ScriptPrecisionWins(RunRule):
             return  # DS014 / DS015 judge precision against the JSON
         if mine.value.lower() == launch.value.lower():
             return
-        yield self.report(f"the training config passes mixed_precision {mine.value!r} to Accelerator(), which wins over the "
-                          f"accelerate config's {launch.value!r}", mine.span or file_start(run.config),
-                          "make them agree, so the launch config says what runs",
-                          [Related(launch.span, f"accelerate mixed_precision {launch.value}")] if launch.span else [])
+        yield self.report(
+            f"the training config passes mixed_precision {mine.value!r} to Accelerator(), which wins over the accelerate config's {launch.value!r}",
+            mine.span or file_start(run.config),
+            "make them agree, so the launch config says what runs",
+            [Related(launch.span, f"accelerate mixed_precision {launch.value}")] if launch.span else [],
+        )
 
 
 class LaunchLineProcesses(RunRule):
@@ -492,23 +514,31 @@ class LaunchLineProcesses(RunRule):
         if line is None or file is None or line.origin not in (Origin.CLI, Origin.SETTINGS, Origin.SCRIPT) or line.value == file.value:
             return
         if line.origin == Origin.SCRIPT:
-            where = f"the launch line's {line.key or '--num_processes'} ({line.span.file}:{line.span.line})" if line.span \
-                else "the launch line's --num_processes"
+            where = (
+                f"the launch line's {line.key or '--num_processes'} ({line.span.file}:{line.span.line})" if line.span else "the launch line's --num_processes"
+            )
         else:
             where = "--num-processes" if line.origin == Origin.CLI else "num-processes in settings"
         related = [Related(line.span, "the launch line's count")] if line.origin == Origin.SCRIPT and line.span else []
-        yield self.report(f"{where} {line.value} overrides num_processes {file.value} of {file.file}",
-                          file.span or file_start(run.config), "make the accelerate config say what runs", related)
+        yield self.report(
+            f"{where} {line.value} overrides num_processes {file.value} of {file.file}",
+            file.span or file_start(run.config),
+            "make the accelerate config say what runs",
+            related,
+        )
 
     def _visible(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         visible, ignored = run.get(F.VISIBLE_DEVICES), run.get(F.DEEPSPEED_IGNORES_VISIBLE)
         if visible is None or visible.span is None:
             return
         if ignored is not None and ignored.span is not None:
-            yield self.report(f"deepspeed ignores {visible.note} (line {visible.span.line}) because the line passes {ignored.value}: it "
-                              "picks GPUs from 0 on each host, not the ones listed", ignored.span,
-                              f"use --include localhost:{str(visible.note).split('=', 1)[1]} instead, or drop {ignored.value}",
-                              [Related(visible.span, "CUDA_VISIBLE_DEVICES set here")])
+            yield self.report(
+                f"deepspeed ignores {visible.note} (line {visible.span.line}) because the line passes {ignored.value}: it "
+                "picks GPUs from 0 on each host, not the ones listed",
+                ignored.span,
+                f"use --include localhost:{str(visible.note).split('=', 1)[1]} instead, or drop {ignored.value}",
+                [Related(visible.span, "CUDA_VISIBLE_DEVICES set here")],
+            )
             return
         procs, machines = run.int_fact(F.NUM_PROCESSES), run.int_fact(F.NUM_MACHINES) or 1
         ids, dtype = pairing.launch_facts.get(F.GPU_IDS), run.get(F.DISTRIBUTED_TYPE)
@@ -521,13 +551,20 @@ class LaunchLineProcesses(RunRule):
             return
         count = run[F.NUM_PROCESSES]
         related = [Related(count.span, f"{procs} processes")] if count.span else []
-        effect = "no GPU is visible to the ranks" if not visible.value else \
-            "ranks share a device, NCCL \"Duplicate GPU detected\" (or \"invalid device ordinal\")"
-        yield self.report(f"{per} processes per machine on {visible.value} visible GPU{'s' if visible.value != 1 else ''} "
-                          f"({visible.note}): {effect}", visible.span,
-                          f"list {per} GPUs in CUDA_VISIBLE_DEVICES" + (f", or start {visible.value} processes" if visible.value else ""),
-                          related)
+        effect = "no GPU is visible to the ranks" if not visible.value else 'ranks share a device, NCCL "Duplicate GPU detected" (or "invalid device ordinal")'
+        yield self.report(
+            f"{per} processes per machine on {visible.value} visible GPU{'s' if visible.value != 1 else ''} ({visible.note}): {effect}",
+            visible.span,
+            f"list {per} GPUs in CUDA_VISIBLE_DEVICES" + (f", or start {visible.value} processes" if visible.value else ""),
+            related,
+        )
 
 
-CROSS_RULES: list[Rule] = [IgnoredNextToConfigFile(), DeepSpeedFileMissing(), LauncherAccumOverrides(), EffectiveAccumDiffers(),
-                           ScriptPrecisionWins(), LaunchLineProcesses()]
+CROSS_RULES: list[Rule] = [
+    IgnoredNextToConfigFile(),
+    DeepSpeedFileMissing(),
+    LauncherAccumOverrides(),
+    EffectiveAccumDiffers(),
+    ScriptPrecisionWins(),
+    LaunchLineProcesses(),
+]

@@ -102,16 +102,23 @@ class SplitBatchesTotal(RunRule):
         acc = run.accumulation
         ga = positive_int(acc.value) if acc is not None else None
         if bs is not None and dp is not None and bs > 1 and bs % dp != 0:
-            yield self.report(f"split_batches with batch size {bs} on {dp} processes: \"To use a `DataLoader` in `split_batches` mode, "
-                              f"the batch size ({bs}) needs to be a round multiple of the number of processes ({dp}).\"", node.span,
-                              f"use a batch size that is a multiple of {dp}", severity=Severity.ERROR)
+            yield self.report(
+                f'split_batches with batch size {bs} on {dp} processes: "To use a `DataLoader` in `split_batches` mode, '
+                f'the batch size ({bs}) needs to be a round multiple of the number of processes ({dp})."',
+                node.span,
+                f"use a batch size that is a multiple of {dp}",
+                severity=Severity.ERROR,
+            )
             return
         numbers = ""
         if bs is not None and ga is not None:
             numbers = f": {bs} × {ga} = {bs * ga} per step" + (f" ({bs // dp} per process), not {bs * dp * ga}" if dp else "")
-        yield self.report(f"split_batches is on (accelerate {text}): the batch size {bs if bs is not None else ''} is split over the "
-                          f"processes, so the total is batch × accumulation{numbers}", node.span,
-                          "read the total as batch × accumulation, or turn split_batches off")
+        yield self.report(
+            f"split_batches is on (accelerate {text}): the batch size {bs if bs is not None else ''} is split over the "
+            f"processes, so the total is batch × accumulation{numbers}",
+            node.span,
+            "read the total as batch × accumulation, or turn split_batches off",
+        )
 
 
 class SplitBatchesIgnored(RunRule):
@@ -164,8 +171,11 @@ class SplitBatchesIgnored(RunRule):
         version, text = _accelerate_version(run)
         if version < (1, 0):
             return
-        yield self.report(f"`split_batches: true` passed to Accelerator() is ignored by accelerate {text} (since 1.0): the batch is "
-                          "not split", found[0].span, "pass Accelerator(dataloader_config=DataLoaderConfiguration(split_batches=True))")
+        yield self.report(
+            f"`split_batches: true` passed to Accelerator() is ignored by accelerate {text} (since 1.0): the batch is not split",
+            found[0].span,
+            "pass Accelerator(dataloader_config=DataLoaderConfiguration(split_batches=True))",
+        )
 
 
 class MegatronIgnoresAccum(RunRule):
@@ -229,9 +239,12 @@ class MegatronIgnoresAccum(RunRule):
         if F.MEGATRON_NUM_MICRO_BATCHES in run:
             return  # X004 compares it
         related = [Related(dtype.span, "distributed_type MEGATRON_LM")] if dtype.span else []
-        yield self.report(f"accumulation {ga.value} has no effect under Megatron-LM: it accumulates megatron_lm_num_micro_batches, "
-                          "which is not set (1)", ga.span or file_start(run.config),
-                          f"set megatron_lm_config.megatron_lm_num_micro_batches: {ga.value} in the accelerate config", related)
+        yield self.report(
+            f"accumulation {ga.value} has no effect under Megatron-LM: it accumulates megatron_lm_num_micro_batches, which is not set (1)",
+            ga.span or file_start(run.config),
+            f"set megatron_lm_config.megatron_lm_num_micro_batches: {ga.value} in the accelerate config",
+            related,
+        )
 
 
 def _same_paradigm(flag: object, dtype: object) -> bool:
@@ -303,9 +316,12 @@ class ParadigmFlagOverrides(RunRule):
             return
         section = {"DEEPSPEED": "deepspeed_config", "FSDP": "fsdp_config", "MEGATRON_LM": "megatron_lm_config"}.get(str(dtype))
         unused = f"; the file's {section} is not used" if section else ""
-        yield self.report(f"the launch line's {flag.key} beats distributed_type: {dtype} of {file_type.file}: the run is "
-                          f"{flag.value}{unused}", flag.span, "drop the flag, or make the accelerate config's distributed_type match",
-                          [Related(file_type.span, f"distributed_type {dtype}")] if file_type.span else [])
+        yield self.report(
+            f"the launch line's {flag.key} beats distributed_type: {dtype} of {file_type.file}: the run is {flag.value}{unused}",
+            flag.span,
+            "drop the flag, or make the accelerate config's distributed_type match",
+            [Related(file_type.span, f"distributed_type {dtype}")] if file_type.span else [],
+        )
 
 
 MORE_CROSS_RULES: list[Rule] = [SplitBatchesTotal(), SplitBatchesIgnored(), MegatronIgnoresAccum(), ParadigmFlagOverrides()]

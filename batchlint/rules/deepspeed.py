@@ -75,8 +75,9 @@ def triad_problem(t: object, m: object, g: object, w: int | None) -> str | None:
     if t is not None and m is not None and g is not None:
         assert isinstance(t, int) and isinstance(m, int) and isinstance(g, int)
         if t != m * g * w:
-            return ("Check batch related parameters. train_batch_size is not equal to micro_batch_per_gpu * gradient_acc_step * "
-                    f"world_size {t} != {m} * {g} * {w}")
+            return (
+                f"Check batch related parameters. train_batch_size is not equal to micro_batch_per_gpu * gradient_acc_step * world_size {t} != {m} * {g} * {w}"
+            )
         return None
     if t is not None and m is not None:
         assert isinstance(t, int) and isinstance(m, int)
@@ -170,8 +171,11 @@ class TriadMismatch(RunRule):
         if problem is None:
             return
         anchor = F.GLOBAL_BATCH if F.GLOBAL_BATCH in v.facts else F.PER_DEVICE_BATCH
-        yield self.report(f"DeepSpeed will fail: \"{problem}\" (world size {v.world})", v.span(anchor),
-                          "make train_batch_size = micro × accumulation × world, or set the ones you do not pin to \"auto\"")
+        yield self.report(
+            f'DeepSpeed will fail: "{problem}" (world size {v.world})',
+            v.span(anchor),
+            'make train_batch_size = micro × accumulation × world, or set the ones you do not pin to "auto"',
+        )
 
 
 class PartialTriad(TriadMismatch):
@@ -260,9 +264,11 @@ class NoBatchSize(RunRule):
         v = ds_view(run, pairing)
         if v is None or F.GLOBAL_BATCH in v.facts or F.PER_DEVICE_BATCH in v.facts:
             return
-        yield self.report("neither train_batch_size nor train_micro_batch_size_per_gpu: \"Either train_batch_size or "
-                          "train_micro_batch_size_per_gpu needs to be provided\"", file_start(v.doc.path),
-                          "add \"train_micro_batch_size_per_gpu\": \"auto\" (accelerate fills it from the DataLoader)")
+        yield self.report(
+            'neither train_batch_size nor train_micro_batch_size_per_gpu: "Either train_batch_size or train_micro_batch_size_per_gpu needs to be provided"',
+            file_start(v.doc.path),
+            'add "train_micro_batch_size_per_gpu": "auto" (accelerate fills it from the DataLoader)',
+        )
 
 
 class BadBatchValue(RunRule):
@@ -303,18 +309,24 @@ class BadBatchValue(RunRule):
     """
 
     code, name, severity = "DS004", "deepspeed-bad-batch-value", Severity.ERROR
-    summary = "batch value not a positive integer or \"auto\""
+    summary = 'batch value not a positive integer or "auto"'
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = ds_view(run, pairing)
         if v is None:
             return
-        for name, key in ((F.GLOBAL_BATCH, "train_batch_size"), (F.PER_DEVICE_BATCH, "train_micro_batch_size_per_gpu"),
-                          (F.GRAD_ACCUM, "gradient_accumulation_steps")):
+        for name, key in (
+            (F.GLOBAL_BATCH, "train_batch_size"),
+            (F.PER_DEVICE_BATCH, "train_micro_batch_size_per_gpu"),
+            (F.GRAD_ACCUM, "gradient_accumulation_steps"),
+        ):
             value = v.value(name)
             if name in v.facts and value != AUTO and positive_int(value) is None:
-                yield self.report(f"`{key}` is {value!r}: DeepSpeed needs a positive integer (or \"auto\" under accelerate / "
-                                  "the HF Trainer)", v.span(name), "write a whole number ≥ 1, or \"auto\"")
+                yield self.report(
+                    f'`{key}` is {value!r}: DeepSpeed needs a positive integer (or "auto" under accelerate / the HF Trainer)',
+                    v.span(name),
+                    'write a whole number ≥ 1, or "auto"',
+                )
 
 
 class AutoWithRawDeepSpeed(RunRule):
@@ -362,7 +374,7 @@ class AutoWithRawDeepSpeed(RunRule):
     """
 
     code, name, severity = "DS005", "deepspeed-auto-without-hf", Severity.ERROR
-    summary = "\"auto\" in a JSON the raw deepspeed launcher reads"
+    summary = '"auto" in a JSON the raw deepspeed launcher reads'
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = ds_view(run, pairing)
@@ -370,8 +382,12 @@ class AutoWithRawDeepSpeed(RunRule):
             return
         for key, node in leaves(v.doc.root, ""):
             if isinstance(node, Scalar) and node.value == AUTO:
-                yield self.report(f"`{key}` is \"auto\", which only accelerate / the HF Trainer fill in: the raw deepspeed launcher "
-                                  "fails (TypeError) or silently uses a default", node.span, "write the value")
+                yield self.report(
+                    f'`{key}` is "auto", which only accelerate / the HF Trainer fill in: the raw deepspeed launcher '
+                    "fails (TypeError) or silently uses a default",
+                    node.span,
+                    "write the value",
+                )
 
 
 def leaves(node: object, prefix: str) -> Iterator[tuple[str, object]]:
@@ -457,9 +473,12 @@ class AccumMissingFromJson(RunRule):
         ga = training[1]
         if ga is None or (positive_int(ga.value) or 1) <= 1:
             return
-        yield self.report(f"{v.doc.path} has no gradient_accumulation_steps: accelerate inserts 1, so the config's {ga.value} "
-                          "is ignored", file_start(v.doc.path), f"add \"gradient_accumulation_steps\": \"auto\" (or {ga.value})",
-                          [Related(ga.span, f"the config asks for {ga.value}")] if ga.span else [])
+        yield self.report(
+            f"{v.doc.path} has no gradient_accumulation_steps: accelerate inserts 1, so the config's {ga.value} is ignored",
+            file_start(v.doc.path),
+            f'add "gradient_accumulation_steps": "auto" (or {ga.value})',
+            [Related(ga.span, f"the config asks for {ga.value}")] if ga.span else [],
+        )
 
 
 class AccumDiffersFromJson(RunRule):
@@ -523,12 +542,18 @@ class AccumDiffersFromJson(RunRule):
         ga, ds_ga = training[1], v.value(F.GRAD_ACCUM)
         if ga is None or positive_int(ds_ga) is None or positive_int(ga.value) is None or ds_ga == ga.value:
             return
-        effect = ("the HF Trainer stops: \"Please correct the following DeepSpeed config values that mismatch TrainingArguments "
-                  "values\"") if v.launch == "hf-trainer" else f"{ds_ga} is what runs"
-        yield self.report(f"the DeepSpeed JSON sets gradient_accumulation_steps {ds_ga}, the training config {ga.value}: "
-                          f"{effect}", v.span(F.GRAD_ACCUM), "make them agree, or write \"auto\" in the JSON",
-                          [Related(ga.span, f"the config asks for {ga.value}")] if ga.span else [],
-                          severity=Severity.ERROR if v.launch == "hf-trainer" else Severity.WARNING)
+        effect = (
+            ('the HF Trainer stops: "Please correct the following DeepSpeed config values that mismatch TrainingArguments values"')
+            if v.launch == "hf-trainer"
+            else f"{ds_ga} is what runs"
+        )
+        yield self.report(
+            f"the DeepSpeed JSON sets gradient_accumulation_steps {ds_ga}, the training config {ga.value}: {effect}",
+            v.span(F.GRAD_ACCUM),
+            'make them agree, or write "auto" in the JSON',
+            [Related(ga.span, f"the config asks for {ga.value}")] if ga.span else [],
+            severity=Severity.ERROR if v.launch == "hf-trainer" else Severity.WARNING,
+        )
 
 
 class MicroDiffersFromConfig(RunRule):
@@ -600,10 +625,13 @@ class MicroDiffersFromConfig(RunRule):
         b, m = training[0], v.value(F.PER_DEVICE_BATCH)
         if b is None or positive_int(m) is None or positive_int(b.value) is None or m == b.value:
             return
-        yield self.report(f"train_micro_batch_size_per_gpu {m} in the JSON, per-device batch {b.value} in the training config: "
-                          "DeepSpeed's counts describe a batch the DataLoader does not feed", v.span(F.PER_DEVICE_BATCH),
-                          "write \"auto\" (accelerate fills it from the DataLoader)",
-                          [Related(b.span, f"per-device batch {b.value}")] if b.span else [])
+        yield self.report(
+            f"train_micro_batch_size_per_gpu {m} in the JSON, per-device batch {b.value} in the training config: "
+            "DeepSpeed's counts describe a batch the DataLoader does not feed",
+            v.span(F.PER_DEVICE_BATCH),
+            'write "auto" (accelerate fills it from the DataLoader)',
+            [Related(b.span, f"per-device batch {b.value}")] if b.span else [],
+        )
 
 
 class PinnedTotalWithAuto(RunRule):
@@ -657,18 +685,20 @@ class PinnedTotalWithAuto(RunRule):
     """
 
     code, name, severity = "DS009", "deepspeed-pinned-total-with-auto", Severity.WARNING
-    summary = "integer train_batch_size with \"auto\" micro or accumulation"
+    summary = 'integer train_batch_size with "auto" micro or accumulation'
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = ds_view(run, pairing)
         if v is None or positive_int(v.value(F.GLOBAL_BATCH)) is None:
             return
-        autos = [k for k, n in (("train_micro_batch_size_per_gpu", F.PER_DEVICE_BATCH), ("gradient_accumulation_steps", F.GRAD_ACCUM))
-                 if v.value(n) == AUTO]
+        autos = [k for k, n in (("train_micro_batch_size_per_gpu", F.PER_DEVICE_BATCH), ("gradient_accumulation_steps", F.GRAD_ACCUM)) if v.value(n) == AUTO]
         if autos:
-            yield self.report(f"train_batch_size is pinned to {v.value(F.GLOBAL_BATCH)} while {' and '.join(autos)} "
-                              f"{'is' if len(autos) == 1 else 'are'} \"auto\": the filled values must multiply to exactly that",
-                              v.span(F.GLOBAL_BATCH), "write \"train_batch_size\": \"auto\"")
+            yield self.report(
+                f"train_batch_size is pinned to {v.value(F.GLOBAL_BATCH)} while {' and '.join(autos)} "
+                f'{"is" if len(autos) == 1 else "are"} "auto": the filled values must multiply to exactly that',
+                v.span(F.GLOBAL_BATCH),
+                'write "train_batch_size": "auto"',
+            )
 
 
 class ZeroSectionMissing(RunRule):
@@ -726,8 +756,11 @@ class ZeroSectionMissing(RunRule):
         v = ds_view(run, pairing)
         if v is None or not v.via_accelerate or not isinstance(v.doc.root, Mapping) or v.doc.root.get("zero_optimization") is not None:
             return
-        yield self.report("no `zero_optimization` section: \"Please specify the ZeRO optimization config in the DeepSpeed config.\"",
-                          file_start(v.doc.path), "add \"zero_optimization\": {\"stage\": 2}")
+        yield self.report(
+            'no `zero_optimization` section: "Please specify the ZeRO optimization config in the DeepSpeed config."',
+            file_start(v.doc.path),
+            'add "zero_optimization": {"stage": 2}',
+        )
 
 
 class BothHalfPrecisions(RunRule):
@@ -775,8 +808,11 @@ class BothHalfPrecisions(RunRule):
         v = ds_view(run, pairing)
         if v is None or v.value(F.FP16_ENABLED) is not True or v.value(F.BF16_ENABLED) is not True:
             return
-        yield self.report("fp16.enabled and bf16.enabled are both true: \"bfloat16 and fp16 modes cannot be simultaneously "
-                          "enabled\"", v.span(F.BF16_ENABLED), "enable one of them")
+        yield self.report(
+            'fp16.enabled and bf16.enabled are both true: "bfloat16 and fp16 modes cannot be simultaneously enabled"',
+            v.span(F.BF16_ENABLED),
+            "enable one of them",
+        )
 
 
 def requested_precision(run: RunModel) -> tuple[str, Fact[object]] | None:
@@ -858,9 +894,13 @@ class PrecisionConflict(RunRule):
         want, fact = req
         other = {"fp16": "bf16", "bf16": "fp16"}.get(want)
         if other and v.value(F(f"{other}_enabled")) is True:
-            yield self.report(f"mixed_precision {want} is requested but the JSON enables {other}: \"`--mixed_precision` arg cannot "
-                              f"be set to `{want}` when `{other}` is set in the DeepSpeed config file.\"", v.span(F(f"{other}_enabled")),
-                              "make them agree", [Related(fact.span, f"mixed_precision {want}")] if fact.span else [])
+            yield self.report(
+                f'mixed_precision {want} is requested but the JSON enables {other}: "`--mixed_precision` arg cannot '
+                f'be set to `{want}` when `{other}` is set in the DeepSpeed config file."',
+                v.span(F(f"{other}_enabled")),
+                "make them agree",
+                [Related(fact.span, f"mixed_precision {want}")] if fact.span else [],
+            )
 
 
 class PrecisionSilentlyDiffers(RunRule):
@@ -934,37 +974,102 @@ class PrecisionSilentlyDiffers(RunRule):
         want, fact = req
         related = [Related(fact.span, f"mixed_precision {want}")] if fact.span else []
         if want in ("fp16", "bf16") and v.value(F(f"{want}_enabled")) is False:
-            yield self.report(f"mixed_precision {want} is requested but the JSON has {want}.enabled false: the run is fp32",
-                              v.span(F(f"{want}_enabled")), f"set {want}.enabled to \"auto\"", related)
+            yield self.report(
+                f"mixed_precision {want} is requested but the JSON has {want}.enabled false: the run is fp32",
+                v.span(F(f"{want}_enabled")),
+                f'set {want}.enabled to "auto"',
+                related,
+            )
         elif want == "no":
             for dtype in ("fp16", "bf16"):
                 if v.value(F(f"{dtype}_enabled")) is True:
-                    yield self.report(f"mixed_precision no is requested but the JSON enables {dtype}: the run is {dtype}",
-                                      v.span(F(f"{dtype}_enabled")), f"set {dtype}.enabled to \"auto\"", related)
+                    yield self.report(
+                        f"mixed_precision no is requested but the JSON enables {dtype}: the run is {dtype}",
+                        v.span(F(f"{dtype}_enabled")),
+                        f'set {dtype}.enabled to "auto"',
+                        related,
+                    )
 
 
 # DeepSpeed's top-level config keys (runtime/config.py and the sub-config readers it calls): any other key is
 # ignored (DS012), and a near miss of one of these gets "did you mean".
-DEEPSPEED_TOP_LEVEL_KEYS = frozenset({
-    "train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "optimizer", "scheduler",
-    "fp16", "bf16", "bfloat16", "amp", "torch_autocast", "gradient_clipping", "prescale_gradients",
-    "gradient_predivide_factor", "sparse_gradients", "zero_optimization", "zero_allow_untested_optimizer",
-    "zero_force_ds_cpu_optimizer", "steps_per_print", "wall_clock_breakdown", "memory_breakdown", "dump_state",
-    "flops_profiler", "activation_checkpointing", "aio", "tensorboard", "wandb", "csv_monitor", "comet", "elasticity",
-    "autotuning", "communication_data_type", "compression_training",
-    "data_efficiency", "curriculum_learning", "checkpoint", "data_types", "sparse_attention", "pipeline",
-    "tensor_parallel", "compile", "nebula", "eigenvalue", "progressive_layer_drop", "quantize_training",
-    "weight_quantization", "hybrid_engine", "timers", "disable_allgather", "graph_harvesting", "datastates",
-    # DeepSpeed runtime/constants.py and DeepSpeedConfig._initialize_params (the JSON spellings, not the attribute names
-    # seq_parallel_communication_data_type and use_data_before_expert_parallel_):
-    "seq_parallel_comm_data_type", "use_data_before_expert_parallelism", "sequence_parallel_size", "vocabulary_size",
-    "dataloader_drop_last", "comms_logger", "managed_gradient_accumulation", "gradient_allreduce_op", "log_level",
-    "expert_parallel",
-})
+DEEPSPEED_TOP_LEVEL_KEYS = frozenset(
+    {
+        "train_batch_size",
+        "train_micro_batch_size_per_gpu",
+        "gradient_accumulation_steps",
+        "optimizer",
+        "scheduler",
+        "fp16",
+        "bf16",
+        "bfloat16",
+        "amp",
+        "torch_autocast",
+        "gradient_clipping",
+        "prescale_gradients",
+        "gradient_predivide_factor",
+        "sparse_gradients",
+        "zero_optimization",
+        "zero_allow_untested_optimizer",
+        "zero_force_ds_cpu_optimizer",
+        "steps_per_print",
+        "wall_clock_breakdown",
+        "memory_breakdown",
+        "dump_state",
+        "flops_profiler",
+        "activation_checkpointing",
+        "aio",
+        "tensorboard",
+        "wandb",
+        "csv_monitor",
+        "comet",
+        "elasticity",
+        "autotuning",
+        "communication_data_type",
+        "compression_training",
+        "data_efficiency",
+        "curriculum_learning",
+        "checkpoint",
+        "data_types",
+        "sparse_attention",
+        "pipeline",
+        "tensor_parallel",
+        "compile",
+        "nebula",
+        "eigenvalue",
+        "progressive_layer_drop",
+        "quantize_training",
+        "weight_quantization",
+        "hybrid_engine",
+        "timers",
+        "disable_allgather",
+        "graph_harvesting",
+        "datastates",
+        # DeepSpeed runtime/constants.py and DeepSpeedConfig._initialize_params (the JSON spellings, not the attribute names
+        # seq_parallel_communication_data_type and use_data_before_expert_parallel_):
+        "seq_parallel_comm_data_type",
+        "use_data_before_expert_parallelism",
+        "sequence_parallel_size",
+        "vocabulary_size",
+        "dataloader_drop_last",
+        "comms_logger",
+        "managed_gradient_accumulation",
+        "gradient_allreduce_op",
+        "log_level",
+        "expert_parallel",
+    }
+)
 _COMMENT_KEYS = ("comment", "comments", "description", "note", "notes")
 # Misspelt, these change the batch or the precision without a word.
-_BATCH_CRITICAL = ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "fp16", "bf16",
-                   "zero_optimization", "gradient_clipping")
+_BATCH_CRITICAL = (
+    "train_batch_size",
+    "train_micro_batch_size_per_gpu",
+    "gradient_accumulation_steps",
+    "fp16",
+    "bf16",
+    "zero_optimization",
+    "gradient_clipping",
+)
 
 
 class NearMissKey(RunRule):
@@ -1035,8 +1140,13 @@ class NearMissKey(RunRule):
             fix = None
             if v.doc.root.get(close[0]) is None:
                 fix = Fix(f"rename `{key}` to `{close[0]}`", UNSAFE, [rename_key(key_node, close[0])])
-            yield self.report(f"`{key}` is not a DeepSpeed key (did you mean `{close[0]}`?): {effect}", key_node.span,
-                              f"rename it to `{close[0]}`", severity=Severity.WARNING if critical else None, fix=fix)
+            yield self.report(
+                f"`{key}` is not a DeepSpeed key (did you mean `{close[0]}`?): {effect}",
+                key_node.span,
+                f"rename it to `{close[0]}`",
+                severity=Severity.WARNING if critical else None,
+                fix=fix,
+            )
 
 
 class NotStrictJson(RunRule):
@@ -1085,15 +1195,21 @@ class NotStrictJson(RunRule):
         if link is not None and link.error is not None:
             err = link.error
             detail = err.message.removeprefix("invalid JSON: ")
-            yield self.report(f"the DeepSpeed JSON named by deepspeed_config_file is not strict JSON ({detail}): accelerate's "
-                              "json.load fails",
-                              Span(err.path, err.line, err.column, err.line, err.column, 0, 0), err.help or None)
+            yield self.report(
+                f"the DeepSpeed JSON named by deepspeed_config_file is not strict JSON ({detail}): accelerate's json.load fails",
+                Span(err.path, err.line, err.column, err.line, err.column, 0, 0),
+                err.help or None,
+            )
         v = ds_view(run, pairing)
         if v is None:
             return
         for dup in v.doc.duplicates:
-            yield self.report(f"duplicate key `{dup.key}` (first at line {dup.first.line}): json.load keeps the last, "
-                              "DeepSpeed's loader rejects the file", dup.again, "delete one of them", [Related(dup.first, "first here")])
+            yield self.report(
+                f"duplicate key `{dup.key}` (first at line {dup.first.line}): json.load keeps the last, DeepSpeed's loader rejects the file",
+                dup.again,
+                "delete one of them",
+                [Related(dup.first, "first here")],
+            )
 
 
 class LegacyBfloat16Section(RunRule):
@@ -1155,8 +1271,12 @@ class LegacyBfloat16Section(RunRule):
         fix = None
         if v.doc.root.get("bf16") is None:
             fix = Fix("rename `bfloat16` to `bf16`", SAFE, [rename_key(key, "bf16")])
-        yield self.report(f"legacy `bfloat16` section: {launcher} reads only `bf16` and inserts its own, so this section "
-                          "does not set the precision", key.span, "rename it to `bf16`", fix=fix)
+        yield self.report(
+            f"legacy `bfloat16` section: {launcher} reads only `bf16` and inserts its own, so this section does not set the precision",
+            key.span,
+            "rename it to `bf16`",
+            fix=fix,
+        )
 
 
 class ElasticityWithBatchSizes(RunRule):
@@ -1236,20 +1356,35 @@ class ElasticityWithBatchSizes(RunRule):
         ignore = elastic.get("ignore_non_elastic_batch_info")
         if isinstance(ignore, Scalar) and ignore.value:
             return
-        present = [k for k in ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps")
-                   if v.doc.root.get(k) is not None]
+        present = [k for k in ("train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps") if v.doc.root.get(k) is not None]
         if "gradient_accumulation_steps" not in present and v.launch == "accelerate":
             present.append("gradient_accumulation_steps (accelerate inserts 1)")
         if not present:
             return
-        yield self.report(f"`elasticity.enabled` is true and the JSON sets {', '.join(present)}: DeepSpeed raises "
-                          "\"ElasticityConfigError: One or more batch related parameters were found in your ds_config\"",
-                          enabled.span, "remove the batch keys, or set \"ignore_non_elastic_batch_info\": true in `elasticity`")
+        yield self.report(
+            f"`elasticity.enabled` is true and the JSON sets {', '.join(present)}: DeepSpeed raises "
+            '"ElasticityConfigError: One or more batch related parameters were found in your ds_config"',
+            enabled.span,
+            'remove the batch keys, or set "ignore_non_elastic_batch_info": true in `elasticity`',
+        )
 
 
 DEEPSPEED_RULES: list[Rule] = [
-    TriadMismatch(), PartialTriad(), NoBatchSize(), BadBatchValue(), AutoWithRawDeepSpeed(), AccumMissingFromJson(),
-    AccumDiffersFromJson(), MicroDiffersFromConfig(), PinnedTotalWithAuto(), ZeroSectionMissing(), NearMissKey(),
+    TriadMismatch(),
+    PartialTriad(),
+    NoBatchSize(),
+    BadBatchValue(),
+    AutoWithRawDeepSpeed(),
+    AccumMissingFromJson(),
+    AccumDiffersFromJson(),
+    MicroDiffersFromConfig(),
+    PinnedTotalWithAuto(),
+    ZeroSectionMissing(),
+    NearMissKey(),
     BothHalfPrecisions(),
-    PrecisionConflict(), PrecisionSilentlyDiffers(), LegacyBfloat16Section(), NotStrictJson(), ElasticityWithBatchSizes(),
+    PrecisionConflict(),
+    PrecisionSilentlyDiffers(),
+    LegacyBfloat16Section(),
+    NotStrictJson(),
+    ElasticityWithBatchSizes(),
 ]

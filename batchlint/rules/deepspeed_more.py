@@ -21,44 +21,126 @@ from batchlint.rules.deepspeed import AUTO, DsView, ds_view, leaves
 
 # Field names and aliases of DeepSpeed's pydantic sub-configs (`extra="forbid"`; populate_by_name accepts both).
 # runtime/precision_config.py; `fused_mode` is read by older releases (runtime/constants.py FP16_FORMAT).
-FP16_KEYS = frozenset({"enabled", "auto_cast", "loss_scale", "initial_scale_power", "loss_scale_window", "hysteresis",
-                       "consecutive_hysteresis", "min_loss_scale", "fp16_master_weights_and_grads", "fused_mode"})
-BF16_KEYS = frozenset({"enabled", "immediate_grad_update", "check_grad_overflow", "bf16_master_weights_and_grads",
-                       "bf16_optimizer_states"})
+FP16_KEYS = frozenset(
+    {
+        "enabled",
+        "auto_cast",
+        "loss_scale",
+        "initial_scale_power",
+        "loss_scale_window",
+        "hysteresis",
+        "consecutive_hysteresis",
+        "min_loss_scale",
+        "fp16_master_weights_and_grads",
+        "fused_mode",
+    }
+)
+BF16_KEYS = frozenset({"enabled", "immediate_grad_update", "check_grad_overflow", "bf16_master_weights_and_grads", "bf16_optimizer_states"})
 # runtime/zero/config.py::DeepSpeedZeroConfig, with the stage3_ aliases.
-ZERO_KEYS = frozenset({
-    "stage", "contiguous_gradients", "reduce_scatter", "reduce_bucket_size", "use_multi_rank_bucket_allreduce",
-    "allgather_partitions", "allgather_bucket_size", "overlap_comm", "load_from_fp32_weights", "elastic_checkpoint",
-    "offload_param", "offload_optimizer", "zenflow", "sub_group_size", "cpu_offload_param", "cpu_offload_use_pin_memory",
-    "cpu_offload", "prefetch_bucket_size", "stage3_prefetch_bucket_size", "param_persistence_threshold",
-    "stage3_param_persistence_threshold", "model_persistence_threshold", "stage3_model_persistence_threshold",
-    "max_live_parameters", "stage3_max_live_parameters", "max_reuse_distance", "stage3_max_reuse_distance",
-    "gather_16bit_weights_on_model_save", "stage3_gather_16bit_weights_on_model_save", "module_granularity_threshold",
-    "stage3_module_granularity_threshold", "use_all_reduce_for_fetch_params", "stage3_use_all_reduce_for_fetch_params",
-    "allgather_sequential", "stage3_allgather_sequential", "partition_stream_chunk_size", "stage3_partition_stream_chunk_size",
-    "stage3_gather_fp16_weights_on_model_save", "ignore_unused_parameters", "legacy_stage1", "round_robin_gradients",
-    "zero_hpz_partition_size", "zero_quantized_weights", "zero_quantized_nontrainable_weights", "zero_quantized_gradients",
-    "zeropp_loco_param", "mics_shard_size", "mics_hierarchical_params_gather", "memory_efficient_linear",
-    "pipeline_loading_checkpoint", "override_module_apply", "log_trace_cache_warnings", "enable_sanity_checks",
-    "save_muon_momentum_buffer_in_memory", "leaf_module",
-})
+ZERO_KEYS = frozenset(
+    {
+        "stage",
+        "contiguous_gradients",
+        "reduce_scatter",
+        "reduce_bucket_size",
+        "use_multi_rank_bucket_allreduce",
+        "allgather_partitions",
+        "allgather_bucket_size",
+        "overlap_comm",
+        "load_from_fp32_weights",
+        "elastic_checkpoint",
+        "offload_param",
+        "offload_optimizer",
+        "zenflow",
+        "sub_group_size",
+        "cpu_offload_param",
+        "cpu_offload_use_pin_memory",
+        "cpu_offload",
+        "prefetch_bucket_size",
+        "stage3_prefetch_bucket_size",
+        "param_persistence_threshold",
+        "stage3_param_persistence_threshold",
+        "model_persistence_threshold",
+        "stage3_model_persistence_threshold",
+        "max_live_parameters",
+        "stage3_max_live_parameters",
+        "max_reuse_distance",
+        "stage3_max_reuse_distance",
+        "gather_16bit_weights_on_model_save",
+        "stage3_gather_16bit_weights_on_model_save",
+        "module_granularity_threshold",
+        "stage3_module_granularity_threshold",
+        "use_all_reduce_for_fetch_params",
+        "stage3_use_all_reduce_for_fetch_params",
+        "allgather_sequential",
+        "stage3_allgather_sequential",
+        "partition_stream_chunk_size",
+        "stage3_partition_stream_chunk_size",
+        "stage3_gather_fp16_weights_on_model_save",
+        "ignore_unused_parameters",
+        "legacy_stage1",
+        "round_robin_gradients",
+        "zero_hpz_partition_size",
+        "zero_quantized_weights",
+        "zero_quantized_nontrainable_weights",
+        "zero_quantized_gradients",
+        "zeropp_loco_param",
+        "mics_shard_size",
+        "mics_hierarchical_params_gather",
+        "memory_efficient_linear",
+        "pipeline_loading_checkpoint",
+        "override_module_apply",
+        "log_trace_cache_warnings",
+        "enable_sanity_checks",
+        "save_muon_momentum_buffer_in_memory",
+        "leaf_module",
+    }
+)
 # runtime/zero/offload_config.py.
 OFFLOAD_PARAM_KEYS = frozenset({"device", "nvme_path", "buffer_count", "buffer_size", "max_in_cpu", "pin_memory"})
-OFFLOAD_OPTIMIZER_KEYS = frozenset({"device", "nvme_path", "buffer_count", "pin_memory", "pipeline_read", "pipeline_write",
-                                    "fast_init", "ratio", "super_offload", "convert_grad_on_cpu", "cpuadam_cores_perc"})
+OFFLOAD_OPTIMIZER_KEYS = frozenset(
+    {
+        "device",
+        "nvme_path",
+        "buffer_count",
+        "pin_memory",
+        "pipeline_read",
+        "pipeline_write",
+        "fast_init",
+        "ratio",
+        "super_offload",
+        "convert_grad_on_cpu",
+        "cpuadam_cores_perc",
+    }
+)
 OFFLOAD_DEVICES = ("none", "cpu", "nvme")
 # The leaves accelerate fills when they are "auto" (utils/dataclasses.py::DeepSpeedPlugin.__post_init__ /
 # set_mixed_precision, accelerator.py::_prepare_deepspeed with DummyOptim / DummyScheduler); spec §3.2, §3.4.
-ACCELERATE_FILLS = frozenset({
-    "train_micro_batch_size_per_gpu", "train_batch_size", "gradient_accumulation_steps", "gradient_clipping",
-    "zero_optimization.stage", "zero_optimization.offload_optimizer.device", "zero_optimization.offload_param.device",
-    "zero_optimization.offload_optimizer.nvme_path", "zero_optimization.offload_param.nvme_path",
-    "zero_optimization.stage3_gather_16bit_weights_on_model_save", "fp16.enabled", "bf16.enabled",
-    "zero_optimization.reduce_bucket_size", "zero_optimization.stage3_prefetch_bucket_size",
-    "zero_optimization.stage3_param_persistence_threshold", "optimizer.params.lr", "optimizer.params.weight_decay",
-    "scheduler.params.warmup_min_lr", "scheduler.params.warmup_max_lr", "scheduler.params.warmup_num_steps",
-    "scheduler.params.total_num_steps",
-})
+ACCELERATE_FILLS = frozenset(
+    {
+        "train_micro_batch_size_per_gpu",
+        "train_batch_size",
+        "gradient_accumulation_steps",
+        "gradient_clipping",
+        "zero_optimization.stage",
+        "zero_optimization.offload_optimizer.device",
+        "zero_optimization.offload_param.device",
+        "zero_optimization.offload_optimizer.nvme_path",
+        "zero_optimization.offload_param.nvme_path",
+        "zero_optimization.stage3_gather_16bit_weights_on_model_save",
+        "fp16.enabled",
+        "bf16.enabled",
+        "zero_optimization.reduce_bucket_size",
+        "zero_optimization.stage3_prefetch_bucket_size",
+        "zero_optimization.stage3_param_persistence_threshold",
+        "optimizer.params.lr",
+        "optimizer.params.weight_decay",
+        "scheduler.params.warmup_min_lr",
+        "scheduler.params.warmup_max_lr",
+        "scheduler.params.warmup_num_steps",
+        "scheduler.params.total_num_steps",
+    }
+)
 
 
 def _root(v: DsView) -> Mapping | None:
@@ -134,8 +216,7 @@ class InvalidSubConfig(RunRule):
             ("bfloat16", _section(root, "bfloat16"), BF16_KEYS, old_precision),
             ("zero_optimization", _section(root, "zero_optimization"), ZERO_KEYS, False),
             ("zero_optimization.offload_param", _section(root, "zero_optimization", "offload_param"), OFFLOAD_PARAM_KEYS, False),
-            ("zero_optimization.offload_optimizer", _section(root, "zero_optimization", "offload_optimizer"), OFFLOAD_OPTIMIZER_KEYS,
-             False),
+            ("zero_optimization.offload_optimizer", _section(root, "zero_optimization", "offload_optimizer"), OFFLOAD_OPTIMIZER_KEYS, False),
         ]
         for name, section, known, lenient in sections:
             if section is None:
@@ -149,30 +230,38 @@ class InvalidSubConfig(RunRule):
                 close = close_matches(key, sorted(known), 1)
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
                 if lenient:
-                    yield self.report(f"`{name}.{key}` is not a field of DeepSpeed 0.19.6's `{name}` model{hint}: refused there "
-                                      f"(\"Extra inputs are not permitted\"); DeepSpeed {version_text} may ignore it", key_node.span,
-                                      "fix the name or remove it", severity=Severity.WARNING)
+                    yield self.report(
+                        f"`{name}.{key}` is not a field of DeepSpeed 0.19.6's `{name}` model{hint}: refused there "
+                        f'("Extra inputs are not permitted"); DeepSpeed {version_text} may ignore it',
+                        key_node.span,
+                        "fix the name or remove it",
+                        severity=Severity.WARNING,
+                    )
                     continue
-                yield self.report(f"`{name}.{key}` is not a DeepSpeed field{hint}: pydantic ValidationError \"Extra inputs are not "
-                                  f"permitted\" (DeepSpeed {version_text})", key_node.span, "fix the name or remove it")
+                yield self.report(
+                    f'`{name}.{key}` is not a DeepSpeed field{hint}: pydantic ValidationError "Extra inputs are not permitted" (DeepSpeed {version_text})',
+                    key_node.span,
+                    "fix the name or remove it",
+                )
         zero = _section(root, "zero_optimization")
         stage = zero.get("stage") if zero is not None else None
-        if isinstance(stage, Scalar) and isinstance(stage.value, int) and not isinstance(stage.value, bool) \
-                and not 0 <= stage.value <= 3:
-            yield self.report(f"`zero_optimization.stage: {stage.raw}`: pydantic ValidationError \"Input should be 0, 1, 2 or 3\"",
-                              stage.span, "use a ZeRO stage from 0 to 3")
+        if isinstance(stage, Scalar) and isinstance(stage.value, int) and not isinstance(stage.value, bool) and not 0 <= stage.value <= 3:
+            yield self.report(
+                f'`zero_optimization.stage: {stage.raw}`: pydantic ValidationError "Input should be 0, 1, 2 or 3"', stage.span, "use a ZeRO stage from 0 to 3"
+            )
         for what in ("offload_param", "offload_optimizer"):
             device = _section(root, "zero_optimization", what)
             node = device.get("device") if device is not None else None
             if isinstance(node, Scalar) and isinstance(node.value, str) and node.value != AUTO and node.value not in OFFLOAD_DEVICES:
                 hint = f"write {node.value.lower()}" if node.value.lower() in OFFLOAD_DEVICES else "use none, cpu or nvme"
-                yield self.report(f"`zero_optimization.{what}.device: {node.raw}`: pydantic ValidationError (\"Input should be 'none', "
-                                  "'cpu' or 'nvme'\")", node.span, hint)
+                yield self.report(
+                    f"`zero_optimization.{what}.device: {node.raw}`: pydantic ValidationError (\"Input should be 'none', 'cpu' or 'nvme'\")", node.span, hint
+                )
 
 
 def _insert_top(v: DsView, key: str, value: object) -> Fix | None:
     edit = v.doc.insert_member(key, value) if v.doc.format == "json" else None
-    return Fix(f"add \"{key}\": {value!r}".replace("'", '"'), UNSAFE, [edit]) if edit is not None else None
+    return Fix(f'add "{key}": {value!r}'.replace("'", '"'), UNSAFE, [edit]) if edit is not None else None
 
 
 class NoGradientClipping(RunRule):
@@ -231,10 +320,13 @@ class NoGradientClipping(RunRule):
         clips = version >= (0, 19, 3)
         now = "clips at 1.0 (the default since 0.19.3)" if clips else "does not clip (the default before 0.19.3)"
         value: object = AUTO if v.launch in ("accelerate", "hf-trainer") else (1.0 if clips else 0.0)
-        yield self.report(f"no gradient_clipping: DeepSpeed {text} {now}; the same file trains "
-                          f"{'unclipped before 0.19.3' if clips else 'clipped at 1.0 from 0.19.3'}", file_start(v.doc.path),
-                          f"write \"gradient_clipping\": {value!r}".replace("'", '"'), severity=Severity.INFO if clips else None,
-                          fix=_insert_top(v, "gradient_clipping", value))
+        yield self.report(
+            f"no gradient_clipping: DeepSpeed {text} {now}; the same file trains {'unclipped before 0.19.3' if clips else 'clipped at 1.0 from 0.19.3'}",
+            file_start(v.doc.path),
+            f'write "gradient_clipping": {value!r}'.replace("'", '"'),
+            severity=Severity.INFO if clips else None,
+            fix=_insert_top(v, "gradient_clipping", value),
+        )
 
 
 def _stage(v: DsView, root: Mapping) -> int | None:
@@ -299,12 +391,18 @@ class OffloadDoesNothing(RunRule):
             if section is None or not isinstance(device, Scalar) or device.value in (None, "none", AUTO):
                 continue
             if stage is not None and stage < needs:
-                yield self.report(f"`zero_optimization.{what}` offloads to {device.value} but the ZeRO stage is {stage}: it needs stage "
-                                  f"{needs}{'' if needs == 3 else ' or more'}, so nothing is offloaded", device.span,
-                                  f"use ZeRO stage {needs}{'' if needs == 3 else '+'}, or remove {what}")
+                yield self.report(
+                    f"`zero_optimization.{what}` offloads to {device.value} but the ZeRO stage is {stage}: it needs stage "
+                    f"{needs}{'' if needs == 3 else ' or more'}, so nothing is offloaded",
+                    device.span,
+                    f"use ZeRO stage {needs}{'' if needs == 3 else '+'}, or remove {what}",
+                )
             if device.value == "nvme" and section.get("nvme_path") is None:
-                yield self.report(f"`zero_optimization.{what}.device: nvme` without nvme_path: the NVMe swapper has no directory",
-                                  device.span, "add \"nvme_path\": \"/local_nvme\" (a fast local disk)")
+                yield self.report(
+                    f"`zero_optimization.{what}.device: nvme` without nvme_path: the NVMe swapper has no directory",
+                    device.span,
+                    'add "nvme_path": "/local_nvme" (a fast local disk)',
+                )
 
 
 class AutoTpCountsReplicas(RunRule):
@@ -354,10 +452,12 @@ class AutoTpCountsReplicas(RunRule):
             numbers = f": {t} counted, {t // tp} distinct samples per step"
         elif world is not None and isinstance(m, int) and isinstance(g, int):
             numbers = f": {m * g * world} counted ({m} × {g} × {world}), {m * g * world // tp} distinct samples per step"
-        yield self.report(f"tensor_parallel.autotp_size {tp}: train_batch_size counts each of the {tp} tensor-parallel replicas, "
-                          f"which see the same samples{numbers}", v.span(F.GLOBAL_BATCH),
-                          f"the distinct samples per step are micro × accumulation × world / {tp}",
-                          [Related(v.span(F.AUTOTP_SIZE), f"autotp_size {tp}")])
+        yield self.report(
+            f"tensor_parallel.autotp_size {tp}: train_batch_size counts each of the {tp} tensor-parallel replicas, which see the same samples{numbers}",
+            v.span(F.GLOBAL_BATCH),
+            f"the distinct samples per step are micro × accumulation × world / {tp}",
+            [Related(v.span(F.AUTOTP_SIZE), f"autotp_size {tp}")],
+        )
 
 
 class OptimizerInJsonAndScript(RunRule):
@@ -450,10 +550,13 @@ class OptimizerInJsonAndScript(RunRule):
             built = run.get(name)
             if built is None or built.span is None or key_node is None or program is None:
                 continue
-            yield self.report(f"the JSON has an `{key}` block and {program.value} builds its own ({built.value} at line {built.span.line}): "
-                              f"\"You cannot specify an {key} in the config file and in the code at the same time.\"", key_node.span,
-                              f"remove `{key}` from the JSON, or use accelerate.utils.{dummy} in the script",
-                              [Related(built.span, f"{built.value} here")])
+            yield self.report(
+                f"the JSON has an `{key}` block and {program.value} builds its own ({built.value} at line {built.span.line}): "
+                f'"You cannot specify an {key} in the config file and in the code at the same time."',
+                key_node.span,
+                f"remove `{key}` from the JSON, or use accelerate.utils.{dummy} in the script",
+                [Related(built.span, f"{built.value} here")],
+            )
 
 
 class UnfillableAuto(RunRule):
@@ -501,7 +604,7 @@ class UnfillableAuto(RunRule):
     """
 
     code, name, severity = "DS023", "deepspeed-unfillable-auto", Severity.ERROR
-    summary = "\"auto\" value accelerate cannot fill"
+    summary = '"auto" value accelerate cannot fill'
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = ds_view(run, pairing)
@@ -510,9 +613,18 @@ class UnfillableAuto(RunRule):
             return
         for key, node in leaves(root, ""):
             if isinstance(node, Scalar) and node.value == AUTO and key not in ACCELERATE_FILLS:
-                yield self.report(f"`{key}` is \"auto\", which accelerate does not fill: \"`{key}` not found in kwargs. Please specify "
-                                  f"`{key}` without `auto`\"", node.span, "write the value")
+                yield self.report(
+                    f'`{key}` is "auto", which accelerate does not fill: "`{key}` not found in kwargs. Please specify `{key}` without `auto`"',
+                    node.span,
+                    "write the value",
+                )
 
 
-MORE_DEEPSPEED_RULES: list[Rule] = [InvalidSubConfig(), NoGradientClipping(), OffloadDoesNothing(), AutoTpCountsReplicas(),
-                                    OptimizerInJsonAndScript(), UnfillableAuto()]
+MORE_DEEPSPEED_RULES: list[Rule] = [
+    InvalidSubConfig(),
+    NoGradientClipping(),
+    OffloadDoesNothing(),
+    AutoTpCountsReplicas(),
+    OptimizerInJsonAndScript(),
+    UnfillableAuto(),
+]

@@ -162,7 +162,9 @@ class TotalChanged(RunRule):
         yield self.report(
             f"total {old} → {new}: {factors}; {declared} (baseline {base.rev})",
             spans[0] if spans else config,
-            f"if {new} is meant, {_declare(now, run, new)}; if not, undo {restore or 'the change'}", related)
+            f"if {new} is meant, {_declare(now, run, new)}; if not, undo {restore or 'the change'}",
+            related,
+        )
 
 
 class LearningRateNotScaled(RunRule):
@@ -250,5 +252,6 @@ class LearningRateNotScaled(RunRule):
         if (lr.value if lr else None) != (before.value if before else None) or (scale is not None and scale.value is True):
             return
         where = lr.span if lr is not None and lr.span is not None else anchor(run, F.PER_DEVICE_BATCH, F.GRAD_ACCUM)
-        yield self.report(f"learning rate unchanged against {base.rev} while {lr_note(old, new, lr)}", where,
-                          "scale the learning rate with the total, or keep it on purpose")
+        yield self.report(
+            f"learning rate unchanged against {base.rev} while {lr_note(old, new, lr)}", where, "scale the learning rate with the total, or keep it on purpose"
+        )

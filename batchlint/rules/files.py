@@ -65,8 +65,9 @@ class InvalidFile(DocumentRule, RunRule):
         for err in pairing.launch_problems:
             if err.kind == LoadErrorKind.NOT_FOUND:
                 continue  # AC033's
-            yield self._from_error(err.path, err.line, err.column,
-                                   f"accelerate config: {err.message}", err.help or "check the path given to --accelerate-config or in settings")
+            yield self._from_error(
+                err.path, err.line, err.column, f"accelerate config: {err.message}", err.help or "check the path given to --accelerate-config or in settings"
+            )
 
     def _from_error(self, path: str, line: int, column: int, message: str, help: str) -> Diagnostic:
         from batchlint.loading.nodes import Span
@@ -123,12 +124,14 @@ class DuplicateKey(DocumentRule):
         omegaconf = doc.semantics == Semantics.OMEGACONF
         for dup in doc.duplicates:
             where = f" in `{dup.path}`" if dup.path else ""
-            consequence = ("OmegaConf refuses to load the file" if omegaconf
-                           else "the last value silently wins")
+            consequence = "OmegaConf refuses to load the file" if omegaconf else "the last value silently wins"
             yield self.report(
                 f"duplicate key `{dup.key}`{where} (first at line {dup.first.line}): {consequence}",
-                dup.again, "delete one of the two", [Related(dup.first, "first defined here")],
-                severity=Severity.ERROR if omegaconf else Severity.WARNING)
+                dup.again,
+                "delete one of the two",
+                [Related(dup.first, "first defined here")],
+                severity=Severity.ERROR if omegaconf else Severity.WARNING,
+            )
 
 
 class IncludeError(DocumentRule):
@@ -293,8 +296,11 @@ class ReadingDiffers(RunRule):
             if fact.name == FactName.LEARNING_RATE:
                 continue  # read only to word the learning-rate note, never for the arithmetic
             if fact.caveat == Caveat.OMEGACONF_READING and fact.span and fact.origin == Origin.FILE:
-                yield self.report(f"`{fact.key}`: {fact.note}; batchlint uses the OmegaConf reading", fact.span,
-                                  "write the value so both agree (e.g. 1.0e-5, or quote a string)")
+                yield self.report(
+                    f"`{fact.key}`: {fact.note}; batchlint uses the OmegaConf reading",
+                    fact.span,
+                    "write the value so both agree (e.g. 1.0e-5, or quote a string)",
+                )
 
 
 class EmptyFile(DocumentRule):
@@ -337,8 +343,7 @@ class EmptyFile(DocumentRule):
 
     def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
         if doc.is_empty and doc.format not in ("toml", "python"):  # an empty TOML table, an empty Python module: valid
-            yield self.report("file is empty: nothing to check", file_start(doc.path),
-                              "fill it in or delete it")
+            yield self.report("file is empty: nothing to check", file_start(doc.path), "fill it in or delete it")
 
 
 class UnusedSuppression(Rule):

@@ -43,7 +43,6 @@ class Fsdp:
         return 1 if node is None else node.value
 
 
-
 def fsdp(run: RunModel, pairing: Pairing) -> Fsdp | None:
     v = view(run, pairing)
     if v is None or v.distributed_type != "FSDP":
@@ -119,9 +118,13 @@ class ReshardIgnoredUnderFsdp1(RunRule):
         if isinstance(value, Scalar) and str(value.value).upper() in SHARDING_STRATEGIES:
             fix = Fix("rename to `fsdp_sharding_strategy`", UNSAFE, [rename_key(key_node, "fsdp_sharding_strategy")])
         shown = value.raw if isinstance(value, Scalar) else "..."
-        yield self.report(f"`fsdp_config.{key_node.value}: {shown}` is ignored by FSDP1 under `accelerate launch`: the "
-                          "launcher exports FSDP_SHARDING_STRATEGY=FULL_SHARD and that wins", key_node.span,
-                          "name the strategy with `fsdp_sharding_strategy`", fix=fix)
+        yield self.report(
+            f"`fsdp_config.{key_node.value}: {shown}` is ignored by FSDP1 under `accelerate launch`: the "
+            "launcher exports FSDP_SHARDING_STRATEGY=FULL_SHARD and that wins",
+            key_node.span,
+            "name the strategy with `fsdp_sharding_strategy`",
+            fix=fix,
+        )
 
 
 class ReshardNotBoolUnderFsdp2(RunRule):
@@ -176,9 +179,10 @@ class ReshardNotBoolUnderFsdp2(RunRule):
         if node is None or isinstance(node.value, bool) or str(node.value).lower() in _TRUTH:
             return
         strategy = str(node.value).upper()
-        hint = ("true (FULL_SHARD) or false (SHARD_GRAD_OP)" if strategy in SHARDING_STRATEGIES else "true or false")
-        yield self.report(f"`fsdp_reshard_after_forward: {node.raw}` under FSDP2: \"ValueError: invalid truth value "
-                          f"{str(node.value).lower()}\"", node.span, f"use {hint}")
+        hint = "true (FULL_SHARD) or false (SHARD_GRAD_OP)" if strategy in SHARDING_STRATEGIES else "true or false"
+        yield self.report(
+            f'`fsdp_reshard_after_forward: {node.raw}` under FSDP2: "ValueError: invalid truth value {str(node.value).lower()}"', node.span, f"use {hint}"
+        )
 
 
 class CpuRamLoadingWithoutSync(RunRule):
@@ -248,11 +252,16 @@ class CpuRamLoadingWithoutSync(RunRule):
         else:
             edit = f.v.doc.insert_key_after(sync_value, "fsdp_cpu_ram_efficient_loading", False)
             related = []
-            state = "`fsdp_cpu_ram_efficient_loading` absent (the launcher's default is the string \"true\")"
+            state = '`fsdp_cpu_ram_efficient_loading` absent (the launcher\'s default is the string "true")'
         fix = Fix("set `fsdp_cpu_ram_efficient_loading: false`", SAFE, [edit]) if edit is not None else None
-        yield self.report(f"`fsdp_sync_module_states: {sync_value.raw}` with {state}: \"When using "
-                          "`--fsdp_cpu_ram_efficient_loading` set `--fsdp_sync_module_states` to `True`\"", sync_value.span,
-                          "set fsdp_cpu_ram_efficient_loading: false, or fsdp_sync_module_states: true", related, fix=fix)
+        yield self.report(
+            f'`fsdp_sync_module_states: {sync_value.raw}` with {state}: "When using '
+            '`--fsdp_cpu_ram_efficient_loading` set `--fsdp_sync_module_states` to `True`"',
+            sync_value.span,
+            "set fsdp_cpu_ram_efficient_loading: false, or fsdp_sync_module_states: true",
+            related,
+            fix=fix,
+        )
 
 
 FSDP_RULES: list[Rule] = [ReshardIgnoredUnderFsdp1(), ReshardNotBoolUnderFsdp2(), CpuRamLoadingWithoutSync()]

@@ -102,11 +102,12 @@ class GlobalBatchNotDivisible(RunRule):
         below = found.global_batch // found.divisor * found.divisor
         nearest = f"{below} or {below + found.divisor}" if below else f"{found.divisor}"
         help = f"nearest {found.what}es that divide: {nearest}"
-        related = [Related(f.span, f"{f.key} = {f.value!r}") for f in (run.get(F.PER_DEVICE_BATCH), run.accumulation,
-                                                                        run.get(F.DEVICE_MICROBATCH), run.get(F.NUM_PROCESSES))
-                   if f is not None and f.span is not None and f.span != span]
-        yield self.report(f"{found.describe()}: {_consequence(found)}", span,
-                          help, related, fix=self._fix(run, found))
+        related = [
+            Related(f.span, f"{f.key} = {f.value!r}")
+            for f in (run.get(F.PER_DEVICE_BATCH), run.accumulation, run.get(F.DEVICE_MICROBATCH), run.get(F.NUM_PROCESSES))
+            if f is not None and f.span is not None and f.span != span
+        ]
+        yield self.report(f"{found.describe()}: {_consequence(found)}", span, help, related, fix=self._fix(run, found))
 
     @staticmethod
     def _fix(run: RunModel, found: Split) -> Fix | None:
@@ -135,10 +136,13 @@ class GlobalBatchNotDivisible(RunRule):
         edit = replace_value(fact, new)
         if edit is None or fact.shared_with:
             return None
-        split_as = (f"{room // new} per device × {new} accumulation" if found.shape == GlobalShape.ACCUM
-                    else f"{new} × {room // new} forward passes")
-        return Fix(f"set {fact.key} {current} → {new}: the global batch {g} stays ({room} per data-parallel rank = {split_as})",
-                   SAFE, [edit], [Expectation(run.config, expect_name, new)])
+        split_as = f"{room // new} per device × {new} accumulation" if found.shape == GlobalShape.ACCUM else f"{new} × {room // new} forward passes"
+        return Fix(
+            f"set {fact.key} {current} → {new}: the global batch {g} stays ({room} per data-parallel rank = {split_as})",
+            SAFE,
+            [edit],
+            [Expectation(run.config, expect_name, new)],
+        )
 
 
 class ParallelLayoutInvalid(RunRule):
@@ -189,8 +193,7 @@ class ParallelLayoutInvalid(RunRule):
         placed = [f for f in anchors if f is not None and f.span is not None]
         span = placed[0].span if placed and placed[0].span is not None else file_start(run.config)
         related = [Related(f.span, f"{f.key} = {f.value!r}") for f in placed[1:] if f.span is not None]
-        yield self.report(f"parallel layout does not fit: {dp.unresolved}", span,
-                          "use degrees whose product divides the process count", related)
+        yield self.report(f"parallel layout does not fit: {dp.unresolved}", span, "use degrees whose product divides the process count", related)
 
 
 class LaunchConfigMissing(RunRule):
@@ -243,5 +246,8 @@ class LaunchConfigMissing(RunRule):
         named = run.get(F.TRAINING_CONFIG)
         if named is None or named.problem != ProblemKind.NOT_FOUND or named.span is None:
             return
-        yield self.report(f"training config `{named.value}` not found (from where {run.config} runs)", named.span,
-                          "fix the path: it is read relative to the directory the script runs in")
+        yield self.report(
+            f"training config `{named.value}` not found (from where {run.config} runs)",
+            named.span,
+            "fix the path: it is read relative to the directory the script runs in",
+        )

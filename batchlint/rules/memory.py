@@ -153,11 +153,12 @@ class AccumulationCouldShrink(RunRule):
         row = p.recommended
         at = anchor(run, F.GRAD_ACCUM, F.PER_DEVICE_BATCH)
         if row is not None and row.b > b and row.verdict == FITS:
-            message = (f"accumulation {k} with per-device batch {b}: {row.b} per device × {row.k} accumulation keeps the total "
-                       f"{b * k * dp} and fits cuda:0 at the conservative end (≈ {memory.main_conservative(row.b):.1f} of "
-                       f"{memory.usable:.1f} GiB on {memory.gpu.name}; now ≈ {memory.main_conservative(b):.1f})")
-            yield self.report(message, at, "a larger per-device batch does the same work in fewer, faster steps",
-                              fix=plan_fix(run, pairing, p, []))
+            message = (
+                f"accumulation {k} with per-device batch {b}: {row.b} per device × {row.k} accumulation keeps the total "
+                f"{b * k * dp} and fits cuda:0 at the conservative end (≈ {memory.main_conservative(row.b):.1f} of "
+                f"{memory.usable:.1f} GiB on {memory.gpu.name}; now ≈ {memory.main_conservative(b):.1f})"
+            )
+            yield self.report(message, at, "a larger per-device batch does the same work in fewer, faster steps", fix=plan_fix(run, pairing, p, []))
             return
         bigger = [r for r in p.rows if r.b > b and r.verdict in (MAIN_AT_RISK, FITS_WITHOUT_VALIDATION)]
         if bigger:
@@ -166,7 +167,10 @@ class AccumulationCouldShrink(RunRule):
                 f"accumulation {k} with per-device batch {b}: {r.b} × {r.k} would fit only if validation reuses freed memory "
                 f"(≈ {memory.main_optimistic(r.b):.1f} of {memory.usable:.1f} GiB optimistic, "
                 f"{memory.main_conservative(r.b):.1f} conservative)",
-                at, "measure rank 0 with validation on before relying on it", severity=Severity.INFO)
+                at,
+                "measure rank 0 with validation on before relying on it",
+                severity=Severity.INFO,
+            )
 
 
 class BatchDoesNotFit(RunRule):
@@ -286,10 +290,12 @@ class BatchDoesNotFit(RunRule):
         parts = f"static {memory.static + memory.distributed:.1f}{_sharding_text(memory)} + {b} × {memory.per_sample:.2f} per sample"
         if not memory.multi_gpu and memory.transient_gib():
             parts += f" + validation {memory.transient_gib():.1f}"
-        largest_text = (f"the largest that fits at the conservative end is {largest}" if largest
-                        else "not even 1 fits at the conservative end: check the profile and the sharding")
-        case = ("even at the optimistic end it is above" if error
-                else "it may not fit: the conservative end is above")
+        largest_text = (
+            f"the largest that fits at the conservative end is {largest}"
+            if largest
+            else "not even 1 fits at the conservative end: check the profile and the sharding"
+        )
+        case = "even at the optimistic end it is above" if error else "it may not fit: the conservative end is above"
         p = same_total_plan(run, b, k, dp)
         fix = lower_batch_fix(run, pairing, p, b)
         help = p.describe() if fix is not None and p is not None else "lower the per-device batch and raise accumulation to keep the total"
@@ -297,7 +303,11 @@ class BatchDoesNotFit(RunRule):
             f"per-device batch {b} needs ≈ {mid:.1f} GiB per card ({parts}; {low:.1f}–{high:.1f} with the {memory.band.kind} "
             f"profile's uncertainty): {case} the {usable:.1f} GiB usable on {memory.gpu.name}; {largest_text} "
             f"({memory.confidence} confidence)",
-            anchor(run, F.PER_DEVICE_BATCH), help, severity=Severity.ERROR if error else Severity.WARNING, fix=fix)
+            anchor(run, F.PER_DEVICE_BATCH),
+            help,
+            severity=Severity.ERROR if error else Severity.WARNING,
+            fix=fix,
+        )
 
 
 class MainCardRisk(RunRule):
@@ -404,8 +414,11 @@ class MainCardRisk(RunRule):
             return
         run, memory, b, k, dp = inputs
         usable = memory.usable
-        main = {OPTIMISTIC: memory.main_optimistic(b), CENTRAL: memory.rank(b) + memory.persist_gib() + memory.transient_gib(),
-                CONSERVATIVE: memory.main_conservative(b)}
+        main = {
+            OPTIMISTIC: memory.main_optimistic(b),
+            CENTRAL: memory.rank(b) + memory.persist_gib() + memory.transient_gib(),
+            CONSERVATIVE: memory.main_conservative(b),
+        }
         # The main card is the problem when, in some case, the other cards fit and cuda:0 does not.
         failing = [c for c in (OPTIMISTIC, CENTRAL, CONSERVATIVE) if memory.rank(b, c) <= usable < main[c]]
         if not failing:
@@ -413,9 +426,11 @@ class MainCardRisk(RunRule):
         error = failing[0] == OPTIMISTIC
         term = memory.dominant_main_term()
         because = f": {term.name} ({term.why}) adds ≈ {term.gib:.1f} GiB to cuda:0" if term else ""
-        case = (f"not even if validation reuses freed memory (≈ {main[OPTIMISTIC]:.1f} GiB)" if error
-                else f"not in the worst case (≈ {main[CONSERVATIVE]:.1f} GiB; ≈ {main[OPTIMISTIC]:.1f} "
-                     "if validation reuses freed memory)")
+        case = (
+            f"not even if validation reuses freed memory (≈ {main[OPTIMISTIC]:.1f} GiB)"
+            if error
+            else f"not in the worst case (≈ {main[CONSERVATIVE]:.1f} GiB; ≈ {main[OPTIMISTIC]:.1f} if validation reuses freed memory)"
+        )
         p = same_total_plan(run, b, k, dp)
         fix = lower_batch_fix(run, pairing, p, b)
         advice = ["turn validation off or shrink it"] if any(t.name.startswith("validation") for t in memory.transient) else []
@@ -428,8 +443,11 @@ class MainCardRisk(RunRule):
         yield self.report(
             f"per-device batch {b} fits the other cards (≈ {memory.rank(b, failing[0]):.1f} of {usable:.1f} GiB on "
             f"{memory.gpu.name}) but {case} on cuda:0{because}",
-            anchor(run, F.PER_DEVICE_BATCH), ", ".join(advice) or "lower the per-device batch",
-            severity=Severity.ERROR if error else Severity.WARNING, fix=fix)
+            anchor(run, F.PER_DEVICE_BATCH),
+            ", ".join(advice) or "lower the per-device batch",
+            severity=Severity.ERROR if error else Severity.WARNING,
+            fix=fix,
+        )
 
 
 class NoMemoryProfile(RunRule):
@@ -504,6 +522,8 @@ class NoMemoryProfile(RunRule):
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         if not run.is_training or run.memory is not None or run.memory_missing is None:
             return
-        yield self.report(f"memory rules BL201–BL203 not evaluated: {run.memory_missing}",
-                          anchor(run, F.PER_DEVICE_BATCH) if run.get(F.PER_DEVICE_BATCH) else file_start(run.config),
-                          missing_help(run.memory_missing))
+        yield self.report(
+            f"memory rules BL201–BL203 not evaluated: {run.memory_missing}",
+            anchor(run, F.PER_DEVICE_BATCH) if run.get(F.PER_DEVICE_BATCH) else file_start(run.config),
+            missing_help(run.memory_missing),
+        )

@@ -109,5 +109,4 @@ class SchemaViolation(DocumentRule):
             node = node_at(root, v.path)
             span = node.span if node is not None else key_span(root, v.path) or file_start(doc.path)
             dotted = ".".join(str(p) for p in v.path) or "(top level)"
-            yield self.report(f"`{dotted}`: {v.message} ({dialect} schema)", span,
-                              f"see schemas/{SCHEMA_FOR_DIALECT[dialect]}.schema.json")
+            yield self.report(f"`{dotted}`: {v.message} ({dialect} schema)", span, f"see schemas/{SCHEMA_FOR_DIALECT[dialect]}.schema.json")

@@ -124,9 +124,10 @@ def text_of(checked: Checked, shown: str, overlay: dict[str, str]) -> str | None
         return overlay[path]
     if checked.report is not None and shown in checked.report.sources:
         return checked.report.sources[shown]
+    from batchlint.loading.files import read_text
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read()
+        return read_text(path, errors="replace")
     except OSError:
         return None
 

@@ -9,8 +9,7 @@ import pytest
 
 from tests.helpers import inspect_json
 
-TRAIN = ("output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\n"
-         "train:\n  train_batch_size: 2\n  gradient_accumulation_steps: 4\n")
+TRAIN = "output_dir:\n  exp_dir: ./x\nvalidation_data:\n  do_validation: false\ntrain:\n  train_batch_size: 2\n  gradient_accumulation_steps: 4\n"
 
 
 def _run(tmp: Path, accelerate: str, *extra: str, files: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
@@ -21,18 +20,28 @@ def _run(tmp: Path, accelerate: str, *extra: str, files: dict[str, str] | None =
     return inspect_json("train.yaml", "--accelerate-config", "acc.yaml", *extra, cwd=tmp)["runs"][0]  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("accelerate, dp, why", [
-    ("distributed_type: MULTI_GPU\nnum_processes: 8\n", 8, "plain DDP"),
-    ("distributed_type: NO\nnum_processes: 4\n", 1, "NO starts one process"),
-    ("distributed_type: NO\nnum_processes: 4\nmixed_precision: fp16\n", 1, "unquoted NO is false: still one process"),
-    ("distributed_type: MULTI_GPU\nnum_machines: 4\nnum_processes: 10\n", 8, "ranks per machine are floored"),
-    ("distributed_type: FSDP\nnum_processes: 8\nparallelism_config:\n  parallelism_config_dp_replicate_size: 2\n"
-     "  parallelism_config_dp_shard_size: 2\n  parallelism_config_tp_size: 2\n", 4, "tp groups share batches"),
-    ("distributed_type: FSDP\nnum_processes: 8\nparallelism_config:\n  parallelism_config_cp_size: 8\n", 1, "all context parallel"),
-    ("distributed_type: FSDP\nnum_processes: 8\nparallelism_config:\n  parallelism_config_tp_size: 1\n", 8, "product 1: DP = processes"),
-    ("distributed_type: MEGATRON_LM\nnum_processes: 16\nmegatron_lm_config:\n  megatron_lm_tp_degree: 2\n"
-     "  megatron_lm_pp_degree: 2\n", 4, "Megatron divides by tp × pp"),
-])
+@pytest.mark.parametrize(
+    "accelerate, dp, why",
+    [
+        ("distributed_type: MULTI_GPU\nnum_processes: 8\n", 8, "plain DDP"),
+        ("distributed_type: NO\nnum_processes: 4\n", 1, "NO starts one process"),
+        ("distributed_type: NO\nnum_processes: 4\nmixed_precision: fp16\n", 1, "unquoted NO is false: still one process"),
+        ("distributed_type: MULTI_GPU\nnum_machines: 4\nnum_processes: 10\n", 8, "ranks per machine are floored"),
+        (
+            "distributed_type: FSDP\nnum_processes: 8\nparallelism_config:\n  parallelism_config_dp_replicate_size: 2\n"
+            "  parallelism_config_dp_shard_size: 2\n  parallelism_config_tp_size: 2\n",
+            4,
+            "tp groups share batches",
+        ),
+        ("distributed_type: FSDP\nnum_processes: 8\nparallelism_config:\n  parallelism_config_cp_size: 8\n", 1, "all context parallel"),
+        ("distributed_type: FSDP\nnum_processes: 8\nparallelism_config:\n  parallelism_config_tp_size: 1\n", 8, "product 1: DP = processes"),
+        (
+            "distributed_type: MEGATRON_LM\nnum_processes: 16\nmegatron_lm_config:\n  megatron_lm_tp_degree: 2\n  megatron_lm_pp_degree: 2\n",
+            4,
+            "Megatron divides by tp × pp",
+        ),
+    ],
+)
 def test_data_parallel_size(tmp_path: Path, accelerate: str, dp: int, why: str) -> None:
     run = _run(tmp_path, accelerate)
     assert run["facts"]["data_parallel_size"]["value"] == dp, why
@@ -50,24 +59,28 @@ def test_cli_process_count_wins_over_the_file(tmp_path: Path) -> None:
 
 
 def test_deepspeed_hostfile_decides_the_world(tmp_path: Path) -> None:
-    acc = ("distributed_type: DEEPSPEED\nnum_machines: 2\nnum_processes: 16\nmain_process_ip: 10.0.0.1\n"
-           "deepspeed_config:\n  deepspeed_hostfile: hosts.txt\n  zero_stage: 2\n")
+    acc = (
+        "distributed_type: DEEPSPEED\nnum_machines: 2\nnum_processes: 16\nmain_process_ip: 10.0.0.1\n"
+        "deepspeed_config:\n  deepspeed_hostfile: hosts.txt\n  zero_stage: 2\n"
+    )
     run = _run(tmp_path, acc, files={"hosts.txt": "# three nodes, not two\nnode-a slots=8\nnode-b slots=8\nnode-c slots=8\n"})
     assert run["facts"]["data_parallel_size"]["value"] == 24
     standard = _run(tmp_path, acc.replace("zero_stage: 2", "zero_stage: 2\n  deepspeed_multinode_launcher: standard"))
     assert standard["facts"]["data_parallel_size"]["value"] == 16
 
 
-@pytest.mark.parametrize("ds_json, launcher_ga, effective", [
-    ('{"gradient_accumulation_steps": 2, "zero_optimization": {"stage": 2}}', None, 2),
-    ('{"zero_optimization": {"stage": 2}}', None, 1),
-    ('{"gradient_accumulation_steps": "auto", "zero_optimization": {"stage": 2}}', None, 4),
-    ('{"gradient_accumulation_steps": "auto", "zero_optimization": {"stage": 2}}', 8, 8),
-    (None, 3, 3),
-    (None, None, 4),
-])
-def test_effective_accumulation_under_deepspeed(tmp_path: Path, ds_json: str | None, launcher_ga: int | None,
-                                                effective: int) -> None:
+@pytest.mark.parametrize(
+    "ds_json, launcher_ga, effective",
+    [
+        ('{"gradient_accumulation_steps": 2, "zero_optimization": {"stage": 2}}', None, 2),
+        ('{"zero_optimization": {"stage": 2}}', None, 1),
+        ('{"gradient_accumulation_steps": "auto", "zero_optimization": {"stage": 2}}', None, 4),
+        ('{"gradient_accumulation_steps": "auto", "zero_optimization": {"stage": 2}}', 8, 8),
+        (None, 3, 3),
+        (None, None, 4),
+    ],
+)
+def test_effective_accumulation_under_deepspeed(tmp_path: Path, ds_json: str | None, launcher_ga: int | None, effective: int) -> None:
     acc = "distributed_type: DEEPSPEED\nnum_processes: 2\ndeepspeed_config:\n  zero_stage: 2\n"
     files = {}
     if ds_json is not None:

@@ -21,20 +21,23 @@ def _root(text: str):  # type: ignore[no-untyped-def]
     return load_text("t.yaml", text).root
 
 
-@pytest.mark.parametrize("signature, text, claimed", [
-    (Signature(must=("a.b",)), "a:\n  b: 1\n", True),
-    (Signature(must=("a.b",)), "a:\n  c: 1\n", False),
-    (Signature(must=("a{}",)), "a: 1\n", False),                       # `{}`: a mapping
-    (Signature(must=("a[]",)), "a: [1, 2]\n", True),                   # `[]`: a list
-    (Signature(must=("mode=train",)), "mode: Train\n", True),          # `=v`: that scalar, any case
-    (Signature(must=("mode=train",)), "mode: infer\n", False),
-    (Signature(one_of=(("x", "y"),)), "y: 1\n", True),
-    (Signature(one_of=(("x", "y"),)), "z: 1\n", False),
-    (Signature(must=("x",), must_not=("y",)), "x: 1\ny: 2\n", False),
-    (Signature(must=("x",), may={"p": 1.0, "q": 1.0}, min_score=2), "x: 1\np: 1\n", False),
-    (Signature(must=("x",), may={"p": 1.0, "q": 1.0}, min_score=2), "x: 1\np: 1\nq: 1\n", True),
-    (Signature(must=("l[0].k",)), "l:\n  - k: 1\n", True),           # list items by index
-])
+@pytest.mark.parametrize(
+    "signature, text, claimed",
+    [
+        (Signature(must=("a.b",)), "a:\n  b: 1\n", True),
+        (Signature(must=("a.b",)), "a:\n  c: 1\n", False),
+        (Signature(must=("a{}",)), "a: 1\n", False),  # `{}`: a mapping
+        (Signature(must=("a[]",)), "a: [1, 2]\n", True),  # `[]`: a list
+        (Signature(must=("mode=train",)), "mode: Train\n", True),  # `=v`: that scalar, any case
+        (Signature(must=("mode=train",)), "mode: infer\n", False),
+        (Signature(one_of=(("x", "y"),)), "y: 1\n", True),
+        (Signature(one_of=(("x", "y"),)), "z: 1\n", False),
+        (Signature(must=("x",), must_not=("y",)), "x: 1\ny: 2\n", False),
+        (Signature(must=("x",), may={"p": 1.0, "q": 1.0}, min_score=2), "x: 1\np: 1\n", False),
+        (Signature(must=("x",), may={"p": 1.0, "q": 1.0}, min_score=2), "x: 1\np: 1\nq: 1\n", True),
+        (Signature(must=("l[0].k",)), "l:\n  - k: 1\n", True),  # list items by index
+    ],
+)
 def test_signature_language(signature: Signature, text: str, claimed: bool) -> None:
     assert (signature.match("d", _root(text)) is not None) is claimed
 
@@ -47,8 +50,9 @@ def test_match_says_which_keys_it_found() -> None:
 
 
 def test_a_custom_detect_runs_with_the_signature() -> None:
-    dialect = Dialect("odd", DialectKind.TRAINING, Semantics.YAML11, {}, signature=Signature(must=("a",)),
-                      detect=lambda root: root is not None and len(root.keys()) == 1)  # type: ignore[union-attr]
+    dialect = Dialect(
+        "odd", DialectKind.TRAINING, Semantics.YAML11, {}, signature=Signature(must=("a",)), detect=lambda root: root is not None and len(root.keys()) == 1
+    )  # type: ignore[union-attr]
     assert dialect.claims(_root("a: 1\n")) and not dialect.claims(_root("a: 1\nb: 2\n"))
     assert not Dialect("never", DialectKind.TRAINING, Semantics.SHELL, {}).claims(_root("a: 1\n"))  # no signature, no detect
 
@@ -56,8 +60,9 @@ def test_a_custom_detect_runs_with_the_signature() -> None:
 def test_inspect_says_which_dialect_and_why() -> None:
     run = inspect_json(str(GLOBAL / "nemo_sft.yaml"))["runs"][0]
     assert (run["dialect"], run["kind"], run["confidence"]) == ("nemo", "training", "high")
-    assert run["why"] == ("nemo: trainer{}, model{}, model.global_batch_size, model.data.train_ds.global_batch_size, "
-                          "model.micro_batch_size, model.data.train_ds.micro_batch_size")
+    assert run["why"] == (
+        "nemo: trainer{}, model{}, model.global_batch_size, model.data.train_ds.global_batch_size, model.micro_batch_size, model.data.train_ds.micro_batch_size"
+    )
     from tests.helpers import run_cli
 
     _, text, _ = run_cli("inspect", str(GLOBAL / "nemo_sft.yaml"))
@@ -68,9 +73,15 @@ def test_inspect_says_why_a_file_was_not_read(tmp_path: Path) -> None:
     (tmp_path / "half.yaml").write_text("model:\n  micro_batch_size: 2\n  global_batch_size: 16\n", encoding="utf-8")
     result = inspect_json("half.yaml", cwd=tmp_path)
     assert result["runs"] == []
-    assert result["unread"] == [{"file": "half.yaml", "why": (
-        "no dialect claims it: nearest is nemo, which needs trainer{}; no training evidence (an optimizer or learning rate "
-        "and a steps or epochs key) for the generic reader")}]
+    assert result["unread"] == [
+        {
+            "file": "half.yaml",
+            "why": (
+                "no dialect claims it: nearest is nemo, which needs trainer{}; no training evidence (an optimizer or learning rate "
+                "and a steps or epochs key) for the generic reader"
+            ),
+        }
+    ]
     assert why_not(load_text("x.py", "def f(:\n")) == "Python config: not read (ast cannot parse it)"
 
 
@@ -97,8 +108,7 @@ def test_a_dialect_reads_only_the_formats_it_names() -> None:
 def test_keys_that_depend_on_values_vgen() -> None:
     """Each rank takes batch_sizes[frame_lens[rank % n]]: one frame length gives one per-device batch."""
     single = inspect_json(str(MORE / "vgen_single.yaml"))["runs"][0]["facts"]
-    assert (single["per_device_batch"]["value"], single["per_device_batch"]["key"], single["per_device_batch"]["line"]) == \
-        (4, "batch_sizes.16", 5)
+    assert (single["per_device_batch"]["value"], single["per_device_batch"]["key"], single["per_device_batch"]["line"]) == (4, "batch_sizes.16", 5)
     mixed = inspect_json(str(MORE / "vgen_mixed.yaml"))["runs"][0]
     assert "per_device_batch" not in mixed["facts"] and mixed["total_batch"] is None
 
@@ -125,14 +135,17 @@ def test_kohya_gui_fields_as_the_gui_passes_them() -> None:
     assert check_json(str(MORE / "kohya_gui.json"))[0] == 0  # 6.0 is not an invalid accumulation here
 
 
-@pytest.mark.parametrize("name, dialect, per_device, accum", [
-    ("lavis.yaml", "lavis", ("run.batch_size_train", 16), ("run.accum_grad_iters", 2)),
-    ("aitoolkit.yaml", "ai-toolkit", ("config.process[0].train.batch_size", 2), ("config.process[0].train.gradient_accumulation_steps", 4)),
-    ("xflux.yaml", "xflux", ("data_config.train_batch_size", 2), ("gradient_accumulation_steps", 3)),  # top-level train_batch_size: a decoy
-    ("simpletuner.json", "simpletuner", ("--train_batch_size", 2), ("--gradient_accumulation_steps", 4)),  # keys spelt as flags
-    ("sat_train.yaml", "sat", ("deepspeed.train_micro_batch_size_per_gpu", 2), ("deepspeed.gradient_accumulation_steps", 3)),
-    ("lightning_cli.yaml", "lightning-cli", ("data.init_args.batch_size", 16), ("trainer.accumulate_grad_batches", 3)),
-])
+@pytest.mark.parametrize(
+    "name, dialect, per_device, accum",
+    [
+        ("lavis.yaml", "lavis", ("run.batch_size_train", 16), ("run.accum_grad_iters", 2)),
+        ("aitoolkit.yaml", "ai-toolkit", ("config.process[0].train.batch_size", 2), ("config.process[0].train.gradient_accumulation_steps", 4)),
+        ("xflux.yaml", "xflux", ("data_config.train_batch_size", 2), ("gradient_accumulation_steps", 3)),  # top-level train_batch_size: a decoy
+        ("simpletuner.json", "simpletuner", ("--train_batch_size", 2), ("--gradient_accumulation_steps", 4)),  # keys spelt as flags
+        ("sat_train.yaml", "sat", ("deepspeed.train_micro_batch_size_per_gpu", 2), ("deepspeed.gradient_accumulation_steps", 3)),
+        ("lightning_cli.yaml", "lightning-cli", ("data.init_args.batch_size", 16), ("trainer.accumulate_grad_batches", 3)),
+    ],
+)
 def test_more_trainer_families(name: str, dialect: str, per_device: tuple[str, int], accum: tuple[str, int]) -> None:
     run = inspect_json(str(MORE / name))["runs"][0]
     facts = run["facts"]
@@ -149,8 +162,7 @@ def test_a_python_config_is_read_through_the_launch_that_names_it(tmp_path: Path
     run = inspect_json("dist_train.sh", cwd=tmp_path)["runs"][0]
     facts = run["facts"]
     assert run["dialect"] == "mmengine"
-    assert (facts["per_device_batch"]["key"], facts["per_device_batch"]["value"], facts["per_device_batch"]["line"]) == \
-        ("train_dataloader.batch_size", 4, 3)
+    assert (facts["per_device_batch"]["key"], facts["per_device_batch"]["value"], facts["per_device_batch"]["line"]) == ("train_dataloader.batch_size", 4, 3)
     assert (facts["grad_accum"]["key"], facts["grad_accum"]["value"]) == ("optim_wrapper.accumulative_counts", 2)
     assert run["total_batch"] == 64
     assert [d["code"] for d in check_json("dist_train.sh", cwd=tmp_path)[1] if d["code"] == "BL102"] == []  # 8 × 4 × 2 = 64 agrees
@@ -168,6 +180,7 @@ def test_declared_decoys_are_never_read() -> None:
 
     for dialect in BUILT_IN:
         read = {p for paths in dialect.keys.values() for p in paths}
-        assert not set(dialect.decoys) & {p for n, paths in dialect.keys.items() for p in paths
-                                          if n in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.GLOBAL_BATCH)}, dialect.name
+        assert not set(dialect.decoys) & {
+            p for n, paths in dialect.keys.items() for p in paths if n in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.GLOBAL_BATCH)
+        }, dialect.name
         assert read or dialect.name == "shell-cli"

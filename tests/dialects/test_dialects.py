@@ -11,17 +11,19 @@ from tests.helpers import inspect_json
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dialects"
 
 
-@pytest.mark.parametrize("name, dialect, per_device, accum, dp, total", [
-    ("torchtune_lora.yaml", "torchtune", (2, 8), (8, 11), 16, 256),     # tensor_parallel_dim 2: 32 / 2
-    ("neox_125m.yml", "gpt-neox", (4, 7), (2, 8), 8, 64),                # pipe 2 × model 2: 32 / 4
-    ("basicsr_train.yml", "basicsr", (12, 7), (1, None), 32, 384),       # no accumulation key: 1
-    ("composer_mpt.yaml", "composer", (8, 3), (1, None), 32, 256),       # the global batch is declared
-    ("ldm_lightning.yaml", "ldm", (4, 12), (2, 23), 32, 256),            # data.params.batch_size × accumulate_grad_batches
-    ("ldm_sd_v1.yaml", "ldm", (6, 11), (1, None), 32, 192),              # no accumulate_grad_batches: 1
-    ("latte_train.yaml", "latte", (5, 11), (2, 13), 32, 320),            # local_batch_size per GPU
-])
-def test_dialect_on_32_processes(name: str, dialect: str, per_device: tuple[int, int | None],
-                                 accum: tuple[int, int | None], dp: int, total: int) -> None:
+@pytest.mark.parametrize(
+    "name, dialect, per_device, accum, dp, total",
+    [
+        ("torchtune_lora.yaml", "torchtune", (2, 8), (8, 11), 16, 256),  # tensor_parallel_dim 2: 32 / 2
+        ("neox_125m.yml", "gpt-neox", (4, 7), (2, 8), 8, 64),  # pipe 2 × model 2: 32 / 4
+        ("basicsr_train.yml", "basicsr", (12, 7), (1, None), 32, 384),  # no accumulation key: 1
+        ("composer_mpt.yaml", "composer", (8, 3), (1, None), 32, 256),  # the global batch is declared
+        ("ldm_lightning.yaml", "ldm", (4, 12), (2, 23), 32, 256),  # data.params.batch_size × accumulate_grad_batches
+        ("ldm_sd_v1.yaml", "ldm", (6, 11), (1, None), 32, 192),  # no accumulate_grad_batches: 1
+        ("latte_train.yaml", "latte", (5, 11), (2, 13), 32, 320),  # local_batch_size per GPU
+    ],
+)
+def test_dialect_on_32_processes(name: str, dialect: str, per_device: tuple[int, int | None], accum: tuple[int, int | None], dp: int, total: int) -> None:
     run = inspect_json(str(FIXTURES / name), "--num-processes", "32")["runs"][0]
     facts = run["facts"]
     assert run["dialect"] == dialect
@@ -49,8 +51,7 @@ def test_neox_flow_mapping_with_python_true_and_trailing_comma() -> None:
 
 def test_musev_presets_only_for_musev_models(tmp_path: Path) -> None:
     """Another project's `train.train_batch_size` layout reads the same, but gets no MuseV target or memory figures."""
-    layout = ("output_dir:\n  dir: ./o\nmodel:\n  name: resnet\ndataset:\n  root: ./d\n"
-              "train:\n  train_batch_size: 32\n  gradient_accumulation_steps: 1\n")
+    layout = "output_dir:\n  dir: ./o\nmodel:\n  name: resnet\ndataset:\n  root: ./d\ntrain:\n  train_batch_size: 32\n  gradient_accumulation_steps: 1\n"
     (tmp_path / "other.yaml").write_text(layout, encoding="utf-8")
     other = inspect_json("other.yaml", "--num-processes", "8", "--gpu", "A100-80GB", cwd=tmp_path)["runs"][0]
     assert other["dialect"] == "musev" and other["target_total"] is None

@@ -66,8 +66,7 @@ def test_no_training_evidence_no_reading(tmp_path: Path) -> None:
 def test_two_keys_for_one_role_give_no_fact(tmp_path: Path) -> None:
     text = "lr: 1e-4\nepochs: 3\ndata:\n  batch_size: 4\ntrain:\n  batch_size: 8\n"
     assert inspect_json(_write(tmp_path, "two.yaml", text), cwd=tmp_path)["runs"] == []
-    same = "lr: 1e-4\nepochs: 3\ngradient_accumulation_steps: 4\ntrainer:\n  gradient_accumulation_steps: ${gradient_accumulation_steps}\n" \
-           "train_batch_size: 2\n"
+    same = "lr: 1e-4\nepochs: 3\ngradient_accumulation_steps: 4\ntrainer:\n  gradient_accumulation_steps: ${gradient_accumulation_steps}\ntrain_batch_size: 2\n"
     run = inspect_json(_write(tmp_path, "same.yaml", same), cwd=tmp_path)["runs"][0]
     assert run["facts"]["grad_accum"]["value"] == 4 and run["facts"]["grad_accum"]["line"] == 3  # one value, read where the trainer reads it
 

@@ -22,8 +22,7 @@ def test_micro_shape_derives_the_accumulation() -> None:
     and the micro batch are read through `${.data.train_ds.*}` at their literals."""
     run = _run(GLOBAL / "nemo_sft.yaml")
     facts = run["facts"]
-    assert (facts["global_batch"]["value"], facts["global_batch"]["key"], facts["global_batch"]["line"]) == \
-        (64, "model.data.train_ds.global_batch_size", 14)
+    assert (facts["global_batch"]["value"], facts["global_batch"]["key"], facts["global_batch"]["line"]) == (64, "model.data.train_ds.global_batch_size", 14)
     assert (facts["per_device_batch"]["value"], facts["per_device_batch"]["line"]) == (2, 15)
     assert facts["num_processes"]["value"] == 16 and "8 per node × 2 nodes" in facts["num_processes"]["note"]
     assert facts["data_parallel_size"]["value"] == 4
@@ -37,8 +36,7 @@ def test_without_the_model_parallel_sizes_the_total_is_still_the_global_batch() 
     run = _run(GLOBAL / "nemo_dpo.yaml")
     assert "data_parallel_size" not in run["facts"] and "grad_accum" not in run["facts"]
     assert run["total_batch"] == 32
-    assert check_json(str(GLOBAL / "nemo_dpo.yaml")) == (0, [d for d in check_json(str(GLOBAL / "nemo_dpo.yaml"))[1]
-                                                            if d["severity"] == "info"])
+    assert check_json(str(GLOBAL / "nemo_dpo.yaml")) == (0, [d for d in check_json(str(GLOBAL / "nemo_dpo.yaml"))[1] if d["severity"] == "info"])
 
 
 def test_accum_shape_derives_the_per_device_batch() -> None:
@@ -76,8 +74,7 @@ def test_declared_degrees_give_the_processes_and_the_data_parallel_size() -> Non
 def test_torchtitan_toml_takes_the_remaining_gpus_for_data_parallel() -> None:
     run = _run(GLOBAL / "torchtitan.toml", "--num-processes", "32")
     facts = run["facts"]
-    assert (facts["per_device_batch"]["value"], facts["per_device_batch"]["key"], facts["per_device_batch"]["line"]) == \
-        (4, "training.local_batch_size", 6)
+    assert (facts["per_device_batch"]["value"], facts["per_device_batch"]["key"], facts["per_device_batch"]["line"]) == (4, "training.local_batch_size", 6)
     assert facts["global_batch"]["value"] == -1 and facts["global_batch"]["source"] == "default"
     assert facts["data_parallel_size"]["value"] == 8  # -1: 32 / TP 4
     assert run["total_batch"] == 32
@@ -107,8 +104,9 @@ def test_divisible_layouts_get_no_bl109(name: str, args: tuple[str, ...]) -> Non
 
 
 def test_detectron2_images_per_batch_are_over_all_gpus(tmp_path: Path) -> None:
-    (tmp_path / "rcnn.yaml").write_text('_BASE_: "../Base-RCNN-FPN.yaml"\nSOLVER:\n  IMS_PER_BATCH: 16\n  BASE_LR: 0.02\n'
-                                        "  MAX_ITER: 90000\nTEST:\n  IMS_PER_BATCH: 8\n", encoding="utf-8")
+    (tmp_path / "rcnn.yaml").write_text(
+        '_BASE_: "../Base-RCNN-FPN.yaml"\nSOLVER:\n  IMS_PER_BATCH: 16\n  BASE_LR: 0.02\n  MAX_ITER: 90000\nTEST:\n  IMS_PER_BATCH: 8\n', encoding="utf-8"
+    )
     run = inspect_json("rcnn.yaml", "--num-processes", "8", cwd=tmp_path)["runs"][0]
     assert run["dialect"] == "detectron2" and run["facts"]["per_device_batch"]["value"] == 2 and run["total_batch"] == 16
     assert inspect_json("rcnn.yaml", cwd=tmp_path)["runs"][0]["total_batch"] == 16

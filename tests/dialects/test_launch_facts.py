@@ -12,29 +12,35 @@ def _last(text: str):  # type: ignore[no-untyped-def]
     return launches("s.sh", text)[-1]
 
 
-@pytest.mark.parametrize("text, value", [
-    ("CUDA_VISIBLE_DEVICES=2,3 torchrun --nproc_per_node 2 t.py\n", "2,3"),
-    ("export CUDA_VISIBLE_DEVICES='0,1,2'\ntorchrun --nproc_per_node 2 t.py\n", "0,1,2"),
-    ("export CUDA_VISIBLE_DEVICES=0\nexport CUDA_VISIBLE_DEVICES=4,5\ntorchrun t.py\n", "4,5"),  # the last one above
-    ("G=6,7\nexport CUDA_VISIBLE_DEVICES=$G\ntorchrun t.py\n", "6,7"),  # expanded by the reader
-    ("CUDA_VISIBLE_DEVICES=0,1 \\\n  accelerate launch --num_processes 2 t.py\n", "0,1"),  # prefix before a continuation
-    ("CUDA_VISIBLE_DEVICES=0,1\nexport CUDA_VISIBLE_DEVICES\ntorchrun t.py\n", "0,1"),  # exported afterwards
-    ("export CUDA_VISIBLE_DEVICES=0,1 && torchrun t.py\n", "0,1"),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("CUDA_VISIBLE_DEVICES=2,3 torchrun --nproc_per_node 2 t.py\n", "2,3"),
+        ("export CUDA_VISIBLE_DEVICES='0,1,2'\ntorchrun --nproc_per_node 2 t.py\n", "0,1,2"),
+        ("export CUDA_VISIBLE_DEVICES=0\nexport CUDA_VISIBLE_DEVICES=4,5\ntorchrun t.py\n", "4,5"),  # the last one above
+        ("G=6,7\nexport CUDA_VISIBLE_DEVICES=$G\ntorchrun t.py\n", "6,7"),  # expanded by the reader
+        ("CUDA_VISIBLE_DEVICES=0,1 \\\n  accelerate launch --num_processes 2 t.py\n", "0,1"),  # prefix before a continuation
+        ("CUDA_VISIBLE_DEVICES=0,1\nexport CUDA_VISIBLE_DEVICES\ntorchrun t.py\n", "0,1"),  # exported afterwards
+        ("export CUDA_VISIBLE_DEVICES=0,1 && torchrun t.py\n", "0,1"),
+    ],
+)
 def test_visible_devices_seen_by_the_line(text: str, value: str) -> None:
     found = visible_devices(_last(text))
     assert found is not None and found[0] == value
-    assert text[found[1]:found[2]].strip("'\"") in (value, "$G")
+    assert text[found[1] : found[2]].strip("'\"") in (value, "$G")
 
 
-@pytest.mark.parametrize("text", [
-    "# export CUDA_VISIBLE_DEVICES=0\ntorchrun t.py\n",  # a comment
-    "CUDA_VISIBLE_DEVICES=0 python a.py\ntorchrun t.py\n",  # another command's prefix
-    "CUDA_VISIBLE_DEVICES=0,1\ntorchrun t.py\n",  # never exported: not in the launcher's environment
-    "torchrun t.py\nexport CUDA_VISIBLE_DEVICES=0\n",  # set after the line
-    "CUDA_VISIBLE_DEVICES=$1 torchrun t.py\n",  # unknown
-    "CUDA_VISIBLE_DEVICES=0,1 accelerate launch --gpu_ids 2,3 t.py\n",  # --gpu_ids replaces it
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# export CUDA_VISIBLE_DEVICES=0\ntorchrun t.py\n",  # a comment
+        "CUDA_VISIBLE_DEVICES=0 python a.py\ntorchrun t.py\n",  # another command's prefix
+        "CUDA_VISIBLE_DEVICES=0,1\ntorchrun t.py\n",  # never exported: not in the launcher's environment
+        "torchrun t.py\nexport CUDA_VISIBLE_DEVICES=0\n",  # set after the line
+        "CUDA_VISIBLE_DEVICES=$1 torchrun t.py\n",  # unknown
+        "CUDA_VISIBLE_DEVICES=0,1 accelerate launch --gpu_ids 2,3 t.py\n",  # --gpu_ids replaces it
+    ],
+)
 def test_visible_devices_not_seen(text: str) -> None:
     assert visible_devices(_last(text)) is None
 
@@ -47,8 +53,15 @@ def test_facts_of_a_bare_accelerate_line() -> None:
     assert F.LAUNCH_PARADIGM not in facts
 
 
-@pytest.mark.parametrize("line", ["accelerate launch --config_file a.yaml t.py", "accelerate launch --num_processes 2 t.py",
-                                  "accelerate launch --cpu t.py", "accelerate launch --use-deepspeed t.py"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "accelerate launch --config_file a.yaml t.py",
+        "accelerate launch --num_processes 2 t.py",
+        "accelerate launch --cpu t.py",
+        "accelerate launch --use-deepspeed t.py",
+    ],
+)
 def test_not_bare(line: str) -> None:
     assert F.ACCELERATE_DEFAULT_CONFIG not in launch_facts(_last(line + "\n"), "s.sh")
 

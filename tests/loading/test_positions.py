@@ -13,13 +13,15 @@ from hypothesis import strategies as st
 from batchlint.loading import load_text
 from batchlint.loading.nodes import Mapping, Node, Scalar, Sequence
 
-keys = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Lo"), whitelist_characters="_"),
-               min_size=1, max_size=8)
-scalars = st.one_of(st.integers(-10**6, 10**6), st.booleans(), st.none(),
-                    st.floats(allow_nan=False, allow_infinity=False, width=32),
-                    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12))
-trees = st.recursive(scalars, lambda children: st.one_of(
-    st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=4)), max_leaves=20)
+keys = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Lo"), whitelist_characters="_"), min_size=1, max_size=8)
+scalars = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12),
+)
+trees = st.recursive(scalars, lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=4)), max_leaves=20)
 documents = st.dictionaries(keys, trees, min_size=1, max_size=6)
 
 
@@ -51,7 +53,7 @@ def test_yaml_values_and_spans(doc: dict[str, Any], flow: bool | None, crlf: boo
     assert to_python(loaded.root) == yaml.safe_load(text.lstrip("\ufeff"))
     lines = text.split("\n")
     for scalar in scalars_of(loaded.root):
-        source = text[scalar.span.start:scalar.span.end]
+        source = text[scalar.span.start : scalar.span.end]
         if scalar.style == "" and "\n" not in source:
             assert source == scalar.raw
         # line/column agree with the offset
@@ -59,7 +61,7 @@ def test_yaml_values_and_spans(doc: dict[str, Any], flow: bool | None, crlf: boo
         offset_in_line = scalar.span.start - sum(len(line) + 1 for line in lines[: scalar.span.line - 1])
         bom_shift = 1 if bom and scalar.span.line == 1 else 0  # columns do not count an invisible BOM
         assert offset_in_line - bom_shift == scalar.span.column - 1
-        assert line_text[scalar.span.column - 1 + bom_shift:].startswith(source.split("\n")[0].rstrip("\r")[:5])
+        assert line_text[scalar.span.column - 1 + bom_shift :].startswith(source.split("\n")[0].rstrip("\r")[:5])
 
 
 @settings(max_examples=150, deadline=None)
@@ -69,7 +71,7 @@ def test_json_values_and_spans(doc: dict[str, Any], indent: int | str | None, bo
     loaded = load_text("g.json", text)
     assert to_python(loaded.root) == json.loads(text.lstrip("\ufeff"))
     for scalar in scalars_of(loaded.root):
-        source = text[scalar.span.start:scalar.span.end]
+        source = text[scalar.span.start : scalar.span.end]
         assert json.loads(source) == scalar.value
 
 

@@ -27,8 +27,7 @@ def test_accelerate_flags_before_the_script_and_script_flags_after() -> None:
 
 
 def test_continuations_tabs_blank_and_commented_lines() -> None:
-    text = ("torchrun \\\n\t--nproc_per_node=4 \\\n\t--nnodes 2 \\\n    train.py \\\n"
-            "    # --batch_size 64 \\\n    --batch_size 8 \\\n")
+    text = "torchrun \\\n\t--nproc_per_node=4 \\\n\t--nnodes 2 \\\n    train.py \\\n    # --batch_size 64 \\\n    --batch_size 8 \\\n"
     launch = _one(text)
     # bash: the comment ends the command; `--batch_size 8` on the next line is a command of its own.
     assert launch_facts(launch, "s.sh")["num_processes"].value == 8
@@ -40,17 +39,21 @@ def test_continuations_tabs_blank_and_commented_lines() -> None:
 
 
 def test_variables_arithmetic_and_sbatch() -> None:
-    text = ("#!/bin/bash\n#SBATCH --nodes=4\n#SBATCH --gres=gpu:8\nGPUS_PER_NODE=8\n"
-            "export WORLD=$((SLURM_NNODES * GPUS_PER_NODE))\n"
-            "accelerate launch --num_processes $WORLD --num_machines ${SLURM_NNODES} train.py\n")
+    text = (
+        "#!/bin/bash\n#SBATCH --nodes=4\n#SBATCH --gres=gpu:8\nGPUS_PER_NODE=8\n"
+        "export WORLD=$((SLURM_NNODES * GPUS_PER_NODE))\n"
+        "accelerate launch --num_processes $WORLD --num_machines ${SLURM_NNODES} train.py\n"
+    )
     facts = launch_facts(_one(text), "s.sh")
     assert facts["num_processes"].value == 32 and facts["num_machines"].value == 4
     assert facts["num_processes"].span is not None and facts["num_processes"].span.line == 6
 
 
 def test_command_assembled_in_a_string() -> None:
-    text = ('export LAUNCHER="accelerate launch \\\n  --num_processes 16 \\\n  "\nexport ARGS=" --train_batch_size 7 "\n'
-            'export CMD="$LAUNCHER train.py $ARGS"\nsrun $CMD\n')
+    text = (
+        'export LAUNCHER="accelerate launch \\\n  --num_processes 16 \\\n  "\nexport ARGS=" --train_batch_size 7 "\n'
+        'export CMD="$LAUNCHER train.py $ARGS"\nsrun $CMD\n'
+    )
     launch = _one(text)
     assert launch_facts(launch, "s.sh")["num_processes"].value == 16
     fact = script_arg_facts(launch, "s.sh")["per_device_batch"]
@@ -66,11 +69,11 @@ def test_env_prefix_hydra_overrides_and_bare_flags() -> None:
 
 
 def test_flag_values_with_equals_and_quotes_keep_positions() -> None:
-    text = 'python train.py --train_batch_size="16" --gradient_accumulation_steps=\'4\'\n'
+    text = "python train.py --train_batch_size=\"16\" --gradient_accumulation_steps='4'\n"
     facts = script_arg_facts(_one(text), "s.sh")
     assert facts["per_device_batch"].value == 16 and facts["grad_accum"].value == 4
     span = facts["per_device_batch"].span
-    assert span is not None and text[span.start:span.end] == '"16"'
+    assert span is not None and text[span.start : span.end] == '"16"'
 
 
 def test_unknown_and_unrunnable_expansions_are_marked() -> None:
@@ -81,9 +84,12 @@ def test_unknown_and_unrunnable_expansions_are_marked() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(list("ab =-$(){}'\"\\\n\t;&|#0123456789*+/.:,") + ["accelerate launch ", "torchrun ",
-                                                                                    "--num_processes ", "$((", "${", "\\\n", "X=1 "]),
-                max_size=120).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(list("ab =-$(){}'\"\\\n\t;&|#0123456789*+/.:,") + ["accelerate launch ", "torchrun ", "--num_processes ", "$((", "${", "\\\n", "X=1 "]),
+        max_size=120,
+    ).map("".join)
+)
 def test_reader_never_fails(text: str) -> None:
     script = read_script(text)
     for command in script.commands:
@@ -132,10 +138,16 @@ def test_bash_arrays_expand_to_their_words_in_place() -> None:
     launch = _one(ARRAY_SCRIPT)
     args = launch.script_args
     assert {k: w.text for k, w in args.items() if w is not None} == {
-        "--model_path": "THUDM/CogVideoX1.5-5B", "--seed": "42", "--batch_size": "1",
-        "--gradient_accumulation_steps": "4", "--mixed_precision": "bf16", "--a": "1", "--b": "2"}
+        "--model_path": "THUDM/CogVideoX1.5-5B",
+        "--seed": "42",
+        "--batch_size": "1",
+        "--gradient_accumulation_steps": "4",
+        "--mixed_precision": "bf16",
+        "--a": "1",
+        "--b": "2",
+    }
     accum = args["--gradient_accumulation_steps"]
-    assert accum is not None and ARRAY_SCRIPT[accum.start:accum.end] == "4"
+    assert accum is not None and ARRAY_SCRIPT[accum.start : accum.end] == "4"
     assert ARRAY_SCRIPT.count("\n", 0, accum.start) + 1 == 9  # the line inside the array literal
     facts = script_arg_facts(launch, "s.sh")
     assert facts["grad_accum"].value == 4 and facts["per_device_batch"].value == 1
@@ -150,13 +162,18 @@ def test_dotlist_overrides_replace_the_keys_a_run_reads() -> None:
     from batchlint.launch import override_facts
     from batchlint.model import Fact, FactName, Origin
 
-    text = ("torchrun --nproc_per_node=8 main.py --base c.yaml data.params.batch_size=6 "
-            "++lightning.trainer.accumulate_grad_batches=3 model.lr=$LR other.batch_size=$BS\n")
+    text = (
+        "torchrun --nproc_per_node=8 main.py --base c.yaml data.params.batch_size=6 "
+        "++lightning.trainer.accumulate_grad_batches=3 model.lr=$LR other.batch_size=$BS\n"
+    )
     launch = _one(text)
-    keys = {"per_device_batch": ("data.params.batch_size",), "grad_accum": ("lightning.trainer.accumulate_grad_batches",),
-            "num_processes": ("other.batch_size",)}
+    keys = {
+        "per_device_batch": ("data.params.batch_size",),
+        "grad_accum": ("lightning.trainer.accumulate_grad_batches",),
+        "num_processes": ("other.batch_size",),
+    }
     file_fact = Fact(FactName.PER_DEVICE_BATCH, 4, Origin.FILE, "data.params.batch_size")
     facts = override_facts(launch, "s.sh", keys, {"per_device_batch": file_fact})
     assert {name: f.value for name, f in facts.items()} == {"per_device_batch": 6, "grad_accum": 3}  # $BS is unknown
     word = facts["grad_accum"]
-    assert word.span is not None and text[word.span.start:word.span.end] == "3" and word.source == "script"
+    assert word.span is not None and text[word.span.start : word.span.end] == "3" and word.source == "script"

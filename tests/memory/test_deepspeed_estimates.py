@@ -40,8 +40,11 @@ def test_zero2_documented_estimates() -> None:
     assert _gib(_zero(2)) == pytest.approx(11.28, abs=0.005)
 
 
-@pytest.mark.parametrize("optimizer, params, documented", [(True, True, 0.12), (True, False, 0.78), (False, False, 6.09)],
-                         ids=["optimizer+params offload", "optimizer offload", "no offload"])
+@pytest.mark.parametrize(
+    "optimizer, params, documented",
+    [(True, True, 0.12), (True, False, 0.78), (False, False, 6.09)],
+    ids=["optimizer+params offload", "optimizer offload", "no offload"],
+)
 def test_zero3_documented_estimates(optimizer: bool, params: bool, documented: float) -> None:
     """memory.rst, estimate_zero3_model_states_mem_needs_all_cold(total_params=2851e6,
     largest_layer_params=32e6, 8 GPUs): 0.12 / 0.78 / 6.09GB per GPU."""
@@ -73,43 +76,83 @@ def test_zero_on_one_gpu_and_the_other_stages() -> None:
 # --------------------------------------------------------------------------- every source of the sharding
 
 TRAINER = "per_device_train_batch_size: 2\ngradient_accumulation_steps: 1\nlearning_rate: 1.0e-5\n"
-DS_JSON = {"train_micro_batch_size_per_gpu": "auto", "gradient_accumulation_steps": "auto",
-           "zero_optimization": {"stage": 3, "offload_optimizer": {"device": "cpu"}, "offload_param": {"device": "nvme"}}}
-ACCELERATE_DS = ("compute_environment: LOCAL_MACHINE\ndistributed_type: DEEPSPEED\nnum_processes: 8\n"
-                 "deepspeed_config:\n  zero_stage: 3\n  offload_optimizer_device: cpu\n  offload_param_device: none\n"
-                 "  zero3_save_16bit_model: true\n")
-ACCELERATE_DS_FILE = ("compute_environment: LOCAL_MACHINE\ndistributed_type: DEEPSPEED\nnum_processes: 8\n"
-                      "deepspeed_config:\n  deepspeed_config_file: ds.json\n")
-ACCELERATE_FSDP = ("compute_environment: LOCAL_MACHINE\ndistributed_type: FSDP\nnum_processes: 8\nfsdp_config:\n"
-                   "  fsdp_sharding_strategy: HYBRID_SHARD\n  fsdp_offload_params: true\n  fsdp_state_dict_type: FULL_STATE_DICT\n")
-ACCELERATE_FSDP2 = ("compute_environment: LOCAL_MACHINE\ndistributed_type: FSDP\nnum_processes: 8\nfsdp_config:\n"
-                    "  fsdp_version: 2\n  fsdp_reshard_after_forward: false\n  fsdp_state_dict_type: FULL_STATE_DICT\n")
+DS_JSON = {
+    "train_micro_batch_size_per_gpu": "auto",
+    "gradient_accumulation_steps": "auto",
+    "zero_optimization": {"stage": 3, "offload_optimizer": {"device": "cpu"}, "offload_param": {"device": "nvme"}},
+}
+ACCELERATE_DS = (
+    "compute_environment: LOCAL_MACHINE\ndistributed_type: DEEPSPEED\nnum_processes: 8\n"
+    "deepspeed_config:\n  zero_stage: 3\n  offload_optimizer_device: cpu\n  offload_param_device: none\n"
+    "  zero3_save_16bit_model: true\n"
+)
+ACCELERATE_DS_FILE = "compute_environment: LOCAL_MACHINE\ndistributed_type: DEEPSPEED\nnum_processes: 8\ndeepspeed_config:\n  deepspeed_config_file: ds.json\n"
+ACCELERATE_FSDP = (
+    "compute_environment: LOCAL_MACHINE\ndistributed_type: FSDP\nnum_processes: 8\nfsdp_config:\n"
+    "  fsdp_sharding_strategy: HYBRID_SHARD\n  fsdp_offload_params: true\n  fsdp_state_dict_type: FULL_STATE_DICT\n"
+)
+ACCELERATE_FSDP2 = (
+    "compute_environment: LOCAL_MACHINE\ndistributed_type: FSDP\nnum_processes: 8\nfsdp_config:\n"
+    "  fsdp_version: 2\n  fsdp_reshard_after_forward: false\n  fsdp_state_dict_type: FULL_STATE_DICT\n"
+)
 
 CASES = {
-    "accelerate deepspeed_config": ({"train.yaml": TRAINER, "acc.yaml": ACCELERATE_DS}, ["train.yaml", "--accelerate-config", "acc.yaml"],
-                                    ("zero", 3, True, False, "zero3-16bit", "deepspeed_config.zero_stage, acc.yaml:5")),
-    "accelerate deepspeed_config_file": ({"train.yaml": TRAINER, "acc.yaml": ACCELERATE_DS_FILE, "ds.json": json.dumps(DS_JSON, indent=1)},
-                                         ["train.yaml", "--accelerate-config", "acc.yaml"],
-                                         ("zero", 3, True, True, None, "zero_optimization.stage, ds.json:5")),
-    "trainer deepspeed: key": ({"train.yaml": TRAINER + "deepspeed: ds.json\n", "ds.json": json.dumps(DS_JSON, indent=1)},
-                               ["train.yaml", "--num-processes", "8"], ("zero", 3, True, True, None, "zero_optimization.stage, ds.json:5")),
-    "trainer fsdp: key": ({"train.yaml": TRAINER + "fsdp: full_shard offload auto_wrap\n"}, ["train.yaml", "--num-processes", "8"],
-                          ("fsdp", 3, True, True, None, "fsdp, train.yaml:4")),
-    "accelerate fsdp_config": ({"train.yaml": TRAINER, "acc.yaml": ACCELERATE_FSDP}, ["train.yaml", "--accelerate-config", "acc.yaml"],
-                               ("fsdp", 3, True, True, None, "fsdp_config.fsdp_sharding_strategy, acc.yaml:5")),
-    "accelerate fsdp2": ({"train.yaml": TRAINER, "acc.yaml": ACCELERATE_FSDP2}, ["train.yaml", "--accelerate-config", "acc.yaml"],
-                         ("fsdp", 2, False, False, "full-state-dict", "fsdp_config.fsdp_reshard_after_forward, acc.yaml:6")),
-    "launch --fsdp": ({"train.sh": "torchrun --nproc_per_node=4 train.py --per_device_train_batch_size 4 --gradient_accumulation_steps 8"
-                                   " --bf16 True --fsdp \"shard_grad_op auto_wrap\"\n"}, ["train.sh"],
-                      ("fsdp", 2, False, False, None, "--fsdp, train.sh:1")),
-    "launch --deepspeed": ({"train.sh": "deepspeed --num_gpus 8 train.py --deepspeed ds.json --per_device_train_batch_size 2\n",
-                            "ds.json": json.dumps(DS_JSON, indent=1)}, ["train.sh"],
-                           ("zero", 3, True, True, None, "zero_optimization.stage, ds.json:5")),
-    "accelerate launch flags": ({"train.sh": "accelerate launch --num_processes 8 --use_deepspeed --zero_stage 2 "
-                                             "--offload_optimizer_device cpu --offload_param_device cpu train.py --train_batch_size 2\n"},
-                                ["train.sh"], ("zero", 2, True, False, None, "--zero_stage, train.sh:1")),
-    "deepspeed-chat flags": ({"train.sh": "deepspeed --num_gpus 8 main.py --per_device_train_batch_size 4 --zero_stage 3 --offload\n"},
-                             ["train.sh"], ("zero", 3, True, False, None, "--zero_stage, train.sh:1")),
+    "accelerate deepspeed_config": (
+        {"train.yaml": TRAINER, "acc.yaml": ACCELERATE_DS},
+        ["train.yaml", "--accelerate-config", "acc.yaml"],
+        ("zero", 3, True, False, "zero3-16bit", "deepspeed_config.zero_stage, acc.yaml:5"),
+    ),
+    "accelerate deepspeed_config_file": (
+        {"train.yaml": TRAINER, "acc.yaml": ACCELERATE_DS_FILE, "ds.json": json.dumps(DS_JSON, indent=1)},
+        ["train.yaml", "--accelerate-config", "acc.yaml"],
+        ("zero", 3, True, True, None, "zero_optimization.stage, ds.json:5"),
+    ),
+    "trainer deepspeed: key": (
+        {"train.yaml": TRAINER + "deepspeed: ds.json\n", "ds.json": json.dumps(DS_JSON, indent=1)},
+        ["train.yaml", "--num-processes", "8"],
+        ("zero", 3, True, True, None, "zero_optimization.stage, ds.json:5"),
+    ),
+    "trainer fsdp: key": (
+        {"train.yaml": TRAINER + "fsdp: full_shard offload auto_wrap\n"},
+        ["train.yaml", "--num-processes", "8"],
+        ("fsdp", 3, True, True, None, "fsdp, train.yaml:4"),
+    ),
+    "accelerate fsdp_config": (
+        {"train.yaml": TRAINER, "acc.yaml": ACCELERATE_FSDP},
+        ["train.yaml", "--accelerate-config", "acc.yaml"],
+        ("fsdp", 3, True, True, None, "fsdp_config.fsdp_sharding_strategy, acc.yaml:5"),
+    ),
+    "accelerate fsdp2": (
+        {"train.yaml": TRAINER, "acc.yaml": ACCELERATE_FSDP2},
+        ["train.yaml", "--accelerate-config", "acc.yaml"],
+        ("fsdp", 2, False, False, "full-state-dict", "fsdp_config.fsdp_reshard_after_forward, acc.yaml:6"),
+    ),
+    "launch --fsdp": (
+        {
+            "train.sh": "torchrun --nproc_per_node=4 train.py --per_device_train_batch_size 4 --gradient_accumulation_steps 8"
+            ' --bf16 True --fsdp "shard_grad_op auto_wrap"\n'
+        },
+        ["train.sh"],
+        ("fsdp", 2, False, False, None, "--fsdp, train.sh:1"),
+    ),
+    "launch --deepspeed": (
+        {"train.sh": "deepspeed --num_gpus 8 train.py --deepspeed ds.json --per_device_train_batch_size 2\n", "ds.json": json.dumps(DS_JSON, indent=1)},
+        ["train.sh"],
+        ("zero", 3, True, True, None, "zero_optimization.stage, ds.json:5"),
+    ),
+    "accelerate launch flags": (
+        {
+            "train.sh": "accelerate launch --num_processes 8 --use_deepspeed --zero_stage 2 "
+            "--offload_optimizer_device cpu --offload_param_device cpu train.py --train_batch_size 2\n"
+        },
+        ["train.sh"],
+        ("zero", 2, True, False, None, "--zero_stage, train.sh:1"),
+    ),
+    "deepspeed-chat flags": (
+        {"train.sh": "deepspeed --num_gpus 8 main.py --per_device_train_batch_size 4 --zero_stage 3 --offload\n"},
+        ["train.sh"],
+        ("zero", 3, True, False, None, "--zero_stage, train.sh:1"),
+    ),
 }
 
 
@@ -121,8 +164,13 @@ def test_sharding_from_every_source(case: str, tmp_path: Path) -> None:
     runs = [r for r in inspect_json(*args, cwd=tmp_path)["runs"] if r["sharding"] is not None]
     assert len(runs) == 1, case
     sharding = runs[0]["sharding"]
-    assert (sharding["kind"], sharding["stage"], sharding["offload_optimizer"], sharding["offload_params"], sharding["save_gather"]) == \
-        (kind, stage, offload_optimizer, offload_params, gather)
+    assert (sharding["kind"], sharding["stage"], sharding["offload_optimizer"], sharding["offload_params"], sharding["save_gather"]) == (
+        kind,
+        stage,
+        offload_optimizer,
+        offload_params,
+        gather,
+    )
     assert sharding["sources"]["stage"] == where
 
 
@@ -130,17 +178,18 @@ def test_offload_param_under_zero2_is_noted_and_ignored(tmp_path: Path) -> None:
     """The diffusers ControlNet 8 GB recipe sets offload_param_device: cpu with zero_stage: 2; DeepSpeed only
     offloads parameters at stage 3."""
     (tmp_path / "train.yaml").write_text(TRAINER, encoding="utf-8")
-    (tmp_path / "acc.yaml").write_text(ACCELERATE_DS.replace("zero_stage: 3", "zero_stage: 2").replace("offload_param_device: none",
-                                                                                                      "offload_param_device: cpu"), encoding="utf-8")
+    (tmp_path / "acc.yaml").write_text(
+        ACCELERATE_DS.replace("zero_stage: 3", "zero_stage: 2").replace("offload_param_device: none", "offload_param_device: cpu"), encoding="utf-8"
+    )
     sharding = inspect_json("train.yaml", "--accelerate-config", "acc.yaml", cwd=tmp_path)["runs"][0]["sharding"]
     assert sharding["offload_params"] is False and "offload_params" not in sharding["sources"]
-    assert sharding["notes"] == ["parameter offload (deepspeed_config.offload_param_device, acc.yaml:7) applies to ZeRO-3 only: "
-                                 "ignored at stage 2"]
+    assert sharding["notes"] == ["parameter offload (deepspeed_config.offload_param_device, acc.yaml:7) applies to ZeRO-3 only: ignored at stage 2"]
     assert sharding["save_gather"] is None  # a 16-bit gather on save is a ZeRO-3 thing
 
 
-@pytest.mark.parametrize("lines, precision", [("bf16: true\n", "bf16"), ("fp16: true\n", "fp16"), ("bf16: false\nfp16: true\n", "fp16"),
-                                              ("bf16: false\n", "fp32")])
+@pytest.mark.parametrize(
+    "lines, precision", [("bf16: true\n", "bf16"), ("fp16: true\n", "fp16"), ("bf16: false\nfp16: true\n", "fp16"), ("bf16: false\n", "fp32")]
+)
 def test_trainer_precision_switches_are_read_as_the_precision(tmp_path: Path, lines: str, precision: str) -> None:
     """`bf16: true` is bf16 mixed precision (it was read as fp32)."""
     (tmp_path / "train.yaml").write_text(TRAINER + lines, encoding="utf-8")
@@ -156,7 +205,7 @@ def _memory(tmp_path: Path, files: dict[str, str], *args: str) -> dict[str, obje
     return memory
 
 
-PROFILE = "gpu = \"A100-80GB\"\n[memory]\ntrainable_params = 1.0e9\nlargest_layer_params = 1.0e8\nper_sample_gib = 2.0\n"
+PROFILE = 'gpu = "A100-80GB"\n[memory]\ntrainable_params = 1.0e9\nlargest_layer_params = 1.0e8\nper_sample_gib = 2.0\n'
 
 
 def test_save_time_gathers_are_main_card_transients(tmp_path: Path) -> None:
@@ -174,8 +223,7 @@ def test_save_time_gathers_are_main_card_transients(tmp_path: Path) -> None:
 
 def test_static_terms_cite_the_formula_in_inspect(tmp_path: Path) -> None:
     (tmp_path / "batchlint.toml").write_text(PROFILE, encoding="utf-8")
-    memory = _memory(tmp_path, {"train.yaml": TRAINER + "bf16: true\n", "acc.yaml": ACCELERATE_DS}, "train.yaml", "--accelerate-config",
-                     "acc.yaml")
+    memory = _memory(tmp_path, {"train.yaml": TRAINER + "bf16: true\n", "acc.yaml": ACCELERATE_DS}, "train.yaml", "--accelerate-config", "acc.yaml")
     terms = memory["static_terms"]
     assert isinstance(terms, list) and terms[0]["term"] == "model states"
     assert terms[0]["gib"] == round((4e8 + 2e9 / 8) / GIB, 2)  # ZeRO-3 + optimizer offload, 16-bit: 4L + 2P/N

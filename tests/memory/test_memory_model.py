@@ -23,8 +23,15 @@ from tests.helpers import check_json, inspect_json, run_cli
 
 SPECS = REPO.parent / "shared" / "specs"
 A100 = lookup("A100-80GB")
-MUSEV_FACTS = {"n_sample_frames": 12, "width": 512, "height": 320, "do_validation": True, "mixed_precision": "fp16",
-               "gradient_checkpointing": True, "memory_efficient_attention": True}
+MUSEV_FACTS = {
+    "n_sample_frames": 12,
+    "width": 512,
+    "height": 320,
+    "do_validation": True,
+    "mixed_precision": "fp16",
+    "gradient_checkpointing": True,
+    "memory_efficient_attention": True,
+}
 
 
 def _model(dp: int, profile: Profile | None = None, sharding: Sharding | None = None, **extra: object):  # type: ignore[no-untyped-def]
@@ -85,8 +92,7 @@ def _series() -> list[list[tuple[int, float]]]:
             b, peak = int(row["per_device_batch"]), float(row["peak_mem_gb"])
         except ValueError:
             continue  # bounds ("<=80"), descriptions, "1 (assumed)"
-        key = (row["source_url"], row["model"], row["resolution"], row["frames"], row["precision"], row["grad_ckpt"],
-               row["optimizer"], row["num_gpus"])
+        key = (row["source_url"], row["model"], row["resolution"], row["frames"], row["precision"], row["grad_ckpt"], row["optimizer"], row["num_gpus"])
         groups.setdefault(key, []).append((b, peak))
     return [sorted(points) for points in groups.values() if len({b for b, _ in points}) >= 3]
 
@@ -95,8 +101,7 @@ def _series() -> list[list[tuple[int, float]]]:
 def test_two_points_reproduce_themselves_and_predict_a_third(points: list[tuple[int, float]]) -> None:
     """§6.3 calibration; §4.2: two-point extrapolation is off by up to 16 % (hence m_a = 0.15)."""
     (b1, m1), (b2, m2), (b3, m3) = points[0], points[1], points[-1]
-    profile = parse_profile({"points": [{"per_device_batch": b1, "peak_gib": m1, "rank": 1},
-                                        {"per_device_batch": b2, "peak_gib": m2, "rank": 1}]}, "test")
+    profile = parse_profile({"points": [{"per_device_batch": b1, "peak_gib": m1, "rank": 1}, {"per_device_batch": b2, "peak_gib": m2, "rank": 1}]}, "test")
     assert profile.source == "measured" and profile.confidence == "high"
     assert profile.static_gib is not None and profile.per_sample_gib is not None
     for b, m in ((b1, m1), (b2, m2)):
@@ -105,18 +110,24 @@ def test_two_points_reproduce_themselves_and_predict_a_third(points: list[tuple[
     assert abs(predicted - m3) / m3 <= 0.16
 
 
-def test_calibration_series_exist(  ) -> None:
+def test_calibration_series_exist() -> None:
     if not (SPECS / "memory-points.csv").is_file():
         pytest.skip("specs not present")
     assert len(_series()) >= 6
 
 
 def test_main_card_extra_and_validation_from_measured_points() -> None:
-    profile = parse_profile({"points": [
-        {"per_device_batch": 1, "peak_gib": 31.5, "rank": 1, "num_gpus": 8},
-        {"per_device_batch": 3, "peak_gib": 52.3, "rank": 1, "num_gpus": 8},
-        {"per_device_batch": 1, "peak_gib": 34.0, "rank": 0, "num_gpus": 8},
-        {"per_device_batch": 1, "peak_gib": 42.0, "rank": 0, "num_gpus": 8, "validation": True}]}, "test")
+    profile = parse_profile(
+        {
+            "points": [
+                {"per_device_batch": 1, "peak_gib": 31.5, "rank": 1, "num_gpus": 8},
+                {"per_device_batch": 3, "peak_gib": 52.3, "rank": 1, "num_gpus": 8},
+                {"per_device_batch": 1, "peak_gib": 34.0, "rank": 0, "num_gpus": 8},
+                {"per_device_batch": 1, "peak_gib": 42.0, "rank": 0, "num_gpus": 8, "validation": True},
+            ]
+        },
+        "test",
+    )
     assert profile.per_sample_gib == pytest.approx(10.4)
     assert profile.static_gib == pytest.approx(21.1)
     assert profile.main_extra_gib == pytest.approx(2.5)
@@ -124,14 +135,17 @@ def test_main_card_extra_and_validation_from_measured_points() -> None:
     assert profile.static_includes_distributed
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"per_sample": 3}, "unknown key `per_sample` (did you mean `per_sample_gib`?)"),
-    ({"points": [{"per_device_batch": 1, "peak_gib": 30}]}, "one measured point needs static_gib or per_sample_gib"),
-    ({"points": [{"per_device_batch": 1, "peak_gib": 30}, {"per_device_batch": 2, "peak_gib": 20}]}, "per-sample memory ≤ 0"),
-    ({"preset": "sdxl"}, "unknown preset 'sdxl'"),
-    ({"static_gib": -1}, "`static_gib` must be a positive number"),
-    ({"points": [{"per_device_batch": 0, "peak_gib": 3}]}, "`per_device_batch` must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"per_sample": 3}, "unknown key `per_sample` (did you mean `per_sample_gib`?)"),
+        ({"points": [{"per_device_batch": 1, "peak_gib": 30}]}, "one measured point needs static_gib or per_sample_gib"),
+        ({"points": [{"per_device_batch": 1, "peak_gib": 30}, {"per_device_batch": 2, "peak_gib": 20}]}, "per-sample memory ≤ 0"),
+        ({"preset": "sdxl"}, "unknown preset 'sdxl'"),
+        ({"static_gib": -1}, "`static_gib` must be a positive number"),
+        ({"points": [{"per_device_batch": 0, "peak_gib": 3}]}, "`per_device_batch` must be a positive integer"),
+    ],
+)
 def test_profile_errors_are_one_line(data: dict[str, object], message: str) -> None:
     with pytest.raises(ProfileError, match=re.escape(message)):
         parse_profile(data, "p.yaml")
@@ -141,9 +155,15 @@ def test_profile_schema_accepts_what_the_parser_accepts() -> None:
     import jsonschema
 
     schema = json.loads((REPO / "schemas" / "memory-profile.schema.json").read_text(encoding="utf-8"))
-    good = {"preset": "musev", "reference": {"frames": 12, "height": 320, "width": 512}, "stray_contexts": True,
-            "points": [{"per_device_batch": 1, "peak_gib": 30, "rank": 1, "num_gpus": 8, "validation": False}],
-            "per_sample_gib": 5.0, "optimizer": "adamw8bit", "frozen_dtype": "fp16"}
+    good = {
+        "preset": "musev",
+        "reference": {"frames": 12, "height": 320, "width": 512},
+        "stray_contexts": True,
+        "points": [{"per_device_batch": 1, "peak_gib": 30, "rank": 1, "num_gpus": 8, "validation": False}],
+        "per_sample_gib": 5.0,
+        "optimizer": "adamw8bit",
+        "frozen_dtype": "fp16",
+    }
     jsonschema.validate(good, schema)
     parse_profile(good, "good")
     for bad in ({"per_sample": 3}, {"preset": "sdxl"}, {"optimizer": "lion"}):
@@ -153,12 +173,18 @@ def test_profile_schema_accepts_what_the_parser_accepts() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(static=st.floats(1, 70), per_sample=st.floats(0.05, 20), validation=st.one_of(st.none(), st.floats(0.5, 15)),
-       dp=st.integers(1, 64), target=st.integers(1, 2048), stray=st.booleans())
-def test_plan_never_recommends_what_its_estimate_rejects(static: float, per_sample: float, validation: float | None,
-                                                         dp: int, target: int, stray: bool) -> None:
-    profile = parse_profile({"static_gib": static, "per_sample_gib": per_sample, "stray_contexts": stray,
-                             **({"validation_gib": validation} if validation else {})}, "p")
+@given(
+    static=st.floats(1, 70),
+    per_sample=st.floats(0.05, 20),
+    validation=st.one_of(st.none(), st.floats(0.5, 15)),
+    dp=st.integers(1, 64),
+    target=st.integers(1, 2048),
+    stray=st.booleans(),
+)
+def test_plan_never_recommends_what_its_estimate_rejects(static: float, per_sample: float, validation: float | None, dp: int, target: int, stray: bool) -> None:
+    profile = parse_profile(
+        {"static_gib": static, "per_sample_gib": per_sample, "stray_contexts": stray, **({"validation_gib": validation} if validation else {})}, "p"
+    )
     model = _model(dp, profile)
     p = plan(dp, target, model, None)
     if p.recommended is not None and p.recommended.verdict == "fits":
@@ -173,10 +199,12 @@ def test_plan_never_recommends_what_its_estimate_rejects(static: float, per_samp
 
 # --------------------------------------------------------------------------- through the CLI
 
-TRAIN = ("output_dir:\n  exp_dir: ./x\n  track_init: True\nmodel:\n  use_referencenet: True\ntrain:\n  train_batch_size: {b}\n"
-         "  gradient_accumulation_steps: {k}\n  mixed_precision: fp16\n  gradient_checkpointing: True\n"
-         "  enable_xformers_memory_efficient_attention: True\ndataset:\n  n_sample_frames: 12\n  dataset:\n"
-         "    width: 512\n    height: 320\nvalidation_data:\n  do_validation: True\n")
+TRAIN = (
+    "output_dir:\n  exp_dir: ./x\n  track_init: True\nmodel:\n  use_referencenet: True\ntrain:\n  train_batch_size: {b}\n"
+    "  gradient_accumulation_steps: {k}\n  mixed_precision: fp16\n  gradient_checkpointing: True\n"
+    "  enable_xformers_memory_efficient_attention: True\ndataset:\n  n_sample_frames: 12\n  dataset:\n"
+    "    width: 512\n    height: 320\nvalidation_data:\n  do_validation: True\n"
+)
 
 
 def _write(tmp: Path, b: int, k: int) -> None:
@@ -207,8 +235,13 @@ def test_every_number_in_a_bl20x_message_is_in_inspect(tmp_path: Path) -> None:
     _, diags = check_json(*args, cwd=tmp_path)
     memory = inspect_json(*args, cwd=tmp_path)["runs"][0]["memory"]
     message = next(d["message"] for d in diags if d["code"] == "BL203")
-    for number in (memory["other_cards_gib"], memory["usable_gib"], memory["main_card_conservative_gib"],
-                   memory["main_card_optimistic_gib"], memory["main_transient"][0]["gib"]):
+    for number in (
+        memory["other_cards_gib"],
+        memory["usable_gib"],
+        memory["main_card_conservative_gib"],
+        memory["main_card_optimistic_gib"],
+        memory["main_transient"][0]["gib"],
+    ):
         assert f"{number:.1f}" in message, (number, message)
     assert memory["largest_batch"] == {"other_cards": 9, "other_cards_conservative": 8, "main_optimistic": 9, "main_conservative": 7}
     bl202 = next(d["message"] for d in diags if d["code"] == "BL202")
@@ -219,13 +252,13 @@ def test_every_number_in_a_bl20x_message_is_in_inspect(tmp_path: Path) -> None:
 
 def test_plan_command_text_and_json(tmp_path: Path) -> None:
     _write(tmp_path, 1, 4)
-    code, out, _ = run_cli("plan", "train.yaml", "--num-processes", "16", "--gpu", "A100-80GB", "--target-total", "224",
-                           cwd=tmp_path)
+    code, out, _ = run_cli("plan", "train.yaml", "--num-processes", "16", "--gpu", "A100-80GB", "--target-total", "224", cwd=tmp_path)
     assert code == 0
     assert "→     7     2    224" in out and "← recommended" in out
     assert "cuda:0  [" in out and "73.4 / 75.2 GiB" in out
-    code, out, _ = run_cli("plan", "--num-processes", "12", "--target-total", "224", "--gpu", "H100",
-                           "--memory-preset", "musev_referencenet", "--format", "json")
+    code, out, _ = run_cli(
+        "plan", "--num-processes", "12", "--target-total", "224", "--gpu", "H100", "--memory-preset", "musev_referencenet", "--format", "json"
+    )
     data = json.loads(out)
     assert {228, 216} <= set(data["totals"]) and "not a multiple of 12" in data["note"]
     assert data["recommended"]["verdict"] == "fits"

@@ -15,7 +15,9 @@ from tests.helpers import check_json
 SPEC = REPO.parent / "shared" / "specs" / "accelerate-deepspeed.md"
 # The §8 ids, as the spec writes them (X008 is BL102's alias).
 CATALOG = (
-    *(f"AC{n:03d}" for n in range(1, 34)), "AC009b", "AC018b",
+    *(f"AC{n:03d}" for n in range(1, 34)),
+    "AC009b",
+    "AC018b",
     *(f"DS{n:03d}" for n in range(1, 24)),
     *(f"X{n:03d}" for n in range(1, 12)),
 )
@@ -70,8 +72,7 @@ LEGACY_FSDP = "distributed_type: FSDP\nnum_processes: 8\nfsdp_config:\n  fsdp_ba
 
 @pytest.mark.parametrize("version, severity", [("1.2.0", "warning"), ("0.30.1", "info"), ("0.25.0", None)])
 def test_legacy_prefetch_follows_the_accelerate_version(tmp_path: Path, version: str, severity: str | None) -> None:
-    found = _codes(tmp_path, {"acc.yaml": LEGACY_FSDP, "pyproject.toml": f'[tool.batchlint]\naccelerate-version = "{version}"\n'},
-                   "acc.yaml")
+    found = _codes(tmp_path, {"acc.yaml": LEGACY_FSDP, "pyproject.toml": f'[tool.batchlint]\naccelerate-version = "{version}"\n'}, "acc.yaml")
     assert [s for s, _ in found.get("AC020", [])] == ([severity] if severity else [])
     assert "AC015" not in found  # the legacy name is AC020's alone
 
@@ -84,8 +85,9 @@ def test_ipex_dynamo_backend_until_accelerate_1_13(tmp_path: Path, version: str,
 
 
 def test_nossh_needs_deepspeed_0_14_5(tmp_path: Path) -> None:
-    acc = ("distributed_type: DEEPSPEED\nnum_processes: 16\nnum_machines: 2\nmain_process_ip: 10.0.0.1\n"
-           "deepspeed_config:\n  deepspeed_multinode_launcher: nossh\n")
+    acc = (
+        "distributed_type: DEEPSPEED\nnum_processes: 16\nnum_machines: 2\nmain_process_ip: 10.0.0.1\ndeepspeed_config:\n  deepspeed_multinode_launcher: nossh\n"
+    )
     old = _codes(tmp_path, {"acc.yaml": acc, "pyproject.toml": '[tool.batchlint]\ndeepspeed-version = "0.14.4"\n'}, "acc.yaml")
     assert old["AC024"] == [("error", old["AC024"][0][1])] and "0.14.4" in old["AC024"][0][1]
     new = _codes(tmp_path, {"pyproject.toml": '[tool.batchlint]\ndeepspeed-version = "0.14.5"\n'}, "acc.yaml")
@@ -119,7 +121,7 @@ def test_scheduler_in_json_and_script(tmp_path: Path) -> None:
         "cfg_ds022s.yaml": "data:\n  train_bs: 2\nsolver:\n  gradient_accumulation_steps: 1\n",
         "acc.yaml": "distributed_type: DEEPSPEED\nnum_processes: 8\ndeepspeed_config:\n  deepspeed_config_file: ds.json\n",
         "ds.json": '{"train_micro_batch_size_per_gpu": "auto", "gradient_accumulation_steps": "auto", "gradient_clipping": "auto", '
-                   '"zero_optimization": {"stage": 2}, "scheduler": {"type": "WarmupLR", "params": {"warmup_num_steps": "auto"}}}',
+        '"zero_optimization": {"stage": 2}, "scheduler": {"type": "WarmupLR", "params": {"warmup_num_steps": "auto"}}}',
         "train.py": "from accelerate.utils import DummyOptim\nsched = get_scheduler('cosine', optimizer)\nm = accelerator.prepare(m, sched)\n",
         "run.sh": "accelerate launch --config_file acc.yaml train.py --config cfg_ds022s.yaml\n",
     }
@@ -136,9 +138,12 @@ def test_x011_counts_visible_gpus_for_torchrun(tmp_path: Path) -> None:
 
 
 def test_x011_gpu_ids_replace_visible_devices(tmp_path: Path) -> None:
-    files = {"pyproject.toml": "# own\n", "acc.yaml": "distributed_type: MULTI_GPU\nnum_processes: 4\ngpu_ids: 0,1,2,3\n",
-             "cfg_x011g.yaml": "data:\n  train_bs: 2\nsolver:\n  gradient_accumulation_steps: 1\n",
-             "run.sh": "CUDA_VISIBLE_DEVICES=0 accelerate launch --config_file acc.yaml train.py --config cfg_x011g.yaml\n"}
+    files = {
+        "pyproject.toml": "# own\n",
+        "acc.yaml": "distributed_type: MULTI_GPU\nnum_processes: 4\ngpu_ids: 0,1,2,3\n",
+        "cfg_x011g.yaml": "data:\n  train_bs: 2\nsolver:\n  gradient_accumulation_steps: 1\n",
+        "run.sh": "CUDA_VISIBLE_DEVICES=0 accelerate launch --config_file acc.yaml train.py --config cfg_x011g.yaml\n",
+    }
     assert "X011" not in _codes(tmp_path, files, "cfg_x011g.yaml")
 
 
@@ -151,8 +156,7 @@ def test_bare_launch_is_quiet_when_the_count_is_declared(tmp_path: Path) -> None
 def test_yaml_shaped_like_a_deepspeed_config_gets_no_json_only_findings(tmp_path: Path) -> None:
     found = _codes(tmp_path, {"ds.yaml": "train_micro_batch_size_per_gpu: 2\nzero_optimization:\n  stage: 2\nextra: 1\n"}, "ds.yaml")
     assert "DS017" not in found and "DS012" not in found
-    json_found = _codes(tmp_path, {"ds.json": '{"train_micro_batch_size_per_gpu": 2, "zero_optimization": {"stage": 2}, "extra": 1}'},
-                        "ds.json")
+    json_found = _codes(tmp_path, {"ds.json": '{"train_micro_batch_size_per_gpu": 2, "zero_optimization": {"stage": 2}, "extra": 1}'}, "ds.json")
     assert "DS017" in json_found and "DS012" in json_found
 
 

@@ -61,8 +61,10 @@ def test_triad_verdict_matches_the_spec(tmp_path_factory: pytest.TempPathFactory
 
 # Every error-level finding over the corpus's accelerate and DeepSpeed files, with why it is real.
 EXPECTED_ERRORS = {
-    ("huggingface/accelerate/tests/test_configs/0_30_0_sagemaker.yaml", "AC003"):
-        "unquoted `distributed_type: NO` is False to PyYAML (corpus README: YAML 1.1 trap)",
+    (
+        "huggingface/accelerate/tests/test_configs/0_30_0_sagemaker.yaml",
+        "AC003",
+    ): "unquoted `distributed_type: NO` is False to PyYAML (corpus README: YAML 1.1 trap)",
 }
 # Findings the corpus README names as conflicts seen in the wild, and must be found.
 EXPECTED_CONFLICTS = [
@@ -108,6 +110,5 @@ def test_corpus_conflicts_are_found(corpus: Path, config: str, launch: str | Non
 
 def test_open_sora_plan_pairing_reads_its_deepspeed_json(corpus: Path) -> None:
     root = corpus / "PKU-YuanGroup/Open-Sora-Plan"
-    _, diags = check_json("scripts/accelerate_configs/deepspeed_zero2_config.yaml", "scripts/accelerate_configs/multi_node_example.yaml",
-                          cwd=root)
+    _, diags = check_json("scripts/accelerate_configs/deepspeed_zero2_config.yaml", "scripts/accelerate_configs/multi_node_example.yaml", cwd=root)
     assert [d for d in diags if d["severity"] == "error"] == []

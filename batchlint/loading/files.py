@@ -1,0 +1,283 @@
+"""Reading files: the one bounded reader behind every file batchlint opens.
+
+Configs, includes, launch configs, DeepSpeed JSON, hostfiles, launch scripts, memory profiles,
+settings files and cache entries all come through `read_bytes`, which
+
+- stats the path first and refuses anything but a regular file (a FIFO, a character or block
+  device such as /dev/zero, a socket, a directory) without opening it: opening a FIFO for reading
+  blocks until a writer appears, and reading a device may never end;
+- opens with O_NONBLOCK and checks the opened file again (fstat), so a path swapped for a FIFO
+  between the stat and the open cannot block either;
+- reads at most `limit` + 1 bytes, so a file over the limit costs the limit, never the whole file;
+- turns every failure (missing, permission denied, a symlink loop, a name too long, ...) into a
+  `ReadError` with a one-line message. `ReadError` is an `OSError`, so `except OSError` still works.
+
+The process's own standard input named as a path (`/dev/stdin`, `/dev/fd/N`, `/proc/self/fd/N`:
+`batchlint check /dev/stdin < x.yaml`, or `cat x.yaml | batchlint check /dev/stdin`) is read from
+the open descriptor, pipe or not: the user asked for it, and it has a writer or an end.
+
+While the result cache records a run (`start_recording`), the reader also notes the digest of every
+file it read and every path it found missing, so an entry is keyed by the bytes the run used (an
+edit landing during the run is never stored under the new content's hash) and a file created later
+where the run looked for one invalidates it.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import stat
+from contextvars import ContextVar, Token
+
+from batchlint.digest import digest
+
+__all__ = [
+    "CHANGED",
+    "MAX_FILE_BYTES",
+    "ReadError",
+    "Reads",
+    "current_reads",
+    "digest",
+    "is_file",
+    "open_text",
+    "own_stream",
+    "read_bytes",
+    "read_failure",
+    "read_fd",
+    "read_text",
+    "start_recording",
+    "stop_recording",
+    "too_large",
+]
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_CHUNK = 1 << 20
+_OWN_FD_PREFIXES = ("/dev/fd/", "/proc/self/fd/")
+
+CHANGED = "changed"  # read twice in one run with different results: nothing that used it may be cached
+
+
+class ReadError(OSError):
+    """A file that cannot be read. `message` is one line; `help` says what to do; `kind` is the
+    LoadErrorKind value a loader reports it as (not-found, directory, special-file, unreadable, too-large)."""
+
+    def __init__(self, path: str, message: str, help: str = "", kind: str = "unreadable") -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+        self.help = help
+        self.kind = kind
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _kind(mode: int) -> str | None:
+    """What a non-regular file is, for the message; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _not_regular(path: str, kind: str) -> ReadError:
+    if kind == "a directory":
+        return ReadError(path, "is a directory, not a file", "name a file, or pass the directory to `batchlint check` to walk it", "directory")
+    return ReadError(
+        path, f"is {kind}, not a regular file; batchlint reads only regular files", "exclude it, or pipe its content to `batchlint check -`", "special-file"
+    )
+
+
+def read_failure(path: str, exc: OSError | ValueError) -> ReadError:
+    if isinstance(exc, ValueError):  # an embedded NUL byte in the name
+        return ReadError(path, "the path contains a NUL character", "fix the path")
+    code = exc.errno
+    if code == errno.ENOENT:
+        return ReadError(path, "file not found", kind="not-found")
+    if code == errno.ELOOP:
+        return ReadError(path, "symlink loop (too many levels of symbolic links)", "fix or remove the symbolic link")
+    if code in (errno.EACCES, errno.EPERM):
+        return ReadError(path, "permission denied", "make the file readable by the user running batchlint")
+    if code == errno.EISDIR:
+        return _not_regular(path, "a directory")
+    if code == errno.ENOTDIR:
+        return ReadError(path, "a component of the path is not a directory", "fix the path")
+    if code == errno.ENAMETOOLONG:
+        return ReadError(path, "the file name is too long", "fix the path")
+    return ReadError(path, f"cannot read: {exc.strerror or exc}")
+
+
+def too_large(path: str, size: int | None, limit: int = MAX_FILE_BYTES) -> ReadError:
+    shown = f"is {size / 1048576:.1f} MiB" if size is not None else f"has more than {limit / 1048576:g} MiB"
+    return ReadError(
+        path,
+        f"file {shown}; batchlint reads at most {limit / 1048576:g} MiB",
+        "a training config this large is almost certainly generated data: exclude it",
+        "too-large",
+    )
+
+
+def _own_fd(path: str, st: os.stat_result) -> int | None:
+    """The descriptor number when `path` names one of this process's own open descriptors."""
+    if path == "/dev/stdin":
+        number = 0
+    elif path.startswith(_OWN_FD_PREFIXES) and path.rsplit("/", 1)[1].isdigit():
+        number = int(path.rsplit("/", 1)[1])
+    else:
+        return None
+    try:
+        return number if os.path.samestat(os.fstat(number), st) else None
+    except OSError:
+        return None
+
+
+def own_stream(path: str) -> bool:
+    """Whether `path` names one of this process's open descriptors (`/dev/stdin`, `/dev/fd/N`): read as YAML."""
+    try:
+        return _own_fd(path, os.stat(path)) is not None
+    except (OSError, ValueError):
+        return False
+
+
+def read_fd(fd: int, limit: int = MAX_FILE_BYTES) -> bytes:
+    """At most `limit` + 1 bytes from an open descriptor (a pipe, standard input)."""
+    chunks: list[bytes] = []
+    wanted = limit + 1
+    while wanted > 0:
+        chunk = os.read(fd, min(wanted, _CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        wanted -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_bytes(path: str, limit: int = MAX_FILE_BYTES, truncate: bool = False, record: bool = True) -> bytes:
+    """The bytes of the regular file `path`; with `truncate`, only its first `limit` bytes, else a
+    `ReadError` when it holds more than `limit`. `record=False`: not noted for the cache (its own entries)."""
+    try:
+        data = _read(path, limit, truncate)
+    except ReadError:
+        if record:
+            _note(path, None)
+        raise
+    if record and _reads.get() is not None:
+        _note(path, digest(data))
+    return data
+
+
+def _read(path: str, limit: int, truncate: bool) -> bytes:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError) as exc:
+        raise read_failure(path, exc) from None
+    kind = _kind(st.st_mode)
+    own = _own_fd(path, st) if kind is not None and kind != "a directory" else None
+    if own is not None:
+        try:
+            data = read_fd(own, limit)
+        except OSError as exc:
+            raise read_failure(path, exc) from None
+        if len(data) > limit:
+            if truncate:
+                return data[:limit]
+            raise too_large(path, None, limit)
+        return data
+    if kind is not None:
+        raise _not_regular(path, kind)
+    if st.st_size > limit and not truncate:
+        raise too_large(path, st.st_size, limit)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise read_failure(path, exc) from None
+    try:
+        opened = os.fstat(fd)
+        kind = _kind(opened.st_mode)
+        if kind is not None:  # replaced between the stat and the open
+            raise _not_regular(path, kind)
+        data = read_fd(fd, limit)
+    except ReadError:
+        raise
+    except OSError as exc:
+        raise read_failure(path, exc) from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        if truncate:
+            return data[:limit]
+        raise too_large(path, None, limit)
+    return data
+
+
+def read_text(path: str, limit: int = MAX_FILE_BYTES, errors: str = "strict", truncate: bool = False) -> str:
+    """`read_bytes` decoded as UTF-8 (a UnicodeDecodeError with errors="strict")."""
+    return read_bytes(path, limit, truncate).decode("utf-8", errors)
+
+
+def open_text(path: str, limit: int = MAX_FILE_BYTES) -> io.StringIO:
+    """The file's UTF-8 text as a stream, for code written against `open(path)`."""
+    return io.StringIO(read_text(path, limit))
+
+
+def is_file(path: str) -> bool:
+    """`os.path.isfile`, and, while the cache records, a note that a file was looked for here and
+    not found: creating it later must invalidate the results that looked."""
+    found = os.path.isfile(path)
+    if not found:
+        _note(path, None)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- recording
+
+
+class Reads:
+    """What one cached check read (loading/files.py's docstring): absolute path -> digest of the bytes
+    read, None where no regular file was found, CHANGED where two reads differed; and the paths the
+    current file's analysis touched (`window`)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str | None] = {}
+        self.window: set[str] = set()
+
+    def note(self, path: str, value: str | None) -> None:
+        key = os.path.abspath(path)
+        self.window.add(key)
+        known = self.seen.get(key, value)
+        self.seen[key] = value if known == value else CHANGED
+
+
+# The Reads of the check running in this context (a cached `check`), or None: per thread and task,
+# so a check running beside another (an editor server) never sees the other's reads.
+_reads: ContextVar[Reads | None] = ContextVar("batchlint_reads", default=None)
+
+
+def _note(path: str, value: str | None) -> None:
+    reads = _reads.get()
+    if reads is not None:
+        reads.note(path, value)
+
+
+def start_recording() -> Token[Reads | None]:
+    """Note every read and every missing file from now on, in this context; `stop_recording(token)` ends it."""
+    return _reads.set(Reads())
+
+
+def stop_recording(token: Token[Reads | None]) -> None:
+    _reads.reset(token)
+
+
+def current_reads() -> Reads | None:
+    return _reads.get()
