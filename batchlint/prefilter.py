@@ -42,8 +42,7 @@ def _built_in_pattern() -> tuple[str, ...]:
     # The keys a file is claimed for: its batch and process keys (every signature needs one). Keys such
     # as `precision`, `dtype`, `mode` or `type` are in every other YAML file, and a key as short as verl's
     # `rollout.n` would match any file.
-    claiming = (F.PER_DEVICE_BATCH, F.GLOBAL_BATCH, F.GRAD_ACCUM, F.DEVICE_MICROBATCH, F.MINI_BATCH, F.NUM_PROCESSES,
-                F.GPUS_PER_NODE, F.DISTRIBUTED_TYPE)
+    claiming = (F.PER_DEVICE_BATCH, F.GLOBAL_BATCH, F.GRAD_ACCUM, F.DEVICE_MICROBATCH, F.MINI_BATCH, F.NUM_PROCESSES, F.GPUS_PER_NODE, F.DISTRIBUTED_TYPE)
     words = set(_SIGNATURE_WORDS)
     for dialect in BUILT_IN:
         for name in claiming:
