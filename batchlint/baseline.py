@@ -230,7 +230,12 @@ class AtRevision(Session):
             cache[seen] = found
 
     def _settings_in(self, directory: str) -> Settings | None:
-        import tomllib
+        import sys
+
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # Python 3.10: the same parser, as the tomli package (a dependency there)
+            import tomli as tomllib
 
         from batchlint.settings import SettingsError, parse_table, settings_for
 

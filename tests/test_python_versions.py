@@ -34,7 +34,9 @@ def test_the_lowest_declared_python_is_classified_and_run_in_ci() -> None:
     )
     assert versions[0] == (major, minor), versions
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert f"python{major}.{minor} -m venv" in ci and "-m pytest" in ci.split(f"python{major}.{minor} -m venv", 1)[1]
+    # .ci/run looks the interpreter up by name (on PATH or in pyenv's versions), makes a venv with it and runs pytest there.
+    assert f"python{major}.{minor}" in ci and f"sys.version_info[:2] == ({major}, {minor})" in ci
+    assert f"-m venv .venv{major}{minor}" in ci and "-m pytest" in ci.split(f"-m venv .venv{major}{minor}", 1)[1]
 
 
 def test_tomli_is_a_dependency_exactly_where_tomllib_is_missing() -> None:

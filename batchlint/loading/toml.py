@@ -250,7 +250,12 @@ class _Builder:
 
 
 def load_toml(path: str, text: str) -> Document:
-    import tomllib
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10: the same parser, as the tomli package (a dependency there)
+        import tomli as tomllib
 
     body = text.lstrip("\ufeff")
     try:
