@@ -47,10 +47,18 @@ def is_launch_script(path: str, text: str | None = None) -> bool:
 
 
 class ScriptIndex:
-    """The launch lines of one project's scripts, read once: which config each one launches."""
+    """The launch lines of one project's scripts: which config each one launches.
+
+    The scripts are listed once. `find` for a few configs parses only the scripts whose text could
+    name the config (`could_name`): checking one file does not parse every script of the project.
+    From the `LAZY_FINDS`-th lookup on, or when `by_config` / `patterns` are read, every script is
+    parsed once into the whole index; both ways give the same answer (tests/test_script_index.py)."""
+
+    LAZY_FINDS = 4
 
     def __init__(self, session: Session, root: str) -> None:
         self.root = root
+        self.session = session
         self.scripts: list[str] = []
         for directory, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
@@ -58,39 +66,102 @@ class ScriptIndex:
             if len(self.scripts) >= MAX_SCRIPTS:
                 break
         del self.scripts[MAX_SCRIPTS:]
-        self.by_config: dict[str, Launch] = {}  # absolute config path -> the first launch naming it
-        self.patterns: list[tuple[str, str, Launch]] = []  # (glob over a base, script, launch) for paths with variables
-        for script in self.scripts:
-            for launch in session.script_launches(script):
+        self.finds = 0
+        self._entries: dict[str, tuple[dict[str, Launch], list[tuple[str, str, Launch]]]] = {}  # script -> its own index
+        self._whole: tuple[dict[str, Launch], list[tuple[str, str, Launch]]] | None = None
+
+    def _of(self, script: str) -> tuple[dict[str, Launch], list[tuple[str, str, Launch]]]:
+        """One script's part of the index: absolute config path -> its first launch naming it, and
+        (glob over a base, script, launch) for config paths with variables."""
+        hit = self._entries.get(script)
+        if hit is None:
+            by_config: dict[str, Launch] = {}
+            patterns: list[tuple[str, str, Launch]] = []
+            for launch in self.session.script_launches(script):
                 for word in launch.training_configs():
                     if word.unresolved:
                         pattern = _as_glob(word.text)
                         if pattern is not None:
-                            self.patterns.append((pattern, script, launch))
+                            patterns.append((pattern, script, launch))
                         continue
                     found = resolve_from_script(word.text, script)
                     if found is not None:
-                        self.by_config.setdefault(os.path.abspath(found), launch)
+                        by_config.setdefault(os.path.abspath(found), launch)
+            hit = self._entries[script] = (by_config, patterns)
+        return hit
+
+    def _built(self) -> tuple[dict[str, Launch], list[tuple[str, str, Launch]]]:
+        if self._whole is None:
+            by_config: dict[str, Launch] = {}
+            patterns: list[tuple[str, str, Launch]] = []
+            for script in self.scripts:
+                own, own_patterns = self._of(script)
+                for config, launch in own.items():
+                    by_config.setdefault(config, launch)
+                patterns.extend(own_patterns)
+            self._whole = (by_config, patterns)
+        return self._whole
+
+    @property
+    def by_config(self) -> dict[str, Launch]:
+        """Absolute config path -> the first launch naming it, over every script."""
+        return self._built()[0]
+
+    @property
+    def patterns(self) -> list[tuple[str, str, Launch]]:
+        """(glob over a base, script, launch) for config paths with variables, over every script."""
+        return self._built()[1]
 
     def find(self, config_path: str) -> Launch | None:
         """The first launch line whose training config is this file; a line whose config path has
         variables (`configs/$STAGE.yaml`) matches as a pattern, after exact ones."""
-        import fnmatch
-
         target = os.path.abspath(config_path)
-        exact = self.by_config.get(target)
-        if exact is not None:
-            return exact
-        for pattern, script, launch in self.patterns:
-            if any(fnmatch.fnmatch(target, os.path.normpath(os.path.join(base, pattern))) for base in script_bases(script)):
-                return launch
-        return None
+        self.finds += 1
+        if self._whole is not None or self.finds >= self.LAZY_FINDS:
+            return _first(target, *self._built())
+        patterns: list[tuple[str, str, Launch]] = []
+        for script in self.scripts:
+            if could_name(self.session.script_text(script), target):
+                own, own_patterns = self._of(script)
+                if target in own:
+                    return own[target]  # the first script naming it exactly: exact names win over patterns
+                patterns.extend(own_patterns)
+        return _first(target, {}, patterns)
 
     def fingerprint(self, session: Session) -> str:
         """The scripts by path and content: a script created, removed or edited changes it."""
         from batchlint.digest import digest
 
         return digest("\0".join(f"{script}\0{session.script_text(script)}" for script in self.scripts).encode("utf-8", "replace"))
+
+
+def _first(target: str, by_config: dict[str, Launch], patterns: list[tuple[str, str, Launch]]) -> Launch | None:
+    exact = by_config.get(target)
+    if exact is not None:
+        return exact
+    import fnmatch
+
+    for pattern, script, launch in patterns:
+        if any(fnmatch.fnmatch(target, os.path.normpath(os.path.join(base, pattern))) for base in script_bases(script)):
+            return launch
+    return None
+
+
+def could_name(text: str, config_path: str) -> bool:
+    """Whether a script's text can launch the config at `config_path` (absolute). The shell reader
+    (loading/shell.py) builds a word from the script's own characters: quotes and backslashes
+    removed, and `$` expansions, which are the only way to build a name the text does not spell.
+    So a script with no `$` can name the config only if its text, without quotes and backslashes,
+    holds the config's name without its extension (a Hydra `--config-name train` adds the `.yaml`).
+    A script with a `$` anywhere is always read."""
+    if "$" in text:
+        return True
+    stem = os.path.splitext(os.path.basename(config_path))[0]
+    if not stem or any(ch in stem for ch in "\\'\""):
+        return True
+    if stem in text:
+        return True
+    return stem in text.replace("\\\n", "").replace("\\", "").replace("'", "").replace('"', "")
 
 
 def _as_glob(text: str) -> str | None:
