@@ -259,9 +259,24 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Calla
 }
 
 
+def _same(message: str) -> str:
+    return message
+
+
+def _untranslated() -> None:
+    """argparse looks every string it is given up in the gettext catalogue (`argparse._`), and each
+    look-up searches the locale directories again: milliseconds per parser. When the default domain
+    has no catalogue in this environment, every look-up gives its message back, so none is made."""
+    import gettext
+
+    domain = gettext.textdomain()
+    argparse._ = _same if gettext.find(domain, gettext.bindtextdomain(domain)) is None else gettext.gettext  # type: ignore[attr-defined]
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or with `command` only that command's arguments: a pre-commit hook runs
     `check` on every commit, and argparse spends milliseconds on every argument it is given."""
+    _untranslated()
     parser = _Parser(prog="batchlint", description="Lint the effective batch of deep-learning training configs.")
     parser.command = command
     parser.add_argument("--version", action="version", version=f"batchlint {__version__}")

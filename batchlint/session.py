@@ -22,6 +22,7 @@ from batchlint.settings import Settings, SettingsCache
 SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash", ".sbatch")
 MAX_SCRIPTS = 500
 MAX_SCRIPT_CHARS = 1_000_000
+EAGER_FILES = 8
 SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist"}
 )
@@ -187,9 +188,17 @@ class Session:
         self.script_texts: dict[str, str] = {}  # scripts read strictly (a checked script) or leniently (pairing)
         self.unread: dict[str, str] = {}  # display path -> why the file was not read (a template, JSONC, a Python file)
         self.contexts: dict[tuple[str | None, str], str] = {}  # (settings file, project root) -> cache context digest
+        self.checked_files = 0  # files tested for the prefilter so far (prefilter_pays)
         self.revisions: dict[tuple[str, str], object] = {}  # (directory, --baseline revision) -> what batchlint.baseline read there
 
     # -- files
+    def prefilter_pays(self) -> bool:
+        """Whether to test a checked file with the prefilter (prefilter.py) before parsing it: not for
+        the first `EAGER_FILES` of the session, as compiling its pattern costs more than parsing a
+        few files (a pre-commit hook often checks one). The answer is the same either way."""
+        self.checked_files += 1
+        return self.checked_files > EAGER_FILES
+
     def load(self, path: str, data: bytes | None = None, syntax_only: bool = False) -> Document:
         """Each file loaded once per session; a LoadError is remembered and raised again. `data` is
         the file's bytes when the caller has read them already; `syntax_only` loads no tree (the

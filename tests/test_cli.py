@@ -155,3 +155,39 @@ def test_settings_schema_is_generated_from_the_code() -> None:
     validator = jsonschema.Draft202012Validator(on_disk, registry=registry)
     validator.validate({"target-total": 224, "gpu": "A100-80GB", "runs": [{"configs": ["a/*.yaml"], "num-processes": 16, "memory": {"preset": "musev"}}]})
     assert not validator.is_valid({"memory": {"points": [{"per_device_batch": 0, "peak_gib": 3}]}})
+
+
+def _catalogue(path: Path, translations: dict[str, str]) -> None:
+    """A GNU gettext .mo file (little-endian, no hash table) holding `translations`."""
+    import struct
+
+    keys = sorted(translations)
+    ids = [k.encode() for k in keys]
+    strs = [translations[k].encode() for k in keys]
+    start = 7 * 4 + 16 * len(keys)
+    offsets = []
+    data = b""
+    for item in ids + strs:
+        offsets.append((len(item), start + len(data)))
+        data += item + b"\0"
+    header = struct.pack("<7I", 0x950412DE, 0, len(keys), 28, 28 + 8 * len(keys), 0, 0)
+    table = b"".join(struct.pack("<2I", n, o) for n, o in offsets)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(header + table + data)
+
+
+def test_help_is_translated_when_a_catalogue_exists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """argparse's look-ups are skipped only when there is no catalogue to find (cli._untranslated)."""
+    import argparse
+    import gettext
+
+    from batchlint.cli import build_parser
+
+    _catalogue(tmp_path / "xx" / "LC_MESSAGES" / "messages.mo", {"show this help message and exit": "montre l'aide"})
+    monkeypatch.setenv("LANGUAGE", "xx")
+    monkeypatch.setattr(gettext, "_localedirs", {**gettext._localedirs, "messages": str(tmp_path)})
+    monkeypatch.setattr(argparse, "_", argparse._)  # restored after the test
+    assert "montre l'aide" in build_parser("check").format_help()
+    monkeypatch.setenv("LANGUAGE", "yy")  # no catalogue: the strings are given back as they are
+    assert "show this help message and exit" in build_parser("check").format_help()
+    assert argparse._ is not gettext.gettext  # and the look-ups are skipped

@@ -41,6 +41,7 @@ def _render(tree: Path, fmt: str) -> str:
 @pytest.mark.parametrize("fmt", ["full", "json", "sarif"])
 @pytest.mark.parametrize("tree", _trees(), ids=lambda p: p.name)
 def test_prefilter_changes_nothing(tree: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("batchlint.session.EAGER_FILES", 0)  # every file tested, the first ones too
     fast = _render(tree, fmt)
     import batchlint.prefilter
 
@@ -61,6 +62,22 @@ def test_parallel_walk_changes_nothing(tree: Path, fmt: str, monkeypatch: pytest
     assert _render(tree, fmt) == serial
 
 
+def test_the_first_files_are_parsed_without_the_prefilter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compiling the prefilter's pattern costs more than parsing a few files: one file checked never compiles it."""
+    import batchlint.prefilter
+    from batchlint.engine import check
+    from batchlint.options import Options
+
+    tested: list[bytes] = []
+    monkeypatch.setattr(batchlint.prefilter, "worth_parsing", lambda data, user=(): tested.append(data) or False)
+    for i in range(10):
+        (tmp_path / f"ci{i}.yaml").write_text(f"jobs: {i}\n", encoding="utf-8")
+    check([str(tmp_path / "ci0.yaml")], Options())
+    assert tested == []
+    check([str(tmp_path)], Options())
+    assert tested == [b"jobs: 8\n", b"jobs: 9\n"]
+
+
 def test_prefilter_skips_what_names_nothing_a_dialect_reads() -> None:
     from batchlint.prefilter import worth_parsing
 
@@ -72,8 +89,10 @@ def test_prefilter_skips_what_names_nothing_a_dialect_reads() -> None:
     assert worth_parsing(b"trainer:\n  micro_x: 2\n", [{"name": "inhouse", "detect": ["trainer.micro_x"], "per-device-batch": "trainer.micro_x"}])
 
 
-def test_a_skipped_file_still_reports_its_syntax_error(tmp_path: Path) -> None:
+def test_a_skipped_file_still_reports_its_syntax_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.helpers import check_json
+
+    monkeypatch.setattr("batchlint.session.EAGER_FILES", 0)
 
     (tmp_path / "ci.yaml").write_text("jobs:\n  test: [1\n", encoding="utf-8")
     (tmp_path / "alias.yaml").write_text("a: *nowhere\n", encoding="utf-8")

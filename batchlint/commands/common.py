@@ -48,6 +48,8 @@ def write_internal_errors(report: Report) -> None:
 
 def unknown_selectors(select: list[str] | None, ignore: list[str] | None) -> bool:
     """--select / --ignore naming no rule: reported (True), and the run stops."""
+    if not select and not ignore:
+        return False  # nothing to look up: the rule registry is not imported for it
     from batchlint.rules import suggest_rule
     from batchlint.rules import unknown_selectors as unknown
 
