@@ -11,13 +11,17 @@ REV is a new run. The rules that compare (BL107, BL108) read the result; they ne
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 
 from batchlint.model import BaselineRun, Change, FactName, Origin, RunModel
 from batchlint.session import Session
 
-# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+# Records are built by batchlint.record at run time (`dataclasses` costs start-up); mypy checks them as dataclasses.
 TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import replace
+else:
+    from batchlint.record import replace
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 

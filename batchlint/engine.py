@@ -6,9 +6,7 @@ collects what reporters print. Reporters never compute; rules never parse text.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass, field
 
 from batchlint.loading import Document, LoadError
 from batchlint.model import DialectKind, FactName, Origin, ProblemKind, RunModel
@@ -22,7 +20,13 @@ from batchlint.rules.base import DocumentRule, RunRule
 from batchlint.session import SKIP_DIRS, Session, is_launch_script
 from batchlint.views import DocumentView
 
+# Records are built by batchlint.record at run time (`dataclasses` costs start-up); mypy checks them as dataclasses.
 TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass, field, replace
+else:
+    from batchlint.record import dataclass, field, replace
+
 if TYPE_CHECKING:
     from batchlint.dialects.base import Dialect, SignatureMatch
 
@@ -107,12 +111,12 @@ def build_run(
     preset = dialect.preset_applies(root) if dialect.preset_applies is not None else True
     run = derive(config, dialect, facts, pairing, intents, preset, options.launch, settings)
     if isinstance(match, SignatureMatch):
-        run = dataclasses.replace(run, why=match.why(), confidence=match.confidence)
+        run = replace(run, why=match.why(), confidence=match.confidence)
     elif doc is None:
-        run = dataclasses.replace(run, why=f"{dialect.name}: the launch line's flags ({', '.join(f.key or '' for f in facts.values() if f.key)})")
+        run = replace(run, why=f"{dialect.name}: the launch line's flags ({', '.join(f.key or '' for f in facts.values() if f.key)})")
     if run.is_training:
         memory, missing = memory_for(run, options.launch, settings, session.load, dialect.preset_applies is not None and dialect.preset_applies(root))
-        run = dataclasses.replace(run, memory=memory, memory_missing=missing)
+        run = replace(run, memory=memory, memory_missing=missing)
     return run, pairing, problems
 
 
@@ -435,7 +439,7 @@ def _with_baseline(run: RunModel, pairing: Pairing, session: Session, options: O
         return run
     from batchlint.baseline import baseline_run
 
-    return dataclasses.replace(run, baseline=baseline_run(run, pairing, session, options, check))
+    return replace(run, baseline=baseline_run(run, pairing, session, options, check))
 
 
 # Above this many files, and with more than one core, files are checked by a pool of processes (the

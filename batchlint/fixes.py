@@ -9,12 +9,17 @@ changed on disk after it was read is never written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from batchlint.atomic import WriteError, write_atomic
 from batchlint.loading.nodes import Document, Mapping, Scalar
 from batchlint.loading.text import LineIndex
 from batchlint.model import Applicability, Fact, Origin
+
+# Records are built by batchlint.record at run time (`dataclasses` costs start-up); mypy checks them as dataclasses.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass, field
+else:
+    from batchlint.record import dataclass, field
 
 # WriteError and write_atomic moved to atomic.py; they stay importable from here.
 __all__ = [

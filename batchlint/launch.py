@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 
 from batchlint.loading.hostfile import read_hostfile
 from batchlint.loading.nodes import Document, Scalar, Span
@@ -17,6 +16,13 @@ from batchlint.loading.shell import Command, Script, Word, read_script
 from batchlint.loading.text import LineIndex
 from batchlint.model import Fact, FactName, Origin
 from batchlint.paths import display_path, resolve_from_script
+
+# Records are built by batchlint.record at run time (`dataclasses` costs start-up); mypy checks them as dataclasses.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import replace
+else:
+    from batchlint.record import replace
 
 # Flags that take no value, per launcher (everything else starting with - takes one, unless written --flag=value).
 _BARE = {
@@ -489,9 +495,7 @@ def word_fact(name: FactName, word: Word, launch: Launch, display: str, **extra:
     index = LineIndex(launch.script.text)
     flag = next((k for k, v in [*launch.script_args.items(), *launch.launcher_args.items()] if v is word), word.text)
     fact = _fact(name, word.text, word, flag, display, index)
-    import dataclasses
-
-    return dataclasses.replace(fact, **extra)  # type: ignore[arg-type]
+    return replace(fact, **extra)  # type: ignore[arg-type]
 
 
 def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:

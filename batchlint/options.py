@@ -6,7 +6,12 @@ reads them and never sees argparse.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+# Records are built by batchlint.record at run time (`dataclasses` costs start-up); mypy checks them as dataclasses.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass, field
+else:
+    from batchlint.record import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,6 @@ overrides), the machine's default accelerate config only when asked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from batchlint.dialects.base import Dialect, FactDict
 from batchlint.dialects.registry import ACCELERATE, DEEPSPEED
 from batchlint.extract import extract_facts
@@ -24,6 +22,13 @@ from batchlint.resolve import ConfigTree
 from batchlint.session import Session
 from batchlint.settings import FileSettings
 from batchlint.views import DocumentView, view_of
+
+# Records are built by batchlint.record at run time (`dataclasses` costs start-up); mypy checks them as dataclasses.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass, field
+else:
+    from batchlint.record import dataclass, field
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic
+
+# Records are built by batchlint.record at run time (`dataclasses` costs start-up); mypy checks them as dataclasses.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass, field
+else:
+    from batchlint.record import dataclass, field
 
 
 @dataclass

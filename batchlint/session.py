@@ -19,6 +19,8 @@ from batchlint.options import Options
 from batchlint.paths import display_path, project_root, resolve_from_script, script_bases
 from batchlint.settings import Settings, SettingsCache
 
+TYPE_CHECKING = False
+
 SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash", ".sbatch")
 MAX_SCRIPTS = 500
 MAX_SCRIPT_CHARS = 1_000_000
@@ -279,11 +281,15 @@ class Session:
         """A digest of everything besides file contents that a file's result depends on (settings,
         options, batchlint's own code, the project's scripts), computed once per settings file and
         project, not copied into every cache entry."""
-        import dataclasses
         import json
 
         from batchlint import __version__
         from batchlint.digest import code_fingerprint, digest
+
+        if TYPE_CHECKING:
+            from dataclasses import asdict
+        else:
+            from batchlint.record import asdict
 
         settings = self.settings_for(path)
         root = self.project_root(path)
@@ -302,7 +308,7 @@ class Session:
                         "dialects": settings.dialects,
                         "select": options.select,
                         "ignore": options.ignore,
-                        "launch": dataclasses.asdict(options.launch),
+                        "launch": asdict(options.launch),
                         "env": {k: os.environ.get(k) for k in ("HF_HOME", "XDG_CACHE_HOME")},
                         "scripts": self.script_index(path).fingerprint(self),
                     },

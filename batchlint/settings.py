@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
 
-# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+# Records are built by batchlint.record at run time (`dataclasses` costs start-up); mypy checks them as dataclasses.
 TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass, field
+else:
+    from batchlint.record import dataclass, field
+
 if TYPE_CHECKING:
     from typing import Any
 

@@ -9,7 +9,13 @@ else of batchlint's, so the memory stage can import it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+# Records are built by batchlint.record at run time (`dataclasses` costs start-up); mypy checks them as dataclasses.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:
+    from batchlint.record import dataclass
+
 
 # FSDP strategies and the ZeRO stage each matches (memory-model.md §6.2: FULL_SHARD ≈ ZeRO-3,
 # SHARD_GRAD_OP ≈ ZeRO-2); FSDP1 also accepts them by number (torch ShardingStrategy values + 1).

@@ -4,7 +4,6 @@ read raw text, facts looked up by name, settings typed from the field table."""
 from __future__ import annotations
 
 import ast
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -126,9 +125,10 @@ def test_rules_look_facts_up_by_name_not_by_string(path: Path) -> None:
 
 
 def test_file_settings_has_one_typed_attribute_per_settings_field() -> None:
+    from batchlint.record import fields
     from batchlint.settings import FIELDS, FileSettings
 
-    attributes = {f.name for f in dataclasses.fields(FileSettings)} - {"path"}
+    attributes = {f.name for f in fields(FileSettings)} - {"path"}
     assert attributes == {name.replace("-", "_") for name in FIELDS}
 
 

@@ -15,14 +15,20 @@ not fit.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from batchlint.counts import positive_int
 from batchlint.memory.gpus import Gpu
 from batchlint.memory.profile import GIB, Profile
 from batchlint.sharding import Sharding
 
-FactMap = Mapping[Any, object]  # FactName -> Fact (read through `.value`); this module stays below batchlint.model
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    FactMap = Mapping[Any, object]  # FactName -> Fact (read through `.value`); this module stays below batchlint.model
+else:
+    FactMap = Mapping
 NCCL_GIB = 0.75
 CTX_GIB = 0.5
 MISC_GIB = 0.3

@@ -9,13 +9,17 @@ launched with (`Pairing`). Neither ever sees raw text. A rule's class docstring 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import ClassVar
 
 from batchlint.fixes import Fix
 from batchlint.loading.nodes import Span
 from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
 from batchlint.views import DocumentView
+
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class Related:

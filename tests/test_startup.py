@@ -1,0 +1,101 @@
+"""Start-up cost, guarded without timing anything: what `batchlint check` imports and parses for one
+training config (a pre-commit hook runs it on every commit, usually on one file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+TRAIN = """\
+# 总batch_size = train_batch_size * gpu_num * gradient_accumulation_steps
+output_dir:
+  exp_dir: "./experiments/run"
+model:
+  pretrained_model_path: "./checkpoints/sd1.5"
+train:
+  train_batch_size: 7 # 单卡
+  # 按8卡估计，实际使用了16卡*2accumulation*7单卡batch_size = 224 batch_size
+  gradient_accumulation_steps: 1
+  learning_rate: 1e-5
+  mixed_precision: fp16
+dataset:
+  dataset: '${include:dataset.yaml}'
+  n_sample_frames: 12
+"""
+ACCELERATE = "compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nmixed_precision: fp16\nnum_machines: 1\nnum_processes: 4\n"
+SCRIPT = "#!/bin/bash\naccelerate launch --config_file accelerate.yaml --num_processes {n} train.py --config {config}\n"
+
+# Modules a plain `check` of one config must not import: each costs start-up and none is needed.
+NEVER = {
+    "jsonschema",  # only to explain a schema failure (schema_check.py)
+    "dataclasses",  # records are built by batchlint.record
+    "inspect",
+    "typing",
+    "ruamel",  # round-trip editing, for fixes
+    "shutil",
+    "batchlint.fixer",
+    "batchlint.roundtrip",
+    "batchlint.output.json",
+    "batchlint.output.machine",
+}
+
+PROBE = """
+import json, sys
+from batchlint.cli import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print(json.dumps({"modules": sorted(sys.modules)}), file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n", encoding="utf-8")
+    (tmp_path / "accelerate.yaml").write_text(ACCELERATE, encoding="utf-8")
+    (tmp_path / "dataset.yaml").write_text("width: 512\nheight: 320\n", encoding="utf-8")
+    for i in range(12):
+        (tmp_path / f"train_{i}.yaml").write_text(TRAIN, encoding="utf-8")
+        (tmp_path / f"train_{i}.sh").write_text(SCRIPT.format(n=4, config=f"train_{i}.yaml"), encoding="utf-8")
+    return tmp_path
+
+
+def _modules(project: Path, *args: str) -> tuple[set[str], str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COV_", "PYTEST"))}
+    env["PYTHONPATH"] = str(REPO)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, "check", "--no-cache", "--format", "concise", *args], cwd=project, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 1, proc.stderr
+    return set(json.loads(proc.stderr.splitlines()[-1])["modules"]), proc.stdout
+
+
+def test_checking_one_config_imports_nothing_it_does_not_need(project: Path) -> None:
+    modules, out = _modules(project, "train_3.yaml")
+    assert "BL101" in out and "--num_processes, line 2" in out  # paired with its script, through the launch line
+    assert {m.split(".")[0] if not m.startswith("batchlint") else m for m in modules} & NEVER == set()
+
+
+def test_checking_one_config_parses_only_the_script_that_launches_it(project: Path) -> None:
+    """The index of launch scripts reads every script but parses only those that could name the config."""
+    from batchlint.options import Options
+    from batchlint.session import Session
+
+    old = os.getcwd()
+    os.chdir(project)
+    try:
+        from batchlint.engine import check
+
+        session = Session()
+        report = check(["train_3.yaml"], Options(), session=session)
+    finally:
+        os.chdir(old)
+    assert [d.code for d in report.diagnostics if d.code == "BL101"] == ["BL101"]
+    assert [os.path.basename(p) for p in session.parsed_scripts] == ["train_3.sh"]
