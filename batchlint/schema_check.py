@@ -2,8 +2,10 @@
 
 The schemas in `schemas/` (shipped in the package as `batchlint/schemas/`) are checked by a small
 built-in validator first: it understands the keywords these schemas use and answers "valid"
-without importing `jsonschema` (≈ 180 ms of start-up in a pre-commit hook). Only when it finds a
-problem does `jsonschema` run, to produce the errors; a test keeps both verdicts equal.
+without importing `jsonschema` (≈ 180 ms of start-up in a pre-commit hook). When it finds a problem,
+`schema_errors` explains it as jsonschema's Draft 7 validator would (same errors, order and
+messages); jsonschema runs only for a schema with keywords beyond those. Tests keep the verdicts and
+the explanations equal to jsonschema's.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+from batchlint import JSON_SCHEMA_DRAFT
 from batchlint.loading.nodes import Mapping, Node, Scalar, Sequence, Span
 
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
@@ -159,16 +162,215 @@ class Violation:
 
 
 def violations(schema: dict[str, Any], instance: object) -> list[Violation]:
-    """Every error jsonschema finds (imported only here), at the path of the offending value."""
+    """Every error jsonschema finds, at the path of the offending value. A Draft 7 schema that uses
+    only the keywords `schema_errors` knows (the built-in ones) is explained here; any other by
+    jsonschema (imported only then)."""
     if quick_valid(schema, instance):
         return []
-    import jsonschema  # type: ignore[import-untyped]
+    if schema.get("$schema") == JSON_SCHEMA_DRAFT and explainable(schema):
+        errors: Iterable[Any] = schema_errors(schema, instance, schema)
+    else:
+        import jsonschema  # type: ignore[import-untyped]
 
+        errors = jsonschema.validators.validator_for(schema)(schema).iter_errors(instance)
     out: list[Violation] = []
-    validator = jsonschema.validators.validator_for(schema)(schema)
-    for error in validator.iter_errors(instance):
+    for error in errors:
         out.extend(_explain(error))
     return out
+
+
+# The keywords the built-in schemas use, explained here as jsonschema explains them (Draft 7, the
+# messages of jsonschema 4.x): `check` never imports jsonschema for them.
+_EXPLAINED = {
+    "type",
+    "enum",
+    "const",
+    "properties",
+    "additionalProperties",
+    "required",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "pattern",
+    "anyOf",
+    "oneOf",
+    "allOf",
+    "items",
+    "$ref",
+    "description",
+    "title",
+    "$schema",
+    "$id",
+    "definitions",
+}
+
+
+class SchemaError:
+    """One error as jsonschema's `ValidationError` has it, for the attributes `_explain` reads."""
+
+    __slots__ = ("message", "validator", "validator_value", "instance", "schema", "absolute_path", "relative_schema_path", "context", "bare")
+
+    def __init__(self, message: str, validator: str | None, value: object, instance: object, schema: object, path: tuple[str | int, ...]) -> None:
+        self.message = message
+        self.validator = validator
+        self.validator_value = value
+        self.instance = instance
+        self.schema = schema
+        self.absolute_path = path
+        self.relative_schema_path: tuple[str | int, ...] = (validator,) if validator not in (None, "$ref") else ()
+        self.context: list[SchemaError] = []
+        self.bare = False  # a `false` subschema's error: jsonschema's descent into it adds neither its path nor its schema path
+
+
+def explainable(schema: object, root: object = None) -> bool:
+    """Whether every keyword of the schema (and of its subschemas) is one `schema_errors` explains,
+    and every `$ref` points into the schema (`root`, the whole one)."""
+    root = schema if root is None else root
+    if isinstance(schema, bool):
+        return True
+    if not isinstance(schema, dict) or set(schema) - _EXPLAINED:
+        return False
+    for key, value in schema.items():
+        if key in ("properties", "definitions"):
+            if not all(explainable(sub, root) for sub in value.values()):
+                return False
+        elif key in ("anyOf", "oneOf", "allOf"):
+            if not all(explainable(sub, root) for sub in value):
+                return False
+        elif key in ("additionalProperties", "items") and not (
+            isinstance(value, list) and all(explainable(s, root) for s in value) or explainable(value, root)
+        ):
+            return False
+        elif key in ("enum", "const") and any(isinstance(v, list | dict) for v in (value if key == "enum" else [value])):
+            return False  # jsonschema compares containers with its own equality
+        elif key == "$ref" and not (isinstance(value, str) and isinstance(root, dict) and _resolve(root, value) is not None):
+            return False
+    return True
+
+
+def _is(kind: str, value: object) -> bool:
+    check = _TYPES.get(kind)
+    return check is not None and check(value)
+
+
+def schema_errors(schema: object, instance: object, root: dict[str, Any], path: tuple[str | int, ...] = (), stepped: bool = False) -> Iterator[SchemaError]:
+    """The errors jsonschema's Draft 7 validator yields, in its order and with its messages. `stepped`:
+    the last part of `path` is the descent into this subschema (a property, an item)."""
+    if schema is True:
+        return
+    if schema is False:
+        error = SchemaError(f"False schema does not allow {instance!r}", None, None, instance, schema, path[:-1] if stepped else path)
+        error.bare = True
+        yield error
+        return
+    assert isinstance(schema, dict)
+    items = [("$ref", schema["$ref"])] if "$ref" in schema else list(schema.items())  # draft 7: `$ref` replaces its siblings
+    for key, value in items:
+        yield from _keyword(key, value, instance, schema, root, path)
+
+
+def _new(message: str, key: str, value: object, instance: object, schema: dict[str, Any], path: tuple[str | int, ...]) -> SchemaError:
+    return SchemaError(message, key, value, instance, schema, path)
+
+
+def _under(errors: Iterator[SchemaError], step: str | int) -> Iterator[SchemaError]:
+    """Errors of a keyword, its name added to their schema paths."""
+    for error in errors:
+        error.relative_schema_path = (step, *error.relative_schema_path)
+        yield error
+
+
+def _descent(errors: Iterator[SchemaError], step: str | int | None = None) -> Iterator[SchemaError]:
+    """Errors of a descent into a subschema, `step` (a property, an index) added to their schema paths."""
+    for error in errors:
+        if error.bare:
+            error.bare = False
+        elif step is not None:
+            error.relative_schema_path = (step, *error.relative_schema_path)
+        yield error
+
+
+def _keyword(key: str, value: Any, instance: object, schema: dict[str, Any], root: dict[str, Any], path: tuple[str | int, ...]) -> Iterator[SchemaError]:
+    if key == "$ref":
+        target = _resolve(root, value)
+        yield from _descent(schema_errors(target, instance, root, path))
+    elif key == "type":
+        kinds = value if isinstance(value, list) else [value]
+        if not any(_is(k, instance) for k in kinds):
+            yield _new(f"{instance!r} is not of type {', '.join(repr(k) for k in kinds)}", key, value, instance, schema, path)
+    elif key == "enum":
+        if not any(_equal(instance, e) for e in value):
+            yield _new(f"{instance!r} is not one of {value!r}", key, value, instance, schema, path)
+    elif key == "const":
+        if not _equal(instance, value):
+            yield _new(f"{value!r} was expected", key, value, instance, schema, path)
+    elif key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        if _is("number", instance):
+            n: Any = instance
+            if key == "minimum" and n < value:
+                yield _new(f"{instance!r} is less than the minimum of {value!r}", key, value, instance, schema, path)
+            elif key == "maximum" and n > value:
+                yield _new(f"{instance!r} is greater than the maximum of {value!r}", key, value, instance, schema, path)
+            elif key == "exclusiveMinimum" and n <= value:
+                yield _new(f"{instance!r} is less than or equal to the minimum of {value!r}", key, value, instance, schema, path)
+            elif key == "exclusiveMaximum" and n >= value:
+                yield _new(f"{instance!r} is greater than or equal to the maximum of {value!r}", key, value, instance, schema, path)
+    elif key == "pattern":
+        if isinstance(instance, str) and re.search(value, instance) is None:
+            yield _new(f"{instance!r} does not match {value!r}", key, value, instance, schema, path)
+    elif key == "required":
+        if isinstance(instance, dict):
+            for name in value:
+                if name not in instance:
+                    yield _new(f"{name!r} is a required property", key, value, instance, schema, path)
+    elif key == "properties":
+        if isinstance(instance, dict):
+            for name, sub in value.items():
+                if name in instance:
+                    yield from _under(_descent(schema_errors(sub, instance[name], root, (*path, name), True), name), key)
+    elif key == "additionalProperties":
+        if isinstance(instance, dict):
+            known = schema.get("properties", {})
+            extras = {name for name in instance if name not in known}
+            if isinstance(value, dict):
+                for extra in extras:
+                    yield from _under(_descent(schema_errors(value, instance[extra], root, (*path, extra), True)), key)
+            elif value is False and extras:
+                names = sorted(extras, key=str)
+                listed = ", ".join(repr(n) for n in names)
+                yield _new(
+                    f"Additional properties are not allowed ({listed} {'was' if len(names) == 1 else 'were'} unexpected)", key, value, instance, schema, path
+                )
+    elif key in ("anyOf", "oneOf"):
+        found: list[SchemaError] = []
+        first = None
+        for index, sub in enumerate(value):
+            errors = list(_descent(schema_errors(sub, instance, root, path), index))
+            if not errors:
+                first = index
+                break
+            found.extend(errors)
+        if first is None:
+            error = _new(f"{instance!r} is not valid under any of the given schemas", key, value, instance, schema, path)
+            error.context = found
+            yield error
+        elif key == "oneOf":
+            more = [sub for sub in value[first + 1 :] if not any(True for _ in schema_errors(sub, instance, root, path))]
+            if more:
+                more.append(value[first])
+                yield _new(f"{instance!r} is valid under each of {', '.join(repr(s) for s in more)}", key, value, instance, schema, path)
+    elif key == "allOf":
+        for index, sub in enumerate(value):
+            yield from _under(_descent(schema_errors(sub, instance, root, path), index), key)
+    elif key == "items":
+        if isinstance(instance, list):
+            if isinstance(value, list):
+                for index, (item, sub) in enumerate(zip(instance, value, strict=False)):
+                    yield from _under(_descent(schema_errors(sub, item, root, (*path, index), True), index), key)
+            else:
+                for index, item in enumerate(instance):
+                    yield from _under(_descent(schema_errors(value, item, root, (*path, index), True)), key)
 
 
 _INTERPOLATION = "#/definitions/interpolation"

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchlint import JSON_SCHEMA_DRAFT, schema_url
+from batchlint import JSON_SCHEMA_DRAFT, schema_check, schema_url
 from batchlint.dialects.accelerate import CLUSTER_CONFIG_KEYS
 from batchlint.rules.accelerate import SUB_KEYS
 from batchlint.schema_check import quick_valid, violations
@@ -154,13 +154,8 @@ def _vocabulary(schema: dict[str, Any]) -> tuple[list[str], list[object]]:
     return sorted(keys), consts
 
 
-@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
-def test_quick_validator_agrees_with_jsonschema(path: Path) -> None:
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    refs = [sub["$ref"] for _w, sub in _subschemas(schema) if "$ref" in sub]
-    if any(not ref.startswith("#/") for ref in refs):
-        pytest.skip("refers to another schema file: always validated by jsonschema")
-    validator = _validator(schema)
+def _instances(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Configs made of the schema's own keys and constants, and values that break it."""
     keys, consts = _vocabulary(schema)
     scalars = st.one_of(
         st.none(),
@@ -172,13 +167,53 @@ def test_quick_validator_agrees_with_jsonschema(path: Path) -> None:
     values = st.recursive(
         scalars, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(keys), inner, max_size=4)), max_leaves=10
     )
+    return st.dictionaries(st.sampled_from(keys), values, max_size=6)
+
+
+def _local(path: Path) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    refs = [sub["$ref"] for _w, sub in _subschemas(schema) if "$ref" in sub]
+    if any(not ref.startswith("#/") for ref in refs):
+        pytest.skip("refers to another schema file: always validated by jsonschema")
+    return schema
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_quick_validator_agrees_with_jsonschema(path: Path) -> None:
+    schema = _local(path)
+    validator = _validator(schema)
 
     @settings(max_examples=300, deadline=None)
-    @given(st.dictionaries(st.sampled_from(keys), values, max_size=6))
+    @given(_instances(schema))
     def agree(instance: dict[str, Any]) -> None:
         assert quick_valid(schema, instance) == validator.is_valid(instance), instance
 
     agree()
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_failures_are_explained_as_jsonschema_explains_them(path: Path) -> None:
+    """`check` explains a schema failure without importing jsonschema: the same errors, in the same
+    order, with the same messages, as jsonschema's own."""
+    schema = _local(path)
+    if not schema_check.explainable(schema):
+        pytest.skip("uses keywords only jsonschema explains")
+    validator = _validator(schema)
+
+    def theirs(instance: dict[str, Any]) -> list[tuple[object, ...]]:
+        return [(v.path, v.message, v.keyword, v.key) for e in validator.iter_errors(instance) for v in schema_check._explain(e)]
+
+    failing = []
+
+    @settings(max_examples=400, deadline=None)
+    @given(_instances(schema))
+    def agree(instance: dict[str, Any]) -> None:
+        ours = [(v.path, v.message, v.keyword, v.key) for v in violations(schema, instance)]
+        assert ours == theirs(instance), instance
+        failing.append(bool(ours))
+
+    agree()
+    assert sum(failing) >= 100  # most of the instances break the schema somewhere
 
 
 # --------------------------------------------------------------------------- the real configs
@@ -254,3 +289,40 @@ def test_check_jsonschema_accepts_every_real_config(name: str, tmp_path: Path) -
         consumer_files.append(out)
     consumer = _check_jsonschema(schema, consumer_files)
     assert consumer["errors"] == [] and consumer.get("parse_errors", []) == [], json.dumps(consumer, indent=1)
+
+
+def test_every_keyword_is_explained_as_jsonschema_explains_it() -> None:
+    """Keywords the shipped schemas use rarely or not at all, on instances that break each one."""
+    schema = {
+        "$schema": JSON_SCHEMA_DRAFT,
+        "definitions": {"small": {"type": "integer", "maximum": 3}},
+        "type": "object",
+        "required": ["a", "b"],
+        "properties": {
+            "a": {"const": 4},
+            "b": {"$ref": "#/definitions/small", "minimum": 100},  # draft 7: the sibling is ignored
+            "c": {"oneOf": [{"type": "integer"}, {"type": "number"}, {"const": "x"}]},
+            "d": {"allOf": [{"type": "number", "exclusiveMinimum": 0}, {"exclusiveMaximum": 10}]},
+            "e": {"items": [{"type": "string"}, {"enum": ["p", "q"]}]},
+            "f": {"items": {"type": "string", "pattern": "^v"}},
+            "g": {"type": ["string", "null"], "enum": ["s", None]},
+            "h": {"additionalProperties": {"type": "boolean"}, "properties": {"k": {}}},
+            "i": {"anyOf": [{"type": "string"}, {"type": "object", "additionalProperties": False, "properties": {"j": {"type": "integer"}}}]},
+            "j": False,
+        },
+        "additionalProperties": False,
+    }
+    assert schema_check.explainable(schema)
+    validator = _validator(schema)
+    instances = [
+        {},
+        {"a": 4.0, "b": 2, "z": None},
+        {"a": True, "b": 200, "c": 2, "d": 0, "e": [1, "r", 3], "f": ["v1", "w", 3], "g": "t", "h": {"k": 1, "m": 2, "n": True}},
+        {"a": "4", "b": "x", "c": 2.5, "d": 10, "e": ["s"], "g": 5, "i": {"j": "1", "z": 1, "y": 2}, "j": 1, "z": 0},
+        {"c": "x", "d": -1, "i": 3, "e": "not a list"},
+        [1, 2],
+    ]
+    for instance in instances:
+        theirs = [(v.path, v.message, v.keyword, v.key) for e in validator.iter_errors(instance) for v in schema_check._explain(e)]
+        assert [(v.path, v.message, v.keyword, v.key) for v in violations(schema, instance)] == theirs, instance
+        assert theirs

@@ -61,6 +61,8 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n", encoding="utf-8")
     (tmp_path / "accelerate.yaml").write_text(ACCELERATE, encoding="utf-8")
     (tmp_path / "dataset.yaml").write_text("width: 512\nheight: 320\n", encoding="utf-8")
+    (tmp_path / "train_bad.yaml").write_text(TRAIN.replace("mixed_precision: fp16", "mixed_precision: fp64"), encoding="utf-8")
+    (tmp_path / "train_bad.sh").write_text(SCRIPT.format(n=4, config="train_bad.yaml"), encoding="utf-8")
     for i in range(12):
         (tmp_path / f"train_{i}.yaml").write_text(TRAIN, encoding="utf-8")
         (tmp_path / f"train_{i}.sh").write_text(SCRIPT.format(n=4, config=f"train_{i}.yaml"), encoding="utf-8")
@@ -77,9 +79,12 @@ def _modules(project: Path, *args: str) -> tuple[set[str], str]:
     return set(json.loads(proc.stderr.splitlines()[-1])["modules"]), proc.stdout
 
 
-def test_checking_one_config_imports_nothing_it_does_not_need(project: Path) -> None:
-    modules, out = _modules(project, "train_3.yaml")
+@pytest.mark.parametrize("config", ["train_3.yaml", "train_bad.yaml"])
+def test_checking_one_config_imports_nothing_it_does_not_need(project: Path, config: str) -> None:
+    modules, out = _modules(project, config)
     assert "BL101" in out and "--num_processes, line 2" in out  # paired with its script, through the launch line
+    if config == "train_bad.yaml":
+        assert "BL007" in out and "'fp64' is not one of" in out  # a schema failure is explained without jsonschema
     assert {m.split(".")[0] if not m.startswith("batchlint") else m for m in modules} & NEVER == set()
 
 
