@@ -94,8 +94,14 @@ ACCUM_FLAGS = (
     "--train_gradient_accumulation_steps",
     "--grad_accum",
     "--grad_accum_steps",
+    "--grad-accum-steps",
     "--accumulate_grad_batches",
     "--gradient_accumulation",
+    "--accumulation_steps",
+    "--accumulation-steps",
+    "--gradient_accumulate_every",  # lucidrains-style trainers, EasyContext
+    "--gradient-accumulate-every",
+    "--accum_iter",  # MAE / DeiT-style main_*.py
 )
 CHECKPOINT_FLAGS = (
     "--gradient_checkpointing",
@@ -533,9 +539,17 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
     elif launch.launcher == "deepspeed":
         gpus, nodes_w, hostfile = a.get("--num_gpus"), a.get("--num_nodes"), a.get("--hostfile") or a.get("-H")
         counted = _hostfile(hostfile, launch.script_path) if hostfile is not None else None
+        include = a.get("--include") or a.get("-i")
+        slots = _include_slots(include)
         if _int(gpus) is not None and gpus is not None:
             hosts = counted[0] if counted is not None and _int(nodes_w) is None else (_int(nodes_w) or 1)
             facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, (_int(gpus) or 1) * hosts, gpus, "--num_gpus", display, index)
+        elif slots is not None and include is not None:
+            # `--include localhost:0,1@worker-1:0,1`: the runner starts one process per listed slot (it filters a hostfile too).
+            flag = "--include" if "--include" in a else "-i"
+            facts[FactName.NUM_PROCESSES] = _fact(
+                FactName.NUM_PROCESSES, slots, include, launch.written.get(flag, flag), display, index, note=f"{slots} GPUs listed by {flag} {include.text}"
+            )
         elif counted is not None and hostfile is not None:
             # The runner uses every host of the hostfile and every slot on it (DeepSpeed launcher/runner.py).
             facts[FactName.NUM_PROCESSES] = _fact(
@@ -579,6 +593,15 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
                 note=f"--nproc_per_node {nproc.text}: one process per visible GPU ({seen_gpus[0]})",
             )
     seen = visible_devices(launch)
+    if FactName.NUM_PROCESSES not in facts and launch.launcher == "python" and launch.tasks is None and seen is not None:
+        devices = [p for p in seen[0].split(",") if p.strip()]
+        if len(devices) == 1 and devices[0].strip().isdigit():
+            # `CUDA_VISIBLE_DEVICES=6 python train.py`: a plain interpreter that sees one GPU trains on one process.
+            facts[FactName.NUM_PROCESSES] = replace(
+                _fact(FactName.NUM_PROCESSES, 1, Word(seen[0], seen[1], seen[2]), "CUDA_VISIBLE_DEVICES", display, index),
+                node=None,
+                note=f"plain python with CUDA_VISIBLE_DEVICES={seen[0]}: one visible GPU, one training process",
+            )
     if seen is not None:
         value, start, end = seen
         count = len([p for p in value.split(",") if p.strip()])
@@ -779,6 +802,21 @@ def training_script_facts(launch: Launch, display: str) -> tuple[str | None, dic
     return path, facts
 
 
+def _include_slots(word: Word | None) -> int | None:
+    """The GPUs a DeepSpeed `--include` names, `host:slot,slot@host:slot` (DeepSpeed launcher/runner.py
+    parse_resource_filter); None when a host is named without its slots (all of them) or the value is unknown."""
+    if word is None or word.unresolved:
+        return None
+    total = 0
+    for part in word.text.strip("'\"").split("@"):
+        host, sep, slots = part.partition(":")
+        listed = [s for s in slots.split(",") if s.strip()]
+        if not host.strip() or not sep or not listed or not all(s.strip().isdigit() for s in listed):
+            return None
+        total += len(set(listed))
+    return total or None
+
+
 def _hostfile(word: Word, script_path: str) -> tuple[int, int] | None:
     if word.unresolved:
         return None
@@ -864,6 +902,16 @@ def script_arg_facts(launch: Launch, display: str) -> dict[FactName, Fact[object
             if word is not None:
                 facts[name] = _fact(name, _batch_value(word), word, flag, display, index)
                 break
+    if FactName.GRAD_ACCUM not in facts:
+        # An accumulation flag of a name batchlint does not know (`--accum_every 4`): the run's accumulation is
+        # unknown, not the default 1.
+        other = next((f for f in launch.script_args if "accum" in f.lower() and "eval" not in f.lower()), None)
+        word = launch.script_args.get(other) if other is not None else None
+        if other is not None and word is not None:
+            facts[FactName.GRAD_ACCUM] = replace(
+                _fact(FactName.GRAD_ACCUM, _batch_value(word), word, other, display, index),
+                unresolved=f"{other} {word.text}: an accumulation flag batchlint does not read; what it means is up to the training script",
+            )
     if FactName.GLOBAL_BATCH not in facts and FactName.GRAD_ACCUM in facts and FactName.PER_DEVICE_BATCH in facts:
         glob = _global_from_arithmetic(launch, display, index)
         if glob is not None:
