@@ -884,10 +884,38 @@ def _bare_or_bool(launch: Launch, flag: str) -> tuple[object, Word] | None:
     return None
 
 
+# A program named for what it does after training (`inference.py`, `extract_feature.py`, `sample_video.py`),
+# and the flag words that show a launch trains all the same (a learning rate, epochs or steps, accumulation).
+_AFTER_TRAINING = re.compile(
+    r"(?:^|[_\-])(?:infer|inference|sample|sampling|eval|evaluate|evaluation|test|predict|extract|generate|generation|demo|export|serve)(?:[_\-]|$)", re.I
+)
+_TRAINING_FLAG_PARTS = ("learning_rate", "epoch", "accum", "warmup", "weight_decay", "optim", "do_train")
+_TRAINING_STEP_FLAGS = frozenset(
+    {"max_steps", "max_train_steps", "train_steps", "total_steps", "training_steps", "save_steps", "checkpointing_steps", "train_iters", "max_iters"}
+)
+
+
+def _trains(flag: str) -> bool:
+    name = flag.lstrip("-").lower().replace("-", "_")
+    return name in _TRAINING_STEP_FLAGS or any(part in ("lr", "blr") for part in name.split("_")) or any(w in name for w in _TRAINING_FLAG_PARTS)
+
+
+def not_training(launch: Launch) -> bool:
+    """A launch of a program named for inference, sampling, evaluation or feature extraction whose flags show
+    no training (no learning rate, epochs, training steps or accumulation): its `--batch_size` is not a training batch."""
+    if launch.program is None or launch.program.unresolved:
+        return False
+    base = os.path.basename(launch.program.text.rstrip("/"))
+    stem = (base[:-3] if base.endswith(".py") else base).rsplit(".", 1)[-1]  # a script, or the last part of a `-m` module
+    return _AFTER_TRAINING.search(stem) is not None and not any(_trains(flag) for flag in launch.script_args)
+
+
 def script_arg_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
-    """The training script's own batch arguments (after the script name)."""
+    """The training script's own batch arguments (after the script name); none for a launch that does not train."""
     index = LineIndex(launch.script.text)
     facts: dict[FactName, Fact[object]] = {}
+    if not_training(launch):
+        return facts
     rlhf = "--micro_train_batch_size" in launch.script_args
     for name, flags in (
         (FactName.PER_DEVICE_BATCH, BATCH_FLAGS),
