@@ -115,9 +115,9 @@ CHECKPOINT_FLAGS = (
     "--checkpoint_activations",
 )
 PARALLEL_FLAGS = (
-    (FactName.TP_SIZE, ("--tensor-model-parallel-size", "--tensor_model_parallel_size", "--tp_size", "--tp-size")),
+    (FactName.TP_SIZE, ("--tensor-model-parallel-size", "--tensor_model_parallel_size", "--tp_size", "--tp-size", "--ds_tensor_parallel_size")),
     (FactName.PP_SIZE, ("--pipeline-model-parallel-size", "--pipeline_model_parallel_size", "--pp_size", "--pp-size")),
-    (FactName.CP_SIZE, ("--context-parallel-size", "--context_parallel_size", "--cp_size", "--cp-size")),
+    (FactName.CP_SIZE, ("--context-parallel-size", "--context_parallel_size", "--cp_size", "--cp-size", "--ring_attn_size")),  # OpenRLHF: ring attention groups
 )
 DEEPSPEED_FLAGS = ("--deepspeed", "--deepspeed_config", "--deepspeed-config", "--deepspeed_config_file")
 
@@ -619,6 +619,22 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
                 facts[FactName.NUM_PROCESSES] = replace(
                     visible, name=FactName.NUM_PROCESSES, note=f"CUDA_VISIBLE_DEVICES={value}: the deepspeed launcher uses every visible GPU"
                 )
+    per_gpu = launch.script_args.get("--actor_num_gpus_per_node")
+    nodes_word = launch.script_args.get("--actor_num_nodes")
+    nodes = _int(nodes_word) if nodes_word is not None else 1
+    if FactName.NUM_PROCESSES not in facts and launch.launcher == "python" and per_gpu is not None and _int(per_gpu) is not None and nodes is not None:
+        # OpenRLHF's Ray trainers (`ray job submit -- python -m openrlhf.cli.train_ppo_ray`) place the trained actor on
+        # --actor_num_nodes × --actor_num_gpus_per_node GPUs: its data-parallel ranks.
+        count = (_int(per_gpu) or 1) * nodes
+        facts[FactName.NUM_PROCESSES] = _fact(
+            FactName.NUM_PROCESSES,
+            count,
+            per_gpu,
+            "--actor_num_gpus_per_node",
+            display,
+            index,
+            note=f"the actor's {nodes} × {per_gpu.text} GPUs (Ray placement)",
+        )
     if launch.launcher == "accelerate":
         facts.update(_accelerate_line(launch, display, index))
     if launch.program is not None and not launch.program.unresolved and launch.program.text.endswith(".py"):
