@@ -619,21 +619,27 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
                 facts[FactName.NUM_PROCESSES] = replace(
                     visible, name=FactName.NUM_PROCESSES, note=f"CUDA_VISIBLE_DEVICES={value}: the deepspeed launcher uses every visible GPU"
                 )
-    per_gpu = launch.script_args.get("--actor_num_gpus_per_node")
-    nodes_word = launch.script_args.get("--actor_num_nodes")
-    nodes = _int(nodes_word) if nodes_word is not None else 1
-    if FactName.NUM_PROCESSES not in facts and launch.launcher == "python" and per_gpu is not None and _int(per_gpu) is not None and nodes is not None:
+    actor_gpus = launch.script_args.get("--actor_num_gpus_per_node")
+    actor_nodes_word = launch.script_args.get("--actor_num_nodes")
+    actor_nodes = _int(actor_nodes_word) if actor_nodes_word is not None else 1
+    if (
+        FactName.NUM_PROCESSES not in facts
+        and launch.launcher == "python"
+        and actor_gpus is not None
+        and _int(actor_gpus) is not None
+        and actor_nodes is not None
+    ):
         # OpenRLHF's Ray trainers (`ray job submit -- python -m openrlhf.cli.train_ppo_ray`) place the trained actor on
         # --actor_num_nodes × --actor_num_gpus_per_node GPUs: its data-parallel ranks.
-        count = (_int(per_gpu) or 1) * nodes
+        count = (_int(actor_gpus) or 1) * actor_nodes
         facts[FactName.NUM_PROCESSES] = _fact(
             FactName.NUM_PROCESSES,
             count,
-            per_gpu,
+            actor_gpus,
             "--actor_num_gpus_per_node",
             display,
             index,
-            note=f"the actor's {nodes} × {per_gpu.text} GPUs (Ray placement)",
+            note=f"the actor's {actor_nodes} × {actor_gpus.text} GPUs (Ray placement)",
         )
     if launch.launcher == "accelerate":
         facts.update(_accelerate_line(launch, display, index))
