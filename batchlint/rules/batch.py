@@ -57,7 +57,7 @@ def _formula(run: RunModel) -> str:
         accum += (
             f" (from {acc.span.file}, not the config's {grad_accum.value})" if acc.span and grad_accum is not None else f" ({acc.note})" if acc.note else ""
         )
-    return f"{per_device.value} per device × {dp.value} processes × {accum}"
+    return f"{per_device.value} per device × {dp.value} process{'' if dp.value == 1 else 'es'} × {accum}"
 
 
 def _describe(fact: Fact[object], run: RunModel) -> str:
