@@ -243,7 +243,7 @@ class Session:
     def resolve_named(self, text: str, unresolved: bool, script_path: str) -> str | None:
         if not unresolved:
             return resolve_from_script(text, script_path)
-        import glob
+        from batchlint.loading.files import glob_files  # notes what the search found, for the cache
 
         pattern = _as_glob(text)
         if pattern is None:
@@ -254,7 +254,7 @@ class Session:
         for base in script_bases(script_path):
             for one in patterns:
                 full = os.path.normpath(os.path.join(base, one)) if not os.path.isabs(one) else one
-                hits.update(os.path.normpath(h) for h in glob.glob(full) if os.path.isfile(h))
+                hits.update(glob_files(full))
             if len(hits) > 1:
                 return None
         return hits.pop() if len(hits) == 1 else None
