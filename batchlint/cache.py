@@ -379,8 +379,10 @@ def prune(root: str, now: float | None = None) -> tuple[int, int]:
             removed, size = removed + 1, size + st.st_size
     entries.sort(reverse=True)  # most recently used first
     kept = kept_bytes = 0
+    full = False  # once an entry does not fit, every entry used before it goes too
     for mtime, bytes_, path in entries:
-        if now - mtime <= MAX_AGE and kept < MAX_ENTRIES and kept_bytes + bytes_ <= MAX_BYTES:
+        full = full or now - mtime > MAX_AGE or kept >= MAX_ENTRIES or kept_bytes + bytes_ > MAX_BYTES
+        if not full:
             kept, kept_bytes = kept + 1, kept_bytes + bytes_
         elif _unlink(path):
             removed, size = removed + 1, size + bytes_
