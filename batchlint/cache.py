@@ -109,7 +109,7 @@ def unsafe(path: str) -> str | None:
         return f"is owned by another user (uid {st.st_uid})"
     if uid is not None and link.st_uid not in (uid, 0):
         return f"is a symbolic link made by another user (uid {link.st_uid})"
-    if st.st_mode & 0o022:
+    if uid is not None and st.st_mode & 0o022:  # (Windows reports every directory as 0o777)
         return f"is writable by other users (mode {stat.S_IMODE(st.st_mode):o}; `chmod go-w` it)"
     return None
 
