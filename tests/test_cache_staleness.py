@@ -1,6 +1,6 @@
 """A file created after a result was cached, where the check searched for one, invalidates the entry:
-a config matching a launch line's path with variables, a new launch script in the project, a new file
-in a folder a search listed. (Includes, accelerate configs and DeepSpeed JSON that were missing:
+a config matching a launch line's path with variables, a new launch script in the project, a Hydra
+defaults file or primary config, a new file in a folder a search listed. (Includes, accelerate configs and DeepSpeed JSON that were missing:
 tests/test_cache_integrity.py.)"""
 
 from __future__ import annotations
@@ -62,6 +62,34 @@ def test_a_launch_script_created_later_with_a_pattern_pairs_the_config(tmp_path:
     before = _check(cwd, "configs/t.yaml")
     (cwd / "run.sh").write_text("accelerate launch --num_processes 4 train.py --config configs/${STAGE}.yaml\n", encoding="utf-8")
     fresh = _changes_and_stays_right(cwd, "configs/t.yaml", before)
+    assert "total batch 32" in fresh[1]
+
+
+ADAM = "lr: 1.0e-4\nweight_decay: 0.01\nepochs: 3\n"
+HYDRA = "defaults:\n  - _self_\n{extra}  - optim: adam\ntrain_dataloader:\n  batch_size: 6\ntrainer:\n  gradient_accumulation_steps: 2\n"
+
+
+def test_a_hydra_defaults_file_created_later(tmp_path: Path) -> None:
+    cwd = _project(tmp_path)
+    (cwd / "conf" / "optim").mkdir(parents=True)
+    (cwd / "conf" / "optim" / "adam.yaml").write_text(ADAM, encoding="utf-8")
+    (cwd / "conf" / "train.yaml").write_text(HYDRA.format(extra="  - base\n"), encoding="utf-8")  # base.yaml not there yet
+    before = _check(cwd, "conf/train.yaml", "--num-processes", "2")
+    assert "total batch 24" in before[1] and _check(cwd, "conf/train.yaml", "--num-processes", "2") == before
+    (cwd / "conf" / "base.yaml").write_text("trainer:\n  gradient_accumulation_steps: 4\n", encoding="utf-8")  # composed after _self_: wins
+    fresh = _changes_and_stays_right(cwd, "conf/train.yaml", before, "--num-processes", "2")
+    assert "total batch 48" in fresh[1]
+
+
+def test_a_hydra_primary_config_created_later(tmp_path: Path) -> None:
+    cwd = _project(tmp_path)
+    (cwd / "conf" / "optim").mkdir(parents=True)
+    (cwd / "conf" / "optim" / "adam.yaml").write_text(ADAM, encoding="utf-8")
+    (cwd / "run.sh").write_text("torchrun --nproc_per_node 2 train.py train_dataloader.batch_size=8 trainer.gradient_accumulation_steps=2\n", encoding="utf-8")
+    before = _check(cwd, "run.sh")
+    assert _check(cwd, "run.sh") == before  # no config the overrides name: nothing to check yet
+    (cwd / "conf" / "train.yaml").write_text(HYDRA.format(extra=""), encoding="utf-8")  # the app's primary config, found by listing conf/
+    fresh = _changes_and_stays_right(cwd, "run.sh", before)
     assert "total batch 32" in fresh[1]
 
 
