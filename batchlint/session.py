@@ -216,6 +216,7 @@ class Session:
                         "version": __version__,
                         "code": code_fingerprint(),
                         "cwd": os.getcwd(),
+                        "root": root,  # the project fence: a `.git` or pyproject.toml created above moves it
                         "settings": settings.path,
                         "values": settings.values,
                         "runs": [(r.configs, r.values) for r in settings.runs],

@@ -45,6 +45,18 @@ def test_a_config_created_later_that_a_launch_line_pattern_matches(tmp_path: Pat
     _changes_and_stays_right(cwd, "run.sh", one)
 
 
+def test_a_config_created_later_at_an_absolute_path_a_launch_line_names(tmp_path: Path) -> None:
+    cwd = _project(tmp_path)
+    config = cwd / "elsewhere" / "t.yaml"
+    (cwd / "run.sh").write_text(f"accelerate launch --num_processes 8 train.py --config {config}\n", encoding="utf-8")
+    before = _check(cwd, "run.sh")
+    assert "not found" in before[1] and _check(cwd, "run.sh") == before
+    config.parent.mkdir()
+    config.write_text(MUSEV.format(bs=2), encoding="utf-8")
+    fresh = _changes_and_stays_right(cwd, "run.sh", before)
+    assert "total batch 64" in fresh[1]
+
+
 def test_a_launch_script_created_later_pairs_the_config(tmp_path: Path) -> None:
     cwd = _project(tmp_path)
     (cwd / "configs" / "t.yaml").write_text(MUSEV.format(bs=2), encoding="utf-8")
