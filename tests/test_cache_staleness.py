@@ -150,3 +150,18 @@ def test_a_search_that_finds_different_files_within_one_run_is_not_stored(tmp_pa
     finally:
         cache.end(recording)
     assert not Path(cache._entry_path(str(checked))).exists()
+
+
+def test_a_project_marker_created_later_changes_the_context(tmp_path: Path) -> None:
+    """The project root is the fence of what a check may read: a `.git` created nearer moves it."""
+    from batchlint.options import Options
+    from batchlint.session import Session
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "sub").mkdir()
+    config = tmp_path / "sub" / "t.yaml"
+    config.write_text(MUSEV.format(bs=2), encoding="utf-8")
+    before = Session().cache_context(str(config), Options())
+    assert Session().cache_context(str(config), Options()) == before
+    (tmp_path / "sub" / ".git").mkdir()
+    assert Session().cache_context(str(config), Options()) != before
