@@ -256,3 +256,16 @@ def test_clean_refuses_another_users_directory(root: Path, monkeypatch: pytest.M
     code, out, err = run_cli("clean")
     assert (code, out) == (2, "") and err == f"batchlint: error: cache directory {root} is owned by another user (uid {real}): nothing removed\n"
     assert len(_entries(root)) == 3
+
+
+def test_the_readme_states_the_bounds_the_code_applies() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Cache\n", 1)[1].split("\n## ", 1)[0]
+    stated = (
+        f"at most {cache.MAX_ENTRIES:,} entries and {cache.MAX_BYTES // 2**20} MiB; entries unused for {cache.MAX_AGE // DAY} days",
+        f"after\n  every {cache.PRUNE_EVERY} entries",
+        "at most once a day" if cache.PRUNE_INTERVAL == DAY else "?",
+    )
+    assert all(s in section for s in stated), section
+    for name in ("BATCHLINT_CACHE_DIR", "XDG_CACHE_HOME", "BATCHLINT_NO_CACHE", "--no-cache", "batchlint clean"):
+        assert name in section

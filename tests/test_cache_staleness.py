@@ -57,24 +57,22 @@ def test_a_config_created_later_at_an_absolute_path_a_launch_line_names(tmp_path
     assert "total batch 64" in fresh[1]
 
 
-def test_a_launch_script_created_later_pairs_the_config(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("script", "line", "total"),
+    [
+        ("scripts/train.sh", "accelerate launch --num_processes 8 train.py --config configs/t.yaml", 64),
+        ("run.sh", "accelerate launch --num_processes 4 train.py --config configs/${STAGE}.yaml", 32),  # a pattern (ScriptIndex.patterns)
+    ],
+)
+def test_a_launch_script_created_later_pairs_the_config(tmp_path: Path, script: str, line: str, total: int) -> None:
     cwd = _project(tmp_path)
     (cwd / "configs" / "t.yaml").write_text(MUSEV.format(bs=2), encoding="utf-8")
     before = _check(cwd, "configs/t.yaml")
     assert "BL103" in before[1] and _check(cwd, "configs/t.yaml") == before  # no process count yet; cached
-    (cwd / "scripts").mkdir()
-    (cwd / "scripts" / "train.sh").write_text("accelerate launch --num_processes 8 train.py --config configs/t.yaml\n", encoding="utf-8")
+    (cwd / script).parent.mkdir(exist_ok=True)
+    (cwd / script).write_text(line + "\n", encoding="utf-8")
     fresh = _changes_and_stays_right(cwd, "configs/t.yaml", before)
-    assert "total batch 64" in fresh[1]
-
-
-def test_a_launch_script_created_later_with_a_pattern_pairs_the_config(tmp_path: Path) -> None:
-    cwd = _project(tmp_path)
-    (cwd / "configs" / "t.yaml").write_text(MUSEV.format(bs=2), encoding="utf-8")
-    before = _check(cwd, "configs/t.yaml")
-    (cwd / "run.sh").write_text("accelerate launch --num_processes 4 train.py --config configs/${STAGE}.yaml\n", encoding="utf-8")
-    fresh = _changes_and_stays_right(cwd, "configs/t.yaml", before)
-    assert "total batch 32" in fresh[1]
+    assert f"total batch {total}" in fresh[1]
 
 
 ADAM = "lr: 1.0e-4\nweight_decay: 0.01\nepochs: 3\n"
