@@ -197,7 +197,7 @@ class Session:
 
     def cache_context(self, path: str, options: Options) -> str:
         """A digest of everything besides file contents that a file's result depends on (settings,
-        options, batchlint's own code, the project's scripts), computed once per settings file and
+        options, batchlint's own code, the project root and its scripts), computed once per settings file and
         project, not copied into every cache entry."""
         import dataclasses
         import json
