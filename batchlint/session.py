@@ -197,7 +197,7 @@ class Session:
 
     def cache_context(self, path: str, options: Options) -> str:
         """A digest of everything besides file contents that a file's result depends on (settings,
-        options, batchlint's own code, the project's scripts), computed once per settings file and
+        options, batchlint's own code, the project root and its scripts), computed once per settings file and
         project, not copied into every cache entry."""
         import dataclasses
         import json
@@ -216,6 +216,7 @@ class Session:
                         "version": __version__,
                         "code": code_fingerprint(),
                         "cwd": os.getcwd(),
+                        "root": root,  # the project fence: a `.git` or pyproject.toml created above moves it
                         "settings": settings.path,
                         "values": settings.values,
                         "runs": [(r.configs, r.values) for r in settings.runs],
@@ -243,7 +244,7 @@ class Session:
     def resolve_named(self, text: str, unresolved: bool, script_path: str) -> str | None:
         if not unresolved:
             return resolve_from_script(text, script_path)
-        import glob
+        from batchlint.loading.files import glob_files  # notes what the search found, for the cache
 
         pattern = _as_glob(text)
         if pattern is None:
@@ -254,7 +255,7 @@ class Session:
         for base in script_bases(script_path):
             for one in patterns:
                 full = os.path.normpath(os.path.join(base, one)) if not os.path.isabs(one) else one
-                hits.update(os.path.normpath(h) for h in glob.glob(full) if os.path.isfile(h))
+                hits.update(glob_files(full))
             if len(hits) > 1:
                 return None
         return hits.pop() if len(hits) == 1 else None
