@@ -198,20 +198,23 @@ def analyse(path: str, session: Session, options: Options) -> Analysis:
     if syntax_only:
         return Analysis(shown, DocumentView(shown, doc))
     hit = detect_composed(doc, path, session)
+    parts = [doc]
     if hit is None and doc.format == "yaml" and "---" in doc.text:
         # A stream of several documents: the one a dialect claims (a loader that reads only the first
         # document still gives the file's text, and each document is read in place).
         from batchlint.loading.documents import split_documents
 
-        for part in split_documents(doc)[1:]:
+        parts = split_documents(doc)
+        for part in parts[1:]:
             hit = detect_composed(part, path, session)
             if hit is not None:
                 doc = part
                 break
     if hit is None and doc.format == "yaml":
-        job = _job_run(session, doc, path, options)
-        if job is not None:
-            return job
+        for part in parts:  # a Kubernetes job after a Service and a Deployment in one file
+            job = _job_run(session, part, path, options)
+            if job is not None:
+                return job
     if hit is None:
         return Analysis(shown, DocumentView(shown, doc))
     dialect, match = hit

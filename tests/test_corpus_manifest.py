@@ -51,13 +51,6 @@ KNOWN_GAPS = {
     **{("allenai/OLMo/scripts/beaker/tiny/gantry-script.sh", f): "Beaker gantry replicas" for f in ("global_batch", "num_processes", "total")},
     **{
         (
-            "aws-samples/awsome-distributed-training/1.architectures/7.sagemaker-hyperpod-eks/task-governance/1-imagenet-gpu-team-a.yaml",
-            f,
-        ): "a multi-document YAML file: the loader reads one document"
-        for f in ("per_device_batch", "grad_accum", "num_processes", "total")
-    },
-    **{
-        (
             "aws-samples/awsome-distributed-training/3.test_cases/pytorch/deepspeed/examples_megatron_deepspeed/finetune_hf_llama/configs/ds_config.json",
             f,
         ): "a DeepSpeed JSON's total through the script that names it"
