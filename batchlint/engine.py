@@ -102,6 +102,10 @@ def build_run(
         config = display_path(fs_path)
         comments = script_comments(display_path(launch.script_path), launch.script.text)
     pairing = pair(session, fs_path, dialect, facts, options.launch, settings, launch, config_docs, tree)
+    if dialect.kind != DialectKind.TRAINING and pairing.launch is not None:
+        pairing = dataclasses.replace(pairing, owner=_owner_run(session, pairing.launch, options))
+    elif pairing.linked_from:
+        pairing = dataclasses.replace(pairing, owner=_linking_run(session, fs_path, pairing.linked_from, options))
     intents = tuple(parse_comments(comments))
     root = doc.root if doc is not None else None
     preset = dialect.preset_applies(root) if dialect.preset_applies is not None else True
@@ -114,6 +118,34 @@ def build_run(
         memory, missing = memory_for(run, options.launch, settings, session.load, dialect.preset_applies is not None and dialect.preset_applies(root))
         run = dataclasses.replace(run, memory=memory, memory_missing=missing)
     return run, pairing, problems
+
+
+def _owner_run(session: Session, launch: object, options: Options) -> RunModel:
+    """The training run a launch line starts: for a launch or DeepSpeed file it names, checked on its own.
+    A line that sets no batch (the trainer's defaults apply) still gives its layout."""
+    from batchlint.dialects.shell_cli import DIALECT as SHELL_CLI
+    from batchlint.launch import Launch, script_arg_facts
+
+    assert isinstance(launch, Launch)
+    for analysis in analyse_script(launch.script_path, session, options):
+        for run, pairing in analysis.runs:
+            if pairing.launch is launch and run.is_training:
+                return run
+    given = script_arg_facts(launch, display_path(launch.script_path))
+    return build_run(session, None, launch.script_path, SHELL_CLI, options, launch=launch, given=given)[0]
+
+
+def _linking_run(session: Session, fs_path: str, configs: tuple[str, ...], options: Options) -> RunModel | None:
+    """The one training run, among those of the configs naming a linked file, that reads it (None when
+    none or several do: which run it belongs to is then the user's choice)."""
+    key = os.path.abspath(fs_path)
+    runs = [
+        run
+        for config in configs
+        for run, pairing in analyse(config, session, options).runs
+        if run.is_training and any(os.path.abspath(doc.path) == key for doc in pairing.documents[1:])
+    ]
+    return runs[0] if len(runs) == 1 else None
 
 
 def detect_composed(doc: Document, fs_path: str, session: Session) -> tuple[Dialect, SignatureMatch] | None:

@@ -20,6 +20,7 @@ from batchlint.paths import display_path, project_root, resolve_from_script, scr
 from batchlint.settings import Settings, SettingsCache
 
 SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash", ".sbatch")
+LINKING_SUFFIXES = (".json", ".toml", ".yaml", ".yml")  # configs that may name another config a run reads
 MAX_SCRIPTS = 500
 MAX_SCRIPT_CHARS = 1_000_000
 SKIP_DIRS = frozenset(
@@ -46,11 +47,23 @@ def is_launch_script(path: str, text: str | None = None) -> bool:
     return first.startswith("#!") and any(shell in first for shell in ("sh", "bash", "zsh"))
 
 
+# Launch-line flags that name a file the run reads besides its training config, by the file's role:
+# (where the flag sits: "launcher" before the training script, "any" on either side, flags).
+NAMING_FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "accelerate": ("launcher", ("--config_file",)),  # `accelerate launch --config_file acc.yaml` (after the script it is the trainer's own)
+    "deepspeed": ("any", ("--deepspeed", "--deepspeed_config", "--deepspeed-config", "--deepspeed_config_file")),
+    "hostfile": ("launcher", ("--hostfile", "-H", "--deepspeed_hostfile")),
+}
+
+
 class ScriptIndex:
     """The launch lines of one project's scripts, read once: which config each one launches."""
 
     def __init__(self, session: Session, root: str) -> None:
         self.root = root
+        self.session = session
+        self.naming: dict[tuple[str, str | None], Launch | None] = {}  # (absolute path, role) -> the launch naming it
+        self.configs: list[str] | None = None  # the project's config files, walked when a linked file first asks
         self.scripts: list[str] = []
         for directory, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
@@ -85,6 +98,51 @@ class ScriptIndex:
             if any(fnmatch.fnmatch(target, os.path.normpath(os.path.join(base, pattern))) for base in script_bases(script)):
                 return launch
         return None
+
+    def find_naming(self, path: str, role: str | None = None) -> Launch | None:
+        """The launch line that names this file in a role of NAMING_FLAGS (its accelerate config, DeepSpeed
+        JSON or hostfile; any role when None): the run the file is part of, seen from its side. None when
+        scripts of more than one name it (which run it belongs to is then the user's choice). Only scripts
+        whose text mentions the file's name are read."""
+        target = os.path.abspath(path)
+        key = (target, role)
+        if key in self.naming:
+            return self.naming[key]
+        name = os.path.basename(target)
+        found: list[Launch] = []
+        for script in self.scripts:
+            if name in self.session.script_text(script):
+                found.extend(launch for launch in self.session.script_launches(script) if self._names(launch, target, role))
+        one = found[0] if found and all(launch.script_path == found[0].script_path for launch in found) else None
+        self.naming[key] = one
+        return one
+
+    def find_linking(self, path: str) -> list[str]:
+        """The project's config files whose text names this file (a GUI config's `dataset_config: data.toml`):
+        candidates for the run it is part of, which the caller confirms. The walk is made once, on first use."""
+        if self.configs is None:
+            self.configs = []
+            for directory, dirs, files in os.walk(self.root):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+                self.configs.extend(os.path.join(directory, f) for f in sorted(files) if f.endswith(LINKING_SUFFIXES))
+                if len(self.configs) >= MAX_SCRIPTS:
+                    break
+        target = os.path.abspath(path)
+        name = os.path.basename(target).encode("utf-8")
+        return [c for c in self.configs if os.path.abspath(c) != target and name in (self.session.raw(c) or b"")]
+
+    def _names(self, launch: Launch, target: str, role: str | None) -> bool:
+        for each, (side, flags) in NAMING_FLAGS.items():
+            if role is not None and each != role:
+                continue
+            for flag in flags:
+                word = launch.launcher_args.get(flag) or (launch.script_args.get(flag) if side == "any" else None)
+                if word is None or os.path.basename(target) not in word.text:
+                    continue
+                named = self.session.resolve_named(word.text, word.unresolved, launch.script_path)
+                if named is not None and os.path.abspath(named) == target:
+                    return True
+        return False
 
     def fingerprint(self, session: Session) -> str:
         """The scripts by path and content: a script created, removed or edited changes it."""

@@ -1,0 +1,68 @@
+"""Files checked on their own whose run is found from the other side (the launch line naming them),
+and the other shapes of the corpora's former gaps, read from the `gap_*` cases' own files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import inspect_json
+
+CASES = Path(__file__).parent / "cases"
+
+
+def _run(case: str, *args: str) -> dict[str, Any]:
+    runs = inspect_json(*args, cwd=CASES / case)["runs"]
+    assert len(runs) == 1, runs
+    return runs[0]  # type: ignore[no-any-return]
+
+
+def _at(fact: dict[str, Any]) -> tuple[object, str | None, int | None, str | None]:
+    return fact["value"], fact["file"], fact["line"], fact["key"]
+
+
+def test_megatron_deepspeed_json_takes_its_layout_from_the_script_naming_it() -> None:
+    """train_batch_size 80, micro 4: on 2 nodes × 4 GPUs with tensor parallel 2, DP 4 and DeepSpeed's accumulation 5."""
+    run = _run("gap_megatron_deepspeed_json_named_by_script", "ds_config.json")
+    facts = run["facts"]
+    assert run["kind"] == "deepspeed" and run["launch_script"] == "pretrain.slurm"
+    assert _at(facts["num_processes"]) == (8, "pretrain.slurm", 6, "--nproc_per_node")
+    assert facts["data_parallel_size"]["value"] == 4
+    assert _at(facts["effective_grad_accum"])[0] == 5 and "grad_accum" not in facts  # DeepSpeed derives it; the file has none
+    assert _at(facts["global_batch"]) == (80, "ds_config.json", 2, "train_batch_size")
+    assert run["total_batch"] == 80
+
+
+def test_accelerate_config_total_is_that_of_its_only_script() -> None:
+    run = _run("gap_accelerate_config_named_by_script", "multi_gpu.yaml")
+    assert run["kind"] == "launch" and run["launch_script"] == "train_lora.sh"
+    assert _at(run["facts"]["num_processes"]) == (4, "multi_gpu.yaml", 5, "num_processes")
+    assert "per_device_batch" not in run["facts"]  # the file's own facts stay its own
+    assert run["total_batch"] == 48  # --train_batch_size 6 × 4 processes × 2 accumulation
+
+
+def test_a_file_two_scripts_name_has_no_run_of_its_own(tmp_path: Path) -> None:
+    """Which run it belongs to is the user's choice: no layout, no total."""
+    case = CASES / "gap_accelerate_config_named_by_script"
+    for name in ("multi_gpu.yaml", "train_lora.sh", "pyproject.toml"):
+        (tmp_path / name).write_text((case / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "other.sh").write_text("accelerate launch --config_file multi_gpu.yaml other.py --train_batch_size=2\n", encoding="utf-8")
+    run = inspect_json("multi_gpu.yaml", cwd=tmp_path)["runs"][0]
+    assert run["launch_script"] is None and run["total_batch"] is None
+
+
+def test_deepspeed_json_of_auto_values_is_left_to_its_trainer(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "zero.json").write_text('{"train_micro_batch_size_per_gpu": "auto", "zero_optimization": {"stage": 2}}\n', encoding="utf-8")
+    (tmp_path / "run.sh").write_text("torchrun --nproc_per_node 8 train.py --per_device_train_batch_size 2 --deepspeed zero.json\n", encoding="utf-8")
+    run = inspect_json("zero.json", cwd=tmp_path)["runs"][0]
+    assert "num_processes" not in run["facts"] and run["total_batch"] is None
+
+
+def test_dataset_toml_takes_processes_and_accumulation_from_the_gui_config_naming_it() -> None:
+    run = _run("gap_dataset_toml_named_by_gui_config", "datasets/portraits.toml")
+    facts = run["facts"]
+    assert _at(facts["per_device_batch"]) == (5, "datasets/portraits.toml", 6, "datasets[0].batch_size")
+    assert _at(facts["num_processes"]) == (2, "lora_gui.json", 15, "num_processes")
+    assert _at(facts["grad_accum"]) == (3, "lora_gui.json", 11, "gradient_accumulation_steps")
+    assert run["total_batch"] == 30
