@@ -135,6 +135,7 @@ class Launch:
         self.tasks: Tasks | None = None  # processes an srun / mpirun wrapper starts
         self.written: dict[str, str] = {}  # launcher flag as read (--nproc_per_node) -> as written (--nproc-per-node)
         self.words: list[Word] = []  # the launch's own words, out of their wrappers
+        self.called_from: str | None = None  # the script that runs this one with arguments (its $1, $2, ... are known)
 
     def arg(self, *names: str) -> Word | None:
         for name in names:
@@ -456,14 +457,43 @@ def _script_args(launch: Launch, words: list[Word], i: int) -> None:
         i += 1
 
 
-def launches(path: str, text: str) -> list[Launch]:
-    script = read_script(text)
+_SCRIPT_NAMES = (".sh", ".bash")
+
+
+def launches(path: str, text: str, positional: list[tuple[str, bool]] | None = None, depth: int = 0) -> list[Launch]:
+    """The launch lines of a script, and those of the scripts it runs with arguments (a job wrapper's
+    `gantry run ... -- bash -c "launch.sh $NODES"`), read with those arguments as their $1, $2, ..."""
+    script = read_script(text, positional)
     out = []
     for command in script.commands:
         launch = parse_launch(path, script, command)
         if launch is not None:
             out.append(launch)
+        elif depth < 2:
+            out.extend(_called_script(path, script, command, depth))
     return out
+
+
+def _called_script(path: str, script: Script, command: Command, depth: int) -> list[Launch]:
+    """The launches of another script of the project this command runs (`./launch.sh 16`, `bash launch.sh 16`)."""
+    words, _ = unwrap(list(command.words), script.text, script.variables)
+    if words and os.path.basename(words[0].text) in ("bash", "sh") and len(words) > 1 and not words[1].text.startswith("-"):
+        words = words[1:]
+    if not words or words[0].unresolved or not words[0].text.endswith(_SCRIPT_NAMES):
+        return []
+    callee = resolve_from_script(words[0].text, path)
+    if callee is None or os.path.abspath(callee) == os.path.abspath(path):
+        return []
+    from batchlint.loading.files import read_text
+
+    try:
+        text = read_text(callee, errors="replace")
+    except OSError:
+        return []
+    found = launches(callee, text, [(w.text, w.unresolved) for w in words[1:]], depth + 1)
+    for launch in found:
+        launch.called_from = launch.called_from or path
+    return found
 
 
 def _int(word: Word | None) -> int | None:

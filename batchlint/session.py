@@ -81,9 +81,11 @@ class ScriptIndex:
                         if pattern is not None:
                             self.patterns.append((pattern, script, launch))
                         continue
-                    found = resolve_from_script(word.text, script)
+                    found = resolve_from_script(word.text, launch.script_path)
                     if found is not None:
-                        self.by_config.setdefault(os.path.abspath(found), launch)
+                        known = self.by_config.get(os.path.abspath(found))
+                        if known is None or (launch.called_from and not known.called_from and _same(known.script_path, launch.script_path)):
+                            self.by_config[os.path.abspath(found)] = launch  # a script as its caller runs it beats it read alone
 
     def find(self, config_path: str) -> Launch | None:
         """The first launch line whose training config is this file; a line whose config path has
@@ -113,7 +115,8 @@ class ScriptIndex:
         for script in self.scripts:
             if name in self.session.script_text(script):
                 found.extend(launch for launch in self.session.script_launches(script) if self._names(launch, target, role))
-        one = found[0] if found and all(launch.script_path == found[0].script_path for launch in found) else None
+        found.sort(key=lambda launch: launch.called_from is None)  # as a caller runs it (its $1, $2 known) first
+        one = found[0] if found and all(_same(launch.script_path, found[0].script_path) for launch in found) else None
         self.naming[key] = one
         return one
 
@@ -149,6 +152,10 @@ class ScriptIndex:
         from batchlint.digest import digest
 
         return digest("\0".join(f"{script}\0{session.script_text(script)}" for script in self.scripts).encode("utf-8", "replace"))
+
+
+def _same(a: str, b: str) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
 
 
 def _as_glob(text: str) -> str | None:

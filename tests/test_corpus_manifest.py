@@ -42,11 +42,6 @@ KNOWN_GAPS = {
         for f in ("per_device_batch", "grad_accum", "data_parallel_degree", "total")
     },
     **{
-        ("allenai/OLMo/configs/tiny/OLMo-300M.yaml", f): "world size from a Beaker gantry wrapper"
-        for f in ("num_processes", "derived_grad_accum", "derived_per_device_batch")
-    },
-    **{("allenai/OLMo/scripts/beaker/tiny/gantry-script.sh", f): "Beaker gantry replicas" for f in ("global_batch", "num_processes", "total")},
-    **{
         ("fudan-generative-vision/hallo3/configs/cogvideox_5b_i2v_s1.yaml", f): "a SAT model config merged under the training config"
         for f in ("num_processes", "gradient_checkpointing")
     },

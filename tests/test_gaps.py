@@ -66,3 +66,14 @@ def test_dataset_toml_takes_processes_and_accumulation_from_the_gui_config_namin
     assert _at(facts["num_processes"]) == (2, "lora_gui.json", 15, "num_processes")
     assert _at(facts["grad_accum"]) == (3, "lora_gui.json", 11, "gradient_accumulation_steps")
     assert run["total_batch"] == 30
+
+
+def test_a_script_run_by_a_job_wrapper_with_arguments_is_read_with_them() -> None:
+    """`sky exec ... -- bash -c "node_launch.sh $HEAD ${NODES}"`: $1, `shift`, then $1 is the node count."""
+    run = _run("gap_job_wrapper_runs_launch_script", "jobs/submit.sh")
+    assert run["config"] == "configs/sft.yaml" and run["launch_script"] == "node_launch.sh"
+    assert _at(run["facts"]["num_machines"]) == (4, "node_launch.sh", 6, "--nnodes")
+    assert run["facts"]["num_processes"]["value"] == 32
+    assert run["total_batch"] == 256
+    alone = _run("gap_job_wrapper_runs_launch_script", "node_launch.sh")  # read on its own, $1 is not known
+    assert alone["total_batch"] is None
