@@ -120,6 +120,31 @@ def build_run(
     return run, pairing, problems
 
 
+def _merge_partner(doc: Document, path: str, session: Session) -> tuple[Dialect, SignatureMatch] | None:
+    """A config no dialect claims on its own that a launch line merges with others (`--base model.yaml
+    sft.yaml`, later files winning): the dialect of the one that is a training config, for its own keys."""
+    from batchlint.dialects.base import SignatureMatch
+
+    launch = session.find_launch(path)
+    words = launch.training_configs() if launch is not None else []
+    if launch is None or len(words) < 2:
+        return None
+    key = os.path.abspath(path)
+    for word in reversed(words):
+        other = session.resolve_config(word, launch.script_path)
+        if other is None or os.path.abspath(other) == key:
+            continue
+        try:
+            partner = session.load(other)
+        except LoadError:
+            continue
+        hit = detect_composed(partner, other, session)
+        if hit is not None and hit[0].kind == DialectKind.TRAINING:
+            note = f"keys of {display_path(other)}, which the launch line in {display_path(launch.script_path)} merges this file with"
+            return hit[0], SignatureMatch(hit[0].name, hit[1].found, confidence=hit[1].confidence, note=note)
+    return None
+
+
 def _owner_run(session: Session, launch: object, options: Options) -> RunModel:
     """The training run a launch line starts: for a launch or DeepSpeed file it names, checked on its own.
     A line that sets no batch (the trainer's defaults apply) still gives its layout."""
@@ -228,7 +253,10 @@ def analyse(path: str, session: Session, options: Options) -> Analysis:
             return Analysis(shown, DocumentView(shown, None))
         return Analysis(shown, DocumentView(shown, None, exc))
     if syntax_only:
-        return Analysis(shown, DocumentView(shown, doc))
+        launch = session.find_launch(path)
+        if launch is None or len(launch.training_configs()) < 2:
+            return Analysis(shown, DocumentView(shown, doc))
+        doc = session.load(path, data)  # one of several configs a launch line merges (a model config): read as a whole
     hit = detect_composed(doc, path, session)
     parts = [doc]
     if hit is None and doc.format == "yaml" and "---" in doc.text:
@@ -247,6 +275,8 @@ def analyse(path: str, session: Session, options: Options) -> Analysis:
             job = _job_run(session, part, path, options)
             if job is not None:
                 return job
+    if hit is None:
+        hit = _merge_partner(doc, path, session)  # `--base model.yaml sft.yaml`: read as the file it is merged with
     if hit is None:
         return Analysis(shown, DocumentView(shown, doc))
     dialect, match = hit

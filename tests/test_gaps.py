@@ -77,3 +77,14 @@ def test_a_script_run_by_a_job_wrapper_with_arguments_is_read_with_them() -> Non
     assert run["total_batch"] == 256
     alone = _run("gap_job_wrapper_runs_launch_script", "node_launch.sh")  # read on its own, $1 is not known
     assert alone["total_batch"] is None
+
+
+def test_a_config_merged_under_another_is_read_as_that_ones_dialect() -> None:
+    """`--base backbone.yaml stage1.yaml`: the model half takes the launch's layout and keeps its own keys; its batch is the other file's."""
+    run = _run("gap_config_merged_with_another", "configs/backbone.yaml")
+    facts = run["facts"]
+    assert run["dialect"] == "sat" and "configs/stage1.yaml" in run["why"]
+    assert _at(facts["num_processes"]) == (4, "finetune.sh", 2, "--nproc_per_node")
+    key = "model.network_config.params.transformer_args.checkpoint_activations"
+    assert _at(facts["gradient_checkpointing"]) == (True, "configs/backbone.yaml", 8, key)
+    assert "per_device_batch" not in facts and run["total_batch"] is None
