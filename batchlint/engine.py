@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".jsonc", ".toml")
 GENERIC = "generic"  # the generic reader's dialect name
+HOSTFILE = "deepspeed-hostfile"  # a hostfile named on its own: its hosts and slots
 
 
 @dataclass
@@ -285,6 +286,30 @@ def analyse(path: str, session: Session, options: Options) -> Analysis:
     return Analysis(shown, view, [(run, pairing)])
 
 
+def _hostfile(path: str) -> bool:
+    from batchlint.loading.hostfile import is_hostfile
+
+    return os.path.isfile(path) and is_hostfile(path)
+
+
+def analyse_hostfile(path: str) -> Analysis:
+    """A DeepSpeed hostfile named on its own: the processes the DeepSpeed runner starts on it (every slot
+    of every host, launcher/runner.py), for `inspect`."""
+    from batchlint.loading.hostfile import read_hosts
+    from batchlint.model import Fact, Semantics
+
+    shown = display_path(path)
+    hosts = read_hosts(path) or []
+    slots = sum(n for _, n in hosts)
+    note = f"{len(hosts)} hosts, {slots} slots: the DeepSpeed runner starts one process per slot"
+    facts = {
+        FactName.NUM_PROCESSES: Fact(FactName.NUM_PROCESSES, slots, Origin.DERIVED, "slots", note=note),
+        FactName.NUM_MACHINES: Fact(FactName.NUM_MACHINES, len(hosts), Origin.DERIVED, "hosts"),
+    }
+    run = RunModel.build(shown, HOSTFILE, DialectKind.LAUNCH, Semantics.YAML11, facts, why=f"{HOSTFILE}: `host slots=N` lines")
+    return Analysis(shown, DocumentView(shown, None, dialect=HOSTFILE), [(run, Pairing())])
+
+
 def analyse_script(path: str, session: Session, options: Options) -> list[Analysis]:
     """A launch script: the run of each training config it launches, or, when its launch line
     alone describes the training (`--train_batch_size ...`), that run."""
@@ -446,7 +471,12 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
         return outcome
     try:
         script = is_launch_script(path, session.overlay.get(os.path.abspath(path)))
-        analyses = analyse_script(path, session, options) if script else [analyse(path, session, options)]
+        if script:
+            analyses = analyse_script(path, session, options)
+        elif not path.endswith(CONFIG_SUFFIXES) and _hostfile(path):
+            analyses = [analyse_hostfile(path)]  # shown by inspect; no rule reads a hostfile on its own
+        else:
+            analyses = [analyse(path, session, options)]
         for analysis in analyses:
             analysis.runs = [(_with_baseline(run, pairing, session, options), pairing) for run, pairing in analysis.runs]
         file_settings = session.settings_for(path)
@@ -458,7 +488,7 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
                 if isinstance(rule, DocumentRule):
                     outcome.diagnostics.extend(rule.check_document(analysis.view))
                 if isinstance(rule, RunRule):
-                    for run, pairing in analysis.runs:
+                    for run, pairing in analysis.runs if analysis.view.dialect != HOSTFILE else ():
                         found = list(rule.check_run(run, pairing))
                         outcome.diagnostics.extend(uncertain(found) if run.dialect == GENERIC else found)
     except RecursionError:

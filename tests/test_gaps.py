@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import inspect_json
+from tests.helpers import inspect_json, run_cli
 
 CASES = Path(__file__).parent / "cases"
 
@@ -88,3 +88,12 @@ def test_a_config_merged_under_another_is_read_as_that_ones_dialect() -> None:
     key = "model.network_config.params.transformer_args.checkpoint_activations"
     assert _at(facts["gradient_checkpointing"]) == (True, "configs/backbone.yaml", 8, key)
     assert "per_device_batch" not in facts and run["total_batch"] is None
+
+
+def test_a_hostfile_named_alone_gives_its_hosts_and_slots(tmp_path: Path) -> None:
+    run = _run("gap_hostfile_named_alone", "hostfile")
+    assert run["dialect"] == "deepspeed-hostfile" and run["kind"] == "launch"
+    assert run["facts"]["num_processes"]["value"] == 16 and run["facts"]["num_machines"]["value"] == 4
+    (tmp_path / "notes").write_text("node-a slots=4\nremember to drain node-b\n", encoding="utf-8")
+    code, _, err = run_cli("inspect", "notes", cwd=tmp_path)  # a file that is not all `host slots=N` lines stays refused
+    assert code == 2 and "not a file batchlint reads" in err
