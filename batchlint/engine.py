@@ -58,9 +58,18 @@ def discover(paths: list[str], session: Session, force_exclude: bool = False) ->
 
 
 def build_run(
-    session: Session, doc: Document | None, fs_path: str, dialect: object, options: Options, launch: object = None, given: object = None, match: object = None
+    session: Session,
+    doc: Document | None,
+    fs_path: str,
+    dialect: object,
+    options: Options,
+    launch: object = None,
+    given: object = None,
+    match: object = None,
+    reverse: bool = True,
 ) -> tuple[RunModel, Pairing, tuple[Problem, ...]]:
-    """extract -> pair -> derive -> memory for one config (or one launch line when `doc` is None)."""
+    """extract -> pair -> derive -> memory for one config (or one launch line when `doc` is None).
+    `reverse`: a file checked on its own may be read through the run that names it (not while building that run)."""
     from batchlint.derive import derive
     from batchlint.dialects.base import Dialect, FactDict, SignatureMatch
     from batchlint.extract import extract_facts
@@ -103,9 +112,9 @@ def build_run(
         config = display_path(fs_path)
         comments = script_comments(display_path(launch.script_path), launch.script.text)
     pairing = pair(session, fs_path, dialect, facts, options.launch, settings, launch, config_docs, tree)
-    if dialect.kind != DialectKind.TRAINING and pairing.launch is not None:
+    if reverse and dialect.kind != DialectKind.TRAINING and pairing.launch is not None:
         pairing = dataclasses.replace(pairing, owner=_owner_run(session, pairing.launch, options))
-    elif pairing.linked_from:
+    elif reverse and pairing.linked_from:
         pairing = dataclasses.replace(pairing, owner=_linking_run(session, fs_path, pairing.linked_from, options))
     intents = tuple(parse_comments(comments))
     root = doc.root if doc is not None else None
@@ -119,6 +128,19 @@ def build_run(
         memory, missing = memory_for(run, options.launch, settings, session.load, dialect.preset_applies is not None and dialect.preset_applies(root))
         run = dataclasses.replace(run, memory=memory, memory_missing=missing)
     return run, pairing, problems
+
+
+def _composing_run(path: str, session: Session, options: Options) -> tuple[RunModel, Pairing] | None:
+    """A fragment no dialect claims (a Hydra defaults entry, an included file): the run of the one training
+    config of the project that reads it, when exactly one does."""
+    key = os.path.abspath(path)
+    found = [
+        (run, pairing)
+        for config in session.script_index(path).find_linking(path, fragment=True)
+        for run, pairing in analyse(config, session, options, reverse=False).runs
+        if run.is_training and any(os.path.abspath(doc.path) == key for doc in pairing.documents[1:])
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _merge_partner(doc: Document, path: str, session: Session) -> tuple[Dialect, SignatureMatch] | None:
@@ -153,12 +175,12 @@ def _owner_run(session: Session, launch: object, options: Options) -> RunModel:
     from batchlint.launch import Launch, script_arg_facts
 
     assert isinstance(launch, Launch)
-    for analysis in analyse_script(launch.script_path, session, options):
+    for analysis in analyse_script(launch.script_path, session, options, reverse=False):
         for run, pairing in analysis.runs:
             if pairing.launch is launch and run.is_training:
                 return run
     given = script_arg_facts(launch, display_path(launch.script_path))
-    return build_run(session, None, launch.script_path, SHELL_CLI, options, launch=launch, given=given)[0]
+    return build_run(session, None, launch.script_path, SHELL_CLI, options, launch=launch, given=given, reverse=False)[0]
 
 
 def _linking_run(session: Session, fs_path: str, configs: tuple[str, ...], options: Options) -> RunModel | None:
@@ -168,7 +190,7 @@ def _linking_run(session: Session, fs_path: str, configs: tuple[str, ...], optio
     runs = [
         run
         for config in configs
-        for run, pairing in analyse(config, session, options).runs
+        for run, pairing in analyse(config, session, options, reverse=False).runs
         if run.is_training and any(os.path.abspath(doc.path) == key for doc in pairing.documents[1:])
     ]
     return runs[0] if len(runs) == 1 else None
@@ -233,7 +255,7 @@ def _job_run(session: Session, doc: Document, path: str, options: Options) -> An
     return None
 
 
-def analyse(path: str, session: Session, options: Options) -> Analysis:
+def analyse(path: str, session: Session, options: Options, reverse: bool = True) -> Analysis:
     """A YAML/JSON file: load, detect, and the run of a training or launch config."""
     from batchlint.prefilter import worth_parsing
 
@@ -279,9 +301,10 @@ def analyse(path: str, session: Session, options: Options) -> Analysis:
     if hit is None:
         hit = _merge_partner(doc, path, session)  # `--base model.yaml sft.yaml`: read as the file it is merged with
     if hit is None:
-        return Analysis(shown, DocumentView(shown, doc))
+        composed = _composing_run(path, session, options) if reverse else None  # a Hydra defaults entry, an include: the run that reads it
+        return Analysis(shown, DocumentView(shown, doc), [composed] if composed is not None else [])
     dialect, match = hit
-    run, pairing, problems = build_run(session, doc, path, dialect, options, match=match)
+    run, pairing, problems = build_run(session, doc, path, dialect, options, match=match, reverse=reverse)
     view = DocumentView(shown, doc, dialect=_view_dialect(dialect.name), semantics=dialect.semantics, problems=problems, tree=pairing.tree)
     return Analysis(shown, view, [(run, pairing)])
 
@@ -310,7 +333,7 @@ def analyse_hostfile(path: str) -> Analysis:
     return Analysis(shown, DocumentView(shown, None, dialect=HOSTFILE), [(run, Pairing())])
 
 
-def analyse_script(path: str, session: Session, options: Options) -> list[Analysis]:
+def analyse_script(path: str, session: Session, options: Options, reverse: bool = True) -> list[Analysis]:
     """A launch script: the run of each training config it launches, or, when its launch line
     alone describes the training (`--train_batch_size ...`), that run."""
     from batchlint.detect import detect_match
@@ -369,7 +392,7 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
                 claimed = (path, virtual, hit)
         if claimed is not None:
             config, doc, (dialect, match) = claimed
-            run, pairing, problems = build_run(session, doc, config, dialect, options, launch=launch, match=match)
+            run, pairing, problems = build_run(session, doc, config, dialect, options, launch=launch, match=match, reverse=reverse)
             view = DocumentView(doc.path, doc, dialect=_view_dialect(dialect.name), semantics=dialect.semantics, problems=problems, tree=pairing.tree)
             out.append(Analysis(doc.path, view, [(run, pairing)]))
             continue
@@ -398,7 +421,7 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
         ):
             if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION)):
                 given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT, note="no accumulation flag: the script's default 1 applies"))
-            run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given)
+            run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given, reverse=reverse)
             out.append(Analysis(shown, DocumentView(shown, None), [(run, pairing)]))
     return out or [Analysis(shown, DocumentView(shown, None))]
 

@@ -64,6 +64,7 @@ class ScriptIndex:
         self.session = session
         self.naming: dict[tuple[str, str | None], Launch | None] = {}  # (absolute path, role) -> the launch naming it
         self.configs: list[str] | None = None  # the project's config files, walked when a linked file first asks
+        self.config_bytes: list[tuple[str, bytes]] = []  # ... and their bytes, read once
         self.scripts: list[str] = []
         for directory, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
@@ -120,9 +121,11 @@ class ScriptIndex:
         self.naming[key] = one
         return one
 
-    def find_linking(self, path: str) -> list[str]:
-        """The project's config files whose text names this file (a GUI config's `dataset_config: data.toml`):
-        candidates for the run it is part of, which the caller confirms. The walk is made once, on first use."""
+    def find_linking(self, path: str, fragment: bool = False) -> list[str]:
+        """The project's config files whose text names this file (a GUI config's `dataset_config: data.toml`,
+        an `${include:...}`; with `fragment`, also a Hydra defaults list naming it without its extension):
+        candidates for the run it is part of, which the caller confirms. The walk and the reads are made
+        once, on first use."""
         if self.configs is None:
             self.configs = []
             for directory, dirs, files in os.walk(self.root):
@@ -130,9 +133,11 @@ class ScriptIndex:
                 self.configs.extend(os.path.join(directory, f) for f in sorted(files) if f.endswith(LINKING_SUFFIXES))
                 if len(self.configs) >= MAX_SCRIPTS:
                     break
+            self.config_bytes = [(c, self.session.raw(c) or b"") for c in self.configs]
         target = os.path.abspath(path)
         name = os.path.basename(target).encode("utf-8")
-        return [c for c in self.configs if os.path.abspath(c) != target and name in (self.session.raw(c) or b"")]
+        stem = os.path.splitext(os.path.basename(target))[0].encode("utf-8")
+        return [c for c, data in self.config_bytes if os.path.abspath(c) != target and (name in data or fragment and b"defaults:" in data and stem in data)]
 
     def _names(self, launch: Launch, target: str, role: str | None) -> bool:
         for each, (side, flags) in NAMING_FLAGS.items():

@@ -32,7 +32,6 @@ DIALECTS = {
 # Facts of the corpora batchlint does not reproduce yet: each must stay missing (batchlint says
 # nothing), never wrong. Anything else must be right: value, key path and line.
 KNOWN_GAPS = {
-    ("HiRookie9/PicoAudio2/src/configs/basic.yaml", "grad_accum"): "a Hydra defaults fragment, read only through default.yaml",
     ("fudan-generative-vision/hallo3/scripts/finetune_multi_gpus_s2.sh", "per_device_batch"): "only if the broken config path were fixed",
     ("fudan-generative-vision/hallo3/scripts/finetune_multi_gpus_s2.sh", "grad_accum"): "only if the broken config path were fixed",
     ("dvlab-research/ControlNeXt/ControlNeXt-SDXL-Training/examples/vidit_depth/train.sh", "per_device_batch"): "a code default",

@@ -97,3 +97,19 @@ def test_a_hostfile_named_alone_gives_its_hosts_and_slots(tmp_path: Path) -> Non
     (tmp_path / "notes").write_text("node-a slots=4\nremember to drain node-b\n", encoding="utf-8")
     code, _, err = run_cli("inspect", "notes", cwd=tmp_path)  # a file that is not all `host slots=N` lines stays refused
     assert code == 2 and "not a file batchlint reads" in err
+
+
+def test_a_hydra_defaults_fragment_is_read_through_the_config_composing_it() -> None:
+    run = _run("gap_hydra_defaults_fragment", "conf/schedule.yaml", "--num-processes", "2")
+    assert run["config"] == "conf/finetune.yaml" and run["dialect"] == "hf-trainer"
+    assert _at(run["facts"]["grad_accum"]) == (4, "conf/schedule.yaml", 2, "gradient_accumulation_steps")
+    assert run["total_batch"] == 64
+
+
+def test_fragments_naming_each_other_do_not_loop(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "a.yaml").write_text("defaults:\n  - b\n  - _self_\ngradient_accumulation_steps: 2\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("defaults:\n  - a\n  - _self_\nwarmup_batches: 3\n", encoding="utf-8")
+    for name in ("a.yaml", "b.yaml"):
+        code, _, err = run_cli("inspect", name, cwd=tmp_path)
+        assert code in (0, 1) and "internal error" not in err
