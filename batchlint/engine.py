@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from batchlint.loading import Document, LoadError
-from batchlint.model import DialectKind, FactName, Origin, ProblemKind, RunModel
+from batchlint.model import DialectKind, Fact, FactName, Origin, ProblemKind, RunModel
 from batchlint.options import Options
 from batchlint.pair import Pairing
 from batchlint.paths import display_path
@@ -123,7 +123,8 @@ def build_run(
     if isinstance(match, SignatureMatch):
         run = dataclasses.replace(run, why=match.why(), confidence=match.confidence)
     elif doc is None:
-        run = dataclasses.replace(run, why=f"{dialect.name}: the launch line's flags ({', '.join(f.key or '' for f in facts.values() if f.key)})")
+        flags = ", ".join(f.key or "" for f in facts.values() if f.key and (f.span is None or f.span.file == config))  # not a near-miss file's keys
+        run = dataclasses.replace(run, why=f"{dialect.name}: the launch line's flags ({flags})")
     if run.is_training:
         memory, missing = memory_for(run, options.launch, settings, session.load, dialect.preset_applies is not None and dialect.preset_applies(root))
         run = dataclasses.replace(run, memory=memory, memory_missing=missing)
@@ -141,6 +142,35 @@ def _composing_run(path: str, session: Session, options: Options) -> tuple[RunMo
         if run.is_training and any(os.path.abspath(doc.path) == key for doc in pairing.documents[1:])
     ]
     return found[0] if len(found) == 1 else None
+
+
+def _near_miss_facts(launch: object, path: str, session: Session) -> dict[FactName, Fact[object]]:
+    """The batch a launch line would get if a config path it names that does not exist were fixed: the
+    project's one training config of that name, each value shown but unresolved (no total, no rule uses it)."""
+    from batchlint.extract import extract_facts
+    from batchlint.launch import Launch
+    from batchlint.resolve import ConfigTree
+
+    assert isinstance(launch, Launch)
+    out: dict[FactName, Fact[object]] = {}
+    for word in launch.training_configs():
+        if word.unresolved or session.resolve_config(word, path) is not None:
+            continue
+        same = session.script_index(path).find_named(os.path.basename(word.text))
+        if len(same) != 1:
+            continue
+        try:
+            doc = session.load(same[0])
+        except LoadError:
+            continue
+        hit = detect_composed(doc, same[0], session)
+        if hit is None or hit[0].kind != DialectKind.TRAINING:
+            continue
+        why = f"{word.text} does not exist: read from {display_path(same[0])}, the project's one file of that name, as it would be with the path fixed"
+        for name, fact in extract_facts(ConfigTree(doc, same[0], hit[0].semantics, session.load), hit[0]).items():
+            if name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.GLOBAL_BATCH) and fact.origin == Origin.FILE:
+                out.setdefault(name, dataclasses.replace(fact, unresolved=why, node=None))
+    return out
 
 
 def _merge_partner(doc: Document, path: str, session: Session) -> tuple[Dialect, SignatureMatch] | None:
@@ -415,6 +445,8 @@ def analyse_script(path: str, session: Session, options: Options, reverse: bool 
             given[FactName.TRAINING_CONFIG] = word_fact(
                 FactName.TRAINING_CONFIG, missing, launch, shown, problem=ProblemKind.NOT_FOUND, unresolved=f"{missing.text} does not exist"
             )
+            for name, fact in _near_miss_facts(launch, path, session).items():
+                given.setdefault(name, fact)
         if any(
             name in given
             for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION, FactName.GLOBAL_BATCH, FactName.TRAINING_CONFIG)

@@ -126,6 +126,18 @@ class ScriptIndex:
         an `${include:...}`; with `fragment`, also a Hydra defaults list naming it without its extension):
         candidates for the run it is part of, which the caller confirms. The walk and the reads are made
         once, on first use."""
+        if not self.config_bytes:
+            self.config_bytes = [(c, self.session.raw(c) or b"") for c in self._configs()]
+        target = os.path.abspath(path)
+        name = os.path.basename(target).encode("utf-8")
+        stem = os.path.splitext(os.path.basename(target))[0].encode("utf-8")
+        return [c for c, data in self.config_bytes if os.path.abspath(c) != target and (name in data or fragment and b"defaults:" in data and stem in data)]
+
+    def find_named(self, name: str) -> list[str]:
+        """The project's config files of this file name (where a path written wrong may point)."""
+        return [c for c in self._configs() if os.path.basename(c) == name]
+
+    def _configs(self) -> list[str]:
         if self.configs is None:
             self.configs = []
             for directory, dirs, files in os.walk(self.root):
@@ -133,11 +145,7 @@ class ScriptIndex:
                 self.configs.extend(os.path.join(directory, f) for f in sorted(files) if f.endswith(LINKING_SUFFIXES))
                 if len(self.configs) >= MAX_SCRIPTS:
                     break
-            self.config_bytes = [(c, self.session.raw(c) or b"") for c in self.configs]
-        target = os.path.abspath(path)
-        name = os.path.basename(target).encode("utf-8")
-        stem = os.path.splitext(os.path.basename(target))[0].encode("utf-8")
-        return [c for c, data in self.config_bytes if os.path.abspath(c) != target and (name in data or fragment and b"defaults:" in data and stem in data)]
+        return self.configs
 
     def _names(self, launch: Launch, target: str, role: str | None) -> bool:
         for each, (side, flags) in NAMING_FLAGS.items():

@@ -113,3 +113,13 @@ def test_fragments_naming_each_other_do_not_loop(tmp_path: Path) -> None:
     for name in ("a.yaml", "b.yaml"):
         code, _, err = run_cli("inspect", name, cwd=tmp_path)
         assert code in (0, 1) and "internal error" not in err
+
+
+def test_a_missing_config_path_shows_its_one_namesake_unresolved() -> None:
+    """`sat/conf/stage2.yaml` does not exist; `conf/stage2.yaml` does: its batch is shown, never used for a total."""
+    run = _run("gap_missing_config_path_one_namesake", "stage2.sh")
+    facts = run["facts"]
+    assert _at(facts["per_device_batch"]) == (3, "conf/stage2.yaml", 5, "deepspeed.train_micro_batch_size_per_gpu")
+    assert "does not exist" in facts["per_device_batch"]["unresolved"] and facts["grad_accum"]["value"] == 2
+    assert run["total_batch"] is None and facts["training_config"]["value"] == "sat/conf/stage2.yaml"
+    assert "deepspeed." not in run["why"]  # the launch line's own flags only
