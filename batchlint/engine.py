@@ -368,7 +368,7 @@ def analyse_script(path: str, session: Session, options: Options, reverse: bool 
     alone describes the training (`--train_batch_size ...`), that run."""
     from batchlint.detect import detect_match
     from batchlint.dialects.shell_cli import DIALECT as SHELL_CLI
-    from batchlint.launch import overrides_document, script_arg_facts
+    from batchlint.launch import overrides_document, program_defaults, script_arg_facts
     from batchlint.loading import read_text
     from batchlint.model import Fact
 
@@ -451,6 +451,8 @@ def analyse_script(path: str, session: Session, options: Options, reverse: bool 
             name in given
             for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION, FactName.GLOBAL_BATCH, FactName.TRAINING_CONFIG)
         ):
+            if FactName.GLOBAL_BATCH not in given:
+                given.update(program_defaults(launch, given))  # the training script's argparse defaults for the flags left out
             if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION)):
                 given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT, note="no accumulation flag: the script's default 1 applies"))
             run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given, reverse=reverse)

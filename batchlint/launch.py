@@ -809,6 +809,51 @@ def training_script_facts(launch: Launch, display: str) -> tuple[str | None, dic
     return path, facts
 
 
+def program_defaults(launch: Launch, given: Mapping[FactName, Fact[object]]) -> dict[FactName, Fact[object]]:
+    """The training script's own defaults for the batch flags the launch line leaves out
+    (`parser.add_argument("--train_batch_size", type=int, default=4)`), read with `ast`, never run."""
+    program = launch.program
+    wanted = [(n, flags) for n, flags in ((FactName.PER_DEVICE_BATCH, BATCH_FLAGS), (FactName.GRAD_ACCUM, ACCUM_FLAGS)) if n not in given]
+    if program is None or program.unresolved or not program.text.endswith(".py") or not wanted:
+        return {}
+    path = resolve_from_script(program.text, launch.script_path)
+    if path is None:
+        return {}
+    import ast
+
+    from batchlint.loading.files import read_text
+
+    try:
+        code = read_text(path, 2_000_000, errors="replace", truncate=True)
+        tree = ast.parse(code) if "add_argument" in code else None
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    defaults: dict[str, ast.Constant] = {}
+    for node in ast.walk(tree) if tree is not None else ():
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"):
+            continue
+        default = next((k.value for k in node.keywords if k.arg == "default"), None)
+        if isinstance(default, ast.Constant) and type(default.value) is int and default.value > 0:
+            for arg in node.args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    defaults.setdefault(arg.value, default)
+    index = LineIndex(code)
+    shown = display_path(path)
+    out: dict[FactName, Fact[object]] = {}
+    for name, flags in wanted:
+        flag = next((f for f in flags if f in defaults and not (f == "--train_batch_size" and "--micro_train_batch_size" in defaults)), None)
+        if flag is None:
+            continue
+        const = defaults[flag]
+        start = index.starts[const.lineno - 1] + len(index.line_text(const.lineno).encode("utf-8")[: const.col_offset].decode("utf-8", "replace"))
+        end = start + len(str(const.value))
+        line, col = index.position(start)
+        span = Span(shown, line, col, line, col + end - start, start, end)
+        note = f"no {flag} on the launch line: the default of {os.path.basename(path)}"
+        out[name] = Fact(name, const.value, Origin.DEFAULT, flag, span, note=note)
+    return out
+
+
 def _hostfile(word: Word, script_path: str) -> tuple[int, int] | None:
     if word.unresolved:
         return None

@@ -123,3 +123,12 @@ def test_a_missing_config_path_shows_its_one_namesake_unresolved() -> None:
     assert "does not exist" in facts["per_device_batch"]["unresolved"] and facts["grad_accum"]["value"] == 2
     assert run["total_batch"] is None and facts["training_config"]["value"] == "sat/conf/stage2.yaml"
     assert "deepspeed." not in run["why"]  # the launch line's own flags only
+
+
+def test_batch_flags_left_out_take_the_training_scripts_argparse_defaults() -> None:
+    run = _run("gap_training_script_defaults", "train.sh")
+    facts = run["facts"]
+    assert _at(facts["per_device_batch"]) == (6, "train_depth.py", 9, "--train_batch_size")
+    assert facts["per_device_batch"]["source"] == "default" and facts["per_device_batch"]["column"] == 49
+    assert _at(facts["grad_accum"]) == (2, "train_depth.py", 11, "--gradient_accumulation_steps")
+    assert run["total_batch"] == 24  # 6 × 2 processes × 2; --eval_batch_size 16 is not the training batch
