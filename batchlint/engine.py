@@ -144,6 +144,35 @@ def _composing_run(path: str, session: Session, options: Options) -> tuple[RunMo
     return found[0] if len(found) == 1 else None
 
 
+def _generated_facts(session: Session, generator: object, word: object, path: str) -> dict[FactName, Fact[object]]:
+    """A config a Python script writes before the launch (`python make_config.py`, then `--config-file
+    make_config.yaml`): the values that script passes by keyword under the names of the keys the committed
+    file's dialect reads (`micro_batch_size=2` for `tokens.micro_batch_size`)."""
+    from batchlint.launch import keyword_literals
+    from batchlint.loading.shell import Word
+
+    assert isinstance(generator, Word) and isinstance(word, Word)
+    script = session.resolve_named(generator.text, generator.unresolved, path)
+    config = session.resolve_config(word, path)
+    if script is None or config is None:
+        return {}
+    try:
+        hit = detect_composed(session.load(config), config, session)
+    except LoadError:
+        return {}
+    if hit is None or hit[0].kind != DialectKind.TRAINING:
+        return {}
+    literals = keyword_literals(script)
+    out: dict[FactName, Fact[object]] = {}
+    for name, keys in hit[0].keys.items():
+        leaf = next((k.rsplit(".", 1)[-1] for k in keys if k.rsplit(".", 1)[-1] in literals), None)
+        if leaf is not None:
+            value, span = literals[leaf]
+            key = next(k for k in keys if k.rsplit(".", 1)[-1] == leaf)
+            out[name] = Fact(name, value, Origin.FILE, key, span, note=f"{leaf}={value} in {display_path(script)}, which writes {display_path(config)}")
+    return out
+
+
 def _near_miss_facts(launch: object, path: str, session: Session) -> dict[FactName, Fact[object]]:
     """The batch a launch line would get if a config path it names that does not exist were fixed: the
     project's one training config of that name, each value shown but unresolved (no total, no rule uses it)."""
@@ -382,7 +411,7 @@ def analyse_script(path: str, session: Session, options: Options, reverse: bool 
     out: list[Analysis] = []
     # `python make_config.py` before `torchrun ... --config-file make_config.yaml`: the file is rewritten first.
     generators = {
-        os.path.splitext(os.path.basename(launch.program.text))[0]
+        os.path.splitext(os.path.basename(launch.program.text))[0]: launch.program
         for launch in session.script_launches(path)
         if launch.launcher == "python" and launch.program is not None and launch.program.text.endswith(".py")
     }
@@ -430,12 +459,17 @@ def analyse_script(path: str, session: Session, options: Options, reverse: bool 
         if regenerated is not None:
             from batchlint.launch import word_fact
 
+            generator = generators[os.path.splitext(os.path.basename(regenerated.text))[0]]
+            written = _generated_facts(session, generator, regenerated, path)
+            for name, fact in written.items():
+                given.setdefault(name, fact)  # the launch line's own flags still win
+            why = f"{regenerated.text} is written by a Python script this script runs first: its committed values are not what runs"
             given[FactName.TRAINING_CONFIG] = word_fact(
                 FactName.TRAINING_CONFIG,
                 regenerated,
                 launch,
                 shown,
-                unresolved=(f"{regenerated.text} is written by a Python script this script runs first: its committed values are not what runs"),
+                **({"note": why + f"; read from {os.path.basename(generator.text)}'s literals instead"} if written else {"unresolved": why}),
             )
         missing = next((w for w in launch.training_configs() if not w.unresolved and session.resolve_config(w, path) is None), None)
         if missing is not None and (launch.launcher != "python" or given or launch.tasks is not None):

@@ -845,12 +845,48 @@ def program_defaults(launch: Launch, given: Mapping[FactName, Fact[object]]) -> 
         if flag is None:
             continue
         const = defaults[flag]
-        start = index.starts[const.lineno - 1] + len(index.line_text(const.lineno).encode("utf-8")[: const.col_offset].decode("utf-8", "replace"))
-        end = start + len(str(const.value))
-        line, col = index.position(start)
-        span = Span(shown, line, col, line, col + end - start, start, end)
         note = f"no {flag} on the launch line: the default of {os.path.basename(path)}"
-        out[name] = Fact(name, const.value, Origin.DEFAULT, flag, span, note=note)
+        out[name] = Fact(name, const.value, Origin.DEFAULT, flag, _literal_span(index, const, shown), note=note)
+    return out
+
+
+def _literal_span(index: LineIndex, const: object, shown: str) -> Span:
+    """Where an `ast` literal sits (its column is in UTF-8 bytes)."""
+    import ast
+
+    assert isinstance(const, ast.Constant)
+
+    def offset(line: int, byte_col: int) -> int:
+        return index.starts[line - 1] + len(index.line_text(line).encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    start = offset(const.lineno, const.col_offset)
+    end = offset(const.end_lineno or const.lineno, const.end_col_offset or const.col_offset)
+    line, col = index.position(start)
+    end_line, end_col = index.position(end)
+    return Span(shown, line, col, end_line, end_col, start, end)
+
+
+def keyword_literals(path: str) -> dict[str, tuple[int, Span]]:
+    """The integer literals a Python script passes by keyword (`TokensArgs(micro_batch_size=2)`), first
+    of each name, read with `ast`, never run: what a script that writes a config puts in it."""
+    import ast
+
+    from batchlint.loading.files import read_text
+
+    try:
+        code = read_text(path, 2_000_000, errors="replace", truncate=True)
+        tree = ast.parse(code)
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    index = LineIndex(code)
+    shown = display_path(path)
+    out: dict[str, tuple[int, Span]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                value = keyword.value
+                if keyword.arg and isinstance(value, ast.Constant) and type(value.value) is int and keyword.arg not in out:
+                    out[keyword.arg] = (value.value, _literal_span(index, value, shown))
     return out
 
 

@@ -171,11 +171,31 @@ def _same(a: str, b: str) -> bool:
     return os.path.abspath(a) == os.path.abspath(b)
 
 
+def _substitutions_as_stars(text: str) -> str:
+    """Each `$( ... )`, nested ones included (`$(cd "$(dirname "$0")"; pwd)`), as one `*`."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text.startswith("$(", i) and not text.startswith("$((", i):
+            depth, j = 0, i + 1
+            while j < len(text):
+                depth += {"(": 1, ")": -1}.get(text[j], 0)
+                if depth == 0:
+                    break
+                j += 1
+            out.append("*")
+            i = j + 1
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
 def _as_glob(text: str) -> str | None:
     """A config path with unknown parts (`./configs/training/$STAGE.yaml`, `configs/$1.yaml`) as a glob."""
     import re
 
-    pattern = re.sub(r"\$\{[^}]*\}|\$\(\(.*?\)\)|\$\([^)]*\)|\$\w+|\$\d", "*", text)
+    pattern = re.sub(r"\$\{[^}]*\}|\$\(\(.*?\)\)|\$\([^)]*\)|\$\w+|\$\d", "*", _substitutions_as_stars(text))
     if "*" not in pattern or pattern.strip("*/.") == "":
         return None
     return pattern

@@ -128,7 +128,17 @@ def test_a_missing_config_path_shows_its_one_namesake_unresolved() -> None:
 def test_batch_flags_left_out_take_the_training_scripts_argparse_defaults() -> None:
     run = _run("gap_training_script_defaults", "train.sh")
     facts = run["facts"]
-    assert _at(facts["per_device_batch"]) == (6, "train_depth.py", 9, "--train_batch_size")
-    assert facts["per_device_batch"]["source"] == "default" and facts["per_device_batch"]["column"] == 49
-    assert _at(facts["grad_accum"]) == (2, "train_depth.py", 11, "--gradient_accumulation_steps")
+    assert _at(facts["per_device_batch"]) == (6, "train_depth.py", 8, "--train_batch_size")
+    assert facts["per_device_batch"]["source"] == "default" and facts["per_device_batch"]["column"] == 65
+    assert _at(facts["grad_accum"]) == (2, "train_depth.py", 9, "--gradient_accumulation_steps")
     assert run["total_batch"] == 24  # 6 × 2 processes × 2; --eval_batch_size 16 is not the training batch
+
+
+def test_a_config_a_python_script_writes_first_is_read_from_that_scripts_literals() -> None:
+    """`python make_small_config.py` rewrites the YAML before torchrun: micro 3 × dp 2 × 4, not the committed 8 × 4 × 1."""
+    run = _run("gap_config_written_by_python_script", "examples/train_small.sh")
+    facts = run["facts"]
+    assert _at(facts["per_device_batch"]) == (3, "examples/make_small_config.py", 6, "tokens.micro_batch_size")
+    assert facts["per_device_batch"]["column"] == 76
+    assert facts["grad_accum"]["value"] == 4 and facts["data_parallel_size"]["value"] == 2
+    assert run["total_batch"] == 24
