@@ -234,7 +234,7 @@ def _owner_run(session: Session, launch: object, options: Options) -> RunModel:
     from batchlint.launch import Launch, script_arg_facts
 
     assert isinstance(launch, Launch)
-    for analysis in analyse_script(launch.script_path, session, options, reverse=False):
+    for analysis in analyse_script(launch.called_from or launch.script_path, session, options, reverse=False):  # as its caller runs it
         for run, pairing in analysis.runs:
             if pairing.launch is launch and run.is_training:
                 return run

@@ -65,6 +65,7 @@ class ScriptIndex:
         self.naming: dict[tuple[str, str | None], Launch | None] = {}  # (absolute path, role) -> the launch naming it
         self.configs: list[str] | None = None  # the project's config files, walked when a linked file first asks
         self.config_bytes: list[tuple[str, bytes]] = []  # ... and their bytes, read once
+        self.bases: dict[str, set[str]] = {}  # script -> the directories it may run from
         self.scripts: list[str] = []
         for directory, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
@@ -147,6 +148,19 @@ class ScriptIndex:
                     break
         return self.configs
 
+    def _may_name(self, written: str, target: str, script: str) -> bool:
+        """Whether a path written in a script can be `target` from some place the script may run from
+        (string arithmetic only: the file system is asked for the few that can)."""
+        if os.path.isabs(written):
+            return os.path.normpath(written) == target
+        rel = os.path.normpath(written)
+        if not target.endswith(os.sep + rel):
+            return False
+        bases = self.bases.get(script)
+        if bases is None:
+            bases = self.bases[script] = {os.path.normpath(b) for b in script_bases(script)}
+        return target[: -len(rel) - 1] in bases or rel.startswith("..")
+
     def _names(self, launch: Launch, target: str, role: str | None) -> bool:
         for each, (side, flags) in NAMING_FLAGS.items():
             if role is not None and each != role:
@@ -154,6 +168,8 @@ class ScriptIndex:
             for flag in flags:
                 word = launch.launcher_args.get(flag) or (launch.script_args.get(flag) if side == "any" else None)
                 if word is None or os.path.basename(target) not in word.text:
+                    continue
+                if not word.unresolved and not self._may_name(word.text, target, launch.script_path):
                     continue
                 named = self.session.resolve_named(word.text, word.unresolved, launch.script_path)
                 if named is not None and os.path.abspath(named) == target:
