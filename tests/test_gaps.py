@@ -142,3 +142,14 @@ def test_a_config_a_python_script_writes_first_is_read_from_that_scripts_literal
     assert facts["per_device_batch"]["column"] == 76
     assert facts["grad_accum"]["value"] == 4 and facts["data_parallel_size"]["value"] == 2
     assert run["total_batch"] == 24
+
+
+def test_a_launch_config_named_through_a_callers_arguments_gets_the_callers_run(tmp_path: Path) -> None:
+    """`bash run.sh acc.yaml 2`, and run.sh launches `--config_file $1 --num_processes $2 ... --config cfg.yaml`."""
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "acc.yaml").write_text("compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nnum_processes: 8\n", encoding="utf-8")
+    (tmp_path / "cfg.yaml").write_text("output_dir: out\nper_device_train_batch_size: 4\ngradient_accumulation_steps: 2\n", encoding="utf-8")
+    (tmp_path / "run.sh").write_text("accelerate launch --config_file $1 --num_processes $2 train.py --config cfg.yaml\n", encoding="utf-8")
+    (tmp_path / "submit.sh").write_text("bash run.sh acc.yaml 2\n", encoding="utf-8")
+    run = inspect_json("acc.yaml", cwd=tmp_path)["runs"][0]
+    assert run["kind"] == "launch" and run["total_batch"] == 16  # 4 × 2 processes (the caller's) × 2
