@@ -22,6 +22,7 @@ from batchlint.settings import Settings, SettingsCache
 TYPE_CHECKING = False
 
 SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash", ".sbatch")
+LINKING_SUFFIXES = (".json", ".toml", ".yaml", ".yml")  # configs that may name another config a run reads
 MAX_SCRIPTS = 500
 MAX_SCRIPT_CHARS = 1_000_000
 EAGER_FILES = 8
@@ -49,6 +50,15 @@ def is_launch_script(path: str, text: str | None = None) -> bool:
     return first.startswith("#!") and any(shell in first for shell in ("sh", "bash", "zsh"))
 
 
+# Launch-line flags that name a file the run reads besides its training config, by the file's role:
+# (where the flag sits: "launcher" before the training script, "any" on either side, flags).
+NAMING_FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "accelerate": ("launcher", ("--config_file",)),  # `accelerate launch --config_file acc.yaml` (after the script it is the trainer's own)
+    "deepspeed": ("any", ("--deepspeed", "--deepspeed_config", "--deepspeed-config", "--deepspeed_config_file")),
+    "hostfile": ("launcher", ("--hostfile", "-H", "--deepspeed_hostfile")),
+}
+
+
 class ScriptIndex:
     """The launch lines of one project's scripts: which config each one launches.
 
@@ -62,6 +72,10 @@ class ScriptIndex:
     def __init__(self, session: Session, root: str) -> None:
         self.root = root
         self.session = session
+        self.naming: dict[tuple[str, str | None], Launch | None] = {}  # (absolute path, role) -> the launch naming it
+        self.configs: list[str] | None = None  # the project's config files, walked when a linked file first asks
+        self.config_bytes: list[tuple[str, bytes]] = []  # ... and their bytes, read once
+        self.bases: dict[str, set[str]] = {}  # script -> the directories it may run from
         self.scripts: list[str] = []
         for directory, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
@@ -70,15 +84,16 @@ class ScriptIndex:
                 break
         del self.scripts[MAX_SCRIPTS:]
         self.finds = 0
-        self._entries: dict[str, tuple[dict[str, Launch], list[tuple[str, str, Launch]]]] = {}  # script -> its own index
+        # script -> what its launches name, in order: (absolute config path, launch), and (glob over a base, script, launch)
+        self._entries: dict[str, tuple[list[tuple[str, Launch]], list[tuple[str, str, Launch]]]] = {}
         self._whole: tuple[dict[str, Launch], list[tuple[str, str, Launch]]] | None = None
 
-    def _of(self, script: str) -> tuple[dict[str, Launch], list[tuple[str, str, Launch]]]:
-        """One script's part of the index: absolute config path -> its first launch naming it, and
-        (glob over a base, script, launch) for config paths with variables."""
+    def _of(self, script: str) -> tuple[list[tuple[str, Launch]], list[tuple[str, str, Launch]]]:
+        """What one script's launch lines (its own and those of the scripts it runs) name: the configs
+        in order, and (glob over a base, script, launch) for config paths with variables."""
         hit = self._entries.get(script)
         if hit is None:
-            by_config: dict[str, Launch] = {}
+            named: list[tuple[str, Launch]] = []
             patterns: list[tuple[str, str, Launch]] = []
             for launch in self.session.script_launches(script):
                 for word in launch.training_configs():
@@ -87,27 +102,34 @@ class ScriptIndex:
                         if pattern is not None:
                             patterns.append((pattern, script, launch))
                         continue
-                    found = resolve_from_script(word.text, script)
+                    found = resolve_from_script(word.text, launch.script_path)
                     if found is not None:
-                        by_config.setdefault(os.path.abspath(found), launch)
-            hit = self._entries[script] = (by_config, patterns)
+                        named.append((os.path.abspath(found), launch))
+            hit = self._entries[script] = (named, patterns)
         return hit
+
+    def _merged(self, scripts: list[str]) -> tuple[dict[str, Launch], list[tuple[str, str, Launch]]]:
+        """The index over `scripts`, in order: a config's first launch, unless a later one runs the same
+        script as its caller runs it (its $1, $2 known), which wins."""
+        by_config: dict[str, Launch] = {}
+        patterns: list[tuple[str, str, Launch]] = []
+        for script in scripts:
+            named, own_patterns = self._of(script)
+            for config, launch in named:
+                known = by_config.get(config)
+                if known is None or (launch.called_from and not known.called_from and _same(known.script_path, launch.script_path)):
+                    by_config[config] = launch  # a script as its caller runs it beats it read alone
+            patterns.extend(own_patterns)
+        return by_config, patterns
 
     def _built(self) -> tuple[dict[str, Launch], list[tuple[str, str, Launch]]]:
         if self._whole is None:
-            by_config: dict[str, Launch] = {}
-            patterns: list[tuple[str, str, Launch]] = []
-            for script in self.scripts:
-                own, own_patterns = self._of(script)
-                for config, launch in own.items():
-                    by_config.setdefault(config, launch)
-                patterns.extend(own_patterns)
-            self._whole = (by_config, patterns)
+            self._whole = self._merged(self.scripts)
         return self._whole
 
     @property
     def by_config(self) -> dict[str, Launch]:
-        """Absolute config path -> the first launch naming it, over every script."""
+        """Absolute config path -> the launch naming it (see `_merged`), over every script."""
         return self._built()[0]
 
     @property
@@ -122,20 +144,111 @@ class ScriptIndex:
         self.finds += 1
         if self._whole is not None or self.finds >= self.LAZY_FINDS:
             return _first(target, *self._built())
-        patterns: list[tuple[str, str, Launch]] = []
+        # Scripts that cannot name it add nothing about it: the index over the others answers the same.
+        return _first(target, *self._merged([s for s in self.scripts if could_name(self.session.script_text(s), target)]))
+
+    def find_naming(self, path: str, role: str | None = None) -> Launch | None:
+        """The launch line that names this file in a role of NAMING_FLAGS (its accelerate config, DeepSpeed
+        JSON or hostfile; any role when None): the run the file is part of, seen from its side. None when
+        scripts of more than one name it (which run it belongs to is then the user's choice). Only scripts
+        whose text mentions the file's name are read."""
+        target = os.path.abspath(path)
+        key = (target, role)
+        if key in self.naming:
+            return self.naming[key]
+        name = os.path.basename(target)
+        found: list[Launch] = []
         for script in self.scripts:
-            if could_name(self.session.script_text(script), target):
-                own, own_patterns = self._of(script)
-                if target in own:
-                    return own[target]  # the first script naming it exactly: exact names win over patterns
-                patterns.extend(own_patterns)
-        return _first(target, {}, patterns)
+            if name in self.session.script_text(script):
+                found.extend(launch for launch in self.session.script_launches(script) if self._names(launch, target, role))
+        found.sort(key=lambda launch: launch.called_from is None)  # as a caller runs it (its $1, $2 known) first
+        one = found[0] if found and all(_same(launch.script_path, found[0].script_path) for launch in found) else None
+        self.naming[key] = one
+        return one
+
+    def find_linking(self, path: str, fragment: bool = False) -> list[str]:
+        """The project's config files whose text names this file (a GUI config's `dataset_config: data.toml`,
+        an `${include:...}`; with `fragment`, also a Hydra defaults list naming it without its extension):
+        candidates for the run it is part of, which the caller confirms. The walk and the reads are made
+        once, on first use."""
+        if not self.config_bytes:
+            self.config_bytes = [(c, self.session.raw(c) or b"") for c in self._configs()]
+        target = os.path.abspath(path)
+        name = os.path.basename(target).encode("utf-8")
+        stem = os.path.splitext(os.path.basename(target))[0].encode("utf-8")
+        return [c for c, data in self.config_bytes if os.path.abspath(c) != target and (name in data or fragment and b"defaults:" in data and stem in data)]
+
+    def find_named(self, name: str) -> list[str]:
+        """The project's config files of this file name (where a path written wrong may point)."""
+        return [c for c in self._configs() if os.path.basename(c) == name]
+
+    def _configs(self) -> list[str]:
+        if self.configs is None:
+            self.configs = []
+            for directory, dirs, files in os.walk(self.root):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+                self.configs.extend(os.path.join(directory, f) for f in sorted(files) if f.endswith(LINKING_SUFFIXES))
+                if len(self.configs) >= MAX_SCRIPTS:
+                    break
+        return self.configs
+
+    def _may_name(self, written: str, target: str, script: str) -> bool:
+        """Whether a path written in a script can be `target` from some place the script may run from
+        (string arithmetic only: the file system is asked for the few that can)."""
+        if os.path.isabs(written):
+            return os.path.normpath(written) == target
+        rel = os.path.normpath(written)
+        if not target.endswith(os.sep + rel):
+            return False
+        bases = self.bases.get(script)
+        if bases is None:
+            bases = self.bases[script] = {os.path.normpath(b) for b in script_bases(script)}
+        return target[: -len(rel) - 1] in bases or rel.startswith("..")
+
+    def _names(self, launch: Launch, target: str, role: str | None) -> bool:
+        for each, (side, flags) in NAMING_FLAGS.items():
+            if role is not None and each != role:
+                continue
+            for flag in flags:
+                word = launch.launcher_args.get(flag) or (launch.script_args.get(flag) if side == "any" else None)
+                if word is None or os.path.basename(target) not in word.text:
+                    continue
+                if not word.unresolved and not self._may_name(word.text, target, launch.script_path):
+                    continue
+                named = self.session.resolve_named(word.text, word.unresolved, launch.script_path)
+                if named is not None and os.path.abspath(named) == target:
+                    return True
+        return False
 
     def fingerprint(self, session: Session) -> str:
         """The scripts by path and content: a script created, removed or edited changes it."""
         from batchlint.digest import digest
 
         return digest("\0".join(f"{script}\0{session.script_text(script)}" for script in self.scripts).encode("utf-8", "replace"))
+
+
+def _same(a: str, b: str) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _substitutions_as_stars(text: str) -> str:
+    """Each `$( ... )`, nested ones included (`$(cd "$(dirname "$0")"; pwd)`), as one `*`."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text.startswith("$(", i) and not text.startswith("$((", i):
+            depth, j = 0, i + 1
+            while j < len(text):
+                depth += {"(": 1, ")": -1}.get(text[j], 0)
+                if depth == 0:
+                    break
+                j += 1
+            out.append("*")
+            i = j + 1
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
 
 
 def _first(target: str, by_config: dict[str, Launch], patterns: list[tuple[str, str, Launch]]) -> Launch | None:
@@ -156,9 +269,10 @@ def could_name(text: str, config_path: str) -> bool:
     removed, and `$` expansions, which are the only way to build a name the text does not spell.
     So a script with no `$` can name the config only if its text, without quotes and backslashes,
     holds the config's name without its extension (a Hydra `--config-name train` adds the `.yaml`).
-    A script with a `$` anywhere is always read."""
-    if "$" in text:
-        return True
+    A script with a `$` anywhere, or naming another script (`bash launch.sh 16`: the launches of that
+    one, read with its arguments, are this script's too), is always read."""
+    if "$" in text or any(suffix in text for suffix in SCRIPT_SUFFIXES):
+        return True  # a variable, or another script it may run (with arguments): its launches are that script's
     stem = os.path.splitext(os.path.basename(config_path))[0]
     if not stem or any(ch in stem for ch in "\\'\""):
         return True
@@ -171,7 +285,7 @@ def _as_glob(text: str) -> str | None:
     """A config path with unknown parts (`./configs/training/$STAGE.yaml`, `configs/$1.yaml`) as a glob."""
     import re
 
-    pattern = re.sub(r"\$\{[^}]*\}|\$\(\(.*?\)\)|\$\([^)]*\)|\$\w+|\$\d", "*", text)
+    pattern = re.sub(r"\$\{[^}]*\}|\$\(\(.*?\)\)|\$\([^)]*\)|\$\w+|\$\d", "*", _substitutions_as_stars(text))
     if "*" not in pattern or pattern.strip("*/.") == "":
         return None
     return pattern
@@ -279,7 +393,7 @@ class Session:
 
     def cache_context(self, path: str, options: Options) -> str:
         """A digest of everything besides file contents that a file's result depends on (settings,
-        options, batchlint's own code, the project's scripts), computed once per settings file and
+        options, batchlint's own code, the project root and its scripts), computed once per settings file and
         project, not copied into every cache entry."""
         import json
 
@@ -302,6 +416,7 @@ class Session:
                         "version": __version__,
                         "code": code_fingerprint(),
                         "cwd": os.getcwd(),
+                        "root": root,  # the project fence: a `.git` or pyproject.toml created above moves it
                         "settings": settings.path,
                         "values": settings.values,
                         "runs": [(r.configs, r.values) for r in settings.runs],
@@ -329,7 +444,7 @@ class Session:
     def resolve_named(self, text: str, unresolved: bool, script_path: str) -> str | None:
         if not unresolved:
             return resolve_from_script(text, script_path)
-        import glob
+        from batchlint.loading.files import glob_files  # notes what the search found, for the cache
 
         pattern = _as_glob(text)
         if pattern is None:
@@ -340,7 +455,7 @@ class Session:
         for base in script_bases(script_path):
             for one in patterns:
                 full = os.path.normpath(os.path.join(base, one)) if not os.path.isabs(one) else one
-                hits.update(os.path.normpath(h) for h in glob.glob(full) if os.path.isfile(h))
+                hits.update(glob_files(full))
             if len(hits) > 1:
                 return None
         return hits.pop() if len(hits) == 1 else None

@@ -19,12 +19,12 @@ def _configs(tree: Path) -> list[str]:
     return sorted(str(p) for p in tree.rglob("*") if p.is_file() and p.suffix in CONFIG_SUFFIXES and ".git" not in p.parts)
 
 
-def _where(index: ScriptIndex, config: str) -> tuple[str, int] | None:
+def _where(index: ScriptIndex, config: str) -> tuple[str, int, str | None] | None:
     launch = index.find(config)
-    return None if launch is None else (launch.script_path, launch.command.line)
+    return None if launch is None else (launch.script_path, launch.command.line, launch.called_from)
 
 
-def _both(config: str) -> tuple[tuple[str, int] | None, tuple[str, int] | None, ScriptIndex]:
+def _both(config: str) -> tuple[tuple[str, int, str | None] | None, tuple[str, int, str | None] | None, ScriptIndex]:
     lazy = Session().script_index(config)
     whole = Session().script_index(config)
     whole.by_config  # noqa: B018 - reading it builds the whole index
@@ -62,10 +62,13 @@ SCRIPTS = {
     "composed.sh": 'NAME=compo\nSUFFIX=sed\npython train.py --config "configs/${NAME}${SUFFIX}.yaml"\n',
     "hydra.sh": "python train.py --config-path configs --config-name hydra\n",
     "pattern.sh": "python train.py --config configs/$STAGE.yaml\n",
+    # Run by another script: the caller's reading of it (its arguments known) is the launch.
+    "inner.sh": "python train.py --config configs/inner_target.yaml\n",
+    "outer.sh": "cd ..\nbash inner.sh\n",
     # Scripts naming nothing here.
     **{f"other_{i}.sh": f"accelerate launch train.py --config configs/unrelated_{i}.yaml\n" for i in range(8)},
 }
-NAMES = ["plain", "quoted", "escaped", "continued", "composed", "hydra", "pattern_only"]
+NAMES = ["plain", "quoted", "escaped", "continued", "composed", "hydra", "pattern_only", "inner_target"]
 
 
 @pytest.fixture
@@ -85,8 +88,10 @@ def test_every_way_of_naming_a_config_is_found_lazily(project: Path, name: str) 
     config = str(project / "configs" / f"{name}.yaml")
     lazy, whole, _ = _both(config)
     assert lazy == whole
-    expected = "pattern.sh" if name == "pattern_only" else f"{name}.sh"
+    expected = {"pattern_only": "pattern.sh", "inner_target": "inner.sh"}.get(name, f"{name}.sh")
     assert whole is not None and os.path.basename(whole[0]) == expected
+    if name == "inner_target":
+        assert whole[2] is not None and os.path.basename(whole[2]) == "outer.sh"
 
 
 def test_one_lookup_parses_only_the_scripts_that_could_name_the_config(project: Path) -> None:
@@ -94,7 +99,7 @@ def test_one_lookup_parses_only_the_scripts_that_could_name_the_config(project: 
     session = Session()
     assert session.find_launch(config) is not None
     parsed = sorted(os.path.basename(p) for p in session.parsed_scripts)
-    assert parsed == ["composed.sh", "pattern.sh", "plain.sh"]  # the two with a `$`, and the one spelling it
+    assert parsed == ["composed.sh", "outer.sh", "pattern.sh", "plain.sh"]  # those with a `$` or running a script, and the one spelling it
 
 
 def test_many_lookups_build_the_whole_index_once(project: Path) -> None:
