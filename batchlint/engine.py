@@ -327,7 +327,7 @@ def analyse(path: str, session: Session, options: Options, reverse: bool = True)
     data = session.raw(path)
     # A file that names nothing a dialect reads is only checked for syntax (in C): it can be no
     # dialect, so building its positioned tree would be wasted.
-    syntax_only = data is not None and session.prefilter_pays() and not worth_parsing(data, user_dialects)
+    syntax_only = data is not None and not worth_parsing(data, user_dialects, compiled=session.prefilter_pays())
     try:
         doc = session.load(path, data, syntax_only)
     except LoadError as exc:

@@ -55,18 +55,33 @@ def _compile(words: tuple[str, ...]) -> re.Pattern[bytes]:
     return re.compile(b"|".join(re.escape(w.encode()) for w in sorted(words, key=len, reverse=True)), re.I)
 
 
-def pattern(user_dialects: Iterable[Mapping[str, object]] = ()) -> re.Pattern[bytes]:
+def _words(user_dialects: Iterable[Mapping[str, object]] = ()) -> tuple[str, ...]:
     words = set(_built_in_pattern())
     for spec in user_dialects:
         for value in spec.values():
             for path in value if isinstance(value, list) else [value]:
                 if isinstance(path, str):
                     words.add(path.rsplit(".", 1)[-1])
-    return _compile(tuple(sorted(words)))
+    return tuple(sorted(words))
 
 
-def worth_parsing(data: bytes, user_dialects: Iterable[Mapping[str, object]] = ()) -> bool:
-    """False when the bytes name nothing any dialect reads. Empty files are always parsed (BL006)."""
+def pattern(user_dialects: Iterable[Mapping[str, object]] = ()) -> re.Pattern[bytes]:
+    return _compile(_words(user_dialects))
+
+
+@functools.cache
+def _lowered(words: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(w.encode().lower() for w in words)
+
+
+def worth_parsing(data: bytes, user_dialects: Iterable[Mapping[str, object]] = (), compiled: bool = True) -> bool:
+    """False when the bytes name nothing any dialect reads. Empty files are always parsed (BL006).
+    `compiled=False` gives the same answer without compiling the pattern (which costs more than
+    testing a few files: a pre-commit hook often checks one): each word is looked for in the
+    lowercased bytes, as the pattern matches them (bytes, ASCII letters in any case)."""
     if not data.strip():
         return True
+    if not compiled:
+        lowered = data.lower()
+        return any(word in lowered for word in _lowered(_words(user_dialects)))
     return pattern(user_dialects).search(data) is not None

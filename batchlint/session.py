@@ -304,14 +304,14 @@ class Session:
         self.script_texts: dict[str, str] = {}  # scripts read strictly (a checked script) or leniently (pairing)
         self.unread: dict[str, str] = {}  # display path -> why the file was not read (a template, JSONC, a Python file)
         self.contexts: dict[tuple[str | None, str], str] = {}  # (settings file, project root) -> cache context digest
-        self.checked_files = 0  # files tested for the prefilter so far (prefilter_pays)
+        self.checked_files = 0  # files the prefilter tested so far (prefilter_pays)
         self.revisions: dict[tuple[str, str], object] = {}  # (directory, --baseline revision) -> what batchlint.baseline read there
 
     # -- files
     def prefilter_pays(self) -> bool:
-        """Whether to test a checked file with the prefilter (prefilter.py) before parsing it: not for
-        the first `EAGER_FILES` of the session, as compiling its pattern costs more than parsing a
-        few files (a pre-commit hook often checks one). The answer is the same either way."""
+        """Whether the prefilter (prefilter.py) tests the next checked file with its compiled pattern:
+        not the first `EAGER_FILES` of the session, for which compiling it costs more than looking
+        for each word (the answer is the same either way)."""
         self.checked_files += 1
         return self.checked_files > EAGER_FILES
 

@@ -45,7 +45,7 @@ def test_prefilter_changes_nothing(tree: Path, fmt: str, monkeypatch: pytest.Mon
     fast = _render(tree, fmt)
     import batchlint.prefilter
 
-    monkeypatch.setattr(batchlint.prefilter, "worth_parsing", lambda data, user=(): True)
+    monkeypatch.setattr(batchlint.prefilter, "worth_parsing", lambda data, user=(), compiled=True: True)
     assert _render(tree, fmt) == fast
 
 
@@ -62,20 +62,40 @@ def test_parallel_walk_changes_nothing(tree: Path, fmt: str, monkeypatch: pytest
     assert _render(tree, fmt) == serial
 
 
-def test_the_first_files_are_parsed_without_the_prefilter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Compiling the prefilter's pattern costs more than parsing a few files: one file checked never compiles it."""
+def test_the_first_files_are_tested_without_compiling_the_pattern(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compiling the prefilter's pattern costs more than testing a few files: checking one file never compiles it."""
     import batchlint.prefilter
     from batchlint.engine import check
     from batchlint.options import Options
 
-    tested: list[bytes] = []
-    monkeypatch.setattr(batchlint.prefilter, "worth_parsing", lambda data, user=(): tested.append(data) or False)
+    compiled: list[int] = []
+    real = batchlint.prefilter._compile.__wrapped__
+    monkeypatch.setattr(batchlint.prefilter, "_compile", lambda words: compiled.append(len(words)) or real(words))
     for i in range(10):
         (tmp_path / f"ci{i}.yaml").write_text(f"jobs: {i}\n", encoding="utf-8")
     check([str(tmp_path / "ci0.yaml")], Options())
-    assert tested == []
+    assert compiled == []
     check([str(tmp_path)], Options())
-    assert tested == [b"jobs: 8\n", b"jobs: 9\n"]
+    assert len(compiled) == 2  # the 9th and 10th files
+
+
+def _sample_bytes() -> list[bytes]:
+    samples = [p.read_bytes() for tree in _trees() for p in sorted(tree.rglob("*")) if p.is_file() and p.suffix in (".yaml", ".yml", ".json", ".toml")]
+    samples += [b"TRAIN_BATCH_SIZE: 4\n", b"Gradient_Accumulation: 2\n", b"name: ci\n", b"\xc3\x84ccum: 1\n", b"num_PROCESSES: 8", b"fsdP", b"batc h"]
+    return samples
+
+
+def test_the_uncompiled_test_gives_the_patterns_answer() -> None:
+    from batchlint.prefilter import worth_parsing
+
+    user = [{"name": "inhouse", "detect": ["trainer.micro_x"], "per-device-batch": "trainer.Micro_X"}]
+    answers = []
+    for data in _sample_bytes():
+        for dialects in ([], user):
+            fast = worth_parsing(data, dialects, compiled=False)
+            assert fast == worth_parsing(data, dialects), data[:200]
+            answers.append(fast)
+    assert True in answers and False in answers
 
 
 def test_prefilter_skips_what_names_nothing_a_dialect_reads() -> None:
