@@ -550,12 +550,15 @@ def _keep_texts(texts: dict[str, str], diagnostics: list[Diagnostic]) -> dict[st
 
 def check_file(path: str, session: Session, options: Options, use_cache: bool, keep_runs: bool = True) -> FileOutcome:
     """One discovered file through the pipeline (or from the cache)."""
-    from batchlint import cache
-
     outcome = FileOutcome()
     use_cache = use_cache and not options.baseline and not session.settings_for(path).values.get("baseline")  # git decides those
-    context = session.cache_context(path, options) if use_cache else ""
-    cached = cache.load(path, context) if use_cache else None
+    if use_cache:  # (the cache and its json are not imported under --no-cache)
+        from batchlint import cache
+
+        context = session.cache_context(path, options)
+        cached = cache.load(path, context)
+    else:
+        context, cached = "", None
     if cached is not None:
         outcome.diagnostics = [cache.from_dict(item) for item in cached]
         for file in {display_path(path), *(d["span"][0] for d in cached)}:
@@ -661,9 +664,11 @@ def check(
     files = discover(paths, session, options.force_exclude)
     report.files = len(files)
     workers = 1 if keep_runs or overlay else _workers(len(files))
-    from batchlint import cache
+    recording = None
+    if use_cache:
+        from batchlint import cache
 
-    recording = cache.begin() if use_cache else None  # the reader notes what each file read: entries are keyed by that
+        recording = cache.begin()  # the reader notes what each file read: entries are keyed by that
     try:
         if workers > 1:
             import multiprocessing
@@ -677,6 +682,8 @@ def check(
             outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
     finally:
         if recording is not None:
+            from batchlint import cache
+
             cache.end(recording)
     report.diagnostics = unique(diag for outcome in outcomes for diag in outcome.diagnostics)
     for outcome in outcomes:

@@ -44,6 +44,7 @@ NEVER = {
     "batchlint.roundtrip",
     "batchlint.output.json",
     "batchlint.output.machine",
+    "batchlint.cache",  # under --no-cache
 }
 
 PROBE = """
@@ -51,7 +52,9 @@ import json, sys
 from batchlint.cli import main
 code = main(sys.argv[1:])
 sys.stdout.flush()
-print(json.dumps({"modules": sorted(sys.modules)}), file=sys.stderr)
+reader = sys.modules["yaml.reader"].Reader.NON_PRINTABLE
+compiled = type(reader).__name__ != "LazyPattern" or "search" in vars(reader) or "match" in vars(reader)
+print(json.dumps({"modules": sorted(sys.modules), "reader_pattern_compiled": compiled}), file=sys.stderr)
 raise SystemExit(code)
 """
 
@@ -69,19 +72,21 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _modules(project: Path, *args: str) -> tuple[set[str], str]:
+def _modules(project: Path, *args: str) -> tuple[set[str], str, bool]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COV_", "PYTEST"))}
     env["PYTHONPATH"] = str(REPO)
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, "check", "--no-cache", "--format", "concise", *args], cwd=project, env=env, capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 1, proc.stderr
-    return set(json.loads(proc.stderr.splitlines()[-1])["modules"]), proc.stdout
+    probe = json.loads(proc.stderr.splitlines()[-1])
+    return set(probe["modules"]), proc.stdout, probe["reader_pattern_compiled"]
 
 
 @pytest.mark.parametrize("config", ["train_3.yaml", "train_bad.yaml"])
 def test_checking_one_config_imports_nothing_it_does_not_need(project: Path, config: str) -> None:
-    modules, out = _modules(project, config)
+    modules, out, reader_pattern_compiled = _modules(project, config)
+    assert not reader_pattern_compiled  # PyYAML's pure-Python reader pattern (3 ms) is left uncompiled: libyaml parses
     assert "BL101" in out and "--num_processes, line 2" in out  # paired with its script, through the launch line
     if config == "train_bad.yaml":
         assert "BL007" in out and "'fp64' is not one of" in out  # a schema failure is explained without jsonschema
@@ -104,3 +109,29 @@ def test_checking_one_config_parses_only_the_script_that_launches_it(project: Pa
         os.chdir(old)
     assert [d.code for d in report.diagnostics if d.code == "BL101"] == ["BL101"]
     assert [os.path.basename(p) for p in session.parsed_scripts] == ["train_3.sh"]
+
+
+def test_pyyaml_patterns_deferred_at_import_still_work() -> None:
+    """The patterns PyYAML compiles at import are compiled at first use (loading/pyyaml.py) and behave
+    as the compiled ones: the pure-Python reader still rejects a control character, the resolver
+    still types scalars, and other modules' patterns are compiled as usual."""
+    code = """
+import re, sys
+from batchlint.loading import pyyaml
+import yaml, yaml.reader
+assert type(yaml.reader.Reader.NON_PRINTABLE).__name__ == "LazyPattern"
+assert isinstance(re.compile("a+"), re.Pattern)
+assert yaml.load("a: 1\\nb: 2.5\\nc: true\\nd: 2001-12-14\\ne: ~\\n", Loader=yaml.SafeLoader) == {
+    "a": 1, "b": 2.5, "c": True, "d": __import__("datetime").date(2001, 12, 14), "e": None}
+try:
+    yaml.load("a: \\x07\\n", Loader=yaml.SafeLoader)
+except yaml.reader.ReaderError as exc:
+    assert "special characters are not allowed" in str(exc), exc
+else:
+    raise SystemExit("the pure-Python reader accepted a control character")
+print("ok")
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COV_", "PYTEST"))}
+    env["PYTHONPATH"] = str(REPO)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "ok", proc.stderr

@@ -79,9 +79,11 @@ def run(args: CheckArgs) -> int:
 
     _long_lived_imports()
     # The markdown summary has a row per run; the other formats need only the findings (and may check in parallel).
-    from batchlint.cache import disabled
+    use_cache = not args.no_cache  # --no-cache, or $BATCHLINT_NO_CACHE (the cache is not imported under --no-cache)
+    if use_cache:
+        from batchlint.cache import disabled
 
-    use_cache = not args.no_cache and not disabled()  # --no-cache, or $BATCHLINT_NO_CACHE
+        use_cache = not disabled()
     report = checked(args.paths, args.options, args.stdin_filename, use_cache=use_cache, keep_runs=args.format == "markdown")
     if report is None:
         return ERROR
