@@ -285,7 +285,10 @@ def _untranslated() -> None:
     import gettext
 
     domain = gettext.textdomain()
-    argparse._ = _same if gettext.find(domain, gettext.bindtextdomain(domain)) is None else gettext.gettext  # type: ignore[attr-defined]
+    localedir = gettext.bindtextdomain(domain)
+    # gettext.find looks only under `localedir` (and imports `locale` to spell the language): none, no catalogue.
+    found = os.path.isdir(localedir) and gettext.find(domain, localedir) is not None
+    argparse._ = gettext.gettext if found else _same  # type: ignore[attr-defined]
 
 
 _DESCRIPTIONS = {

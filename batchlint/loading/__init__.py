@@ -20,7 +20,9 @@ def load_text(path: str, text: str, syntax_only: bool = False) -> Document:
         from batchlint.loading.json import load_json
 
         return load_json(path, text, syntax_only)
-    from batchlint.loading import pyyaml  # noqa: F401  (PyYAML without the patterns it compiles at import)
+    from batchlint.lazyre import import_deferring_patterns
+
+    import_deferring_patterns("yaml")  # PyYAML without the patterns it compiles at import (lazyre.py)
     from batchlint.loading.yaml import load_yaml
 
     return load_yaml(path, text, syntax_only)

@@ -1,13 +1,15 @@
-"""Importing this module imports PyYAML without compiling, at import, the regular expressions its
-modules compile at import: each is compiled the first time it is used.
+"""Importing a library without compiling, at import, the regular expressions its modules compile
+at import: each is compiled the first time it is used.
 
 `yaml.reader` compiles a pattern of every non-printable character (about 3 ms, most of PyYAML's
 import) that only its pure-Python reader uses; libyaml's parser never does. The resolver's
 patterns are compiled when a scalar starting with one of their first characters is resolved. A
 pre-commit hook pays the import on every commit, usually for one file.
 
-Only `re.compile` calls made by PyYAML's own modules while it is imported are deferred; the
+Only `re.compile` calls made by the library's own modules while it is imported are deferred; the
 pattern stands in for the compiled one (every attribute is the compiled pattern's).
+It is not a `re.Pattern` for `re.match(pattern, ...)` and the like: a library that passes its
+patterns to the module's functions (gettext does) is not imported this way.
 """
 
 from __future__ import annotations
@@ -38,22 +40,22 @@ class LazyPattern:
         return repr(re.compile(*self.__dict__["_source"]))
 
 
-def _import() -> None:
-    if "yaml" in sys.modules:
+def import_deferring_patterns(name: str) -> None:
+    """Import the module `name` (when it is not yet imported) with the `re.compile` calls its own
+    modules (`name` and `name.*`) make while it is imported deferred to each pattern's first use."""
+    if name in sys.modules:
         return
     compile_now = re.compile
 
     def deferred(pattern: object, flags: int = 0) -> object:
         caller: FrameType | None = sys._getframe(1)
-        if isinstance(pattern, str) and caller is not None and str(caller.f_globals.get("__name__", "")).startswith("yaml."):
+        module = str(caller.f_globals.get("__name__", "")) if caller is not None else ""
+        if isinstance(pattern, str) and (module == name or module.startswith(name + ".")):
             return LazyPattern(pattern, int(flags))
         return compile_now(pattern, flags)  # type: ignore[call-overload]
 
     re.compile = deferred  # type: ignore[assignment]
     try:
-        import yaml  # noqa: F401
+        __import__(name)
     finally:
         re.compile = compile_now
-
-
-_import()
