@@ -94,9 +94,9 @@ def _own_layout(dialect: Dialect, facts: FactDict) -> bool:
 
 def _linked(dialect: Dialect) -> bool:
     """A dialect another one links (`Link`): its files are read through the config naming them."""
-    from batchlint.dialects.registry import BUILT_IN
+    from batchlint.dialects.registry import LINKED
 
-    return any(link.dialect == dialect.name for d in BUILT_IN for link in d.links)
+    return dialect.name in LINKED
 
 
 def _own_batch(dialect: Dialect, facts: FactDict) -> bool:

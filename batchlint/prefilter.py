@@ -34,9 +34,14 @@ _SIGNATURE_WORDS = (
 )
 
 
-@functools.cache
 def _built_in_pattern() -> tuple[str, ...]:
-    from batchlint.dialects.registry import BUILT_IN
+    from batchlint.dialects.registry import PREFILTER_WORDS  # built_in_words(), kept as a table: no dialect module is imported
+
+    return PREFILTER_WORDS
+
+
+def built_in_words() -> tuple[str, ...]:
+    from batchlint.dialects.registry import built_in
     from batchlint.model import FactName as F
 
     # The keys a file is claimed for: its batch and process keys (every signature needs one). Keys such
@@ -44,7 +49,7 @@ def _built_in_pattern() -> tuple[str, ...]:
     # `rollout.n` would match any file.
     claiming = (F.PER_DEVICE_BATCH, F.GLOBAL_BATCH, F.GRAD_ACCUM, F.DEVICE_MICROBATCH, F.MINI_BATCH, F.NUM_PROCESSES, F.GPUS_PER_NODE, F.DISTRIBUTED_TYPE)
     words = set(_SIGNATURE_WORDS)
-    for dialect in BUILT_IN:
+    for dialect in built_in():
         for name in claiming:
             words.update(word for path in dialect.keys.get(name, ()) if len(word := path.rsplit(".", 1)[-1].lstrip("-")) >= 4)
     return tuple(sorted(words))

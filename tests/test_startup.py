@@ -87,6 +87,10 @@ def _modules(project: Path, *args: str) -> tuple[set[str], str, bool]:
 def test_checking_one_config_imports_nothing_it_does_not_need(project: Path, config: str) -> None:
     modules, out, compiled = _modules(project, config)
     assert not compiled  # PyYAML's pure-Python reader pattern (3 ms) is never compiled: libyaml parses
+    # Dialect modules are imported as detection reaches them: MuseV is the first tried, accelerate the third.
+    assert {m for m in modules if m.startswith("batchlint.dialects.")} <= {
+        f"batchlint.dialects.{m}" for m in ("base", "registry", "musev", "animateanyone", "accelerate", "deepspeed")
+    }
     if not os.path.isdir(os.path.join(sys.base_prefix, "share", "locale")):
         assert "locale" not in modules  # no catalogue can be found: argparse's messages are not looked up
     assert "BL101" in out and "--num_processes, line 2" in out  # paired with its script, through the launch line

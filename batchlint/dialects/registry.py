@@ -2,91 +2,88 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import importlib
+from collections.abc import Iterable, Iterator, Mapping
 
-from batchlint.dialects import (
-    accelerate,
-    aitoolkit,
-    animateanyone,
-    animatediff,
-    axolotl,
-    basicsr,
-    composer,
-    deepspeed,
-    detectron2,
-    diffusion_pipe,
-    hf_trainer,
-    kohya,
-    latentsync,
-    latte,
-    lavis,
-    ldm,
-    lightning_cli,
-    lingua,
-    litgpt,
-    mmengine,
-    musev,
-    nanotron,
-    nemo,
-    neox,
-    sat,
-    simpletuner,
-    stablecascade,
-    torchtitan,
-    torchtune,
-    verl,
-    vgen,
-    xflux,
-)
+from batchlint.dialects import accelerate, deepspeed
 from batchlint.dialects.base import Dialect, Signature
 from batchlint.model import DialectKind, FactName, Semantics
 
-# Order matters only for files that look like two dialects; the specific ones go first.
-BUILT_IN: tuple[Dialect, ...] = (
-    musev.DIALECT,
-    animateanyone.DIALECT,
-    accelerate.DIALECT,
-    neox.DIALECT,
-    deepspeed.DIALECT,
-    hf_trainer.DIALECT,
-    axolotl.DIALECT,
-    torchtune.DIALECT,
-    composer.DIALECT,
-    basicsr.DIALECT,
-    animatediff.DIALECT,
-    latentsync.DIALECT,
-    ldm.DIALECT,
-    latte.DIALECT,
-    composer.DIFFUSION,
-    composer.MCLI,
-    composer.MCLI_FLAT,
-    nemo.DIALECT,
-    nanotron.DIALECT,
-    torchtitan.DIALECT,
-    diffusion_pipe.DIALECT,
-    stablecascade.DIALECT,
-    lingua.DIALECT,
-    xflux.DIALECT,
-    vgen.DIALECT,
-    kohya.DIALECT,
-    kohya.GUI_TOML,
-    kohya.DATASET,
-    simpletuner.DIALECT,
-    verl.DIALECT,
-    sat.DIALECT,
-    litgpt.DIALECT,
-    lightning_cli.DIALECT,
-    lavis.DIALECT,
-    aitoolkit.DIALECT,
-    mmengine.DIALECT,
-    detectron2.DIALECT,
+# Every built-in dialect as (name, module in batchlint.dialects, attribute), in detection order. Order
+# matters only for files that look like two dialects; the specific ones go first. A dialect's module
+# is imported when detection reaches it (a MuseV file is claimed by the first), or when a name or the
+# whole list is asked for: a pre-commit hook checks one file, and each module costs start-up.
+# tests/test_dialect_registry.py checks this table, LINKED and PREFILTER_WORDS against the modules.
+ORDER: tuple[tuple[str, str, str], ...] = (
+    ("musev", "musev", "DIALECT"),
+    ("animateanyone", "animateanyone", "DIALECT"),
+    ("accelerate", "accelerate", "DIALECT"),
+    ("gpt-neox", "neox", "DIALECT"),
+    ("deepspeed", "deepspeed", "DIALECT"),
+    ("hf-trainer", "hf_trainer", "DIALECT"),
+    ("axolotl", "axolotl", "DIALECT"),
+    ("torchtune", "torchtune", "DIALECT"),
+    ("composer", "composer", "DIALECT"),
+    ("basicsr", "basicsr", "DIALECT"),
+    ("animatediff", "animatediff", "DIALECT"),
+    ("latentsync", "latentsync", "DIALECT"),
+    ("ldm", "ldm", "DIALECT"),
+    ("latte", "latte", "DIALECT"),
+    ("composer-diffusion", "composer", "DIFFUSION"),
+    ("mcli", "composer", "MCLI"),
+    ("mcli", "composer", "MCLI_FLAT"),
+    ("nemo", "nemo", "DIALECT"),
+    ("nanotron", "nanotron", "DIALECT"),
+    ("torchtitan", "torchtitan", "DIALECT"),
+    ("diffusion-pipe", "diffusion_pipe", "DIALECT"),
+    ("stablecascade", "stablecascade", "DIALECT"),
+    ("lingua", "lingua", "DIALECT"),
+    ("xflux", "xflux", "DIALECT"),
+    ("vgen", "vgen", "DIALECT"),
+    ("kohya", "kohya", "DIALECT"),
+    ("kohya-toml", "kohya", "GUI_TOML"),
+    ("kohya-dataset", "kohya", "DATASET"),
+    ("simpletuner", "simpletuner", "DIALECT"),
+    ("verl", "verl", "DIALECT"),
+    ("sat", "sat", "DIALECT"),
+    ("litgpt", "litgpt", "DIALECT"),
+    ("lightning-cli", "lightning_cli", "DIALECT"),
+    ("lavis", "lavis", "DIALECT"),
+    ("ai-toolkit", "aitoolkit", "DIALECT"),
+    ("mmengine", "mmengine", "DIALECT"),
+    ("detectron2", "detectron2", "DIALECT"),
 )
+# The dialects another one links (`Link.dialect`): their files are read through the config naming them.
+LINKED: frozenset[str] = frozenset({"kohya-dataset"})
+# The words prefilter.py looks for in a file's bytes (its `built_in_words()`, from every declaration).
+PREFILTER_WORDS: tuple[str, ...] = (
+    "IMS_PER_BATCH", "_bs", "accum", "accum_grad_iters", "accumulate_grad_batches", "accumulative_counts", "batch",
+    "batch_accumulation_per_replica", "batch_size", "batch_size_per_gpu", "batch_size_train", "batchlint", "compute_environment",
+    "deepspeed", "device_train_microbatch_size", "devices", "distributed_type", "fsdp", "global_batch_size", "global_train_batch_size",
+    "gpus", "grad_acc_steps", "grad_accum_steps", "gradient_accumulation", "gradient_accumulation_steps", "local_batch_size", "micro",
+    "micro_batch_size", "micro_batch_size_per_gpu", "n_gpus_per_node", "nproc", "num_gpu", "num_processes", "per_device_train_batch_size",
+    "ppo_micro_batch_size_per_gpu", "ppo_mini_batch_size", "ray_num_workers", "samples_per_gpu", "train_batch_size", "train_bs",
+    "train_micro_batch_size_per_gpu", "world_size", "zero_optimization",
+)  # fmt: skip
 ACCELERATE = accelerate.DIALECT
 DEEPSPEED = deepspeed.DIALECT
+_loaded: list[Dialect] = []  # the first len(_loaded) entries of ORDER
+
+
+def _built_in(index: int) -> Dialect:
+    while len(_loaded) <= index:
+        _, module, attribute = ORDER[len(_loaded)]
+        _loaded.append(getattr(importlib.import_module(f"batchlint.dialects.{module}"), attribute))
+    return _loaded[index]
+
+
+def built_in() -> Iterator[Dialect]:
+    """The built-in dialects in detection order, each module imported when it is reached."""
+    return (_built_in(i) for i in range(len(ORDER)))
 
 
 def by_name(name: str) -> Dialect | None:
-    return next((d for d in BUILT_IN if d.name == name), None)
+    return next((_built_in(i) for i, (one, _, _) in enumerate(ORDER) if one == name), None)
 
 
 def user_dialect(spec: Mapping[str, object]) -> Dialect:
@@ -107,6 +104,7 @@ def user_dialect(spec: Mapping[str, object]) -> Dialect:
     )
 
 
-def candidates(user: Iterable[Mapping[str, object]] = ()) -> list[Dialect]:
+def candidates(user: Iterable[Mapping[str, object]] = ()) -> Iterator[Dialect]:
     """User dialects first (they are checked before the built-in ones), then the built-in ones."""
-    return [*(user_dialect(spec) for spec in user), *BUILT_IN]
+    yield from (user_dialect(spec) for spec in user)
+    yield from built_in()
