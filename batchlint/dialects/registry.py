@@ -82,6 +82,13 @@ def built_in() -> Iterator[Dialect]:
     return (_built_in(i) for i in range(len(ORDER)))
 
 
+def __getattr__(name: str) -> tuple[Dialect, ...]:
+    """`BUILT_IN`: every built-in dialect in detection order, all their modules imported (prefer built_in())."""
+    if name == "BUILT_IN":
+        return tuple(built_in())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def by_name(name: str) -> Dialect | None:
     return next((_built_in(i) for i, (one, _, _) in enumerate(ORDER) if one == name), None)
 
