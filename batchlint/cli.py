@@ -328,6 +328,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ascii_fallback(sys.stderr)
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
+        if argv[:1] == ["check"]:
+            from batchlint.commands.check import collect_rarely
+
+            collect_rarely()  # from the start: the collector would walk every module the check imports
         args = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None).parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else 2

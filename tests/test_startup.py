@@ -48,13 +48,15 @@ NEVER = {
 }
 
 PROBE = """
-import json, sys
+import gc, json, sys
 from batchlint.cli import main
+collections = []
+gc.callbacks.append(lambda phase, info: collections.append(info["generation"]) if phase == "start" else None)
 code = main(sys.argv[1:])
 sys.stdout.flush()
 pattern = sys.modules["yaml.reader"].Reader.NON_PRINTABLE
 compiled = type(pattern).__name__ != "LazyPattern" or bool(set(vars(pattern)) - {"_source"})
-print(json.dumps({"modules": sorted(sys.modules), "compiled": compiled}), file=sys.stderr)
+print(json.dumps({"modules": sorted(sys.modules), "compiled": compiled, "collections": collections}), file=sys.stderr)
 raise SystemExit(code)
 """
 
@@ -72,7 +74,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _modules(project: Path, *args: str) -> tuple[set[str], str, bool]:
+def _modules(project: Path, *args: str) -> tuple[set[str], str, bool, list[int]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COV_", "PYTEST"))}
     env["PYTHONPATH"] = str(REPO)
     proc = subprocess.run(
@@ -80,12 +82,13 @@ def _modules(project: Path, *args: str) -> tuple[set[str], str, bool]:
     )
     assert proc.returncode == 1, proc.stderr
     probe = json.loads(proc.stderr.splitlines()[-1])
-    return set(probe["modules"]), proc.stdout, probe["compiled"]
+    return set(probe["modules"]), proc.stdout, probe["compiled"], probe["collections"]
 
 
 @pytest.mark.parametrize("config", ["train_3.yaml", "train_bad.yaml"])
 def test_checking_one_config_imports_nothing_it_does_not_need(project: Path, config: str) -> None:
-    modules, out, compiled = _modules(project, config)
+    modules, out, compiled, collections = _modules(project, config)
+    assert len(collections) <= 4, collections  # the collector is reined in before the check's imports (a dozen runs otherwise)
     assert not compiled  # PyYAML's pure-Python reader pattern (3 ms) is never compiled: libyaml parses
     # Dialect modules are imported as detection reaches them: MuseV is the first tried, accelerate the third.
     assert {m for m in modules if m.startswith("batchlint.dialects.")} <= {

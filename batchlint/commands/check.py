@@ -124,13 +124,20 @@ def _clashes(args: CheckArgs) -> bool:
     return False
 
 
+def collect_rarely() -> None:
+    """The cyclic collector runs rarely: documents of thousands of files are freed by reference
+    counting, and the modules a check imports (most of its start-up) would be walked a dozen times."""
+    import gc
+
+    gc.set_threshold(50_000, 50, 100)
+
+
 def _long_lived_imports() -> None:
     import gc
 
-    # Everything imported so far lives to the end: keep the cyclic collector off it, and let
-    # it run rarely (documents of thousands of files are freed by reference counting).
+    # Everything imported so far lives to the end: keep the cyclic collector off it.
     gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    collect_rarely()
 
 
 def _fix(args: CheckArgs) -> int:
