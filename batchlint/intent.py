@@ -25,7 +25,9 @@ _AFTER = [
     (
         "gpus",
         r"卡|张卡|gpus?\b|cards?\b|devices?\b|ranks?\b|processes\b|procs\b"
-        r"|(?:x|×)\s*(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}s?|rtx\s*\d{4}\w*|mi\d{3}\w*|gh200|gb200|tpus?)\b",
+        r"|(?:x|×)\s*(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}s?|rtx\s*\d{4}\w*|mi\d{3}\w*|gh200|gb200|tpus?)\b"
+        # `4 40GB A100 GPUs`: the count, then the card's memory and model
+        r"|\d+\s*gb\s+(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}|rtx\s*\d{4}\w*|mi\d{3}\w*)\s+gpus?\b",
     ),
 ]
 # Labels written before a number ("GBS 128", "world size 4", "global batch size: 256").
@@ -51,7 +53,8 @@ _CLAUSES = re.compile(r"[，,;；。]|\s-\s")
 @functools.cache
 def _patterns() -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
     """Compiled on first use: most files have no comment worth parsing (clauses are lowercased)."""
-    after = [(name, re.compile(_NUM + r"\s*(?:" + pat + ")")) for name, pat in _AFTER]
+    # The number starts a word: the `100` of `A100 GPUs` or `sd15` is part of a name (`2x8 GPUs` still counts 8).
+    after = [(name, re.compile(r"(?<![a-wyz\d.])" + _NUM + r"\s*(?:" + pat + ")")) for name, pat in _AFTER]
     # A number that starts a product (`total batch = 4 * 8 GPUs`) is a factor, not the labelled value.
     before = [(name, re.compile(r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])(?!\s*[*×x]\s*\d)")) for name, pat in _BEFORE]
     return after, before
