@@ -34,6 +34,7 @@ _TRAINING_SECTIONS = {
     "optim",
     "optimization",
     "data",
+    "datamodule",  # Lightning-Hydra template (`datamodule: mnist.yaml` in its defaults list)
     "dataloader",
     "train_dataloader",
     "dataset",
