@@ -141,6 +141,7 @@ class Launch:
         self.tasks: Tasks | None = None  # processes an srun / mpirun wrapper starts
         self.written: dict[str, str] = {}  # launcher flag as read (--nproc_per_node) -> as written (--nproc-per-node)
         self.words: list[Word] = []  # the launch's own words, out of their wrappers
+        self.called_from: str | None = None  # the script that runs this one with arguments (its $1, $2, ... are known)
 
     def arg(self, *names: str) -> Word | None:
         for name in names:
@@ -462,14 +463,43 @@ def _script_args(launch: Launch, words: list[Word], i: int) -> None:
         i += 1
 
 
-def launches(path: str, text: str) -> list[Launch]:
-    script = read_script(text)
+_SCRIPT_NAMES = (".sh", ".bash")
+
+
+def launches(path: str, text: str, positional: list[tuple[str, bool]] | None = None, depth: int = 0) -> list[Launch]:
+    """The launch lines of a script, and those of the scripts it runs with arguments (a job wrapper's
+    `gantry run ... -- bash -c "launch.sh $NODES"`), read with those arguments as their $1, $2, ..."""
+    script = read_script(text, positional)
     out = []
     for command in script.commands:
         launch = parse_launch(path, script, command)
         if launch is not None:
             out.append(launch)
+        elif depth < 2:
+            out.extend(_called_script(path, script, command, depth))
     return out
+
+
+def _called_script(path: str, script: Script, command: Command, depth: int) -> list[Launch]:
+    """The launches of another script of the project this command runs (`./launch.sh 16`, `bash launch.sh 16`)."""
+    words, _ = unwrap(list(command.words), script.text, script.variables)
+    if words and os.path.basename(words[0].text) in ("bash", "sh") and len(words) > 1 and not words[1].text.startswith("-"):
+        words = words[1:]
+    if not words or words[0].unresolved or not words[0].text.endswith(_SCRIPT_NAMES):
+        return []
+    callee = resolve_from_script(words[0].text, path)
+    if callee is None or os.path.abspath(callee) == os.path.abspath(path):
+        return []
+    from batchlint.loading.files import read_text
+
+    try:
+        text = read_text(callee, errors="replace")
+    except OSError:
+        return []
+    found = launches(callee, text, [(w.text, w.unresolved) for w in words[1:]], depth + 1)
+    for launch in found:
+        launch.called_from = launch.called_from or path
+    return found
 
 
 def _int(word: Word | None) -> int | None:
@@ -837,6 +867,87 @@ def _include_slots(word: Word | None) -> int | None:
             return None
         total += len(set(listed))
     return total or None
+
+
+def program_defaults(launch: Launch, given: Mapping[FactName, Fact[object]]) -> dict[FactName, Fact[object]]:
+    """The training script's own defaults for the batch flags the launch line leaves out
+    (`parser.add_argument("--train_batch_size", type=int, default=4)`), read with `ast`, never run."""
+    program = launch.program
+    wanted = [(n, flags) for n, flags in ((FactName.PER_DEVICE_BATCH, BATCH_FLAGS), (FactName.GRAD_ACCUM, ACCUM_FLAGS)) if n not in given]
+    if program is None or program.unresolved or not program.text.endswith(".py") or not wanted:
+        return {}
+    path = resolve_from_script(program.text, launch.script_path)
+    if path is None:
+        return {}
+    import ast
+
+    from batchlint.loading.files import read_text
+
+    try:
+        code = read_text(path, 2_000_000, errors="replace", truncate=True)
+        tree = ast.parse(code) if "add_argument" in code else None
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    defaults: dict[str, ast.Constant] = {}
+    for node in ast.walk(tree) if tree is not None else ():
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"):
+            continue
+        default = next((k.value for k in node.keywords if k.arg == "default"), None)
+        if isinstance(default, ast.Constant) and type(default.value) is int and default.value > 0:
+            for arg in node.args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    defaults.setdefault(arg.value, default)
+    index = LineIndex(code)
+    shown = display_path(path)
+    out: dict[FactName, Fact[object]] = {}
+    for name, flags in wanted:
+        flag = next((f for f in flags if f in defaults and not (f == "--train_batch_size" and "--micro_train_batch_size" in defaults)), None)
+        if flag is None:
+            continue
+        const = defaults[flag]
+        note = f"no {flag} on the launch line: the default of {os.path.basename(path)}"
+        out[name] = Fact(name, const.value, Origin.DEFAULT, flag, _literal_span(index, const, shown), note=note)
+    return out
+
+
+def _literal_span(index: LineIndex, const: object, shown: str) -> Span:
+    """Where an `ast` literal sits (its column is in UTF-8 bytes)."""
+    import ast
+
+    assert isinstance(const, ast.Constant)
+
+    def offset(line: int, byte_col: int) -> int:
+        return index.starts[line - 1] + len(index.line_text(line).encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    start = offset(const.lineno, const.col_offset)
+    end = offset(const.end_lineno or const.lineno, const.end_col_offset or const.col_offset)
+    line, col = index.position(start)
+    end_line, end_col = index.position(end)
+    return Span(shown, line, col, end_line, end_col, start, end)
+
+
+def keyword_literals(path: str) -> dict[str, tuple[int, Span]]:
+    """The integer literals a Python script passes by keyword (`TokensArgs(micro_batch_size=2)`), first
+    of each name, read with `ast`, never run: what a script that writes a config puts in it."""
+    import ast
+
+    from batchlint.loading.files import read_text
+
+    try:
+        code = read_text(path, 2_000_000, errors="replace", truncate=True)
+        tree = ast.parse(code)
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    index = LineIndex(code)
+    shown = display_path(path)
+    out: dict[str, tuple[int, Span]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                value = keyword.value
+                if keyword.arg and isinstance(value, ast.Constant) and type(value.value) is int and keyword.arg not in out:
+                    out[keyword.arg] = (value.value, _literal_span(index, value, shown))
+    return out
 
 
 def _hostfile(word: Word, script_path: str) -> tuple[int, int] | None:

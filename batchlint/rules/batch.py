@@ -621,8 +621,8 @@ class ProcessCountUnknown(RunRule):
         b = run.int_fact(F.PER_DEVICE_BATCH)
         acc = run.accumulation
         k = positive_int(acc.value) if acc else None
-        if b is None or k is None:
-            return
+        if b is None or k is None or any(f is not None and f.unresolved for f in (run.per_device_batch, acc)):
+            return  # a value the run does not really use (a path that does not resolve) says nothing per GPU
         message = f"process count unknown: total batch = {b * k} per GPU ({b} per device × {k} accumulation) × number of GPUs"
         assumed = [i for i in run.stated_intent if i.gpus is not None and not i.is_formula]
         if assumed:
