@@ -277,7 +277,7 @@ def generic_read(doc: Document) -> tuple[Dialect, SignatureMatch] | None:
         semantics = Semantics.OMEGACONF if "${" in doc.text else Semantics.YAML11
     else:
         semantics = Semantics.JSON
-    return read(doc.root, semantics)
+    return read(doc.root, semantics, python=doc.format == "python")
 
 
 def _view_dialect(name: str) -> str | None:

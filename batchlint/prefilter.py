@@ -31,6 +31,7 @@ _SIGNATURE_WORDS = (
     "zero_optimization",
     "fsdp",
     "batchlint",
+    "defaults:",  # a Hydra primary config: the groups its defaults list composes may hold the batch
 )
 
 
