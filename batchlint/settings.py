@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# name -> (kind, description). "path" is a string resolved against the settings file; "codes" and "ignores"
+# name -> (kind, description). "path" is a string resolved against the settings file, "paths" a list of them; "codes" and "ignores"
 # hold rule codes, prefixes or names; "choice" is one of CHOICES[name]; "version" a release number; "gpu" a
 # GPU of `batchlint plan --list-gpus`. `_check` validates each kind, `json_schema` describes it.
 FIELDS: dict[str, tuple[str, str]] = {
@@ -36,6 +36,11 @@ FIELDS: dict[str, tuple[str, str]] = {
     "accelerate-version": ("version", "accelerate release whose behaviour the AC/DS/X rules assume (default 1.15.0)."),
     "deepspeed-version": ("version", "DeepSpeed release whose behaviour the DS rules assume (default 0.19.6)."),
     "deepspeed-launch": ("choice", "How DeepSpeed JSON files are used (default accelerate)."),
+    "allow-outside": (
+        "paths",
+        "Directories (relative to this file) outside the project that files named in checked files (includes, launch configs, "
+        "DeepSpeed JSON, hostfiles, scripts, memory profiles) may be read from.",
+    ),
     "extend": ("path", "Another settings file (pyproject.toml or batchlint.toml) whose values these extend."),
     "required-version": ("string", 'Version specifier batchlint must satisfy, e.g. ">=0.1" or "==0.1.0".'),
     "baseline": ("string", 'Git revision each run\'s total is compared with (BL107, BL108), e.g. "origin/main"; `--baseline` wins.'),
@@ -135,6 +140,7 @@ class FileSettings:
     accelerate_version: str | None = None
     deepspeed_version: str | None = None
     deepspeed_launch: str | None = None
+    allow_outside: list[str] = field(default_factory=list)
     extend: str | None = None
     required_version: str | None = None
     baseline: str | None = None
@@ -262,6 +268,10 @@ def _check_type(name: str, value: Any, where: str, base: str) -> Any:
         return {glob: [v] if isinstance(v, str) else list(v) for glob, v in value.items()}
     if isinstance(value, str):
         value = [value]
+    if kind == "paths":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v and "\0" not in v for v in value):
+            raise SettingsError(f"{where}: `{name}` must be a list of directory paths, got {_described(value)}")
+        return [os.path.normpath(os.path.join(base, v)) for v in value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise SettingsError(f"{where}: `{name}` must be a string or a list of strings, got {_described(value)}")
     return list(value)
