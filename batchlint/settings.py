@@ -333,7 +333,7 @@ def parse_table(table: dict[str, Any], path: str, depth: int = 0) -> Settings:
                 else "which is not a regular file"
             )
             raise SettingsError(f"{path}: `extend` names {parent_path}, {what}")
-        inherited = parse_table(_batchlint_table(_read_toml(parent_path), parent_path) or {}, parent_path, depth + 1)
+        inherited = parse_table(batchlint_table(_read_toml(parent_path), parent_path) or {}, parent_path, depth + 1)
         settings.values.update(inherited.values)  # paths in it are already absolute: relative to *its* file
         settings.runs.extend(inherited.runs)
         settings.dialects.extend(inherited.dialects)
@@ -416,14 +416,8 @@ def _require(spec: str, path: str) -> None:
 
 
 def _read_toml(path: str) -> dict[str, Any]:
-    import sys
-
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10: the same parser, as the tomli package
-        import tomli as tomllib
-
     from batchlint.loading.files import ReadError, read_bytes
+    from batchlint.loading.toml import TomlError, parse_toml
 
     try:
         data = read_bytes(path)
@@ -435,14 +429,14 @@ def _read_toml(path: str) -> dict[str, Any]:
         line = data.count(b"\n", 0, exc.start) + 1
         raise SettingsError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8, as TOML requires") from None
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: invalid TOML: {exc}") from None
-    except (ValueError, RecursionError) as exc:  # an integer over Python's 4,300-digit limit, nesting too deep
-        raise SettingsError(f"{path}: cannot read this TOML: {str(exc).splitlines()[0][:120] or type(exc).__name__}") from None
+        return parse_toml(text)
+    except TomlError as exc:
+        if not exc.syntax:  # an integer over Python's 4,300-digit limit, nesting too deep
+            raise SettingsError(f"{path}: cannot read this TOML: {exc.message}") from None
+        raise SettingsError(f"{path}: invalid TOML: {exc.message} (at line {exc.line}, column {exc.column})") from None
 
 
-def _batchlint_table(data: dict[str, Any], path: str) -> dict[str, Any] | None:
+def batchlint_table(data: dict[str, Any], path: str) -> dict[str, Any] | None:
     """`[tool.batchlint]` of a settings file; a batchlint.toml without one is the table itself;
     None for a pyproject.toml without one. A `tool` or `tool.batchlint` that is not a table is an error."""
     tool = data.get("tool")
@@ -489,12 +483,12 @@ def settings_for(file: str, cache: dict[str, Settings] | None = None) -> Setting
         hit = None
         own = os.path.join(directory, "batchlint.toml")
         if os.path.isfile(own):
-            hit = parse_table(_batchlint_table(_read_toml(own), own) or {}, own)
+            hit = parse_table(batchlint_table(_read_toml(own), own) or {}, own)
         else:
             project = os.path.join(directory, "pyproject.toml")
             # Most pyproject.toml files have no batchlint table: skip importing and parsing TOML then.
             if os.path.isfile(project) and _mentions_batchlint(project):
-                table = _batchlint_table(_read_toml(project), project)
+                table = batchlint_table(_read_toml(project), project)
                 if table is not None:
                     hit = parse_table(table, project)
         if hit is not None:
