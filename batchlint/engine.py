@@ -49,8 +49,8 @@ def discover(paths: list[str], session: Session, force_exclude: bool = False) ->
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 for f in sorted(files):
                     full = os.path.join(directory, f)
-                    if f.endswith(CONFIG_SUFFIXES) and not session.settings_for(full).excluded(full):
-                        out.append(full)
+                    if f.endswith(CONFIG_SUFFIXES) and not session.settings_for(full).excluded(full) and session.fence_for(full).allows(full):
+                        out.append(full)  # (a walked symlink to a file outside the project is not read: the project fence)
         elif not (force_exclude and session.settings_for(path).excluded(path)):
             out.append(path)
     return out

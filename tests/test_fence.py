@@ -85,6 +85,12 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], list[str], tuple[str, int
         ["run.sh"],
         ("run.sh", 1),
     ),
+    "walked symlink to a file outside": (
+        {"configs/ds.json": "-> ../../outside/ds.json"},
+        {"ds.json": DS_JSON},
+        [".", "--num-processes", "4"],
+        None,  # a directory walk skips it, as it skips excluded files: nothing names it
+    ),
     "launch script symlinked in from outside": (
         {"t.yaml": MUSEV, "scripts/train.sh": "-> ../../outside/train.sh"},
         {"train.sh": f"accelerate launch --num_processes {SECRET} train.py --config t.yaml\n"},
