@@ -49,11 +49,17 @@ def discover(paths: list[str], session: Session, force_exclude: bool = False) ->
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 for f in sorted(files):
                     full = os.path.join(directory, f)
-                    if f.endswith(CONFIG_SUFFIXES) and not session.settings_for(full).excluded(full) and session.fence_for(full).allows(full):
-                        out.append(full)  # (a walked symlink to a file outside the project is not read: the project fence)
+                    if f.endswith(CONFIG_SUFFIXES) and not session.settings_for(full).excluded(full) and _walked(full, session):
+                        out.append(full)
         elif not (force_exclude and session.settings_for(path).excluded(path)):
             out.append(path)
     return out
+
+
+def _walked(path: str, session: Session) -> bool:
+    """A file a walk found is checked unless it is a symlink to a file outside the project (the fence):
+    the walk never follows a symlinked directory, so only the file itself can lead elsewhere."""
+    return not os.path.islink(path) or session.fence_for(path).allows(path)
 
 
 def build_run(

@@ -209,7 +209,11 @@ class Session:
         fence = self.fences.get(directory)
         if fence is None:
             allowed = self.settings_for(path).values.get("allow-outside") or []
-            fence = self.fences[directory] = Fence(fence_root(path, self.given, self.roots), tuple(allowed))
+            fence = Fence(fence_root(path, self.given, self.roots), tuple(allowed))
+            real = os.path.realpath(directory)
+            if real != directory:  # reached through a symlinked directory (a path the user named): its real place counts too
+                fence = fence.union(Fence(fence_root(os.path.join(real, os.path.basename(path)), self.given, self.roots)))
+            self.fences[directory] = fence
         return fence
 
     def fence_of_run(self, config: str, named_in: str) -> Fence:
@@ -218,10 +222,10 @@ class Session:
         on the command line, elsewhere)."""
         return self.fence_for(config).union(self.fence_for(named_in))
 
-    def follower(self, named_in: str, what: str, fence: Fence | None = None) -> DocumentLoader:
+    def follower(self, named_in: str, what: str) -> DocumentLoader:
         """`load` for the files named in `named_in`: a file outside its fence is not read; the loader raises
         a LoadError of kind OUTSIDE (its message says so) instead."""
-        fence = fence or self.fence_for(named_in)
+        fence = self.fence_for(named_in)
 
         def load(target: str) -> Document:
             if not fence.allows(target):

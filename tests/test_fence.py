@@ -165,6 +165,21 @@ def test_files_named_on_the_command_line_are_trusted(tmp_path: Path) -> None:
     assert [d for d in diags if d["code"] == "BL009"] == []
 
 
+@pytest.mark.parametrize("marked", [True, False])
+@pytest.mark.parametrize("named", ["ext/t.yaml", "ext", os.path.join("ext", "")])
+def test_a_file_or_directory_named_through_a_symlink_reads_beside_its_real_place(tmp_path: Path, named: str, marked: bool) -> None:
+    # The user names the path, so its includes are found where the file really is (its own project, or
+    # with no marker there its own directory).
+    included = MUSEV.replace("accumulation_steps: 4", "accumulation_steps: ${include:ga.yaml}")
+    project = _tree(tmp_path, {"ext": "-> ../outside"}, {"t.yaml": included, "ga.yaml": f"{SECRET}\n"})
+    if marked:
+        (tmp_path / "outside" / "pyproject.toml").write_text('[project]\nname = "elsewhere"\n', encoding="utf-8")
+    runs = inspect_json(named, "--num-processes", "2", cwd=project)["runs"]
+    assert [r["facts"]["grad_accum"]["value"] for r in runs] == [4242], runs
+    _, diags = check_json("--no-cache", named, "--num-processes", "2", cwd=project)
+    assert [d for d in diags if d["code"] == "BL009"] == []
+
+
 def test_a_memory_profile_named_in_settings_outside_the_project_is_a_settings_error(tmp_path: Path) -> None:
     project = _tree(
         tmp_path,
