@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from batchlint.dialects.registry import DEEPSPEED
 from batchlint.loading.nodes import LoadErrorKind
@@ -134,6 +134,13 @@ class DuplicateKey(DocumentRule):
             )
 
 
+def _problems(rule: Rule, doc: DocumentView, wanted: Callable[[ProblemKind], bool]) -> Iterator[Diagnostic]:
+    """The resolution problems of a file (includes, interpolations) of the kinds a rule reports, where each is written."""
+    for problem in doc.problems:
+        if wanted(problem.kind):
+            yield rule.report(problem.message, problem.span, problem.help or None)
+
+
 class IncludeError(DocumentRule):
     """A `${include:file.yaml}` cannot be resolved.
 
@@ -178,9 +185,8 @@ class IncludeError(DocumentRule):
     severity = Severity.ERROR
 
     def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
-        for problem in doc.problems:
-            if problem.kind.is_include and problem.kind != ProblemKind.INCLUDE_OUTSIDE:  # outside the project: BL009's
-                yield self.report(problem.message, problem.span, problem.help or None)
+        # (an include outside the project is BL009's)
+        return _problems(self, doc, lambda kind: kind.is_include and kind != ProblemKind.INCLUDE_OUTSIDE)
 
 
 class OutsideProject(DocumentRule, RunRule):
@@ -263,9 +269,7 @@ class OutsideProject(DocumentRule, RunRule):
     severity = Severity.WARNING
 
     def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
-        for problem in doc.problems:
-            if problem.kind == ProblemKind.INCLUDE_OUTSIDE:
-                yield self.report(problem.message, problem.span, problem.help or None)
+        return _problems(self, doc, lambda kind: kind == ProblemKind.INCLUDE_OUTSIDE)
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         from batchlint.paths import FENCE_HELP
@@ -326,9 +330,7 @@ class InterpolationError(DocumentRule):
     severity = Severity.ERROR
 
     def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
-        for problem in doc.problems:
-            if problem.kind in (ProblemKind.MISSING_KEY, ProblemKind.CYCLE, ProblemKind.GRAMMAR):
-                yield self.report(problem.message, problem.span, problem.help or None)
+        return _problems(self, doc, lambda kind: kind in (ProblemKind.MISSING_KEY, ProblemKind.CYCLE, ProblemKind.GRAMMAR))
 
 
 class ReadingDiffers(RunRule):
