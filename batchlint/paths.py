@@ -104,14 +104,25 @@ class Fence:
         return f"{what} '{name}'{where} is outside the project ({display_path(self.project)}): not read"
 
 
+def _broad(directory: str) -> bool:
+    """The file system root or the home directory: a working directory that is no project."""
+    home = os.path.expanduser("~")
+    return directory in (os.sep, home, os.path.realpath(home)) or os.path.dirname(directory) == directory
+
+
 def fence_root(path: str, given: tuple[str, ...] = (), cache: dict[str, str | None] | None = None) -> str:
     """The project a file's followed names must stay in: the nearest ancestor with .git or pyproject.toml;
-    with no marker, the path named on the command line that holds the file (a named directory, or a named
-    file's directory); else the file's own directory."""
+    with no marker, the working directory when the file is below it (batchlint runs from the repository
+    root, as `project_root` says) unless that is the file system root or the home directory; else the
+    path named on the command line that holds the file (a named directory, or a named file's directory);
+    else the file's own directory."""
     directory = os.path.dirname(os.path.abspath(path))
     found = marked_root(directory, cache)
     if found is not None:
         return found
+    cwd = os.getcwd()
+    if (directory == cwd or directory.startswith(cwd.rstrip(os.sep) + os.sep)) and not _broad(cwd):
+        return cwd
     best: str | None = None
     for named in given:
         base = named if os.path.isdir(named) else os.path.dirname(named)

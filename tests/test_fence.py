@@ -194,7 +194,7 @@ def test_a_memory_profile_named_in_settings_outside_the_project_is_a_settings_er
     assert code in (0, 1) and err == "", err
 
 
-def test_without_a_marker_the_fence_is_the_path_named_on_the_command_line(tmp_path: Path) -> None:
+def _unmarked_tree(tmp_path: Path) -> Path:
     from batchlint.paths import marked_root
 
     if marked_root(str(tmp_path)) is not None:
@@ -202,16 +202,36 @@ def test_without_a_marker_the_fence_is_the_path_named_on_the_command_line(tmp_pa
     tree = tmp_path / "tree"
     (tree / "configs").mkdir(parents=True)
     (tree / "shared").mkdir()
-    (tree / "shared" / "part.yaml").write_text(f"secret: {SECRET}\n", encoding="utf-8")
-    (tree / "configs" / "t.yaml").write_text(MUSEV.replace("  a: 1\n", "  a: ${include:../shared/part.yaml}\n"), encoding="utf-8")
-    for named in ("configs/t.yaml", "configs"):  # a file (its directory is the fence) or a directory
-        _, diags = check_json("--no-cache", named, cwd=tree)
-        assert [(d["code"], d["line"]) for d in diags if d["code"] == "BL009"] == [("BL009", 6)], (named, diags)
-        assert "'../shared/part.yaml'" in next(d["message"] for d in diags if d["code"] == "BL009")
-    _, diags = check_json("--no-cache", ".", cwd=tree)  # the whole tree named: the include is inside it
-    assert [d for d in diags if d["code"] == "BL009"] == []
-    run = inspect_json(".", cwd=tree)["runs"][0]
-    assert run["config"] == os.path.join("configs", "t.yaml")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "secret.yaml").write_text(f"{SECRET}\n", encoding="utf-8")
+    (tree / "shared" / "part.yaml").write_text(f"{SECRET}\n", encoding="utf-8")
+    return tree
+
+
+def _bl009_lines(named: str, cwd: Path) -> list[int]:
+    _, diags = check_json("--no-cache", named, "--num-processes", "2", cwd=cwd)
+    return [d["line"] for d in diags if d["code"] == "BL009"]
+
+
+def test_without_a_marker_the_fence_is_the_working_directory_or_the_named_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _unmarked_tree(tmp_path)
+    config = tree / "configs" / "t.yaml"
+    config.write_text(MUSEV.replace("accumulation_steps: 4", "accumulation_steps: ${include:../shared/part.yaml}"), encoding="utf-8")
+    # Run from the tree's root (as from a repository's): the tree is the project.
+    assert _bl009_lines("configs/t.yaml", tree) == []
+    assert inspect_json("configs/t.yaml", cwd=tree)["runs"][0]["facts"]["grad_accum"]["value"] == 4242
+    # Run from elsewhere: the path named on the command line is the project — a named directory, or a named file's directory.
+    assert _bl009_lines(str(config), tmp_path / "elsewhere") == [9]
+    assert _bl009_lines(str(tree / "configs"), tmp_path / "elsewhere") == [9]
+    assert _bl009_lines(str(tree), tmp_path / "elsewhere") == []
+    # Above the working directory is outside.
+    config.write_text(MUSEV.replace("accumulation_steps: 4", "accumulation_steps: ${include:../../secret.yaml}"), encoding="utf-8")
+    assert _bl009_lines("configs/t.yaml", tree) == [9]
+    assert SECRET not in _printed(tree, ["configs/t.yaml"])
+    # The home directory (or /) as the working directory is no project: the named path is.
+    config.write_text(MUSEV.replace("accumulation_steps: 4", "accumulation_steps: ${include:../shared/part.yaml}"), encoding="utf-8")
+    monkeypatch.setenv("HOME", str(tree))
+    assert _bl009_lines("configs/t.yaml", tree) == [9]
 
 
 def test_allow_outside_is_validated_like_other_settings(tmp_path: Path) -> None:

@@ -199,7 +199,8 @@ class OutsideProject(DocumentRule, RunRule):
     launch line (`--deepspeed ds.json`) names, a hostfile (`deepspeed_hostfile`, `--hostfile`), the
     training config and the training script a checked launch script runs, and the launch scripts
     that pair a config. The project is the nearest directory above the checked file with `.git` or
-    `pyproject.toml`; in a tree with neither, the directory (or the file's directory) named on the
+    `pyproject.toml`; in a tree with neither, the working directory when the file is below it (unless
+    that is `/` or the home directory), else the directory (or the file's directory) named on the
     command line. Files named on the command line (`--accelerate-config`, `--memory-profile`,
     `--include-root`, the checked paths) are the user's choice and never fenced. A memory profile
     named in settings outside the project is a settings error.
