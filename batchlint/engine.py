@@ -54,11 +54,17 @@ def discover(paths: list[str], session: Session, force_exclude: bool = False) ->
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 for f in sorted(files):
                     full = os.path.join(directory, f)
-                    if f.endswith(CONFIG_SUFFIXES) and not session.settings_for(full).excluded(full):
+                    if f.endswith(CONFIG_SUFFIXES) and not session.settings_for(full).excluded(full) and _walked(full, session):
                         out.append(full)
         elif not (force_exclude and session.settings_for(path).excluded(path)):
             out.append(path)
     return out
+
+
+def _walked(path: str, session: Session) -> bool:
+    """A file a walk found is checked unless it is a symlink to a file outside the project (the fence):
+    the walk never follows a symlinked directory, so only the file itself can lead elsewhere."""
+    return not os.path.islink(path) or session.fence_for(path).allows(path)
 
 
 def build_run(
@@ -94,10 +100,10 @@ def build_run(
     config_docs: tuple[Document, ...] = ()
     composed_from: list[Document] = []
     if doc is not None and has_defaults(doc):
-        doc, composed_from = compose(doc, fs_path, session.load)  # a Hydra defaults list: the config the app gets
+        doc, composed_from = compose(doc, fs_path, session.follower(fs_path, "Hydra defaults file"))  # a Hydra defaults list: the config the app gets
     if doc is not None:
         include_root = options.launch.include_root or settings.include_root
-        tree = ConfigTree(doc, fs_path, dialect.semantics, session.load, include_root)
+        tree = ConfigTree(doc, fs_path, dialect.semantics, session.load, include_root, fence=session.fence_for(fs_path))
         if dialect.config_root:
             from batchlint.resolve import parse_key_path
 
@@ -130,7 +136,9 @@ def build_run(
         flags = ", ".join(f.key or "" for f in facts.values() if f.key and (f.span is None or f.span.file == config))  # not a near-miss file's keys
         run = replace(run, why=f"{dialect.name}: the launch line's flags ({flags})")
     if run.is_training:
-        memory, missing = memory_for(run, options.launch, settings, session.load, dialect.preset_applies is not None and dialect.preset_applies(root))
+        # A profile named in settings is followed from a file, so fenced; one named on the command line is the user's.
+        load = session.load if options.launch.memory_profile else session.follower(fs_path, "memory profile")
+        memory, missing = memory_for(run, options.launch, settings, load, dialect.preset_applies is not None and dialect.preset_applies(root))
         run = replace(run, memory=memory, memory_missing=missing)
     return run, pairing, problems
 
@@ -158,8 +166,8 @@ def _generated_facts(session: Session, generator: object, word: object, path: st
     assert isinstance(generator, Word) and isinstance(word, Word)
     script = session.resolve_named(generator.text, generator.unresolved, path)
     config = session.resolve_config(word, path)
-    if script is None or config is None:
-        return {}
+    if script is None or config is None or not all(session.fence_for(path).allows(p) for p in (script, config)):
+        return {}  # (outside the project: not read, the project fence)
     try:
         hit = detect_composed(session.load(config), config, session)
     except LoadError:
@@ -190,7 +198,7 @@ def _near_miss_facts(launch: object, path: str, session: Session) -> dict[FactNa
         if word.unresolved or session.resolve_config(word, path) is not None:
             continue
         same = session.script_index(path).find_named(os.path.basename(word.text))
-        if len(same) != 1:
+        if len(same) != 1 or not session.fence_for(path).allows(same[0]):  # (the project fence)
             continue
         try:
             doc = session.load(same[0])
@@ -218,7 +226,7 @@ def _merge_partner(doc: Document, path: str, session: Session) -> tuple[Dialect,
     key = os.path.abspath(path)
     for word in reversed(words):
         other = session.resolve_config(word, launch.script_path)
-        if other is None or os.path.abspath(other) == key:
+        if other is None or os.path.abspath(other) == key or not session.fence_of_run(path, launch.script_path).allows(other):  # (the fence)
             continue
         try:
             partner = session.load(other)
@@ -264,7 +272,7 @@ def detect_composed(doc: Document, fs_path: str, session: Session) -> tuple[Dial
     from batchlint.detect import detect_match
     from batchlint.loading.hydra import compose, has_defaults
 
-    composed = compose(doc, fs_path, session.load)[0] if has_defaults(doc) else doc
+    composed = compose(doc, fs_path, session.follower(fs_path, "Hydra defaults file"))[0] if has_defaults(doc) else doc
     return detect_match(composed, session.settings_for(fs_path).dialects) or generic_read(composed)
 
 
@@ -427,7 +435,7 @@ def analyse_script(path: str, session: Session, options: Options, reverse: bool 
                 regenerated = word
                 continue
             config = session.resolve_config(word, path)
-            if config is None:
+            if config is None or not launch.follows(config, word, "training config"):  # outside the project: BL009 on the line's run
                 continue
             try:
                 doc: Document | None = session.load(config)
@@ -442,7 +450,7 @@ def analyse_script(path: str, session: Session, options: Options, reverse: bool 
             from batchlint.loading.hydra import find_primary
             from batchlint.paths import script_bases
 
-            primary = find_primary(launch.program.text, dict(launch.overrides), script_bases(path), session.load)
+            primary = find_primary(launch.program.text, dict(launch.overrides), script_bases(path), session.follower(path, "Hydra config"))
             doc = session.load(primary) if primary is not None else None
             hit = detect_composed(doc, primary, session) if doc is not None and primary is not None else None
             if doc is not None and primary is not None and hit is not None and hit[0].kind == DialectKind.TRAINING:
@@ -644,9 +652,10 @@ def _workers(files: int) -> int:
     return max(1, min(cores, files // (PARALLEL_THRESHOLD // 2)))
 
 
-def _check_chunk(args: tuple[list[str], Options, bool]) -> list[FileOutcome]:
-    paths, options, use_cache = args
+def _check_chunk(args: tuple[list[str], Options, bool, tuple[str, ...]]) -> list[FileOutcome]:
+    paths, options, use_cache, given = args
     session = Session()
+    session.given = given  # the project fence
     return [check_file(path, session, options, use_cache, keep_runs=False) for path in paths]
 
 
@@ -656,6 +665,7 @@ def check(
     """Check the files under `paths`. `overlay` (absolute path -> text) stands in for files on disk.
     `keep_runs=False` (a plain `check`) lets a large walk run in parallel: only diagnostics come back."""
     session = session or Session(overlay)
+    session.given = session.given or tuple(os.path.abspath(p) for p in paths)  # the project fence of a tree without .git / pyproject.toml
     report = Report()
     use_cache = use_cache and not overlay
     files = discover(paths, session, options.force_exclude)
@@ -672,7 +682,7 @@ def check(
             size = -(-len(files) // workers)
             chunks = [files[i : i + size] for i in range(0, len(files), size)]
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                outcomes = [o for chunk in pool.map(_check_chunk, [(c, options, use_cache) for c in chunks]) for o in chunk]
+                outcomes = [o for chunk in pool.map(_check_chunk, [(c, options, use_cache, session.given) for c in chunks]) for o in chunk]
         else:
             outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
     finally:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from batchlint.loading.nodes import Document, LoadError, Mapping, Node, Scalar, Sequence, Span
 from batchlint.model import ProblemKind, Semantics
-from batchlint.paths import is_inside, marked_root
+from batchlint.paths import FENCE_HELP, Fence, fence_root
 
 KeyPath = tuple[str | int, ...]
 
@@ -310,9 +310,17 @@ class ConfigTree:
     """A training config with its includes, addressed by key paths from the main root."""
 
     def __init__(
-        self, doc: Document, fs_path: str, semantics: Semantics, load: DocumentLoader, include_root: str | None = None, env: dict[str, str] | None = None
+        self,
+        doc: Document,
+        fs_path: str,
+        semantics: Semantics,
+        load: DocumentLoader,
+        include_root: str | None = None,
+        env: dict[str, str] | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self.doc = doc
+        self.fence = fence  # where includes may be read from (Session.fence_for); None: the file's project
         self.semantics = semantics
         self.load = load
         self.include_root = include_root
@@ -524,15 +532,8 @@ class ConfigTree:
         shown = os.path.relpath(target) if not os.path.isabs(name) else target
         real = os.path.abspath(target)
         fence = self._fence()
-        if fence is not None and not is_inside(target, fence):
-            return Resolved(
-                problem=Problem(
-                    ProblemKind.INCLUDE_OUTSIDE,
-                    f"included file '{name}' is outside the project ({os.path.relpath(fence)})",
-                    node.span,
-                    "include files from inside the project, or set include-root",
-                )
-            )
+        if not fence.allows(target):
+            return Resolved(problem=Problem(ProblemKind.INCLUDE_OUTSIDE, fence.refusal("included file", name, target), node.span, FENCE_HELP))
         from batchlint.loading.files import is_file  # notes a missing include for the cache
 
         if not is_file(target):
@@ -574,12 +575,11 @@ class ConfigTree:
         paths = self.readers.get(id(literal), set())
         return sorted(format_path(p) for p in paths if p != own)
 
-    def _fence(self) -> str | None:
-        """Includes must stay below this directory: include-root when set, else the project root
-        (the nearest ancestor with .git or pyproject.toml); no fence when neither exists."""
-        if self.include_root:
-            return os.path.abspath(self.include_root)
-        return marked_root(os.path.dirname(os.path.abspath(self.fs_paths[self.doc.path])))
+    def _fence(self) -> Fence:
+        """Includes must stay inside the checked file's fence (paths.Fence: the project root and the
+        directories settings allow), or below include-root, which the user chose."""
+        fence = self.fence or Fence(fence_root(self.fs_paths[self.doc.path]))
+        return fence.widened(self.include_root)
 
     # -- whole-file pass
     def resolve_all(self) -> list[Problem]:

@@ -142,6 +142,7 @@ def checked(paths: tuple[str, ...], options: Options, stdin_filename: str | None
     try:
         files, given = read_stdin(paths, stdin_filename)
         session = Session(given or None)
+        session.given = tuple(os.path.abspath(f) for f in files)  # the project fence (no marker): what the user named, not what is bound to it
         files = with_bound_configs(files, session, options)  # a launch file's training configs, when asked
         return check(files, options, given or None, use_cache=use_cache, session=session, keep_runs=keep_runs)
     except SettingsError as exc:

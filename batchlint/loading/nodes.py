@@ -196,6 +196,7 @@ class LoadErrorKind(str, Enum):
     ENCODING = "encoding"
     SPECIAL_FILE = "special-file"
     NOT_ACCELERATE = "not-accelerate"  # loaded, but not the accelerate config it was named as
+    OUTSIDE = "outside"  # not read: outside the project fence of the file that names it (paths.Fence)
 
 
 class LoadError(Exception):

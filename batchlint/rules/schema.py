@@ -54,6 +54,44 @@ def instance_of(doc: DocumentView) -> object:
     return walk(doc.root, (), 0)
 
 
+# How many values, every alias and interpolation expanded, a file may hold for its schema check: a
+# validator walks (and its messages print) the expanded tree, so an alias bomb of a few lines would
+# otherwise take minutes and gigabytes. Real configs hold a few thousand.
+SCHEMA_BUDGET = 100_000
+
+
+def expanded_size(value: object, limit: int = SCHEMA_BUDGET) -> int:
+    """The values in `value` as a validator sees them (a list or mapping shared by aliases counts at each
+    use; a cycle once), counted up to just past `limit`."""
+    sizes: dict[int, int] = {}
+
+    def size(item: object) -> int:
+        if not isinstance(item, list | dict):
+            return 1
+        known = sizes.get(id(item))
+        if known is not None:
+            return known
+        sizes[id(item)] = 1  # while counting it: a recursive alias reached again counts once
+        total = 1
+        for child in item.values() if isinstance(item, dict) else item:
+            total += size(child)
+            if total > limit:
+                break
+        sizes[id(item)] = total
+        return total
+
+    return size(value)
+
+
+def _validated_size(schema: dict[str, object], instance: object) -> int:
+    """The expanded size of what the validator descends into: the top-level keys the schema describes
+    (a key it does not describe is at most named in a message, its value never walked)."""
+    described = schema.get("properties")
+    if not isinstance(instance, dict) or not isinstance(described, dict):
+        return expanded_size(instance)
+    return sum(expanded_size(instance[key]) for key in described if key in instance)
+
+
 class SchemaViolation(DocumentRule):
     """A value breaks the file's JSON Schema (`schemas/<dialect>.schema.json`).
 
@@ -61,7 +99,8 @@ class SchemaViolation(DocumentRule):
     `zero_optimization.stage: 4`, `solver.gradient_checkpointing: "yes"`. Problems a dedicated rule
     explains better (the batch values, `distributed_type`, unknown keys) are left to that rule. The
     schemas are also meant for editors: `# yaml-language-server: $schema=...` at the top of a YAML
-    file (README).
+    file (README). A file whose schema-described keys hold more than 100,000 values once YAML aliases
+    are expanded (an alias bomb) is one finding at its first line, and is not validated.
 
     **Why.** accelerate converts only `compute_environment` and `distributed_type`; every other value
     reaches the launcher as YAML parsed it, and fails (or is misread) only when the job starts.
@@ -103,7 +142,16 @@ class SchemaViolation(DocumentRule):
         dialect = doc.dialect
         covered = _COVERED.get(dialect, set())
         root = doc.root
-        for v in violations(load_schema(SCHEMA_FOR_DIALECT[dialect]), instance_of(doc)):
+        schema = load_schema(SCHEMA_FOR_DIALECT[dialect])
+        instance = instance_of(doc)
+        if _validated_size(schema, instance) > SCHEMA_BUDGET:
+            yield self.report(
+                f"not checked against the {dialect} schema: the file holds more than {SCHEMA_BUDGET:,} values once its aliases are expanded",
+                file_start(doc.path),
+                "write the values out, or use fewer nested aliases (a YAML alias bomb is expanded by every reader)",
+            )
+            return
+        for v in violations(schema, instance):
             if v.keyword in ("additionalProperties", "required") or any(v.path[: len(c)] == c for c in covered):
                 continue
             node = node_at(root, v.path)
