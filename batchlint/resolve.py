@@ -29,7 +29,9 @@ def format_path(path: KeyPath) -> str:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_key_path(text: str) -> KeyPath:
+    """`a.b[0].c` as a tuple of parts (memoised, a pure function: every config of a dialect asks for the same keys)."""
     parts: list[str | int] = []
     for name, idx in re.findall(r"([^.\[\]]+)|\[(\d+)\]", text):
         parts.append(int(idx) if idx else name)
@@ -374,6 +376,10 @@ class ConfigTree:
         node, failed = self.node_at(path)
         if failed is not None:
             return failed
+        return self._resolve_node(path, node)
+
+    def _resolve_node(self, path: KeyPath, node: Node | None) -> Resolved:
+        """`resolve(path)` once the node at `path` is known (the whole-file pass walks to it)."""
         if node is None:
             span = self.doc.root.span if self.doc.root else Span(self.doc.path, 1, 1, 1, 1, 0, 0)
             return Resolved(problem=Problem(ProblemKind.MISSING_KEY, f"key '{format_path(path)}' not found", span))
@@ -593,13 +599,14 @@ class ConfigTree:
                 return
             visited.add(id(node))
             if isinstance(node, Mapping):
-                for key in node.keys():
-                    walk(node.get(key), (*path, key), depth + 1)
+                for key, value in node.entries():
+                    walk(value, (*path, key), depth + 1)
             elif isinstance(node, Sequence):
                 for i, item in enumerate(node.items):
                     walk(item, (*path, i), depth + 1)
             elif isinstance(node.value, str) and "${" in node.value:
-                res = self.resolve(path)
+                known = self.memo.get(path)
+                res = known if known is not None else self._resolve_node(path, node)
                 if res.problem is not None:
                     where = (res.problem.span.file, res.problem.span.start)
                     if where not in seen_spans:
