@@ -454,10 +454,41 @@ def _workers(files: int) -> int:
     return max(1, min(cores, files // (PARALLEL_THRESHOLD // 2)))
 
 
+# A worker's session: created once per process (in the pool's initializer), so the settings, project
+# roots, launch-script index and side files it reads serve every chunk the worker is given.
+_WORKER_SESSION: Session | None = None
+
+
+def _start_worker() -> None:
+    global _WORKER_SESSION
+    _WORKER_SESSION = Session()
+
+
 def _check_chunk(args: tuple[list[str], Options, bool]) -> list[FileOutcome]:
     paths, options, use_cache = args
-    session = Session()
+    session = _WORKER_SESSION or Session()
     return [check_file(path, session, options, use_cache, keep_runs=False) for path in paths]
+
+
+def _chunks(files: list[str], workers: int) -> list[list[str]]:
+    """Contiguous chunks (files of one project folder share launch configs and scripts), several per
+    worker: a worker slowed by the machine's other load is not left with a long tail, and the parent
+    takes in the results of one chunk while the workers check the next."""
+    size = max(25, -(-len(files) // (workers * 8)))
+    return [files[i : i + size] for i in range(0, len(files), size)]
+
+
+def _warm_imports() -> None:
+    """What every worker runs, imported once before the fork instead of once in each worker."""
+    import batchlint.derive
+    import batchlint.detect
+    import batchlint.extract
+    import batchlint.intent
+    import batchlint.memory.attach
+    import batchlint.pair
+    import batchlint.prefilter
+    import batchlint.resolve
+    import batchlint.rules  # noqa: F401
 
 
 def check(
@@ -478,11 +509,10 @@ def check(
         if workers > 1:
             import multiprocessing
 
-            # Contiguous chunks: files of one project folder share launch configs and scripts.
-            size = -(-len(files) // workers)
-            chunks = [files[i : i + size] for i in range(0, len(files), size)]
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                outcomes = [o for chunk in pool.map(_check_chunk, [(c, options, use_cache) for c in chunks]) for o in chunk]
+            _warm_imports()
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
+                tasks = [(c, options, use_cache) for c in _chunks(files, workers)]
+                outcomes = [o for chunk in pool.imap(_check_chunk, tasks) for o in chunk]  # in order: as the serial walk
         else:
             outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
     finally:
