@@ -83,7 +83,7 @@ def build_run(
         doc, composed_from = compose(doc, fs_path, session.load)  # a Hydra defaults list: the config the app gets
     if doc is not None:
         include_root = options.launch.include_root or settings.include_root
-        tree = ConfigTree(doc, fs_path, dialect.semantics, session.load, include_root)
+        tree = ConfigTree(doc, fs_path, dialect.semantics, session.load, include_root, roots=session.roots)
         if dialect.config_root:
             from batchlint.resolve import parse_key_path
 

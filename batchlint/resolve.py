@@ -312,9 +312,17 @@ class ConfigTree:
     """A training config with its includes, addressed by key paths from the main root."""
 
     def __init__(
-        self, doc: Document, fs_path: str, semantics: Semantics, load: DocumentLoader, include_root: str | None = None, env: dict[str, str] | None = None
+        self,
+        doc: Document,
+        fs_path: str,
+        semantics: Semantics,
+        load: DocumentLoader,
+        include_root: str | None = None,
+        env: dict[str, str] | None = None,
+        roots: dict[str, str | None] | None = None,
     ) -> None:
         self.doc = doc
+        self.roots = roots  # directory -> its marked project root, shared by the invocation (one stat per directory)
         self.semantics = semantics
         self.load = load
         self.include_root = include_root
@@ -527,7 +535,7 @@ class ConfigTree:
         including = self.fs_paths.get(node.span.file, node.span.file)
         base = self.include_root or os.path.dirname(including)
         target = os.path.normpath(os.path.join(base, name))
-        shown = os.path.relpath(target) if not os.path.isabs(name) else target
+        shown = _relpath(target, os.getcwd()) if not os.path.isabs(name) else target
         real = os.path.abspath(target)
         fence = self._fence()
         if fence is not None and not is_inside(target, fence):
@@ -585,7 +593,7 @@ class ConfigTree:
         (the nearest ancestor with .git or pyproject.toml); no fence when neither exists."""
         if self.include_root:
             return os.path.abspath(self.include_root)
-        return marked_root(os.path.dirname(os.path.abspath(self.fs_paths[self.doc.path])))
+        return marked_root(os.path.dirname(os.path.abspath(self.fs_paths[self.doc.path])), self.roots)
 
     # -- whole-file pass
     def resolve_all(self) -> list[Problem]:
@@ -618,6 +626,12 @@ class ConfigTree:
         if self.semantics == Semantics.OMEGACONF and "${" in self.doc.text:
             walk(self.doc.root, (), 0)
         return problems
+
+
+@functools.lru_cache(maxsize=1024)
+def _relpath(target: str, cwd: str) -> str:
+    """`os.path.relpath(target)` from `cwd` (memoised: every config of a folder includes the same file)."""
+    return os.path.relpath(target, cwd)
 
 
 def _to_text(value: object) -> str:
