@@ -599,33 +599,32 @@ class ConfigTree:
     def resolve_all(self) -> list[Problem]:
         """Resolve every interpolation (MuseV resolves the whole config at start-up)."""
         problems: list[Problem] = []
-        seen_spans: set[tuple[str, int]] = set()
-        visited: set[int] = set()
-
-        def walk(node: Node | None, path: KeyPath, depth: int) -> None:
-            if node is None or depth > 200 or id(node) in visited:
-                return
-            visited.add(id(node))
-            if isinstance(node, Mapping):
-                for key, value in node.entries():
-                    walk(value, (*path, key), depth + 1)
-            elif isinstance(node, Sequence):
-                for i, item in enumerate(node.items):
-                    walk(item, (*path, i), depth + 1)
-            elif isinstance(node.value, str) and "${" in node.value:
-                known = self.memo.get(path)
-                res = known if known is not None else self._resolve_node(path, node)
-                if res.problem is not None:
-                    where = (res.problem.span.file, res.problem.span.start)
-                    if where not in seen_spans:
-                        seen_spans.add(where)
-                        problems.append(res.problem)
-                elif res.container is not None:
-                    walk(res.container, path, depth + 1)
-
         if self.semantics == Semantics.OMEGACONF and "${" in self.doc.text:
-            walk(self.doc.root, (), 0)
+            self._walk_all(self.doc.root, (), 0, problems, set(), set())
         return problems
+
+    def _walk_all(self, node: Node | None, path: KeyPath, depth: int, problems: list[Problem], seen_spans: set[tuple[str, int]], visited: set[int]) -> None:
+        # A method, not a closure calling itself: such a closure is a reference cycle that keeps the
+        # tree (and its document) alive until the cyclic collector runs.
+        if node is None or depth > 200 or id(node) in visited:
+            return
+        visited.add(id(node))
+        if isinstance(node, Mapping):
+            for key, value in node.entries():
+                self._walk_all(value, (*path, key), depth + 1, problems, seen_spans, visited)
+        elif isinstance(node, Sequence):
+            for i, item in enumerate(node.items):
+                self._walk_all(item, (*path, i), depth + 1, problems, seen_spans, visited)
+        elif isinstance(node.value, str) and "${" in node.value:
+            known = self.memo.get(path)
+            res = known if known is not None else self._resolve_node(path, node)
+            if res.problem is not None:
+                where = (res.problem.span.file, res.problem.span.start)
+                if where not in seen_spans:
+                    seen_spans.add(where)
+                    problems.append(res.problem)
+            elif res.container is not None:
+                self._walk_all(res.container, path, depth + 1, problems, seen_spans, visited)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -20,38 +20,38 @@ _COVERED: dict[str, set[tuple[str, ...]]] = {
 
 def instance_of(doc: DocumentView) -> object:
     """The file as its consumer reads it; OmegaConf interpolations resolved where they resolve."""
-    from batchlint.resolve import scalar_value
-
-    semantics = doc.semantics or Semantics.YAML11
     # One Python object per node: aliases stay shared (an alias bomb stays small, a recursive alias
     # becomes a cycle), and validation only descends as deep as the schema does.
-    memo: dict[int, object] = {}
+    return _instance(doc, doc.semantics or Semantics.YAML11, {}, doc.root, (), 0)
 
-    def walk(node: Node | None, path: tuple[str | int, ...], depth: int) -> object:
-        if node is None or depth > 100:
-            return None
-        if id(node) in memo:
-            return memo[id(node)]
-        if isinstance(node, Mapping):
-            out: dict[str, object] = {}
-            memo[id(node)] = out
-            for k in node.keys():
-                out[k] = walk(node.get(k), (*path, k), depth + 1)
-            return out
-        if isinstance(node, Sequence):
-            items: list[object] = []
-            memo[id(node)] = items
-            items.extend(walk(item, (*path, i), depth + 1) for i, item in enumerate(node.items))
-            return items
-        assert isinstance(node, Scalar)
-        value = scalar_value(node, semantics)
-        if isinstance(value, str) and "${" in value and semantics == Semantics.OMEGACONF:
-            res = doc.resolve(path)
-            if res is not None and res.problem is None:
-                return walk(res.container, path, depth + 1) if res.container is not None else res.value
-        return value
 
-    return walk(doc.root, (), 0)
+def _instance(doc: DocumentView, semantics: Semantics, memo: dict[int, object], node: Node | None, path: tuple[str | int, ...], depth: int) -> object:
+    # A function, not a closure calling itself: such a closure is a reference cycle that keeps the
+    # document alive until the cyclic collector runs.
+    from batchlint.resolve import scalar_value
+
+    if node is None or depth > 100:
+        return None
+    if id(node) in memo:
+        return memo[id(node)]
+    if isinstance(node, Mapping):
+        out: dict[str, object] = {}
+        memo[id(node)] = out
+        for k, value in node.entries():
+            out[k] = _instance(doc, semantics, memo, value, (*path, k), depth + 1)
+        return out
+    if isinstance(node, Sequence):
+        items: list[object] = []
+        memo[id(node)] = items
+        items.extend(_instance(doc, semantics, memo, item, (*path, i), depth + 1) for i, item in enumerate(node.items))
+        return items
+    assert isinstance(node, Scalar)
+    value = scalar_value(node, semantics)
+    if isinstance(value, str) and "${" in value and semantics == Semantics.OMEGACONF:
+        res = doc.resolve(path)
+        if res is not None and res.problem is None:
+            return _instance(doc, semantics, memo, res.container, path, depth + 1) if res.container is not None else res.value
+    return value
 
 
 class SchemaViolation(DocumentRule):
