@@ -454,14 +454,11 @@ def _workers(files: int) -> int:
     return max(1, min(cores, files // (PARALLEL_THRESHOLD // 2)))
 
 
-# A worker's session: created once per process (in the pool's initializer), so the settings, project
-# roots, launch-script index and side files it reads serve every chunk the worker is given.
+# The session the pool's workers inherit through the fork: the parent's, after it checked the first
+# files itself, so every worker starts with the settings, project roots, launch-script index, side
+# files and compiled patterns already read (once, not once per worker), and keeps them for all its chunks.
 _WORKER_SESSION: Session | None = None
-
-
-def _start_worker() -> None:
-    global _WORKER_SESSION
-    _WORKER_SESSION = Session()
+_WARM_FILES = 16
 
 
 def _check_chunk(args: tuple[list[str], Options, bool]) -> list[FileOutcome]:
@@ -491,6 +488,26 @@ def _warm_imports() -> None:
     import batchlint.rules  # noqa: F401
 
 
+def _check_parallel(files: list[str], session: Session, options: Options, use_cache: bool, workers: int) -> list[FileOutcome]:
+    """The files checked by a pool of forked processes, the outcomes in the order of the serial walk."""
+    import gc
+    import multiprocessing
+
+    global _WORKER_SESSION
+    _warm_imports()
+    head = files[:_WARM_FILES]
+    outcomes = [check_file(path, session, options, use_cache, keep_runs=False) for path in head]
+    _WORKER_SESSION = session
+    gc.freeze()  # what the workers inherit is never collected there, so its pages stay shared
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            tasks = [(c, options, use_cache) for c in _chunks(files[len(head) :], workers)]
+            outcomes.extend(o for chunk in pool.imap(_check_chunk, tasks) for o in chunk)
+    finally:
+        _WORKER_SESSION = None
+    return outcomes
+
+
 def check(
     paths: list[str], options: Options, overlay: dict[str, str] | None = None, use_cache: bool = False, session: Session | None = None, keep_runs: bool = True
 ) -> Report:
@@ -507,12 +524,7 @@ def check(
     recording = cache.begin() if use_cache else None  # the reader notes what each file read: entries are keyed by that
     try:
         if workers > 1:
-            import multiprocessing
-
-            _warm_imports()
-            with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
-                tasks = [(c, options, use_cache) for c in _chunks(files, workers)]
-                outcomes = [o for chunk in pool.imap(_check_chunk, tasks) for o in chunk]  # in order: as the serial walk
+            outcomes = _check_parallel(files, session, options, use_cache, workers)
         else:
             outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
     finally:
