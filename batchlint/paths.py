@@ -6,6 +6,7 @@ DeepSpeed JSON named by an accelerate config, a hostfile, an include) resolves i
 
 from __future__ import annotations
 
+import functools
 import os
 
 PROJECT_MARKERS = (".git", "pyproject.toml")
@@ -13,7 +14,13 @@ PROJECT_MARKERS = (".git", "pyproject.toml")
 
 def display_path(path: str) -> str:
     """How a path is shown: relative to the working directory when below it, else as given."""
-    rel = os.path.relpath(os.path.abspath(path))
+    return _display_path(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_path(path: str, cwd: str) -> str:
+    # memoised by the working directory too: each stage asks again for the same files
+    rel = os.path.relpath(os.path.join(cwd, path), cwd)
     return path if rel.startswith("..") else rel
 
 
