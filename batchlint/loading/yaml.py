@@ -63,7 +63,7 @@ except AttributeError:  # PyYAML built without libyaml
 _SAFE_TAG_PREFIX = "tag:yaml.org,2002:"
 _MERGE = _SAFE_TAG_PREFIX + "merge"
 _VALUE = _SAFE_TAG_PREFIX + "value"
-_STR, _INT, _BOOL, _NULL = (_SAFE_TAG_PREFIX + t for t in ("str", "int", "bool", "null"))
+_STR, _INT, _BOOL, _NULL, _FLOAT = (_SAFE_TAG_PREFIX + t for t in ("str", "int", "bool", "null", "float"))
 _SEQ, _MAP = _SAFE_TAG_PREFIX + "seq", _SAFE_TAG_PREFIX + "map"
 _SAFE_TAGS = {
     _SAFE_TAG_PREFIX + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq", "omap", "pairs", "set", "merge", "value")
@@ -95,6 +95,13 @@ def _fast_value(tag: str, raw: str) -> object:
         return _BOOLS.get(raw.lower(), _SLOW)
     if tag == _NULL:
         return None
+    if tag == _FLOAT:
+        # SafeConstructor ends in float() of the text too, after taking out what float() refuses
+        # (`_`, `:` sexagesimals, `.inf`, `.nan`): whenever float() reads the text as written, it agrees.
+        try:
+            return float(raw)
+        except ValueError:
+            return _SLOW
     return _SLOW
 
 
