@@ -79,3 +79,104 @@ def test_a_skipped_file_still_reports_its_syntax_error(tmp_path: Path) -> None:
     (tmp_path / "alias.yaml").write_text("a: *nowhere\n", encoding="utf-8")
     code, diags = check_json(str(tmp_path / "ci.yaml"), str(tmp_path / "alias.yaml"), "--no-cache")
     assert code == 1 and sorted((d["file"].rsplit("/", 1)[-1], d["code"]) for d in diags) == [("alias.yaml", "BL001"), ("ci.yaml", "BL001")]
+
+
+@pytest.mark.parametrize("fmt", ["full", "json"])
+def test_lazy_spans_change_nothing(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import batchlint.loading.yaml as yaml_loader
+
+    lazy = _render(CASES, fmt)
+    monkeypatch.setattr(yaml_loader, "LAZY_SPANS", False)
+    assert _render(CASES, fmt) == lazy
+
+
+def test_a_lazy_span_reads_and_pickles_as_the_eager_one() -> None:
+    import pickle
+
+    import batchlint.loading.yaml as yaml_loader
+    from batchlint.loading.nodes import Mapping, Scalar, Span
+
+    text = "# 说明\ntrain:\n  train_batch_size: 4 # 单卡\n  lr: |\n    1e-5\n    2e-5\n"
+    trees = []
+    for lazy in (True, False):
+        yaml_loader.LAZY_SPANS = lazy
+        try:
+            trees.append(yaml_loader.load_yaml("t.yaml", "\ufeff" + text).root)
+        finally:
+            yaml_loader.LAZY_SPANS = True
+    spans = []
+    for root in trees:
+        assert isinstance(root, Mapping)
+        train = root.get("train")
+        assert isinstance(train, Mapping)
+        spans.append([node.span for node in (train.get("train_batch_size"), train.get("lr")) if isinstance(node, Scalar)])
+    lazy_spans, eager_spans = spans
+    assert type(lazy_spans[0]) is yaml_loader.MarkSpan and type(eager_spans[0]) is Span
+    sent = pickle.loads(pickle.dumps(lazy_spans))  # what a worker of the parallel walk sends back
+    assert all(type(s) is Span for s in sent)
+    assert [s._key() for s in sent] == [s._key() for s in lazy_spans] == [s._key() for s in eager_spans]
+    assert (lazy_spans[0].line, lazy_spans[0].column, lazy_spans[0].end_column) == (3, 21, 22)
+
+
+def test_checked_files_are_freed_without_the_cyclic_collector(tmp_path: Path) -> None:
+    """Nothing a check builds for a file is held in a reference cycle: the documents go as soon as
+    the file's rules ran, however many files are checked and however rarely the collector runs."""
+    import gc
+
+    from batchlint.engine import check
+    from batchlint.options import Options
+
+    (tmp_path / "dataset.yaml").write_text("width: 512\nheight: 320\n", encoding="utf-8")
+    for i in range(3):
+        (tmp_path / f"train_{i}.yaml").write_text(
+            "output_dir:\n  exp_dir: ./exp\n  log_dir: ${.exp_dir}/log\nmodel:\n  dim: 768\n  inner: ${..dim}\n"
+            "train:\n  train_batch_size: 2 # 16卡*2accumulation*7单卡batch_size = 224\n  gradient_accumulation_steps: 1\n"
+            "  learning_rate: 1e-5\ndataset:\n  dataset: '${include:dataset.yaml}'\n  w: ${.dataset.width}\n",
+            encoding="utf-8",
+        )
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    gc.collect()
+    gc.disable()
+    try:
+        report = check(["."], Options(), keep_runs=False)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        kept = [type(o).__name__ for o in gc.garbage if type(o).__name__ in ("Document", "ConfigTree", "Scalar", "Mapping")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+        os.chdir(old)
+    assert report.diagnostics  # the configs were read, resolved and checked
+    assert kept == []
+
+
+def test_floats_read_as_safe_load_reads_them() -> None:
+    import random
+
+    import yaml
+
+    from batchlint.loading.yaml import _FLOAT, _SLOW, _fast_value
+
+    constructor = yaml.constructor.SafeConstructor()
+    rng = random.Random(18)
+    samples = ["0.9", "-0.0", "+1.5", "1.", "1.e+5", "._5", "1_000.5", "1:30.5", ".inf", "-.inf", ".nan", "inf", " 1.5", "１.５"]
+    samples += ["".join(rng.choice("0123456789._-+eE:") for _ in range(rng.randint(1, 7))) for _ in range(5000)]
+    fast_ones = 0
+    for raw in samples:
+        fast = _fast_value(_FLOAT, raw)
+        if fast is _SLOW:
+            continue
+        fast_ones += 1
+        slow = constructor.construct_yaml_float(yaml.ScalarNode(_FLOAT, raw))
+        assert repr(fast) == repr(slow), raw  # repr: -0.0 and nan compare as written
+    assert fast_ones > 500
+
+
+def test_the_prefilter_ignores_case_as_before() -> None:
+    from batchlint.prefilter import worth_parsing
+
+    assert worth_parsing(b"TRAIN:\n  Train_Batch_Size: 4\n")
+    assert worth_parsing(b"Distributed_Type: MULTI_GPU\n")
+    assert not worth_parsing(b"NAME: CI\nJOBS:\n  TEST:\n    RUNS-ON: UBUNTU\n")

@@ -142,7 +142,7 @@ class MarkSpan(Span):
 
     __slots__ = ("_marks",)
 
-    def __init__(self, file: str, start: Any, end: Any, offset: int) -> None:  # noqa: D107 - no super().__init__: that is the point
+    def __init__(self, file: str, start: Any, end: Any, offset: int) -> None:  # no super().__init__: the point is not computing them
         self.file = file
         self._marks: tuple[Any, Any, int] | None = (start, end, offset)
 
@@ -315,7 +315,10 @@ class _Builder:
                         tag = self.scalar_tag(event)
                 start, end = event.start_mark, event.end_mark
                 start_line, end_line = start.line, end.line
-                span = MarkSpan(path, start, end, offset) if lazy else Span(path, start_line + 1, start.column + 1, end_line + 1, end.column + 1, start.index + offset, end.index + offset)
+                if lazy:
+                    span: Span = MarkSpan(path, start, end, offset)
+                else:
+                    span = Span(path, start_line + 1, start.column + 1, end_line + 1, end.column + 1, start.index + offset, end.index + offset)
                 if tag not in _SAFE_TAGS:
                     self.unsafe_tags.append((tag, span))
                 if end_line > start_line:

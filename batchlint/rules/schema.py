@@ -37,8 +37,8 @@ def _instance(doc: DocumentView, semantics: Semantics, memo: dict[int, object], 
     if isinstance(node, Mapping):
         out: dict[str, object] = {}
         memo[id(node)] = out
-        for k, value in node.entries():
-            out[k] = _instance(doc, semantics, memo, value, (*path, k), depth + 1)
+        for k, child in node.entries():
+            out[k] = _instance(doc, semantics, memo, child, (*path, k), depth + 1)
         return out
     if isinstance(node, Sequence):
         items: list[object] = []
