@@ -394,8 +394,8 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
                     outcome.diagnostics.extend(rule.check_document(analysis.view))
                 if isinstance(rule, RunRule):
                     for run, pairing in analysis.runs:
-                        found = list(rule.check_run(run, pairing))
-                        outcome.diagnostics.extend(uncertain(found) if run.dialect == GENERIC else found)
+                        found = rule.check_run(run, pairing)
+                        outcome.diagnostics.extend(uncertain(list(found)) if run.dialect == GENERIC else found)
     except RecursionError:
         return FileOutcome(internal_errors=[f"{display_path(path)}: nested too deeply to analyse"])
     except Exception as exc:  # a bug in batchlint must not cost the user the other files

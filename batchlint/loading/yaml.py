@@ -348,7 +348,7 @@ class _Builder:
                 container: Mapping | Sequence | None = None
                 if keep:
                     self.count()
-                    start_span = self.span(event.start_mark, event.start_mark)
+                    start_span = MarkSpan(path, event.start_mark, event.start_mark, offset) if lazy else self.span(event.start_mark, event.start_mark)
                     container = Sequence(start_span) if cls is SequenceStartEvent else Mapping(start_span)
                     if event.anchor is not None:
                         self.anchor(anchors, event.anchor, container, event.start_mark)
@@ -357,10 +357,11 @@ class _Builder:
             elif cls is SequenceEndEvent or cls is MappingEndEvent:
                 frame = stack.pop()
                 node = frame.node
-                full = self.span(frame.start, event.end_mark)
+                full = MarkSpan(path, frame.start, event.end_mark, offset) if lazy else self.span(frame.start, event.end_mark)
                 if node is not None:
                     node.span = full
-                    self.container_error(frame, frame.start)
+                    if frame.explicit is not None:
+                        self.container_error(frame, frame.start)
                 if frame.explicit is not None and frame.explicit not in _SAFE_TAGS:
                     self.unsafe_tags.append((frame.explicit, full))
             elif cls is DocumentEndEvent:
