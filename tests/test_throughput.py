@@ -180,3 +180,26 @@ def test_the_prefilter_ignores_case_as_before() -> None:
     assert worth_parsing(b"TRAIN:\n  Train_Batch_Size: 4\n")
     assert worth_parsing(b"Distributed_Type: MULTI_GPU\n")
     assert not worth_parsing(b"NAME: CI\nJOBS:\n  TEST:\n    RUNS-ON: UBUNTU\n")
+
+
+def test_the_schema_check_reads_what_it_would_of_the_whole_file() -> None:
+    """BL007's quick validation of a file converted only where its schema looks agrees with the
+    validation of the whole file, on every test case a schema applies to (BL007's failing ones too)."""
+    from batchlint.engine import analyse
+    from batchlint.options import Options
+    from batchlint.rules.schema import instance_of, schema_valid
+    from batchlint.schema_check import SCHEMA_FOR_DIALECT, load_schema, quick_valid
+    from batchlint.session import Session
+
+    compared = {True: 0, False: 0}
+    for path in sorted(CASES.rglob("*")):
+        if path.suffix not in (".yaml", ".yml", ".json"):
+            continue
+        view = analyse(str(path), Session(), Options()).view
+        if view.dialect not in SCHEMA_FOR_DIALECT or not view.loaded:
+            continue
+        schema = load_schema(SCHEMA_FOR_DIALECT[view.dialect])
+        whole = quick_valid(schema, instance_of(view))
+        assert schema_valid(view, schema) == whole, path
+        compared[whole] += 1
+    assert compared[True] > 20 and compared[False] > 2, compared

@@ -54,6 +54,105 @@ def _instance(doc: DocumentView, semantics: Semantics, memo: dict[int, object], 
     return value
 
 
+# Keywords under which quick_valid looks at a mapping's values only through `properties` (and the
+# subschemas combined with it); any other keyword (`additionalProperties`, `enum`, `const`, `items`,
+# one quick_valid does not know) may look at every key, so the value is converted whole.
+_BY_PROPERTIES = frozenset(
+    {"type", "properties", "required", "description", "title", "$schema", "$id", "$ref", "definitions", "anyOf", "oneOf", "allOf"}
+    | {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "pattern", "minLength"}
+)
+
+
+class _Shape:
+    """Which keys of a mapping a set of subschemas can look at (the others are never read by quick_valid)."""
+
+    __slots__ = ("root", "properties", "children")
+
+    def __init__(self, root: dict[str, object], properties: dict[str, list[object]]) -> None:
+        self.root = root
+        self.properties = properties  # key -> the subschemas its value is validated by
+        self.children: dict[str, _Shape | None] = {}
+
+    def child(self, key: str) -> _Shape | None:
+        if key not in self.children:
+            self.children[key] = _shape(self.properties[key], self.root)
+        return self.children[key]
+
+
+def _shape(schemas: list[object], root: dict[str, object]) -> _Shape | None:
+    """The shape of what `schemas` look at in one value; None when they may look at all of it."""
+    from batchlint.schema_check import _resolve
+
+    properties: dict[str, list[object]] = {}
+    pending = list(schemas)
+    seen: set[int] = set()
+    while pending:
+        schema = pending.pop()
+        if isinstance(schema, bool):
+            continue  # true looks at nothing; false fails before looking
+        if not isinstance(schema, dict) or set(schema) - _BY_PROPERTIES or len(seen) > 200:
+            return None
+        if id(schema) in seen:
+            continue
+        seen.add(id(schema))
+        if "$ref" in schema:
+            target = _resolve(root, str(schema["$ref"]))
+            if target is None:
+                return None
+            pending.append(target)
+        for word in ("anyOf", "oneOf", "allOf"):
+            pending.extend(schema.get(word) or [])
+        for key, sub in (schema.get("properties") or {}).items():
+            properties.setdefault(key, []).append(sub)
+    return _Shape(root, properties)
+
+
+def _shaped(
+    doc: DocumentView,
+    semantics: Semantics,
+    memo: dict[tuple[int, int], object],
+    node: Node | None,
+    path: tuple[str | int, ...],
+    depth: int,
+    shape: _Shape | None,
+) -> object:
+    """`instance_of`, with the values of the keys `shape` never looks at left as None."""
+    from batchlint.resolve import scalar_value
+
+    if shape is None or isinstance(node, Sequence) or node is None or depth > 100:
+        return _instance(doc, semantics, {}, node, path, depth)
+    if isinstance(node, Scalar):  # as _instance reads it, an interpolated mapping (an include) shaped too
+        value = scalar_value(node, semantics)
+        if isinstance(value, str) and "${" in value and semantics == Semantics.OMEGACONF:
+            res = doc.resolve(path)
+            if res is not None and res.problem is None:
+                return _shaped(doc, semantics, memo, res.container, path, depth + 1, shape) if res.container is not None else res.value
+        return value
+    key = (id(node), id(shape))
+    if key in memo:
+        return memo[key]
+    out: dict[str, object] = {}
+    memo[key] = out
+    for k, child in node.entries():
+        out[k] = _shaped(doc, semantics, memo, child, (*path, k), depth + 1, shape.child(k)) if k in shape.properties else None
+    return out
+
+
+def schema_valid(doc: DocumentView, schema: dict[str, object]) -> bool:
+    """Whether the quick validator passes the file: its instance converted only where the schema looks
+    (a training config's other sections are never read), which is what it would read of the whole one."""
+    from batchlint.schema_check import quick_valid
+
+    known = _SHAPES.get(id(schema))
+    if known is None or known[0] is not schema:
+        known = _SHAPES[id(schema)] = (schema, _shape([schema], schema))
+    instance = _shaped(doc, doc.semantics or Semantics.YAML11, {}, doc.root, (), 0, known[1])
+    return quick_valid(schema, instance)
+
+
+_SHAPES: dict[int, tuple[dict[str, object], _Shape | None]] = {}  # id(schema) -> (schema, its shape): the loaded schemas are kept
+
+
 class SchemaViolation(DocumentRule):
     """A value breaks the file's JSON Schema (`schemas/<dialect>.schema.json`).
 
@@ -103,7 +202,10 @@ class SchemaViolation(DocumentRule):
         dialect = doc.dialect
         covered = _COVERED.get(dialect, set())
         root = doc.root
-        for v in violations(load_schema(SCHEMA_FOR_DIALECT[dialect]), instance_of(doc)):
+        schema = load_schema(SCHEMA_FOR_DIALECT[dialect])
+        if schema_valid(doc, schema):
+            return
+        for v in violations(schema, instance_of(doc)):
             if v.keyword in ("additionalProperties", "required") or any(v.path[: len(c)] == c for c in covered):
                 continue
             node = node_at(root, v.path)
