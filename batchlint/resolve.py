@@ -442,6 +442,8 @@ class ConfigTree:
         return Resolved("".join(text), node, path, None, hops, None, composite=True)
 
     def _text_of(self, parts: list[Part], node: Scalar, path: KeyPath) -> tuple[str | None, Resolved | None]:
+        if len(parts) == 1 and isinstance(parts[0], str):
+            return parts[0], None  # a plain key: `${train.batch}`
         out: list[str] = []
         for part in parts:
             if isinstance(part, str):
