@@ -203,3 +203,19 @@ def test_the_schema_check_reads_what_it_would_of_the_whole_file() -> None:
         assert schema_valid(view, schema) == whole, path
         compared[whole] += 1
     assert compared[True] > 20 and compared[False] > 2, compared
+
+
+def test_comments_on_lines_without_quotes_are_found_as_by_the_full_scan() -> None:
+    """The quick path for a line with no quote finds the comment the quote-aware scan finds: the same
+    line with a `"` at its end (which opens nothing before the comment) goes through the full scan."""
+    import random
+
+    from batchlint.loading.text import LineIndex, find_comments
+
+    rng = random.Random(18)
+    lines = ["# top", "a: 1 # one", "url: http://x#y", "k: v#not # yes", "\ufeff# bom", "x:\t# tab", "#", "a#b#c", "  - 4 # 单卡"]
+    lines += ["".join(rng.choice("ab #\t:-") for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    for line in lines:
+        fast = [(c.line, c.column) for c in find_comments("f.yaml", LineIndex(line + "\n"), set())]
+        full = [(c.line, c.column) for c in find_comments("f.yaml", LineIndex(line + '"\n'), set())]
+        assert fast == full, repr(line)

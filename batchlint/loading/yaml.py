@@ -55,10 +55,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+# libyaml's parser alone: CSafeLoader adds a constructor and a resolver that each file would set up
+# again, and only the resolver's pure lookup of a plain scalar's tag is used (one instance).
+_Loader: Any = getattr(getattr(yaml, "_yaml", None), "CParser", None) or yaml.SafeLoader  # SafeLoader: PyYAML built without libyaml
+_RESOLVE: Any = yaml.resolver.Resolver().resolve
 
 _SAFE_TAG_PREFIX = "tag:yaml.org,2002:"
 _MERGE = _SAFE_TAG_PREFIX + "merge"
@@ -204,7 +204,7 @@ class _Builder:
         if known is None:
             if len(self.resolved) > _RESOLVED_MAX:
                 self.resolved.clear()
-            known = self.resolved[event.value] = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            known = self.resolved[event.value] = _RESOLVE(yaml.ScalarNode, event.value, event.implicit)
         return known
 
     def scalar_value(self, event: Any, tag: str, explicit: bool) -> object:
