@@ -454,16 +454,25 @@ def _workers(files: int) -> int:
     return max(1, min(cores, files // (PARALLEL_THRESHOLD // 2)))
 
 
-# The session the pool's workers inherit through the fork: the parent's, after it checked the first
-# files itself, so every worker starts with the settings, project roots, launch-script index, side
-# files and compiled patterns already read (once, not once per worker), and keeps them for all its chunks.
-_WORKER_SESSION: Session | None = None
 _WARM_FILES = 16
+
+
+class _Worker:
+    """What a worker process of the parallel walk keeps: the parent's session, inherited through the
+    fork after the parent checked the first files itself, so every worker starts with the settings,
+    project roots, launch-script index, side files and compiled patterns already read (once, not once
+    per worker) and keeps them for all its chunks. Set in the worker only (the pool's initializer)."""
+
+    session: Session | None = None
+
+
+def _adopt(session: Session) -> None:
+    _Worker.session = session
 
 
 def _check_chunk(args: tuple[list[str], Options, bool]) -> list[FileOutcome]:
     paths, options, use_cache = args
-    session = _WORKER_SESSION or Session()
+    session = _Worker.session or Session()
     return [check_file(path, session, options, use_cache, keep_runs=False) for path in paths]
 
 
@@ -493,18 +502,14 @@ def _check_parallel(files: list[str], session: Session, options: Options, use_ca
     import gc
     import multiprocessing
 
-    global _WORKER_SESSION
     _warm_imports()
     head = files[:_WARM_FILES]
     outcomes = [check_file(path, session, options, use_cache, keep_runs=False) for path in head]
-    _WORKER_SESSION = session
     gc.freeze()  # what the workers inherit is never collected there, so its pages stay shared
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            tasks = [(c, options, use_cache) for c in _chunks(files[len(head) :], workers)]
-            outcomes.extend(o for chunk in pool.imap(_check_chunk, tasks) for o in chunk)
-    finally:
-        _WORKER_SESSION = None
+    # A forked worker gets the initializer's arguments as they are in memory (nothing is pickled).
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(session,)) as pool:
+        tasks = [(c, options, use_cache) for c in _chunks(files[len(head) :], workers)]
+        outcomes.extend(o for chunk in pool.imap(_check_chunk, tasks) for o in chunk)
     return outcomes
 
 
