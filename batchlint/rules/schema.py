@@ -81,7 +81,7 @@ class _Shape:
 
 def _shape(schemas: list[object], root: dict[str, object]) -> _Shape | None:
     """The shape of what `schemas` look at in one value; None when they may look at all of it."""
-    from batchlint.schema_check import _resolve
+    from batchlint.schema_check import resolve_ref
 
     properties: dict[str, list[object]] = {}
     pending = list(schemas)
@@ -96,7 +96,7 @@ def _shape(schemas: list[object], root: dict[str, object]) -> _Shape | None:
             continue
         seen.add(id(schema))
         if "$ref" in schema:
-            target = _resolve(root, str(schema["$ref"]))
+            target = resolve_ref(root, str(schema["$ref"]))
             if target is None:
                 return None
             pending.append(target)
