@@ -1,30 +1,46 @@
 """Result cache: an unchanged file costs nothing on the next run.
 
 One entry per checked file, keyed by its absolute path, valid while every file its result depended
-on has the same content, the launch scripts of the project have the same content, and the
-settings, options and batchlint version are the same. An entry never lies:
+on has the same content, every search it made finds the same files, the launch scripts of the
+project have the same content, and the settings, options and batchlint version are the same. An
+entry never lies:
 
 - **Keyed by what the run read.** While a cached run works, the reader (loading/files.py) notes the
   digest of every file it reads and every path where it looked for a file and found none. An entry
   records those digests, never a re-read at store time: an edit landing while batchlint runs makes
   the entry a miss next time instead of storing the old result under the new content. A file read
   twice with different content during the run is not cached at all.
-- **Absent files are dependencies too.** An include, accelerate config, DeepSpeed JSON, hostfile or
-  memory profile that was missing when the entry was stored is recorded as absent; creating it
+- **Absent files and searches are dependencies too.** An include, accelerate config, DeepSpeed JSON,
+  hostfile or memory profile that was missing when the entry was stored is recorded as absent;
+  creating it invalidates the entry. A search (a launch line's `configs/$STAGE.yaml` as a glob, the
+  config folders of a Hydra app) is recorded with what it found; a new file it would find
   invalidates the entry.
 - **Checked.** The payload carries a checksum; a damaged entry, a wrong type anywhere, an entry for
   another path, or an entry that is not a regular file (a FIFO, a device) is a miss, never a
   traceback or a wrong answer.
-- **Atomic.** Entries are written to a temporary file and renamed, so processes running at once
-  (pre-commit shards) never read half an entry.
+- **Atomic.** Entries are written to a temporary file in the same directory and renamed over the
+  entry, so processes running at once (pre-commit shards) never read half an entry; a temporary file
+  left by a killed process is removed by the next prune.
+- **Per user.** The directories are created with mode 0700; a cache directory owned by another user,
+  or writable by other users, is not used (one warning line, and the run goes on without the cache).
+- **Bounded.** Entries unused for `MAX_AGE` are removed, then the least recently used beyond
+  `MAX_ENTRIES` entries or `MAX_BYTES` bytes (an entry's modification time is its last use: a hit
+  touches it). Pruning lists the directory, so it runs at most once a day (the `.pruned` stamp) and
+  after every `PRUNE_EVERY` entries one process writes, never on every run.
 
-Location: $BATCHLINT_CACHE_DIR, else $XDG_CACHE_HOME/batchlint, else ~/.cache/batchlint.
+Location: $BATCHLINT_CACHE_DIR, else $XDG_CACHE_HOME/batchlint, else ~/.cache/batchlint; entries in a
+folder per batchlint version. `batchlint clean` removes them; $BATCHLINT_NO_CACHE or `--no-cache`
+turns the cache off.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
+import sys
+import time
+from contextvars import ContextVar
 
 from batchlint import __version__
 from batchlint.digest import digest
@@ -32,22 +48,135 @@ from batchlint.loading import files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from contextvars import Token
     from typing import Any
 
     from batchlint.rules import Diagnostic
 
-FORMAT = 2  # the entry layout: {"format", "checksum", "payload"}
+FORMAT = 3  # the entry layout: {"format", "checksum", "payload"}; the payload: path, context, deps, listings, diagnostics
 _SEVERITIES = ("error", "warning", "info")
 _APPLICABILITY = ("safe", "unsafe", "display-only")
 
+MAX_ENTRIES = 5000  # entries kept over all versions (a 5,000-file repository stays cached)
+MAX_BYTES = 32 * 1024 * 1024  # bytes of entries kept
+MAX_AGE = 30 * 86400  # seconds an entry may go unused
+PRUNE_INTERVAL = 86400  # seconds between two prunes (the stamp's age)
+PRUNE_EVERY = 500  # entries one process writes between two prunes
+LEFTOVER_AGE = 3600  # a temporary entry this old belongs to a killed process
+STAMP = ".pruned"
+TAG = "CACHEDIR.TAG"
+_TAG_TEXT = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by batchlint (`batchlint clean` removes the cache).\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+_TMP_PREFIX = ".entry-"
 
-def cache_dir() -> str:
+
+def cache_root() -> str:
+    """The user's cache directory (the entries are in a folder per batchlint version under it)."""
     root = os.environ.get("BATCHLINT_CACHE_DIR")
     if not root:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         root = os.path.join(base, "batchlint")
-    return os.path.join(root, __version__)
+    return os.path.abspath(root)
+
+
+def cache_dir() -> str:
+    return os.path.join(cache_root(), __version__)
+
+
+def disabled() -> bool:
+    """$BATCHLINT_NO_CACHE set to anything but empty, 0, false, no or off."""
+    return os.environ.get("BATCHLINT_NO_CACHE", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def unsafe(path: str) -> str | None:
+    """Why the directory `path` must not hold this user's cache, or None when it may (or does not exist yet)."""
+    getuid = getattr(os, "getuid", None)  # (no owners to compare on Windows)
+    uid = getuid() if getuid is not None else None
+    try:
+        link = os.lstat(path)
+        st = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        return f"cannot be used ({getattr(exc, 'strerror', None) or exc})"
+    if not stat.S_ISDIR(st.st_mode):
+        return "is not a directory"
+    if uid is not None and st.st_uid != uid:
+        return f"is owned by another user (uid {st.st_uid})"
+    if uid is not None and link.st_uid not in (uid, 0):
+        return f"is a symbolic link made by another user (uid {link.st_uid})"
+    if uid is not None and st.st_mode & 0o022:  # (Windows reports every directory as 0o777)
+        return f"is writable by other users (mode {stat.S_IMODE(st.st_mode):o}; `chmod go-w` it)"
+    return None
+
+
+def _usable(warn: bool) -> str | None:
+    """The version directory of the cache when it may be used (it may not exist yet), else None."""
+    root = cache_root()
+    directory = os.path.join(root, __version__)
+    for path in (root, directory):
+        why = unsafe(path)
+        if why is not None:
+            if warn:
+                sys.stderr.write(
+                    f"batchlint: warning: cache directory {path} {why}: checking without the cache "
+                    "(set BATCHLINT_CACHE_DIR to a directory of your own, or pass --no-cache)\n"
+                )
+            return None
+    return directory
+
+
+def _create(directory: str) -> bool:
+    """Create the cache root (with a CACHEDIR.TAG) and the version directory, mode 0700; whether they may be used."""
+    root = os.path.dirname(directory)
+    for path in (root, directory):
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass  # made by another process at the same moment, or another user's: checked below
+        except OSError:
+            return False
+        else:
+            if path == root:
+                try:
+                    with open(os.path.join(root, TAG), "x", encoding="utf-8") as fh:
+                        fh.write(_TAG_TEXT)
+                except OSError:
+                    pass
+        if unsafe(path) is not None:
+            return False
+    return True
+
+
+class _Run:
+    """One cached check: where its entries are (None: not usable), how many it wrote, and the
+    dependencies it verified already (path -> digest, or None for absent), each looked at once."""
+
+    __slots__ = ("directory", "known", "listings", "stores")
+
+    def __init__(self, directory: str | None) -> None:
+        self.directory = directory
+        self.stores = 0
+        self.known: dict[str, str | None] = {}
+        self.listings: dict[str, str | None] = {}
+
+
+class Recording:
+    """What `begin` started, for `end`."""
+
+    __slots__ = ("reads", "run")
+
+    def __init__(self, reads: Token[files.Reads | None], run: Token[_Run | None]) -> None:
+        self.reads = reads
+        self.run = run
+
+
+_runs: ContextVar[_Run | None] = ContextVar("batchlint_cache_run", default=None)
 
 
 def file_hash(path: str) -> str | None:
@@ -58,17 +187,26 @@ def file_hash(path: str) -> str | None:
         return None
 
 
+def _entry_name(path: str) -> str:
+    return digest(os.path.abspath(path).encode()) + ".json"
+
+
 def _entry_path(path: str) -> str:
-    return os.path.join(cache_dir(), digest(os.path.abspath(path).encode()) + ".json")
+    return os.path.join(cache_dir(), _entry_name(path))
 
 
-def begin() -> Token[files.Reads | None]:
-    """A cached run starts: the reader records what it reads from now on (in this context)."""
-    return files.start_recording()
+def begin() -> Recording:
+    """A cached run starts: the reader records what it reads from now on (in this context), and the
+    cache directory is checked once (a warning when it may not be used)."""
+    return Recording(files.start_recording(), _runs.set(_Run(_usable(warn=True))))
 
 
-def end(token: Token[files.Reads | None]) -> None:
-    files.stop_recording(token)
+def end(recording: Recording) -> None:
+    run = _runs.get()
+    files.stop_recording(recording.reads)
+    _runs.reset(recording.run)
+    if run is not None and run.directory is not None:
+        _prune_when_due(os.path.dirname(run.directory))
 
 
 def load(path: str, context: str) -> list[dict[str, Any]] | None:
@@ -83,8 +221,12 @@ def load(path: str, context: str) -> list[dict[str, Any]] | None:
 
 
 def _load(path: str, context: str) -> list[dict[str, Any]] | None:
+    run = _runs.get() or _Run(_usable(warn=False))
+    if run.directory is None:
+        return None
+    entry_path = os.path.join(run.directory, _entry_name(path))
     try:
-        raw = files.read_bytes(_entry_path(path), record=False)
+        raw = files.read_bytes(entry_path, record=False)
         entry = json.loads(raw)
     except (OSError, ValueError, RecursionError):
         return None
@@ -99,20 +241,34 @@ def _load(path: str, context: str) -> list[dict[str, Any]] | None:
         return None
     if not isinstance(data, dict) or data.get("path") != os.path.abspath(path) or data.get("context") != context:
         return None
-    deps, diagnostics = data.get("deps"), data.get("diagnostics")
-    if not isinstance(deps, dict) or not isinstance(diagnostics, list) or not all(_valid(d) for d in diagnostics):
+    deps, listings, diagnostics = data.get("deps"), data.get("listings"), data.get("diagnostics")
+    if not isinstance(deps, dict) or not isinstance(listings, dict) or not isinstance(diagnostics, list) or not all(_valid(d) for d in diagnostics):
         return None
     for dep, expected in deps.items():
-        if not isinstance(expected, str | None) or file_hash(dep) != expected:
+        if not isinstance(expected, str | None):
+            return None
+        now = run.known[dep] if dep in run.known else run.known.setdefault(dep, file_hash(dep))
+        if now != expected:
             return None  # changed, or (digest None) a file now exists where the run found none
+    for key, expected in listings.items():
+        if not isinstance(expected, str):
+            return None
+        now = run.listings[key] if key in run.listings else run.listings.setdefault(key, files.listing(key))
+        if now != expected:
+            return None  # the search finds other files now (one was created, or removed)
+    try:
+        os.utime(entry_path)  # used now: the least recently used entries are pruned first
+    except OSError:
+        pass
     return diagnostics
 
 
 def store(path: str, context: str, deps: list[str], diagnostics: list[Diagnostic]) -> None:
     """Store the result of `path`, keyed by the digests of what its analysis read (see `load`)."""
     reads = files.current_reads()
-    if reads is None:
-        return  # not a recorded run: what the result used is unknown
+    run = _runs.get()
+    if reads is None or run is None or run.directory is None:
+        return  # not a recorded run (what the result used is unknown), or no usable cache
     seen = reads.seen
     wanted = {os.path.abspath(d) for d in deps} | reads.window | {p for p, known in seen.items() if known is None}
     hashes: dict[str, str | None] = {}
@@ -120,27 +276,185 @@ def store(path: str, context: str, deps: list[str], diagnostics: list[Diagnostic
         if dep not in seen or seen[dep] == files.CHANGED:
             return  # not read in this run, or read twice differently: what the result used is unknown
         hashes[dep] = seen[dep]
+    if files.CHANGED in reads.listings.values():
+        return  # a search found different files twice in this run
     payload = json.dumps(
-        {"path": os.path.abspath(path), "context": context, "deps": hashes, "diagnostics": [to_dict(d) for d in diagnostics]},
+        {
+            "path": os.path.abspath(path),
+            "context": context,
+            "deps": hashes,
+            "listings": reads.listings,  # every search of the run, as absent files are: what a session reuses is not seen again
+            "diagnostics": [to_dict(d) for d in diagnostics],
+        },
         ensure_ascii=False,
         sort_keys=True,
     )
     entry = json.dumps({"format": FORMAT, "checksum": digest(payload.encode("utf-8", "surrogatepass")), "payload": payload}, ensure_ascii=False)
+    if _write(run.directory, _entry_name(path), entry):
+        run.stores += 1
+        if run.stores % PRUNE_EVERY == 0:
+            _prune_now(os.path.dirname(run.directory))
+
+
+def _write(directory: str, name: str, entry: str) -> bool:
+    """Write the entry atomically (a temporary file in the same directory, renamed over the entry)."""
     import tempfile
 
-    directory = cache_dir()
     try:
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=_TMP_PREFIX, suffix=".tmp")  # mode 0600
+        except FileNotFoundError:
+            if not _create(directory):
+                return False
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=_TMP_PREFIX, suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as fh:
                 fh.write(entry)
-            os.replace(tmp, _entry_path(path))
+            os.replace(tmp, os.path.join(directory, name))
         except BaseException:
             os.unlink(tmp)
             raise
     except OSError:
-        pass  # a cache that cannot be written is only slower
+        return False  # a cache that cannot be written is only slower
+    return True
+
+
+# ---------------------------------------------------------------------------------------------- bounds
+
+
+def _is_entry(name: str) -> bool:
+    """A name batchlint gives an entry: the digest of a path (hex) and `.json`."""
+    stem = name[:-5] if name.endswith(".json") else ""
+    return len(stem) >= 17 and all(c in "0123456789abcdef" for c in stem)
+
+
+def _is_temporary(name: str) -> bool:
+    return name.endswith(".tmp") and name.startswith((_TMP_PREFIX, "tmp"))  # (`tmp`: the prefix of earlier versions)
+
+
+def _is_version(name: str) -> bool:
+    return name[:1].isdigit() and all(c.isalnum() or c in ".+-_" for c in name)
+
+
+def _files(root: str) -> Iterator[tuple[str, os.stat_result, bool]]:
+    """(path, stat, is an entry) of every file batchlint wrote under `root`: entries and temporary
+    entries in the version folders. Symbolic links are never followed."""
+    try:
+        folders = [e for e in os.scandir(root) if _is_version(e.name) and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return
+    for folder in folders:
+        try:
+            found = list(os.scandir(folder.path))
+        except OSError:
+            continue
+        for item in found:
+            entry, temporary = _is_entry(item.name), _is_temporary(item.name)
+            if (entry or temporary) and item.is_file(follow_symlinks=False):
+                try:
+                    yield item.path, item.stat(follow_symlinks=False), entry
+                except OSError:
+                    continue
+
+
+def _unlink(path: str) -> bool:
+    try:
+        os.unlink(path)
+    except OSError:
+        return False
+    return True
+
+
+def prune(root: str, now: float | None = None) -> tuple[int, int]:
+    """Remove the entries unused for MAX_AGE, then the least recently used beyond MAX_ENTRIES or
+    MAX_BYTES, and temporary entries of killed processes; empty folders of other versions go too.
+    Returns (files removed, bytes removed)."""
+    now = time.time() if now is None else now
+    entries: list[tuple[float, int, str]] = []
+    removed = size = 0
+    for path, st, entry in _files(root):
+        if entry:
+            entries.append((st.st_mtime, st.st_size, path))
+        elif now - st.st_mtime > LEFTOVER_AGE and _unlink(path):
+            removed, size = removed + 1, size + st.st_size
+    entries.sort(reverse=True)  # most recently used first
+    kept = kept_bytes = 0
+    full = False  # once an entry does not fit, every entry used before it goes too
+    for mtime, bytes_, path in entries:
+        full = full or now - mtime > MAX_AGE or kept >= MAX_ENTRIES or kept_bytes + bytes_ > MAX_BYTES
+        if not full:
+            kept, kept_bytes = kept + 1, kept_bytes + bytes_
+        elif _unlink(path):
+            removed, size = removed + 1, size + bytes_
+    _remove_empty_folders(root, keep=__version__)
+    return removed, size
+
+
+def _remove_empty_folders(root: str, keep: str | None) -> None:
+    try:
+        names = [e.name for e in os.scandir(root) if _is_version(e.name) and e.name != keep and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return
+    for name in names:
+        try:
+            os.rmdir(os.path.join(root, name))
+        except OSError:
+            pass  # not empty: another user's files, or entries kept
+
+
+def _prune_when_due(root: str) -> None:
+    """Prune when the stamp is older than PRUNE_INTERVAL (one stat per run otherwise)."""
+    try:
+        if time.time() - os.stat(os.path.join(root, STAMP)).st_mtime < PRUNE_INTERVAL:
+            return
+    except FileNotFoundError:
+        if not os.path.isdir(root):
+            return  # nothing stored yet
+    except OSError:
+        return
+    _prune_now(root)
+
+
+def _prune_now(root: str) -> None:
+    stamp = os.path.join(root, STAMP)
+    try:
+        with open(stamp, "a", encoding="utf-8"):
+            pass
+        os.utime(stamp)  # first: processes finishing at the same moment do not all prune
+    except OSError:
+        return
+    prune(root)
+
+
+class CleanError(Exception):
+    """The cache directory is not this user's: nothing was removed."""
+
+
+def clean() -> tuple[str, int, int]:
+    """Remove this user's cache (only what batchlint wrote there: entries, temporary entries, the
+    stamp and the tag; then the folders when empty). Returns (directory, entries removed, bytes)."""
+    root = cache_root()
+    why = unsafe(root)
+    if why is not None and not why.startswith("is writable"):
+        raise CleanError(f"cache directory {root} {why}: nothing removed")
+    removed = size = 0
+    for path, st, _entry in _files(root):
+        if _unlink(path):
+            removed, size = removed + 1, size + st.st_size
+    for name in (STAMP, TAG):
+        path = os.path.join(root, name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) and _unlink(path):
+            size += st.st_size
+    _remove_empty_folders(root, keep=None)
+    try:
+        os.rmdir(root)
+    except OSError:
+        pass  # absent, or holding files that are not batchlint's
+    return root, removed, size
 
 
 def _is_int(value: object) -> bool:

@@ -113,7 +113,11 @@ def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes, prefixes or names to skip")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--force-exclude", action="store_true", help="apply `exclude` to files named on the command line too")
-    check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the result cache (also: BATCHLINT_NO_CACHE=1; where it is: BATCHLINT_CACHE_DIR, `batchlint clean` empties it)",
+    )
     check.add_argument("--extend-select", type=_codes, metavar="CODES", help="codes or prefixes added to the selection")
     review = check.add_argument_group("reviewing a change")
     review.add_argument(
@@ -238,6 +242,16 @@ def _rule(args: argparse.Namespace) -> int:
     return run(RuleArgs(code=args.code, all=args.all, format=args.format))
 
 
+def _clean_arguments(clean: argparse.ArgumentParser) -> None:
+    clean.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from batchlint.commands.clean import CleanArgs, run
+
+    return run(CleanArgs(format=args.format))
+
+
 def _server_arguments(server: argparse.ArgumentParser) -> None:
     server.add_argument("--stdio", action="store_true", help="talk over standard input/output (the default)")
 
@@ -255,19 +269,35 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Calla
     "plan": ("list (per-device batch, accumulation) pairs for a target, with memory", _plan_arguments, _plan),
     "settings": ("show the settings that apply to a file", _settings_arguments, _settings),
     "rule": ("explain a rule", _rule_arguments, _rule),
+    "clean": ("remove this user's result cache ($BATCHLINT_CACHE_DIR, else $XDG_CACHE_HOME/batchlint, else ~/.cache/batchlint)", _clean_arguments, _clean),
     "server": ("run the language server for editors (LSP over stdio; the `server` extra)", _server_arguments, _server),
+}
+
+
+_DESCRIPTIONS = {
+    "clean": (
+        "Remove this user's result cache: the entries batchlint wrote in $BATCHLINT_CACHE_DIR, else $XDG_CACHE_HOME/batchlint, "
+        "else ~/.cache/batchlint (nothing else there). Prints what it removed in one line; exit 0."
+    ),
 }
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or with `command` only that command's arguments: a pre-commit hook runs
     `check` on every commit, and argparse spends milliseconds on every argument it is given."""
-    parser = _Parser(prog="batchlint", description="Lint the effective batch of deep-learning training configs.")
+    parser = _Parser(
+        prog="batchlint",
+        description="Lint the effective batch of deep-learning training configs.",
+        epilog=(
+            "`check` caches each file's result per user in $BATCHLINT_CACHE_DIR, else $XDG_CACHE_HOME/batchlint, else ~/.cache/batchlint "
+            "(bounded; `check --no-cache` or BATCHLINT_NO_CACHE=1 turns it off, `batchlint clean` removes it)."
+        ),
+    )
     parser.command = command
     parser.add_argument("--version", action="version", version=f"batchlint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (summary, add_arguments, _) in _COMMANDS.items():
-        command_parser = sub.add_parser(name, help=summary)  # every command, for the top-level help
+        command_parser = sub.add_parser(name, help=summary, description=_DESCRIPTIONS.get(name))  # every command, for the top-level help
         if command is None or command == name:
             add_arguments(command_parser)
     return parser

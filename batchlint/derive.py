@@ -8,13 +8,14 @@ accelerate config's launch values, the script's launch line, batchlint's setting
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 
 from batchlint.counts import positive_int
 from batchlint.dialects.base import Dialect, FactDict
 from batchlint.intent import Intent
-from batchlint.model import DialectKind, Fact, FactName, Origin, RunModel, Target, TargetSource
+from batchlint.model import DialectKind, Fact, FactName, GlobalShape, Origin, RunModel, Target, TargetSource
 from batchlint.options import LaunchOptions
 from batchlint.pair import DeepSpeedLink, Pairing
 from batchlint.settings import FileSettings
@@ -52,6 +53,10 @@ LAUNCH_FACTS = (
     F.FSDP_OFFLOAD_PARAMS,
     F.FSDP_STATE_DICT_TYPE,
 )
+
+
+# What a DeepSpeed JSON checked on its own takes from the run of the launch line that names it.
+OWNER_LAYOUT = (F.NUM_PROCESSES, F.NUM_MACHINES, F.DATA_PARALLEL_SIZE, F.TP_SIZE, F.PP_SIZE, F.CP_SIZE, F.SP_SIZE, F.MP_SIZE)
 
 
 def world_size(processes: int, machines: int | None) -> int:
@@ -223,6 +228,15 @@ def merge_launch(dialect: Dialect, facts: FactDict, pairing: Pairing, options: L
                 note="the training config's own precision is passed to Accelerator() and wins",
             )
         merged.update(pairing.script_facts)  # the launch line beats the accelerate file (its CLI flags)
+    if pairing.owner is not None and dialect.kind != DialectKind.LAUNCH:
+        # The layout of the run this file is part of (a DeepSpeed JSON's launch line, a dataset TOML's GUI config).
+        for name in OWNER_LAYOUT:
+            fact = pairing.owner.get(name)
+            if fact is not None and name not in merged:
+                merged[name] = fact
+        own, theirs = merged.get(F.GRAD_ACCUM), pairing.owner.get(F.GRAD_ACCUM)
+        if dialect.kind == DialectKind.TRAINING and theirs is not None and (own is None or own.origin == Origin.DEFAULT):
+            merged[F.GRAD_ACCUM] = theirs  # a file with no key for it: the accumulation is its owner's
     # Explicit process counts: the command line, then settings (like `accelerate launch --num_processes`).
     for name, flag, setting, cli_value in (
         (F.NUM_PROCESSES, "--num-processes", "num-processes", options.num_processes),
@@ -266,6 +280,14 @@ def derive_facts(dialect: Dialect, facts: FactDict, pairing: Pairing) -> FactDic
         from batchlint.globalbatch import split
 
         split(dialect.global_shape, facts)
+    if dialect.kind == DialectKind.DEEPSPEED and pairing.owner is not None and F.GRAD_ACCUM not in facts:
+        from batchlint.globalbatch import split
+
+        trial = dict(facts)
+        split(GlobalShape.MICRO, trial)  # DeepSpeed derives gradient_accumulation_steps = train_batch_size / (micro × DP)
+        ga = trial.get(F.GRAD_ACCUM)
+        if ga is not None:
+            facts[F.EFFECTIVE_GRAD_ACCUM] = dataclasses.replace(ga, name=F.EFFECTIVE_GRAD_ACCUM, note=f"DeepSpeed derives it: {ga.note}")
     if dialect.kind == DialectKind.TRAINING and pairing.launch_facts:
         eff = effective_grad_accum(facts, pairing.deepspeed)
         ga = facts.get(F.GRAD_ACCUM)
@@ -509,4 +531,26 @@ def derive(
         global_shape=dialect.global_shape,
         global_total=glob,
         sharding=sharding(merged, pairing.deepspeed) if dialect.kind == DialectKind.TRAINING else None,
+        launched_total=_launched_total(dialect, merged, pairing),
     )
+
+
+def _launched_total(dialect: Dialect, facts: FactDict, pairing: Pairing) -> int | None:
+    """A launch or DeepSpeed file checked on its own: the total of the run the launch line naming it
+    starts — a DeepSpeed JSON's own integers on that layout when it sets them (micro × accumulation × DP),
+    else (an accelerate config, a JSON of "auto" values) that run's total."""
+    owner = pairing.owner
+    if dialect.kind == DialectKind.TRAINING or owner is None:
+        return None
+    if dialect.kind == DialectKind.DEEPSPEED and any(
+        positive_int(facts[n].value) is not None for n in (F.GLOBAL_BATCH, F.PER_DEVICE_BATCH, F.GRAD_ACCUM) if n in facts
+    ):
+        micro, dp, glob = (positive_int(facts[n].value) if n in facts else None for n in (F.PER_DEVICE_BATCH, F.DATA_PARALLEL_SIZE, F.GLOBAL_BATCH))
+        acc = facts.get(F.EFFECTIVE_GRAD_ACCUM) or facts.get(F.GRAD_ACCUM)
+        ga = positive_int(acc.value) if acc is not None else None if F.GLOBAL_BATCH in facts else 1
+        if dp is None or ga is None:
+            return None
+        if micro is None:  # DeepSpeed derives the micro batch from train_batch_size
+            return glob if glob is not None and glob % (ga * dp) == 0 else None
+        return micro * dp * ga
+    return owner.total_batch

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from batchlint.loading import Document, LoadError
-from batchlint.model import DialectKind, FactName, Origin, ProblemKind, RunModel
+from batchlint.model import DialectKind, Fact, FactName, Origin, ProblemKind, RunModel
 from batchlint.options import Options
 from batchlint.pair import Pairing
 from batchlint.paths import display_path
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".jsonc", ".toml")
 GENERIC = "generic"  # the generic reader's dialect name
+HOSTFILE = "deepspeed-hostfile"  # a hostfile named on its own: its hosts and slots
 
 
 @dataclass
@@ -57,9 +58,18 @@ def discover(paths: list[str], session: Session, force_exclude: bool = False) ->
 
 
 def build_run(
-    session: Session, doc: Document | None, fs_path: str, dialect: object, options: Options, launch: object = None, given: object = None, match: object = None
+    session: Session,
+    doc: Document | None,
+    fs_path: str,
+    dialect: object,
+    options: Options,
+    launch: object = None,
+    given: object = None,
+    match: object = None,
+    reverse: bool = True,
 ) -> tuple[RunModel, Pairing, tuple[Problem, ...]]:
-    """extract -> pair -> derive -> memory for one config (or one launch line when `doc` is None)."""
+    """extract -> pair -> derive -> memory for one config (or one launch line when `doc` is None).
+    `reverse`: a file checked on its own may be read through the run that names it (not while building that run)."""
     from batchlint.derive import derive
     from batchlint.dialects.base import Dialect, FactDict, SignatureMatch
     from batchlint.extract import extract_facts
@@ -102,6 +112,10 @@ def build_run(
         config = display_path(fs_path)
         comments = script_comments(display_path(launch.script_path), launch.script.text)
     pairing = pair(session, fs_path, dialect, facts, options.launch, settings, launch, config_docs, tree)
+    if reverse and dialect.kind != DialectKind.TRAINING and pairing.launch is not None:
+        pairing = dataclasses.replace(pairing, owner=_owner_run(session, pairing.launch, options))
+    elif reverse and pairing.linked_from:
+        pairing = dataclasses.replace(pairing, owner=_linking_run(session, fs_path, pairing.linked_from, options))
     intents = tuple(parse_comments(comments))
     root = doc.root if doc is not None else None
     preset = dialect.preset_applies(root) if dialect.preset_applies is not None else True
@@ -109,11 +123,136 @@ def build_run(
     if isinstance(match, SignatureMatch):
         run = dataclasses.replace(run, why=match.why(), confidence=match.confidence)
     elif doc is None:
-        run = dataclasses.replace(run, why=f"{dialect.name}: the launch line's flags ({', '.join(f.key or '' for f in facts.values() if f.key)})")
+        flags = ", ".join(f.key or "" for f in facts.values() if f.key and (f.span is None or f.span.file == config))  # not a near-miss file's keys
+        run = dataclasses.replace(run, why=f"{dialect.name}: the launch line's flags ({flags})")
     if run.is_training:
         memory, missing = memory_for(run, options.launch, settings, session.load, dialect.preset_applies is not None and dialect.preset_applies(root))
         run = dataclasses.replace(run, memory=memory, memory_missing=missing)
     return run, pairing, problems
+
+
+def _composing_run(path: str, session: Session, options: Options) -> tuple[RunModel, Pairing] | None:
+    """A fragment no dialect claims (a Hydra defaults entry, an included file): the run of the one training
+    config of the project that reads it, when exactly one does."""
+    key = os.path.abspath(path)
+    found = [
+        (run, pairing)
+        for config in session.script_index(path).find_linking(path, fragment=True)
+        for run, pairing in analyse(config, session, options, reverse=False).runs
+        if run.is_training and any(os.path.abspath(doc.path) == key for doc in pairing.documents[1:])
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _generated_facts(session: Session, generator: object, word: object, path: str) -> dict[FactName, Fact[object]]:
+    """A config a Python script writes before the launch (`python make_config.py`, then `--config-file
+    make_config.yaml`): the values that script passes by keyword under the names of the keys the committed
+    file's dialect reads (`micro_batch_size=2` for `tokens.micro_batch_size`)."""
+    from batchlint.launch import keyword_literals
+    from batchlint.loading.shell import Word
+
+    assert isinstance(generator, Word) and isinstance(word, Word)
+    script = session.resolve_named(generator.text, generator.unresolved, path)
+    config = session.resolve_config(word, path)
+    if script is None or config is None:
+        return {}
+    try:
+        hit = detect_composed(session.load(config), config, session)
+    except LoadError:
+        return {}
+    if hit is None or hit[0].kind != DialectKind.TRAINING:
+        return {}
+    literals = keyword_literals(script)
+    out: dict[FactName, Fact[object]] = {}
+    for name, keys in hit[0].keys.items():
+        leaf = next((k.rsplit(".", 1)[-1] for k in keys if k.rsplit(".", 1)[-1] in literals), None)
+        if leaf is not None:
+            value, span = literals[leaf]
+            key = next(k for k in keys if k.rsplit(".", 1)[-1] == leaf)
+            out[name] = Fact(name, value, Origin.FILE, key, span, note=f"{leaf}={value} in {display_path(script)}, which writes {display_path(config)}")
+    return out
+
+
+def _near_miss_facts(launch: object, path: str, session: Session) -> dict[FactName, Fact[object]]:
+    """The batch a launch line would get if a config path it names that does not exist were fixed: the
+    project's one training config of that name, each value shown but unresolved (no total, no rule uses it)."""
+    from batchlint.extract import extract_facts
+    from batchlint.launch import Launch
+    from batchlint.resolve import ConfigTree
+
+    assert isinstance(launch, Launch)
+    out: dict[FactName, Fact[object]] = {}
+    for word in launch.training_configs():
+        if word.unresolved or session.resolve_config(word, path) is not None:
+            continue
+        same = session.script_index(path).find_named(os.path.basename(word.text))
+        if len(same) != 1:
+            continue
+        try:
+            doc = session.load(same[0])
+        except LoadError:
+            continue
+        hit = detect_composed(doc, same[0], session)
+        if hit is None or hit[0].kind != DialectKind.TRAINING:
+            continue
+        why = f"{word.text} does not exist: read from {display_path(same[0])}, the project's one file of that name, as it would be with the path fixed"
+        for name, fact in extract_facts(ConfigTree(doc, same[0], hit[0].semantics, session.load), hit[0]).items():
+            if name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.GLOBAL_BATCH) and fact.origin == Origin.FILE:
+                out.setdefault(name, dataclasses.replace(fact, unresolved=why, node=None))
+    return out
+
+
+def _merge_partner(doc: Document, path: str, session: Session) -> tuple[Dialect, SignatureMatch] | None:
+    """A config no dialect claims on its own that a launch line merges with others (`--base model.yaml
+    sft.yaml`, later files winning): the dialect of the one that is a training config, for its own keys."""
+    from batchlint.dialects.base import SignatureMatch
+
+    launch = session.find_launch(path)
+    words = launch.training_configs() if launch is not None else []
+    if launch is None or len(words) < 2:
+        return None
+    key = os.path.abspath(path)
+    for word in reversed(words):
+        other = session.resolve_config(word, launch.script_path)
+        if other is None or os.path.abspath(other) == key:
+            continue
+        try:
+            partner = session.load(other)
+        except LoadError:
+            continue
+        hit = detect_composed(partner, other, session)
+        if hit is not None and hit[0].kind == DialectKind.TRAINING:
+            note = f"keys of {display_path(other)}, which the launch line in {display_path(launch.script_path)} merges this file with"
+            return hit[0], SignatureMatch(hit[0].name, hit[1].found, confidence=hit[1].confidence, note=note)
+    return None
+
+
+def _owner_run(session: Session, launch: object, options: Options) -> RunModel:
+    """The training run a launch line starts: for a launch or DeepSpeed file it names, checked on its own.
+    A line that sets no batch (the trainer's defaults apply) still gives its layout."""
+    from batchlint.dialects.shell_cli import DIALECT as SHELL_CLI
+    from batchlint.launch import Launch, script_arg_facts
+
+    assert isinstance(launch, Launch)
+    for analysis in analyse_script(launch.called_from or launch.script_path, session, options, reverse=False):  # as its caller runs it
+        for run, pairing in analysis.runs:
+            if pairing.launch is launch and run.is_training:
+                return run
+    given = script_arg_facts(launch, display_path(launch.script_path))
+    return build_run(session, None, launch.script_path, SHELL_CLI, options, launch=launch, given=given, reverse=False)[0]
+
+
+def _linking_run(session: Session, fs_path: str, configs: tuple[str, ...], options: Options) -> RunModel | None:
+    """The one training run, among those of the configs naming a linked file, that reads it (None when
+    none or several do: which run it belongs to is then the user's choice)."""
+    key = os.path.abspath(fs_path)
+    runs = [
+        run
+        for config in configs
+        for run, pairing in analyse(config, session, options, reverse=False).runs
+        if run.is_training and any(os.path.abspath(doc.path) == key for doc in pairing.documents[1:])
+    ]
+    return runs[0] if len(runs) == 1 else None
 
 
 def detect_composed(doc: Document, fs_path: str, session: Session) -> tuple[Dialect, SignatureMatch] | None:
@@ -175,7 +314,7 @@ def _job_run(session: Session, doc: Document, path: str, options: Options) -> An
     return None
 
 
-def analyse(path: str, session: Session, options: Options) -> Analysis:
+def analyse(path: str, session: Session, options: Options, reverse: bool = True) -> Analysis:
     """A YAML/JSON file: load, detect, and the run of a training or launch config."""
     from batchlint.prefilter import worth_parsing
 
@@ -196,36 +335,69 @@ def analyse(path: str, session: Session, options: Options) -> Analysis:
             return Analysis(shown, DocumentView(shown, None))
         return Analysis(shown, DocumentView(shown, None, exc))
     if syntax_only:
-        return Analysis(shown, DocumentView(shown, doc))
+        launch = session.find_launch(path)
+        if launch is None or len(launch.training_configs()) < 2:
+            return Analysis(shown, DocumentView(shown, doc))
+        doc = session.load(path, data)  # one of several configs a launch line merges (a model config): read as a whole
     hit = detect_composed(doc, path, session)
+    parts = [doc]
     if hit is None and doc.format == "yaml" and "---" in doc.text:
         # A stream of several documents: the one a dialect claims (a loader that reads only the first
         # document still gives the file's text, and each document is read in place).
         from batchlint.loading.documents import split_documents
 
-        for part in split_documents(doc)[1:]:
+        parts = split_documents(doc)
+        for part in parts[1:]:
             hit = detect_composed(part, path, session)
             if hit is not None:
                 doc = part
                 break
     if hit is None and doc.format == "yaml":
-        job = _job_run(session, doc, path, options)
-        if job is not None:
-            return job
+        for part in parts:  # a Kubernetes job after a Service and a Deployment in one file
+            job = _job_run(session, part, path, options)
+            if job is not None:
+                return job
     if hit is None:
-        return Analysis(shown, DocumentView(shown, doc))
+        hit = _merge_partner(doc, path, session)  # `--base model.yaml sft.yaml`: read as the file it is merged with
+    if hit is None:
+        composed = _composing_run(path, session, options) if reverse else None  # a Hydra defaults entry, an include: the run that reads it
+        return Analysis(shown, DocumentView(shown, doc), [composed] if composed is not None else [])
     dialect, match = hit
-    run, pairing, problems = build_run(session, doc, path, dialect, options, match=match)
+    run, pairing, problems = build_run(session, doc, path, dialect, options, match=match, reverse=reverse)
     view = DocumentView(shown, doc, dialect=_view_dialect(dialect.name), semantics=dialect.semantics, problems=problems, tree=pairing.tree)
     return Analysis(shown, view, [(run, pairing)])
 
 
-def analyse_script(path: str, session: Session, options: Options) -> list[Analysis]:
+def _hostfile(path: str) -> bool:
+    from batchlint.loading.hostfile import is_hostfile
+
+    return os.path.isfile(path) and is_hostfile(path)
+
+
+def analyse_hostfile(path: str) -> Analysis:
+    """A DeepSpeed hostfile named on its own: the processes the DeepSpeed runner starts on it (every slot
+    of every host, launcher/runner.py), for `inspect`."""
+    from batchlint.loading.hostfile import read_hosts
+    from batchlint.model import Fact, Semantics
+
+    shown = display_path(path)
+    hosts = read_hosts(path) or []
+    slots = sum(n for _, n in hosts)
+    note = f"{len(hosts)} hosts, {slots} slots: the DeepSpeed runner starts one process per slot"
+    facts = {
+        FactName.NUM_PROCESSES: Fact(FactName.NUM_PROCESSES, slots, Origin.DERIVED, "slots", note=note),
+        FactName.NUM_MACHINES: Fact(FactName.NUM_MACHINES, len(hosts), Origin.DERIVED, "hosts"),
+    }
+    run = RunModel.build(shown, HOSTFILE, DialectKind.LAUNCH, Semantics.YAML11, facts, why=f"{HOSTFILE}: `host slots=N` lines")
+    return Analysis(shown, DocumentView(shown, None, dialect=HOSTFILE), [(run, Pairing())])
+
+
+def analyse_script(path: str, session: Session, options: Options, reverse: bool = True) -> list[Analysis]:
     """A launch script: the run of each training config it launches, or, when its launch line
     alone describes the training (`--train_batch_size ...`), that run."""
     from batchlint.detect import detect_match
     from batchlint.dialects.shell_cli import DIALECT as SHELL_CLI
-    from batchlint.launch import overrides_document, script_arg_facts
+    from batchlint.launch import overrides_document, program_defaults, script_arg_facts
     from batchlint.loading import read_text
     from batchlint.model import Fact
 
@@ -239,7 +411,7 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
     out: list[Analysis] = []
     # `python make_config.py` before `torchrun ... --config-file make_config.yaml`: the file is rewritten first.
     generators = {
-        os.path.splitext(os.path.basename(launch.program.text))[0]
+        os.path.splitext(os.path.basename(launch.program.text))[0]: launch.program
         for launch in session.script_launches(path)
         if launch.launcher == "python" and launch.program is not None and launch.program.text.endswith(".py")
     }
@@ -279,7 +451,7 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
                 claimed = (path, virtual, hit)
         if claimed is not None:
             config, doc, (dialect, match) = claimed
-            run, pairing, problems = build_run(session, doc, config, dialect, options, launch=launch, match=match)
+            run, pairing, problems = build_run(session, doc, config, dialect, options, launch=launch, match=match, reverse=reverse)
             view = DocumentView(doc.path, doc, dialect=_view_dialect(dialect.name), semantics=dialect.semantics, problems=problems, tree=pairing.tree)
             out.append(Analysis(doc.path, view, [(run, pairing)]))
             continue
@@ -287,12 +459,17 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
         if regenerated is not None:
             from batchlint.launch import word_fact
 
+            generator = generators[os.path.splitext(os.path.basename(regenerated.text))[0]]
+            written = _generated_facts(session, generator, regenerated, path)
+            for name, fact in written.items():
+                given.setdefault(name, fact)  # the launch line's own flags still win
+            why = f"{regenerated.text} is written by a Python script this script runs first: its committed values are not what runs"
             given[FactName.TRAINING_CONFIG] = word_fact(
                 FactName.TRAINING_CONFIG,
                 regenerated,
                 launch,
                 shown,
-                unresolved=(f"{regenerated.text} is written by a Python script this script runs first: its committed values are not what runs"),
+                **({"note": why + f"; read from {os.path.basename(generator.text)}'s literals instead"} if written else {"unresolved": why}),
             )
         missing = next((w for w in launch.training_configs() if not w.unresolved and session.resolve_config(w, path) is None), None)
         if missing is not None and (launch.launcher != "python" or given or launch.tasks is not None):
@@ -302,13 +479,17 @@ def analyse_script(path: str, session: Session, options: Options) -> list[Analys
             given[FactName.TRAINING_CONFIG] = word_fact(
                 FactName.TRAINING_CONFIG, missing, launch, shown, problem=ProblemKind.NOT_FOUND, unresolved=f"{missing.text} does not exist"
             )
+            for name, fact in _near_miss_facts(launch, path, session).items():
+                given.setdefault(name, fact)
         if any(
             name in given
             for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION, FactName.GLOBAL_BATCH, FactName.TRAINING_CONFIG)
         ):
+            if FactName.GLOBAL_BATCH not in given:
+                given.update(program_defaults(launch, given))  # the training script's argparse defaults for the flags left out
             if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION)):
                 given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT, note="no accumulation flag: the script's default 1 applies"))
-            run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given)
+            run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given, reverse=reverse)
             out.append(Analysis(shown, DocumentView(shown, None), [(run, pairing)]))
     return out or [Analysis(shown, DocumentView(shown, None))]
 
@@ -381,7 +562,12 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
         return outcome
     try:
         script = is_launch_script(path, session.overlay.get(os.path.abspath(path)))
-        analyses = analyse_script(path, session, options) if script else [analyse(path, session, options)]
+        if script:
+            analyses = analyse_script(path, session, options)
+        elif not path.endswith(CONFIG_SUFFIXES) and _hostfile(path):
+            analyses = [analyse_hostfile(path)]  # shown by inspect; no rule reads a hostfile on its own
+        else:
+            analyses = [analyse(path, session, options)]
         for analysis in analyses:
             analysis.runs = [(_with_baseline(run, pairing, session, options), pairing) for run, pairing in analysis.runs]
         file_settings = session.settings_for(path)
@@ -393,7 +579,7 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
                 if isinstance(rule, DocumentRule):
                     outcome.diagnostics.extend(rule.check_document(analysis.view))
                 if isinstance(rule, RunRule):
-                    for run, pairing in analysis.runs:
+                    for run, pairing in analysis.runs if analysis.view.dialect != HOSTFILE else ():
                         found = rule.check_run(run, pairing)
                         outcome.diagnostics.extend(uncertain(list(found)) if run.dialect == GENERIC else found)
     except RecursionError:

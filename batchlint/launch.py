@@ -94,8 +94,14 @@ ACCUM_FLAGS = (
     "--train_gradient_accumulation_steps",
     "--grad_accum",
     "--grad_accum_steps",
+    "--grad-accum-steps",
     "--accumulate_grad_batches",
     "--gradient_accumulation",
+    "--accumulation_steps",
+    "--accumulation-steps",
+    "--gradient_accumulate_every",  # lucidrains-style trainers, EasyContext
+    "--gradient-accumulate-every",
+    "--accum_iter",  # MAE / DeiT-style main_*.py
 )
 CHECKPOINT_FLAGS = (
     "--gradient_checkpointing",
@@ -109,9 +115,9 @@ CHECKPOINT_FLAGS = (
     "--checkpoint_activations",
 )
 PARALLEL_FLAGS = (
-    (FactName.TP_SIZE, ("--tensor-model-parallel-size", "--tensor_model_parallel_size", "--tp_size", "--tp-size")),
+    (FactName.TP_SIZE, ("--tensor-model-parallel-size", "--tensor_model_parallel_size", "--tp_size", "--tp-size", "--ds_tensor_parallel_size")),
     (FactName.PP_SIZE, ("--pipeline-model-parallel-size", "--pipeline_model_parallel_size", "--pp_size", "--pp-size")),
-    (FactName.CP_SIZE, ("--context-parallel-size", "--context_parallel_size", "--cp_size", "--cp-size")),
+    (FactName.CP_SIZE, ("--context-parallel-size", "--context_parallel_size", "--cp_size", "--cp-size", "--ring_attn_size")),  # OpenRLHF: ring attention groups
 )
 DEEPSPEED_FLAGS = ("--deepspeed", "--deepspeed_config", "--deepspeed-config", "--deepspeed_config_file")
 
@@ -135,6 +141,7 @@ class Launch:
         self.tasks: Tasks | None = None  # processes an srun / mpirun wrapper starts
         self.written: dict[str, str] = {}  # launcher flag as read (--nproc_per_node) -> as written (--nproc-per-node)
         self.words: list[Word] = []  # the launch's own words, out of their wrappers
+        self.called_from: str | None = None  # the script that runs this one with arguments (its $1, $2, ... are known)
 
     def arg(self, *names: str) -> Word | None:
         for name in names:
@@ -456,14 +463,43 @@ def _script_args(launch: Launch, words: list[Word], i: int) -> None:
         i += 1
 
 
-def launches(path: str, text: str) -> list[Launch]:
-    script = read_script(text)
+_SCRIPT_NAMES = (".sh", ".bash")
+
+
+def launches(path: str, text: str, positional: list[tuple[str, bool]] | None = None, depth: int = 0) -> list[Launch]:
+    """The launch lines of a script, and those of the scripts it runs with arguments (a job wrapper's
+    `gantry run ... -- bash -c "launch.sh $NODES"`), read with those arguments as their $1, $2, ..."""
+    script = read_script(text, positional)
     out = []
     for command in script.commands:
         launch = parse_launch(path, script, command)
         if launch is not None:
             out.append(launch)
+        elif depth < 2:
+            out.extend(_called_script(path, script, command, depth))
     return out
+
+
+def _called_script(path: str, script: Script, command: Command, depth: int) -> list[Launch]:
+    """The launches of another script of the project this command runs (`./launch.sh 16`, `bash launch.sh 16`)."""
+    words, _ = unwrap(list(command.words), script.text, script.variables)
+    if words and os.path.basename(words[0].text) in ("bash", "sh") and len(words) > 1 and not words[1].text.startswith("-"):
+        words = words[1:]
+    if not words or words[0].unresolved or not words[0].text.endswith(_SCRIPT_NAMES):
+        return []
+    callee = resolve_from_script(words[0].text, path)
+    if callee is None or os.path.abspath(callee) == os.path.abspath(path):
+        return []
+    from batchlint.loading.files import read_text
+
+    try:
+        text = read_text(callee, errors="replace")
+    except OSError:
+        return []
+    found = launches(callee, text, [(w.text, w.unresolved) for w in words[1:]], depth + 1)
+    for launch in found:
+        launch.called_from = launch.called_from or path
+    return found
 
 
 def _int(word: Word | None) -> int | None:
@@ -533,9 +569,17 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
     elif launch.launcher == "deepspeed":
         gpus, nodes_w, hostfile = a.get("--num_gpus"), a.get("--num_nodes"), a.get("--hostfile") or a.get("-H")
         counted = _hostfile(hostfile, launch.script_path) if hostfile is not None else None
+        include = a.get("--include") or a.get("-i")
+        slots = _include_slots(include)
         if _int(gpus) is not None and gpus is not None:
             hosts = counted[0] if counted is not None and _int(nodes_w) is None else (_int(nodes_w) or 1)
             facts[FactName.NUM_PROCESSES] = _fact(FactName.NUM_PROCESSES, (_int(gpus) or 1) * hosts, gpus, "--num_gpus", display, index)
+        elif slots is not None and include is not None:
+            # `--include localhost:0,1@worker-1:0,1`: the runner starts one process per listed slot (it filters a hostfile too).
+            flag = "--include" if "--include" in a else "-i"
+            facts[FactName.NUM_PROCESSES] = _fact(
+                FactName.NUM_PROCESSES, slots, include, launch.written.get(flag, flag), display, index, note=f"{slots} GPUs listed by {flag} {include.text}"
+            )
         elif counted is not None and hostfile is not None:
             # The runner uses every host of the hostfile and every slot on it (DeepSpeed launcher/runner.py).
             facts[FactName.NUM_PROCESSES] = _fact(
@@ -579,6 +623,15 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
                 note=f"--nproc_per_node {nproc.text}: one process per visible GPU ({seen_gpus[0]})",
             )
     seen = visible_devices(launch)
+    if FactName.NUM_PROCESSES not in facts and launch.launcher == "python" and launch.tasks is None and seen is not None:
+        devices = [p for p in seen[0].split(",") if p.strip()]
+        if len(devices) == 1 and devices[0].strip().isdigit():
+            # `CUDA_VISIBLE_DEVICES=6 python train.py`: a plain interpreter that sees one GPU trains on one process.
+            facts[FactName.NUM_PROCESSES] = replace(
+                _fact(FactName.NUM_PROCESSES, 1, Word(seen[0], seen[1], seen[2]), "CUDA_VISIBLE_DEVICES", display, index),
+                node=None,
+                note=f"plain python with CUDA_VISIBLE_DEVICES={seen[0]}: one visible GPU, one training process",
+            )
     if seen is not None:
         value, start, end = seen
         count = len([p for p in value.split(",") if p.strip()])
@@ -596,6 +649,28 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
                 facts[FactName.NUM_PROCESSES] = replace(
                     visible, name=FactName.NUM_PROCESSES, note=f"CUDA_VISIBLE_DEVICES={value}: the deepspeed launcher uses every visible GPU"
                 )
+    actor_gpus = launch.script_args.get("--actor_num_gpus_per_node")
+    actor_nodes_word = launch.script_args.get("--actor_num_nodes")
+    actor_nodes = _int(actor_nodes_word) if actor_nodes_word is not None else 1
+    if (
+        FactName.NUM_PROCESSES not in facts
+        and launch.launcher == "python"
+        and actor_gpus is not None
+        and _int(actor_gpus) is not None
+        and actor_nodes is not None
+    ):
+        # OpenRLHF's Ray trainers (`ray job submit -- python -m openrlhf.cli.train_ppo_ray`) place the trained actor on
+        # --actor_num_nodes × --actor_num_gpus_per_node GPUs: its data-parallel ranks.
+        count = (_int(actor_gpus) or 1) * actor_nodes
+        facts[FactName.NUM_PROCESSES] = _fact(
+            FactName.NUM_PROCESSES,
+            count,
+            actor_gpus,
+            "--actor_num_gpus_per_node",
+            display,
+            index,
+            note=f"the actor's {actor_nodes} × {actor_gpus.text} GPUs (Ray placement)",
+        )
     if launch.launcher == "accelerate":
         facts.update(_accelerate_line(launch, display, index))
     if launch.program is not None and not launch.program.unresolved and launch.program.text.endswith(".py"):
@@ -779,6 +854,102 @@ def training_script_facts(launch: Launch, display: str) -> tuple[str | None, dic
     return path, facts
 
 
+def _include_slots(word: Word | None) -> int | None:
+    """The GPUs a DeepSpeed `--include` names, `host:slot,slot@host:slot` (DeepSpeed launcher/runner.py
+    parse_resource_filter); None when a host is named without its slots (all of them) or the value is unknown."""
+    if word is None or word.unresolved:
+        return None
+    total = 0
+    for part in word.text.strip("'\"").split("@"):
+        host, sep, slots = part.partition(":")
+        listed = [s for s in slots.split(",") if s.strip()]
+        if not host.strip() or not sep or not listed or not all(s.strip().isdigit() for s in listed):
+            return None
+        total += len(set(listed))
+    return total or None
+
+
+def program_defaults(launch: Launch, given: Mapping[FactName, Fact[object]]) -> dict[FactName, Fact[object]]:
+    """The training script's own defaults for the batch flags the launch line leaves out
+    (`parser.add_argument("--train_batch_size", type=int, default=4)`), read with `ast`, never run."""
+    program = launch.program
+    wanted = [(n, flags) for n, flags in ((FactName.PER_DEVICE_BATCH, BATCH_FLAGS), (FactName.GRAD_ACCUM, ACCUM_FLAGS)) if n not in given]
+    if program is None or program.unresolved or not program.text.endswith(".py") or not wanted:
+        return {}
+    path = resolve_from_script(program.text, launch.script_path)
+    if path is None:
+        return {}
+    import ast
+
+    from batchlint.loading.files import read_text
+
+    try:
+        code = read_text(path, 2_000_000, errors="replace", truncate=True)
+        tree = ast.parse(code) if "add_argument" in code else None
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    defaults: dict[str, ast.Constant] = {}
+    for node in ast.walk(tree) if tree is not None else ():
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"):
+            continue
+        default = next((k.value for k in node.keywords if k.arg == "default"), None)
+        if isinstance(default, ast.Constant) and type(default.value) is int and default.value > 0:
+            for arg in node.args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    defaults.setdefault(arg.value, default)
+    index = LineIndex(code)
+    shown = display_path(path)
+    out: dict[FactName, Fact[object]] = {}
+    for name, flags in wanted:
+        flag = next((f for f in flags if f in defaults and not (f == "--train_batch_size" and "--micro_train_batch_size" in defaults)), None)
+        if flag is None:
+            continue
+        const = defaults[flag]
+        note = f"no {flag} on the launch line: the default of {os.path.basename(path)}"
+        out[name] = Fact(name, const.value, Origin.DEFAULT, flag, _literal_span(index, const, shown), note=note)
+    return out
+
+
+def _literal_span(index: LineIndex, const: object, shown: str) -> Span:
+    """Where an `ast` literal sits (its column is in UTF-8 bytes)."""
+    import ast
+
+    assert isinstance(const, ast.Constant)
+
+    def offset(line: int, byte_col: int) -> int:
+        return index.starts[line - 1] + len(index.line_text(line).encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    start = offset(const.lineno, const.col_offset)
+    end = offset(const.end_lineno or const.lineno, const.end_col_offset or const.col_offset)
+    line, col = index.position(start)
+    end_line, end_col = index.position(end)
+    return Span(shown, line, col, end_line, end_col, start, end)
+
+
+def keyword_literals(path: str) -> dict[str, tuple[int, Span]]:
+    """The integer literals a Python script passes by keyword (`TokensArgs(micro_batch_size=2)`), first
+    of each name, read with `ast`, never run: what a script that writes a config puts in it."""
+    import ast
+
+    from batchlint.loading.files import read_text
+
+    try:
+        code = read_text(path, 2_000_000, errors="replace", truncate=True)
+        tree = ast.parse(code)
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    index = LineIndex(code)
+    shown = display_path(path)
+    out: dict[str, tuple[int, Span]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                value = keyword.value
+                if keyword.arg and isinstance(value, ast.Constant) and type(value.value) is int and keyword.arg not in out:
+                    out[keyword.arg] = (value.value, _literal_span(index, value, shown))
+    return out
+
+
 def _hostfile(word: Word, script_path: str) -> tuple[int, int] | None:
     if word.unresolved:
         return None
@@ -846,10 +1017,38 @@ def _bare_or_bool(launch: Launch, flag: str) -> tuple[object, Word] | None:
     return None
 
 
+# A program named for what it does after training (`inference.py`, `extract_feature.py`, `sample_video.py`),
+# and the flag words that show a launch trains all the same (a learning rate, epochs or steps, accumulation).
+_AFTER_TRAINING = re.compile(
+    r"(?:^|[_\-])(?:infer|inference|sample|sampling|eval|evaluate|evaluation|test|predict|extract|generate|generation|demo|export|serve)(?:[_\-]|$)", re.I
+)
+_TRAINING_FLAG_PARTS = ("learning_rate", "epoch", "accum", "warmup", "weight_decay", "optim", "do_train")
+_TRAINING_STEP_FLAGS = frozenset(
+    {"max_steps", "max_train_steps", "train_steps", "total_steps", "training_steps", "save_steps", "checkpointing_steps", "train_iters", "max_iters"}
+)
+
+
+def _trains(flag: str) -> bool:
+    name = flag.lstrip("-").lower().replace("-", "_")
+    return name in _TRAINING_STEP_FLAGS or any(part in ("lr", "blr") for part in name.split("_")) or any(w in name for w in _TRAINING_FLAG_PARTS)
+
+
+def not_training(launch: Launch) -> bool:
+    """A launch of a program named for inference, sampling, evaluation or feature extraction whose flags show
+    no training (no learning rate, epochs, training steps or accumulation): its `--batch_size` is not a training batch."""
+    if launch.program is None or launch.program.unresolved:
+        return False
+    base = os.path.basename(launch.program.text.rstrip("/"))
+    stem = (base[:-3] if base.endswith(".py") else base).rsplit(".", 1)[-1]  # a script, or the last part of a `-m` module
+    return _AFTER_TRAINING.search(stem) is not None and not any(_trains(flag) for flag in launch.script_args)
+
+
 def script_arg_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
-    """The training script's own batch arguments (after the script name)."""
+    """The training script's own batch arguments (after the script name); none for a launch that does not train."""
     index = LineIndex(launch.script.text)
     facts: dict[FactName, Fact[object]] = {}
+    if not_training(launch):
+        return facts
     rlhf = "--micro_train_batch_size" in launch.script_args
     for name, flags in (
         (FactName.PER_DEVICE_BATCH, BATCH_FLAGS),
@@ -864,6 +1063,16 @@ def script_arg_facts(launch: Launch, display: str) -> dict[FactName, Fact[object
             if word is not None:
                 facts[name] = _fact(name, _batch_value(word), word, flag, display, index)
                 break
+    if FactName.GRAD_ACCUM not in facts:
+        # An accumulation flag of a name batchlint does not know (`--accum_every 4`): the run's accumulation is
+        # unknown, not the default 1.
+        other = next((f for f in launch.script_args if "accum" in f.lower() and "eval" not in f.lower()), None)
+        word = launch.script_args.get(other) if other is not None else None
+        if other is not None and word is not None:
+            facts[FactName.GRAD_ACCUM] = replace(
+                _fact(FactName.GRAD_ACCUM, _batch_value(word), word, other, display, index),
+                unresolved=f"{other} {word.text}: an accumulation flag batchlint does not read; what it means is up to the training script",
+            )
     if FactName.GLOBAL_BATCH not in facts and FactName.GRAD_ACCUM in facts and FactName.PER_DEVICE_BATCH in facts:
         glob = _global_from_arithmetic(launch, display, index)
         if glob is not None:

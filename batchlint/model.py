@@ -322,6 +322,7 @@ class RunModel:
     why: str = ""  # which dialect read the file, and the signature keys it found
     confidence: str = "high"  # how sure the reading is: high (a dialect's signature), medium or low (the generic reader)
     baseline: BaselineRun | None = None  # the run at the --baseline revision, when one is asked for (batchlint.baseline)
+    launched_total: int | None = None  # a launch or DeepSpeed file checked on its own: the total of the run the launch line naming it starts
 
     _FIELDS = (
         FactName.PER_DEVICE_BATCH,
@@ -397,7 +398,7 @@ class RunModel:
     @property
     def total_batch(self) -> int | None:
         if not self.is_training:
-            return None
+            return self.launched_total
         per_device = self.int_fact(FactName.PER_DEVICE_BATCH)
         dp = self.int_fact(FactName.DATA_PARALLEL_SIZE)
         acc = self.accumulation

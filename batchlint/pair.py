@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from batchlint.counts import positive_int
 from batchlint.dialects.base import Dialect, FactDict
 from batchlint.dialects.registry import ACCELERATE, DEEPSPEED
 from batchlint.extract import extract_facts
@@ -17,7 +18,7 @@ from batchlint.launch import Launch, launch_facts, override_facts, training_scri
 from batchlint.loading import Document, LoadError, LoadErrorKind
 from batchlint.loading.hostfile import read_hosts
 from batchlint.loading.nodes import Mapping
-from batchlint.model import DialectKind, Fact, FactName, Origin
+from batchlint.model import DialectKind, Fact, FactName, Origin, RunModel
 from batchlint.options import LaunchOptions
 from batchlint.paths import default_accelerate_config, display_path, find_near, resolve_from_script
 from batchlint.resolve import ConfigTree
@@ -59,6 +60,10 @@ class Pairing:
     tree: ConfigTree | None = None  # the config's resolution, for resolved values
     hostfile_hosts: tuple[str, ...] = ()  # the DeepSpeed hostfile's host names, in order
     training_script: str | None = None  # the .py file the launch line runs, when it is there (its facts are in script_facts)
+    # A launch or DeepSpeed file checked on its own: the training run of the launch line that names it
+    # (`launch`), whose layout and total are this file's too (set by the engine, which builds that run).
+    owner: RunModel | None = None
+    linked_from: tuple[str, ...] = ()  # a file other configs link (a dataset TOML): the configs naming it, candidates for `owner`
 
     def view(self, doc: Document | None) -> DocumentView | None:
         return None if doc is None else view_of(doc)
@@ -80,6 +85,21 @@ def _own_layout(dialect: Dialect, facts: FactDict) -> bool:
     script that launches it with another layout is another run, reported when that script is checked."""
     own = [facts.get(FactName.NUM_PROCESSES), facts.get(FactName.GPUS_PER_NODE), *(facts.get(name) for name in dialect.world_from[:1])]
     return any(f is not None and f.origin == Origin.FILE and isinstance(f.value, int) and f.value > 0 for f in own)
+
+
+def _linked(dialect: Dialect) -> bool:
+    """A dialect another one links (`Link`): its files are read through the config naming them."""
+    from batchlint.dialects.registry import BUILT_IN
+
+    return any(link.dialect == dialect.name for d in BUILT_IN for link in d.links)
+
+
+def _own_batch(dialect: Dialect, facts: FactDict) -> bool:
+    """An accelerate config, or a DeepSpeed JSON that sets a batch value itself: one of "auto" values is
+    a template its trainer fills, and the run is the launching script's."""
+    if dialect.kind != DialectKind.DEEPSPEED:
+        return True
+    return any(positive_int(facts[n].value) is not None for n in (FactName.GLOBAL_BATCH, FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM) if n in facts)
 
 
 def _load_launch(path: str, session: Session) -> tuple[Document | None, FactDict, LoadError | None]:
@@ -139,15 +159,25 @@ def pair(
     script: str | None = None
     script_facts: FactDict = {}
     training_script: str | None = None
+    linked_from: tuple[str, ...] = ()
+    given = options.accelerate_config or settings.accelerate_config or options.num_processes or settings.num_processes
+    if dialect.kind != DialectKind.TRAINING and launch is None and from_file and not given and _own_batch(dialect, facts):
+        # Checked on its own: the launch line naming it (`--config_file`, `--deepspeed_config`) is the run it is part of.
+        launch = session.script_index(fs_path).find_naming(fs_path, "accelerate" if dialect.kind == DialectKind.LAUNCH else "deepspeed")
+        script = display_path(launch.script_path) if launch is not None else None
     if dialect.kind == DialectKind.LAUNCH:
         launch_path = fs_path
         launch_values = dict(facts)  # the file's own values, before the command line overrides any
         launch_doc = config_docs[0] if config_docs else None
+    elif dialect.kind == DialectKind.DEEPSPEED and script is not None:
+        pass  # its launch's layout comes with the run that launch starts (Pairing.owner)
     else:
         launch_path = options.accelerate_config or settings.accelerate_config
         declared = launch_path or options.num_processes or settings.num_processes
         if launch is None and not declared and from_file and not _own_layout(dialect, facts):
             launch = session.find_launch(fs_path)  # a launch script of the repository names this config
+            if launch is None and _linked(dialect):
+                linked_from = tuple(session.script_index(fs_path).find_linking(fs_path))
         if launch is not None:
             script = display_path(launch.script_path)
             config_word = launch.launcher_args.get("--config_file")
@@ -219,4 +249,5 @@ def pair(
         tree,
         hostfile_hosts=tuple(h for h, _ in hosts or ()),
         training_script=training_script,
+        linked_from=linked_from,
     )

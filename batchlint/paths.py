@@ -95,9 +95,10 @@ def find_near(name: str, named_in: str, launch_dir: str | None) -> str | None:
 def resolve_from_script(name: str, script_path: str) -> str | None:
     """A path written in a script: relative to where the script runs — the working directory,
     the script's directory, or one of its parents (scripts are often run from the repository root)."""
-    if os.path.isabs(name):
-        return name if os.path.exists(name) else None
     from batchlint.loading.files import is_file  # notes the places looked in, for the cache
+
+    if os.path.isabs(name):
+        return name if os.path.exists(name) or is_file(name) else None  # (is_file: an absent path is noted)
 
     candidates = [name, *(os.path.join(d, name) for d in _ancestors(os.path.dirname(os.path.abspath(script_path)), 6))]
     return next((os.path.normpath(c) for c in candidates if is_file(c)), None)

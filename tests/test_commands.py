@@ -118,7 +118,7 @@ def test_the_cli_only_parses_and_dispatches() -> None:
         "batchlint.output.console",
     }  # the console set-up: ASCII where the encoding needs it
     modules = {module for module, _ in _imports(PACKAGE / "cli.py")}
-    assert modules - allowed == {f"batchlint.commands.{c}" for c in ("check", "inspect", "plan", "settings", "rule", "server")}
+    assert modules - allowed == {f"batchlint.commands.{c}" for c in ("check", "inspect", "plan", "settings", "rule", "clean", "server")}
 
 
 KNOWN_PRIVATE: set[tuple[str, str]] = set()

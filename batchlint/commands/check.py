@@ -79,7 +79,10 @@ def run(args: CheckArgs) -> int:
 
     _long_lived_imports()
     # The markdown summary has a row per run; the other formats need only the findings (and may check in parallel).
-    report = checked(args.paths, args.options, args.stdin_filename, use_cache=not args.no_cache, keep_runs=args.format == "markdown")
+    from batchlint.cache import disabled
+
+    use_cache = not args.no_cache and not disabled()  # --no-cache, or $BATCHLINT_NO_CACHE
+    report = checked(args.paths, args.options, args.stdin_filename, use_cache=use_cache, keep_runs=args.format == "markdown")
     if report is None:
         return ERROR
     report.unsafe_fixes = args.unsafe_fixes

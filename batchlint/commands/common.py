@@ -72,6 +72,7 @@ def bad_paths(paths: tuple[str, ...] | list[str], stdin_filename: str | None = N
     one line each (True), and the run stops before anything is checked. `-` is standard input."""
     from batchlint.engine import CONFIG_SUFFIXES
     from batchlint.loading.files import own_stream
+    from batchlint.loading.hostfile import is_hostfile
     from batchlint.session import SCRIPT_SUFFIXES, is_launch_script
 
     bad = False
@@ -84,8 +85,8 @@ def bad_paths(paths: tuple[str, ...] | list[str], stdin_filename: str | None = N
             and not os.path.isdir(named)
             and not _template_of(named).endswith(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)
             and not own_stream(named)
-            and not (path != "-" and os.path.isfile(named) and is_launch_script(named))
-        ):  # a `#!/bin/bash` script
+            and not (path != "-" and os.path.isfile(named) and (is_launch_script(named) or is_hostfile(named)))
+        ):  # a `#!/bin/bash` script, a DeepSpeed hostfile
             error(f"{named}: not a file batchlint reads (it reads {', '.join(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)} files)")
         else:
             continue

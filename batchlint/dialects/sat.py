@@ -19,7 +19,7 @@ DIALECT = Dialect(
         FactName.GLOBAL_BATCH: ("deepspeed.train_batch_size",),
         FactName.ZERO_STAGE: ("deepspeed.zero_optimization.stage",),
         FactName.MIXED_PRECISION: ("deepspeed.bf16.enabled", "deepspeed.fp16.enabled"),
-        FactName.GRADIENT_CHECKPOINTING: ("args.checkpoint_activations",),
+        FactName.GRADIENT_CHECKPOINTING: ("args.checkpoint_activations", "model.network_config.params.transformer_args.checkpoint_activations"),
         FactName.MP_SIZE: ("args.model_parallel_size",),
     },
     signature=Signature(

@@ -15,6 +15,11 @@ from batchlint.model import DialectKind, Fact, FactName, GlobalShape, Origin, Se
 
 
 def _sequences_per_step(facts: FactDict) -> None:
+    micro = facts.get(FactName.PER_DEVICE_BATCH)
+    if micro is not None and micro.value is None and micro.unresolved is None:
+        # verl's own ppo_trainer.yaml (and every fork's copy) leaves it null for the launch line's override to set:
+        # not a value the run trains with, and the optimizer batch (mini × n) does not depend on it.
+        facts.pop(FactName.PER_DEVICE_BATCH)
     mini, n = facts.get(FactName.MINI_BATCH), facts.get(FactName.ROLLOUT_N)
     m = positive_int(mini.value) if mini is not None else None
     k = positive_int(n.value) if n is not None else 1

@@ -19,7 +19,9 @@ the open descriptor, pipe or not: the user asked for it, and it has a writer or 
 While the result cache records a run (`start_recording`), the reader also notes the digest of every
 file it read and every path it found missing, so an entry is keyed by the bytes the run used (an
 edit landing during the run is never stored under the new content's hash) and a file created later
-where the run looked for one invalidates it.
+where the run looked for one invalidates it. Searches are dependencies too: `glob_files` (a config
+path with variables in a launch script) and `list_dir` (the config folders of a Hydra app) note what
+they found, so a file created later that the same search would find invalidates the entry.
 """
 
 from __future__ import annotations
@@ -39,7 +41,10 @@ __all__ = [
     "Reads",
     "current_reads",
     "digest",
+    "glob_files",
     "is_file",
+    "list_dir",
+    "listing",
     "open_text",
     "own_stream",
     "read_bytes",
@@ -240,17 +245,70 @@ def is_file(path: str) -> bool:
     return found
 
 
+def _glob(pattern: str) -> list[str]:
+    import glob
+
+    return sorted(os.path.normpath(h) for h in glob.glob(pattern) if os.path.isfile(h))
+
+
+def _listdir(directory: str) -> list[str]:
+    try:
+        return sorted(os.listdir(directory))
+    except (OSError, ValueError):
+        return []
+
+
+def _listing_digest(found: list[str]) -> str:
+    return digest("\0".join(sorted(os.path.abspath(f) for f in found)).encode("utf-8", "surrogateescape"))
+
+
+def glob_files(pattern: str) -> list[str]:
+    """The regular files matching the glob `pattern` (sorted), and, while the cache records, a note of
+    what the search found: a file created later that matches must invalidate the results that searched."""
+    found = _glob(pattern)
+    reads = _reads.get()
+    if reads is not None:
+        reads.note_listing("glob:" + os.path.abspath(pattern), _listing_digest(found))
+    return found
+
+
+def list_dir(directory: str) -> list[str]:
+    """The names in `directory` (sorted; none when it is not a readable directory), noted like `glob_files`."""
+    names = _listdir(directory)
+    reads = _reads.get()
+    if reads is not None:
+        reads.note_listing("dir:" + os.path.abspath(directory), _listing_digest([os.path.join(directory, n) for n in names]))
+    return names
+
+
+def listing(key: str) -> str | None:
+    """What the search `key` (as noted: `glob:PATTERN`, `dir:DIRECTORY`) finds now, as its digest; None
+    for a key that is neither (a damaged cache entry). Not noted."""
+    kind, _, arg = key.partition(":")
+    if kind == "glob":
+        return _listing_digest(_glob(arg))
+    if kind == "dir":
+        return _listing_digest([os.path.join(arg, n) for n in _listdir(arg)])
+    return None
+
+
 # ---------------------------------------------------------------------------------------------- recording
 
 
 class Reads:
     """What one cached check read (loading/files.py's docstring): absolute path -> digest of the bytes
-    read, None where no regular file was found, CHANGED where two reads differed; and the paths the
-    current file's analysis touched (`window`)."""
+    read, None where no regular file was found, CHANGED where two reads differed; the searches made
+    (`listings`: key -> digest of what was found, or CHANGED); and the paths the current file's
+    analysis touched (`window`)."""
 
     def __init__(self) -> None:
         self.seen: dict[str, str | None] = {}
+        self.listings: dict[str, str] = {}
         self.window: set[str] = set()
+
+    def note_listing(self, key: str, value: str) -> None:
+        known = self.listings.get(key, value)
+        self.listings[key] = value if known == value else CHANGED
 
     def note(self, path: str, value: str | None) -> None:
         key = os.path.abspath(path)

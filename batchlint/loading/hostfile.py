@@ -25,3 +25,19 @@ def read_hostfile(path: str) -> tuple[int, int] | None:
     """(hosts, total slots) of a DeepSpeed hostfile; None when it cannot be read or names no host."""
     hosts = read_hosts(path)
     return (len(hosts), sum(slots for _, slots in hosts)) if hosts else None
+
+
+def is_hostfile(path: str) -> bool:
+    """A DeepSpeed / pdsh hostfile by its content: every line a host name with `slots=N` (comments and
+    blank lines aside), at least one of them. Read only for a file named without a config extension."""
+    import re
+
+    from batchlint.loading.files import ReadError
+
+    try:
+        with open_text(path, 64 * 1024) as fh:
+            lines = [line.split("#", 1)[0].strip() for line in fh]
+    except (OSError, UnicodeDecodeError, ReadError):
+        return False
+    lines = [line for line in lines if line]
+    return bool(lines) and all(re.fullmatch(r"[\w.:\[\]-]+\s+slots=\d+", line) for line in lines)

@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Callable
 
+from batchlint.loading.files import is_file, list_dir
 from batchlint.loading.keypath import node_at
 from batchlint.loading.nodes import Document, LoadError, Mapping, Node, Scalar, Sequence, Span, key_text
 
@@ -98,7 +99,7 @@ def compose(doc: Document, fs_path: str, load: Callable[[str], Document], depth:
             continue
         rel = option if not group else f"{group}/{option}"
         path = os.path.join(base, rel if rel.endswith((".yaml", ".yml")) else rel + ".yaml")
-        if not os.path.isfile(path):
+        if not is_file(path):  # noted: a group option created later changes the composition
             continue
         try:
             part = load(path)
@@ -129,9 +130,7 @@ def find_primary(program: str, overrides: dict[str, object], bases: list[str], l
         root_dir = os.path.normpath(os.path.join(base, os.path.dirname(program)))
         for sub in _CONFIG_DIRS:
             directory = os.path.join(root_dir, sub)
-            if not os.path.isdir(directory):
-                continue
-            for name in sorted(os.listdir(directory))[:50]:
+            for name in list_dir(directory)[:50]:  # noted: a config created later may be the primary one
                 path = os.path.join(directory, name)
                 if not name.endswith((".yaml", ".yml")) or not os.path.isfile(path):
                     continue

@@ -119,6 +119,7 @@ class _Lexer:
         self.unknown: set[str] = set()  # variables assigned from something unresolved ($1, $(...))
         self.arrays: dict[str, list[Word]] = {}  # bash arrays: the words of their literals
         self.in_array = False  # inside `NAME=( ... )`: `)` ends a word
+        self.positional: list[tuple[str, bool]] | None = None  # $1, $2, ... when another script calls this one with arguments
 
     def expand(self, in_quotes: bool) -> tuple[str, bool]:
         """At '$': the expansion and whether it is unresolved."""
@@ -156,6 +157,8 @@ class _Lexer:
                     self.i = len(t)
                     return "", True
             self.i = end + 1
+            if t[i + 2 : end].isdigit() and self.positional is not None:
+                return self._positional(int(t[i + 2 : end]))
             array = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]", t[i + 2 : end])
             if array is not None and array.group(1) in self.arrays:
                 items = self.arrays[array.group(1)]  # "${ARGS[@]}" inside a string: the words joined
@@ -188,11 +191,21 @@ class _Lexer:
                 # Set from a command substitution we never ran, or from $1 and the like.
                 return value, m.group(0) in self.unknown or "$(" in value or "`" in value
             return m.group(0).join(("$", "")), True
+        if i + 1 < len(t) and t[i + 1].isdigit() and self.positional is not None:
+            self.i = i + 2
+            return self._positional(int(t[i + 1]))
         if i + 1 < len(t) and (t[i + 1].isdigit() or t[i + 1] in "@*#?!$-"):
             self.i = i + 2  # a positional or special parameter: known only when the script runs
             return t[i : i + 2], True
         self.i = i + 1
         return "$", False
+
+    def _positional(self, n: int) -> tuple[str, bool]:
+        """$n of a script called with arguments: the caller's word (unresolved when it was, or when missing)."""
+        assert self.positional is not None
+        if n == 0 or n > len(self.positional):
+            return f"${n}", True
+        return self.positional[n - 1]
 
     def _word_value(self, text: str) -> tuple[str, bool]:
         """A `${VAR:-default}` default: quotes removed, variables inside it expanded."""
@@ -349,8 +362,9 @@ class _Lexer:
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 
 
-def read_script(text: str) -> Script:
-    """The script's commands in order, with the variables known at each point applied."""
+def read_script(text: str, positional: list[tuple[str, bool]] | None = None) -> Script:
+    """The script's commands in order, with the variables known at each point applied. `positional`:
+    the arguments another script calls it with ($1, $2, ... and `shift`), as (text, unresolved)."""
     script = Script(text[:MAX_SCRIPT_CHARS])
     text = script.text
     for m in re.finditer(r"^#SBATCH\s+(?:--nodes|-N)[= ]\s*(\d+)", text, re.M):
@@ -367,6 +381,7 @@ def read_script(text: str) -> Script:
                 script.variables.setdefault(name, found.group(1))
     # Process the script line by line so that each command sees the variables set before it.
     lexer = _Lexer(text, script.variables)
+    lexer.positional = list(positional) if positional is not None else None
     for words, line, live in _commands_incrementally(lexer):
         if not live:
             continue  # in a branch whose test is known to fail
@@ -432,6 +447,9 @@ def _commands_incrementally(lexer: _Lexer) -> list[tuple[list[Word], int, bool]]
             out.append((words, t.count("\n", 0, words[0].start) + 1, live))
             if not live:
                 continue  # a branch that does not run sets nothing
+            if words[0].text == "shift" and lexer.positional is not None and not branches:
+                count = int(words[1].text) if len(words) > 1 and words[1].text.isdigit() else 1
+                del lexer.positional[:count]
             # Apply plain assignments now (the next command may use them).
             rest = words[1:] if words and words[0].text in ("export", "local", "declare", "readonly") else words
             if rest and all(_ASSIGN.match(w.text) for w in rest):

@@ -32,6 +32,8 @@ def write_inspect(report: Report, out: TextIO) -> None:
             out.write(f"  {'total_batch':<{w}} {total if total is not None else 'unknown'}\n")
             if run.target:
                 out.write(f"  {'target_total':<{w}} {run.target.value}  (from {run.target.description})\n")
+        elif run.launched_total is not None:
+            out.write(f"  {'total_batch':<{w}} {run.launched_total}  (of the run {run.launch_script} launches with it)\n")
         for intent in run.stated_intent:
             out.write(f"  stated at line {intent.span.line}: {intent.describe()}\n")
         out.write("\n")

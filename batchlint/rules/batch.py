@@ -46,14 +46,18 @@ def _related(run: RunModel, *names: F) -> list[Related]:
 
 def _formula(run: RunModel) -> str:
     acc = run.accumulation
-    dp = run[F.DATA_PARALLEL_SIZE]
+    per_device, dp = run.get(F.PER_DEVICE_BATCH), run.get(F.DATA_PARALLEL_SIZE)
+    if per_device is None or dp is None:
+        # A trainer that fixes the global batch without a per-device one (verl under use_dynamic_bsz): the global batch.
+        glob = run.get(F.GLOBAL_BATCH)
+        return (glob.note or f"{glob.key} {glob.value}") if glob is not None else "the global batch"
     accum = f"{acc.value if acc else '?'} accumulation"
     grad_accum = run.grad_accum
     if acc is not None and acc.name == F.EFFECTIVE_GRAD_ACCUM:
         accum += (
             f" (from {acc.span.file}, not the config's {grad_accum.value})" if acc.span and grad_accum is not None else f" ({acc.note})" if acc.note else ""
         )
-    return f"{run[F.PER_DEVICE_BATCH].value} per device × {dp.value} processes × {accum}"
+    return f"{per_device.value} per device × {dp.value} process{'' if dp.value == 1 else 'es'} × {accum}"
 
 
 def _describe(fact: Fact[object], run: RunModel) -> str:
@@ -617,8 +621,8 @@ class ProcessCountUnknown(RunRule):
         b = run.int_fact(F.PER_DEVICE_BATCH)
         acc = run.accumulation
         k = positive_int(acc.value) if acc else None
-        if b is None or k is None:
-            return
+        if b is None or k is None or any(f is not None and f.unresolved for f in (run.per_device_batch, acc)):
+            return  # a value the run does not really use (a path that does not resolve) says nothing per GPU
         message = f"process count unknown: total batch = {b * k} per GPU ({b} per device × {k} accumulation) × number of GPUs"
         assumed = [i for i in run.stated_intent if i.gpus is not None and not i.is_formula]
         if assumed:

@@ -11,7 +11,7 @@ from batchlint.counts import positive_int
 from batchlint.derive import world_size
 from batchlint.fixes import SAFE, UNSAFE, Fix, rename_key
 from batchlint.loading.nodes import Mapping, Scalar, Span
-from batchlint.model import DialectKind, Fact, RunModel, Severity
+from batchlint.model import DialectKind, Fact, Origin, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
 from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, close_matches, file_start
@@ -46,6 +46,10 @@ class DsView:
         procs = self.run.int_fact(F.NUM_PROCESSES)
         if procs is None:
             return None
+        dp = self.run.int_fact(F.DATA_PARALLEL_SIZE)
+        split = [self.run.get(n) for n in (F.TP_SIZE, F.PP_SIZE)]
+        if dp is not None and any(f is not None and f.origin == Origin.SCRIPT for f in split):
+            return dp  # Megatron-style flags on the launch line: the trainer hands DeepSpeed its data-parallel group
         world = world_size(procs, self.run.int_fact(F.NUM_MACHINES))
         sp = self.run.int_fact(F.SP_SIZE) or 1
         return world // sp if sp > 1 else world
