@@ -592,8 +592,8 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
                     outcome.diagnostics.extend(rule.check_document(analysis.view))
                 if isinstance(rule, RunRule):
                     for run, pairing in analysis.runs if analysis.view.dialect != HOSTFILE else ():
-                        found = list(rule.check_run(run, pairing))
-                        outcome.diagnostics.extend(uncertain(found) if run.dialect == GENERIC else found)
+                        found = rule.check_run(run, pairing)
+                        outcome.diagnostics.extend(uncertain(list(found)) if run.dialect == GENERIC else found)
     except RecursionError:
         return FileOutcome(internal_errors=[f"{display_path(path)}: nested too deeply to analyse"])
     except Exception as exc:  # a bug in batchlint must not cost the user the other files
@@ -652,11 +652,63 @@ def _workers(files: int) -> int:
     return max(1, min(cores, files // (PARALLEL_THRESHOLD // 2)))
 
 
-def _check_chunk(args: tuple[list[str], Options, bool, tuple[str, ...]]) -> list[FileOutcome]:
-    paths, options, use_cache, given = args
-    session = Session()
-    session.given = given  # the project fence
+_WARM_FILES = 16
+
+
+class _Worker:
+    """What a worker process of the parallel walk keeps: the parent's session, inherited through the
+    fork after the parent checked the first files itself, so every worker starts with the settings,
+    project roots, launch-script index, side files and compiled patterns already read (once, not once
+    per worker) and keeps them for all its chunks. Set in the worker only (the pool's initializer)."""
+
+    session: Session | None = None
+
+
+def _adopt(session: Session) -> None:
+    _Worker.session = session
+
+
+def _check_chunk(args: tuple[list[str], Options, bool]) -> list[FileOutcome]:
+    paths, options, use_cache = args
+    session = _Worker.session or Session()
     return [check_file(path, session, options, use_cache, keep_runs=False) for path in paths]
+
+
+def _chunks(files: list[str], workers: int) -> list[list[str]]:
+    """Contiguous chunks (files of one project folder share launch configs and scripts), several per
+    worker: a worker slowed by the machine's other load is not left with a long tail, and the parent
+    takes in the results of one chunk while the workers check the next."""
+    size = max(25, -(-len(files) // (workers * 8)))
+    return [files[i : i + size] for i in range(0, len(files), size)]
+
+
+def _warm_imports() -> None:
+    """What every worker runs, imported once before the fork instead of once in each worker."""
+    import batchlint.derive
+    import batchlint.detect
+    import batchlint.extract
+    import batchlint.intent
+    import batchlint.memory.attach
+    import batchlint.pair
+    import batchlint.prefilter
+    import batchlint.resolve
+    import batchlint.rules  # noqa: F401
+
+
+def _check_parallel(files: list[str], session: Session, options: Options, use_cache: bool, workers: int) -> list[FileOutcome]:
+    """The files checked by a pool of forked processes, the outcomes in the order of the serial walk."""
+    import gc
+    import multiprocessing
+
+    _warm_imports()
+    head = files[:_WARM_FILES]
+    outcomes = [check_file(path, session, options, use_cache, keep_runs=False) for path in head]
+    gc.freeze()  # what the workers inherit is never collected there, so its pages stay shared
+    # A forked worker gets the initializer's arguments as they are in memory (nothing is pickled).
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(session,)) as pool:
+        tasks = [(c, options, use_cache) for c in _chunks(files[len(head) :], workers)]
+        outcomes.extend(o for chunk in pool.imap(_check_chunk, tasks) for o in chunk)
+    return outcomes
 
 
 def check(
@@ -676,13 +728,7 @@ def check(
     recording = cache.begin() if use_cache else None  # the reader notes what each file read: entries are keyed by that
     try:
         if workers > 1:
-            import multiprocessing
-
-            # Contiguous chunks: files of one project folder share launch configs and scripts.
-            size = -(-len(files) // workers)
-            chunks = [files[i : i + size] for i in range(0, len(files), size)]
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                outcomes = [o for chunk in pool.map(_check_chunk, [(c, options, use_cache, session.given) for c in chunks]) for o in chunk]
+            outcomes = _check_parallel(files, session, options, use_cache, workers)
         else:
             outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
     finally:

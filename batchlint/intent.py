@@ -144,6 +144,24 @@ def parse_comment(comment: Comment) -> list[Intent]:
 
 
 def _parse_clause(comment: Comment, original: str) -> Intent | None:
+    found = _clause_numbers(original)
+    if found is None:
+        return None
+    intent = Intent(comment.text, original.strip(), comment.span)
+    intent.gpus = found.get("gpus")
+    intent.nodes = found.get("nodes")
+    intent.per_device = found.get("per_device")
+    intent.grad_accum = found.get("grad_accum")
+    intent.total = found.get("total")
+    if intent.quantities == 1 and intent.grad_accum is not None:
+        return None
+    return intent
+
+
+@functools.lru_cache(maxsize=4096)
+def _clause_numbers(original: str) -> dict[str, int] | None:
+    """The quantities one clause states (memoised, a pure function of the text: the configs of one
+    project repeat their comments; the dict is never mutated)."""
     clause = original.lower()
     after_re, before_re = _patterns()
     found: dict[str, int] = {}
@@ -176,15 +194,7 @@ def _parse_clause(comment: Comment, original: str) -> Intent | None:
     if not found or found.get("total") is None and len(found) == 1 and "per_device" in found:
         # "batch size 8" alone restates a value; it is not an intent about the run.
         return None
-    intent = Intent(comment.text, original.strip(), comment.span)
-    intent.gpus = found.get("gpus")
-    intent.nodes = found.get("nodes")
-    intent.per_device = found.get("per_device")
-    intent.grad_accum = found.get("grad_accum")
-    intent.total = found.get("total")
-    if intent.quantities == 1 and intent.grad_accum is not None:
-        return None
-    return intent
+    return found
 
 
 def parse_comments(comments: list[Comment]) -> list[Intent]:

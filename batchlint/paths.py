@@ -8,6 +8,7 @@ checked file's `Fence` (built by `Session.fence_for`) whether it may read what i
 
 from __future__ import annotations
 
+import functools
 import os
 
 PROJECT_MARKERS = (".git", "pyproject.toml")
@@ -15,7 +16,13 @@ PROJECT_MARKERS = (".git", "pyproject.toml")
 
 def display_path(path: str) -> str:
     """How a path is shown: relative to the working directory when below it, else as given."""
-    rel = os.path.relpath(os.path.abspath(path))
+    return _display_path(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_path(path: str, cwd: str) -> str:
+    # memoised by the working directory too: each stage asks again for the same files
+    rel = os.path.relpath(os.path.join(cwd, path), cwd)
     return path if rel.startswith("..") else rel
 
 

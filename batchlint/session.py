@@ -304,6 +304,7 @@ class Session:
         self.overlay: dict[str, str] = dict(overlay or {})
         self.documents: dict[str, Document | LoadError] = {}
         self.settings = SettingsCache()
+        self.settings_by_path: dict[str, Settings] = {}
         self.roots: dict[str, str | None] = {}
         self.indexes: dict[str, ScriptIndex] = {}
         self.parsed_scripts: dict[str, list[Launch]] = {}
@@ -389,7 +390,10 @@ class Session:
 
     # -- where things are
     def settings_for(self, path: str) -> Settings:
-        return self.settings.for_path(path)
+        hit = self.settings_by_path.get(path)  # each stage asks for the same file's settings again
+        if hit is None:
+            hit = self.settings_by_path[path] = self.settings.for_path(path)
+        return hit
 
     def project_root(self, path: str) -> str:
         return project_root(path, self.roots)

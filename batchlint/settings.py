@@ -193,8 +193,9 @@ class Settings:
     def ignores_for(self, file: str) -> list[str]:
         """`ignore` plus the `per-file-ignores` whose glob matches the file."""
         codes = list(self.values.get("ignore") or [])
-        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/")
-        for glob, extra in (self.values.get("per-file-ignores") or {}).items():
+        per_file = self.values.get("per-file-ignores") or {}
+        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/") if per_file else ""
+        for glob, extra in per_file.items():
             if fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(os.path.basename(file), glob):
                 codes.extend(extra)
         return codes
@@ -217,7 +218,7 @@ class Settings:
     def for_file(self, file: str) -> FileSettings:
         """Settings that apply to one training config: the table, then the first matching run."""
         merged = dict(self.values)
-        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/")
+        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/") if self.runs else ""
         for binding in self.runs:
             if any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.removeprefix("./")) for pat in binding.configs):
                 merged.update(binding.values)

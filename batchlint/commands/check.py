@@ -125,10 +125,11 @@ def _clashes(args: CheckArgs) -> bool:
 def _long_lived_imports() -> None:
     import gc
 
-    # Everything imported so far lives to the end: keep the cyclic collector off it, and let
-    # it run rarely (documents of thousands of files are freed by reference counting).
+    # Everything imported so far lives to the end: keep the cyclic collector off it. Documents are
+    # freed by reference counting; the collector keeps Python's small young generation, whose
+    # collections stay in the CPU's cache (a 50,000-object one cost 15 % more time, measured).
     gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    gc.set_threshold(2_000, 10, 100)
 
 
 def _fix(args: CheckArgs) -> int:

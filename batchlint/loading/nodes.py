@@ -109,6 +109,11 @@ class Mapping:
         index = self._index if self._index is not None else self._build()
         return list(index)
 
+    def entries(self) -> list[tuple[str, Node]]:
+        """(key text, value) of each key, in order, the last duplicate winning: `(k, get(k)) for k in keys()`."""
+        index = self._index if self._index is not None else self._build()
+        return [(k, hit[1]) for k, hit in index.items()]
+
     def __repr__(self) -> str:
         return f"Mapping({len(self.items)} items at {self.span!r})"
 
