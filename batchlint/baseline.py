@@ -234,14 +234,8 @@ class AtRevision(Session):
             cache[seen] = found
 
     def _settings_in(self, directory: str) -> Settings | None:
-        import sys
-
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # Python 3.10: the same parser, as the tomli package (a dependency there)
-            import tomli as tomllib
-
-        from batchlint.settings import SettingsError, parse_table, settings_for
+        from batchlint.loading.toml import TomlError, parse_toml
+        from batchlint.settings import SettingsError, batchlint_table, parse_table, settings_for
 
         for name in ("batchlint.toml", "pyproject.toml"):
             path = os.path.join(directory, name)
@@ -249,12 +243,11 @@ class AtRevision(Session):
             if data is None or b"batchlint" not in data and name == "pyproject.toml":
                 continue
             try:
-                table = tomllib.loads(data.decode("utf-8"))
-                tool = table.get("tool", {}).get("batchlint")
-                if name == "pyproject.toml" and tool is None:
+                table = batchlint_table(parse_toml(data.decode("utf-8")), path)  # `tool = "x"` at the revision: a SettingsError
+                if table is None:  # a pyproject.toml without [tool.batchlint]
                     continue
-                return parse_table(tool if tool is not None else table, path)
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, SettingsError):
+                return parse_table(table, path)
+            except (TomlError, UnicodeDecodeError, SettingsError):
                 return settings_for(os.path.join(directory, "_"))
         return None
 

@@ -54,11 +54,17 @@ def discover(paths: list[str], session: Session, force_exclude: bool = False) ->
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 for f in sorted(files):
                     full = os.path.join(directory, f)
-                    if f.endswith(CONFIG_SUFFIXES) and not session.settings_for(full).excluded(full):
+                    if f.endswith(CONFIG_SUFFIXES) and not session.settings_for(full).excluded(full) and _walked(full, session):
                         out.append(full)
         elif not (force_exclude and session.settings_for(path).excluded(path)):
             out.append(path)
     return out
+
+
+def _walked(path: str, session: Session) -> bool:
+    """A file a walk found is checked unless it is a symlink to a file outside the project (the fence):
+    the walk never follows a symlinked directory, so only the file itself can lead elsewhere."""
+    return not os.path.islink(path) or session.fence_for(path).allows(path)
 
 
 def build_run(
@@ -94,10 +100,10 @@ def build_run(
     config_docs: tuple[Document, ...] = ()
     composed_from: list[Document] = []
     if doc is not None and has_defaults(doc):
-        doc, composed_from = compose(doc, fs_path, session.load)  # a Hydra defaults list: the config the app gets
+        doc, composed_from = compose(doc, fs_path, session.follower(fs_path, "Hydra defaults file"))  # a Hydra defaults list: the config the app gets
     if doc is not None:
         include_root = options.launch.include_root or settings.include_root
-        tree = ConfigTree(doc, fs_path, dialect.semantics, session.load, include_root)
+        tree = ConfigTree(doc, fs_path, dialect.semantics, session.load, include_root, fence=session.fence_for(fs_path))
         if dialect.config_root:
             from batchlint.resolve import parse_key_path
 
@@ -130,7 +136,9 @@ def build_run(
         flags = ", ".join(f.key or "" for f in facts.values() if f.key and (f.span is None or f.span.file == config))  # not a near-miss file's keys
         run = replace(run, why=f"{dialect.name}: the launch line's flags ({flags})")
     if run.is_training:
-        memory, missing = memory_for(run, options.launch, settings, session.load, dialect.preset_applies is not None and dialect.preset_applies(root))
+        # A profile named in settings is followed from a file, so fenced; one named on the command line is the user's.
+        load = session.load if options.launch.memory_profile else session.follower(fs_path, "memory profile")
+        memory, missing = memory_for(run, options.launch, settings, load, dialect.preset_applies is not None and dialect.preset_applies(root))
         run = replace(run, memory=memory, memory_missing=missing)
     return run, pairing, problems
 
@@ -158,8 +166,8 @@ def _generated_facts(session: Session, generator: object, word: object, path: st
     assert isinstance(generator, Word) and isinstance(word, Word)
     script = session.resolve_named(generator.text, generator.unresolved, path)
     config = session.resolve_config(word, path)
-    if script is None or config is None:
-        return {}
+    if script is None or config is None or not all(session.fence_for(path).allows(p) for p in (script, config)):
+        return {}  # (outside the project: not read, the project fence)
     try:
         hit = detect_composed(session.load(config), config, session)
     except LoadError:
@@ -190,7 +198,7 @@ def _near_miss_facts(launch: object, path: str, session: Session) -> dict[FactNa
         if word.unresolved or session.resolve_config(word, path) is not None:
             continue
         same = session.script_index(path).find_named(os.path.basename(word.text))
-        if len(same) != 1:
+        if len(same) != 1 or not session.fence_for(path).allows(same[0]):  # (the project fence)
             continue
         try:
             doc = session.load(same[0])
@@ -218,7 +226,7 @@ def _merge_partner(doc: Document, path: str, session: Session) -> tuple[Dialect,
     key = os.path.abspath(path)
     for word in reversed(words):
         other = session.resolve_config(word, launch.script_path)
-        if other is None or os.path.abspath(other) == key:
+        if other is None or os.path.abspath(other) == key or not session.fence_of_run(path, launch.script_path).allows(other):  # (the fence)
             continue
         try:
             partner = session.load(other)
@@ -264,7 +272,7 @@ def detect_composed(doc: Document, fs_path: str, session: Session) -> tuple[Dial
     from batchlint.detect import detect_match
     from batchlint.loading.hydra import compose, has_defaults
 
-    composed = compose(doc, fs_path, session.load)[0] if has_defaults(doc) else doc
+    composed = compose(doc, fs_path, session.follower(fs_path, "Hydra defaults file"))[0] if has_defaults(doc) else doc
     return detect_match(composed, session.settings_for(fs_path).dialects) or generic_read(composed)
 
 
@@ -277,7 +285,7 @@ def generic_read(doc: Document) -> tuple[Dialect, SignatureMatch] | None:
         semantics = Semantics.OMEGACONF if "${" in doc.text else Semantics.YAML11
     else:
         semantics = Semantics.JSON
-    return read(doc.root, semantics)
+    return read(doc.root, semantics, python=doc.format == "python")
 
 
 def _view_dialect(name: str) -> str | None:
@@ -427,7 +435,7 @@ def analyse_script(path: str, session: Session, options: Options, reverse: bool 
                 regenerated = word
                 continue
             config = session.resolve_config(word, path)
-            if config is None:
+            if config is None or not launch.follows(config, word, "training config"):  # outside the project: BL009 on the line's run
                 continue
             try:
                 doc: Document | None = session.load(config)
@@ -442,7 +450,7 @@ def analyse_script(path: str, session: Session, options: Options, reverse: bool 
             from batchlint.loading.hydra import find_primary
             from batchlint.paths import script_bases
 
-            primary = find_primary(launch.program.text, dict(launch.overrides), script_bases(path), session.load)
+            primary = find_primary(launch.program.text, dict(launch.overrides), script_bases(path), session.follower(path, "Hydra config"))
             doc = session.load(primary) if primary is not None else None
             hit = detect_composed(doc, primary, session) if doc is not None and primary is not None else None
             if doc is not None and primary is not None and hit is not None and hit[0].kind == DialectKind.TRAINING:
@@ -587,8 +595,8 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
                     outcome.diagnostics.extend(rule.check_document(analysis.view))
                 if isinstance(rule, RunRule):
                     for run, pairing in analysis.runs if analysis.view.dialect != HOSTFILE else ():
-                        found = list(rule.check_run(run, pairing))
-                        outcome.diagnostics.extend(uncertain(found) if run.dialect == GENERIC else found)
+                        found = rule.check_run(run, pairing)
+                        outcome.diagnostics.extend(uncertain(list(found)) if run.dialect == GENERIC else found)
     except RecursionError:
         return FileOutcome(internal_errors=[f"{display_path(path)}: nested too deeply to analyse"])
     except Exception as exc:  # a bug in batchlint must not cost the user the other files
@@ -647,10 +655,63 @@ def _workers(files: int) -> int:
     return max(1, min(cores, files // (PARALLEL_THRESHOLD // 2)))
 
 
+_WARM_FILES = 16
+
+
+class _Worker:
+    """What a worker process of the parallel walk keeps: the parent's session, inherited through the
+    fork after the parent checked the first files itself, so every worker starts with the settings,
+    project roots, launch-script index, side files and compiled patterns already read (once, not once
+    per worker) and keeps them for all its chunks. Set in the worker only (the pool's initializer)."""
+
+    session: Session | None = None
+
+
+def _adopt(session: Session) -> None:
+    _Worker.session = session
+
+
 def _check_chunk(args: tuple[list[str], Options, bool]) -> list[FileOutcome]:
     paths, options, use_cache = args
-    session = Session()
+    session = _Worker.session or Session()
     return [check_file(path, session, options, use_cache, keep_runs=False) for path in paths]
+
+
+def _chunks(files: list[str], workers: int) -> list[list[str]]:
+    """Contiguous chunks (files of one project folder share launch configs and scripts), several per
+    worker: a worker slowed by the machine's other load is not left with a long tail, and the parent
+    takes in the results of one chunk while the workers check the next."""
+    size = max(25, -(-len(files) // (workers * 8)))
+    return [files[i : i + size] for i in range(0, len(files), size)]
+
+
+def _warm_imports() -> None:
+    """What every worker runs, imported once before the fork instead of once in each worker."""
+    import batchlint.derive
+    import batchlint.detect
+    import batchlint.extract
+    import batchlint.intent
+    import batchlint.memory.attach
+    import batchlint.pair
+    import batchlint.prefilter
+    import batchlint.resolve
+    import batchlint.rules  # noqa: F401
+
+
+def _check_parallel(files: list[str], session: Session, options: Options, use_cache: bool, workers: int) -> list[FileOutcome]:
+    """The files checked by a pool of forked processes, the outcomes in the order of the serial walk."""
+    import gc
+    import multiprocessing
+
+    _warm_imports()
+    head = files[:_WARM_FILES]
+    outcomes = [check_file(path, session, options, use_cache, keep_runs=False) for path in head]
+    gc.freeze()  # what the workers inherit is never collected there, so its pages stay shared
+    # A forked worker gets the initializer's arguments as they are in memory (nothing is pickled).
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(session,)) as pool:
+        tasks = [(c, options, use_cache) for c in _chunks(files[len(head) :], workers)]
+        outcomes.extend(o for chunk in pool.imap(_check_chunk, tasks) for o in chunk)
+    return outcomes
 
 
 def check(
@@ -659,6 +720,7 @@ def check(
     """Check the files under `paths`. `overlay` (absolute path -> text) stands in for files on disk.
     `keep_runs=False` (a plain `check`) lets a large walk run in parallel: only diagnostics come back."""
     session = session or Session(overlay)
+    session.given = session.given or tuple(os.path.abspath(p) for p in paths)  # the project fence of a tree without .git / pyproject.toml
     report = Report()
     use_cache = use_cache and not overlay
     files = discover(paths, session, options.force_exclude)
@@ -671,13 +733,7 @@ def check(
         recording = cache.begin()  # the reader notes what each file read: entries are keyed by that
     try:
         if workers > 1:
-            import multiprocessing
-
-            # Contiguous chunks: files of one project folder share launch configs and scripts.
-            size = -(-len(files) // workers)
-            chunks = [files[i : i + size] for i in range(0, len(files), size)]
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                outcomes = [o for chunk in pool.map(_check_chunk, [(c, options, use_cache) for c in chunks]) for o in chunk]
+            outcomes = _check_parallel(files, session, options, use_cache, workers)
         else:
             outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]
     finally:

@@ -25,7 +25,9 @@ _AFTER = [
     (
         "gpus",
         r"卡|张卡|gpus?\b|cards?\b|devices?\b|ranks?\b|processes\b|procs\b"
-        r"|(?:x|×)\s*(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}s?|rtx\s*\d{4}\w*|mi\d{3}\w*|gh200|gb200|tpus?)\b",
+        r"|(?:x|×)\s*(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}s?|rtx\s*\d{4}\w*|mi\d{3}\w*|gh200|gb200|tpus?)\b"
+        # `4 40GB A100 GPUs`: the count, then the card's memory and model
+        r"|\d+\s*gb\s+(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}|rtx\s*\d{4}\w*|mi\d{3}\w*)\s+gpus?\b",
     ),
 ]
 # Labels written before a number ("GBS 128", "world size 4", "global batch size: 256").
@@ -49,9 +51,19 @@ _CLAUSES = re.compile(r"[，,;；。]|\s-\s")
 
 
 @functools.cache
+def _tokens() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """`= 491,520` (digit groups after an equals sign), and a product with a sequence-length factor
+    (`12 batch size * 1024 block size * 5 gradaccum * 8 GPUs = 491,520`): a token count, not a batch."""
+    grouped = re.compile(r"(=\s*\d{1,3})((?:,\d{3})+)(?!\d)")
+    length = re.compile(r"block[ _]?size|seq(?:uence)?[ _]?len(?:gth)?|context[ _]?(?:len(?:gth)?|size|window)|max[ _]?len(?:gth)?|\btokens?\b")
+    return grouped, length
+
+
+@functools.cache
 def _patterns() -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
     """Compiled on first use: most files have no comment worth parsing (clauses are lowercased)."""
-    after = [(name, re.compile(_NUM + r"\s*(?:" + pat + ")")) for name, pat in _AFTER]
+    # The number starts a word: the `100` of `A100 GPUs` or `sd15` is part of a name (`2x8 GPUs` still counts 8).
+    after = [(name, re.compile(r"(?<![a-wyz\d.])" + _NUM + r"\s*(?:" + pat + ")")) for name, pat in _AFTER]
     # A number that starts a product (`total batch = 4 * 8 GPUs`) is a factor, not the labelled value.
     before = [(name, re.compile(r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])(?!\s*[*×x]\s*\d)")) for name, pat in _BEFORE]
     return after, before
@@ -121,6 +133,8 @@ def parse_comment(comment: Comment) -> list[Intent]:
     body = comment.text.lstrip("#").lstrip("/").lstrip("*").strip()
     if not any(ch.isdigit() for ch in body) or _COMMENTED_OUT.match(body):
         return []
+    grouped, _length = _tokens()
+    body = grouped.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), body)  # `= 491,520` is one number
     out: list[Intent] = []
     for clause in _CLAUSES.split(body):
         intent = _parse_clause(comment, clause)
@@ -130,6 +144,24 @@ def parse_comment(comment: Comment) -> list[Intent]:
 
 
 def _parse_clause(comment: Comment, original: str) -> Intent | None:
+    found = _clause_numbers(original)
+    if found is None:
+        return None
+    intent = Intent(comment.text, original.strip(), comment.span)
+    intent.gpus = found.get("gpus")
+    intent.nodes = found.get("nodes")
+    intent.per_device = found.get("per_device")
+    intent.grad_accum = found.get("grad_accum")
+    intent.total = found.get("total")
+    if intent.quantities == 1 and intent.grad_accum is not None:
+        return None
+    return intent
+
+
+@functools.lru_cache(maxsize=4096)
+def _clause_numbers(original: str) -> dict[str, int] | None:
+    """The quantities one clause states (memoised, a pure function of the text: the configs of one
+    project repeat their comments; the dict is never mutated)."""
     clause = original.lower()
     after_re, before_re = _patterns()
     found: dict[str, int] = {}
@@ -141,7 +173,8 @@ def _parse_clause(comment: Comment, original: str) -> Intent | None:
     # `total batch = 4 * 8 GPUs * 2 = 64`: the number after the last `=` that follows a product.
     for eq in reversed(list(_EQUALS.finditer(clause))):
         if _PRODUCT.search(clause[: eq.start()]):
-            found["total"] = int(eq.group(1))
+            if not _tokens()[1].search(clause[: eq.start()]):  # a product over a sequence length counts tokens
+                found["total"] = int(eq.group(1))
             taken.append((eq.start(1), eq.end()))
             break
     conclusion = _CONCLUSION.search(clause)
@@ -161,15 +194,7 @@ def _parse_clause(comment: Comment, original: str) -> Intent | None:
     if not found or found.get("total") is None and len(found) == 1 and "per_device" in found:
         # "batch size 8" alone restates a value; it is not an intent about the run.
         return None
-    intent = Intent(comment.text, original.strip(), comment.span)
-    intent.gpus = found.get("gpus")
-    intent.nodes = found.get("nodes")
-    intent.per_device = found.get("per_device")
-    intent.grad_accum = found.get("grad_accum")
-    intent.total = found.get("total")
-    if intent.quantities == 1 and intent.grad_accum is not None:
-        return None
-    return intent
+    return found
 
 
 def parse_comments(comments: list[Comment]) -> list[Intent]:

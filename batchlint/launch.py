@@ -15,7 +15,7 @@ from batchlint.loading.nodes import Mapping as MappingNode
 from batchlint.loading.shell import Command, Script, Word, read_script
 from batchlint.loading.text import LineIndex
 from batchlint.model import Fact, FactName, Origin
-from batchlint.paths import display_path, resolve_from_script
+from batchlint.paths import Fence, display_path, fence_root, resolve_from_script
 
 # Records are built by batchlint.record at run time (`dataclasses` costs start-up); mypy checks them as dataclasses.
 TYPE_CHECKING = False
@@ -148,6 +148,17 @@ class Launch:
         self.written: dict[str, str] = {}  # launcher flag as read (--nproc_per_node) -> as written (--nproc-per-node)
         self.words: list[Word] = []  # the launch's own words, out of their wrappers
         self.called_from: str | None = None  # the script that runs this one with arguments (its $1, $2, ... are known)
+        self.fence: Fence | None = None  # what files the line names may be read from (Session.script_launches sets it)
+        self.outside: dict[int, tuple[Word, str]] = {}  # word offset -> (the word, why it was not read): BL009
+
+    def follows(self, found: str, word: Word, what: str) -> bool:
+        """Whether a file this line names (`found`, resolved from `word`) may be read: inside the fence of
+        the script (paths.Fence). A refused one is kept, with the message, for the run's finding."""
+        fence = self.fence or Fence(fence_root(self.script_path))
+        if fence.allows(found):
+            return True
+        self.outside[word.start] = (word, fence.refusal(what, word.text, found))
+        return False
 
     def arg(self, *names: str) -> Word | None:
         for name in names:
@@ -494,8 +505,8 @@ def _called_script(path: str, script: Script, command: Command, depth: int) -> l
     if not words or words[0].unresolved or not words[0].text.endswith(_SCRIPT_NAMES):
         return []
     callee = resolve_from_script(words[0].text, path)
-    if callee is None or os.path.abspath(callee) == os.path.abspath(path):
-        return []
+    if callee is None or os.path.abspath(callee) == os.path.abspath(path) or not Fence(fence_root(path)).allows(callee):
+        return []  # (a script outside the project is not read: the project fence)
     from batchlint.loading.files import read_text
 
     try:
@@ -572,7 +583,7 @@ def launch_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:
             )
     elif launch.launcher == "deepspeed":
         gpus, nodes_w, hostfile = a.get("--num_gpus"), a.get("--num_nodes"), a.get("--hostfile") or a.get("-H")
-        counted = _hostfile(hostfile, launch.script_path) if hostfile is not None else None
+        counted = _hostfile(hostfile, launch) if hostfile is not None else None
         include = a.get("--include") or a.get("-i")
         slots = _include_slots(include)
         if _int(gpus) is not None and gpus is not None:
@@ -836,7 +847,7 @@ def training_script_facts(launch: Launch, display: str) -> tuple[str | None, dic
     if program is None or program.unresolved or not program.text.endswith(".py"):
         return None, {}
     path = resolve_from_script(program.text, launch.script_path)
-    if path is None:
+    if path is None or not launch.follows(path, program, "training script"):
         return None, {}
     from batchlint.loading.files import read_text
 
@@ -881,7 +892,7 @@ def program_defaults(launch: Launch, given: Mapping[FactName, Fact[object]]) -> 
     if program is None or program.unresolved or not program.text.endswith(".py") or not wanted:
         return {}
     path = resolve_from_script(program.text, launch.script_path)
-    if path is None:
+    if path is None or not launch.follows(path, program, "training script"):
         return {}
     import ast
 
@@ -954,11 +965,11 @@ def keyword_literals(path: str) -> dict[str, tuple[int, Span]]:
     return out
 
 
-def _hostfile(word: Word, script_path: str) -> tuple[int, int] | None:
+def _hostfile(word: Word, launch: Launch) -> tuple[int, int] | None:
     if word.unresolved:
         return None
-    found = resolve_from_script(word.text, script_path)
-    return read_hostfile(found) if found else None
+    found = resolve_from_script(word.text, launch.script_path)
+    return read_hostfile(found) if found and launch.follows(found, word, "hostfile") else None
 
 
 def _batch_value(word: Word) -> object:

@@ -26,7 +26,10 @@ def follow_links(session: Session, dialect: Dialect, facts: FactDict, fs_path: s
         if named is None or reader is None or not isinstance(named.value, str) or not named.value.strip():
             continue
         found = find_near(named.value, fs_path, launch_dir)
-        if found is None:
+        fence = session.fence_for(fs_path)
+        outside = found is not None and not fence.allows(found)
+        if found is None or outside:
+            why = fence.refusal("file", named.value, found) if found is not None and outside else f"{named.value}, which is not found"
             for name in link.facts:
                 old = facts.get(name)
                 if old is not None:
@@ -37,10 +40,7 @@ def follow_links(session: Session, dialect: Dialect, facts: FactDict, fs_path: s
                         old.key,
                         old.span,
                         old.node,
-                        unresolved=(
-                            f"{named.key} names {named.value}, which is not found: it decides this value when it sets it "
-                            f"({old.key} {old.value!r} is only the fallback)"
-                        ),
+                        unresolved=(f"{named.key} names {why}: it decides this value when it sets it ({old.key} {old.value!r} is only the fallback)"),
                     )
             continue
         found = os.path.normpath(found)

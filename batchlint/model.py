@@ -403,6 +403,11 @@ class RunModel:
     @property
     def total_batch(self) -> int | None:
         if not self.is_training:
+            if self.launched_total is None and self.kind == DialectKind.DEEPSPEED:
+                # An integer `train_batch_size` is the total whatever the world size: DeepSpeed derives the micro
+                # batch or the accumulation from it, or stops on `T != M * G * W` (accelerate-deepspeed.md §4.2-4.3).
+                stated = self.global_batch
+                return None if stated is None or stated.unresolved else positive_int(stated.value)
             return self.launched_total
         per_device = self.int_fact(FactName.PER_DEVICE_BATCH)
         dp = self.int_fact(FactName.DATA_PARALLEL_SIZE)

@@ -8,6 +8,8 @@ overrides), the machine's default accelerate config only when asked.
 
 from __future__ import annotations
 
+import os
+
 from batchlint.counts import positive_int
 from batchlint.dialects.base import Dialect, FactDict
 from batchlint.dialects.registry import ACCELERATE, DEEPSPEED
@@ -15,7 +17,8 @@ from batchlint.extract import extract_facts
 from batchlint.launch import Launch, launch_facts, override_facts, training_script_facts
 from batchlint.loading import Document, LoadError, LoadErrorKind
 from batchlint.loading.hostfile import read_hosts
-from batchlint.loading.nodes import Mapping
+from batchlint.loading.nodes import Mapping, Span
+from batchlint.loading.shell import Word
 from batchlint.model import DialectKind, Fact, FactName, Origin, RunModel
 from batchlint.options import LaunchOptions
 from batchlint.paths import default_accelerate_config, display_path, find_near, resolve_from_script
@@ -33,6 +36,14 @@ else:
 
 
 @dataclass(frozen=True)
+class Outside:
+    """A file the run names that lies outside the project fence (paths.Fence): not read, reported (BL009)."""
+
+    message: str  # what was named, and where it really is
+    span: Span  # where it is named
+
+
+@dataclass(frozen=True)
 class DeepSpeedLink:
     """The DeepSpeed JSON of a run: named by an accelerate config (`deepspeed_config.deepspeed_config_file`)
     or by an HF Trainer-style config (`deepspeed: ds.json`)."""
@@ -44,6 +55,7 @@ class DeepSpeedLink:
     doc: Document | None = None
     error: LoadError | None = None  # found but unreadable
     facts: FactDict = field(default_factory=dict)
+    outside: str | None = None  # found outside the project fence, so not read: why (BL009; X002 stays quiet)
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,7 @@ class Pairing:
     tree: ConfigTree | None = None  # the config's resolution, for resolved values
     hostfile_hosts: tuple[str, ...] = ()  # the DeepSpeed hostfile's host names, in order
     training_script: str | None = None  # the .py file the launch line runs, when it is there (its facts are in script_facts)
+    outside: tuple[Outside, ...] = ()  # files named by the run that lie outside the project fence: not read (BL009)
     # A launch or DeepSpeed file checked on its own: the training run of the launch line that names it
     # (`launch`), whose layout and total are this file's too (set by the engine, which builds that run).
     owner: RunModel | None = None
@@ -128,12 +141,15 @@ def _load_launch(path: str, session: Session) -> tuple[Document | None, FactDict
     return doc, extract_facts(ConfigTree(doc, path, ACCELERATE.semantics, session.load), ACCELERATE), None
 
 
-def link_deepspeed(named: Fact[object], named_in: str, launch_dir: str | None, session: Session, mode: str) -> DeepSpeedLink | None:
+def link_deepspeed(named: Fact[object], named_in: str, launch_dir: str | None, session: Session, mode: str, config: str) -> DeepSpeedLink | None:
     if not isinstance(named.value, str) or not named.value:
         return None
     path = find_near(named.value, named_in, launch_dir)
     if path is None:
         return DeepSpeedLink(named.value, named, mode)
+    fence = session.fence_of_run(config, named_in)
+    if not fence.allows(path):
+        return DeepSpeedLink(named.value, named, mode, outside=fence.refusal("DeepSpeed config", named.value, path))
     try:
         doc = session.load(path)
     except LoadError as exc:
@@ -164,6 +180,7 @@ def pair(
     script: str | None = None
     script_facts: FactDict = {}
     training_script: str | None = None
+    outside: list[Outside] = []
     linked_from: tuple[str, ...] = ()
     given = options.accelerate_config or settings.accelerate_config or options.num_processes or settings.num_processes
     if dialect.kind != DialectKind.TRAINING and launch is None and from_file and not given and _own_batch(dialect, facts):
@@ -178,6 +195,10 @@ def pair(
         pass  # its launch's layout comes with the run that launch starts (Pairing.owner)
     else:
         launch_path = options.accelerate_config or settings.accelerate_config
+        if launch_path and not options.accelerate_config and not session.fence_for(fs_path).allows(launch_path):
+            where = settings_span(settings.path, "accelerate-config")
+            outside.append(Outside(session.fence_for(fs_path).refusal("accelerate config", os.path.relpath(launch_path), launch_path), where))
+            launch_path = None
         declared = launch_path or options.num_processes or settings.num_processes
         if launch is None and not declared and from_file and not _own_layout(dialect, facts):
             launch = session.find_launch(fs_path)  # a launch script of the repository names this config
@@ -188,6 +209,8 @@ def pair(
             config_word = launch.launcher_args.get("--config_file")
             if launch_path is None and config_word is not None and not config_word.unresolved:
                 launch_path = resolve_from_script(config_word.text, launch.script_path) or config_word.text
+                if not launch.follows(launch_path, config_word, "accelerate config"):
+                    launch_path = None
             script_facts = launch_facts(launch, script)
             training_script, program_facts = training_script_facts(launch, script)
             script_facts.update(program_facts)
@@ -205,6 +228,10 @@ def pair(
     named_hostfile = launch_values.get(FactName.DEEPSPEED_HOSTFILE)
     if named_hostfile is not None and isinstance(named_hostfile.value, str) and launch_path:
         found = find_near(named_hostfile.value, launch_path, settings.launch_dir)
+        fence = session.fence_of_run(fs_path, launch_path)
+        if found and not fence.allows(found):
+            outside.append(Outside(fence.refusal("hostfile", named_hostfile.value, found), named_hostfile.span or file_start(launch_path)))
+            found = None
         hosts = read_hosts(found) if found else None
         hostfile = (len(hosts), sum(slots for _, slots in hosts)) if hosts else None
         hostfile_name = named_hostfile.value
@@ -214,7 +241,7 @@ def pair(
     named_json = launch_values.get(FactName.DEEPSPEED_CONFIG_FILE)
     if launch_path and named_json is not None and dtype is not None and dtype.value == "DEEPSPEED":
         # deepspeed_config is read only for DEEPSPEED launches (AC016 reports dead ones)
-        deepspeed = link_deepspeed(named_json, launch_path, settings.launch_dir, session, "accelerate")
+        deepspeed = link_deepspeed(named_json, launch_path, settings.launch_dir, session, "accelerate", fs_path)
     trainer_json = facts.get(FactName.DEEPSPEED_JSON) or script_facts.get(FactName.DEEPSPEED_JSON)
     if deepspeed is None and trainer_json is not None and isinstance(trainer_json.value, str):
         if trainer_json.origin == Origin.SCRIPT:
@@ -230,10 +257,16 @@ def pair(
                     None,
                     session,
                     "deepspeed" if trainer_json.key == "--deepspeed_config" else "hf-trainer",
+                    fs_path,
                 )
         elif trainer_json.value.endswith(".json"):
             # The HF Trainer fills this JSON's "auto" values from its own arguments (and refuses mismatches).
-            deepspeed = link_deepspeed(trainer_json, fs_path, settings.launch_dir, session, "hf-trainer")
+            deepspeed = link_deepspeed(trainer_json, fs_path, settings.launch_dir, session, "hf-trainer", fs_path)
+    if deepspeed is not None and deepspeed.outside is not None:
+        outside.append(Outside(deepspeed.outside, deepspeed.named_by.span or file_start(fs_path)))
+    if launch is not None:
+        shown = display_path(launch.script_path)
+        outside.extend(Outside(why, word_span(launch, word, shown)) for word, why in launch.outside.values())
     documents = list(config_docs)
     for extra in (launch_doc, deepspeed.doc if deepspeed is not None else None):
         if extra is not None and all(extra is not d for d in documents):
@@ -254,5 +287,40 @@ def pair(
         tree,
         hostfile_hosts=tuple(h for h, _ in hosts or ()),
         training_script=training_script,
+        outside=tuple(outside),
         linked_from=linked_from,
     )
+
+
+def file_start(path: str) -> Span:
+    return Span(display_path(path), 1, 1, 1, 1, 0, 0)
+
+
+def word_span(launch: Launch, word: Word, shown: str) -> Span:
+    """Where a word of a launch line is, in its script."""
+    from batchlint.loading.text import LineIndex
+
+    index = LineIndex(launch.script.text)
+    (line, column), (end_line, end_column) = index.position(word.start), index.position(word.end)
+    return Span(shown, line, column, end_line, end_column, word.start, word.end)
+
+
+def settings_span(settings_path: str | None, key: str) -> Span:
+    """The line of a settings file that sets `key` (its first line when the key is not found as written)."""
+    import re
+
+    from batchlint.loading.files import read_text
+
+    if settings_path is None:
+        return Span("settings", 1, 1, 1, 1, 0, 0)
+    shown = display_path(settings_path)
+    try:
+        text = read_text(settings_path, errors="replace")
+    except OSError:
+        return Span(shown, 1, 1, 1, 1, 0, 0)
+    hit = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", text, re.MULTILINE)
+    if hit is None:
+        return Span(shown, 1, 1, 1, 1, 0, 0)
+    line = text.count("\n", 0, hit.start()) + 1
+    column = hit.start() - (text.rfind("\n", 0, hit.start()) + 1) + 1
+    return Span(shown, line, column, line, column + len(key), hit.start(), hit.start() + len(key))

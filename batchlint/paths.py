@@ -1,11 +1,14 @@
-"""Paths: how a path is shown, where a project starts, and where a name written in a file is found.
+"""Paths: how a path is shown, where a project starts, where a name written in a file is found, and
+the fence a file named there must stay inside.
 
 Every stage that follows a name from one file to another (a launch config named by a script, a
-DeepSpeed JSON named by an accelerate config, a hostfile, an include) resolves it here.
+DeepSpeed JSON named by an accelerate config, a hostfile, an include) resolves it here, and asks the
+checked file's `Fence` (built by `Session.fence_for`) whether it may read what it found.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 
 PROJECT_MARKERS = (".git", "pyproject.toml")
@@ -13,7 +16,13 @@ PROJECT_MARKERS = (".git", "pyproject.toml")
 
 def display_path(path: str) -> str:
     """How a path is shown: relative to the working directory when below it, else as given."""
-    rel = os.path.relpath(os.path.abspath(path))
+    return _display_path(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_path(path: str, cwd: str) -> str:
+    # memoised by the working directory too: each stage asks again for the same files
+    rel = os.path.relpath(os.path.join(cwd, path), cwd)
     return path if rel.startswith("..") else rel
 
 
@@ -59,6 +68,74 @@ def is_inside(path: str, root: str) -> bool:
     """Whether `path`, with every symlink resolved, lies at or below `root` (also resolved)."""
     real, fence = os.path.realpath(path), os.path.realpath(root)
     return real == fence or real.startswith(fence.rstrip(os.sep) + os.sep)
+
+
+FENCE_HELP = "add its directory to `allow-outside` in [tool.batchlint] to read it"
+
+
+class Fence:
+    """The directories a file followed from a checked file's contents (an include, a launch config, a
+    DeepSpeed JSON, a hostfile, a launch script, a memory profile) must lie in, every symlink resolved:
+    the project root, then the directories settings allow (`allow-outside`, `include-root` for includes).
+    Files the user names on the command line are never fenced: nothing asks."""
+
+    __slots__ = ("project", "roots")
+
+    def __init__(self, project: str, allowed: tuple[str, ...] = ()) -> None:
+        self.project = project
+        self.roots = tuple(dict.fromkeys(os.path.realpath(p) for p in (project, *allowed)))
+
+    def allows(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots)
+
+    def widened(self, *allowed: str | None) -> Fence:
+        """The same fence with more directories allowed (None entries are skipped)."""
+        extra = tuple(a for a in allowed if a)
+        return self if not extra else Fence(self.project, (*self.roots[1:], *extra))
+
+    def union(self, other: Fence) -> Fence:
+        """Both fences' directories (a file named by a launch config the user gave, which may lie elsewhere:
+        its own project, or the checked file's). Messages name this fence's project."""
+        return self if other.roots == self.roots else Fence(self.project, (*self.roots[1:], *other.roots))
+
+    def refusal(self, what: str, name: str, target: str) -> str:
+        """The finding's message: what was named, where it really is, and the fence it left."""
+        real = os.path.realpath(target)
+        shown = display_path(real)
+        where = (
+            ""
+            if shown in (name, display_path(target)) and real == os.path.abspath(target)
+            else f" ({shown}{', through a symlink' if real != os.path.abspath(target) else ''})"
+        )
+        return f"{what} '{name}'{where} is outside the project ({display_path(self.project)}): not read"
+
+
+def _broad(directory: str) -> bool:
+    """The file system root or the home directory: a working directory that is no project."""
+    home = os.path.expanduser("~")
+    return directory in (os.sep, home, os.path.realpath(home)) or os.path.dirname(directory) == directory
+
+
+def fence_root(path: str, given: tuple[str, ...] = (), cache: dict[str, str | None] | None = None) -> str:
+    """The project a file's followed names must stay in: the nearest ancestor with .git or pyproject.toml;
+    with no marker, the working directory when the file is below it (batchlint runs from the repository
+    root, as `project_root` says) unless that is the file system root or the home directory; else the
+    path named on the command line that holds the file (a named directory, or a named file's directory);
+    else the file's own directory."""
+    directory = os.path.dirname(os.path.abspath(path))
+    found = marked_root(directory, cache)
+    if found is not None:
+        return found
+    cwd = os.getcwd()
+    if (directory == cwd or directory.startswith(cwd.rstrip(os.sep) + os.sep)) and not _broad(cwd):
+        return cwd
+    best: str | None = None
+    for named in given:
+        base = named if os.path.isdir(named) else os.path.dirname(named)
+        if (directory == base or directory.startswith(base.rstrip(os.sep) + os.sep)) and (best is None or len(base) > len(best)):
+            best = base
+    return best or directory
 
 
 def _ancestors(directory: str, limit: int) -> list[str]:

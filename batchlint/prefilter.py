@@ -31,6 +31,7 @@ _SIGNATURE_WORDS = (
     "zero_optimization",
     "fsdp",
     "batchlint",
+    "defaults:",  # a Hydra primary config: the groups its defaults list composes may hold the batch
 )
 
 
@@ -57,10 +58,14 @@ def built_in_words() -> tuple[str, ...]:
 
 @functools.cache
 def _compile(words: tuple[str, ...]) -> re.Pattern[bytes]:
-    return re.compile(b"|".join(re.escape(w.encode()) for w in sorted(words, key=len, reverse=True)), re.I)
+    # Searched in lowercased bytes, case-sensitively: what re.I does for bytes (ASCII case folding),
+    # four times faster than re.I over this many alternatives.
+    return re.compile(b"|".join(re.escape(w.encode().lower()) for w in sorted(words, key=len, reverse=True)))
 
 
 def _words(user_dialects: Iterable[Mapping[str, object]] = ()) -> tuple[str, ...]:
+    if not user_dialects:
+        return _built_in_pattern()
     words = set(_built_in_pattern())
     for spec in user_dialects:
         for value in spec.values():
@@ -71,6 +76,7 @@ def _words(user_dialects: Iterable[Mapping[str, object]] = ()) -> tuple[str, ...
 
 
 def pattern(user_dialects: Iterable[Mapping[str, object]] = ()) -> re.Pattern[bytes]:
+    """The pattern to search in a file's lowercased bytes."""
     return _compile(_words(user_dialects))
 
 
@@ -86,7 +92,7 @@ def worth_parsing(data: bytes, user_dialects: Iterable[Mapping[str, object]] = (
     lowercased bytes, as the pattern matches them (bytes, ASCII letters in any case)."""
     if not data.strip():
         return True
+    lowered = data.lower()
     if not compiled:
-        lowered = data.lower()
         return any(word in lowered for word in _lowered(_words(user_dialects)))
-    return pattern(user_dialects).search(data) is not None
+    return pattern(user_dialects).search(lowered) is not None

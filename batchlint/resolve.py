@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from batchlint.loading.nodes import Document, LoadError, Mapping, Node, Scalar, Sequence, Span
 from batchlint.model import ProblemKind, Semantics
-from batchlint.paths import is_inside, marked_root
+from batchlint.paths import FENCE_HELP, Fence, fence_root
 
 KeyPath = tuple[str | int, ...]
 
@@ -29,7 +29,9 @@ def format_path(path: KeyPath) -> str:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_key_path(text: str) -> KeyPath:
+    """`a.b[0].c` as a tuple of parts (memoised, a pure function: every config of a dialect asks for the same keys)."""
     parts: list[str | int] = []
     for name, idx in re.findall(r"([^.\[\]]+)|\[(\d+)\]", text):
         parts.append(int(idx) if idx else name)
@@ -310,9 +312,17 @@ class ConfigTree:
     """A training config with its includes, addressed by key paths from the main root."""
 
     def __init__(
-        self, doc: Document, fs_path: str, semantics: Semantics, load: DocumentLoader, include_root: str | None = None, env: dict[str, str] | None = None
+        self,
+        doc: Document,
+        fs_path: str,
+        semantics: Semantics,
+        load: DocumentLoader,
+        include_root: str | None = None,
+        env: dict[str, str] | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self.doc = doc
+        self.fence = fence  # where includes may be read from (Session.fence_for); None: the file's project
         self.semantics = semantics
         self.load = load
         self.include_root = include_root
@@ -374,6 +384,10 @@ class ConfigTree:
         node, failed = self.node_at(path)
         if failed is not None:
             return failed
+        return self._resolve_node(path, node)
+
+    def _resolve_node(self, path: KeyPath, node: Node | None) -> Resolved:
+        """`resolve(path)` once the node at `path` is known (the whole-file pass walks to it)."""
         if node is None:
             span = self.doc.root.span if self.doc.root else Span(self.doc.path, 1, 1, 1, 1, 0, 0)
             return Resolved(problem=Problem(ProblemKind.MISSING_KEY, f"key '{format_path(path)}' not found", span))
@@ -428,6 +442,8 @@ class ConfigTree:
         return Resolved("".join(text), node, path, None, hops, None, composite=True)
 
     def _text_of(self, parts: list[Part], node: Scalar, path: KeyPath) -> tuple[str | None, Resolved | None]:
+        if len(parts) == 1 and isinstance(parts[0], str):
+            return parts[0], None  # a plain key: `${train.batch}`
         out: list[str] = []
         for part in parts:
             if isinstance(part, str):
@@ -521,18 +537,11 @@ class ConfigTree:
         including = self.fs_paths.get(node.span.file, node.span.file)
         base = self.include_root or os.path.dirname(including)
         target = os.path.normpath(os.path.join(base, name))
-        shown = os.path.relpath(target) if not os.path.isabs(name) else target
+        shown = _relpath(target, os.getcwd()) if not os.path.isabs(name) else target
         real = os.path.abspath(target)
         fence = self._fence()
-        if fence is not None and not is_inside(target, fence):
-            return Resolved(
-                problem=Problem(
-                    ProblemKind.INCLUDE_OUTSIDE,
-                    f"included file '{name}' is outside the project ({os.path.relpath(fence)})",
-                    node.span,
-                    "include files from inside the project, or set include-root",
-                )
-            )
+        if not fence.allows(target):
+            return Resolved(problem=Problem(ProblemKind.INCLUDE_OUTSIDE, fence.refusal("included file", name, target), node.span, FENCE_HELP))
         from batchlint.loading.files import is_file  # notes a missing include for the cache
 
         if not is_file(target):
@@ -574,43 +583,48 @@ class ConfigTree:
         paths = self.readers.get(id(literal), set())
         return sorted(format_path(p) for p in paths if p != own)
 
-    def _fence(self) -> str | None:
-        """Includes must stay below this directory: include-root when set, else the project root
-        (the nearest ancestor with .git or pyproject.toml); no fence when neither exists."""
-        if self.include_root:
-            return os.path.abspath(self.include_root)
-        return marked_root(os.path.dirname(os.path.abspath(self.fs_paths[self.doc.path])))
+    def _fence(self) -> Fence:
+        """Includes must stay inside the checked file's fence (paths.Fence: the project root and the
+        directories settings allow), or below include-root, which the user chose."""
+        fence = self.fence or Fence(fence_root(self.fs_paths[self.doc.path]))
+        return fence.widened(self.include_root)
 
     # -- whole-file pass
     def resolve_all(self) -> list[Problem]:
         """Resolve every interpolation (MuseV resolves the whole config at start-up)."""
         problems: list[Problem] = []
-        seen_spans: set[tuple[str, int]] = set()
-        visited: set[int] = set()
-
-        def walk(node: Node | None, path: KeyPath, depth: int) -> None:
-            if node is None or depth > 200 or id(node) in visited:
-                return
-            visited.add(id(node))
-            if isinstance(node, Mapping):
-                for key in node.keys():
-                    walk(node.get(key), (*path, key), depth + 1)
-            elif isinstance(node, Sequence):
-                for i, item in enumerate(node.items):
-                    walk(item, (*path, i), depth + 1)
-            elif isinstance(node.value, str) and "${" in node.value:
-                res = self.resolve(path)
-                if res.problem is not None:
-                    where = (res.problem.span.file, res.problem.span.start)
-                    if where not in seen_spans:
-                        seen_spans.add(where)
-                        problems.append(res.problem)
-                elif res.container is not None:
-                    walk(res.container, path, depth + 1)
-
         if self.semantics == Semantics.OMEGACONF and "${" in self.doc.text:
-            walk(self.doc.root, (), 0)
+            self._walk_all(self.doc.root, (), 0, problems, set(), set())
         return problems
+
+    def _walk_all(self, node: Node | None, path: KeyPath, depth: int, problems: list[Problem], seen_spans: set[tuple[str, int]], visited: set[int]) -> None:
+        # A method, not a closure calling itself: such a closure is a reference cycle that keeps the
+        # tree (and its document) alive until the cyclic collector runs.
+        if node is None or depth > 200 or id(node) in visited:
+            return
+        visited.add(id(node))
+        if isinstance(node, Mapping):
+            for key, value in node.entries():
+                self._walk_all(value, (*path, key), depth + 1, problems, seen_spans, visited)
+        elif isinstance(node, Sequence):
+            for i, item in enumerate(node.items):
+                self._walk_all(item, (*path, i), depth + 1, problems, seen_spans, visited)
+        elif isinstance(node.value, str) and "${" in node.value:
+            known = self.memo.get(path)
+            res = known if known is not None else self._resolve_node(path, node)
+            if res.problem is not None:
+                where = (res.problem.span.file, res.problem.span.start)
+                if where not in seen_spans:
+                    seen_spans.add(where)
+                    problems.append(res.problem)
+            elif res.container is not None:
+                self._walk_all(res.container, path, depth + 1, problems, seen_spans, visited)
+
+
+@functools.lru_cache(maxsize=1024)
+def _relpath(target: str, cwd: str) -> str:
+    """`os.path.relpath(target)` from `cwd` (memoised: every config of a folder includes the same file)."""
+    return os.path.relpath(target, cwd)
 
 
 def _to_text(value: object) -> str:

@@ -90,6 +90,9 @@ def _resolve(root: dict[str, Any], ref: str) -> dict[str, Any] | bool | None:
     return node if isinstance(node, dict | bool) else None
 
 
+resolve_ref = _resolve  # public: the schema rule follows references as the quick validator does
+
+
 def quick_valid(schema: dict[str, Any] | bool, value: object, root: dict[str, Any] | None = None) -> bool:
     """True when `value` is valid; False when it is not, or when the schema uses a keyword this
     validator does not know (then jsonschema decides). `root` is the whole schema, for `$ref`."""

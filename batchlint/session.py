@@ -12,14 +12,18 @@ import os
 from collections.abc import Mapping
 
 from batchlint.launch import Launch, launches
-from batchlint.loading import Document, LoadError, load_bytes, load_path, load_text
+from batchlint.loading import Document, LoadError, LoadErrorKind, load_bytes, load_path, load_text
 from batchlint.loading.files import read_bytes, read_text
 from batchlint.loading.shell import Word
 from batchlint.options import Options
-from batchlint.paths import display_path, project_root, resolve_from_script, script_bases
+from batchlint.paths import FENCE_HELP, Fence, display_path, fence_root, project_root, resolve_from_script, script_bases
 from batchlint.settings import Settings, SettingsCache
 
 TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    DocumentLoader = Callable[[str], Document]
 
 SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash", ".sbatch")
 LINKING_SUFFIXES = (".json", ".toml", ".yaml", ".yml")  # configs that may name another config a run reads
@@ -83,6 +87,8 @@ class ScriptIndex:
             if len(self.scripts) >= MAX_SCRIPTS:
                 break
         del self.scripts[MAX_SCRIPTS:]
+        fence = session.fence_for(os.path.join(root, "_"))
+        self.scripts = [script for script in self.scripts if fence.allows(script)]  # a *.sh symlink to outside the project is not read
         self.finds = 0
         # script -> what its launches name, in order: (absolute config path, launch), and (glob over a base, script, launch)
         self._entries: dict[str, tuple[list[tuple[str, Launch]], list[tuple[str, str, Launch]]]] = {}
@@ -298,6 +304,7 @@ class Session:
         self.overlay: dict[str, str] = dict(overlay or {})
         self.documents: dict[str, Document | LoadError] = {}
         self.settings = SettingsCache()
+        self.settings_by_path: dict[str, Settings] = {}
         self.roots: dict[str, str | None] = {}
         self.indexes: dict[str, ScriptIndex] = {}
         self.parsed_scripts: dict[str, list[Launch]] = {}
@@ -306,6 +313,8 @@ class Session:
         self.contexts: dict[tuple[str | None, str], str] = {}  # (settings file, project root) -> cache context digest
         self.checked_files = 0  # files the prefilter tested so far (prefilter_pays)
         self.revisions: dict[tuple[str, str], object] = {}  # (directory, --baseline revision) -> what batchlint.baseline read there
+        self.given: tuple[str, ...] = ()  # absolute paths named on the command line (the fence of a project without a marker)
+        self.fences: dict[str, Fence] = {}  # directory -> the fence of the files in it
 
     # -- files
     def prefilter_pays(self) -> bool:
@@ -374,14 +383,54 @@ class Session:
         hit = self.parsed_scripts.get(key)
         if hit is None:
             hit = self.parsed_scripts[key] = launches(path, self.script_text(path))
+            fence = self.fence_for(path) if hit else None
+            for launch in hit:
+                launch.fence = fence  # the files its line names stay inside the project
         return hit
 
     # -- where things are
     def settings_for(self, path: str) -> Settings:
-        return self.settings.for_path(path)
+        hit = self.settings_by_path.get(path)  # each stage asks for the same file's settings again
+        if hit is None:
+            hit = self.settings_by_path[path] = self.settings.for_path(path)
+        return hit
 
     def project_root(self, path: str) -> str:
         return project_root(path, self.roots)
+
+    # -- the project fence
+    def fence_for(self, path: str) -> Fence:
+        """What files named in `path` (a checked file, or a file it led to) may be read from: the one rule
+        every follower asks (paths.Fence). The project root, or with no .git / pyproject.toml the path
+        named on the command line that holds it; and the settings' `allow-outside` directories."""
+        directory = os.path.dirname(os.path.abspath(path))
+        fence = self.fences.get(directory)
+        if fence is None:
+            allowed = self.settings_for(path).values.get("allow-outside") or []
+            fence = Fence(fence_root(path, self.given, self.roots), tuple(allowed))
+            real = os.path.realpath(directory)
+            if real != directory:  # reached through a symlinked directory (a path the user named): its real place counts too
+                fence = fence.union(Fence(fence_root(os.path.join(real, os.path.basename(path)), self.given, self.roots)))
+            self.fences[directory] = fence
+        return fence
+
+    def fence_of_run(self, config: str, named_in: str) -> Fence:
+        """The fence of a file named in `named_in` (a launch config, a script) while checking `config`:
+        the config's project, and the project of the file naming it (which the user may have named
+        on the command line, elsewhere)."""
+        return self.fence_for(config).union(self.fence_for(named_in))
+
+    def follower(self, named_in: str, what: str) -> DocumentLoader:
+        """`load` for the files named in `named_in`: a file outside its fence is not read; the loader raises
+        a LoadError of kind OUTSIDE (its message says so) instead."""
+        fence = self.fence_for(named_in)
+
+        def load(target: str) -> Document:
+            if not fence.allows(target):
+                raise LoadError(display_path(target), 1, 1, fence.refusal(what, display_path(target), target), FENCE_HELP, LoadErrorKind.OUTSIDE)
+            return self.load(target)
+
+        return load
 
     def script_index(self, path: str) -> ScriptIndex:
         """The index of the launch scripts of the project `path` belongs to, built once."""
@@ -426,6 +475,7 @@ class Session:
                         "launch": asdict(options.launch),
                         "env": {k: os.environ.get(k) for k in ("HF_HOME", "XDG_CACHE_HOME")},
                         "scripts": self.script_index(path).fingerprint(self),
+                        "fence": self.fence_for(path).roots,  # what files named in it may be read (in a tree without a marker: the paths named)
                     },
                     sort_keys=True,
                     default=str,
@@ -434,7 +484,10 @@ class Session:
         return known
 
     def find_launch(self, config_path: str) -> Launch | None:
-        return self.script_index(config_path).find(config_path)
+        found = self.script_index(config_path).find(config_path)
+        # The index walks the project root (the working directory in a tree without a marker): the
+        # script must also be inside the config's own fence.
+        return found if found is None or self.fence_for(config_path).allows(found.script_path) else None
 
     def resolve_config(self, word: Word, script_path: str) -> str | None:
         """The file a config word of a launch line names: a path from where the script runs, or, when

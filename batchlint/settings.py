@@ -20,7 +20,7 @@ else:
 if TYPE_CHECKING:
     from typing import Any
 
-# name -> (kind, description). "path" is a string resolved against the settings file; "codes" and "ignores"
+# name -> (kind, description). "path" is a string resolved against the settings file, "paths" a list of them; "codes" and "ignores"
 # hold rule codes, prefixes or names; "choice" is one of CHOICES[name]; "version" a release number; "gpu" a
 # GPU of `batchlint plan --list-gpus`. `_check` validates each kind, `json_schema` describes it.
 FIELDS: dict[str, tuple[str, str]] = {
@@ -40,6 +40,11 @@ FIELDS: dict[str, tuple[str, str]] = {
     "accelerate-version": ("version", "accelerate release whose behaviour the AC/DS/X rules assume (default 1.15.0)."),
     "deepspeed-version": ("version", "DeepSpeed release whose behaviour the DS rules assume (default 0.19.6)."),
     "deepspeed-launch": ("choice", "How DeepSpeed JSON files are used (default accelerate)."),
+    "allow-outside": (
+        "paths",
+        "Directories (relative to this file) outside the project that files named in checked files (includes, launch configs, "
+        "DeepSpeed JSON, hostfiles, scripts, memory profiles) may be read from.",
+    ),
     "extend": ("path", "Another settings file (pyproject.toml or batchlint.toml) whose values these extend."),
     "required-version": ("string", 'Version specifier batchlint must satisfy, e.g. ">=0.1" or "==0.1.0".'),
     "baseline": ("string", 'Git revision each run\'s total is compared with (BL107, BL108), e.g. "origin/main"; `--baseline` wins.'),
@@ -139,6 +144,7 @@ class FileSettings:
     accelerate_version: str | None = None
     deepspeed_version: str | None = None
     deepspeed_launch: str | None = None
+    allow_outside: list[str] = field(default_factory=list)
     extend: str | None = None
     required_version: str | None = None
     baseline: str | None = None
@@ -187,8 +193,9 @@ class Settings:
     def ignores_for(self, file: str) -> list[str]:
         """`ignore` plus the `per-file-ignores` whose glob matches the file."""
         codes = list(self.values.get("ignore") or [])
-        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/")
-        for glob, extra in (self.values.get("per-file-ignores") or {}).items():
+        per_file = self.values.get("per-file-ignores") or {}
+        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/") if per_file else ""
+        for glob, extra in per_file.items():
             if fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(os.path.basename(file), glob):
                 codes.extend(extra)
         return codes
@@ -211,7 +218,7 @@ class Settings:
     def for_file(self, file: str) -> FileSettings:
         """Settings that apply to one training config: the table, then the first matching run."""
         merged = dict(self.values)
-        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/")
+        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/") if self.runs else ""
         for binding in self.runs:
             if any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.removeprefix("./")) for pat in binding.configs):
                 merged.update(binding.values)
@@ -266,6 +273,10 @@ def _check_type(name: str, value: Any, where: str, base: str) -> Any:
         return {glob: [v] if isinstance(v, str) else list(v) for glob, v in value.items()}
     if isinstance(value, str):
         value = [value]
+    if kind == "paths":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v and "\0" not in v for v in value):
+            raise SettingsError(f"{where}: `{name}` must be a list of directory paths, got {_described(value)}")
+        return [os.path.normpath(os.path.join(base, v)) for v in value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise SettingsError(f"{where}: `{name}` must be a string or a list of strings, got {_described(value)}")
     return list(value)
@@ -327,7 +338,7 @@ def parse_table(table: dict[str, Any], path: str, depth: int = 0) -> Settings:
                 else "which is not a regular file"
             )
             raise SettingsError(f"{path}: `extend` names {parent_path}, {what}")
-        inherited = parse_table(_batchlint_table(_read_toml(parent_path), parent_path) or {}, parent_path, depth + 1)
+        inherited = parse_table(batchlint_table(_read_toml(parent_path), parent_path) or {}, parent_path, depth + 1)
         settings.values.update(inherited.values)  # paths in it are already absolute: relative to *its* file
         settings.runs.extend(inherited.runs)
         settings.dialects.extend(inherited.dialects)
@@ -410,14 +421,8 @@ def _require(spec: str, path: str) -> None:
 
 
 def _read_toml(path: str) -> dict[str, Any]:
-    import sys
-
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10: the same parser, as the tomli package
-        import tomli as tomllib
-
     from batchlint.loading.files import ReadError, read_bytes
+    from batchlint.loading.toml import TomlError, parse_toml
 
     try:
         data = read_bytes(path)
@@ -429,14 +434,14 @@ def _read_toml(path: str) -> dict[str, Any]:
         line = data.count(b"\n", 0, exc.start) + 1
         raise SettingsError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8, as TOML requires") from None
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: invalid TOML: {exc}") from None
-    except (ValueError, RecursionError) as exc:  # an integer over Python's 4,300-digit limit, nesting too deep
-        raise SettingsError(f"{path}: cannot read this TOML: {str(exc).splitlines()[0][:120] or type(exc).__name__}") from None
+        return parse_toml(text)
+    except TomlError as exc:
+        if not exc.syntax:  # an integer over Python's 4,300-digit limit, nesting too deep
+            raise SettingsError(f"{path}: cannot read this TOML: {exc.message}") from None
+        raise SettingsError(f"{path}: invalid TOML: {exc.message} (at line {exc.line}, column {exc.column})") from None
 
 
-def _batchlint_table(data: dict[str, Any], path: str) -> dict[str, Any] | None:
+def batchlint_table(data: dict[str, Any], path: str) -> dict[str, Any] | None:
     """`[tool.batchlint]` of a settings file; a batchlint.toml without one is the table itself;
     None for a pyproject.toml without one. A `tool` or `tool.batchlint` that is not a table is an error."""
     tool = data.get("tool")
@@ -483,12 +488,12 @@ def settings_for(file: str, cache: dict[str, Settings] | None = None) -> Setting
         hit = None
         own = os.path.join(directory, "batchlint.toml")
         if os.path.isfile(own):
-            hit = parse_table(_batchlint_table(_read_toml(own), own) or {}, own)
+            hit = parse_table(batchlint_table(_read_toml(own), own) or {}, own)
         else:
             project = os.path.join(directory, "pyproject.toml")
             # Most pyproject.toml files have no batchlint table: skip importing and parsing TOML then.
             if os.path.isfile(project) and _mentions_batchlint(project):
-                table = _batchlint_table(_read_toml(project), project)
+                table = batchlint_table(_read_toml(project), project)
                 if table is not None:
                     hit = parse_table(table, project)
         if hit is not None:

@@ -364,7 +364,8 @@ def table(checks: list[Check]) -> str:
 def main(argv: list[str]) -> int:
     from tests.conftest import CORPUS, CORPUS2
 
-    dirs = [Path(a) for a in argv if not a.startswith("-")] or [CORPUS, CORPUS2]
+    # Absolute: each repository is inspected from its own root, where a relative corpus path would not resolve.
+    dirs = [Path(a).resolve() for a in argv if not a.startswith("-")] or [CORPUS, CORPUS2]
     checks: list[Check] = []
     for d in dirs:
         checks.extend(corpus_checks(d))

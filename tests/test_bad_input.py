@@ -65,6 +65,22 @@ def test_alias_bomb_is_linear(tmp_path: Path) -> None:
     assert (exit_code, diags) == (0, [])
 
 
+def test_alias_bomb_under_schema_checked_keys_is_one_finding_not_a_memory_error(tmp_path: Path) -> None:
+    # 9**10 values once expanded, under keys the MuseV schema types: the validator would walk them all.
+    from tests.helpers import run_process
+
+    lines = ['lol0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 10):
+        lines.append(f"lol{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]")
+    head = MUSEV_HEAD + "model:\n  referencenet_params:\n    is_train: true\n"
+    text = head + "\n".join(lines) + "\ntrain:\n  train_batch_size: 1\n  gradient_accumulation_steps: 1\n  mixed_precision: *l9\n  learning_rate: *l9\n"
+    _write(tmp_path, "bomb.yaml", text)
+    proc = run_process("check", "--no-cache", "--format", "concise", "bomb.yaml", "--num-processes", "1", cwd=tmp_path, timeout=30, limit_memory=True)
+    out, err = proc.stdout.decode(), proc.stderr.decode()
+    assert proc.returncode == 1 and err == "", err
+    assert "bomb.yaml:1:1: BL007 not checked against the musev schema: the file holds more than 100,000 values" in out, out
+
+
 def test_recursive_alias_and_python_tags_are_not_constructed(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     text = (

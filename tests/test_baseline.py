@@ -168,6 +168,19 @@ def test_errors_are_one_line_exit_2_and_write_nothing(repo: Path, tmp_path: Path
     assert run_cli("check", "musev_train.yaml", "--baseline", "HEAD", cwd=shallow)[0] == 0  # what the clone has works
 
 
+@pytest.mark.parametrize("committed", ['tool = "batchlint"\n', "[tool]\nbatchlint = 3\n", "[tool.batchlint\n", "[tool.batchlint]\nnum-processes = 0\n"])
+def test_broken_settings_at_the_revision_are_not_an_internal_error(repo: Path, committed: str) -> None:
+    # The settings as they were at the baseline revision are read with the settings module's own checks;
+    # broken ones there fall back to the settings on disk, never to a traceback.
+    (repo / "pyproject.toml").write_text(committed, encoding="utf-8")
+    git(repo, "add", "pyproject.toml")
+    git(repo, "commit", "-qm", "broken settings")
+    (repo / "pyproject.toml").write_text("[tool.batchlint]\nnum-processes = 16\n", encoding="utf-8")
+    code, out, err = run_cli("check", "musev_train.yaml", "--baseline", "HEAD", "--format", "json", cwd=repo)
+    assert code in (0, 1) and err == "", err
+    assert json.loads(out)["diagnostics"] is not None
+
+
 def test_a_repository_without_commits_has_only_new_runs(tmp_path: Path) -> None:
     root = tmp_path / "fresh"
     shutil.copytree(FIXTURE, root)

@@ -1,5 +1,7 @@
 """Fuzzed hostile input through the whole CLI: settings files, standard input, YAML/JSON values,
-special files (FIFOs, /dev/zero, sockets, symlink loops) and cache entries. Every case has its own
+special files (FIFOs, /dev/zero, sockets, symlink loops), cache entries, and files named to escape the
+project fence (a relative or absolute path, a symlinked directory or file, `..` through a subdirectory,
+with `.git`, `pyproject.toml` or no marker: nothing of the outside file is ever printed or written). Every case has its own
 time limit (signal.alarm in-process, a timeout for real processes): a hang fails the case instead of
 the suite. Devices that never end (/dev/zero) are only given to real processes with a memory limit:
 a regression that reads one whole fails that case, not the machine. The outcome is always exit 0/1/2 with findings or one-line errors, never a traceback,
@@ -413,3 +415,93 @@ def test_special_cache_entries_are_misses(tmp_path: Path, kind: str) -> None:
     os.environ["BATCHLINT_CACHE_DIR"]  # the child uses the same cache directory (set by conftest.py)
     got = batchlint("check", "--format", "concise", "t.yaml", "--num-processes", "8", "--target-total", "128", cwd=tmp_path)
     assert got == truth
+
+
+# ---------------------------------------------------------------------------------------------- the project fence
+
+SECRET = "4242"  # in every outside file: a value batchlint prints (inspect's facts, a finding) once it reads the file
+_DS_JSON = '{"train_micro_batch_size_per_gpu": "auto", "gradient_accumulation_steps": 4242, "gradient_clipping": 1.0, "zero_optimization": {"stage": 2}}\n'
+_DS_ACC = "compute_environment: LOCAL_MACHINE\ndistributed_type: DEEPSPEED\ndeepspeed_config:\n  deepspeed_config_file: {P}\nnum_processes: 4\n"
+_ACC_4242 = "compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nmachine_rank: 0\nnum_machines: 1\nnum_processes: 4242\n"
+_HF = "per_device_train_batch_size: 4\ngradient_accumulation_steps: 1\noutput_dir: out\nlearning_rate: 1.0e-5\nnum_train_epochs: 1\n"
+# follower -> (project files with {P} where the outside file is named, the outside file, its content, extra arguments)
+FENCE_FOLLOWERS: dict[str, tuple[dict[str, str], str, str, list[str]]] = {
+    "include": ({"t.yaml": MUSEV.replace("accumulation_steps: 4", "accumulation_steps: ${include:{P}}")}, "ga.yaml", "4242\n", []),
+    "DeepSpeed JSON of an accelerate config": ({"t.yaml": MUSEV, "acc.yaml": _DS_ACC}, "ds.json", _DS_JSON, ["--accelerate-config", "acc.yaml"]),
+    "DeepSpeed JSON of a training config": ({"h.yaml": _HF + "deepspeed: {P}\n"}, "ds.json", _DS_JSON, ["--num-processes", "4"]),
+    "accelerate config in settings": ({"t.yaml": MUSEV, "batchlint.toml": 'accelerate-config = "{P}"\n'}, "acc.yaml", _ACC_4242, []),
+    "accelerate config on a launch line": (
+        {"t.yaml": MUSEV, "run.sh": "accelerate launch --config_file {P} train.py --config t.yaml\n"},
+        "acc.yaml",
+        _ACC_4242,
+        [],
+    ),
+    "DeepSpeed JSON on a launch line": (
+        {"run.sh": "deepspeed --num_gpus 4 train.py --deepspeed {P} --per_device_train_batch_size 4\n"},
+        "ds.json",
+        _DS_JSON,
+        [],
+    ),
+    "hostfile on a launch line": ({"run.sh": "deepspeed --hostfile {P} train.py --per_device_train_batch_size 4\n"}, "hostfile", "w1 slots=4242\n", []),
+}
+FENCE_ESCAPES = ["relative", "absolute", "symlinked directory", "dot-dot through a subdirectory", "symlinked file", "symlinked directory, then dot-dot"]
+FENCE_MARKERS = [".git", "pyproject.toml", None]
+FENCE_COMMANDS = [["check", "--no-cache"], ["check", "--no-cache", "--format", "json"], ["check", "--fix", "--no-cache"], ["inspect", "--format", "json"]]
+
+
+def fence_case(root: Path, follower: str, escape: str, marker: str | None) -> tuple[Path, list[str], dict[Path, bytes]]:
+    """A project under `root` whose files name an outside file the way `escape` says: the project, the
+    arguments that check it, and the outside files with their bytes (which nothing may change)."""
+    files, name, content, extra = FENCE_FOLLOWERS[follower]
+    project, outside = root / "project", root / "outside"
+    (project / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (outside / name).write_text(content, encoding="utf-8")
+    (outside / "inner").mkdir()
+    if marker == ".git":
+        (project / ".git").mkdir()
+    elif marker == "pyproject.toml":
+        (project / "pyproject.toml").write_text('[project]\nname = "p"\n', encoding="utf-8")
+    link = project / "link"
+    link.symlink_to(outside)
+    named = {
+        "relative": f"../outside/{name}",
+        "absolute": str(outside / name),
+        "symlinked directory": f"link/{name}",
+        "dot-dot through a subdirectory": f"sub/../../outside/{name}",
+        "symlinked file": f"f-{name}",
+        "symlinked directory, then dot-dot": f"link/inner/../{name}",
+    }[escape]
+    if escape == "symlinked file":
+        (project / named).symlink_to(outside / name)
+    for file, text in files.items():
+        (project / file).write_text(text.replace("{P}", named), encoding="utf-8")
+    entry = next(f for f in files if not f.endswith(".toml") and (f.endswith(".sh") or len(files) == 1 or f.startswith(("t.", "h."))))
+    return project, [entry, *extra], {outside / name: content.encode()}
+
+
+@FUZZ
+@given(
+    st.sampled_from(sorted(FENCE_FOLLOWERS)),
+    st.sampled_from(FENCE_ESCAPES),
+    st.sampled_from(FENCE_MARKERS),
+    st.sampled_from(FENCE_COMMANDS),
+    st.booleans(),
+)
+def test_fuzzed_fence_never_prints_an_outside_file(
+    tmp_path_factory: pytest.TempPathFactory, follower: str, escape: str, marker: str | None, command: list[str], walk: bool
+) -> None:
+    from batchlint.paths import marked_root
+
+    root = tmp_path_factory.mktemp("f")
+    if marker is None and marked_root(str(root)) is not None:
+        marker = ".git"  # the temporary directory lies in a project: the no-marker tree cannot be built here
+    project, args, outside = fence_case(root, follower, escape, marker)
+    target = ["."] if walk and not args[0].endswith(".sh") else args[:1]
+    with time_limit():
+        code, out, err = run_cli(*command, *target, *args[1:], cwd=project)
+    assert_clean(code, out, err)
+    assert SECRET not in out, (follower, escape, marker, out)
+    assert all(path.read_bytes() == data for path, data in outside.items())  # --fix never writes there
+    if command[-1] == "json" and command[0] == "check":
+        assert any(d["code"] == "BL009" for d in json.loads(out)["diagnostics"]), (follower, escape, marker, out)

@@ -98,5 +98,6 @@ def test_include_outside_the_project_and_at_a_directory(tmp_path: Path) -> None:
     (project / "configs" / "t.yaml").write_text(head + "dataset:\n  d: ${include:../../secret.yaml}\n  e: ${include:.}\n", encoding="utf-8")
     _, diags = check_json("configs/t.yaml", cwd=project)
     messages = [d["message"] for d in diags if d["code"] == "BL003"]
-    assert any("outside the project" in m for m in messages)
     assert any("is a directory" in m for m in messages)
+    outside = [d for d in diags if d["code"] == "BL009"]  # the project fence: one rule for every followed file
+    assert [(d["line"], "'../../secret.yaml'" in d["message"], "outside the project" in d["message"]) for d in outside] == [(8, True, True)]

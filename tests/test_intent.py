@@ -43,6 +43,9 @@ def test_commented_out_config_is_not_intent(text: str) -> None:
         ("# 2 nodes x 8 × A100 = 16 GPUs", [(16, 8, 2)]),
         ("# Config for 8 nodes with GBS 128", [(128, None, 8)]),
         ("16卡*2accumulation*7单卡batch_size = 224", [(224, 16, None)]),
+        ("# 16 per device * 64 GPUs * 1 = 1,024", [(1024, 64, None)]),  # digit groups after `=`: one number
+        ("# 12 batch size * 1024 block size * 5 gradaccum * 8 GPUs = 491,520", [(None, 8, None)]),  # tokens, not a batch
+        ("# this script assumes 4 40GB A100 GPUs", [(None, 4, None)]),  # the model's number is no count
     ],
 )
 def test_statements_of_intent(text: str, statements: list[tuple[int | None, int | None, int | None]]) -> None:

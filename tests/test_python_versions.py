@@ -54,3 +54,25 @@ def test_a_settings_file_is_read_on_this_python(tmp_path: Path) -> None:
     code, out, err = run_cli("inspect", "--format", "json", "train.yaml", cwd=tmp_path)
     assert (code, err) == (0, ""), err
     assert '"num_processes"' in out and '"source": "settings"' in out
+
+
+def test_toml_is_parsed_by_one_helper_on_this_python() -> None:
+    # settings, the TOML config reader and the baseline's settings all read through loading/toml.py's parse_toml
+    from batchlint.loading.toml import TomlError, parse_toml
+
+    assert parse_toml('[tool.batchlint]\nnum-processes = 4\nselect = ["BL1"]\n') == {"tool": {"batchlint": {"num-processes": 4, "select": ["BL1"]}}}
+    try:
+        parse_toml("a = 1\nb = \n")
+    except TomlError as exc:
+        assert (exc.syntax, exc.line) == (True, 2) and "at line" not in exc.message, exc.message
+    else:
+        raise AssertionError("a syntax error parsed")
+    try:
+        parse_toml("a = " + "9" * 5000 + "\n")
+    except TomlError as exc:
+        assert exc.syntax is False and exc.message, exc.message  # Python's 4,300-digit limit (where this Python has one)
+    package = REPO / "batchlint"
+    importers = sorted(
+        str(p.relative_to(package)) for p in package.rglob("*.py") if re.search(r"^\s*import toml(lib|i)\b", p.read_text(encoding="utf-8"), re.M)
+    )
+    assert importers == ["loading/toml.py"], importers

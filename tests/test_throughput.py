@@ -118,3 +118,149 @@ def test_a_skipped_file_still_reports_its_syntax_error(tmp_path: Path, monkeypat
     (tmp_path / "alias.yaml").write_text("a: *nowhere\n", encoding="utf-8")
     code, diags = check_json(str(tmp_path / "ci.yaml"), str(tmp_path / "alias.yaml"), "--no-cache")
     assert code == 1 and sorted((d["file"].rsplit("/", 1)[-1], d["code"]) for d in diags) == [("alias.yaml", "BL001"), ("ci.yaml", "BL001")]
+
+
+@pytest.mark.parametrize("fmt", ["full", "json"])
+def test_lazy_spans_change_nothing(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import batchlint.loading.yaml as yaml_loader
+
+    lazy = _render(CASES, fmt)
+    monkeypatch.setattr(yaml_loader, "LAZY_SPANS", False)
+    assert _render(CASES, fmt) == lazy
+
+
+def test_a_lazy_span_reads_and_pickles_as_the_eager_one() -> None:
+    import pickle
+
+    import batchlint.loading.yaml as yaml_loader
+    from batchlint.loading.nodes import Mapping, Scalar, Span
+
+    text = "# 说明\ntrain:\n  train_batch_size: 4 # 单卡\n  lr: |\n    1e-5\n    2e-5\n"
+    trees = []
+    for lazy in (True, False):
+        yaml_loader.LAZY_SPANS = lazy
+        try:
+            trees.append(yaml_loader.load_yaml("t.yaml", "\ufeff" + text).root)
+        finally:
+            yaml_loader.LAZY_SPANS = True
+    spans = []
+    for root in trees:
+        assert isinstance(root, Mapping)
+        train = root.get("train")
+        assert isinstance(train, Mapping)
+        spans.append([node.span for node in (train.get("train_batch_size"), train.get("lr")) if isinstance(node, Scalar)])
+    lazy_spans, eager_spans = spans
+    assert type(lazy_spans[0]) is yaml_loader.MarkSpan and type(eager_spans[0]) is Span
+    sent = pickle.loads(pickle.dumps(lazy_spans))  # what a worker of the parallel walk sends back
+    assert all(type(s) is Span for s in sent)
+    assert [s._key() for s in sent] == [s._key() for s in lazy_spans] == [s._key() for s in eager_spans]
+    assert (lazy_spans[0].line, lazy_spans[0].column, lazy_spans[0].end_column) == (3, 21, 22)
+
+
+def test_checked_files_are_freed_without_the_cyclic_collector(tmp_path: Path) -> None:
+    """Nothing a check builds for a file is held in a reference cycle: the documents go as soon as
+    the file's rules ran, however many files are checked and however rarely the collector runs."""
+    import gc
+
+    from batchlint.engine import check
+    from batchlint.options import Options
+
+    (tmp_path / "dataset.yaml").write_text("width: 512\nheight: 320\n", encoding="utf-8")
+    for i in range(3):
+        (tmp_path / f"train_{i}.yaml").write_text(
+            "output_dir:\n  exp_dir: ./exp\n  log_dir: ${.exp_dir}/log\nmodel:\n  dim: 768\n  inner: ${..dim}\n"
+            "train:\n  train_batch_size: 2 # 16卡*2accumulation*7单卡batch_size = 224\n  gradient_accumulation_steps: 1\n"
+            "  learning_rate: 1e-5\ndataset:\n  dataset: '${include:dataset.yaml}'\n  w: ${.dataset.width}\n",
+            encoding="utf-8",
+        )
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    gc.collect()
+    gc.disable()
+    try:
+        report = check(["."], Options(), keep_runs=False)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        # What the session keeps for the whole invocation (the included file, the script index) may be
+        # collected with it at the end; nothing built for one checked file may wait for the collector.
+        kept = [
+            getattr(o, "path", type(o).__name__)
+            for o in gc.garbage
+            if type(o).__name__ in ("ConfigTree", "DocumentView", "RunModel") or type(o).__name__ == "Document" and "train_" in getattr(o, "path", "")
+        ]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+        os.chdir(old)
+    assert report.diagnostics  # the configs were read, resolved and checked
+    assert kept == []
+
+
+def test_floats_read_as_safe_load_reads_them() -> None:
+    import random
+
+    import yaml
+
+    from batchlint.loading.yaml import _FLOAT, _SLOW, _fast_value
+
+    constructor = yaml.constructor.SafeConstructor()
+    rng = random.Random(18)
+    samples = ["0.9", "-0.0", "+1.5", "1.", "1.e+5", "._5", "1_000.5", "1:30.5", ".inf", "-.inf", ".nan", "inf", " 1.5", "１.５"]
+    samples += ["".join(rng.choice("0123456789._-+eE:") for _ in range(rng.randint(1, 7))) for _ in range(5000)]
+    fast_ones = 0
+    for raw in samples:
+        fast = _fast_value(_FLOAT, raw)
+        if fast is _SLOW:
+            continue
+        fast_ones += 1
+        slow = constructor.construct_yaml_float(yaml.ScalarNode(_FLOAT, raw))
+        assert repr(fast) == repr(slow), raw  # repr: -0.0 and nan compare as written
+    assert fast_ones > 500
+
+
+def test_the_prefilter_ignores_case_as_before() -> None:
+    from batchlint.prefilter import worth_parsing
+
+    assert worth_parsing(b"TRAIN:\n  Train_Batch_Size: 4\n")
+    assert worth_parsing(b"Distributed_Type: MULTI_GPU\n")
+    assert not worth_parsing(b"NAME: CI\nJOBS:\n  TEST:\n    RUNS-ON: UBUNTU\n")
+
+
+def test_the_schema_check_reads_what_it_would_of_the_whole_file() -> None:
+    """BL007's quick validation of a file converted only where its schema looks agrees with the
+    validation of the whole file, on every test case a schema applies to (BL007's failing ones too)."""
+    from batchlint.engine import analyse
+    from batchlint.options import Options
+    from batchlint.rules.schema import instance_of, schema_valid
+    from batchlint.schema_check import SCHEMA_FOR_DIALECT, load_schema, quick_valid
+    from batchlint.session import Session
+
+    compared = {True: 0, False: 0}
+    for path in sorted(CASES.rglob("*")):
+        if path.suffix not in (".yaml", ".yml", ".json"):
+            continue
+        view = analyse(str(path), Session(), Options()).view
+        if view.dialect not in SCHEMA_FOR_DIALECT or not view.loaded:
+            continue
+        schema = load_schema(SCHEMA_FOR_DIALECT[view.dialect])
+        whole = quick_valid(schema, instance_of(view))
+        assert schema_valid(view, schema) == whole, path
+        compared[whole] += 1
+    assert compared[True] > 20 and compared[False] > 2, compared
+
+
+def test_comments_on_lines_without_quotes_are_found_as_by_the_full_scan() -> None:
+    """The quick path for a line with no quote finds the comment the quote-aware scan finds: the same
+    line with a `"` at its end (which opens nothing before the comment) goes through the full scan."""
+    import random
+
+    from batchlint.loading.text import LineIndex, find_comments
+
+    rng = random.Random(18)
+    lines = ["# top", "a: 1 # one", "url: http://x#y", "k: v#not # yes", "\ufeff# bom", "x:\t# tab", "#", "a#b#c", "  - 4 # 单卡"]
+    lines += ["".join(rng.choice("ab #\t:-") for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    for line in lines:
+        fast = [(c.line, c.column) for c in find_comments("f.yaml", LineIndex(line + "\n"), set())]
+        full = [(c.line, c.column) for c in find_comments("f.yaml", LineIndex(line + '"\n'), set())]
+        assert fast == full, repr(line)

@@ -69,6 +69,12 @@ def _template_of(name: str) -> str:
     return name
 
 
+def _python_config(path: str) -> bool:
+    from batchlint.loading.pyconfig import is_config_module
+
+    return is_config_module(path)
+
+
 def bad_paths(paths: tuple[str, ...] | list[str], stdin_filename: str | None = None, any_type: bool = False) -> bool:
     """Named paths that do not exist, or (unless `any_type`) files of a type batchlint does not read:
     one line each (True), and the run stops before anything is checked. `-` is standard input."""
@@ -88,7 +94,8 @@ def bad_paths(paths: tuple[str, ...] | list[str], stdin_filename: str | None = N
             and not _template_of(named).endswith(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)
             and not own_stream(named)
             and not (path != "-" and os.path.isfile(named) and (is_launch_script(named) or is_hostfile(named)))
-        ):  # a `#!/bin/bash` script, a DeepSpeed hostfile
+            and not (path != "-" and named.endswith(".py") and os.path.isfile(named) and _python_config(named))
+        ):  # a `#!/bin/bash` script, a DeepSpeed hostfile, a Python config module (mmengine, nanoGPT), never a program
             error(f"{named}: not a file batchlint reads (it reads {', '.join(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)} files)")
         else:
             continue
@@ -135,6 +142,7 @@ def checked(paths: tuple[str, ...], options: Options, stdin_filename: str | None
     try:
         files, given = read_stdin(paths, stdin_filename)
         session = Session(given or None)
+        session.given = tuple(os.path.abspath(f) for f in files)  # the project fence (no marker): what the user named, not what is bound to it
         files = with_bound_configs(files, session, options)  # a launch file's training configs, when asked
         return check(files, options, given or None, use_cache=use_cache, session=session, keep_runs=keep_runs)
     except SettingsError as exc:

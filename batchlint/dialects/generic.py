@@ -34,6 +34,7 @@ _TRAINING_SECTIONS = {
     "optim",
     "optimization",
     "data",
+    "datamodule",  # Lightning-Hydra template (`datamodule: mnist.yaml` in its defaults list)
     "dataloader",
     "train_dataloader",
     "dataset",
@@ -171,8 +172,12 @@ def _inference_mode(root: Mapping) -> bool:
     return False
 
 
-def read(root: Node | None, semantics: Semantics) -> tuple[Dialect, SignatureMatch] | None:
-    """A generic reading of a file no dialect claims, or None when it does not show that it trains."""
+def read(root: Node | None, semantics: Semantics, python: bool = False) -> tuple[Dialect, SignatureMatch] | None:
+    """A generic reading of a file no dialect claims, or None when it does not show that it trains.
+
+    `python`: a Python configurator (nanoGPT's `exec(open(config).read())`) sets globals the training
+    program may still rescale (nanoGPT divides `gradient_accumulation_steps` by the world size), so its
+    accumulation is not read, and no default 1 stands in for it."""
     if not isinstance(root, Mapping):
         return None
     walked = list(walk(root, ()))
@@ -199,9 +204,12 @@ def read(root: Node | None, semantics: Semantics) -> tuple[Dialect, SignatureMat
     put(FactName.PER_DEVICE_BATCH, per_device)
     put(FactName.GLOBAL_BATCH, global_batch)
     accum = _pick(entries, _ACCUM)
-    put(FactName.GRAD_ACCUM, accum)
-    # An accumulation the reader cannot take (fairseq's `update_freq: [4]`, two candidates): no default 1 either.
-    unreadable = accum is None and any(("accum" in path[-1].lower() or path[-1] == "update_freq") and not excluded for path, _node, excluded in walked)
+    if python and accum is not None:
+        accum, unreadable = None, True
+    else:
+        put(FactName.GRAD_ACCUM, accum)
+        # An accumulation the reader cannot take (fairseq's `update_freq: [4]`, two candidates): no default 1 either.
+        unreadable = accum is None and any(("accum" in path[-1].lower() or path[-1] == "update_freq") and not excluded for path, _node, excluded in walked)
     put(FactName.MIXED_PRECISION, _pick(entries, _PRECISION, lambda n: isinstance(n, Scalar)))
     put(FactName.GRADIENT_CHECKPOINTING, _pick(entries, _CHECKPOINTING, lambda n: isinstance(n, Scalar) and isinstance(n.value, bool)))
     confidence = "medium" if per_device is not None and tier <= 1 and len(optimisation) + len(duration) >= 3 else "low"

@@ -1,6 +1,7 @@
 """PyTorch Lightning CLI configs (`LightningCLI`, `fit --config`): `data.batch_size` (or
 `data.init_args.batch_size`) per device, `trainer.accumulate_grad_batches` (default 1), and
-`trainer.devices × trainer.num_nodes` processes when `devices` is a count."""
+`trainer.devices × trainer.num_nodes` processes when `devices` is a count. A file without a `trainer`
+section is one when `data.class_path` names the data module."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ DIALECT = Dialect(
         FactName.MIXED_PRECISION: ("trainer.precision",),
     },
     signature=Signature(
-        must=("trainer{}",),
-        one_of=(_BATCH,),
+        # A `fit --config` file may leave the trainer to the command line or another config: then the
+        # jsonargparse `data.class_path` marks it.
+        one_of=(_BATCH, ("trainer{}", "data.class_path")),
         may={
+            "data.class_path": 1.0,
             "trainer.accumulate_grad_batches": 1.0,
             "trainer.max_epochs": 1.0,
             "trainer.max_steps": 1.0,

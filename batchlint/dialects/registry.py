@@ -59,7 +59,7 @@ LINKED: frozenset[str] = frozenset({"kohya-dataset"})
 PREFILTER_WORDS: tuple[str, ...] = (
     "IMS_PER_BATCH", "_bs", "accum", "accum_grad_iters", "accumulate_grad_batches", "accumulative_counts", "batch",
     "batch_accumulation_per_replica", "batch_size", "batch_size_per_gpu", "batch_size_train", "batchlint", "compute_environment",
-    "deepspeed", "device_train_microbatch_size", "devices", "distributed_type", "fsdp", "global_batch_size", "global_train_batch_size",
+    "deepspeed", "defaults:", "device_train_microbatch_size", "devices", "distributed_type", "fsdp", "global_batch_size", "global_train_batch_size",
     "gpus", "grad_acc_steps", "grad_accum_steps", "gradient_accumulation", "gradient_accumulation_steps", "local_batch_size", "micro",
     "micro_batch_size", "micro_batch_size_per_gpu", "n_gpus_per_node", "nproc", "num_gpu", "num_processes", "per_device_train_batch_size",
     "ppo_micro_batch_size_per_gpu", "ppo_mini_batch_size", "ray_num_workers", "samples_per_gpu", "train_batch_size", "train_bs",

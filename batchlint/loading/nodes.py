@@ -109,6 +109,11 @@ class Mapping:
         index = self._index if self._index is not None else self._build()
         return list(index)
 
+    def entries(self) -> list[tuple[str, Node]]:
+        """(key text, value) of each key, in order, the last duplicate winning: `(k, get(k)) for k in keys()`."""
+        index = self._index if self._index is not None else self._build()
+        return [(k, hit[1]) for k, hit in index.items()]
+
     def __repr__(self) -> str:
         return f"Mapping({len(self.items)} items at {self.span!r})"
 
@@ -196,6 +201,7 @@ class LoadErrorKind(str, Enum):
     ENCODING = "encoding"
     SPECIAL_FILE = "special-file"
     NOT_ACCELERATE = "not-accelerate"  # loaded, but not the accelerate config it was named as
+    OUTSIDE = "outside"  # not read: outside the project fence of the file that names it (paths.Fence)
 
 
 class LoadError(Exception):

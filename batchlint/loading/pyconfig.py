@@ -97,3 +97,29 @@ def load_python(path: str, text: str) -> Document:
         if node is not None:
             root.items.append((reader.key(target.id, target), node))
     return Document(path, text, "python", root, comments, [])
+
+
+def is_config_module(path: str) -> bool:
+    """A Python file named on the command line is read when it is a config module: at its top level only
+    assignments, imports, docstrings and `with read_base():` blocks of imports (mmengine). A file with
+    functions, classes, loops or calls at the top level is a program (`train.py`), not a config."""
+    from batchlint.loading.files import ReadError, read_bytes
+
+    try:
+        text = read_bytes(path, record=False).decode("utf-8")
+        tree = ast.parse(text.lstrip("\ufeff"), filename=path)
+    except (ReadError, OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+        return False
+
+    def plain(stmts: list[ast.stmt]) -> bool:
+        for stmt in stmts:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom)):
+                continue
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+                continue  # a docstring
+            if isinstance(stmt, ast.With) and all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in stmt.body):
+                continue  # `with read_base(): from .base import *`
+            return False
+        return True
+
+    return bool(tree.body) and plain(tree.body)

@@ -86,6 +86,15 @@ def find_comments(file: str, index: LineIndex, skip_lines: set[int]) -> list[Com
         line = text[start:end]
         if "#" not in line:
             continue
+        if "'" not in line and '"' not in line:
+            # No quote on the line (most comments): the first `#` after whitespace, as the scan below finds it.
+            i = line.find("#")
+            while i > 0 and line[i - 1] not in " \t\ufeff":
+                i = line.find("#", i + 1)
+            if i >= 0:
+                body = line[i:].rstrip("\r")
+                comments.append(Comment(n, i + 1, body, index.span(file, start + i, start + i + len(body))))
+            continue
         quote = ""
         prev = " "
         for i, ch in enumerate(line):

@@ -19,6 +19,11 @@ import re
 from batchlint.loading.nodes import Comment, Document, LoadError, Mapping, Node, Scalar, Sequence, Span
 from batchlint.loading.text import LineIndex
 
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _TOKEN = re.compile(r"[^\s,\]\}#]+")
 _ERROR_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -249,7 +254,22 @@ class _Builder:
         return Scalar(self.span(where), raw.strip("'\"") if style else raw, _tag(value), style, value)
 
 
-def load_toml(path: str, text: str) -> Document:
+class TomlError(ValueError):
+    """TOML text that cannot be read: a syntax error (`syntax`, at the line and column tomllib names; 1, 1
+    when it names none), or a document Python cannot build (an integer over its 4,300-digit limit, nesting
+    too deep). `message` is tomllib's, without the position."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1, syntax: bool = True) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.syntax = syntax
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """TOML text as `tomllib` reads it (the `tomli` package on Python 3.10, the same parser); TomlError
+    for anything it refuses. Settings, the TOML config reader and the baseline's settings all read here."""
     import sys
 
     if sys.version_info >= (3, 11):
@@ -257,14 +277,24 @@ def load_toml(path: str, text: str) -> Document:
     else:  # Python 3.10: the same parser, as the tomli package (a dependency there)
         import tomli as tomllib
 
-    body = text.lstrip("\ufeff")
     try:
-        data = tomllib.loads(body)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = _ERROR_AT.search(str(exc))
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
-        message = _ERROR_AT.sub("", str(exc)).strip()
-        raise LoadError(path, line, col, f"invalid TOML: {message}", "fix the syntax; the trainer cannot read this file either") from None
+        raise TomlError(_ERROR_AT.sub("", str(exc)).strip(), line, col) from None
+    except (ValueError, RecursionError) as exc:  # an integer over Python's 4,300-digit limit, nesting too deep
+        raise TomlError(str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__, syntax=False) from None
+
+
+def load_toml(path: str, text: str) -> Document:
+    body = text.lstrip("\ufeff")
+    try:
+        data = parse_toml(body)
+    except TomlError as exc:
+        if not exc.syntax:
+            raise LoadError(path, 1, 1, f"cannot read this TOML: {exc.message}", "the trainer cannot read this file either") from None
+        raise LoadError(path, exc.line, exc.column, f"invalid TOML: {exc.message}", "fix the syntax; the trainer cannot read this file either") from None
     index = LineIndex(text)
     scanner = _Scanner(text)
     scanner.i = len(text) - len(body)

@@ -55,15 +55,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+# libyaml's parser alone: CSafeLoader adds a constructor and a resolver that each file would set up
+# again, and only the resolver's pure lookup of a plain scalar's tag is used (one instance).
+_Loader: Any = getattr(getattr(yaml, "_yaml", None), "CParser", None) or yaml.SafeLoader  # SafeLoader: PyYAML built without libyaml
+_RESOLVE: Any = yaml.resolver.Resolver().resolve
 
 _SAFE_TAG_PREFIX = "tag:yaml.org,2002:"
 _MERGE = _SAFE_TAG_PREFIX + "merge"
 _VALUE = _SAFE_TAG_PREFIX + "value"
-_STR, _INT, _BOOL, _NULL = (_SAFE_TAG_PREFIX + t for t in ("str", "int", "bool", "null"))
+_STR, _INT, _BOOL, _NULL, _FLOAT = (_SAFE_TAG_PREFIX + t for t in ("str", "int", "bool", "null", "float"))
 _SEQ, _MAP = _SAFE_TAG_PREFIX + "seq", _SAFE_TAG_PREFIX + "map"
 _SAFE_TAGS = {
     _SAFE_TAG_PREFIX + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq", "omap", "pairs", "set", "merge", "value")
@@ -95,6 +95,13 @@ def _fast_value(tag: str, raw: str) -> object:
         return _BOOLS.get(raw.lower(), _SLOW)
     if tag == _NULL:
         return None
+    if tag == _FLOAT:
+        # SafeConstructor ends in float() of the text too, after taking out what float() refuses
+        # (`_`, `:` sexagesimals, `.inf`, `.nan`): whenever float() reads the text as written, it agrees.
+        try:
+            return float(raw)
+        except ValueError:
+            return _SLOW
     return _SLOW
 
 
@@ -124,6 +131,45 @@ class _Frame:
         self.start = start
 
 
+# A scalar's position is kept as the parser's two marks until something reads a line or column
+# (a diagnostic, a fact's provenance): most values of most files are never pointed at. False builds
+# every span at once (the output is the same; kept to compare the two).
+LAZY_SPANS = True
+
+
+class MarkSpan(Span):
+    """A Span whose lines, columns and offsets are computed from the parser's marks when first read."""
+
+    __slots__ = ("_marks",)
+
+    def __init__(self, file: str, start: Any, end: Any, offset: int) -> None:  # no super().__init__: the point is not computing them
+        self.file = file
+        self._marks: tuple[Any, Any, int] | None = (start, end, offset)
+
+    def __getattr__(self, name: str) -> object:
+        marks = self._marks
+        if marks is None:
+            raise AttributeError(name)
+        start, end, offset = marks
+        self.line = start.line + 1
+        self.column = start.column + 1
+        self.end_line = end.line + 1
+        self.end_column = end.column + 1
+        self.start = start.index + offset
+        self.end = end.index + offset
+        self._marks = None
+        return getattr(self, name)
+
+    def __reduce__(self) -> tuple[type[Span], tuple[str, int, int, int, int, int, int]]:
+        return Span, self._key()  # a plain Span crosses processes (marks do not pickle)
+
+
+# Plain scalar text -> its implicit tag: a pure function of the text (the safe loader has no path
+# resolvers), shared by every file of the process, since configs repeat the same values and keys.
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_MAX = 100_000
+
+
 class _TooManyNodes(Exception):
     pass
 
@@ -138,7 +184,7 @@ class _Builder:
         self.unsafe_tags: list[tuple[str, Span]] = []
         self.multiline: set[int] = set()
         self.constructor = yaml.constructor.SafeConstructor()
-        self.resolved: dict[str, str] = {}  # plain scalar text -> implicit tag
+        self.resolved = _RESOLVED  # plain scalar text -> implicit tag
         self.nodes = 0
         self.budget = True  # whether MAX_NODES still allows building
 
@@ -156,7 +202,9 @@ class _Builder:
             return _STR  # quoted: the resolver's default
         known = self.resolved.get(event.value)
         if known is None:
-            known = self.resolved[event.value] = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            if len(self.resolved) > _RESOLVED_MAX:
+                self.resolved.clear()
+            known = self.resolved[event.value] = _RESOLVE(yaml.ScalarNode, event.value, event.implicit)
         return known
 
     def scalar_value(self, event: Any, tag: str, explicit: bool) -> object:
@@ -231,6 +279,8 @@ class _Builder:
         root: Node | None = None
         path = self.path
         offset = self.offset
+        resolved = self.resolved
+        lazy = LAZY_SPANS
         while True:
             event = get()
             cls = type(event)
@@ -248,18 +298,34 @@ class _Builder:
                             self.unsafe_tags.append((tag, self.span(event.start_mark, event.end_mark)))
                         self.scalar_value(event, tag, explicit)
                     continue
-                explicit = event.tag is not None and event.tag != "!"
-                self.count()
-                tag = self.scalar_tag(event)
+                # scalar_tag, count and _fast_value inlined: this branch runs for every value of every file
+                raw = event.value
+                etag = event.tag
+                explicit = etag is not None and etag != "!"
+                self.nodes += 1
+                if self.nodes > MAX_NODES:
+                    raise _TooManyNodes
+                if explicit:
+                    tag = str(etag)
+                elif not event.implicit[0]:
+                    tag = _STR
+                else:
+                    tag = resolved.get(raw)  # type: ignore[assignment]
+                    if tag is None:
+                        tag = self.scalar_tag(event)
                 start, end = event.start_mark, event.end_mark
-                span = Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1, start.index + offset, end.index + offset)
+                start_line, end_line = start.line, end.line
+                if lazy:
+                    span: Span = MarkSpan(path, start, end, offset)
+                else:
+                    span = Span(path, start_line + 1, start.column + 1, end_line + 1, end.column + 1, start.index + offset, end.index + offset)
                 if tag not in _SAFE_TAGS:
                     self.unsafe_tags.append((tag, span))
-                if end.line > start.line:
+                if end_line > start_line:
                     # A block scalar ends at column 1 of the line after its last line.
                     last = span.end_line if span.end_column > 1 else span.end_line - 1
                     self.multiline.update(range(span.line + 1, last + 1))
-                node = Scalar(span, event.value, tag, event.style or "", self.scalar_value(event, tag, explicit))
+                node = Scalar(span, raw, tag, event.style or "", raw if tag == _STR else self.scalar_value(event, tag, explicit))
                 if event.anchor is not None:
                     self.anchor(anchors, event.anchor, node, event.start_mark)
             elif cls is AliasEvent:
@@ -282,7 +348,7 @@ class _Builder:
                 container: Mapping | Sequence | None = None
                 if keep:
                     self.count()
-                    start_span = self.span(event.start_mark, event.start_mark)
+                    start_span = MarkSpan(path, event.start_mark, event.start_mark, offset) if lazy else self.span(event.start_mark, event.start_mark)
                     container = Sequence(start_span) if cls is SequenceStartEvent else Mapping(start_span)
                     if event.anchor is not None:
                         self.anchor(anchors, event.anchor, container, event.start_mark)
@@ -291,10 +357,11 @@ class _Builder:
             elif cls is SequenceEndEvent or cls is MappingEndEvent:
                 frame = stack.pop()
                 node = frame.node
-                full = self.span(frame.start, event.end_mark)
+                full = MarkSpan(path, frame.start, event.end_mark, offset) if lazy else self.span(frame.start, event.end_mark)
                 if node is not None:
                     node.span = full
-                    self.container_error(frame, frame.start)
+                    if frame.explicit is not None:
+                        self.container_error(frame, frame.start)
                 if frame.explicit is not None and frame.explicit not in _SAFE_TAGS:
                     self.unsafe_tags.append((frame.explicit, full))
             elif cls is DocumentEndEvent:

@@ -52,13 +52,15 @@ def choose_gpu(options: LaunchOptions, settings: FileSettings) -> Gpu | None:
     return gpu
 
 
-def load_profile(path: str, load: DocumentLoader) -> Profile:
-    from batchlint.loading import LoadError
+def load_profile(path: str, load: DocumentLoader, where: str = "settings") -> Profile:
+    from batchlint.loading import LoadError, LoadErrorKind
     from batchlint.loading.nodes import to_python
 
     try:
         doc = load(path)
     except LoadError as exc:
+        if exc.kind == LoadErrorKind.OUTSIDE:  # named in settings, outside the project fence: not read
+            raise SettingsError(f"{where}: `memory-profile`: {exc.message}; {exc.help}") from None
         raise SettingsError(f"memory profile {exc.path}:{exc.line}:{exc.column}: {exc.message}") from None
     data = to_python(doc.root)
     try:
@@ -76,7 +78,7 @@ def choose_profile(run: RunModel, options: LaunchOptions, settings: FileSettings
         if isinstance(settings.memory, dict):
             return parse_profile(settings.memory, f"[memory] in {settings.where}")
         if settings.memory_profile:
-            return load_profile(settings.memory_profile, load)
+            return load_profile(settings.memory_profile, load, settings.where)
         if settings.memory_preset:
             return parse_profile({"preset": settings.memory_preset}, f"memory-preset in {settings.where}")
     except ProfileError as exc:

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 
 def write_inspect(report: Report, out: TextIO) -> None:
+    from batchlint.model import DialectKind
+
     if not report.runs and not report.internal_errors:  # a file that failed is reported on standard error instead
         out.write("no training or launch config recognised\n")
     for file, why in report.unread_reasons().items():
@@ -27,8 +29,8 @@ def write_inspect(report: Report, out: TextIO) -> None:
             out.write(f"  {name:<{w}} {value!s:<12} {where}" + (f"  ({fact.key})" if fact.span and fact.key else "") + "\n")
             if fact.note:
                 out.write(f"  {'':<{w}} note: {fact.note}\n")
-        if run.is_training:
-            total = run.total_batch
+        if run.is_training or run.kind == DialectKind.DEEPSPEED and run.launched_total is None:
+            total = run.total_batch  # a DeepSpeed file alone: its integer train_batch_size
             out.write(f"  {'total_batch':<{w}} {total if total is not None else 'unknown'}\n")
             if run.target:
                 out.write(f"  {'target_total':<{w}} {run.target.value}  (from {run.target.description})\n")

@@ -25,6 +25,7 @@ from batchlint.rules.files import (
     IncludeError,
     InterpolationError,
     InvalidFile,
+    OutsideProject,
     ReadingDiffers,
     UnusedSuppression,
 )
@@ -47,6 +48,7 @@ RULES: list[Rule] = [
     EmptyFile(),
     SchemaViolation(),
     UnusedSuppression(),
+    OutsideProject(),
     TotalBelowTarget(),
     IntentMismatch(),
     ProcessCountUnknown(),

@@ -792,6 +792,9 @@ class InvalidBatchValue(RunRule):
                 got = str(value)
             elif value is None:
                 got = "null"
+            elif isinstance(value, list | tuple | dict):
+                shown = repr(value) if len(repr(value)) <= 60 else f"of {len(value)} items"
+                got = f"{'a list' if not isinstance(value, dict) else 'a mapping'} {shown}"
             else:
                 got = f"the string {value!r}"
             yield self.report(

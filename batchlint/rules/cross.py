@@ -228,8 +228,8 @@ class DeepSpeedFileMissing(RunRule):
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         link = pairing.deepspeed if run else None
-        if link is None or link.path is not None:
-            return
+        if link is None or link.path is not None or link.outside is not None:
+            return  # found, or outside the project (BL009's)
         span = link.named_by.span or file_start(run.config)
         yield self.report(
             f'deepspeed_config_file `{link.name}` not found: "Expected a string path to an existing deepspeed '

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from batchlint.dialects.registry import DEEPSPEED
 from batchlint.loading.nodes import LoadErrorKind
@@ -134,6 +134,13 @@ class DuplicateKey(DocumentRule):
             )
 
 
+def _problems(rule: Rule, doc: DocumentView, wanted: Callable[[ProblemKind], bool]) -> Iterator[Diagnostic]:
+    """The resolution problems of a file (includes, interpolations) of the kinds a rule reports, where each is written."""
+    for problem in doc.problems:
+        if wanted(problem.kind):
+            yield rule.report(problem.message, problem.span, problem.help or None)
+
+
 class IncludeError(DocumentRule):
     """A `${include:file.yaml}` cannot be resolved.
 
@@ -178,9 +185,98 @@ class IncludeError(DocumentRule):
     severity = Severity.ERROR
 
     def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
-        for problem in doc.problems:
-            if problem.kind.is_include:
-                yield self.report(problem.message, problem.span, problem.help or None)
+        # (an include outside the project is BL009's)
+        return _problems(self, doc, lambda kind: kind.is_include and kind != ProblemKind.INCLUDE_OUTSIDE)
+
+
+class OutsideProject(DocumentRule, RunRule):
+    """A file named in a checked file lies outside the project, so batchlint did not read it.
+
+    **What.** Every file batchlint follows from the contents of a checked file must resolve, every
+    symlink followed, inside the project: an `${include:...}`, a Hydra defaults file, the accelerate
+    config a launch line (`--config_file`) or the settings (`accelerate-config`) name, the DeepSpeed
+    JSON an accelerate config (`deepspeed_config_file`), a training config (`deepspeed: ds.json`) or a
+    launch line (`--deepspeed ds.json`) names, a hostfile (`deepspeed_hostfile`, `--hostfile`), the
+    training config and the training script a checked launch script runs, and the launch scripts
+    that pair a config. The project is the nearest directory above the checked file with `.git` or
+    `pyproject.toml`; in a tree with neither, the working directory when the file is below it (unless
+    that is `/` or the home directory), else the directory (or the file's directory) named on the
+    command line. Files named on the command line (`--accelerate-config`, `--memory-profile`,
+    `--include-root`, the checked paths) are the user's choice and never fenced. A memory profile
+    named in settings outside the project is a settings error.
+
+    **Why.** A linter run on a repository it did not write (a pre-commit hook on a contributor's
+    branch, CI on a pull request) must not print the values and lines of files elsewhere on the
+    machine: an include of `../../.ssh/config`, or a symlinked `configs/` directory pointing at
+    another checkout, would otherwise show them as snippets of findings.
+
+    **Failing example.** In a project marked by its pyproject.toml, `project/acc.yaml` names a
+    DeepSpeed JSON outside it:
+
+    ```yaml
+    compute_environment: LOCAL_MACHINE
+    distributed_type: DEEPSPEED
+    deepspeed_config:
+      deepspeed_config_file: ../shared/ds.json
+      zero3_init_flag: false
+    machine_rank: 0
+    num_machines: 1
+    num_processes: 8
+    ```
+
+    `project/pyproject.toml`:
+
+    ```toml
+    [project]
+    name = "trainer"
+    ```
+
+    and `shared/ds.json`:
+
+    ```json
+    {
+      "train_micro_batch_size_per_gpu": "auto",
+      "gradient_accumulation_steps": "auto",
+      "gradient_clipping": 1.0,
+      "zero_optimization": {"stage": 2}
+    }
+    ```
+
+    **Passing example.** The same files, with the settings allowing the shared directory
+    (`project/pyproject.toml`):
+
+    ```toml
+    [project]
+    name = "trainer"
+
+    [tool.batchlint]
+    allow-outside = ["../shared"]
+    ```
+
+    **Fix.** None: move the file into the project, or add its directory to `allow-outside` in
+    [tool.batchlint] (relative to the settings file).
+
+    **Options.** `allow-outside` (directories outside the project that may be read); `include-root`
+    (`--include-root`) for includes.
+
+    **References.** README.md "What batchlint reads" (the rule, and the files it covers);
+    `batchlint/paths.py` `Fence` and `batchlint/session.py` `Session.fence_for` (the one check every
+    follower asks).
+    """
+
+    code = "BL009"
+    name = "outside-project"
+    summary = "a file named in a checked file is outside the project and was not read"
+    severity = Severity.WARNING
+
+    def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
+        return _problems(self, doc, lambda kind: kind == ProblemKind.INCLUDE_OUTSIDE)
+
+    def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        from batchlint.paths import FENCE_HELP
+
+        for outside in pairing.outside:
+            yield self.report(outside.message, outside.span, FENCE_HELP)
 
 
 class InterpolationError(DocumentRule):
@@ -235,9 +331,7 @@ class InterpolationError(DocumentRule):
     severity = Severity.ERROR
 
     def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
-        for problem in doc.problems:
-            if problem.kind in (ProblemKind.MISSING_KEY, ProblemKind.CYCLE, ProblemKind.GRAMMAR):
-                yield self.report(problem.message, problem.span, problem.help or None)
+        return _problems(self, doc, lambda kind: kind in (ProblemKind.MISSING_KEY, ProblemKind.CYCLE, ProblemKind.GRAMMAR))
 
 
 class ReadingDiffers(RunRule):

@@ -59,3 +59,24 @@ def test_musev_presets_only_for_musev_models(tmp_path: Path) -> None:
     (tmp_path / "musev.yaml").write_text(layout.replace("  name: resnet\n", "  use_referencenet: True\n"), encoding="utf-8")
     musev = inspect_json("musev.yaml", "--num-processes", "8", "--gpu", "A100-80GB", cwd=tmp_path)["runs"][0]
     assert musev["target_total"]["source"] == "preset" and musev["memory"]["profile"]["name"] == "preset musev_referencenet"
+
+
+@pytest.mark.parametrize(
+    "body, total",
+    [
+        ('"train_batch_size": 96, "train_micro_batch_size_per_gpu": 4, "gradient_accumulation_steps": 3', 96),  # W = 8 or no start
+        ('"train_batch_size": 48, "gradient_accumulation_steps": 2', 48),  # DeepSpeed derives the micro batch from it
+        ('"train_batch_size": "auto", "train_micro_batch_size_per_gpu": "auto"', None),  # the trainer fills it
+        ('"train_micro_batch_size_per_gpu": 4, "gradient_accumulation_steps": 3', None),  # M x G x world: needs the world
+    ],
+)
+def test_deepspeed_json_alone_states_its_integer_train_batch_size(tmp_path: Path, body: str, total: int | None) -> None:
+    """accelerate-deepspeed.md §4.2-4.3: an integer train_batch_size is the total per optimizer step whatever the
+    GPU count (DeepSpeed derives M or G from it, or stops on T != M x G x W); read alone, inspect says so."""
+    from tests.helpers import run_cli
+
+    (tmp_path / "ds.json").write_text("{" + body + ', "zero_optimization": {"stage": 2}}\n', encoding="utf-8")
+    (run,) = inspect_json("ds.json", cwd=tmp_path)["runs"]
+    assert (run["kind"], run["total_batch"]) == ("deepspeed", total)
+    code, out, _ = run_cli("inspect", "ds.json", cwd=tmp_path)
+    assert code == 0 and f"total_batch              {total if total is not None else 'unknown'}\n" in out

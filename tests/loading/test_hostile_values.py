@@ -152,11 +152,23 @@ def test_the_first_document_is_the_config_and_every_document_is_checked(tmp_path
     assert [(d["code"], d["line"]) for d in diags if d["severity"] == "error"] == [("BL001", 11)], diags
 
 
-@pytest.mark.parametrize("value", ["[8]", "{a: 8}", "!!python/object/apply:os.getpid []", "!!python/int 8", "&x [*x]", "!!python/tuple [8]"])
+NOT_AN_INTEGER = {
+    "[8]": "got a list [8]",
+    "{a: 8}": "got a mapping {'a': 8}",
+    "!!python/object/apply:os.getpid []": "got a list []",
+    "!!python/int 8": "got the string '8'",
+    "&x [*x]": "got a list",
+    "!!python/tuple [8]": "got a list [8]",
+}
+
+
+@pytest.mark.parametrize("value", sorted(NOT_AN_INTEGER))
 def test_a_batch_value_that_is_not_a_scalar_integer_gets_a_finding(tmp_path: Path, value: str) -> None:
     diags = _diags(tmp_path, "t.yaml", MUSEV.replace("train_batch_size: 2", f"train_batch_size: {value}"))
     found = [(d["code"], d["line"], d["column"]) for d in diags if d["severity"] == "error"]
     assert found == [("BL105", 8, 21)], diags
+    message = next(d["message"] for d in diags if d["code"] == "BL105")
+    assert NOT_AN_INTEGER[value] in message, message  # a list is called a list, not "the string [8]"
 
 
 def test_an_alias_bomb_as_batch_value_is_a_short_finding_not_a_hang(tmp_path: Path) -> None:
