@@ -556,25 +556,35 @@ def _keep_texts(texts: dict[str, str], diagnostics: list[Diagnostic]) -> dict[st
     return {f: t for f, t in texts.items() if f in wanted or "batchlint:" in t}
 
 
+def _from_cache(path: str, session: Session, options: Options, use_cache: bool) -> tuple[FileOutcome | None, str]:
+    """The file's outcome served from the cache (None on a miss or with the cache off), and the
+    context its entry is keyed by."""
+    use_cache = use_cache and not options.baseline and not session.settings_for(path).values.get("baseline")  # git decides those
+    if not use_cache:
+        return None, ""
+    from batchlint import cache  # (the cache and its json are not imported under --no-cache)
+
+    context = session.cache_context(path, options)
+    cached = cache.load(path, context)
+    if cached is None:
+        return None, context
+    outcome = FileOutcome()
+    outcome.diagnostics = [cache.from_dict(item) for item in cached]
+    for file in {display_path(path), *(d["span"][0] for d in cached)}:
+        text = _read_text(file)
+        if text is not None:
+            outcome.texts[file] = text
+    outcome.texts = _keep_texts(outcome.texts, outcome.diagnostics)
+    return outcome, context
+
+
 def check_file(path: str, session: Session, options: Options, use_cache: bool, keep_runs: bool = True) -> FileOutcome:
     """One discovered file through the pipeline (or from the cache)."""
+    served, context = _from_cache(path, session, options, use_cache)
+    if served is not None:
+        return served
+    use_cache = bool(context)  # a miss to store (the context is empty with the cache off)
     outcome = FileOutcome()
-    use_cache = use_cache and not options.baseline and not session.settings_for(path).values.get("baseline")  # git decides those
-    if use_cache:  # (the cache and its json are not imported under --no-cache)
-        from batchlint import cache
-
-        context = session.cache_context(path, options)
-        cached = cache.load(path, context)
-    else:
-        context, cached = "", None
-    if cached is not None:
-        outcome.diagnostics = [cache.from_dict(item) for item in cached]
-        for file in {display_path(path), *(d["span"][0] for d in cached)}:
-            text = _read_text(file)
-            if text is not None:
-                outcome.texts[file] = text
-        outcome.texts = _keep_texts(outcome.texts, outcome.diagnostics)
-        return outcome
     try:
         script = is_launch_script(path, session.overlay.get(os.path.abspath(path)))
         if script:
@@ -623,6 +633,8 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
         elif not analysis.runs and analysis.path in session.unread:
             outcome.unread.setdefault(analysis.path, session.unread[analysis.path])
     if use_cache:
+        from batchlint import cache
+
         cache.store(path, context, _deps(path, analyses), outcome.diagnostics)
     outcome.texts = _keep_texts(outcome.texts, outcome.diagnostics)
     if not keep_runs:
@@ -732,7 +744,17 @@ def check(
 
         recording = cache.begin()  # the reader notes what each file read: entries are keyed by that
     try:
-        if workers > 1:
+        if workers > 1 and use_cache:
+            # Entries the cache serves are read here: a pool is started only for enough files it does not.
+            served = [_from_cache(path, session, options, use_cache)[0] for path in files]
+            missed = [path for path, outcome in zip(files, served, strict=True) if outcome is None]
+            fresh = iter(
+                _check_parallel(missed, session, options, use_cache, _workers(len(missed)))
+                if _workers(len(missed)) > 1
+                else [check_file(path, session, options, use_cache, keep_runs) for path in missed]
+            )
+            outcomes = [outcome if outcome is not None else next(fresh) for outcome in served]
+        elif workers > 1:
             outcomes = _check_parallel(files, session, options, use_cache, workers)
         else:
             outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]

@@ -264,3 +264,66 @@ def test_comments_on_lines_without_quotes_are_found_as_by_the_full_scan() -> Non
         fast = [(c.line, c.column) for c in find_comments("f.yaml", LineIndex(line + "\n"), set())]
         full = [(c.line, c.column) for c in find_comments("f.yaml", LineIndex(line + '"\n'), set())]
         assert fast == full, repr(line)
+
+
+_MUSEV = """\
+model:
+  pretrained_model_path: ./checkpoints/sd15
+train:
+  train_batch_size: {bs}
+  gradient_accumulation_steps: {ga}
+  learning_rate: 1e-5
+  max_train_steps: 1000
+  mixed_precision: fp16
+validation_data:
+  do_validation: True
+"""
+
+
+def test_a_warm_cache_starts_no_pool_and_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files the cache serves are read in the parent: a warm run over many files forks no workers, and
+    the files it does not serve (one edited) are checked as the serial walk would, in the same order."""
+    import batchlint.engine as engine
+    from batchlint.engine import check
+    from batchlint.options import Options
+    from batchlint.output import reporter
+
+    monkeypatch.setenv("BATCHLINT_CACHE_DIR", str(tmp_path / "cache"))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "pyproject.toml").write_text("", encoding="utf-8")
+    for i in range(12):
+        (tree / f"train{i:02d}.yaml").write_text(_MUSEV.format(bs=i + 1, ga=0), encoding="utf-8")
+
+    def render() -> str:
+        old = os.getcwd()
+        os.chdir(tree)
+        try:
+            out = io.StringIO()
+            reporter("json")(check(["."], Options(), use_cache=True, keep_runs=False), out)
+            return out.getvalue()
+        finally:
+            os.chdir(old)
+
+    monkeypatch.setenv("BATCHLINT_SERIAL", "1")
+    serial = render()  # cold and serial: every entry stored
+    monkeypatch.delenv("BATCHLINT_SERIAL")
+    monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 4)
+    monkeypatch.setattr(engine, "_workers", lambda files: 2 if files >= 4 and not os.environ.get("BATCHLINT_SERIAL") else 1)
+    pools: list[int] = []
+    real = engine._check_parallel
+    monkeypatch.setattr(engine, "_check_parallel", lambda files, *rest: pools.append(len(files)) or real(files, *rest))
+    assert render() == serial and pools == []  # all served (pyproject.toml alone checked again): no pool
+    (tree / "train03.yaml").write_text(_MUSEV.format(bs=0, ga=0), encoding="utf-8")
+    monkeypatch.setenv("BATCHLINT_SERIAL", "1")
+    edited = render()
+    monkeypatch.delenv("BATCHLINT_SERIAL")
+    assert edited != serial
+    for name in ("train05.yaml", "train07.yaml", "train09.yaml", "train11.yaml"):  # four misses: a pool for them alone
+        (tree / name).write_text((tree / name).read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    monkeypatch.setenv("BATCHLINT_SERIAL", "1")
+    want = render()
+    monkeypatch.delenv("BATCHLINT_SERIAL")
+    for name in ("train05.yaml", "train07.yaml", "train09.yaml", "train11.yaml"):  # missed again, now with the pool
+        (tree / name).write_text((tree / name).read_text(encoding="utf-8") + "# again\n", encoding="utf-8")
+    assert render() == want and pools == [5]  # the four, and pyproject.toml (a settings file: no entry is stored for it)
