@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from batchlint import cache
 from batchlint.cli import main
+from batchlint.settings import FIELDS
 from tests.helpers import run_cli, run_process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,38 +103,9 @@ TOML_VALUES = [
     "[[1]]",
     '"a\\u0000b"',
 ]
-TOML_KEYS = [
-    "target-total",
-    "num-processes",
-    "num-machines",
-    "accelerate-config",
-    "include-root",
-    "launch-dir",
-    "gpu",
-    "gpu-memory-gib",
-    "headroom",
-    "gpus-per-node",
-    "memory-profile",
-    "memory-preset",
-    "memory",
-    "accelerate-version",
-    "deepspeed-launch",
-    "extend",
-    "required-version",
-    "exclude",
-    "extend-select",
-    "per-file-ignores",
-    "select",
-    "ignore",
-    "runs",
-    "dialects",
-    "configs",
-    "points",
-    "detect",
-    "per-device-batch",
-    "semantics",
-    "bogus",
-]
+# Every setting batchlint reads (a new one is fuzzed without being listed here), then keys of the
+# `runs` and `dialects` tables and one that is no setting.
+TOML_KEYS = [*FIELDS, "runs", "dialects", "configs", "points", "detect", "per-device-batch", "semantics", "bogus"]
 TOML_HEADS = [
     "",
     "[tool.batchlint]\n",

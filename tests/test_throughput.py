@@ -314,16 +314,10 @@ def test_a_warm_cache_starts_no_pool_and_changes_nothing(tmp_path: Path, monkeyp
     real = engine._check_parallel
     monkeypatch.setattr(engine, "_check_parallel", lambda files, *rest: pools.append(len(files)) or real(files, *rest))
     assert render() == serial and pools == []  # all served (pyproject.toml alone checked again): no pool
-    (tree / "train03.yaml").write_text(_MUSEV.format(bs=0, ga=0), encoding="utf-8")
+    for name in ("train05.yaml", "train07.yaml", "train09.yaml", "train11.yaml"):  # four misses with other findings
+        (tree / name).write_text(_MUSEV.format(bs=0, ga=2), encoding="utf-8")
+    mixed = render()
+    assert pools == [5]  # the four, and pyproject.toml (a settings file: no entry is stored for it)
     monkeypatch.setenv("BATCHLINT_SERIAL", "1")
-    edited = render()
-    monkeypatch.delenv("BATCHLINT_SERIAL")
-    assert edited != serial
-    for name in ("train05.yaml", "train07.yaml", "train09.yaml", "train11.yaml"):  # four misses: a pool for them alone
-        (tree / name).write_text((tree / name).read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
-    monkeypatch.setenv("BATCHLINT_SERIAL", "1")
-    want = render()
-    monkeypatch.delenv("BATCHLINT_SERIAL")
-    for name in ("train05.yaml", "train07.yaml", "train09.yaml", "train11.yaml"):  # missed again, now with the pool
-        (tree / name).write_text((tree / name).read_text(encoding="utf-8") + "# again\n", encoding="utf-8")
-    assert render() == want and pools == [5]  # the four, and pyproject.toml (a settings file: no entry is stored for it)
+    monkeypatch.setenv("BATCHLINT_CACHE_DIR", str(tmp_path / "cold"))
+    assert mixed != serial and mixed == render()  # as a cold serial walk of the edited tree gives it
