@@ -28,8 +28,6 @@ def instance_of(doc: DocumentView) -> object:
 def _instance(doc: DocumentView, semantics: Semantics, memo: dict[int, object], node: Node | None, path: tuple[str | int, ...], depth: int) -> object:
     # A function, not a closure calling itself: such a closure is a reference cycle that keeps the
     # document alive until the cyclic collector runs.
-    from batchlint.resolve import scalar_value
-
     if node is None or depth > 100:
         return None
     if id(node) in memo:
@@ -46,12 +44,21 @@ def _instance(doc: DocumentView, semantics: Semantics, memo: dict[int, object], 
         items.extend(_instance(doc, semantics, memo, item, (*path, i), depth + 1) for i, item in enumerate(node.items))
         return items
     assert isinstance(node, Scalar)
+    value, container = _scalar(doc, semantics, node, path)
+    return _instance(doc, semantics, memo, container, path, depth + 1) if container is not None else value
+
+
+def _scalar(doc: DocumentView, semantics: Semantics, node: Scalar, path: tuple[str | int, ...]) -> tuple[object, Node | None]:
+    """A scalar as its consumer reads it: (its value, None), or (None, the mapping or list an OmegaConf
+    interpolation resolves to, which is read in its place)."""
+    from batchlint.resolve import scalar_value
+
     value = scalar_value(node, semantics)
     if isinstance(value, str) and "${" in value and semantics == Semantics.OMEGACONF:
         res = doc.resolve(path)
         if res is not None and res.problem is None:
-            return _instance(doc, semantics, memo, res.container, path, depth + 1) if res.container is not None else res.value
-    return value
+            return (None, res.container) if res.container is not None else (res.value, None)
+    return value, None
 
 
 # Keywords under which quick_valid looks at a mapping's values only through `properties` (and the
@@ -117,17 +124,11 @@ def _shaped(
     shape: _Shape | None,
 ) -> object:
     """`instance_of`, with the values of the keys `shape` never looks at left as None."""
-    from batchlint.resolve import scalar_value
-
     if shape is None or isinstance(node, Sequence) or node is None or depth > 100:
         return _instance(doc, semantics, {}, node, path, depth)
     if isinstance(node, Scalar):  # as _instance reads it, an interpolated mapping (an include) shaped too
-        value = scalar_value(node, semantics)
-        if isinstance(value, str) and "${" in value and semantics == Semantics.OMEGACONF:
-            res = doc.resolve(path)
-            if res is not None and res.problem is None:
-                return _shaped(doc, semantics, memo, res.container, path, depth + 1, shape) if res.container is not None else res.value
-        return value
+        value, container = _scalar(doc, semantics, node, path)
+        return _shaped(doc, semantics, memo, container, path, depth + 1, shape) if container is not None else value
     key = (id(node), id(shape))
     if key in memo:
         return memo[key]
