@@ -310,7 +310,6 @@ def _job_run(session: Session, doc: Document, path: str, options: Options) -> An
     from batchlint.k8s import job_launches, replicas
     from batchlint.launch import script_arg_facts
     from batchlint.loading.shell import Word
-    from batchlint.model import Fact
 
     shown = display_path(path)
     for launch in job_launches(doc, path):
@@ -320,7 +319,7 @@ def _job_run(session: Session, doc: Document, path: str, options: Options) -> An
         pods = replicas(doc.root)
         if launch.launcher == "torchrun" and "--nnodes" not in launch.launcher_args and pods is not None:
             launch.launcher_args["--nnodes"] = Word(str(pods), 0, 0)  # the operator passes the replica count as the node count
-        given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT, note="no accumulation flag: the script's default 1 applies"))
+        given.setdefault(FactName.GRAD_ACCUM, _script_default_accumulation())
         run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given)
         return Analysis(shown, DocumentView(shown, doc), [(run, pairing)])
     return None
@@ -411,7 +410,6 @@ def analyse_script(path: str, session: Session, options: Options, reverse: bool 
     from batchlint.dialects.shell_cli import DIALECT as SHELL_CLI
     from batchlint.launch import overrides_document, program_defaults, script_arg_facts
     from batchlint.loading import read_text
-    from batchlint.model import Fact
 
     shown = display_path(path)
     key = os.path.abspath(path)
@@ -500,7 +498,7 @@ def analyse_script(path: str, session: Session, options: Options, reverse: bool 
             if FactName.GLOBAL_BATCH not in given:
                 given.update(program_defaults(launch, given))  # the training script's argparse defaults for the flags left out
             if any(name in given for name in (FactName.PER_DEVICE_BATCH, FactName.GRAD_ACCUM, FactName.MIXED_PRECISION)):
-                given.setdefault(FactName.GRAD_ACCUM, Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT, note="no accumulation flag: the script's default 1 applies"))
+                given.setdefault(FactName.GRAD_ACCUM, _script_default_accumulation())
             run, pairing, _ = build_run(session, None, path, SHELL_CLI, options, launch=launch, given=given, reverse=reverse)
             out.append(Analysis(shown, DocumentView(shown, None), [(run, pairing)]))
     return out or [Analysis(shown, DocumentView(shown, None))]
@@ -655,6 +653,13 @@ def _with_baseline(run: RunModel, pairing: Pairing, session: Session, options: O
 # output is the same, merged in the order of the serial walk). pre-commit shards files over
 # processes itself (and batchlint's hooks run serially for fixes), so it is left alone there.
 PARALLEL_THRESHOLD = 300
+
+
+def _script_default_accumulation() -> Fact[object]:
+    """The accumulation of a launch line without an accumulation flag: the training script's default 1."""
+    from batchlint.model import Fact
+
+    return Fact(FactName.GRAD_ACCUM, 1, Origin.DEFAULT, note="no accumulation flag: the script's default 1 applies")
 
 
 def _workers(files: int) -> int:
