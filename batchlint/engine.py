@@ -663,7 +663,7 @@ def _script_default_accumulation() -> Fact[object]:
 
 
 def _workers(files: int) -> int:
-    if files < PARALLEL_THRESHOLD or os.environ.get("PRE_COMMIT") or os.environ.get("BATCHLINT_SERIAL"):
+    if files < PARALLEL_THRESHOLD or os.environ.get("PRE_COMMIT") or os.environ.get("BATCHLINT_SERIAL") or not hasattr(os, "fork"):
         return 1
     try:
         cores = len(os.sched_getaffinity(0))
@@ -673,25 +673,6 @@ def _workers(files: int) -> int:
 
 
 _WARM_FILES = 16
-
-
-class _Worker:
-    """What a worker process of the parallel walk keeps: the parent's session, inherited through the
-    fork after the parent checked the first files itself, so every worker starts with the settings,
-    project roots, launch-script index, side files and compiled patterns already read (once, not once
-    per worker) and keeps them for all its chunks. Set in the worker only (the pool's initializer)."""
-
-    session: Session | None = None
-
-
-def _adopt(session: Session) -> None:
-    _Worker.session = session
-
-
-def _check_chunk(args: tuple[list[str], Options, bool]) -> list[FileOutcome]:
-    paths, options, use_cache = args
-    session = _Worker.session or Session()
-    return [check_file(path, session, options, use_cache, keep_runs=False) for path in paths]
 
 
 def _chunks(files: list[str], workers: int) -> list[list[str]]:
@@ -716,18 +697,26 @@ def _warm_imports() -> None:
 
 
 def _check_parallel(files: list[str], session: Session, options: Options, use_cache: bool, workers: int) -> list[FileOutcome]:
-    """The files checked by a pool of forked processes, the outcomes in the order of the serial walk."""
+    """The files checked by forked processes, the outcomes in the order of the serial walk. The parent
+    checks the first files itself, so every worker inherits the settings, project roots,
+    launch-script index, side files and compiled patterns already read (once, not once per worker)."""
     import gc
-    import multiprocessing
+    import sys
+
+    from batchlint.parallel import forked_map
 
     _warm_imports()
     head = files[:_WARM_FILES]
     outcomes = [check_file(path, session, options, use_cache, keep_runs=False) for path in head]
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # nothing buffered is inherited: a worker never writes it out a second time
     gc.freeze()  # what the workers inherit is never collected there, so its pages stay shared
-    # A forked worker gets the initializer's arguments as they are in memory (nothing is pickled).
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_adopt, initargs=(session,)) as pool:
-        tasks = [(c, options, use_cache) for c in _chunks(files[len(head) :], workers)]
-        outcomes.extend(o for chunk in pool.imap(_check_chunk, tasks) for o in chunk)
+
+    def check_chunk(chunk: list[str]) -> list[FileOutcome]:
+        return [check_file(path, session, options, use_cache, keep_runs=False) for path in chunk]
+
+    for chunk_outcomes in forked_map(check_chunk, _chunks(files[len(head) :], workers), workers):
+        outcomes.extend(chunk_outcomes)
     return outcomes
 
 
