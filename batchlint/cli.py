@@ -17,6 +17,8 @@ from batchlint import __version__
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import NoReturn
+
     from batchlint.options import LaunchOptions, Options
 
 
@@ -352,3 +354,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         from batchlint.output.console import report_failed
 
         return report_failed(exc)
+
+
+def console() -> NoReturn:
+    """The `batchlint` command (and `python -m batchlint`): `main()`, then the end of the process.
+
+    Once the report is written and both standard streams are flushed, the process ends with
+    `os._exit`: the interpreter's teardown (freeing every module and object one by one, milliseconds
+    that a pre-commit hook pays on every commit) has nothing left to do for the user. It is safe
+    because nothing of a run waits for the teardown: files are written in `with` blocks (the cache's
+    entries by a rename, `--output-file` by batchlint.atomic) and closed before `main` returns, the
+    process pool is terminated and joined by its `with` block; anything that does wait for it (an
+    `atexit` function: multiprocessing's, logging's, a `weakref.finalize`, a coverage tool's; or a
+    thread still running, as the language server's engine thread may be) keeps the ordinary exit.
+    A flush that fails (a closed pipe, a full disk) keeps the ordinary exit too, and with it today's
+    handling: `main` has already turned the failure into its exit code. `main()` itself, which
+    tests call in-process, never ends the process."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):  # a broken pipe, a full disk, a closed or missing stream
+        sys.exit(code)
+    if _waits_for_exit():
+        sys.exit(code)
+    os._exit(code)
+
+
+def _waits_for_exit() -> bool:
+    """Something registered for the interpreter's exit, or a thread besides this one is alive."""
+    import atexit
+
+    if atexit._ncallbacks():
+        return True
+    threading = sys.modules.get("threading")  # (never imported by a plain check: no thread to wait for)
+    return threading is not None and threading.active_count() > 1

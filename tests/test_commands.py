@@ -111,6 +111,8 @@ def test_the_cli_only_parses_and_dispatches() -> None:
         "__future__",
         "argparse",
         "gettext",  # whether argparse's strings have a catalogue to look up (cli._untranslated)
+        "atexit",  # whether anything waits for the interpreter's exit (cli.console)
+        "typing",  # NoReturn, for mypy only
         "os",
         "sys",
         "collections.abc",
