@@ -12,23 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO, run_cli, run_process
+from tests.test_startup import ACCELERATE
+from tests.test_startup import SCRIPT as STARTUP_SCRIPT
+from tests.test_startup import TRAIN as STARTUP_TRAIN
 
-TRAIN = """\
-# 总batch_size = train_batch_size * gpu_num * gradient_accumulation_steps
-output_dir:
-  exp_dir: "./experiments/run"
-model:
-  pretrained_model_path: "./checkpoints/sd1.5"
-train:
-  train_batch_size: 7 # 单卡
-  # 按8卡估计，实际使用了16卡*2accumulation*7单卡batch_size = 224 batch_size
-  gradient_accumulation_steps: 1
-  mixed_precision: fp64
-dataset:
-  n_sample_frames: 12
-"""
-ACCELERATE = "compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nnum_machines: 1\nnum_processes: 4\n"
-SCRIPT = "#!/bin/bash\naccelerate launch --config_file accelerate.yaml --num_processes 4 train.py --config train.yaml\n"
+# The one-file check of the start-up tests: a MuseV config paired with its launch script.
+TRAIN = STARTUP_TRAIN.replace("mixed_precision: fp16", "mixed_precision: fp64")
+SCRIPT = STARTUP_SCRIPT.format(n=4, config="train.yaml")
 ARGS = ("--no-cache", "--color", "never")
 
 
@@ -44,6 +34,7 @@ def _env() -> dict[str, str]:
 def project(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n", encoding="utf-8")
     (tmp_path / "accelerate.yaml").write_text(ACCELERATE, encoding="utf-8")
+    (tmp_path / "dataset.yaml").write_text("width: 512\nheight: 320\n", encoding="utf-8")
     (tmp_path / "train.yaml").write_text(TRAIN, encoding="utf-8")
     (tmp_path / "train.sh").write_text(SCRIPT, encoding="utf-8")
     return tmp_path
