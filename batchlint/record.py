@@ -214,7 +214,8 @@ def _init(cls: type, every: list[Field], frozen: bool) -> Callable[..., None]:
             type.__setattr__(cls, "__init__", _compiled(cls, names, tuple(defaults), factories, frozen, post_init))
 
     qualname = f"{cls.__qualname__}.__init__"
-    changes: dict[str, object] = {"co_varnames": ("self", *names), "co_argcount": len(names) + 1, "co_nlocals": len(names) + 1, "co_name": "__init__"}
+    varnames = (_self_name(names), *names)
+    changes: dict[str, object] = {"co_varnames": varnames, "co_argcount": len(varnames), "co_nlocals": len(varnames), "co_name": "__init__"}
     if sys.version_info >= (3, 11):
         changes["co_qualname"] = qualname
     code = _template.__code__.replace(**changes)  # type: ignore[arg-type]
@@ -223,21 +224,27 @@ def _init(cls: type, every: list[Field], frozen: bool) -> Callable[..., None]:
     return init
 
 
+def _self_name(names: tuple[str, ...]) -> str:
+    """The name of `__init__`'s first parameter: `self`, unless a field has that name (as dataclasses)."""
+    return "__dataclass_self__" if "self" in names else "self"
+
+
 def _compiled(
     cls: type, names: tuple[str, ...], defaults: tuple[object, ...], factories: dict[str, object], frozen: bool, post_init: bool
 ) -> Callable[..., None]:
     """The same `__init__`, compiled: the fields stored by one statement each."""
     scope: dict[str, object] = {"FACTORY": FACTORY, "__object_setattr": object.__setattr__}
     body: list[str] = []
+    me = _self_name(names)
     for i, name in enumerate(names):
         value = name
         if name in factories:
             scope[f"__factory{i}"] = factories[name]
             value = f"__factory{i}() if {name} is FACTORY else {name}"
-        body.append(f"    __object_setattr(self, {name!r}, {value})" if frozen else f"    self.{name} = {value}")
+        body.append(f"    __object_setattr({me}, {name!r}, {value})" if frozen else f"    {me}.{name} = {value}")
     if post_init:
-        body.append("    self.__post_init__()")
-    source = f"def __init__(self, {', '.join(names)}):\n" + ("\n".join(body) or "    pass") + "\n"
+        body.append(f"    {me}.__post_init__()")
+    source = f"def __init__({', '.join((me, *names))}):\n" + ("\n".join(body) or "    pass") + "\n"
     exec(compile(source, f"<record {cls.__qualname__}>", "exec"), scope)  # noqa: S102 - names from the class's own annotations
     init: Callable[..., None] = scope["__init__"]  # type: ignore[assignment]
     init.__defaults__ = defaults or None

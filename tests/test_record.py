@@ -263,3 +263,23 @@ def test_a_mutable_record_assigns_through_its_class_as_a_dataclass_does() -> Non
                 log.clear()
             Watched(1)
             assert log == ["a", "b"], (dataclass, compiled)
+
+
+def test_a_field_named_self_as_a_dataclass() -> None:
+    for compiled in (False, True):
+        made = []
+        for dataclass in (record.dataclass, dataclasses.dataclass):
+
+            @dataclass(frozen=True)  # type: ignore[operator]
+            class Odd:
+                self: int
+                other: int = 2
+
+            if compiled and dataclass is record.dataclass:
+                saved, record.COMPILE_AFTER = record.COMPILE_AFTER, 1
+                try:
+                    Odd(0)
+                finally:
+                    record.COMPILE_AFTER = saved
+            made.append((Odd(1).self, Odd(self=3, other=4).other, _parameters(Odd)))
+        assert made[0] == made[1], made
