@@ -17,7 +17,9 @@ value); `repr` is `<Class.NAME: 'value'>`; `Class(value)` gives the member itsel
 too, and a `ValueError` naming the class for anything else; `Class[name]`, iteration in definition
 order (aliases left out, as the standard one does), `len`, `__members__`; `name` and `value` are
 read-only; members cannot be reassigned or deleted; a class with members cannot be subclassed;
-pickling and `copy`/`deepcopy` give the member itself. What is not supported is refused when the
+pickling and `copy`/`deepcopy` give the member itself; `x in Class` is the running Python's (a
+non-member is a TypeError before 3.12, then in the class when it is a member's value; an unhashable
+one is not in it, as 3.13 says). What is not supported is refused when the
 class is built: `_sunder_` names (`_missing_`, `_ignore_`, ...), `auto()` (a value that is not a
 `str`), a member called `name` or `value`. tests/test_strenum.py compares every behaviour with the
 standard `StrEnum`'s.
