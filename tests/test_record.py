@@ -179,6 +179,17 @@ def _called(cls: type, args: tuple[object, ...], kwargs: dict[str, object]) -> t
     return "made", tuple(getattr(made, name) for name in cls.__match_args__)  # type: ignore[attr-defined]
 
 
+def _compile_init(cls: type, *args: object) -> None:
+    """One instance made with COMPILE_AFTER at 1: from then on the class has its compiled `__init__`."""
+    saved = record.COMPILE_AFTER
+    record.COMPILE_AFTER = 1
+    try:
+        cls(*args)
+    finally:
+        record.COMPILE_AFTER = saved
+    assert cls.__init__.__code__.co_filename.startswith("<record")  # type: ignore[misc]
+
+
 @given(
     kinds=st.lists(st.sampled_from(["required", "default", "factory"]), max_size=8).map(lambda ks: sorted(ks, key=lambda k: k != "required")),
     frozen=st.booleans(),
@@ -200,13 +211,7 @@ def test_the_first_and_the_compiled_init_behave_as_the_dataclass_one(
     first = _shape_class(record.dataclass(frozen=frozen, slots=slots), record.field, fields, seen["first"] if with_post_init else None)
     compiled = _shape_class(record.dataclass(frozen=frozen, slots=slots), record.field, fields, seen["compiled"] if with_post_init else None)
     standard = _shape_class(dataclasses.dataclass(frozen=frozen, slots=slots), dataclasses.field, fields, seen["standard"] if with_post_init else None)
-    saved = record.COMPILE_AFTER
-    record.COMPILE_AFTER = 1
-    try:
-        compiled(*range(len(fields)))  # the first instance: the class gets its compiled `__init__`
-    finally:
-        record.COMPILE_AFTER = saved
-    assert compiled.__init__.__code__.co_filename.startswith("<record")  # type: ignore[misc]
+    _compile_init(compiled, *range(len(fields)))
     assert not first.__init__.__code__.co_filename.startswith("<record")  # type: ignore[misc]
     seen["compiled"].clear()
     assert _parameters(first) == _parameters(compiled) == _parameters(standard)
@@ -254,12 +259,7 @@ def test_a_mutable_record_assigns_through_its_class_as_a_dataclass_does() -> Non
                     object.__setattr__(self, name, value)
 
             if compiled and dataclass is record.dataclass:
-                saved, record.COMPILE_AFTER = record.COMPILE_AFTER, 1
-                try:
-                    Watched(0)
-                finally:
-                    record.COMPILE_AFTER = saved
-                assert Watched.__init__.__code__.co_filename.startswith("<record")
+                _compile_init(Watched, 0)
                 log.clear()
             Watched(1)
             assert log == ["a", "b"], (dataclass, compiled)
@@ -276,10 +276,6 @@ def test_a_field_named_self_as_a_dataclass() -> None:
                 other: int = 2
 
             if compiled and dataclass is record.dataclass:
-                saved, record.COMPILE_AFTER = record.COMPILE_AFTER, 1
-                try:
-                    Odd(0)
-                finally:
-                    record.COMPILE_AFTER = saved
+                _compile_init(Odd, 0)
             made.append((Odd(1).self, Odd(self=3, other=4).other, _parameters(Odd)))
         assert made[0] == made[1], made
