@@ -125,7 +125,7 @@ def test_what_only_argparse_reads_is_left_to_it() -> None:
         assert cli.quick_check_arguments(argv) is None, argv
 
 
-def test_an_unknown_kind_of_declaration_turns_the_quick_read_off(monkeypatch: object) -> None:
+def test_an_unknown_kind_of_declaration_turns_the_quick_read_off() -> None:
     def declare(check: cli.Declares) -> None:
         check.add_argument("paths", nargs="+")
         check.add_argument("--tag", action="append")
