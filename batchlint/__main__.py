@@ -1,5 +1,3 @@
-import sys
+from batchlint.cli import console
 
-from batchlint.cli import main
-
-sys.exit(main())
+console()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
-import zlib
 
 
 def digest(data: bytes) -> str:
     # Two independent 32-bit checksums and the length: enough to notice an edit, without importing
-    # hashlib (OpenSSL) on every pre-commit run.
+    # hashlib (OpenSSL) on every pre-commit run (nor zlib on a run that stores and reads no entry).
+    import zlib
+
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
 
 

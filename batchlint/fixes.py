@@ -9,7 +9,6 @@ changed on disk after it was read is never written.
 
 from __future__ import annotations
 
-from batchlint.atomic import WriteError, write_atomic
 from batchlint.loading.nodes import Document, Mapping, Scalar
 from batchlint.loading.text import LineIndex
 from batchlint.model import Applicability, Fact, Origin
@@ -18,8 +17,19 @@ from batchlint.model import Applicability, Fact, Origin
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dataclasses import dataclass, field
+
+    from batchlint.atomic import WriteError, write_atomic
 else:
     from batchlint.record import dataclass, field
+
+    def __getattr__(name: str) -> object:
+        """WriteError and write_atomic, imported from batchlint.atomic when first asked for (a check writes nothing)."""
+        if name in ("WriteError", "write_atomic"):
+            from batchlint import atomic
+
+            return getattr(atomic, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # WriteError and write_atomic moved to atomic.py; they stay importable from here.
 __all__ = [

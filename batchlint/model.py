@@ -7,17 +7,17 @@ never depends on the wording of a message.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Mapping
-from enum import Enum
 
 from batchlint.counts import positive_int
 from batchlint.loading.nodes import Scalar, Span
 
-# Records are built by batchlint.record at run time, and `Generic` is its stand-in: `dataclasses` and
-# `typing` cost start-up time in a pre-commit hook. mypy checks them as the standard ones.
+# Records are built by batchlint.record at run time, `Generic` is its stand-in and the enums are built by
+# batchlint.strenum: `dataclasses`, `typing` and `enum`'s class machinery cost start-up time in a pre-commit
+# hook. mypy checks them as the standard ones.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import sys
     from dataclasses import dataclass, field
     from typing import Generic, TypeVar
 
@@ -27,16 +27,17 @@ if TYPE_CHECKING:
     from batchlint.sharding import Sharding
 
     T = TypeVar("T", covariant=True)
+    if sys.version_info >= (3, 11):
+        from enum import StrEnum
+    else:  # pragma: no cover - Python 3.10
+        from enum import Enum
+
+        class StrEnum(str, Enum):
+            def __str__(self) -> str:
+                return str(self.value)
 else:
     from batchlint.record import Generic, T, dataclass, field
-
-if sys.version_info >= (3, 11):
-    from enum import StrEnum
-else:  # pragma: no cover - Python 3.10
-
-    class StrEnum(str, Enum):
-        def __str__(self) -> str:
-            return str(self.value)
+    from batchlint.strenum import StrEnum
 
 
 class FactName(StrEnum):

@@ -12,14 +12,20 @@ modules of the core import these names as
         from batchlint.record import dataclass, field
 
 so that mypy checks them as the standard dataclasses they behave as, and the interpreter builds
-them here: one `exec` per class, for `__init__`; `__repr__`, `__eq__` and `__hash__` are shared
-functions. What is supported is what the core uses: `frozen`, `slots`, `eq` (default), defaults,
-`field(default=..., default_factory=...)`, `__post_init__`, inheritance from another record, and
-pickling (a frozen slotted record restores itself without its frozen `__setattr__`).
-tests/test_record.py builds every record of the package both ways and compares them.
+them here, compiling nothing: `__init__` is one code object of this module with its parameters
+renamed to the fields (a class made COMPILE_AFTER times gets a compiled one, faster per instance);
+`__repr__`, `__eq__` and `__hash__` are shared functions. What is supported is what the core uses:
+`frozen`, `slots`, `eq` (default), defaults, `field(default=..., default_factory=...)`,
+`__post_init__`, inheritance from another record, and pickling (a frozen slotted record restores
+itself without its frozen `__setattr__`). tests/test_record.py builds every record of the package
+both ways and compares them, and both `__init__`s with the standard one for any shape of record.
 """
 
 from __future__ import annotations
+
+import builtins
+import sys
+from types import FunctionType
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -165,33 +171,85 @@ def _setstate(self: object, state: list[object]) -> None:
         object.__setattr__(self, one.name, value)
 
 
+# A record's `__init__` is built without compiling anything (the first `compile` of a process alone costs
+# ~0.8 ms, each record's another ~0.1 ms: a sixth of a one-file check's records and enums together); a class
+# made this many instances of in one process gets a compiled one, a third faster per instance.
+COMPILE_AFTER = 256
+
+
+# The code of every record's first `__init__` (no docstring: it would be theirs): `_init` renames its
+# parameters to the fields, and the arguments given are stored by the class's `__store`.
+def _template(self: object) -> None:
+    __store(self, locals())  # type: ignore[name-defined]  # noqa: F821 - in the globals `_init` gives it
+
+
 def _init(cls: type, every: list[Field], frozen: bool) -> Callable[..., None]:
-    """The one generated function: `__init__` with the fields as parameters, in order."""
-    scope: dict[str, object] = {"FACTORY": FACTORY, "__object_setattr": object.__setattr__}
-    params: list[str] = []
-    body: list[str] = []
-    defaulted = False
-    for i, one in enumerate(every):
-        value = one.name
+    """`__init__` with the fields as parameters, in order, their defaults as defaults (a factory's: FACTORY)."""
+    names = tuple(one.name for one in every)
+    defaults: list[object] = []
+    factories: dict[str, object] = {}
+    for one in every:
         if one.default_factory is not MISSING:
-            scope[f"__factory{i}"] = one.default_factory
-            params.append(f"{one.name}=FACTORY")
-            value = f"__factory{i}() if {one.name} is FACTORY else {one.name}"
+            factories[one.name] = one.default_factory
+            defaults.append(FACTORY)
         elif one.default is not MISSING:
-            scope[f"__default{i}"] = one.default
-            params.append(f"{one.name}=__default{i}")
-        elif defaulted:
+            defaults.append(one.default)
+        elif defaults:
             raise TypeError(f"non-default argument {one.name!r} follows default argument")
-        else:
-            params.append(one.name)
-        defaulted = defaulted or one.default_factory is not MISSING or one.default is not MISSING
-        body.append(f"    __object_setattr(self, {one.name!r}, {value})" if frozen else f"    self.{one.name} = {value}")
-    if hasattr(cls, "__post_init__"):
-        body.append("    self.__post_init__()")
-    source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
+    assign = object.__setattr__ if frozen else setattr  # (a frozen record's own `__setattr__` refuses)
+    post_init = hasattr(cls, "__post_init__")
+    made = 0
+
+    def __store(self: object, given: dict[str, object]) -> None:
+        nonlocal made
+        for name in names:
+            value = given[name]
+            if value is FACTORY and name in factories:
+                value = factories[name]()  # type: ignore[operator]
+            assign(self, name, value)
+        if post_init:
+            self.__post_init__()  # type: ignore[attr-defined]
+        made += 1
+        if made == COMPILE_AFTER:
+            type.__setattr__(cls, "__init__", _compiled(cls, names, tuple(defaults), factories, frozen, post_init))
+
+    qualname = f"{cls.__qualname__}.__init__"
+    varnames = (_self_name(names), *names)
+    changes: dict[str, object] = {"co_varnames": varnames, "co_argcount": len(varnames), "co_nlocals": len(varnames), "co_name": "__init__"}
+    if sys.version_info >= (3, 11):
+        changes["co_qualname"] = qualname
+    code = _template.__code__.replace(**changes)  # type: ignore[arg-type]
+    init = FunctionType(code, {"__builtins__": builtins, "__name__": cls.__module__, "__store": __store}, "__init__", tuple(defaults) or None)
+    init.__qualname__ = qualname
+    return init
+
+
+def _self_name(names: tuple[str, ...]) -> str:
+    """The name of `__init__`'s first parameter: `self`, unless a field has that name (as dataclasses)."""
+    return "__dataclass_self__" if "self" in names else "self"
+
+
+def _compiled(
+    cls: type, names: tuple[str, ...], defaults: tuple[object, ...], factories: dict[str, object], frozen: bool, post_init: bool
+) -> Callable[..., None]:
+    """The same `__init__`, compiled: the fields stored by one statement each."""
+    scope: dict[str, object] = {"FACTORY": FACTORY, "__object_setattr": object.__setattr__}
+    body: list[str] = []
+    me = _self_name(names)
+    for i, name in enumerate(names):
+        value = name
+        if name in factories:
+            scope[f"__factory{i}"] = factories[name]
+            value = f"__factory{i}() if {name} is FACTORY else {name}"
+        body.append(f"    __object_setattr({me}, {name!r}, {value})" if frozen else f"    {me}.{name} = {value}")
+    if post_init:
+        body.append(f"    {me}.__post_init__()")
+    source = f"def __init__({', '.join((me, *names))}):\n" + ("\n".join(body) or "    pass") + "\n"
     exec(compile(source, f"<record {cls.__qualname__}>", "exec"), scope)  # noqa: S102 - names from the class's own annotations
     init: Callable[..., None] = scope["__init__"]  # type: ignore[assignment]
+    init.__defaults__ = defaults or None
     init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
     return init
 
 

@@ -7,7 +7,6 @@ Paths in settings are relative to the settings file.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 
 # Records are built by batchlint.record at run time (`dataclasses` costs start-up); mypy checks them as dataclasses.
@@ -196,7 +195,7 @@ class Settings:
         per_file = self.values.get("per-file-ignores") or {}
         rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/") if per_file else ""
         for glob, extra in per_file.items():
-            if fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(os.path.basename(file), glob):
+            if _fnmatch(rel, glob) or _fnmatch(os.path.basename(file), glob):
                 codes.extend(extra)
         return codes
 
@@ -211,7 +210,7 @@ class Settings:
         rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/")
         for glob in self.values.get("exclude") or []:
             glob = glob.removeprefix("./").rstrip("/")
-            if fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(rel, glob + "/*") or rel.startswith(glob + "/"):
+            if _fnmatch(rel, glob) or _fnmatch(rel, glob + "/*") or rel.startswith(glob + "/"):
                 return True
         return False
 
@@ -220,10 +219,17 @@ class Settings:
         merged = dict(self.values)
         rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/") if self.runs else ""
         for binding in self.runs:
-            if any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.removeprefix("./")) for pat in binding.configs):
+            if any(_fnmatch(rel, pat) or _fnmatch(rel, pat.removeprefix("./")) for pat in binding.configs):
                 merged.update(binding.values)
                 break
         return FileSettings.from_values(self.path, merged)
+
+
+def _fnmatch(name: str, pattern: str) -> bool:
+    """`fnmatch.fnmatch`, imported when settings name a glob (a run without settings never needs it)."""
+    import fnmatch
+
+    return fnmatch.fnmatch(name, pattern)
 
 
 def _check(name: str, value: Any, where: str, base: str) -> Any:

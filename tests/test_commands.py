@@ -111,12 +111,16 @@ def test_the_cli_only_parses_and_dispatches() -> None:
         "__future__",
         "argparse",
         "gettext",  # whether argparse's strings have a catalogue to look up (cli._untranslated)
+        "atexit",  # whether anything waits for the interpreter's exit (cli.console)
+        "typing",  # NoReturn, for mypy only
         "os",
         "sys",
         "collections.abc",
         "batchlint",
         "batchlint.options",
         "batchlint.output.console",
+        "batchlint.arguments",  # argparse's parser and formatter, imported when argparse parses
+        "types",  # SimpleNamespace: the arguments of a plain check, read without argparse
     }  # the console set-up: ASCII where the encoding needs it
     modules = {module for module, _ in _imports(PACKAGE / "cli.py")}
     assert modules - allowed == {f"batchlint.commands.{c}" for c in ("check", "inspect", "plan", "settings", "rule", "clean", "server")}

@@ -13,6 +13,8 @@ import typing
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from batchlint import record
 from tests.conftest import REPO
@@ -154,3 +156,126 @@ def test_post_init_and_inheritance() -> None:
         record.dataclass(type("Bad", (), {"__annotations__": {"a": "int", "b": "int"}, "a": 1}))
     with pytest.raises(ValueError):
         record.dataclass(type("Mutable", (), {"__annotations__": {"a": "list[int]"}, "a": []}))
+
+
+def _shape_class(dataclass: object, field: object, fields: list[tuple[str, str]], post_init: list[int] | None) -> type:
+    """A class of `fields` ((name, "required" | "default" | "factory")) decorated by `dataclass`."""
+    namespace: dict[str, object] = {"__annotations__": {name: "int" for name, _ in fields}, "__qualname__": "Shape", "__module__": __name__}
+    for i, (name, kind) in enumerate(fields):
+        if kind == "default":
+            namespace[name] = i * 10
+        elif kind == "factory":
+            namespace[name] = field(default_factory=list)  # type: ignore[operator]
+    if post_init is not None:
+        namespace["__post_init__"] = lambda self: post_init.append(1)
+    return dataclass(type("Shape", (), namespace))  # type: ignore[operator, no-any-return]
+
+
+def _called(cls: type, args: tuple[object, ...], kwargs: dict[str, object]) -> tuple[str, object]:
+    try:
+        made = cls(*args, **kwargs)
+    except TypeError as exc:
+        return "TypeError", str(exc)
+    return "made", tuple(getattr(made, name) for name in cls.__match_args__)  # type: ignore[attr-defined]
+
+
+def _compile_init(cls: type, *args: object) -> None:
+    """One instance made with COMPILE_AFTER at 1: from then on the class has its compiled `__init__`."""
+    saved = record.COMPILE_AFTER
+    record.COMPILE_AFTER = 1
+    try:
+        cls(*args)
+    finally:
+        record.COMPILE_AFTER = saved
+    assert cls.__init__.__code__.co_filename.startswith("<record")  # type: ignore[misc]
+
+
+@given(
+    kinds=st.lists(st.sampled_from(["required", "default", "factory"]), max_size=8).map(lambda ks: sorted(ks, key=lambda k: k != "required")),
+    frozen=st.booleans(),
+    slots=st.booleans(),
+    with_post_init=st.booleans(),
+    positional=st.integers(0, 9),
+    keywords=st.lists(st.integers(0, 9), max_size=4),
+)
+def test_the_first_and_the_compiled_init_behave_as_the_dataclass_one(
+    kinds: list[str], frozen: bool, slots: bool, with_post_init: bool, positional: int, keywords: list[int]
+) -> None:
+    """Any shape of record, called with any arguments: the `__init__` built without compiling and the compiled
+    one a class gets after COMPILE_AFTER instances give the same record (or the same TypeError, message and
+    all), and what the standard dataclass gives."""
+    fields = [(f"f{i}", kind) for i, kind in enumerate(kinds)]
+    args = tuple(range(100, 100 + positional))
+    kwargs = {f"f{i}" if i < len(fields) + 1 else "unknown": -i for i in keywords}
+    seen: dict[str, list[int]] = {"first": [], "compiled": [], "standard": []}
+    first = _shape_class(record.dataclass(frozen=frozen, slots=slots), record.field, fields, seen["first"] if with_post_init else None)
+    compiled = _shape_class(record.dataclass(frozen=frozen, slots=slots), record.field, fields, seen["compiled"] if with_post_init else None)
+    standard = _shape_class(dataclasses.dataclass(frozen=frozen, slots=slots), dataclasses.field, fields, seen["standard"] if with_post_init else None)
+    _compile_init(compiled, *range(len(fields)))
+    assert not first.__init__.__code__.co_filename.startswith("<record")  # type: ignore[misc]
+    seen["compiled"].clear()
+    assert _parameters(first) == _parameters(compiled) == _parameters(standard)
+    outcome = _called(first, args, kwargs)
+    assert outcome == _called(compiled, args, kwargs)
+    expected = _called(standard, args, kwargs)
+    assert outcome[0] == expected[0] and (outcome[0] == "TypeError" or outcome == expected), (outcome, expected)
+    assert seen["first"] == seen["compiled"] == seen["standard"]
+    given_names = {name for name, _ in fields[:positional]} | set(kwargs)
+    for cls in (first, compiled):
+        if outcome[0] == "made":
+            one, two = cls(*args, **kwargs), cls(*args, **kwargs)
+            for name, kind in fields:
+                if kind == "factory" and name not in given_names:
+                    assert getattr(one, name) == [] and getattr(one, name) is not getattr(two, name)  # a new list per instance
+
+
+def test_a_class_made_often_gets_a_compiled_init_that_keeps_its_instances() -> None:
+    @record.dataclass(frozen=True, slots=True)
+    class Often:
+        a: int
+        b: list[int] = record.field(default_factory=list)  # type: ignore[assignment]
+
+    first = Often.__init__
+    made = [Often(i) for i in range(record.COMPILE_AFTER + 3)]
+    assert Often.__init__ is not first and Often.__init__.__code__.co_filename.startswith("<record")  # type: ignore[misc]
+    assert [m.a for m in made] == list(range(record.COMPILE_AFTER + 3)) and len({id(m.b) for m in made}) == len(made)
+    assert made[0] == Often(0) and made[1] != Often(2)
+    with pytest.raises(AttributeError):
+        made[-1].a = 5  # type: ignore[misc]
+
+
+def test_a_mutable_record_assigns_through_its_class_as_a_dataclass_does() -> None:
+    for dataclass in (record.dataclass, dataclasses.dataclass):
+        for compiled in (False, True):
+            log: list[str] = []
+
+            @dataclass  # type: ignore[operator]
+            class Watched:
+                a: int
+                b: int = 2
+
+                def __setattr__(self, name: str, value: object) -> None:
+                    log.append(name)  # noqa: B023 - the class is used in this iteration only
+                    object.__setattr__(self, name, value)
+
+            if compiled and dataclass is record.dataclass:
+                _compile_init(Watched, 0)
+                log.clear()
+            Watched(1)
+            assert log == ["a", "b"], (dataclass, compiled)
+
+
+def test_a_field_named_self_as_a_dataclass() -> None:
+    for compiled in (False, True):
+        made = []
+        for dataclass in (record.dataclass, dataclasses.dataclass):
+
+            @dataclass(frozen=True)  # type: ignore[operator]
+            class Odd:
+                self: int
+                other: int = 2
+
+            if compiled and dataclass is record.dataclass:
+                _compile_init(Odd, 0)
+            made.append((Odd(1).self, Odd(self=3, other=4).other, _parameters(Odd)))
+        assert made[0] == made[1], made

@@ -131,9 +131,16 @@ def _stdin_text(name: str) -> str:
     raise SystemExit(2)
 
 
+def _baseline_error() -> type[Exception]:
+    """batchlint.baseline's error, imported only when an exception reaches the clause that names it
+    (Python evaluates an `except` clause's class then): a check without a baseline never imports it."""
+    from batchlint.baseline import BaselineError
+
+    return BaselineError
+
+
 def checked(paths: tuple[str, ...], options: Options, stdin_filename: str | None = None, use_cache: bool = False, keep_runs: bool = True) -> Report | None:
     """The engine's report, or None after a one-line settings or baseline error."""
-    from batchlint.baseline import BaselineError
     from batchlint.bound import with_bound_configs
     from batchlint.engine import check
     from batchlint.session import Session
@@ -148,6 +155,6 @@ def checked(paths: tuple[str, ...], options: Options, stdin_filename: str | None
     except SettingsError as exc:
         error(f"settings: {exc}")
         return None
-    except BaselineError as exc:  # an unknown revision, a file outside git
+    except _baseline_error() as exc:  # an unknown revision, a file outside git
         error(str(exc))
         return None

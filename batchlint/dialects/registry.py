@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Iterator, Mapping
 
 from batchlint.dialects import accelerate, deepspeed
@@ -73,7 +72,8 @@ _loaded: list[Dialect] = []  # the first len(_loaded) entries of ORDER
 def _built_in(index: int) -> Dialect:
     while len(_loaded) <= index:
         _, module, attribute = ORDER[len(_loaded)]
-        _loaded.append(getattr(importlib.import_module(f"batchlint.dialects.{module}"), attribute))
+        # (`__import__` with a fromlist gives the module itself; `importlib` would import `warnings` on every run.)
+        _loaded.append(getattr(__import__(f"batchlint.dialects.{module}", fromlist=[attribute]), attribute))
     return _loaded[index]
 
 

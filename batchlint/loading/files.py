@@ -26,7 +26,6 @@ they found, so a file created later that the same search would find invalidates 
 
 from __future__ import annotations
 
-import errno
 import io
 import os
 import stat
@@ -106,6 +105,8 @@ def _not_regular(path: str, kind: str) -> ReadError:
 def read_failure(path: str, exc: OSError | ValueError) -> ReadError:
     if isinstance(exc, ValueError):  # an embedded NUL byte in the name
         return ReadError(path, "the path contains a NUL character", "fix the path")
+    import errno  # (only when a read failed)
+
     code = exc.errno
     if code == errno.ENOENT:
         return ReadError(path, "file not found", kind="not-found")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from batchlint.loading.nodes import Span
 from batchlint.report import Report
 from batchlint.rules import Diagnostic
@@ -15,6 +13,10 @@ if TYPE_CHECKING:
 
 
 def _width(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    import unicodedata  # (a C extension: loaded only for a line that needs it)
+
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
