@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from batchlint.report import Report
     from batchlint.session import Session
 
-_DIRECTIVE = re.compile(r"batchlint:\s*(ignore|disable|enable|file-ignore)\b(?:\[([^\]]*)\])?", re.I)
+_DIRECTIVE = r"batchlint:\s*(ignore|disable|enable|file-ignore)\b(?:\[([^\]]*)\])?"  # with re.I; compiled for a file that has directives
 
 
 class Directive:
@@ -48,8 +48,9 @@ class Suppressions:
         self.text = text
         index = LineIndex(text)
         self.directives: list[Directive] = []
+        directive = re.compile(_DIRECTIVE, re.I)
         for comment in comments:
-            m = _DIRECTIVE.search(comment.text)
+            m = directive.search(comment.text)
             if m is None:
                 continue
             codes = [c.strip() for c in (m.group(2) or "").split(",") if c.strip()]
