@@ -61,8 +61,7 @@ _CONCLUSION = (
 )
 _CONCLUDING = ("so", "thus", "hence", "therefore", "i.e", "=>", "->", "→", "giv", "total")
 _PRODUCT = r"\d+\s*[^\d*×x=]{0,30}?\s*[*×x]\s*\d+"  # holds "*", "×" or "x"
-_CLAUSES = r"[，,;；。]|\s-\s"
-_CLAUSE_MARKS = ("，", ",", ";", "；", "。", "-")
+_CLAUSES = r"[，,;；。]|\s-\s"  # without a "-" between spaces, str.split on each mark does the same
 # `= 491,520` (digit groups after an equals sign), and a product with a sequence-length factor
 # (`12 batch size * 1024 block size * 5 gradaccum * 8 GPUs = 491,520`): a token count, not a batch.
 _GROUPED = r"(=\s*\d{1,3})((?:,\d{3})+)(?!\d)"
@@ -143,14 +142,39 @@ class Intent:
         }
 
 
+def _may_be_config_line(body: str) -> bool:
+    """Whether `_COMMENTED_OUT` can match: a text starting with "-", or whose first ":" or "=" follows a
+    key alone (word characters, `.`, `-`, `[`, `]`, then spaces; `\\w` is what `str.isalnum` or "_" is)."""
+    if body.startswith("-"):
+        return True
+    at = min((i for i in (body.find(":"), body.find("=")) if i >= 0), default=-1)
+    key = body[:at].rstrip()
+    return at > 0 and key != "" and all(ch.isalnum() or ch in "_.-[]" for ch in key)
+
+
+def _clauses(body: str) -> list[str]:
+    """`_CLAUSES.split(body)`; the pattern compiled only for a text holding a "-" between spaces (`\\s` is
+    what `str.isspace` is)."""
+    at = body.find("-", 1)
+    while 0 < at < len(body) - 1:
+        if body[at - 1].isspace() and body[at + 1].isspace():
+            return _rx(_CLAUSES).split(body)
+        at = body.find("-", at + 1)
+    parts = [body]
+    for mark in "，,;；。":
+        if mark in body:
+            parts = [piece for part in parts for piece in part.split(mark)]
+    return parts
+
+
 def parse_comment(comment: Comment) -> list[Intent]:
     body = comment.text.lstrip("#").lstrip("/").lstrip("*").strip()
-    if not _has_digit(body) or (body.startswith("-") or ":" in body or "=" in body) and _rx(_COMMENTED_OUT).match(body):
+    if not _has_digit(body) or _may_be_config_line(body) and _rx(_COMMENTED_OUT).match(body):
         return []
     if "=" in body and "," in body:
         body = _rx(_GROUPED).sub(lambda m: m.group(1) + m.group(2).replace(",", ""), body)  # `= 491,520` is one number
     out: list[Intent] = []
-    for clause in _rx(_CLAUSES).split(body) if any(mark in body for mark in _CLAUSE_MARKS) else [body]:
+    for clause in _clauses(body):
         intent = _parse_clause(comment, clause)
         if intent is not None:
             out.append(intent)
