@@ -26,6 +26,7 @@ from batchlint.rules.base import DocumentRule, Rule, RunRule, needs_met
 from tests.conftest import REPO
 from tests.helpers import run_cli
 from tests.test_cases import CASES, _cases, _committed
+from tests.test_startup import ACCELERATE, TRAIN  # a MuseV config with a comment stating its total
 
 RULES_DIR = REPO / "batchlint" / "rules"
 
@@ -117,23 +118,13 @@ def _rule_modules(folder: Path, *args: str) -> set[str]:
     return {name.removeprefix("batchlint.rules.") for name in proc.stdout.split()}
 
 
-TRAIN = """\
-output_dir:
-  exp_dir: "./experiments/run"
-model:
-  pretrained_model_path: "./checkpoints/sd1.5"
-train:
-  train_batch_size: 4
-  gradient_accumulation_steps: 2
-  learning_rate: 1e-5
-dataset:
-  n_sample_frames: 12
-"""
-ACCELERATE = "distributed_type: MULTI_GPU\nnum_processes: 8\nmixed_precision: bf16\n"
+def _config(folder: Path) -> None:
+    (folder / "train.yaml").write_text(TRAIN, encoding="utf-8")
+    (folder / "dataset.yaml").write_text("width: 512\nheight: 320\n", encoding="utf-8")
 
 
 def test_a_run_without_deepspeed_input_imports_no_deepspeed_rule(tmp_path: Path) -> None:
-    (tmp_path / "train.yaml").write_text(TRAIN, encoding="utf-8")
+    _config(tmp_path)
     (tmp_path / "acc.yaml").write_text(ACCELERATE, encoding="utf-8")
     loaded = _rule_modules(tmp_path, "train.yaml", "--accelerate-config", "acc.yaml")
     assert "accelerate" in loaded and "batch" in loaded  # the rules that apply are imported
@@ -143,7 +134,7 @@ def test_a_run_without_deepspeed_input_imports_no_deepspeed_rule(tmp_path: Path)
 
 
 def test_a_run_without_accelerate_config_imports_no_accelerate_rule(tmp_path: Path) -> None:
-    (tmp_path / "train.yaml").write_text(TRAIN, encoding="utf-8")
+    _config(tmp_path)
     loaded = _rule_modules(tmp_path, "train.yaml", "--num-processes", "8")
     assert "batch" in loaded
     assert not loaded & {"accelerate", "accelerate_more", "fsdp", "deepspeed", "deepspeed_more", "drift"}
