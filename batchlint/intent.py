@@ -79,7 +79,7 @@ def _has_digit(text: str) -> bool:
     """Whether a character of `text` is a digit (`str.isdigit`, which every `\\d` match is)."""
     if text.isascii():
         return any(d in text for d in "0123456789")
-    return any(ch.isdigit() for ch in text)
+    return any(map(str.isdigit, text))
 
 
 class Intent:
@@ -142,6 +142,9 @@ class Intent:
         }
 
 
+_KEY_MARKS = str.maketrans("", "", "_.-[]")
+
+
 def _may_be_config_line(body: str) -> bool:
     """Whether `_COMMENTED_OUT` can match: a text starting with "-", or whose first ":" or "=" follows a
     key alone (word characters, `.`, `-`, `[`, `]`, then spaces; `\\w` is what `str.isalnum` or "_" is)."""
@@ -149,7 +152,8 @@ def _may_be_config_line(body: str) -> bool:
         return True
     at = min((i for i in (body.find(":"), body.find("=")) if i >= 0), default=-1)
     key = body[:at].rstrip()
-    return at > 0 and key != "" and all(ch.isalnum() or ch in "_.-[]" for ch in key)
+    rest = key.translate(_KEY_MARKS)
+    return at > 0 and key != "" and (rest == "" or rest.isalnum())
 
 
 def _clauses(body: str) -> list[str]:
@@ -168,32 +172,33 @@ def _clauses(body: str) -> list[str]:
 
 
 def parse_comment(comment: Comment) -> list[Intent]:
-    body = comment.text.lstrip("#").lstrip("/").lstrip("*").strip()
-    if not _has_digit(body) or _may_be_config_line(body) and _rx(_COMMENTED_OUT).match(body):
-        return []
-    if "=" in body and "," in body:
-        body = _rx(_GROUPED).sub(lambda m: m.group(1) + m.group(2).replace(",", ""), body)  # `= 491,520` is one number
     out: list[Intent] = []
-    for clause in _clauses(body):
-        intent = _parse_clause(comment, clause)
-        if intent is not None:
-            out.append(intent)
+    for clause, found in _statements(comment.text):
+        intent = Intent(comment.text, clause.strip(), comment.span)
+        intent.gpus = found.get("gpus")
+        intent.nodes = found.get("nodes")
+        intent.per_device = found.get("per_device")
+        intent.grad_accum = found.get("grad_accum")
+        intent.total = found.get("total")
+        out.append(intent)
     return out
 
 
-def _parse_clause(comment: Comment, original: str) -> Intent | None:
-    found = _clause_numbers(original)
-    if found is None:
-        return None
-    intent = Intent(comment.text, original.strip(), comment.span)
-    intent.gpus = found.get("gpus")
-    intent.nodes = found.get("nodes")
-    intent.per_device = found.get("per_device")
-    intent.grad_accum = found.get("grad_accum")
-    intent.total = found.get("total")
-    if intent.quantities == 1 and intent.grad_accum is not None:
-        return None
-    return intent
+@functools.lru_cache(maxsize=4096)
+def _statements(text: str) -> tuple[tuple[str, dict[str, int]], ...]:
+    """Each clause of a comment that states something, with what it states (memoised, a pure function of
+    the text: a project's configs repeat their comments; the dicts are never mutated)."""
+    body = text.lstrip("#").lstrip("/").lstrip("*").strip()
+    if not _has_digit(body) or _may_be_config_line(body) and _rx(_COMMENTED_OUT).match(body):
+        return ()
+    if "=" in body and "," in body:
+        body = _rx(_GROUPED).sub(lambda m: m.group(1) + m.group(2).replace(",", ""), body)  # `= 491,520` is one number
+    out = []
+    for clause in _clauses(body):
+        found = _clause_numbers(clause)
+        if found is not None and not (len(found) == 1 and "grad_accum" in found):  # an accumulation alone says nothing of the run
+            out.append((clause, found))
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=4096)

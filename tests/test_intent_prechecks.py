@@ -117,6 +117,7 @@ def _stated(text: str) -> list[Stated]:
         ("num-gpus: 8", []),
         ("gpus[0]: 8", []),
         ("nodes[0].gpus: 8", []),
+        ("_: 8gpus", []),
         ("num_gpus : 8", []),
         ("num_gpus= 8", []),
         ("单卡数量: 8卡", []),
