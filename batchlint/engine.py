@@ -15,7 +15,7 @@ from batchlint.pair import Pairing
 from batchlint.paths import display_path
 from batchlint.report import Report, unique
 from batchlint.resolve import Problem
-from batchlint.rules import Diagnostic, check_selectors, select_rules
+from batchlint.rules import Diagnostic, applicable, check_selectors, select_codes
 from batchlint.rules.base import DocumentRule, RunRule
 from batchlint.session import SKIP_DIRS, Session, is_launch_script
 from batchlint.views import DocumentView
@@ -596,13 +596,14 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
         file_settings = session.settings_for(path)
         check_selectors(file_settings)
         select = options.select if options.select is not None else file_settings.select()
-        rules = select_rules(select, (options.ignore or []) + file_settings.ignores_for(path))
+        codes = select_codes(select, (options.ignore or []) + file_settings.ignores_for(path))
         for analysis in analyses:
-            for rule in rules:
+            runs = analysis.runs if analysis.view.dialect != HOSTFILE else []
+            for rule in applicable(codes, runs):  # only the rules that can report on these runs (their modules imported)
                 if isinstance(rule, DocumentRule):
                     outcome.diagnostics.extend(rule.check_document(analysis.view))
                 if isinstance(rule, RunRule):
-                    for run, pairing in analysis.runs if analysis.view.dialect != HOSTFILE else ():
+                    for run, pairing in runs:
                         found = rule.check_run(run, pairing)
                         outcome.diagnostics.extend(uncertain(list(found)) if run.dialect == GENERIC else found)
     except RecursionError:

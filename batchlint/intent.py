@@ -13,60 +13,73 @@ import re
 from batchlint.loading.nodes import Comment, Span
 
 _NUM = r"(\d+)"
-# Labels written after a number ("16卡", "8 batch size", "4 gradient accumulation steps").
+# Labels written after a number ("16卡", "8 batch size", "4 gradient accumulation steps"), each with the
+# words one of which a clause must hold for the label to match in it (a pattern is compiled, and run,
+# only on a clause that holds one: most comments state no batch).
 _AFTER = [
     (
         "per_device",
         r"单卡\s*batch[ _]?size|单卡\s*bs|单卡|(?:per|/)[ _-]?(?:device|gpu|card)(?:\s*batch(?:[ _]?size)?)?"
         r"|micro[ _-]?batch(?:[ _]?size)?|batch[ _-]?size(?:\s*per\s*(?:device|gpu|card))?|bs\b|samples?\s*per\s*(?:gpu|device)",
+        ("单卡", "device", "gpu", "card", "batch", "bs"),
     ),
-    ("grad_accum", r"(?:gradient[ _]?)?accum(?:ulation)?(?:[ _]?steps?)?|grad[ _]?accum\w*|\bga\b|累积|梯度累积"),
-    ("nodes", r"nodes?\b|machines?\b|台机器|机器|台"),
+    ("grad_accum", r"(?:gradient[ _]?)?accum(?:ulation)?(?:[ _]?steps?)?|grad[ _]?accum\w*|\bga\b|累积|梯度累积", ("accum", "ga", "累积")),
+    ("nodes", r"nodes?\b|machines?\b|台机器|机器|台", ("node", "machine", "台", "机器")),
     (
         "gpus",
         r"卡|张卡|gpus?\b|cards?\b|devices?\b|ranks?\b|processes\b|procs\b"
         r"|(?:x|×)\s*(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}s?|rtx\s*\d{4}\w*|mi\d{3}\w*|gh200|gb200|tpus?)\b"
         # `4 40GB A100 GPUs`: the count, then the card's memory and model
         r"|\d+\s*gb\s+(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}|rtx\s*\d{4}\w*|mi\d{3}\w*)\s+gpus?\b",
+        ("卡", "gpu", "card", "device", "rank", "proc", "x", "×"),
     ),
 ]
 # Labels written before a number ("GBS 128", "world size 4", "global batch size: 256").
 _BEFORE = [
-    ("total", r"\bgbs|global[ _]batch(?:[ _]size)?|total[ _]batch(?:[ _]size)?|effective[ _]batch(?:[ _]size)?|总\s*batch(?:[ _]?size)?"),
-    ("gpus", r"world[ _]size|num[ _]gpus|n[ _]gpus|gpu[ _]num|gpus"),
-    ("grad_accum", r"gradient[ _]accumulation[ _]steps|grad[ _]accum|accumulation"),
-    ("per_device", r"per[ _]device[ _]batch(?:[ _]size)?|micro[ _]batch(?:[ _]size)?|batch[ _]size|bs"),
+    (
+        "total",
+        r"\bgbs|global[ _]batch(?:[ _]size)?|total[ _]batch(?:[ _]size)?|effective[ _]batch(?:[ _]size)?|总\s*batch(?:[ _]?size)?",
+        ("gbs", "global", "total", "effective", "总"),
+    ),
+    ("gpus", r"world[ _]size|num[ _]gpus|n[ _]gpus|gpu[ _]num|gpus", ("world", "gpu")),
+    ("grad_accum", r"gradient[ _]accumulation[ _]steps|grad[ _]accum|accumulation", ("accum",)),
+    ("per_device", r"per[ _]device[ _]batch(?:[ _]size)?|micro[ _]batch(?:[ _]size)?|batch[ _]size|bs", ("batch", "bs")),
 ]
-_EQUALS = re.compile(r"(?:=|==|→|->)\s*(\d+)(?!\s*[*×x]\s*\d)")
+# The number starts a word: the `100` of `A100 GPUs` or `sd15` is part of a name (`2x8 GPUs` still counts 8).
+_AFTER_RE = [(name, r"(?<![a-wyz\d.])" + _NUM + r"\s*(?:" + pat + ")", words) for name, pat, words in _AFTER]
+# A number that starts a product (`total batch = 4 * 8 GPUs`) is a factor, not the labelled value.
+_BEFORE_RE = [(name, r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])(?!\s*[*×x]\s*\d)", words) for name, pat, words in _BEFORE]
+_EQUALS = r"(?:=|==|→|->)\s*(\d+)(?!\s*[*×x]\s*\d)"  # a clause without "=", "→" or "->" has none
 # A config line commented out (`# per_device_train_batch_size: 8`, `# --train_batch_size 8`,
-# `# bs=8`): an old or alternative value, not a statement of intent.
-_COMMENTED_OUT = re.compile(r"^(?:-\s+)?(?:--?[\w.-]+(?:[= ]\s*\S+)?|[\w.\-\[\]]+\s*[:=]\s*[^\s#]+(?:\s*#.*)?)$")
-# "so batch size 128", "=> batch size 256", "i.e. global batch 64": a conclusion states a total.
-_CONCLUSION = re.compile(
+# `# bs=8`): an old or alternative value, not a statement of intent. It starts with "-" or holds ":" or "=".
+_COMMENTED_OUT = r"^(?:-\s+)?(?:--?[\w.-]+(?:[= ]\s*\S+)?|[\w.\-\[\]]+\s*[:=]\s*[^\s#]+(?:\s*#.*)?)$"
+# "so batch size 128", "=> batch size 256", "i.e. global batch 64": a conclusion states a total (it says
+# "batch" after one of _CONCLUDING).
+_CONCLUSION = (
     r"(?:^|\s)(?:so|thus|hence|therefore|i\.e\.?|=>|->|→|giving|gives|total(?:ly)?)\s+(?:the\s+)?"
     r"(?:effective\s+|global\s+|total\s+)?batch(?:[ _]?size)?\s*(?:of|is|=|:)?\s*(\d+)(?![\d.])"
 )
-_PRODUCT = re.compile(r"\d+\s*[^\d*×x=]{0,30}?\s*[*×x]\s*\d+")
-_CLAUSES = re.compile(r"[，,;；。]|\s-\s")
+_CONCLUDING = ("so", "thus", "hence", "therefore", "i.e", "=>", "->", "→", "giv", "total")
+_PRODUCT = r"\d+\s*[^\d*×x=]{0,30}?\s*[*×x]\s*\d+"  # holds "*", "×" or "x"
+_CLAUSES = r"[，,;；。]|\s-\s"  # without a "-" between spaces, str.split on each mark does the same
+# `= 491,520` (digit groups after an equals sign), and a product with a sequence-length factor
+# (`12 batch size * 1024 block size * 5 gradaccum * 8 GPUs = 491,520`): a token count, not a batch.
+_GROUPED = r"(=\s*\d{1,3})((?:,\d{3})+)(?!\d)"
+_LENGTH = r"block[ _]?size|seq(?:uence)?[ _]?len(?:gth)?|context[ _]?(?:len(?:gth)?|size|window)|max[ _]?len(?:gth)?|\btokens?\b"
+_LENGTH_WORDS = ("block", "seq", "context", "max", "token")
 
 
 @functools.cache
-def _tokens() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """`= 491,520` (digit groups after an equals sign), and a product with a sequence-length factor
-    (`12 batch size * 1024 block size * 5 gradaccum * 8 GPUs = 491,520`): a token count, not a batch."""
-    grouped = re.compile(r"(=\s*\d{1,3})((?:,\d{3})+)(?!\d)")
-    length = re.compile(r"block[ _]?size|seq(?:uence)?[ _]?len(?:gth)?|context[ _]?(?:len(?:gth)?|size|window)|max[ _]?len(?:gth)?|\btokens?\b")
-    return grouped, length
+def _rx(pattern: str) -> re.Pattern[str]:
+    """A pattern compiled at its first use (a one-file run compiles only those its comments need)."""
+    return re.compile(pattern)
 
 
-@functools.cache
-def _patterns() -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
-    """Compiled on first use: most files have no comment worth parsing (clauses are lowercased)."""
-    # The number starts a word: the `100` of `A100 GPUs` or `sd15` is part of a name (`2x8 GPUs` still counts 8).
-    after = [(name, re.compile(r"(?<![a-wyz\d.])" + _NUM + r"\s*(?:" + pat + ")")) for name, pat in _AFTER]
-    # A number that starts a product (`total batch = 4 * 8 GPUs`) is a factor, not the labelled value.
-    before = [(name, re.compile(r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])(?!\s*[*×x]\s*\d)")) for name, pat in _BEFORE]
-    return after, before
+def _has_digit(text: str) -> bool:
+    """Whether a character of `text` is a digit (`str.isdigit`, which every `\\d` match is)."""
+    if text.isascii():
+        return any(d in text for d in "0123456789")
+    return any(map(str.isdigit, text))
 
 
 class Intent:
@@ -129,33 +142,63 @@ class Intent:
         }
 
 
+_KEY_MARKS = str.maketrans("", "", "_.-[]")
+
+
+def _may_be_config_line(body: str) -> bool:
+    """Whether `_COMMENTED_OUT` can match: a text starting with "-", or whose first ":" or "=" follows a
+    key alone (word characters, `.`, `-`, `[`, `]`, then spaces; `\\w` is what `str.isalnum` or "_" is)."""
+    if body.startswith("-"):
+        return True
+    at = min((i for i in (body.find(":"), body.find("=")) if i >= 0), default=-1)
+    key = body[:at].rstrip()
+    rest = key.translate(_KEY_MARKS)
+    return at > 0 and key != "" and (rest == "" or rest.isalnum())
+
+
+def _clauses(body: str) -> list[str]:
+    """`_CLAUSES.split(body)`; the pattern compiled only for a text holding a "-" between spaces (`\\s` is
+    what `str.isspace` is)."""
+    at = body.find("-", 1)
+    while 0 < at < len(body) - 1:
+        if body[at - 1].isspace() and body[at + 1].isspace():
+            return _rx(_CLAUSES).split(body)
+        at = body.find("-", at + 1)
+    parts = [body]
+    for mark in "，,;；。":
+        if mark in body:
+            parts = [piece for part in parts for piece in part.split(mark)]
+    return parts
+
+
 def parse_comment(comment: Comment) -> list[Intent]:
-    body = comment.text.lstrip("#").lstrip("/").lstrip("*").strip()
-    if not any(ch.isdigit() for ch in body) or _COMMENTED_OUT.match(body):
-        return []
-    grouped, _length = _tokens()
-    body = grouped.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), body)  # `= 491,520` is one number
     out: list[Intent] = []
-    for clause in _CLAUSES.split(body):
-        intent = _parse_clause(comment, clause)
-        if intent is not None:
-            out.append(intent)
+    for clause, found in _statements(comment.text):
+        intent = Intent(comment.text, clause.strip(), comment.span)
+        intent.gpus = found.get("gpus")
+        intent.nodes = found.get("nodes")
+        intent.per_device = found.get("per_device")
+        intent.grad_accum = found.get("grad_accum")
+        intent.total = found.get("total")
+        out.append(intent)
     return out
 
 
-def _parse_clause(comment: Comment, original: str) -> Intent | None:
-    found = _clause_numbers(original)
-    if found is None:
-        return None
-    intent = Intent(comment.text, original.strip(), comment.span)
-    intent.gpus = found.get("gpus")
-    intent.nodes = found.get("nodes")
-    intent.per_device = found.get("per_device")
-    intent.grad_accum = found.get("grad_accum")
-    intent.total = found.get("total")
-    if intent.quantities == 1 and intent.grad_accum is not None:
-        return None
-    return intent
+@functools.lru_cache(maxsize=4096)
+def _statements(text: str) -> tuple[tuple[str, dict[str, int]], ...]:
+    """Each clause of a comment that states something, with what it states (memoised, a pure function of
+    the text: a project's configs repeat their comments; the dicts are never mutated)."""
+    body = text.lstrip("#").lstrip("/").lstrip("*").strip()
+    if not _has_digit(body) or _may_be_config_line(body) and _rx(_COMMENTED_OUT).match(body):
+        return ()
+    if "=" in body and "," in body:
+        body = _rx(_GROUPED).sub(lambda m: m.group(1) + m.group(2).replace(",", ""), body)  # `= 491,520` is one number
+    out = []
+    for clause in _clauses(body):
+        found = _clause_numbers(clause)
+        if found is not None and not (len(found) == 1 and "grad_accum" in found):  # an accumulation alone says nothing of the run
+            out.append((clause, found))
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -163,7 +206,8 @@ def _clause_numbers(original: str) -> dict[str, int] | None:
     """The quantities one clause states (memoised, a pure function of the text: the configs of one
     project repeat their comments; the dict is never mutated)."""
     clause = original.lower()
-    after_re, before_re = _patterns()
+    if not _has_digit(clause):
+        return None  # every quantity is a number
     found: dict[str, int] = {}
     taken: list[tuple[int, int]] = []
 
@@ -171,23 +215,30 @@ def _clause_numbers(original: str) -> dict[str, int] | None:
         return all(b <= s or a >= e for s, e in taken)
 
     # `total batch = 4 * 8 GPUs * 2 = 64`: the number after the last `=` that follows a product.
-    for eq in reversed(list(_EQUALS.finditer(clause))):
-        if _PRODUCT.search(clause[: eq.start()]):
-            if not _tokens()[1].search(clause[: eq.start()]):  # a product over a sequence length counts tokens
+    equals = _rx(_EQUALS).finditer(clause) if "=" in clause or "→" in clause or "->" in clause else ()
+    for eq in reversed(list(equals)):
+        before = clause[: eq.start()]
+        if ("*" in before or "×" in before or "x" in before) and _rx(_PRODUCT).search(before):
+            if not (any(word in before for word in _LENGTH_WORDS) and _rx(_LENGTH).search(before)):  # a product over a sequence length counts tokens
                 found["total"] = int(eq.group(1))
             taken.append((eq.start(1), eq.end()))
             break
-    conclusion = _CONCLUSION.search(clause)
+    concludes = "batch" in clause and any(word in clause for word in _CONCLUDING)
+    conclusion = _rx(_CONCLUSION).search(clause) if concludes else None
     if "total" not in found and conclusion is not None:
         found["total"] = int(conclusion.group(1))
         taken.append((conclusion.start(1), conclusion.end(1)))
-    for name, rx in before_re:
-        for m in rx.finditer(clause):
+    for name, pattern, words in _BEFORE_RE:
+        if not any(word in clause for word in words):
+            continue
+        for m in _rx(pattern).finditer(clause):
             if name not in found and free(m.start(1), m.end(1)):
                 found[name] = int(m.group(1))
                 taken.append((m.start(), m.end()))
-    for name, rx in after_re:
-        for m in rx.finditer(clause):
+    for name, pattern, words in _AFTER_RE:
+        if not any(word in clause for word in words):
+            continue
+        for m in _rx(pattern).finditer(clause):
             if free(m.start(), m.end()) and name not in found:
                 found[name] = int(m.group(1))
                 taken.append((m.start(), m.end()))

@@ -790,7 +790,9 @@ def _accelerate_line(launch: Launch, display: str, index: LineIndex) -> dict[Fac
     return facts
 
 
-_CVD = re.compile(r"(?<![^\s;&|])(?:export[ \t]+)?CUDA_VISIBLE_DEVICES=(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|#]*)", re.M)
+# Launch-line patterns are compiled at their first use (re's own cache keeps them), each only where the text
+# holds what it cannot match without.
+_CVD = r"(?<![^\s;&|])(?:export[ \t]+)?CUDA_VISIBLE_DEVICES=(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|#]*)"  # with re.M
 
 
 def visible_devices(launch: Launch) -> tuple[str, int, int] | None:
@@ -801,12 +803,15 @@ def visible_devices(launch: Launch) -> tuple[str, int, int] | None:
     if launch.launcher == "accelerate" and "--gpu_ids" in launch.launcher_args:
         return None
     text = launch.script.text
+    if "CUDA_VISIBLE_DEVICES=" not in text:
+        return None
+    cvd = re.compile(_CVD, re.M)
     words = launch.command.words
     first = words[0].start if words else 0
     line_start = 0
     for _ in range(launch.command.line - 1):  # the command's first line, where its `NAME=value` prefixes are
         line_start = text.index("\n", line_start) + 1
-    own = list(_CVD.finditer(text, line_start, launch.program.start if launch.program is not None else first))
+    own = list(cvd.finditer(text, line_start, launch.program.start if launch.program is not None else first))
 
     def persists(m: re.Match[str]) -> bool:  # a statement of its own, not in a comment
         before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
@@ -816,7 +821,7 @@ def visible_devices(launch: Launch) -> tuple[str, int, int] | None:
     def exported(m: re.Match[str]) -> bool:  # only the environment reaches the launcher
         return m.group(0).startswith("export") or re.search(r"(?m)^\s*export\s+CUDA_VISIBLE_DEVICES\s*(?:$|[;#])", text[m.end() : line_start]) is not None
 
-    above = [m for m in _CVD.finditer(text, 0, line_start) if persists(m) and exported(m)]
+    above = [m for m in cvd.finditer(text, 0, line_start) if persists(m) and exported(m)]
     hit = own[-1] if own else above[-1] if above else None
     if hit is None:
         return None
@@ -827,7 +832,7 @@ def visible_devices(launch: Launch) -> tuple[str, int, int] | None:
         known = (
             launch.command.env.get("CUDA_VISIBLE_DEVICES")
             if own
-            else (launch.script.variables.get("CUDA_VISIBLE_DEVICES") if not any(persists(m) for m in _CVD.finditer(text, hit.end())) else None)
+            else (launch.script.variables.get("CUDA_VISIBLE_DEVICES") if not any(persists(m) for m in cvd.finditer(text, hit.end())) else None)
         )
         if known is None or "$" in known or "`" in known:
             return None
@@ -835,8 +840,8 @@ def visible_devices(launch: Launch) -> tuple[str, int, int] | None:
     return value, hit.start(1), hit.end(1)
 
 
-_TORCH_OPTIMIZER = re.compile(r"\b(?:torch\.optim|bnb\.optim|bitsandbytes\.optim)\.(?!lr_scheduler\b)[A-Z]\w*")
-_TORCH_SCHEDULER = re.compile(r"\b(?:get_scheduler|get_(?:cosine|linear|constant|polynomial)\w*_schedule\w*|torch\.optim\.lr_scheduler\.\w+)\s*\(")
+_TORCH_OPTIMIZER = r"\b(?:torch\.optim|bnb\.optim|bitsandbytes\.optim)\.(?!lr_scheduler\b)[A-Z]\w*"
+_TORCH_SCHEDULER = r"\b(?:get_scheduler|get_(?:cosine|linear|constant|polynomial)\w*_schedule\w*|torch\.optim\.lr_scheduler\.\w+)\s*\("
 
 
 def training_script_facts(launch: Launch, display: str) -> tuple[str | None, dict[FactName, Fact[object]]]:
@@ -861,7 +866,7 @@ def training_script_facts(launch: Launch, display: str) -> tuple[str | None, dic
     index = LineIndex(code)
     shown = display_path(path)
     for name, pattern, dummy in ((FactName.SCRIPT_OPTIMIZER, _TORCH_OPTIMIZER, "DummyOptim"), (FactName.SCRIPT_SCHEDULER, _TORCH_SCHEDULER, "DummyScheduler")):
-        hit = pattern.search(code)
+        hit = re.search(pattern, code)
         if hit is None or dummy in code:
             continue
         built = hit.group(0).rstrip("(").strip()
@@ -980,8 +985,8 @@ def _batch_value(word: Word) -> object:
     return word.text
 
 
-_VAR_USE = re.compile(r"^[\"']?\$\{?([A-Za-z_]\w*)\}?[\"']?$")
-_QUOTIENT = re.compile(r"\$\(\(\s*\$?\{?(\w+)\}?\s*/\s*(?:\(\s*)?\$?\{?(\w+)\}?\s*[/*]\s*\$?\{?(\w+)\}?\s*\)?\s*\)\)")
+_VAR_USE = r"^[\"']?\$\{?([A-Za-z_]\w*)\}?[\"']?$"  # holds "$"
+_QUOTIENT = r"\$\(\(\s*\$?\{?(\w+)\}?\s*/\s*(?:\(\s*)?\$?\{?(\w+)\}?\s*[/*]\s*\$?\{?(\w+)\}?\s*\)?\s*\)\)"  # holds "$(("
 
 
 def _global_from_arithmetic(launch: Launch, display: str, index: LineIndex) -> Fact[object] | None:
@@ -992,12 +997,15 @@ def _global_from_arithmetic(launch: Launch, display: str, index: LineIndex) -> F
     pd_word = next((launch.script_args[f] for f in BATCH_FLAGS if launch.script_args.get(f) is not None), None)
     if ga_word is None or pd_word is None:
         return None
-    ga_var = _VAR_USE.match(text[ga_word.start : ga_word.end].strip())
-    pd_var = _VAR_USE.match(text[pd_word.start : pd_word.end].strip())
+    ga_text, pd_text = text[ga_word.start : ga_word.end].strip(), text[pd_word.start : pd_word.end].strip()
+    if "$" not in ga_text or "$" not in pd_text:
+        return None  # neither is a variable
+    ga_var = re.match(_VAR_USE, ga_text)
+    pd_var = re.match(_VAR_USE, pd_text)
     if ga_var is None or pd_var is None or ga_var.group(1) not in launch.script.origins:
         return None
     start, end = launch.script.origins[ga_var.group(1)]
-    m = _QUOTIENT.search(text[start:end])
+    m = re.search(_QUOTIENT, text[start:end]) if "$((" in text[start:end] else None
     total = launch.script.variables.get(m.group(1), "") if m is not None else ""
     if m is None or m.group(2) != pd_var.group(1) or not total.isdigit() or m.group(1) not in launch.script.origins:
         return None
@@ -1034,9 +1042,10 @@ def _bare_or_bool(launch: Launch, flag: str) -> tuple[object, Word] | None:
 
 # A program named for what it does after training (`inference.py`, `extract_feature.py`, `sample_video.py`),
 # and the flag words that show a launch trains all the same (a learning rate, epochs or steps, accumulation).
-_AFTER_TRAINING = re.compile(
-    r"(?:^|[_\-])(?:infer|inference|sample|sampling|eval|evaluate|evaluation|test|predict|extract|generate|generation|demo|export|serve)(?:[_\-]|$)", re.I
+_AFTER_TRAINING = (
+    r"(?:^|[_\-])(?:infer|inference|sample|sampling|eval|evaluate|evaluation|test|predict|extract|generate|generation|demo|export|serve)(?:[_\-]|$)"
 )
+_AFTER_TRAINING_WORDS = ("infer", "sampl", "eval", "test", "predict", "extract", "generat", "demo", "export", "serve")  # one of them, in an ASCII name
 _TRAINING_FLAG_PARTS = ("learning_rate", "epoch", "accum", "warmup", "weight_decay", "optim", "do_train")
 _TRAINING_STEP_FLAGS = frozenset(
     {"max_steps", "max_train_steps", "train_steps", "total_steps", "training_steps", "save_steps", "checkpointing_steps", "train_iters", "max_iters"}
@@ -1055,7 +1064,9 @@ def not_training(launch: Launch) -> bool:
         return False
     base = os.path.basename(launch.program.text.rstrip("/"))
     stem = (base[:-3] if base.endswith(".py") else base).rsplit(".", 1)[-1]  # a script, or the last part of a `-m` module
-    return _AFTER_TRAINING.search(stem) is not None and not any(_trains(flag) for flag in launch.script_args)
+    if stem.isascii() and not any(word in stem.lower() for word in _AFTER_TRAINING_WORDS):
+        return False  # (re.I also folds a few non-ASCII letters to ASCII ones: such a name is searched)
+    return re.search(_AFTER_TRAINING, stem, re.I) is not None and not any(_trains(flag) for flag in launch.script_args)
 
 
 def script_arg_facts(launch: Launch, display: str) -> dict[FactName, Fact[object]]:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from batchlint.report import Report
     from batchlint.session import Session
 
-_DIRECTIVE = re.compile(r"batchlint:\s*(ignore|disable|enable|file-ignore)\b(?:\[([^\]]*)\])?", re.I)
+_DIRECTIVE = r"batchlint:\s*(ignore|disable|enable|file-ignore)\b(?:\[([^\]]*)\])?"  # with re.I; compiled for a file that has directives
 
 
 class Directive:
@@ -48,8 +48,9 @@ class Suppressions:
         self.text = text
         index = LineIndex(text)
         self.directives: list[Directive] = []
+        directive = re.compile(_DIRECTIVE, re.I)
         for comment in comments:
-            m = _DIRECTIVE.search(comment.text)
+            m = directive.search(comment.text)
             if m is None:
                 continue
             codes = [c.strip() for c in (m.group(2) or "").split(",") if c.strip()]
@@ -98,18 +99,19 @@ def _comments(file: str, text: str, session: Session) -> list[Comment]:
 def apply_suppressions(report: Report, options: Options, session: Session) -> None:
     """Drop what `# batchlint: ignore[...]` comments silence; report the comments that silence nothing (BL008)."""
     from batchlint.fixes import SAFE, Edit, Fix
-    from batchlint.rules import BY_CODE, select_rules
+    from batchlint.rules import rule as rule_of
+    from batchlint.rules import select_codes
 
     files = {f: Suppressions(f, text, _comments(f, text, session)) for f, text in report.sources.items() if "batchlint:" in text}
     files = {f: sup for f, sup in files.items() if sup.directives}
     if not files:
         return
     report.diagnostics = [d for d in report.diagnostics if (sup := files.get(d.span.file)) is None or not sup.suppresses(d.code, d.name, d.span.line)]
-    rule = BY_CODE["BL008"]
+    rule = rule_of("BL008")
     for file, sup in files.items():
         file_settings = session.settings_for(file)
         select = options.select if options.select is not None else file_settings.select()
-        if rule not in select_rules(select, (options.ignore or []) + file_settings.ignores_for(file)):
+        if rule.code not in select_codes(select, (options.ignore or []) + file_settings.ignores_for(file)):
             continue
         for directive in sup.unused():
             c = directive.comment

@@ -22,7 +22,7 @@ from batchlint.loading.keypath import node_at
 from batchlint.loading.nodes import Document, LoadError, Mapping, Node, Scalar, Sequence, Span, key_text
 
 MAX_DEPTH = 4
-_ENTRY = re.compile(r"^(?:(optional|override)\s+)?([\w./-]+)(?:@([\w.]+))?$")
+_ENTRY = r"^(?:(optional|override)\s+)?([\w./-]+)(?:@([\w.]+))?$"  # compiled at its first use (re's cache keeps it)
 
 
 def has_defaults(doc: Document) -> bool:
@@ -45,7 +45,7 @@ def _entries(root: Mapping) -> list[tuple[str | None, str | None, str | None]]:
         elif isinstance(item, Mapping) and len(item.items) == 1:
             key, value = item.items[0]
             name = key_text(key)
-            m = _ENTRY.match(name or "")
+            m = re.match(_ENTRY, name or "")
             if m is None or not isinstance(value, Scalar) or value.value is None or not isinstance(value.value, str):
                 continue
             group, package = m.group(2), m.group(3)

@@ -12,17 +12,24 @@ Every word keeps the offsets of its text, so facts and fixes point into the scri
 
 from __future__ import annotations
 
+import functools
 import re
 
 from batchlint.loading.nodes import Comment
 from batchlint.loading.text import LineIndex, find_comments
 
 MAX_SCRIPT_CHARS = 1_000_000
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Patterns are compiled at their first use (`_rx`): a run whose scripts never reach one does not compile it.
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # Variables a scheduler or launcher sets when the job runs (a script's `${SLURM_NNODES:-1}` is a fallback).
-_SCHEDULER = re.compile(r"(?:SLURM|PBS|OMPI|PMI|PMIX|LSB|MLP|ARNOLD|PET)_\w+$|(?:WORLD_SIZE|NODE_RANK|LOCAL_WORLD_SIZE|GROUP_RANK)$")
-_ARRAY_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=\(")
-_ARRAY_USE = re.compile(r"(\"?)\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}\1")
+_SCHEDULER = r"(?:SLURM|PBS|OMPI|PMI|PMIX|LSB|MLP|ARNOLD|PET)_\w+$|(?:WORLD_SIZE|NODE_RANK|LOCAL_WORLD_SIZE|GROUP_RANK)$"
+_ARRAY_ASSIGN = r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=\("
+_ARRAY_USE = r"(\"?)\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}\1"  # starts with `${` or `"${`
+
+
+@functools.cache
+def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
 
 
 class Word:
@@ -98,7 +105,7 @@ def _arith(expr: str, variables: dict[str, str]) -> str | None:
         return value if re.fullmatch(r"-?\d+", value.strip()) else "x"
 
     body = re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", lambda m: variables.get(m.group(1), "x"), expr)
-    body = _NAME.sub(name, body)
+    body = _rx(_NAME).sub(name, body)
     if "x" in body or not re.fullmatch(r"[\d\s+\-*/%()]*", body):
         return None
     try:
@@ -170,7 +177,7 @@ class _Lexer:
             if sep and not sep.endswith(("-", "=", "+", "?")):
                 return t[i : end + 1], True
             is_set = name in self.vars and (bool(self.vars[name]) or not sep.startswith(":"))
-            if not is_set and _SCHEDULER.match(name) and sep.endswith("-"):
+            if not is_set and sep.endswith("-") and _rx(_SCHEDULER).match(name):
                 return t[i : end + 1], True  # the scheduler sets it when the job runs: the default is not what runs
             if sep.endswith("+"):
                 return self._word_value(default) if is_set else ("", False)
@@ -182,7 +189,7 @@ class _Lexer:
                     self.vars[name] = value  # ${VAR:=default} assigns as it expands
                 return value, bad
             return t[i : end + 1], True
-        m = _NAME.match(t, i + 1)
+        m = _rx(_NAME).match(t, i + 1)
         if m:
             self.i = m.end()
             self.last_name = m.group(0)
@@ -232,7 +239,7 @@ class _Lexer:
 
     def array_literal(self) -> bool:
         """At `NAME=(` or `NAME+=(`: read the elements into `arrays` and return True."""
-        m = _ARRAY_ASSIGN.match(self.t, self.i)
+        m = _rx(_ARRAY_ASSIGN).match(self.t, self.i)
         if m is None:
             return False
         t = self.t
@@ -265,7 +272,7 @@ class _Lexer:
         """One shell word; an unquoted expansion with spaces splits into several."""
         t = self.t
         start = self.i
-        use = _ARRAY_USE.match(t, start)
+        use = _rx(_ARRAY_USE).match(t, start) if t.startswith(("${", '"${'), start) else None
         if use is not None and use.group(2) in self.arrays:
             after = use.end()
             if after >= len(t) or t[after] in " \t\n;&|\r":
@@ -348,7 +355,7 @@ class _Lexer:
                     origin = (at, min(len(self.t), at + 400)) if at >= 0 else origin
                 if at < 0 and words and words[-1].text.startswith("-") and words[-1].start != start:
                     # A value written as a variable (`--nnodes $NODES`): the word after its flag in the source.
-                    m = _TOKEN_AFTER.match(self.t, words[-1].end)
+                    m = _rx(_TOKEN_AFTER).match(self.t, words[-1].end)
                     if m is not None and m.group(2):
                         at, end = m.start(2), m.end(2)
                 if at >= 0:
@@ -359,7 +366,28 @@ class _Lexer:
         return words
 
 
-_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
+_ASSIGN = r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$"  # with re.S
+
+
+def _assignment(text: str) -> re.Match[str] | None:
+    """`NAME=value` (a word holding "=")."""
+    return _rx(_ASSIGN, re.S).match(text) if "=" in text else None
+
+
+def _sbatch(text: str, variables: dict[str, str]) -> None:
+    """What `#SBATCH --nodes/-N`, `--gpus-per-node`/`--gres=gpu:N` and `--ntasks(-per-node)/-n` set when the job runs."""
+    for m in re.finditer(r"^#SBATCH\s+(?:--nodes|-N)[= ]\s*(\d+)", text, re.M):
+        variables.setdefault("SLURM_NNODES", m.group(1))
+        variables.setdefault("SLURM_JOB_NUM_NODES", m.group(1))
+    gpus = re.search(r"^#SBATCH\s+--gpus-per-node[= ]\s*(?:\w+:)?(\d+)", text, re.M) or re.search(r"^#SBATCH\s+--gres[= ]\s*gpu:(?:\w+:)?(\d+)", text, re.M)
+    if gpus:
+        variables.setdefault("SLURM_GPUS_ON_NODE", gpus.group(1))
+        variables.setdefault("SLURM_GPUS_PER_NODE", gpus.group(1))
+    for flag, names in (("--ntasks-per-node", ("SLURM_NTASKS_PER_NODE",)), ("--ntasks|-n", ("SLURM_NTASKS", "SLURM_NPROCS"))):
+        found = re.search(r"^#SBATCH\s+(?:" + flag + r")[= ]\s*(\d+)", text, re.M)
+        if found:
+            for name in names:
+                variables.setdefault(name, found.group(1))
 
 
 def read_script(text: str, positional: list[tuple[str, bool]] | None = None) -> Script:
@@ -367,18 +395,8 @@ def read_script(text: str, positional: list[tuple[str, bool]] | None = None) -> 
     the arguments another script calls it with ($1, $2, ... and `shift`), as (text, unresolved)."""
     script = Script(text[:MAX_SCRIPT_CHARS])
     text = script.text
-    for m in re.finditer(r"^#SBATCH\s+(?:--nodes|-N)[= ]\s*(\d+)", text, re.M):
-        script.variables.setdefault("SLURM_NNODES", m.group(1))
-        script.variables.setdefault("SLURM_JOB_NUM_NODES", m.group(1))
-    gpus = re.search(r"^#SBATCH\s+--gpus-per-node[= ]\s*(?:\w+:)?(\d+)", text, re.M) or re.search(r"^#SBATCH\s+--gres[= ]\s*gpu:(?:\w+:)?(\d+)", text, re.M)
-    if gpus:
-        script.variables.setdefault("SLURM_GPUS_ON_NODE", gpus.group(1))
-        script.variables.setdefault("SLURM_GPUS_PER_NODE", gpus.group(1))
-    for flag, names in (("--ntasks-per-node", ("SLURM_NTASKS_PER_NODE",)), ("--ntasks|-n", ("SLURM_NTASKS", "SLURM_NPROCS"))):
-        found = re.search(r"^#SBATCH\s+(?:" + flag + r")[= ]\s*(\d+)", text, re.M)
-        if found:
-            for name in names:
-                script.variables.setdefault(name, found.group(1))
+    if "#SBATCH" in text:  # the scheduler's directives (no pattern is compiled for a script without one)
+        _sbatch(text, script.variables)
     # Process the script line by line so that each command sees the variables set before it.
     lexer = _Lexer(text, script.variables)
     lexer.positional = list(positional) if positional is not None else None
@@ -389,9 +407,9 @@ def read_script(text: str, positional: list[tuple[str, bool]] | None = None) -> 
         rest = list(words)
         if rest and rest[0].text in ("export", "local", "declare", "readonly") and len(rest) > 1:
             rest = rest[1:]
-        if all(_ASSIGN.match(w.text) for w in rest):
+        if all(_assignment(w.text) for w in rest):
             continue  # assignments: applied while reading (the next commands see them)
-        while rest and (assignment := _ASSIGN.match(rest[0].text)):
+        while rest and (assignment := _assignment(rest[0].text)):
             env[assignment.group(1)] = assignment.group(2)
             rest = rest[1:]
         if rest:
@@ -452,9 +470,9 @@ def _commands_incrementally(lexer: _Lexer) -> list[tuple[list[Word], int, bool]]
                 del lexer.positional[:count]
             # Apply plain assignments now (the next command may use them).
             rest = words[1:] if words and words[0].text in ("export", "local", "declare", "readonly") else words
-            if rest and all(_ASSIGN.match(w.text) for w in rest):
+            if rest and all(_assignment(w.text) for w in rest):
                 for w in rest:
-                    if assignment := _ASSIGN.match(w.text):
+                    if assignment := _assignment(w.text):
                         name = assignment.group(1)
                         if branches and w.unresolved and name in lexer.vars and name not in lexer.unknown:
                             continue  # a branch that may not run does not unset a value known so far
@@ -469,8 +487,8 @@ def _commands_incrementally(lexer: _Lexer) -> list[tuple[list[Word], int, bool]]
     return out
 
 
-_FUNCTION = re.compile(r"(?:function\s+[A-Za-z_][\w-]*\s*(?:\(\s*\))?|[A-Za-z_][\w-]*\s*\(\s*\))\s*\{?")
-_HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][\w]*)\2")
+_FUNCTION = r"(?:function\s+[A-Za-z_][\w-]*\s*(?:\(\s*\))?|[A-Za-z_][\w-]*\s*\(\s*\))\s*\{?"
+_HEREDOC = r"<<(-?)\s*(['\"]?)([A-Za-z_][\w]*)\2"
 # Commands whose here-document is a script they run (its lines are commands); any other command's
 # here-document is data (a JSON written with `cat > ds.json <<EOF`) and is skipped.
 _SCRIPT_READERS = frozenset({"sbatch", "bash", "sh", "srun", "salloc", "qsub", "zsh", "ssh"})
@@ -490,12 +508,12 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
     while lexer.i < len(t):
         ch = t[lexer.i]
         if not current and ch not in " \t\r\n":
-            fn = _FUNCTION.match(t, lexer.i)
+            fn = _rx(_FUNCTION).match(t, lexer.i)
             if fn is not None and "(" in fn.group() or fn is not None and fn.group().startswith("function"):
                 lexer.i = fn.end()  # a function definition: its body's commands are read like any others
                 continue
         if ch == "<" and t.startswith("<<", lexer.i) and not t.startswith("<<<", lexer.i):
-            doc = _HEREDOC.match(t, lexer.i)
+            doc = _rx(_HEREDOC).match(t, lexer.i)
             if doc is not None:
                 lexer.i = doc.end()
                 line_end = t.find("\n", lexer.i)
@@ -532,7 +550,7 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
         if ch in "()<>{}" and not current:
             lexer.i += 1
             continue
-        if all(_ASSIGN.match(w.text) or w.text in ("declare", "local", "export", "-a", "readonly") for w in current) and lexer.array_literal():
+        if all(_assignment(w.text) or w.text in ("declare", "local", "export", "-a", "readonly") for w in current) and lexer.array_literal():
             continue  # an array assignment: its words are used where the array is expanded
         current.extend(lexer.word())
     if not current:
@@ -545,7 +563,7 @@ def script_comments(path: str, text: str) -> list[Comment]:
     return find_comments(path, LineIndex(text), set())
 
 
-_TOKEN_AFTER = re.compile(r"(?:[ \t]|\\\r?\n)*(=?)(\"[^\"\n]*\"|'[^'\n]*'|[^\s\\]+)")
+_TOKEN_AFTER = r"(?:[ \t]|\\\r?\n)*(=?)(\"[^\"\n]*\"|'[^'\n]*'|[^\s\\]+)"
 
 
 def split_word(text: str, word: Word, variables: dict[str, str] | object) -> list[list[Word]]:
@@ -585,7 +603,7 @@ def split_word(text: str, word: Word, variables: dict[str, str] | object) -> lis
                 if at >= 0:
                     inside = end
             if at < 0 and after_flag >= 0 and not w.text.startswith("-"):
-                m = _TOKEN_AFTER.match(text, after_flag)
+                m = _rx(_TOKEN_AFTER).match(text, after_flag)
                 if m is not None and m.start(2) < word.start:
                     at, end = m.start(2), m.end(2)
             if at < 0 and w.text.startswith("-") and len(w.text) > 2:

@@ -49,6 +49,7 @@ from batchlint.loading.nodes import (
     int_digit_limit,
     key_text,
 )
+from batchlint.loading.scalar_tags import with_fast_path
 from batchlint.loading.text import LineIndex, find_comments
 
 TYPE_CHECKING = False
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
 # libyaml's parser alone: CSafeLoader adds a constructor and a resolver that each file would set up
 # again, and only the resolver's pure lookup of a plain scalar's tag is used (one instance).
 _Loader: Any = getattr(getattr(yaml, "_yaml", None), "CParser", None) or yaml.SafeLoader  # SafeLoader: PyYAML built without libyaml
-_RESOLVE: Any = yaml.resolver.Resolver().resolve
+_RESOLVE: Any = with_fast_path(yaml.resolver.Resolver().resolve)  # the common shapes without compiling its patterns
 
 _SAFE_TAG_PREFIX = "tag:yaml.org,2002:"
 _MERGE = _SAFE_TAG_PREFIX + "merge"

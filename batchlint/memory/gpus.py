@@ -72,8 +72,9 @@ _FAMILY_ALIASES = {
     "v100s": "v100",
 }
 _FAMILIES = {g.family for g in GPUS}
-_SIZE = re.compile(r"^(\d+)(?:gb|g|gib)$")
-_FORM = re.compile(r"(?:sxm\d?|pcie|nvl|hbm\d?e?)?(?:(\d+)(?:gb|g|gib))?")  # what may follow a model name in one word
+# Compiled at their first use (re's cache keeps them): only a run that names a GPU looks one up.
+_SIZE = r"^(\d+)(?:gb|g|gib)$"
+_FORM = r"(?:sxm\d?|pcie|nvl|hbm\d?e?)?(?:(\d+)(?:gb|g|gib))?"  # what may follow a model name in one word
 
 
 class GpuNameError(ValueError):
@@ -101,7 +102,7 @@ def _family(token: str) -> str | None:
     # A size or form written onto the model: "a100sxm480gb", "h100sxm", "a10080gb" (not any suffix: "a10o" is a typo).
     for family in sorted(_FAMILIES, key=len, reverse=True):
         rest = token[len(family) :]
-        if token.startswith(family) and rest and _FORM.fullmatch(rest):
+        if token.startswith(family) and rest and re.fullmatch(_FORM, rest):
             return family
     return None
 
@@ -113,7 +114,10 @@ def lookup(name: str) -> Gpu:
     if family is None:
         raise GpuNameError(_unknown(name))
     sizes = {
-        int(m.group(1)) for t in tokens for m in [_SIZE.match(t) or (_FORM.fullmatch(t[len(family) :]) if t.startswith(family) else None)] if m and m.group(1)
+        int(m.group(1))
+        for t in tokens
+        for m in [re.match(_SIZE, t) or (re.fullmatch(_FORM, t[len(family) :]) if t.startswith(family) else None)]
+        if m and m.group(1)
     }
     squashed = "".join(tokens)
     candidates = [g for g in GPUS if g.family == family]

@@ -16,7 +16,7 @@ from batchlint.loading.nodes import LoadErrorKind, Mapping, Scalar, Span
 from batchlint.model import Fact, Origin, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
-from batchlint.rules.base import Diagnostic, Rule, RunRule, close_matches, file_start
+from batchlint.rules.base import ACCELERATE_CONFIG, ACCELERATE_LAUNCH, MULTI_DEVICE, Diagnostic, RunRule, close_matches, file_start, version_tuple
 from batchlint.settings import DEFAULTS
 from batchlint.views import DocumentView
 
@@ -37,7 +37,6 @@ DISTRIBUTED_TYPES = (
     "MULTI_NEURON",
 )
 SAGEMAKER_TYPES = ("NO", "DATA_PARALLEL", "MODEL_PARALLEL")
-MULTI_DEVICE = ("MULTI_GPU", "MULTI_NPU", "MULTI_MLU", "MULTI_SDAA", "MULTI_MUSA", "MULTI_XPU", "MULTI_HPU", "MULTI_NEURON")
 PRECISIONS = ("no", "fp8", "fp16", "bf16")
 SAGEMAKER_KEYS = frozenset(
     {
@@ -200,14 +199,6 @@ LEGACY = {
 }
 
 
-def version_tuple(text: str) -> tuple[int, ...]:
-    parts = []
-    for piece in str(text).split(".")[:3]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits) if digits else 0)
-    return tuple(parts)
-
-
 class View:
     """The accelerate config a rule looks at: its document, root mapping and the file's own facts,
     plus what the command line or settings say about the launch."""
@@ -298,6 +289,7 @@ class MissingDistributedType(RunRule):
     """
 
     code, name, severity = "AC001", "missing-distributed-type", Severity.ERROR
+    needs = (ACCELERATE_CONFIG,)
     summary = "accelerate config without distributed_type"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -353,6 +345,7 @@ class UnknownTopLevelKey(RunRule):
     """
 
     code, name, severity, fixable = "AC002", "unknown-accelerate-key", Severity.ERROR, True
+    needs = (ACCELERATE_CONFIG,)
     summary = "top-level key accelerate does not know"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -428,6 +421,7 @@ class Yaml11Trap(RunRule):
     """
 
     code, name, severity, fixable = "AC003", "yaml11-bool-or-int", Severity.ERROR, True
+    needs = (ACCELERATE_CONFIG,)
     summary = "unquoted NO / no / 0 read as a bool or int"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -487,6 +481,7 @@ class BadDistributedType(RunRule):
     """
 
     code, name, severity = "AC004", "bad-distributed-type", Severity.ERROR
+    needs = (ACCELERATE_CONFIG,)
     summary = "distributed_type is not a DistributedType value"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -539,6 +534,7 @@ class BadMixedPrecision(RunRule):
     """
 
     code, name, severity = "AC005", "bad-mixed-precision", Severity.ERROR
+    needs = (ACCELERATE_CONFIG,)
     summary = "mixed_precision is not no/fp16/bf16/fp8"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -603,6 +599,7 @@ class NumProcessesRequired(RunRule):
     """
 
     code, name, severity = "AC006", "num-processes-required", Severity.ERROR
+    needs = (ACCELERATE_CONFIG,)
     summary = "distributed launch without num_processes"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -662,6 +659,7 @@ class OneProcessLaunch(RunRule):
     """
 
     code, name, severity = "AC007", "one-process-launch", Severity.WARNING
+    needs = (ACCELERATE_CONFIG,)
     summary = "num_processes > 1 but the launcher starts one process"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -730,6 +728,7 @@ class ProcessesNotDivisible(RunRule):
     """
 
     code, name, severity = "AC008", "processes-not-divisible", Severity.WARNING
+    needs = (ACCELERATE_CONFIG,)
     summary = "num_processes not a multiple of num_machines"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -802,6 +801,7 @@ class TooFewGpuIds(RunRule):
     """
 
     code, name, severity = "AC009", "too-few-gpu-ids", Severity.ERROR
+    needs = (ACCELERATE_CONFIG,)
     summary = "gpu_ids has fewer ids than processes per machine"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -860,6 +860,7 @@ class MultiGpuWithOneId(RunRule):
     """
 
     code, name, severity = "AC010", "multi-gpu-one-id", Severity.ERROR
+    needs = (ACCELERATE_CONFIG,)
     summary = "MULTI_* launch with fewer than two gpu_ids"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -914,6 +915,7 @@ class OneRankMultiGpu(RunRule):
     """
 
     code, name, severity = "AC011", "one-rank-multi-gpu", Severity.INFO
+    needs = (ACCELERATE_CONFIG,)
     summary = "MULTI_GPU with one process"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -967,6 +969,7 @@ class MainProcessIpMissing(RunRule):
     """
 
     code, name, severity = "AC013", "main-process-ip-missing", Severity.WARNING
+    needs = (ACCELERATE_CONFIG,)
     summary = "num_machines > 1 without main_process_ip"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1029,6 +1032,7 @@ class MachineRankOutOfRange(RunRule):
     """
 
     code, name, severity = "AC014", "machine-rank-out-of-range", Severity.WARNING
+    needs = (ACCELERATE_CONFIG,)
     summary = "machine_rank >= num_machines or < 0"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1092,6 +1096,7 @@ class UnknownSubConfigKey(RunRule):
     """
 
     code, name, severity = "AC015", "unknown-sub-config-key", Severity.WARNING
+    needs = (ACCELERATE_CONFIG,)
     summary = "sub-config key the launcher ignores"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1161,6 +1166,7 @@ class DeadSubConfig(RunRule):
     """
 
     code, name, severity = "AC016", "dead-sub-config", Severity.WARNING
+    needs = (ACCELERATE_CONFIG,)
     summary = "sub-config of a paradigm the launch does not use"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1228,6 +1234,7 @@ class BadParallelismConfig(RunRule):
     """
 
     code, name, severity = "AC029", "bad-parallelism-config", Severity.ERROR
+    needs = (ACCELERATE_CONFIG,)
     summary = "parallelism_config sizes accelerate rejects"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1326,6 +1333,7 @@ class AccelerateConfigMissing(RunRule):
     """
 
     code, name, severity = "AC033", "accelerate-config-missing", Severity.WARNING
+    needs = (ACCELERATE_LAUNCH,)
     summary = "the named accelerate config does not exist, or a bare launch relies on the machine's default"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1358,24 +1366,3 @@ class AccelerateConfigMissing(RunRule):
                     file_start(run.config),
                     "fix the path in settings / on the command line",
                 )
-
-
-ACCELERATE_RULES: list[Rule] = [
-    MissingDistributedType(),
-    UnknownTopLevelKey(),
-    Yaml11Trap(),
-    BadDistributedType(),
-    BadMixedPrecision(),
-    NumProcessesRequired(),
-    OneProcessLaunch(),
-    ProcessesNotDivisible(),
-    TooFewGpuIds(),
-    MultiGpuWithOneId(),
-    OneRankMultiGpu(),
-    MainProcessIpMissing(),
-    MachineRankOutOfRange(),
-    UnknownSubConfigKey(),
-    DeadSubConfig(),
-    BadParallelismConfig(),
-    AccelerateConfigMissing(),
-]

@@ -18,8 +18,8 @@ from batchlint.loading.nodes import Mapping, Node, Scalar, Span
 from batchlint.model import Fact, Origin, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
-from batchlint.rules.accelerate import LEGACY, MULTI_DEVICE, View, listed_gpu_ids, version_tuple, view
-from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, close_matches, file_start
+from batchlint.rules.accelerate import LEGACY, View, listed_gpu_ids, view
+from batchlint.rules.base import ACCELERATE_CONFIG, MULTI_DEVICE, Diagnostic, Related, RunRule, close_matches, file_start, version_tuple
 from batchlint.rules.fsdp import fsdp
 
 _TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")  # accelerate's str_to_bool, the true half
@@ -120,6 +120,7 @@ class IdleGpuIds(RunRule):
     """
 
     code, name, severity = "AC009B", "idle-gpu-ids", Severity.INFO
+    needs = (ACCELERATE_CONFIG,)
     summary = "gpu_ids has more ids than processes per machine"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -185,6 +186,7 @@ class IgnoredFileValue(RunRule):
     """
 
     code, name, severity = "AC012", "ignored-file-value", Severity.WARNING
+    needs = (ACCELERATE_CONFIG,)
     summary = "file value the launcher never copies (pass the flag instead)"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -265,6 +267,7 @@ class Fsdp2IgnoredKey(RunRule):
     """
 
     code, name, severity = "AC018B", "fsdp2-ignored-key", Severity.WARNING
+    needs = (ACCELERATE_CONFIG,)
     summary = "FSDP1-only setting that FSDP2 ignores"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -351,6 +354,7 @@ class LegacyFsdpKey(RunRule):
     """
 
     code, name, severity, fixable = "AC020", "legacy-fsdp-key", Severity.WARNING, True
+    needs = (ACCELERATE_CONFIG,)
     summary = "fsdp_backward_prefetch_policy, ignored since accelerate 1.0"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -446,6 +450,7 @@ class Fp8BackendNotUpperCase(RunRule):
     """
 
     code, name, severity, fixable = "AC021", "fp8-backend-case", Severity.ERROR, True
+    needs = (ACCELERATE_CONFIG,)
     summary = "FP8 backend not upper-case AO/TE/MSAMP"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -515,6 +520,7 @@ class Fp8QuestionnaireKey(RunRule):
     """
 
     code, name, severity, fixable = "AC022", "fp8-questionnaire-key", Severity.WARNING, True
+    needs = (ACCELERATE_CONFIG,)
     summary = "fp8_config key the recipe readers ignore"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -583,6 +589,7 @@ class BadDynamoBackend(RunRule):
     """
 
     code, name, severity, fixable = "AC023", "bad-dynamo-backend", Severity.ERROR, True
+    needs = (ACCELERATE_CONFIG,)
     summary = "dynamo backend is not a DynamoBackend name"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -656,6 +663,7 @@ class BadMultinodeLauncher(RunRule):
     """
 
     code, name, severity = "AC024", "bad-multinode-launcher", Severity.ERROR
+    needs = (ACCELERATE_CONFIG,)
     summary = "deepspeed_multinode_launcher DeepSpeed cannot run"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -752,6 +760,7 @@ class HostfileHostsDiffer(RunRule):
     """
 
     code, name, severity = "AC025", "hostfile-hosts-differ", Severity.WARNING
+    needs = (ACCELERATE_CONFIG,)
     summary = "DeepSpeed hostfile hosts ≠ num_machines"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -825,6 +834,7 @@ class NvmePathIgnored(RunRule):
     """
 
     code, name, severity = "AC026", "nvme-path-ignored", Severity.WARNING
+    needs = (ACCELERATE_CONFIG,)
     summary = "offload nvme path in the accelerate file is never exported"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -900,6 +910,7 @@ class Zero3InitWithoutStage3(RunRule):
     """
 
     code, name, severity, fixable = "AC027", "zero3-init-without-stage3", Severity.WARNING, True
+    needs = (ACCELERATE_CONFIG,)
     summary = "zero3_init_flag on with a ZeRO stage other than 3"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -976,6 +987,7 @@ class Save16bitNotBool(RunRule):
     """
 
     code, name, severity, fixable = "AC028", "save-16bit-not-bool", Severity.WARNING, True
+    needs = (ACCELERATE_CONFIG,)
     summary = "zero3_save_16bit_model not true/false: read as False"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1044,6 +1056,7 @@ class ParallelismWrongParadigm(RunRule):
     """
 
     code, name, severity = "AC030", "parallelism-wrong-paradigm", Severity.ERROR
+    needs = (ACCELERATE_CONFIG,)
     summary = "parallelism_config with a paradigm that cannot use it"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1127,6 +1140,7 @@ class MegatronContextParallelDefault(RunRule):
     """
 
     code, name, severity = "AC031", "megatron-context-parallel-default", Severity.WARNING
+    needs = (ACCELERATE_CONFIG,)
     summary = "Megatron-LM without context_parallel_size (accelerate ≥ 1.13 uses 2)"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1184,6 +1198,7 @@ class MegatronWorldNotDivisible(RunRule):
     """
 
     code, name, severity = "AC032", "megatron-world-not-divisible", Severity.ERROR
+    needs = (ACCELERATE_CONFIG,)
     summary = "num_processes not divisible by tp × pp × cp"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1209,22 +1224,3 @@ class MegatronWorldNotDivisible(RunRule):
             count.span if count is not None else file_start(v.doc.path),
             f"use a multiple of {total} processes, or change the parallel degrees",
         )
-
-
-MORE_ACCELERATE_RULES: list[Rule] = [
-    IdleGpuIds(),
-    IgnoredFileValue(),
-    Fsdp2IgnoredKey(),
-    LegacyFsdpKey(),
-    Fp8BackendNotUpperCase(),
-    Fp8QuestionnaireKey(),
-    BadDynamoBackend(),
-    BadMultinodeLauncher(),
-    HostfileHostsDiffer(),
-    NvmePathIgnored(),
-    Zero3InitWithoutStage3(),
-    Save16bitNotBool(),
-    ParallelismWrongParadigm(),
-    MegatronContextParallelDefault(),
-    MegatronWorldNotDivisible(),
-]

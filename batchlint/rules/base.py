@@ -12,14 +12,43 @@ from collections.abc import Iterable, Iterator
 
 from batchlint.fixes import Fix
 from batchlint.loading.nodes import Span
-from batchlint.model import RunModel, Severity
+from batchlint.model import DialectKind, FactName, RunModel, Severity
 from batchlint.pair import Pairing
 from batchlint.views import DocumentView
 
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import ClassVar
+    from typing import ClassVar, Literal
+
+    Need = Literal["accelerate-config", "accelerate-launch", "deepspeed-config", "baseline", "memory"]
+
+# What a rule may need of a run (`Rule.needs`).
+ACCELERATE_CONFIG: Need = "accelerate-config"  # launched with an accelerate config (the launch facts of `Pairing`)
+ACCELERATE_LAUNCH: Need = "accelerate-launch"  # that, a bare `accelerate launch`, or an accelerate config that cannot be read
+DEEPSPEED_CONFIG: Need = "deepspeed-config"  # a DeepSpeed JSON, or a run that names one
+BASELINE: Need = "baseline"  # compared with `--baseline REV`
+MEMORY: Need = "memory"  # a memory model, or the reason there is none
+NEEDS: tuple[Need, ...] = (ACCELERATE_CONFIG, ACCELERATE_LAUNCH, DEEPSPEED_CONFIG, BASELINE, MEMORY)
+
+
+def needs_met(run: RunModel, pairing: Pairing) -> frozenset[Need]:
+    """The needs a run meets. Each is a necessary condition of the rules that declare it: the accelerate
+    rules look at `view()` (no launch facts, no view), AC033 at a bare `accelerate launch` or the launch
+    problems, the DeepSpeed ones at `ds_view()`, the drift rules at the baseline, the memory rules at the
+    memory model or why there is none."""
+    met: list[Need] = []
+    if pairing.launch_facts:
+        met.append(ACCELERATE_CONFIG)
+    if pairing.launch_facts or pairing.launch_problems or FactName.ACCELERATE_DEFAULT_CONFIG in run:
+        met.append(ACCELERATE_LAUNCH)
+    if run.kind == DialectKind.DEEPSPEED or pairing.deepspeed is not None:
+        met.append(DEEPSPEED_CONFIG)
+    if run.baseline is not None:
+        met.append(BASELINE)
+    if run.memory is not None or run.memory_missing is not None:
+        met.append(MEMORY)
+    return frozenset(met)
 
 
 class Related:
@@ -97,6 +126,9 @@ class Rule:
     severity: ClassVar[Severity]
     fixable: ClassVar[bool] = False
     aliases: ClassVar[tuple[str, ...]] = ()  # other codes that select this rule (the spec's catalog names)
+    # What a run must have for the rule to report anything (`needs_met`); the registry's table
+    # (rules/__init__.py) repeats it so that a run imports only the rule modules that can apply to it.
+    needs: ClassVar[tuple[Need, ...]] = ()
 
     def report(
         self, message: str, span: Span, help: str | None = None, related: list[Related] | None = None, severity: Severity | None = None, fix: Fix | None = None
@@ -116,6 +148,19 @@ class RunRule(Rule):
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         raise NotImplementedError
+
+
+# accelerate's multi-device distributed types, and a version's numbers: for the accelerate rules and the
+# cross-file ones that do not import them.
+MULTI_DEVICE = ("MULTI_GPU", "MULTI_NPU", "MULTI_MLU", "MULTI_SDAA", "MULTI_MUSA", "MULTI_XPU", "MULTI_HPU", "MULTI_NEURON")
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in str(text).split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
 
 
 def close_matches(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:

@@ -11,8 +11,7 @@ from batchlint.loading.nodes import Mapping, Node, Scalar
 from batchlint.model import FactName as F
 from batchlint.model import Origin, RunModel, Severity
 from batchlint.pair import Pairing
-from batchlint.rules.accelerate import view
-from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, file_start
+from batchlint.rules.base import ACCELERATE_CONFIG, DEEPSPEED_CONFIG, Diagnostic, Related, RunRule, file_start
 from batchlint.views import DocumentView, view_of
 
 IGNORED_WITH_FILE = (
@@ -95,9 +94,12 @@ class IgnoredNextToConfigFile(RunRule):
     """
 
     code, name, severity, fixable = "X001", "ignored-next-to-deepspeed-file", Severity.ERROR, True
+    needs = (ACCELERATE_CONFIG,)
     summary = "deepspeed_config_file with settings accelerate refuses"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        from batchlint.rules.accelerate import view  # the accelerate rules' module, only for a run with an accelerate config
+
         v = view(run, pairing)
         if v is None or v.distributed_type != "DEEPSPEED":
             return
@@ -224,6 +226,7 @@ class DeepSpeedFileMissing(RunRule):
     """
 
     code, name, severity = "X002", "deepspeed-file-missing", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = "deepspeed_config_file does not exist"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -558,13 +561,3 @@ class LaunchLineProcesses(RunRule):
             f"list {per} GPUs in CUDA_VISIBLE_DEVICES" + (f", or start {visible.value} processes" if visible.value else ""),
             related,
         )
-
-
-CROSS_RULES: list[Rule] = [
-    IgnoredNextToConfigFile(),
-    DeepSpeedFileMissing(),
-    LauncherAccumOverrides(),
-    EffectiveAccumDiffers(),
-    ScriptPrecisionWins(),
-    LaunchLineProcesses(),
-]

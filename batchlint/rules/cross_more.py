@@ -11,8 +11,7 @@ from batchlint.loading.nodes import Mapping, Node, Scalar
 from batchlint.model import FactName as F
 from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
-from batchlint.rules.accelerate import MULTI_DEVICE, version_tuple
-from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, file_start
+from batchlint.rules.base import MULTI_DEVICE, Diagnostic, Related, Rule, RunRule, file_start, version_tuple
 
 
 def _accelerate_version(run: RunModel) -> tuple[tuple[int, ...], str]:

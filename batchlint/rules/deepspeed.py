@@ -14,7 +14,7 @@ from batchlint.loading.nodes import Mapping, Scalar, Span
 from batchlint.model import DialectKind, Fact, Origin, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
-from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, close_matches, file_start
+from batchlint.rules.base import DEEPSPEED_CONFIG, Diagnostic, Related, RunRule, close_matches, file_start
 from batchlint.settings import DEFAULTS
 from batchlint.views import DocumentView, view_of
 
@@ -158,6 +158,7 @@ class TriadMismatch(RunRule):
     """
 
     code, name, severity = "DS001", "deepspeed-triad-mismatch", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = "train_batch_size ≠ micro × accumulation × world"
 
     full = True  # this rule judges complete triads; PartialTriad the ones DeepSpeed completes itself
@@ -262,6 +263,7 @@ class NoBatchSize(RunRule):
     """
 
     code, name, severity = "DS003", "deepspeed-no-batch-size", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = "neither train_batch_size nor train_micro_batch_size_per_gpu"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -313,6 +315,7 @@ class BadBatchValue(RunRule):
     """
 
     code, name, severity = "DS004", "deepspeed-bad-batch-value", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = 'batch value not a positive integer or "auto"'
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -378,6 +381,7 @@ class AutoWithRawDeepSpeed(RunRule):
     """
 
     code, name, severity = "DS005", "deepspeed-auto-without-hf", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = '"auto" in a JSON the raw deepspeed launcher reads'
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -467,6 +471,7 @@ class AccumMissingFromJson(RunRule):
     """
 
     code, name, severity = "DS006", "deepspeed-accum-missing", Severity.WARNING
+    needs = (DEEPSPEED_CONFIG,)
     summary = "JSON without gradient_accumulation_steps while the config accumulates"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -536,6 +541,7 @@ class AccumDiffersFromJson(RunRule):
     """
 
     code, name, severity = "DS007", "deepspeed-accum-differs", Severity.WARNING
+    needs = (DEEPSPEED_CONFIG,)
     summary = "JSON accumulation ≠ the training config's"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -619,6 +625,7 @@ class MicroDiffersFromConfig(RunRule):
     """
 
     code, name, severity = "DS008", "deepspeed-micro-differs", Severity.WARNING
+    needs = (DEEPSPEED_CONFIG,)
     summary = "JSON micro batch ≠ the training config's per-device batch"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -689,6 +696,7 @@ class PinnedTotalWithAuto(RunRule):
     """
 
     code, name, severity = "DS009", "deepspeed-pinned-total-with-auto", Severity.WARNING
+    needs = (DEEPSPEED_CONFIG,)
     summary = 'integer train_batch_size with "auto" micro or accumulation'
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -754,6 +762,7 @@ class ZeroSectionMissing(RunRule):
     """
 
     code, name, severity = "DS010", "deepspeed-zero-missing", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = "JSON used by accelerate without zero_optimization"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -806,6 +815,7 @@ class BothHalfPrecisions(RunRule):
     """
 
     code, name, severity = "DS013", "deepspeed-fp16-and-bf16", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = "fp16 and bf16 both enabled"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -888,6 +898,7 @@ class PrecisionConflict(RunRule):
     """
 
     code, name, severity = "DS014", "deepspeed-precision-conflict", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = "requested fp16/bf16 contradicts the JSON"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -968,6 +979,7 @@ class PrecisionSilentlyDiffers(RunRule):
     """
 
     code, name, severity = "DS015", "deepspeed-precision-differs", Severity.WARNING
+    needs = (DEEPSPEED_CONFIG,)
     summary = "the JSON silently overrides the requested precision"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1121,6 +1133,7 @@ class NearMissKey(RunRule):
     """
 
     code, name, severity, fixable = "DS012", "deepspeed-unknown-key", Severity.INFO, True
+    needs = (DEEPSPEED_CONFIG,)
     summary = "top-level key DeepSpeed ignores"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1192,6 +1205,7 @@ class NotStrictJson(RunRule):
     """
 
     code, name, severity = "DS018", "deepspeed-not-strict-json", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = "JSON with comments, trailing commas or duplicate keys"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1262,6 +1276,7 @@ class LegacyBfloat16Section(RunRule):
     """
 
     code, name, severity, fixable = "DS016", "deepspeed-legacy-bfloat16", Severity.WARNING, True
+    needs = (DEEPSPEED_CONFIG,)
     summary = "legacy `bfloat16` section, ignored under accelerate"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1345,6 +1360,7 @@ class ElasticityWithBatchSizes(RunRule):
     """
 
     code, name, severity = "DS020", "deepspeed-elasticity-with-batch", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = "elasticity enabled while the batch triad is set"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1371,24 +1387,3 @@ class ElasticityWithBatchSizes(RunRule):
             enabled.span,
             'remove the batch keys, or set "ignore_non_elastic_batch_info": true in `elasticity`',
         )
-
-
-DEEPSPEED_RULES: list[Rule] = [
-    TriadMismatch(),
-    PartialTriad(),
-    NoBatchSize(),
-    BadBatchValue(),
-    AutoWithRawDeepSpeed(),
-    AccumMissingFromJson(),
-    AccumDiffersFromJson(),
-    MicroDiffersFromConfig(),
-    PinnedTotalWithAuto(),
-    ZeroSectionMissing(),
-    NearMissKey(),
-    BothHalfPrecisions(),
-    PrecisionConflict(),
-    PrecisionSilentlyDiffers(),
-    LegacyBfloat16Section(),
-    NotStrictJson(),
-    ElasticityWithBatchSizes(),
-]

@@ -15,8 +15,7 @@ from batchlint.loading.nodes import Mapping, Node, Scalar
 from batchlint.model import FactName as F
 from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
-from batchlint.rules.accelerate import version_tuple
-from batchlint.rules.base import Diagnostic, Related, Rule, RunRule, close_matches, file_start
+from batchlint.rules.base import DEEPSPEED_CONFIG, Diagnostic, Related, RunRule, close_matches, file_start, version_tuple
 from batchlint.rules.deepspeed import AUTO, DsView, ds_view, leaves
 
 # Field names and aliases of DeepSpeed's pydantic sub-configs (`extra="forbid"`; populate_by_name accepts both).
@@ -201,6 +200,7 @@ class InvalidSubConfig(RunRule):
     """
 
     code, name, severity = "DS011", "deepspeed-invalid-sub-config", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = "key or value DeepSpeed's pydantic sub-configs refuse"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -305,6 +305,7 @@ class NoGradientClipping(RunRule):
     """
 
     code, name, severity, fixable = "DS017", "deepspeed-no-gradient-clipping", Severity.WARNING, True  # info from DeepSpeed 0.19.3
+    needs = (DEEPSPEED_CONFIG,)
     summary = "no gradient_clipping: the DeepSpeed version decides"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -377,6 +378,7 @@ class OffloadDoesNothing(RunRule):
     """
 
     code, name, severity = "DS019", "deepspeed-offload-does-nothing", Severity.WARNING
+    needs = (DEEPSPEED_CONFIG,)
     summary = "offload settings that are ignored or cannot run"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -436,6 +438,7 @@ class AutoTpCountsReplicas(RunRule):
     """
 
     code, name, severity = "DS021", "deepspeed-autotp-counts-replicas", Severity.WARNING
+    needs = (DEEPSPEED_CONFIG,)
     summary = "AutoTP: train_batch_size counts TP replicas"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -534,6 +537,7 @@ class OptimizerInJsonAndScript(RunRule):
     """
 
     code, name, severity = "DS022", "deepspeed-optimizer-twice", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = "optimizer/scheduler in the JSON and in the script"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -604,6 +608,7 @@ class UnfillableAuto(RunRule):
     """
 
     code, name, severity = "DS023", "deepspeed-unfillable-auto", Severity.ERROR
+    needs = (DEEPSPEED_CONFIG,)
     summary = '"auto" value accelerate cannot fill'
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -618,13 +623,3 @@ class UnfillableAuto(RunRule):
                     node.span,
                     "write the value",
                 )
-
-
-MORE_DEEPSPEED_RULES: list[Rule] = [
-    InvalidSubConfig(),
-    NoGradientClipping(),
-    OffloadDoesNothing(),
-    AutoTpCountsReplicas(),
-    OptimizerInJsonAndScript(),
-    UnfillableAuto(),
-]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from batchlint.model import BaselineRun, Change, Fact, Origin, RunModel, Severity, Target, TargetSource
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
-from batchlint.rules.base import Diagnostic, Related, RunRule
+from batchlint.rules.base import BASELINE, Diagnostic, Related, RunRule
 from batchlint.rules.batch import anchor
 
 
@@ -140,6 +140,7 @@ class TotalChanged(RunRule):
     """
 
     code = "BL107"
+    needs = (BASELINE,)
     name = "total-changed"
     summary = "the total batch changed against the baseline and the target did not"
     severity = Severity.WARNING
@@ -235,6 +236,7 @@ class LearningRateNotScaled(RunRule):
     """
 
     code = "BL108"
+    needs = (BASELINE,)
     name = "learning-rate-not-scaled"
     summary = "the total batch changed against the baseline and the learning rate did not"
     severity = Severity.INFO

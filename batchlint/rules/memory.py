@@ -21,7 +21,7 @@ from batchlint.model import FactName as F
 from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
 from batchlint.plan import FITS, FITS_WITHOUT_VALIDATION, MAIN_AT_RISK, Plan
-from batchlint.rules.base import Diagnostic, RunRule, file_start
+from batchlint.rules.base import MEMORY, Diagnostic, RunRule, file_start
 from batchlint.rules.batch import anchor, plan_fix, run_plan
 
 
@@ -135,6 +135,7 @@ class AccumulationCouldShrink(RunRule):
     """
 
     code = "BL201"
+    needs = (MEMORY,)
     name = "accumulation-could-shrink"
     summary = "accumulation > 1 while a larger per-device batch fits"
     severity = Severity.WARNING
@@ -271,6 +272,7 @@ class BatchDoesNotFit(RunRule):
     """
 
     code = "BL202"
+    needs = (MEMORY,)
     name = "batch-does-not-fit"
     summary = "per-device batch does not fit any card"
     severity = Severity.ERROR
@@ -403,6 +405,7 @@ class MainCardRisk(RunRule):
     """
 
     code = "BL203"
+    needs = (MEMORY,)
     name = "main-card-memory-risk"
     summary = "fits the other cards but not the main card"
     severity = Severity.WARNING
@@ -515,6 +518,7 @@ class NoMemoryProfile(RunRule):
     """
 
     code = "BL204"
+    needs = (MEMORY,)
     name = "no-memory-profile"
     summary = "no memory profile: memory rules not evaluated"
     severity = Severity.INFO

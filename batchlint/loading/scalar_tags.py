@@ -1,0 +1,63 @@
+"""The implicit tag PyYAML's safe resolver gives a plain scalar, for the common shapes without its patterns.
+
+`yaml.resolver.Resolver.resolve` tries, by the scalar's first character, the patterns of the YAML 1.1
+types (bool, float, int, merge, null, timestamp, value); compiling them costs about 1 ms, which a
+one-file run pays as soon as a value starts with a digit or with one of `yYnNtTfFoO~`. The shapes below
+get the tag those patterns give without compiling them (tests/loading/test_scalar_tags.py compares
+both on many values); any other scalar goes to the resolver.
+"""
+
+from __future__ import annotations
+
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+_P = "tag:yaml.org,2002:"
+STR, INT, FLOAT, BOOL, NULL = _P + "str", _P + "int", _P + "float", _P + "bool", _P + "null"
+_BOOL_WORDS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF".split())
+_NULL_WORDS = frozenset(("~", "null", "Null", "NULL", ""))
+_RESOLVED_FIRST = frozenset("!&*+-.0123456789<=yYnNtTfFoO~")  # the first characters the resolver has patterns for
+
+
+def implicit_tag(value: str) -> str | None:
+    """The tag of a plain scalar (the resolver's), or None for a shape left to the resolver. The bool and
+    null words are the whole of their patterns; a letter they do not start is a string, and so is a dot or a
+    sign that no digit, dot, inf or nan follows; ASCII digits are an
+    int unless they start with 0 (octal or a string: left to the resolver); `digits.digits` is a float;
+    `digits e [sign] digits` a string (YAML 1.1 floats need a dot)."""
+    if "\n" in value:
+        return None  # (a pattern's `$` also matches before a final newline)
+    if value in _BOOL_WORDS:
+        return BOOL
+    if value in _NULL_WORDS:
+        return NULL
+    first = value[0]
+    if first not in _RESOLVED_FIRST or first in "yYnNtTfFoO~":
+        return STR
+    second = value[1:2]
+    if first == "." and second and second not in "0123456789iInN" or first in "+-" and second and second not in "0123456789.":
+        return STR  # (a path, a flag) no number starts so
+    if not value.isascii() or not first.isdigit():
+        return None
+    if value.isdigit():
+        return INT if first != "0" or value == "0" else None
+    head, dot, tail = value.partition(".")
+    if dot and head.isdigit() and (tail == "" or tail.isdigit()):
+        return FLOAT
+    mantissa, e, exponent = value.lower().partition("e")
+    digits = exponent[1:] if exponent[:1] in ("+", "-") else exponent
+    if e and mantissa.isdigit() and digits.isdigit():
+        return STR
+    return None
+
+
+def with_fast_path(resolve: Callable[[Any, str, tuple[bool, bool]], str]) -> Callable[[Any, str, tuple[bool, bool]], str]:
+    """`resolve` (a safe resolver's, for plain scalars: `implicit[0]` true) answering the shapes above itself."""
+
+    def fast(kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+        return implicit_tag(value) or resolve(kind, value, implicit)
+
+    return fast

@@ -1,0 +1,55 @@
+"""The implicit tags loading/scalar_tags.py gives without PyYAML's patterns are the resolver's."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import yaml
+
+from batchlint.loading.scalar_tags import implicit_tag
+
+RESOLVE = yaml.resolver.Resolver().resolve
+
+WRITTEN = [
+    *("768 0 00 07 0123 089 0.9 1.0 10. 00.5 .5 1e-5 1E5 1e+5 0e5 1234e-5 12e 1e-5e3 1_000 1.0e+5 1.0e5 +1 -1 -1.5 +.5 .inf -.inf .nan".split()),
+    *("0x1F 0b101 0o7 1:30 190:20:30 1:30.5 2001-12-14 2001-12-14t21:59:43.10-05:00 2001-1-1 1e1.5".split()),
+    *("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF y n tRue nO oN".split()),
+    *("~ null Null NULL nULL none None ~x".split()),
+    "",
+    *("fp16 bf16 constant LOCAL_MACHINE MULTI_GPU all main static temp_convs ./checkpoints/sd1.5 /abs <<  = ! & * < =x".split()),
+    *("./checkpoints .x . - -x +a -.inf -.5 --flag .Inf .nan .5e+3 -0x1f +0b1 -é .é".split()),
+    "1 2",
+    "true\n",
+    "12\n",
+    "١٢",
+    "٣.٥",
+    "1٢",
+    "tést",
+    "ñ",
+    "𝟙𝟚",
+]
+
+
+def _tag(value: str) -> str:
+    return str(RESOLVE(yaml.ScalarNode, value, (True, False)))
+
+
+@pytest.mark.parametrize("value", WRITTEN)
+def test_the_fast_tag_is_the_resolver_s(value: str) -> None:
+    tag = implicit_tag(value)
+    assert tag is None or tag == _tag(value)
+
+
+def test_the_fast_tag_agrees_on_random_scalars() -> None:
+    rng = random.Random(20261201)
+    alphabet = "0123456789.eE+-_:xbo tTfFnNlLuUsSyY~a\n٣"
+    for _ in range(30_000):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 7)))
+        tag = implicit_tag(value)
+        assert tag is None or tag == _tag(value), value
+
+
+def test_the_common_values_need_no_pattern() -> None:
+    common = ["768", "0", "0.9", "7.5", "1e-5", "1e-2", "True", "false", "null", "", "fp16", "constant", "MULTI_GPU", "./checkpoints"]
+    assert [v for v in common if implicit_tag(v) is None] == []

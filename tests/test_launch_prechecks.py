@@ -1,0 +1,50 @@
+"""The cheap checks the launch-line reader makes before it runs (and first compiles) a pattern never
+skip what the pattern reads: a CUDA_VISIBLE_DEVICES assignment, a program named for what it does after
+training (in any case, and a non-ASCII name the case-insensitive search folds), and a total the script
+fixes by arithmetic."""
+
+from __future__ import annotations
+
+import pytest
+
+from batchlint.launch import launches, not_training, script_arg_facts, visible_devices
+from batchlint.model import FactName as F
+
+
+def test_visible_devices_exported_above_the_line() -> None:
+    found = visible_devices(launches("s.sh", "export CUDA_VISIBLE_DEVICES=0,1\ntorchrun --nproc_per_node 2 t.py\n")[-1])
+    assert found is not None and found[0] == "0,1"
+
+
+@pytest.mark.parametrize(
+    ("program", "after_training"),
+    [
+        ("infer.py", True),
+        ("Inference.py", True),
+        ("sample_video.py", True),
+        ("run_eval.py", True),
+        ("test.py", True),
+        ("predict.py", True),
+        ("extract_feature.py", True),
+        ("generate.py", True),
+        ("demo.py", True),
+        ("export_model.py", True),
+        ("serve.py", True),
+        ("ſample.py", True),  # the long s: re.I folds it to "s"
+        ("KEval.py", False),
+        ("train.py", False),
+        ("infer.py --lr 1e-4", False),  # a learning rate: it trains
+    ],
+)
+def test_a_program_named_for_what_follows_training(program: str, after_training: bool) -> None:
+    assert not_training(launches("s.sh", f"torchrun {program} --batch_size 4\n")[-1]) is after_training
+
+
+@pytest.mark.parametrize(("per_device", "accumulation"), [("${PER_DEVICE_BATCH_SIZE}", "${GRADIENT_ACC}"), ("$PER_DEVICE_BATCH_SIZE", '"$GRADIENT_ACC"')])
+def test_a_total_fixed_by_the_script_s_arithmetic(per_device: str, accumulation: str) -> None:
+    text = (
+        "BATCH_SIZE=128\nPER_DEVICE_BATCH_SIZE=4\nGPUS=8\nGRADIENT_ACC=$((BATCH_SIZE / PER_DEVICE_BATCH_SIZE / GPUS))\n"
+        f"torchrun --nproc_per_node $GPUS train.py --per_device_train_batch_size {per_device} --gradient_accumulation_steps {accumulation}\n"
+    )
+    facts = script_arg_facts(launches("s.sh", text)[-1], "s.sh")
+    assert facts[F.GLOBAL_BATCH].value == 128
