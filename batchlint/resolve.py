@@ -603,12 +603,16 @@ class ConfigTree:
         if node is None or depth > 200 or id(node) in visited:
             return
         visited.add(id(node))
+        # A scalar with no interpolation holds nothing to resolve: it is passed over here, without a
+        # call or a key path of its own (most values of a config are such literals).
         if isinstance(node, Mapping):
             for key, value in node.entries():
-                self._walk_all(value, (*path, key), depth + 1, problems, seen_spans, visited)
+                if not isinstance(value, Scalar) or isinstance(value.value, str) and "${" in value.value:
+                    self._walk_all(value, (*path, key), depth + 1, problems, seen_spans, visited)
         elif isinstance(node, Sequence):
             for i, item in enumerate(node.items):
-                self._walk_all(item, (*path, i), depth + 1, problems, seen_spans, visited)
+                if not isinstance(item, Scalar) or isinstance(item.value, str) and "${" in item.value:
+                    self._walk_all(item, (*path, i), depth + 1, problems, seen_spans, visited)
         elif isinstance(node.value, str) and "${" in node.value:
             known = self.memo.get(path)
             res = known if known is not None else self._resolve_node(path, node)
