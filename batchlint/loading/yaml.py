@@ -371,7 +371,34 @@ class _Builder:
             if not stack:
                 root = node
                 continue
-            self.attach(stack[-1], node)
+            # attach(), inlined: it runs for every value of every file
+            top = stack[-1]
+            container = top.node
+            if type(container) is Mapping and top.key is None:
+                top.key = node
+                continue
+            if type(container) is Sequence:
+                top.count += 1
+                if node is not None and top.count <= MAX_SEQUENCE_ITEMS:
+                    container.items.append(node)
+                elif top.count == MAX_SEQUENCE_ITEMS + 1:
+                    top.keep = False  # the rest of a data list is parsed, not kept
+                continue
+            if type(container) is Mapping and node is not None:
+                key = top.key
+                top.key = None
+                if type(key) is Scalar:
+                    if key.tag != _MERGE:
+                        text = key.value if isinstance(key.value, str) else key.raw
+                        seen = top.seen
+                        if text in seen:
+                            self.duplicates.append(DuplicateKey(text, top.path, seen[text].span, key.span))
+                        else:
+                            seen[text] = key
+                    container.items.append((key, node))
+                    continue
+                top.key = key
+            self.attach(top, node)
 
     def attach(self, top: _Frame, node: Node | None) -> None:
         container = top.node
