@@ -23,6 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from batchlint.model import Fact, FactName
+
     DocumentLoader = Callable[[str], Document]
 
 SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash", ".sbatch")
@@ -315,6 +317,8 @@ class Session:
         self.revisions: dict[tuple[str, str], object] = {}  # (directory, --baseline revision) -> what batchlint.baseline read there
         self.given: tuple[str, ...] = ()  # absolute paths named on the command line (the fence of a project without a marker)
         self.fences: dict[str, Fence] = {}  # directory -> the fence of the files in it
+        # absolute path -> an accelerate config read for pairing: (document, facts, error), see pair._load_launch
+        self.launch_configs: dict[str, tuple[Document | None, dict[FactName, Fact[object]], LoadError | None]] = {}
 
     # -- files
     def prefilter_pays(self) -> bool:
