@@ -584,7 +584,7 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
     use_cache = bool(context)  # a miss to store (the context is empty with the cache off)
     outcome = FileOutcome()
     try:
-        script = is_launch_script(path, session.overlay.get(os.path.abspath(path)))
+        script = is_launch_script(path, session.overlay.get(session.abspath(path)))
         if script:
             analyses = analyse_script(path, session, options)
         elif not path.endswith(CONFIG_SUFFIXES) and _hostfile(path):
@@ -623,7 +623,7 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
             if pairing.launch is not None and pairing.script is not None:
                 outcome.texts.setdefault(pairing.script, pairing.launch.script.text)
         if not analysis.runs and analysis.view.loaded:
-            own = session.documents.get(os.path.abspath(path))
+            own = session.documents.get(session.abspath(path))
             if isinstance(own, Document):
                 outcome.texts.setdefault(own.path, own.text)
                 if keep_runs:

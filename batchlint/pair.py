@@ -123,7 +123,7 @@ def _own_batch(dialect: Dialect, facts: FactDict) -> bool:
 def _load_launch(path: str, session: Session) -> tuple[Document | None, FactDict, LoadError | None]:
     """The accelerate config at `path`: its document and facts (read once per session: every config of
     a folder is launched with the same one), or why it cannot be read."""
-    key = os.path.abspath(path)
+    key = session.abspath(path)
     known = session.launch_configs.get(key)
     if known is None:
         known = session.launch_configs[key] = _read_launch(path, session)

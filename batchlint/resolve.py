@@ -333,7 +333,8 @@ class ConfigTree:
         self.nodes: dict[KeyPath, tuple[Node | None, Resolved | None]] = {}  # node_at, memoised
         self.active: list[KeyPath] = []
         # For each loaded file, the chain of files that included it (the main file: itself).
-        self.include_chains: dict[str, list[str]] = {os.path.abspath(fs_path): [os.path.abspath(fs_path)]}
+        own = os.path.abspath(fs_path)
+        self.include_chains: dict[str, list[str]] = {own: [own]}
         self.problems: list[Problem] = []
         self.readers: dict[int, set[KeyPath]] = {}  # id(literal scalar) -> key paths whose value uses it
         self.base: KeyPath = ()  # where the trainer's config starts (a run YAML's `parameters:`): absolute `${x}` start there
@@ -554,7 +555,7 @@ class ConfigTree:
                     "fix the name, or set include-root to the directory the training script loads includes from",
                 )
             )
-        chain = self.include_chains.get(os.path.abspath(including), [os.path.abspath(including)])
+        chain = self.include_chains.get(os.path.abspath(including)) or [os.path.abspath(including)]
         if real in chain:
             names = " -> ".join(os.path.basename(f) for f in chain[chain.index(real) :] + [real])
             return Resolved(

@@ -148,7 +148,7 @@ class ScriptIndex:
     def find(self, config_path: str) -> Launch | None:
         """The first launch line whose training config is this file; a line whose config path has
         variables (`configs/$STAGE.yaml`) matches as a pattern, after exact ones."""
-        target = os.path.abspath(config_path)
+        target = self.session.abspath(config_path)
         self.finds += 1
         if self._whole is not None or self.finds >= self.LAZY_FINDS:
             return _first(target, *self._built())
@@ -160,7 +160,7 @@ class ScriptIndex:
         JSON or hostfile; any role when None): the run the file is part of, seen from its side. None when
         scripts of more than one name it (which run it belongs to is then the user's choice). Only scripts
         whose text mentions the file's name are read."""
-        target = os.path.abspath(path)
+        target = self.session.abspath(path)
         key = (target, role)
         if key in self.naming:
             return self.naming[key]
@@ -317,8 +317,17 @@ class Session:
         self.revisions: dict[tuple[str, str], object] = {}  # (directory, --baseline revision) -> what batchlint.baseline read there
         self.given: tuple[str, ...] = ()  # absolute paths named on the command line (the fence of a project without a marker)
         self.fences: dict[str, Fence] = {}  # directory -> the fence of the files in it
+        self.absolute: dict[str, str] = {}  # path -> os.path.abspath(path) (Session.abspath)
         # absolute path -> an accelerate config read for pairing: (document, facts, error), see pair._load_launch
         self.launch_configs: dict[str, tuple[Document | None, dict[FactName, Fact[object]], LoadError | None]] = {}
+
+    def abspath(self, path: str) -> str:
+        """`os.path.abspath(path)`, memoised: every stage asks again for the same files (the working
+        directory does not change during an invocation)."""
+        hit = self.absolute.get(path)
+        if hit is None:
+            hit = self.absolute[path] = os.path.abspath(path)
+        return hit
 
     # -- files
     def prefilter_pays(self) -> bool:
@@ -332,7 +341,7 @@ class Session:
         """Each file loaded once per session; a LoadError is remembered and raised again. `data` is
         the file's bytes when the caller has read them already; `syntax_only` loads no tree (the
         prefilter found nothing a dialect reads in it)."""
-        key = os.path.abspath(path)
+        key = self.abspath(path)
         if syntax_only and key not in self.documents:
             # Not remembered: a file the prefilter skips may still be included by a config, which needs its tree.
             return self._load(key, path, data, True)
@@ -350,7 +359,7 @@ class Session:
     def release(self, path: str) -> None:
         """Forget a checked file's document once its rules ran, so memory stays flat over thousands of
         files; a file another config needs (an include, a launch config) is simply loaded again."""
-        self.documents.pop(os.path.abspath(path), None)
+        self.documents.pop(self.abspath(path), None)
 
     def _load(self, key: str, path: str, data: bytes | None, syntax_only: bool) -> Document:
         if key in self.overlay:
@@ -362,7 +371,7 @@ class Session:
     def raw(self, path: str) -> bytes | None:
         """A checked file's bytes (the overlay's text when one stands in), or None when it cannot be
         read here (loading it reports why)."""
-        key = os.path.abspath(path)
+        key = self.abspath(path)
         if key in self.overlay:
             return self.overlay[key].encode("utf-8")
         try:
@@ -371,7 +380,7 @@ class Session:
             return None
 
     def script_text(self, path: str) -> str:
-        key = os.path.abspath(path)
+        key = self.abspath(path)
         text = self.overlay.get(key) or self.script_texts.get(key)
         if text is not None:
             return text
@@ -383,7 +392,7 @@ class Session:
         return text
 
     def script_launches(self, path: str) -> list[Launch]:
-        key = os.path.abspath(path)
+        key = self.abspath(path)
         hit = self.parsed_scripts.get(key)
         if hit is None:
             hit = self.parsed_scripts[key] = launches(path, self.script_text(path))
@@ -407,7 +416,7 @@ class Session:
         """What files named in `path` (a checked file, or a file it led to) may be read from: the one rule
         every follower asks (paths.Fence). The project root, or with no .git / pyproject.toml the path
         named on the command line that holds it; and the settings' `allow-outside` directories."""
-        directory = os.path.dirname(os.path.abspath(path))
+        directory = os.path.dirname(self.abspath(path))
         fence = self.fences.get(directory)
         if fence is None:
             allowed = self.settings_for(path).values.get("allow-outside") or []
