@@ -416,7 +416,7 @@ class ConfigTree:
 
     def _resolve_string(self, node: Scalar, value: str, path: KeyPath) -> Resolved:
         try:
-            parts = parse(value)
+            parts = _parse_cached(value)  # (read only: the memoised parts themselves)
         except GrammarError as exc:
             return Resolved(
                 problem=Problem(
@@ -442,7 +442,7 @@ class ConfigTree:
             text.append(_to_text(res.value if res.container is None else res.container))
         return Resolved("".join(text), node, path, None, hops, None, composite=True)
 
-    def _text_of(self, parts: list[Part], node: Scalar, path: KeyPath) -> tuple[str | None, Resolved | None]:
+    def _text_of(self, parts: list[Part] | tuple[Part, ...], node: Scalar, path: KeyPath) -> tuple[str | None, Resolved | None]:
         if len(parts) == 1 and isinstance(parts[0], str):
             return parts[0], None  # a plain key: `${train.batch}`
         out: list[str] = []
@@ -468,9 +468,13 @@ class ConfigTree:
 
     def _evaluate(self, part: NodeRef | Call, node: Scalar, path: KeyPath) -> Resolved:
         if isinstance(part, NodeRef):
-            key_text, failed = self._text_of(part.key, node, path)
-            if failed is not None:
-                return failed
+            key = part.key
+            if len(key) == 1 and isinstance(key[0], str):
+                key_text: str | None = key[0]  # a plain key: `${train.batch}` (_text_of's first case)
+            else:
+                key_text, failed = self._text_of(key, node, path)
+                if failed is not None:
+                    return failed
             assert key_text is not None
             if part.dots:
                 base = path[:-1]
@@ -493,7 +497,7 @@ class ConfigTree:
                         "OmegaConf raises InterpolationKeyError here: fix the key or add it",
                     )
                 )
-            res = self.resolve(target)
+            res = self.memo.get(target) or self._resolve_node(target, found)  # resolve(target), its node known
             if res.origin is not None:
                 # Remember who reads this literal: editing it changes every one of them.
                 self.readers.setdefault(id(res.origin), set()).add(path)
