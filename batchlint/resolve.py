@@ -19,7 +19,9 @@ from batchlint.paths import FENCE_HELP, Fence, fence_root
 KeyPath = tuple[str | int, ...]
 
 
+@functools.lru_cache(maxsize=8192)
 def format_path(path: KeyPath) -> str:
+    """`a.b[0].c` (memoised, a pure function: every config of a dialect reads the same keys)."""
     out = ""
     for part in path:
         if isinstance(part, int):
@@ -585,8 +587,8 @@ class ConfigTree:
 
     def other_readers(self, literal: Scalar, own: KeyPath | None) -> list[str]:
         """Keys besides `own` (and the literal's own key) whose resolved value uses this literal."""
-        paths = self.readers.get(id(literal), set())
-        return sorted(format_path(p) for p in paths if p != own)
+        paths = self.readers.get(id(literal))
+        return sorted(format_path(p) for p in paths if p != own) if paths else []
 
     def _fence(self) -> Fence:
         """Includes must stay inside the checked file's fence (paths.Fence: the project root and the
