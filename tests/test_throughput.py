@@ -250,6 +250,39 @@ def test_the_schema_check_reads_what_it_would_of_the_whole_file() -> None:
     assert compared[True] > 20 and compared[False] > 2, compared
 
 
+def test_the_schema_budget_is_counted_again_only_when_a_value_is_shared(tmp_path: Path) -> None:
+    """BL007 skips counting the expanded values of a file in which nothing is shared: the tally of what
+    the conversion built bounds that count, on every test case a schema applies to; an alias is a share."""
+    from batchlint.engine import analyse
+    from batchlint.options import Options
+    from batchlint.rules.schema import _validated_size, shaped_instance
+    from batchlint.schema_check import SCHEMA_FOR_DIALECT, load_schema
+    from batchlint.session import Session
+
+    aliased = tmp_path / "aliased.yaml"
+    aliased.write_text(
+        "output_dir:\n  exp_dir: ./exp\nmodel:\n  use_referencenet: True\nvalidation_data:\n  do_validation: True\n"
+        "train:\n  train_batch_size: [&pair [1, 2], *pair]\n  gradient_accumulation_steps: 4\n",
+        encoding="utf-8",
+    )
+    bounded = shared = 0
+    for path in [*sorted(CASES.rglob("*")), aliased]:
+        if path.suffix not in (".yaml", ".yml", ".json"):
+            continue
+        view = analyse(str(path), Session(), Options()).view
+        if view.dialect not in SCHEMA_FOR_DIALECT or not view.loaded:
+            continue
+        schema = load_schema(SCHEMA_FOR_DIALECT[view.dialect])
+        tally = [0, 0]
+        size = _validated_size(schema, shaped_instance(view, schema, tally))
+        if tally[1] == 0:
+            assert size <= tally[0], (path, size, tally)
+            bounded += 1
+        else:
+            shared += 1
+    assert bounded > 20 and shared >= 1, (bounded, shared)
+
+
 def test_comments_on_lines_without_quotes_are_found_as_by_the_full_scan() -> None:
     """The quick path for a line with no quote finds the comment the quote-aware scan finds: the same
     line with a `"` at its end (which opens nothing before the comment) goes through the full scan."""
