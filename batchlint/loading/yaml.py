@@ -325,7 +325,20 @@ class _Builder:
                     # A block scalar ends at column 1 of the line after its last line.
                     last = span.end_line if span.end_column > 1 else span.end_line - 1
                     self.multiline.update(range(span.line + 1, last + 1))
-                node = Scalar(span, raw, tag, event.style or "", raw if tag == _STR else self.scalar_value(event, tag, explicit))
+                # _fast_value's common cases inlined (the same results); the others through scalar_value
+                value: object = _SLOW
+                if tag == _STR:
+                    value = raw
+                elif tag == _INT:
+                    if raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < 4000:
+                        value = int(raw)
+                elif tag == _BOOL:
+                    value = _BOOLS.get(raw.lower(), _SLOW)
+                elif tag == _NULL:
+                    value = None
+                if value is _SLOW:
+                    value = self.scalar_value(event, tag, explicit)
+                node = Scalar(span, raw, tag, event.style or "", value)
                 if event.anchor is not None:
                     self.anchor(anchors, event.anchor, node, event.start_mark)
             elif cls is AliasEvent:
