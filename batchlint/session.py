@@ -65,6 +65,10 @@ NAMING_FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# A word of a launch line in a role of NAMING_FLAGS: (its place in the scan's order, script, launch, role, word).
+_Naming = tuple[int, str, Launch, str, Word]
+
+
 class ScriptIndex:
     """The launch lines of one project's scripts: which config each one launches.
 
@@ -92,6 +96,8 @@ class ScriptIndex:
         fence = session.fence_for(os.path.join(root, "_"))
         self.scripts = [script for script in self.scripts if fence.allows(script)]  # a *.sh symlink to outside the project is not read
         self.finds = 0
+        self.naming_finds = 0  # find_naming lookups: from the LAZY_FINDS-th on, through _naming_index
+        self._naming_words: tuple[dict[str, list[_Naming]], list[_Naming]] | None = None
         # script -> what its launches name, in order: (absolute config path, launch), and (glob over a base, script, launch)
         self._entries: dict[str, tuple[list[tuple[str, Launch]], list[tuple[str, str, Launch]]]] = {}
         self._whole: tuple[dict[str, Launch], list[tuple[str, str, Launch]]] | None = None
@@ -165,14 +171,71 @@ class ScriptIndex:
         if key in self.naming:
             return self.naming[key]
         name = os.path.basename(target)
+        self.naming_finds += 1
         found: list[Launch] = []
-        for script in self.scripts:
-            if name in self.session.script_text(script):
-                found.extend(launch for launch in self.session.script_launches(script) if self._names(launch, target, role))
+        if self._naming_words is not None or self.naming_finds >= self.LAZY_FINDS:
+            found = self._named_by_index(target, name, role)
+        else:
+            for script in self.scripts:
+                if name in self.session.script_text(script):
+                    found.extend(launch for launch in self.session.script_launches(script) if self._names(launch, target, role))
         found.sort(key=lambda launch: launch.called_from is None)  # as a caller runs it (its $1, $2 known) first
         one = found[0] if found and all(_same(launch.script_path, found[0].script_path) for launch in found) else None
         self.naming[key] = one
         return one
+
+    def _naming_index(self) -> tuple[dict[str, list[_Naming]], list[_Naming]]:
+        """Every word of every script's launch lines in a role of NAMING_FLAGS, once: by each file it can
+        name as `_may_name` reads it (string arithmetic over the script's bases), and those it cannot
+        place (set at run time, or climbing with `..`), which each lookup tries."""
+        if self._naming_words is None:
+            exact: dict[str, list[_Naming]] = {}
+            loose: list[_Naming] = []
+            order = 0
+            for script in self.scripts:
+                for launch in self.session.script_launches(script):
+                    for role, (side, flags) in NAMING_FLAGS.items():
+                        for flag in flags:
+                            word = launch.launcher_args.get(flag) or (launch.script_args.get(flag) if side == "any" else None)
+                            if word is None:
+                                continue
+                            order += 1
+                            entry = (order, script, launch, role, word)
+                            rel = os.path.normpath(word.text)
+                            if word.unresolved or not os.path.isabs(word.text) and rel.startswith(".."):
+                                loose.append(entry)
+                            elif os.path.isabs(word.text):
+                                exact.setdefault(rel, []).append(entry)
+                            else:
+                                for base in self._bases(launch.script_path):
+                                    exact.setdefault(base + os.sep + rel, []).append(entry)
+            self._naming_words = (exact, loose)
+        return self._naming_words
+
+    def _named_by_index(self, target: str, name: str, role: str | None) -> list[Launch]:
+        """The launches naming `target`, as the scan of `find_naming` finds them (the same words tried, in
+        the same order), from the words `_naming_index` places at it and those it cannot place."""
+        exact, loose = self._naming_index()
+        found: list[Launch] = []
+        matched: set[int] = set()
+        for _, script, launch, each, word in sorted([*exact.get(target, ()), *loose], key=lambda entry: entry[0]):
+            if id(launch) in matched or role is not None and each != role or name not in word.text:
+                continue
+            if name not in self.session.script_text(script):
+                continue  # (a launch of a script this one runs: read only when this one names the file too)
+            if not word.unresolved and not self._may_name(word.text, target, launch.script_path):
+                continue
+            named = self.session.resolve_named(word.text, word.unresolved, launch.script_path)
+            if named is not None and os.path.abspath(named) == target:
+                matched.add(id(launch))
+                found.append(launch)
+        return found
+
+    def _bases(self, script: str) -> set[str]:
+        bases = self.bases.get(script)
+        if bases is None:
+            bases = self.bases[script] = {os.path.normpath(b) for b in script_bases(script)}
+        return bases
 
     def find_linking(self, path: str, fragment: bool = False) -> list[str]:
         """The project's config files whose text names this file (a GUI config's `dataset_config: data.toml`,
@@ -208,10 +271,7 @@ class ScriptIndex:
         rel = os.path.normpath(written)
         if not target.endswith(os.sep + rel):
             return False
-        bases = self.bases.get(script)
-        if bases is None:
-            bases = self.bases[script] = {os.path.normpath(b) for b in script_bases(script)}
-        return target[: -len(rel) - 1] in bases or rel.startswith("..")
+        return target[: -len(rel) - 1] in self._bases(script) or rel.startswith("..")
 
     def _names(self, launch: Launch, target: str, role: str | None) -> bool:
         for each, (side, flags) in NAMING_FLAGS.items():
