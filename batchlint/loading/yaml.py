@@ -362,7 +362,11 @@ class _Builder:
                 if keep:
                     self.count()
                     start_span = MarkSpan(path, event.start_mark, event.start_mark, offset) if lazy else self.span(event.start_mark, event.start_mark)
-                    container = Sequence(start_span) if cls is SequenceStartEvent else Mapping(start_span)
+                    if cls is SequenceStartEvent:
+                        container = Sequence(start_span)
+                    else:
+                        container = Mapping(start_span)
+                        container._index = {}  # filled below as each key is attached (Mapping._build's index, built here)
                     if event.anchor is not None:
                         self.anchor(anchors, event.anchor, container, event.start_mark)
                 stack.append(_Frame(container, keep, child_path, explicit_tag, event.start_mark))
@@ -408,6 +412,9 @@ class _Builder:
                             self.duplicates.append(DuplicateKey(text, top.path, seen[text].span, key.span))
                         else:
                             seen[text] = key
+                        container._index[text] = (key, node)  # type: ignore[index]  # (the last duplicate wins)
+                    else:
+                        container._merges.append(node)
                     container.items.append((key, node))
                     continue
                 top.key = key
@@ -435,6 +442,11 @@ class _Builder:
                 self.duplicates.append(DuplicateKey(text, top.path, top.seen[text].span, key.span))
             else:
                 top.seen[text] = key
+        if isinstance(key, Scalar) and container._index is not None:  # the index Mapping._build would build
+            if key.tag == _MERGE:
+                container._merges.append(node)
+            else:
+                container._index[key_text(key) or ""] = (key, node)
         container.items.append((key, node))
 
     def anchor(self, anchors: dict[str, Node], name: str, node: Node, mark: Any) -> None:
