@@ -28,6 +28,8 @@ else:
     from batchlint.record import dataclass, field, replace
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from batchlint.dialects.base import Dialect, SignatureMatch
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".jsonc", ".toml")
@@ -130,16 +132,19 @@ def build_run(
     root = doc.root if doc is not None else None
     preset = dialect.preset_applies(root) if dialect.preset_applies is not None else True
     run = derive(config, dialect, facts, pairing, intents, preset, options.launch, settings)
+    changes: dict[str, Any] = {}  # applied in one copy of the run (memory_for reads only its facts and sharding)
     if isinstance(match, SignatureMatch):
-        run = replace(run, why=match.why(), confidence=match.confidence)
+        changes.update(why=match.why(), confidence=match.confidence)
     elif doc is None:
         flags = ", ".join(f.key or "" for f in facts.values() if f.key and (f.span is None or f.span.file == config))  # not a near-miss file's keys
-        run = replace(run, why=f"{dialect.name}: the launch line's flags ({flags})")
+        changes.update(why=f"{dialect.name}: the launch line's flags ({flags})")
     if run.is_training:
         # A profile named in settings is followed from a file, so fenced; one named on the command line is the user's.
         load = session.load if options.launch.memory_profile else session.follower(fs_path, "memory profile")
         memory, missing = memory_for(run, options.launch, settings, load, dialect.preset_applies is not None and dialect.preset_applies(root))
-        run = replace(run, memory=memory, memory_missing=missing)
+        changes.update(memory=memory, memory_missing=missing)
+    if changes:
+        run = replace(run, **changes)
     return run, pairing, problems
 
 
