@@ -378,7 +378,7 @@ class ConfigTree:
             return failed
         if node is None:
             return None
-        return self.resolve(path)
+        return self.memo.get(path) or self._resolve_node(path, node)  # resolve(path), its node known
 
     def resolve(self, path: KeyPath) -> Resolved:
         known = self.memo.get(path)
