@@ -421,21 +421,13 @@ class _Builder:
             self.attach(top, node)
 
     def attach(self, top: _Frame, node: Node | None) -> None:
+        """What the event loop leaves here: a value inside a container that is not kept, or the value
+        of a mapping key that is itself a mapping or a list (no key text: not indexed, never a duplicate)."""
         container = top.node
-        if isinstance(container, Sequence):
-            top.count += 1
-            if node is not None and top.count <= MAX_SEQUENCE_ITEMS:
-                container.items.append(node)
-            elif top.count == MAX_SEQUENCE_ITEMS + 1:
-                top.keep = False  # the rest of a data list is parsed, not kept
-            return
         if container is None:
             return
-        if top.key is None:
-            top.key = node
-            return
+        assert isinstance(container, Mapping) and top.key is not None and node is not None
         key, top.key = top.key, None
-        assert node is not None
         text = key_text(key)
         if text is not None and not (isinstance(key, Scalar) and key.tag == _MERGE):
             if text in top.seen:
