@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from batchlint.views import DocumentView
 
 CASES = REPO / "tests" / "cases"
 SHARED = REPO.parent / "shared"
@@ -227,23 +232,29 @@ def test_the_prefilter_ignores_case_as_before() -> None:
     assert not worth_parsing(b"NAME: CI\nJOBS:\n  TEST:\n    RUNS-ON: UBUNTU\n")
 
 
-def test_the_schema_check_reads_what_it_would_of_the_whole_file() -> None:
-    """BL007's quick validation of a file converted only where its schema looks agrees with the
-    validation of the whole file, on every test case a schema applies to (BL007's failing ones too)."""
+def _schema_checked(paths: list[Path]) -> Iterator[tuple[Path, DocumentView, dict[str, object]]]:
+    """The files among `paths` a schema applies to (BL007 checks them): each with its view and schema."""
     from batchlint.engine import analyse
     from batchlint.options import Options
-    from batchlint.rules.schema import instance_of, schema_valid
-    from batchlint.schema_check import SCHEMA_FOR_DIALECT, load_schema, quick_valid
+    from batchlint.schema_check import SCHEMA_FOR_DIALECT, load_schema
     from batchlint.session import Session
 
-    compared = {True: 0, False: 0}
-    for path in sorted(CASES.rglob("*")):
+    for path in paths:
         if path.suffix not in (".yaml", ".yml", ".json"):
             continue
         view = analyse(str(path), Session(), Options()).view
-        if view.dialect not in SCHEMA_FOR_DIALECT or not view.loaded:
-            continue
-        schema = load_schema(SCHEMA_FOR_DIALECT[view.dialect])
+        if view.dialect in SCHEMA_FOR_DIALECT and view.loaded:
+            yield path, view, load_schema(SCHEMA_FOR_DIALECT[view.dialect])
+
+
+def test_the_schema_check_reads_what_it_would_of_the_whole_file() -> None:
+    """BL007's quick validation of a file converted only where its schema looks agrees with the
+    validation of the whole file, on every test case a schema applies to (BL007's failing ones too)."""
+    from batchlint.rules.schema import instance_of, schema_valid
+    from batchlint.schema_check import quick_valid
+
+    compared = {True: 0, False: 0}
+    for path, view, schema in _schema_checked(sorted(CASES.rglob("*"))):
         whole = quick_valid(schema, instance_of(view))
         assert schema_valid(view, schema) == whole, path
         compared[whole] += 1
@@ -253,11 +264,7 @@ def test_the_schema_check_reads_what_it_would_of_the_whole_file() -> None:
 def test_the_schema_budget_is_counted_again_only_when_a_value_is_shared(tmp_path: Path) -> None:
     """BL007 skips counting the expanded values of a file in which nothing is shared: the tally of what
     the conversion built bounds that count, on every test case a schema applies to; an alias is a share."""
-    from batchlint.engine import analyse
-    from batchlint.options import Options
     from batchlint.rules.schema import _validated_size, shaped_instance
-    from batchlint.schema_check import SCHEMA_FOR_DIALECT, load_schema
-    from batchlint.session import Session
 
     aliased = tmp_path / "aliased.yaml"
     aliased.write_text(
@@ -266,13 +273,7 @@ def test_the_schema_budget_is_counted_again_only_when_a_value_is_shared(tmp_path
         encoding="utf-8",
     )
     bounded = shared = 0
-    for path in [*sorted(CASES.rglob("*")), aliased]:
-        if path.suffix not in (".yaml", ".yml", ".json"):
-            continue
-        view = analyse(str(path), Session(), Options()).view
-        if view.dialect not in SCHEMA_FOR_DIALECT or not view.loaded:
-            continue
-        schema = load_schema(SCHEMA_FOR_DIALECT[view.dialect])
+    for path, view, schema in _schema_checked([*sorted(CASES.rglob("*")), aliased]):
         tally = [0, 0]
         size = _validated_size(schema, shaped_instance(view, schema, tally))
         if tally[1] == 0:
