@@ -224,6 +224,33 @@ def test_floats_read_as_safe_load_reads_them() -> None:
     assert fast_ones > 500
 
 
+@pytest.mark.parametrize("user", [(), ({"batch": "trainer.my_bs", "accum": "trainer.Accumulate_Every"},)], ids=["built-in", "with user dialect"])
+def test_the_prefilter_searches_for_fewer_words_with_the_same_answer(user: tuple[dict[str, str], ...]) -> None:
+    """A word holding another one adds nothing to the search: bytes made of pieces of the words (whole,
+    cut, in any case) hold one of the searched words exactly when they hold one of all the words."""
+    import random
+
+    from batchlint.prefilter import _needed, _words, worth_parsing
+
+    words = _words(user)
+    every = [w.encode().lower() for w in words]
+    assert len(_needed(words)) < len(every)
+    rng = random.Random(18)
+    answers = {True: 0, False: 0}
+    for _ in range(3000):
+        pieces = []
+        for _ in range(rng.randint(1, 4)):
+            word = rng.choice(words)
+            start = rng.randrange(len(word))
+            piece = word if rng.random() < 0.5 else word[start : start + rng.randint(1, len(word))]
+            pieces.append(piece.upper() if rng.random() < 0.3 else piece)
+        data = ("x: " + " ".join(pieces) + "\n").encode()
+        expected = any(w in data.lower() for w in every)
+        assert worth_parsing(data, user) is expected and worth_parsing(data, user, compiled=False) is expected, data
+        answers[expected] += 1
+    assert min(answers.values()) > 300, answers
+
+
 def test_the_prefilter_ignores_case_as_before() -> None:
     from batchlint.prefilter import worth_parsing
 
