@@ -249,10 +249,12 @@ class SchemaViolation(DocumentRule):
     summary = "a value breaks the file's JSON Schema"
 
     def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
-        from batchlint.schema_check import SCHEMA_FOR_DIALECT, key_span, load_schema, node_at, violations
+        from batchlint.schema_check import SCHEMA_FOR_DIALECT
 
         if doc.dialect not in SCHEMA_FOR_DIALECT or not doc.loaded:
             return
+        from batchlint.schema_check import key_span, load_schema, node_at, violations
+
         dialect = doc.dialect
         covered = _COVERED.get(dialect, set())
         root = doc.root
