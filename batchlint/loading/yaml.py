@@ -361,11 +361,11 @@ class _Builder:
                 container: Mapping | Sequence | None = None
                 if keep:
                     self.count()
-                    start_span = MarkSpan(path, event.start_mark, event.start_mark, offset) if lazy else self.span(event.start_mark, event.start_mark)
+                    # (its span is set at its end event, from the frame's start mark: nothing reads it before)
                     if cls is SequenceStartEvent:
-                        container = Sequence(start_span)
+                        container = Sequence(_OPEN)
                     else:
-                        container = Mapping(start_span)
+                        container = Mapping(_OPEN)
                         container._index = {}  # filled below as each key is attached (Mapping._build's index, built here)
                     if event.anchor is not None:
                         self.anchor(anchors, event.anchor, container, event.start_mark)
@@ -447,6 +447,7 @@ class _Builder:
         anchors[name] = node
 
 
+_OPEN = Span("", 0, 0, 0, 0, 0, 0)  # a mapping's or list's span while its values are read
 _TOO_MANY = Scalar(Span("", 1, 1, 1, 1, 0, 0), "", _NULL, "", None)
 
 
