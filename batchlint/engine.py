@@ -28,6 +28,8 @@ else:
     from batchlint.record import dataclass, field, replace
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from batchlint.dialects.base import Dialect, SignatureMatch
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".jsonc", ".toml")
@@ -130,16 +132,19 @@ def build_run(
     root = doc.root if doc is not None else None
     preset = dialect.preset_applies(root) if dialect.preset_applies is not None else True
     run = derive(config, dialect, facts, pairing, intents, preset, options.launch, settings)
+    changes: dict[str, Any] = {}  # applied in one copy of the run (memory_for reads only its facts and sharding)
     if isinstance(match, SignatureMatch):
-        run = replace(run, why=match.why(), confidence=match.confidence)
+        changes.update(why=match.why(), confidence=match.confidence)
     elif doc is None:
         flags = ", ".join(f.key or "" for f in facts.values() if f.key and (f.span is None or f.span.file == config))  # not a near-miss file's keys
-        run = replace(run, why=f"{dialect.name}: the launch line's flags ({flags})")
+        changes.update(why=f"{dialect.name}: the launch line's flags ({flags})")
     if run.is_training:
         # A profile named in settings is followed from a file, so fenced; one named on the command line is the user's.
         load = session.load if options.launch.memory_profile else session.follower(fs_path, "memory profile")
         memory, missing = memory_for(run, options.launch, settings, load, dialect.preset_applies is not None and dialect.preset_applies(root))
-        run = replace(run, memory=memory, memory_missing=missing)
+        changes.update(memory=memory, memory_missing=missing)
+    if changes:
+        run = replace(run, **changes)
     return run, pairing, problems
 
 
@@ -584,7 +589,7 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
     use_cache = bool(context)  # a miss to store (the context is empty with the cache off)
     outcome = FileOutcome()
     try:
-        script = is_launch_script(path, session.overlay.get(os.path.abspath(path)))
+        script = is_launch_script(path, session.overlay.get(session.abspath(path)))
         if script:
             analyses = analyse_script(path, session, options)
         elif not path.endswith(CONFIG_SUFFIXES) and _hostfile(path):
@@ -624,7 +629,7 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
             if pairing.launch is not None and pairing.script is not None:
                 outcome.texts.setdefault(pairing.script, pairing.launch.script.text)
         if not analysis.runs and analysis.view.loaded:
-            own = session.documents.get(os.path.abspath(path))
+            own = session.documents.get(session.abspath(path))
             if isinstance(own, Document):
                 outcome.texts.setdefault(own.path, own.text)
                 if keep_runs:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from batchlint.dialects.base import Dialect, FactDict
 from batchlint.loading.nodes import to_python
-from batchlint.model import Caveat, Fact, Origin, ProblemKind, Semantics
+from batchlint.model import Caveat, Fact, FactName, Origin, ProblemKind, Semantics
 from batchlint.resolve import ConfigTree, format_path, parse_key_path, reading_difference
 
 _YAML11_BOOLEANS_WRITTEN_AS_SUCH = ("true", "false", "True", "False")
@@ -48,14 +48,29 @@ def extract_facts(tree: ConfigTree, dialect: Dialect) -> FactDict:
             break
         else:
             if name in dialect.defaults:
-                facts[name] = Fact(
-                    name,
-                    dialect.defaults[name],
-                    Origin.DEFAULT,
-                    None,
-                    note=f"no {' / '.join(paths)} key: the training script's default {dialect.defaults[name]} applies",
-                )
-    for name, value in dialect.defaults.items():
+                facts[name] = _default(dialect, name, tuple(paths))
+    for name in dialect.defaults:
         if name not in facts and name not in dialect.keys:
-            facts[name] = Fact(name, value, Origin.DEFAULT, None, note=f"the trainer has no key for it: {value}")
+            facts[name] = _default(dialect, name, None)
     return facts
+
+
+# id(dialect) -> (the dialect, (fact, key paths or None) -> its default fact). A default fact is the same
+# for every file of a dialect (facts are frozen), so it is built once, not once per file.
+_DEFAULTS: dict[int, tuple[Dialect, dict[tuple[FactName, tuple[str, ...] | None], Fact[object]]]] = {}
+
+
+def _default(dialect: Dialect, name: FactName, paths: tuple[str, ...] | None) -> Fact[object]:
+    """The trainer's default for `name`: `paths` are its keys, none present (None: the trainer has no key for it)."""
+    known = _DEFAULTS.get(id(dialect))
+    if known is None or known[0] is not dialect:
+        known = _DEFAULTS[id(dialect)] = (dialect, {})
+    fact = known[1].get((name, paths))
+    if fact is None:
+        value = dialect.defaults[name]
+        if paths is None:
+            fact = Fact(name, value, Origin.DEFAULT, None, note=f"the trainer has no key for it: {value}")
+        else:
+            fact = Fact(name, value, Origin.DEFAULT, None, note=f"no {' / '.join(paths)} key: the training script's default {value} applies")
+        known[1][(name, paths)] = fact
+    return fact

@@ -121,6 +121,17 @@ def _own_batch(dialect: Dialect, facts: FactDict) -> bool:
 
 
 def _load_launch(path: str, session: Session) -> tuple[Document | None, FactDict, LoadError | None]:
+    """The accelerate config at `path`: its document and facts (read once per session: every config of
+    a folder is launched with the same one), or why it cannot be read."""
+    key = session.abspath(path)
+    known = session.launch_configs.get(key)
+    if known is None:
+        known = session.launch_configs[key] = _read_launch(path, session)
+    doc, facts, error = known
+    return doc, dict(facts), error  # (a pairing's own dict: the cached one is never handed out)
+
+
+def _read_launch(path: str, session: Session) -> tuple[Document | None, FactDict, LoadError | None]:
     try:
         doc = session.load(path)
     except LoadError as exc:

@@ -79,15 +79,21 @@ class Fence:
     the project root, then the directories settings allow (`allow-outside`, `include-root` for includes).
     Files the user names on the command line are never fenced: nothing asks."""
 
-    __slots__ = ("project", "roots")
+    __slots__ = ("project", "roots", "answers")
 
     def __init__(self, project: str, allowed: tuple[str, ...] = ()) -> None:
         self.project = project
         self.roots = tuple(dict.fromkeys(os.path.realpath(p) for p in (project, *allowed)))
+        # path -> allows(path): a fence lives for one invocation (Session.fences), and every config of
+        # a folder asks it about the same include and launch files (each answer costs a realpath)
+        self.answers: dict[str, bool] = {}
 
     def allows(self, path: str) -> bool:
-        real = os.path.realpath(path)
-        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots)
+        known = self.answers.get(path)
+        if known is None:
+            real = os.path.realpath(path)
+            known = self.answers[path] = any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots)
+        return known
 
     def widened(self, *allowed: str | None) -> Fence:
         """The same fence with more directories allowed (None entries are skipped)."""

@@ -60,7 +60,17 @@ def built_in_words() -> tuple[str, ...]:
 def _compile(words: tuple[str, ...]) -> re.Pattern[bytes]:
     # Searched in lowercased bytes, case-sensitively: what re.I does for bytes (ASCII case folding),
     # four times faster than re.I over this many alternatives.
-    return re.compile(b"|".join(re.escape(w.encode().lower()) for w in sorted(words, key=len, reverse=True)))
+    return re.compile(b"|".join(re.escape(w) for w in sorted(_needed(words), key=len, reverse=True)))
+
+
+def _needed(words: tuple[str, ...]) -> tuple[bytes, ...]:
+    """The lowercased words, less those holding another one (`batch_size` holds `batch`): bytes hold one
+    of them exactly when they hold one of all the words, and the search tries fewer at each place."""
+    kept: list[bytes] = []
+    for word in sorted({w.encode().lower() for w in words}, key=len):
+        if not any(shorter in word for shorter in kept):
+            kept.append(word)
+    return tuple(kept)
 
 
 def _words(user_dialects: Iterable[Mapping[str, object]] = ()) -> tuple[str, ...]:
@@ -82,7 +92,7 @@ def pattern(user_dialects: Iterable[Mapping[str, object]] = ()) -> re.Pattern[by
 
 @functools.cache
 def _lowered(words: tuple[str, ...]) -> tuple[bytes, ...]:
-    return tuple(w.encode().lower() for w in words)
+    return _needed(words)
 
 
 def worth_parsing(data: bytes, user_dialects: Iterable[Mapping[str, object]] = (), compiled: bool = True) -> bool:

@@ -19,7 +19,9 @@ from batchlint.paths import FENCE_HELP, Fence, fence_root
 KeyPath = tuple[str | int, ...]
 
 
+@functools.lru_cache(maxsize=8192)
 def format_path(path: KeyPath) -> str:
+    """`a.b[0].c` (memoised, a pure function: every config of a dialect reads the same keys)."""
     out = ""
     for part in path:
         if isinstance(part, int):
@@ -333,7 +335,8 @@ class ConfigTree:
         self.nodes: dict[KeyPath, tuple[Node | None, Resolved | None]] = {}  # node_at, memoised
         self.active: list[KeyPath] = []
         # For each loaded file, the chain of files that included it (the main file: itself).
-        self.include_chains: dict[str, list[str]] = {os.path.abspath(fs_path): [os.path.abspath(fs_path)]}
+        own = os.path.abspath(fs_path)
+        self.include_chains: dict[str, list[str]] = {own: [own]}
         self.problems: list[Problem] = []
         self.readers: dict[int, set[KeyPath]] = {}  # id(literal scalar) -> key paths whose value uses it
         self.base: KeyPath = ()  # where the trainer's config starts (a run YAML's `parameters:`): absolute `${x}` start there
@@ -375,7 +378,7 @@ class ConfigTree:
             return failed
         if node is None:
             return None
-        return self.resolve(path)
+        return self.memo.get(path) or self._resolve_node(path, node)  # resolve(path), its node known
 
     def resolve(self, path: KeyPath) -> Resolved:
         known = self.memo.get(path)
@@ -415,7 +418,7 @@ class ConfigTree:
 
     def _resolve_string(self, node: Scalar, value: str, path: KeyPath) -> Resolved:
         try:
-            parts = parse(value)
+            parts = _parse_cached(value)  # (read only: the memoised parts themselves)
         except GrammarError as exc:
             return Resolved(
                 problem=Problem(
@@ -441,7 +444,7 @@ class ConfigTree:
             text.append(_to_text(res.value if res.container is None else res.container))
         return Resolved("".join(text), node, path, None, hops, None, composite=True)
 
-    def _text_of(self, parts: list[Part], node: Scalar, path: KeyPath) -> tuple[str | None, Resolved | None]:
+    def _text_of(self, parts: list[Part] | tuple[Part, ...], node: Scalar, path: KeyPath) -> tuple[str | None, Resolved | None]:
         if len(parts) == 1 and isinstance(parts[0], str):
             return parts[0], None  # a plain key: `${train.batch}`
         out: list[str] = []
@@ -467,9 +470,13 @@ class ConfigTree:
 
     def _evaluate(self, part: NodeRef | Call, node: Scalar, path: KeyPath) -> Resolved:
         if isinstance(part, NodeRef):
-            key_text, failed = self._text_of(part.key, node, path)
-            if failed is not None:
-                return failed
+            key = part.key
+            if len(key) == 1 and isinstance(key[0], str):
+                key_text: str | None = key[0]  # a plain key: `${train.batch}` (_text_of's first case)
+            else:
+                key_text, failed = self._text_of(key, node, path)
+                if failed is not None:
+                    return failed
             assert key_text is not None
             if part.dots:
                 base = path[:-1]
@@ -492,7 +499,7 @@ class ConfigTree:
                         "OmegaConf raises InterpolationKeyError here: fix the key or add it",
                     )
                 )
-            res = self.resolve(target)
+            res = self.memo.get(target) or self._resolve_node(target, found)  # resolve(target), its node known
             if res.origin is not None:
                 # Remember who reads this literal: editing it changes every one of them.
                 self.readers.setdefault(id(res.origin), set()).add(path)
@@ -554,7 +561,7 @@ class ConfigTree:
                     "fix the name, or set include-root to the directory the training script loads includes from",
                 )
             )
-        chain = self.include_chains.get(os.path.abspath(including), [os.path.abspath(including)])
+        chain = self.include_chains.get(os.path.abspath(including)) or [os.path.abspath(including)]
         if real in chain:
             names = " -> ".join(os.path.basename(f) for f in chain[chain.index(real) :] + [real])
             return Resolved(
@@ -580,8 +587,8 @@ class ConfigTree:
 
     def other_readers(self, literal: Scalar, own: KeyPath | None) -> list[str]:
         """Keys besides `own` (and the literal's own key) whose resolved value uses this literal."""
-        paths = self.readers.get(id(literal), set())
-        return sorted(format_path(p) for p in paths if p != own)
+        paths = self.readers.get(id(literal))
+        return sorted(format_path(p) for p in paths if p != own) if paths else []
 
     def _fence(self) -> Fence:
         """Includes must stay inside the checked file's fence (paths.Fence: the project root and the
@@ -603,12 +610,16 @@ class ConfigTree:
         if node is None or depth > 200 or id(node) in visited:
             return
         visited.add(id(node))
+        # A scalar with no interpolation holds nothing to resolve: it is passed over here, without a
+        # call or a key path of its own (most values of a config are such literals).
         if isinstance(node, Mapping):
             for key, value in node.entries():
-                self._walk_all(value, (*path, key), depth + 1, problems, seen_spans, visited)
+                if not isinstance(value, Scalar) or isinstance(value.value, str) and "${" in value.value:
+                    self._walk_all(value, (*path, key), depth + 1, problems, seen_spans, visited)
         elif isinstance(node, Sequence):
             for i, item in enumerate(node.items):
-                self._walk_all(item, (*path, i), depth + 1, problems, seen_spans, visited)
+                if not isinstance(item, Scalar) or isinstance(item.value, str) and "${" in item.value:
+                    self._walk_all(item, (*path, i), depth + 1, problems, seen_spans, visited)
         elif isinstance(node.value, str) and "${" in node.value:
             known = self.memo.get(path)
             res = known if known is not None else self._resolve_node(path, node)

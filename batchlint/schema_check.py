@@ -10,10 +10,11 @@ the explanations equal to jsonschema's.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from batchlint import JSON_SCHEMA_DRAFT
 from batchlint.loading.nodes import Mapping, Node, Scalar, Sequence, Span
@@ -26,12 +27,15 @@ if TYPE_CHECKING:
 SCHEMA_FOR_DIALECT = {"accelerate": "accelerate-config", "deepspeed": "deepspeed-config", "musev": "musev-train", "animateanyone": "animateanyone-train"}
 _HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
 _cache: dict[str, dict[str, Any]] = {}
+# id(loaded schema) -> (the schema, id(subschema) -> its compiled check): see `_compiled`.
+_TABLES: dict[int, tuple[dict[str, Any], dict[int, Callable[[object], bool]]]] = {}
 
 
 def load_schema(name: str) -> dict[str, Any]:
     if name not in _cache:
         with open(os.path.join(_HERE, f"{name}.schema.json"), encoding="utf-8") as fh:
             _cache[name] = json.load(fh)
+        _TABLES[id(_cache[name])] = (_cache[name], {})  # checked by its compiled form (kept, like the schema)
     return _cache[name]
 
 
@@ -95,7 +99,19 @@ resolve_ref = _resolve  # public: the schema rule follows references as the quic
 
 def quick_valid(schema: dict[str, Any] | bool, value: object, root: dict[str, Any] | None = None) -> bool:
     """True when `value` is valid; False when it is not, or when the schema uses a keyword this
-    validator does not know (then jsonschema decides). `root` is the whole schema, for `$ref`."""
+    validator does not know (then jsonschema decides). `root` is the whole schema, for `$ref`.
+    A schema of `schemas/` (load_schema) is checked by its compiled form (`_compiled`), any other by
+    reading its keywords on each call; both answer the same."""
+    top = schema if root is None else root
+    if isinstance(top, dict):
+        table = _TABLES.get(id(top))
+        if table is not None and table[0] is top:
+            return _compiled(schema, top, table[1])(value)
+    return _interpreted(schema, value, root)
+
+
+def _interpreted(schema: dict[str, Any] | bool, value: object, root: dict[str, Any] | None = None) -> bool:
+    """quick_valid, reading the schema's keywords on each call."""
     if schema is True or schema == {}:
         return True
     if schema is False:
@@ -151,6 +167,143 @@ def quick_valid(schema: dict[str, Any] | bool, value: object, root: dict[str, An
                 return False
     if isinstance(value, list) and "items" in schema:
         return all(quick_valid(schema["items"], item, root) for item in value)
+    return True
+
+
+def _true(value: object) -> bool:
+    return True
+
+
+def _false(value: object) -> bool:
+    return False
+
+
+def _compiled(schema: object, root: dict[str, Any], table: dict[int, Callable[[object], bool]]) -> Callable[[object], bool]:
+    """`schema` (a part of the loaded schema `root`) as one function of the value, built on first use:
+    the keywords are read once, not on every value of every file. Its answers, and the order in which
+    it tries the keywords, are `_interpreted`'s."""
+    key = id(schema)
+    check = table.get(key)
+    if check is None:
+
+        def deferred(value: object) -> bool:  # a `$ref` back to a schema being built
+            return table[key](value)
+
+        table[key] = deferred
+        try:
+            check = _build(schema, root, table)
+        except Exception:  # a malformed schema: read as _interpreted reads it (which fails, or raises, as before)
+            check = functools.partial(_interpreted, schema, root=root)  # type: ignore[arg-type]
+        table[key] = check
+    return check
+
+
+def _build(schema: object, root: dict[str, Any], table: dict[int, Callable[[object], bool]]) -> Callable[[object], bool]:
+    if schema is True or schema == {}:
+        return _true
+    if schema is False:
+        return _false
+    if not isinstance(schema, dict):
+        raise TypeError("not a schema")
+    if set(schema) - _KNOWN:
+        return _false
+    if "$ref" in schema:  # draft-07: a `$ref` replaces its siblings
+        target = _resolve(root, schema["$ref"])
+        return _false if target is None else _compiled(target, root, table)
+    checks: list[Callable[[object], bool]] = []
+    kind = schema.get("type")
+    if kind is not None:
+        kinds: tuple[Callable[[object], bool], ...] = tuple(_TYPES[k] for k in (kind if isinstance(kind, list) else [kind]))
+        checks.append(kinds[0] if len(kinds) == 1 else functools.partial(_any, kinds))
+    if "enum" in schema:
+        enum = schema["enum"]
+        checks.append(lambda v: any(_equal(v, e) for e in enum))
+    if "const" in schema:
+        const = schema["const"]
+        checks.append(lambda v: _equal(v, const))
+    bounds = [(word, schema[word]) for word in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") if word in schema]
+    if bounds:
+        checks.append(functools.partial(_within, tuple(bounds)))
+    if "pattern" in schema or "minLength" in schema:
+        checks.append(functools.partial(_string, schema.get("pattern"), "pattern" in schema, schema.get("minLength"), "minLength" in schema))
+    if "anyOf" in schema:
+        checks.append(functools.partial(_any, tuple(_compiled(s, root, table) for s in schema["anyOf"])))
+    if "oneOf" in schema:
+        one_of = [_compiled(s, root, table) for s in schema["oneOf"]]
+        checks.append(lambda v: sum(1 for c in one_of if c(v)) == 1)
+    if "allOf" in schema:
+        checks.append(functools.partial(_all, tuple(_compiled(s, root, table) for s in schema["allOf"])))
+    props = schema.get("properties", {})
+    required = tuple(schema.get("required", []))
+    extra = _compiled(schema["additionalProperties"], root, table) if "additionalProperties" in schema else None
+    if props or required or extra is not None:
+        checks.append(functools.partial(_object, props, {}, required, extra, root, table))
+    if "items" in schema:
+        item = _compiled(schema["items"], root, table)
+        checks.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
+    if not checks:
+        return _true
+    if len(checks) == 1:
+        return checks[0]
+    return functools.partial(_all, tuple(checks))
+
+
+def _any(checks: tuple[Callable[[object], bool], ...], value: object) -> bool:
+    for check in checks:
+        if check(value):
+            return True
+    return False
+
+
+def _all(checks: tuple[Callable[[object], bool], ...], value: object) -> bool:
+    for check in checks:
+        if not check(value):
+            return False
+    return True
+
+
+def _within(bounds: tuple[tuple[str, Any], ...], value: object) -> bool:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return True
+    for word, limit in bounds:
+        if word == "minimum" and value < limit or word == "maximum" and value > limit:
+            return False
+        if word == "exclusiveMinimum" and value <= limit or word == "exclusiveMaximum" and value >= limit:
+            return False
+    return True
+
+
+def _string(pattern: Any, has_pattern: bool, min_length: Any, has_min: bool, value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if has_pattern and re.search(pattern, value) is None:
+        return False
+    return not (has_min and len(value) < min_length)
+
+
+def _object(
+    props: Any,
+    built: dict[str, Callable[[object], bool]],
+    required: tuple[str, ...],
+    extra: Callable[[object], bool] | None,
+    root: dict[str, Any],
+    table: dict[int, Callable[[object], bool]],
+    value: object,
+) -> bool:
+    if not isinstance(value, dict):
+        return True
+    for r in required:
+        if r not in value:
+            return False
+    for key, item in value.items():
+        if key in props:
+            check = built.get(key)
+            if check is None:
+                check = built[key] = _compiled(props[key], root, table)
+            if not check(item):
+                return False
+        elif extra is not None and not extra(item):
+            return False
     return True
 
 

@@ -23,6 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from batchlint.model import Fact, FactName
+
     DocumentLoader = Callable[[str], Document]
 
 SCRIPT_SUFFIXES = (".sh", ".slurm", ".bash", ".sbatch")
@@ -63,6 +65,10 @@ NAMING_FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# A word of a launch line in a role of NAMING_FLAGS: (its place in the scan's order, script, launch, role, word).
+_Naming = tuple[int, str, Launch, str, Word]
+
+
 class ScriptIndex:
     """The launch lines of one project's scripts: which config each one launches.
 
@@ -90,6 +96,8 @@ class ScriptIndex:
         fence = session.fence_for(os.path.join(root, "_"))
         self.scripts = [script for script in self.scripts if fence.allows(script)]  # a *.sh symlink to outside the project is not read
         self.finds = 0
+        self.naming_finds = 0  # find_naming lookups: from the LAZY_FINDS-th on, through _naming_index
+        self._naming_words: tuple[dict[str, list[_Naming]], list[_Naming]] | None = None
         # script -> what its launches name, in order: (absolute config path, launch), and (glob over a base, script, launch)
         self._entries: dict[str, tuple[list[tuple[str, Launch]], list[tuple[str, str, Launch]]]] = {}
         self._whole: tuple[dict[str, Launch], list[tuple[str, str, Launch]]] | None = None
@@ -146,7 +154,7 @@ class ScriptIndex:
     def find(self, config_path: str) -> Launch | None:
         """The first launch line whose training config is this file; a line whose config path has
         variables (`configs/$STAGE.yaml`) matches as a pattern, after exact ones."""
-        target = os.path.abspath(config_path)
+        target = self.session.abspath(config_path)
         self.finds += 1
         if self._whole is not None or self.finds >= self.LAZY_FINDS:
             return _first(target, *self._built())
@@ -158,19 +166,76 @@ class ScriptIndex:
         JSON or hostfile; any role when None): the run the file is part of, seen from its side. None when
         scripts of more than one name it (which run it belongs to is then the user's choice). Only scripts
         whose text mentions the file's name are read."""
-        target = os.path.abspath(path)
+        target = self.session.abspath(path)
         key = (target, role)
         if key in self.naming:
             return self.naming[key]
         name = os.path.basename(target)
+        self.naming_finds += 1
         found: list[Launch] = []
-        for script in self.scripts:
-            if name in self.session.script_text(script):
-                found.extend(launch for launch in self.session.script_launches(script) if self._names(launch, target, role))
+        if self._naming_words is not None or self.naming_finds >= self.LAZY_FINDS:
+            found = self._named_by_index(target, name, role)
+        else:
+            for script in self.scripts:
+                if name in self.session.script_text(script):
+                    found.extend(launch for launch in self.session.script_launches(script) if self._names(launch, target, role))
         found.sort(key=lambda launch: launch.called_from is None)  # as a caller runs it (its $1, $2 known) first
         one = found[0] if found and all(_same(launch.script_path, found[0].script_path) for launch in found) else None
         self.naming[key] = one
         return one
+
+    def _naming_index(self) -> tuple[dict[str, list[_Naming]], list[_Naming]]:
+        """Every word of every script's launch lines in a role of NAMING_FLAGS, once: by each file it can
+        name as `_may_name` reads it (string arithmetic over the script's bases), and those it cannot
+        place (set at run time, or climbing with `..`), which each lookup tries."""
+        if self._naming_words is None:
+            exact: dict[str, list[_Naming]] = {}
+            loose: list[_Naming] = []
+            order = 0
+            for script in self.scripts:
+                for launch in self.session.script_launches(script):
+                    for role, (side, flags) in NAMING_FLAGS.items():
+                        for flag in flags:
+                            word = launch.launcher_args.get(flag) or (launch.script_args.get(flag) if side == "any" else None)
+                            if word is None:
+                                continue
+                            order += 1
+                            entry = (order, script, launch, role, word)
+                            rel = os.path.normpath(word.text)
+                            if word.unresolved or not os.path.isabs(word.text) and rel.startswith(".."):
+                                loose.append(entry)
+                            elif os.path.isabs(word.text):
+                                exact.setdefault(rel, []).append(entry)
+                            else:
+                                for base in self._bases(launch.script_path):
+                                    exact.setdefault(base + os.sep + rel, []).append(entry)
+            self._naming_words = (exact, loose)
+        return self._naming_words
+
+    def _named_by_index(self, target: str, name: str, role: str | None) -> list[Launch]:
+        """The launches naming `target`, as the scan of `find_naming` finds them (the same words tried, in
+        the same order), from the words `_naming_index` places at it and those it cannot place."""
+        exact, loose = self._naming_index()
+        found: list[Launch] = []
+        matched: set[int] = set()
+        for _, script, launch, each, word in sorted([*exact.get(target, ()), *loose], key=lambda entry: entry[0]):
+            if id(launch) in matched or role is not None and each != role or name not in word.text:
+                continue
+            if name not in self.session.script_text(script):
+                continue  # (a launch of a script this one runs: read only when this one names the file too)
+            if not word.unresolved and not self._may_name(word.text, target, launch.script_path):
+                continue
+            named = self.session.resolve_named(word.text, word.unresolved, launch.script_path)
+            if named is not None and os.path.abspath(named) == target:
+                matched.add(id(launch))
+                found.append(launch)
+        return found
+
+    def _bases(self, script: str) -> set[str]:
+        bases = self.bases.get(script)
+        if bases is None:
+            bases = self.bases[script] = {os.path.normpath(b) for b in script_bases(script)}
+        return bases
 
     def find_linking(self, path: str, fragment: bool = False) -> list[str]:
         """The project's config files whose text names this file (a GUI config's `dataset_config: data.toml`,
@@ -206,10 +271,7 @@ class ScriptIndex:
         rel = os.path.normpath(written)
         if not target.endswith(os.sep + rel):
             return False
-        bases = self.bases.get(script)
-        if bases is None:
-            bases = self.bases[script] = {os.path.normpath(b) for b in script_bases(script)}
-        return target[: -len(rel) - 1] in bases or rel.startswith("..")
+        return target[: -len(rel) - 1] in self._bases(script) or rel.startswith("..")
 
     def _names(self, launch: Launch, target: str, role: str | None) -> bool:
         for each, (side, flags) in NAMING_FLAGS.items():
@@ -315,6 +377,17 @@ class Session:
         self.revisions: dict[tuple[str, str], object] = {}  # (directory, --baseline revision) -> what batchlint.baseline read there
         self.given: tuple[str, ...] = ()  # absolute paths named on the command line (the fence of a project without a marker)
         self.fences: dict[str, Fence] = {}  # directory -> the fence of the files in it
+        self.absolute: dict[str, str] = {}  # path -> os.path.abspath(path) (Session.abspath)
+        # absolute path -> an accelerate config read for pairing: (document, facts, error), see pair._load_launch
+        self.launch_configs: dict[str, tuple[Document | None, dict[FactName, Fact[object]], LoadError | None]] = {}
+
+    def abspath(self, path: str) -> str:
+        """`os.path.abspath(path)`, memoised: every stage asks again for the same files (the working
+        directory does not change during an invocation)."""
+        hit = self.absolute.get(path)
+        if hit is None:
+            hit = self.absolute[path] = os.path.abspath(path)
+        return hit
 
     # -- files
     def prefilter_pays(self) -> bool:
@@ -328,7 +401,7 @@ class Session:
         """Each file loaded once per session; a LoadError is remembered and raised again. `data` is
         the file's bytes when the caller has read them already; `syntax_only` loads no tree (the
         prefilter found nothing a dialect reads in it)."""
-        key = os.path.abspath(path)
+        key = self.abspath(path)
         if syntax_only and key not in self.documents:
             # Not remembered: a file the prefilter skips may still be included by a config, which needs its tree.
             return self._load(key, path, data, True)
@@ -346,7 +419,7 @@ class Session:
     def release(self, path: str) -> None:
         """Forget a checked file's document once its rules ran, so memory stays flat over thousands of
         files; a file another config needs (an include, a launch config) is simply loaded again."""
-        self.documents.pop(os.path.abspath(path), None)
+        self.documents.pop(self.abspath(path), None)
 
     def _load(self, key: str, path: str, data: bytes | None, syntax_only: bool) -> Document:
         if key in self.overlay:
@@ -358,7 +431,7 @@ class Session:
     def raw(self, path: str) -> bytes | None:
         """A checked file's bytes (the overlay's text when one stands in), or None when it cannot be
         read here (loading it reports why)."""
-        key = os.path.abspath(path)
+        key = self.abspath(path)
         if key in self.overlay:
             return self.overlay[key].encode("utf-8")
         try:
@@ -367,7 +440,7 @@ class Session:
             return None
 
     def script_text(self, path: str) -> str:
-        key = os.path.abspath(path)
+        key = self.abspath(path)
         text = self.overlay.get(key) or self.script_texts.get(key)
         if text is not None:
             return text
@@ -379,7 +452,7 @@ class Session:
         return text
 
     def script_launches(self, path: str) -> list[Launch]:
-        key = os.path.abspath(path)
+        key = self.abspath(path)
         hit = self.parsed_scripts.get(key)
         if hit is None:
             hit = self.parsed_scripts[key] = launches(path, self.script_text(path))
@@ -403,7 +476,7 @@ class Session:
         """What files named in `path` (a checked file, or a file it led to) may be read from: the one rule
         every follower asks (paths.Fence). The project root, or with no .git / pyproject.toml the path
         named on the command line that holds it; and the settings' `allow-outside` directories."""
-        directory = os.path.dirname(os.path.abspath(path))
+        directory = os.path.dirname(self.abspath(path))
         fence = self.fences.get(directory)
         if fence is None:
             allowed = self.settings_for(path).values.get("allow-outside") or []

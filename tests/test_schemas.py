@@ -192,6 +192,23 @@ def test_quick_validator_agrees_with_jsonschema(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_the_compiled_quick_validator_answers_as_the_keyword_reader(path: Path) -> None:
+    """A schema the package ships (load_schema) is checked by its compiled form: on the same generated
+    instances it answers as the validator that reads the keywords on each call, and as jsonschema."""
+    schema = _local(path)
+    shipped = schema_check.load_schema(path.name.removesuffix(".schema.json"))
+    assert id(shipped) in schema_check._TABLES  # (the compiled form is the one asked)
+    validator = _validator(schema)
+
+    @settings(max_examples=300, deadline=None)
+    @given(_instances(schema))
+    def agree(instance: dict[str, Any]) -> None:
+        assert quick_valid(shipped, instance) == schema_check._interpreted(schema, instance) == validator.is_valid(instance), instance
+
+    agree()
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
 def test_failures_are_explained_as_jsonschema_explains_them(path: Path) -> None:
     """`check` explains a schema failure without importing jsonschema: the same errors, in the same
     order, with the same messages, as jsonschema's own."""

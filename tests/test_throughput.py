@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from batchlint.views import DocumentView
 
 CASES = REPO / "tests" / "cases"
 SHARED = REPO.parent / "shared"
@@ -219,6 +224,33 @@ def test_floats_read_as_safe_load_reads_them() -> None:
     assert fast_ones > 500
 
 
+@pytest.mark.parametrize("user", [(), ({"batch": "trainer.my_bs", "accum": "trainer.Accumulate_Every"},)], ids=["built-in", "with user dialect"])
+def test_the_prefilter_searches_for_fewer_words_with_the_same_answer(user: tuple[dict[str, str], ...]) -> None:
+    """A word holding another one adds nothing to the search: bytes made of pieces of the words (whole,
+    cut, in any case) hold one of the searched words exactly when they hold one of all the words."""
+    import random
+
+    from batchlint.prefilter import _needed, _words, worth_parsing
+
+    words = _words(user)
+    every = [w.encode().lower() for w in words]
+    assert len(_needed(words)) < len(every)
+    rng = random.Random(18)
+    answers = {True: 0, False: 0}
+    for _ in range(3000):
+        pieces = []
+        for _ in range(rng.randint(1, 4)):
+            word = rng.choice(words)
+            start = rng.randrange(len(word))
+            piece = word if rng.random() < 0.5 else word[start : start + rng.randint(1, len(word))]
+            pieces.append(piece.upper() if rng.random() < 0.3 else piece)
+        data = ("x: " + " ".join(pieces) + "\n").encode()
+        expected = any(w in data.lower() for w in every)
+        assert worth_parsing(data, user) is expected and worth_parsing(data, user, compiled=False) is expected, data
+        answers[expected] += 1
+    assert min(answers.values()) > 300, answers
+
+
 def test_the_prefilter_ignores_case_as_before() -> None:
     from batchlint.prefilter import worth_parsing
 
@@ -227,27 +259,56 @@ def test_the_prefilter_ignores_case_as_before() -> None:
     assert not worth_parsing(b"NAME: CI\nJOBS:\n  TEST:\n    RUNS-ON: UBUNTU\n")
 
 
-def test_the_schema_check_reads_what_it_would_of_the_whole_file() -> None:
-    """BL007's quick validation of a file converted only where its schema looks agrees with the
-    validation of the whole file, on every test case a schema applies to (BL007's failing ones too)."""
+def _schema_checked(paths: list[Path]) -> Iterator[tuple[Path, DocumentView, dict[str, object]]]:
+    """The files among `paths` a schema applies to (BL007 checks them): each with its view and schema."""
     from batchlint.engine import analyse
     from batchlint.options import Options
-    from batchlint.rules.schema import instance_of, schema_valid
-    from batchlint.schema_check import SCHEMA_FOR_DIALECT, load_schema, quick_valid
+    from batchlint.schema_check import SCHEMA_FOR_DIALECT, load_schema
     from batchlint.session import Session
 
-    compared = {True: 0, False: 0}
-    for path in sorted(CASES.rglob("*")):
+    for path in paths:
         if path.suffix not in (".yaml", ".yml", ".json"):
             continue
         view = analyse(str(path), Session(), Options()).view
-        if view.dialect not in SCHEMA_FOR_DIALECT or not view.loaded:
-            continue
-        schema = load_schema(SCHEMA_FOR_DIALECT[view.dialect])
+        if view.dialect in SCHEMA_FOR_DIALECT and view.loaded:
+            yield path, view, load_schema(SCHEMA_FOR_DIALECT[view.dialect])
+
+
+def test_the_schema_check_reads_what_it_would_of_the_whole_file() -> None:
+    """BL007's quick validation of a file converted only where its schema looks agrees with the
+    validation of the whole file, on every test case a schema applies to (BL007's failing ones too)."""
+    from batchlint.rules.schema import instance_of, schema_valid
+    from batchlint.schema_check import quick_valid
+
+    compared = {True: 0, False: 0}
+    for path, view, schema in _schema_checked(sorted(CASES.rglob("*"))):
         whole = quick_valid(schema, instance_of(view))
         assert schema_valid(view, schema) == whole, path
         compared[whole] += 1
     assert compared[True] > 20 and compared[False] > 2, compared
+
+
+def test_the_schema_budget_is_counted_again_only_when_a_value_is_shared(tmp_path: Path) -> None:
+    """BL007 skips counting the expanded values of a file in which nothing is shared: the tally of what
+    the conversion built bounds that count, on every test case a schema applies to; an alias is a share."""
+    from batchlint.rules.schema import _validated_size, shaped_instance
+
+    aliased = tmp_path / "aliased.yaml"
+    aliased.write_text(
+        "output_dir:\n  exp_dir: ./exp\nmodel:\n  use_referencenet: True\nvalidation_data:\n  do_validation: True\n"
+        "train:\n  train_batch_size: [&pair [1, 2], *pair]\n  gradient_accumulation_steps: 4\n",
+        encoding="utf-8",
+    )
+    bounded = shared = 0
+    for path, view, schema in _schema_checked([*sorted(CASES.rglob("*")), aliased]):
+        tally = [0, 0]
+        size = _validated_size(schema, shaped_instance(view, schema, tally))
+        if tally[1] == 0:
+            assert size <= tally[0], (path, size, tally)
+            bounded += 1
+        else:
+            shared += 1
+    assert bounded > 20 and shared >= 1, (bounded, shared)
 
 
 def test_comments_on_lines_without_quotes_are_found_as_by_the_full_scan() -> None:

@@ -4,17 +4,37 @@ from __future__ import annotations
 
 from batchlint.loading.nodes import Mapping, Node, Sequence
 
+# dotted key path -> its parts: a key (str) or a list index (int). A pure function of the text, kept for
+# the process: every file of a dialect is asked for the same signature and key paths.
+_PARTS: dict[str, tuple[str | int, ...]] = {}
+_PARTS_MAX = 10_000
+
+
+def _parts(dotted: str) -> tuple[str | int, ...]:
+    parts = _PARTS.get(dotted)
+    if parts is None:
+        out: list[str | int] = []
+        for part in dotted.replace("[", ".[").split("."):
+            if not part:
+                continue
+            if part.startswith("[") and part.endswith("]") and part[1:-1].isdigit():
+                out.append(int(part[1:-1]))
+            else:
+                out.append(part)
+        if len(_PARTS) > _PARTS_MAX:
+            _PARTS.clear()
+        parts = _PARTS[dotted] = tuple(out)
+    return parts
+
 
 def node_at(root: Node | None, dotted: str) -> Node | None:
     """The node at a dotted key path, or None. Keys that hold dots are not addressed."""
     node = root
-    for part in dotted.replace("[", ".[").split("."):
-        if not part:
-            continue
-        if part.startswith("[") and part.endswith("]") and part[1:-1].isdigit():
-            if not isinstance(node, Sequence) or int(part[1:-1]) >= len(node.items):
+    for part in _parts(dotted):
+        if isinstance(part, int):
+            if not isinstance(node, Sequence) or part >= len(node.items):
                 return None
-            node = node.items[int(part[1:-1])]
+            node = node.items[part]
             continue
         if not isinstance(node, Mapping):
             return None

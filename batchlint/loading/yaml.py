@@ -326,7 +326,20 @@ class _Builder:
                     # A block scalar ends at column 1 of the line after its last line.
                     last = span.end_line if span.end_column > 1 else span.end_line - 1
                     self.multiline.update(range(span.line + 1, last + 1))
-                node = Scalar(span, raw, tag, event.style or "", raw if tag == _STR else self.scalar_value(event, tag, explicit))
+                # _fast_value's common cases inlined (the same results); the others through scalar_value
+                value: object = _SLOW
+                if tag == _STR:
+                    value = raw
+                elif tag == _INT:
+                    if raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < 4000:
+                        value = int(raw)
+                elif tag == _BOOL:
+                    value = _BOOLS.get(raw.lower(), _SLOW)
+                elif tag == _NULL:
+                    value = None
+                if value is _SLOW:
+                    value = self.scalar_value(event, tag, explicit)
+                node = Scalar(span, raw, tag, event.style or "", value)
                 if event.anchor is not None:
                     self.anchor(anchors, event.anchor, node, event.start_mark)
             elif cls is AliasEvent:
@@ -349,8 +362,12 @@ class _Builder:
                 container: Mapping | Sequence | None = None
                 if keep:
                     self.count()
-                    start_span = MarkSpan(path, event.start_mark, event.start_mark, offset) if lazy else self.span(event.start_mark, event.start_mark)
-                    container = Sequence(start_span) if cls is SequenceStartEvent else Mapping(start_span)
+                    # (its span is set at its end event, from the frame's start mark: nothing reads it before)
+                    if cls is SequenceStartEvent:
+                        container = Sequence(_OPEN)
+                    else:
+                        container = Mapping(_OPEN)
+                        container._index = {}  # filled below as each key is attached (Mapping._build's index, built here)
                     if event.anchor is not None:
                         self.anchor(anchors, event.anchor, container, event.start_mark)
                 stack.append(_Frame(container, keep, child_path, explicit_tag, event.start_mark))
@@ -372,30 +389,57 @@ class _Builder:
             if not stack:
                 root = node
                 continue
-            self.attach(stack[-1], node)
+            # attach(), inlined: it runs for every value of every file
+            top = stack[-1]
+            container = top.node
+            if type(container) is Mapping and top.key is None:
+                top.key = node
+                continue
+            if type(container) is Sequence:
+                top.count += 1
+                if node is not None and top.count <= MAX_SEQUENCE_ITEMS:
+                    container.items.append(node)
+                elif top.count == MAX_SEQUENCE_ITEMS + 1:
+                    top.keep = False  # the rest of a data list is parsed, not kept
+                continue
+            if type(container) is Mapping and node is not None:
+                key = top.key
+                top.key = None
+                if type(key) is Scalar:
+                    if key.tag != _MERGE:
+                        text = key.value if isinstance(key.value, str) else key.raw
+                        seen = top.seen
+                        if text in seen:
+                            self.duplicates.append(DuplicateKey(text, top.path, seen[text].span, key.span))
+                        else:
+                            seen[text] = key
+                        container._index[text] = (key, node)  # type: ignore[index]  # (the last duplicate wins)
+                    else:
+                        container._merges.append(node)
+                    container.items.append((key, node))
+                    continue
+                top.key = key
+            self.attach(top, node)
 
     def attach(self, top: _Frame, node: Node | None) -> None:
+        """What the event loop leaves here: a value inside a container that is not kept, or the value
+        of a mapping key that is itself a mapping or a list (no key text: not indexed, never a duplicate)."""
         container = top.node
-        if isinstance(container, Sequence):
-            top.count += 1
-            if node is not None and top.count <= MAX_SEQUENCE_ITEMS:
-                container.items.append(node)
-            elif top.count == MAX_SEQUENCE_ITEMS + 1:
-                top.keep = False  # the rest of a data list is parsed, not kept
-            return
         if container is None:
             return
-        if top.key is None:
-            top.key = node
-            return
+        assert isinstance(container, Mapping) and top.key is not None and node is not None
         key, top.key = top.key, None
-        assert node is not None
         text = key_text(key)
         if text is not None and not (isinstance(key, Scalar) and key.tag == _MERGE):
             if text in top.seen:
                 self.duplicates.append(DuplicateKey(text, top.path, top.seen[text].span, key.span))
             else:
                 top.seen[text] = key
+        if isinstance(key, Scalar) and container._index is not None:  # the index Mapping._build would build
+            if key.tag == _MERGE:
+                container._merges.append(node)
+            else:
+                container._index[key_text(key) or ""] = (key, node)
         container.items.append((key, node))
 
     def anchor(self, anchors: dict[str, Node], name: str, node: Node, mark: Any) -> None:
@@ -404,6 +448,7 @@ class _Builder:
         anchors[name] = node
 
 
+_OPEN = Span("", 0, 0, 0, 0, 0, 0)  # a mapping's or list's span while its values are read
 _TOO_MANY = Scalar(Span("", 1, 1, 1, 1, 0, 0), "", _NULL, "", None)
 
 

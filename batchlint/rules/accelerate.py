@@ -243,10 +243,17 @@ class View:
 def view(run: RunModel, pairing: Pairing) -> View | None:
     if not pairing.launch_facts:
         return None
+    last = _LAST_VIEW[0]
+    if last is not None and last[0] is run and last[1] is pairing:
+        return last[2]  # the rules of one run ask in turn: built once for them all (a View is only read)
     doc = pairing.launch_view()
-    if doc is None or not isinstance(doc.root, Mapping):
-        return None
-    return View(run, pairing, doc, doc.root)
+    found = View(run, pairing, doc, doc.root) if doc is not None and isinstance(doc.root, Mapping) else None
+    _LAST_VIEW[0] = (run, pairing, found)
+    return found
+
+
+# The last run's accelerate View: (run, pairing, view), the objects themselves (compared by identity).
+_LAST_VIEW: list[tuple[RunModel, Pairing, View | None] | None] = [None]
 
 
 def _key_span(root: Mapping, key: str) -> Span | None:

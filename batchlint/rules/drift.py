@@ -242,11 +242,11 @@ class LearningRateNotScaled(RunRule):
     severity = Severity.INFO
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
-        from batchlint.advice import lr_note
-
         found = _totals(run)
         if found is None or (F.LEARNING_RATE not in run.keys and F.LEARNING_RATE not in run):
             return
+        from batchlint.advice import lr_note
+
         base, old, new = found
         assert base.run is not None
         lr, before = run.get(F.LEARNING_RATE), base.run.get(F.LEARNING_RATE)

@@ -273,6 +273,8 @@ class OutsideProject(DocumentRule, RunRule):
         return _problems(self, doc, lambda kind: kind == ProblemKind.INCLUDE_OUTSIDE)
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
+        if not pairing.outside:
+            return
         from batchlint.paths import FENCE_HELP
 
         for outside in pairing.outside:

@@ -22,30 +22,34 @@ def instance_of(doc: DocumentView) -> object:
     """The file as its consumer reads it; OmegaConf interpolations resolved where they resolve."""
     # One Python object per node: aliases stay shared (an alias bomb stays small, a recursive alias
     # becomes a cycle), and validation only descends as deep as the schema does.
-    return _instance(doc, doc.semantics or Semantics.YAML11, {}, doc.root, (), 0)
+    return _instance(doc, doc.semantics or Semantics.YAML11, {}, doc.root, (), 0, [0, 0])
 
 
-def _instance(doc: DocumentView, semantics: Semantics, memo: dict[int, object], node: Node | None, path: tuple[str | int, ...], depth: int) -> object:
+def _instance(
+    doc: DocumentView, semantics: Semantics, memo: dict[int, object], node: Node | None, path: tuple[str | int, ...], depth: int, tally: list[int]
+) -> object:
     # A function, not a closure calling itself: such a closure is a reference cycle that keeps the
-    # document alive until the cyclic collector runs.
+    # document alive until the cyclic collector runs. `tally`: [values built, values shared] (_Tally).
+    tally[0] += 1
     if node is None or depth > 100:
         return None
     if id(node) in memo:
+        tally[1] += 1
         return memo[id(node)]
     if isinstance(node, Mapping):
         out: dict[str, object] = {}
         memo[id(node)] = out
         for k, child in node.entries():
-            out[k] = _instance(doc, semantics, memo, child, (*path, k), depth + 1)
+            out[k] = _instance(doc, semantics, memo, child, (*path, k), depth + 1, tally)
         return out
     if isinstance(node, Sequence):
         items: list[object] = []
         memo[id(node)] = items
-        items.extend(_instance(doc, semantics, memo, item, (*path, i), depth + 1) for i, item in enumerate(node.items))
+        items.extend(_instance(doc, semantics, memo, item, (*path, i), depth + 1, tally) for i, item in enumerate(node.items))
         return items
     assert isinstance(node, Scalar)
     value, container = _scalar(doc, semantics, node, path)
-    return _instance(doc, semantics, memo, container, path, depth + 1) if container is not None else value
+    return _instance(doc, semantics, memo, container, path, depth + 1, tally) if container is not None else value
 
 
 def _scalar(doc: DocumentView, semantics: Semantics, node: Scalar, path: tuple[str | int, ...]) -> tuple[object, Node | None]:
@@ -122,30 +126,36 @@ def _shaped(
     path: tuple[str | int, ...],
     depth: int,
     shape: _Shape | None,
+    tally: list[int],
 ) -> object:
     """`instance_of`, with the values of the keys `shape` never looks at left as None."""
     if shape is None or isinstance(node, Sequence) or node is None or depth > 100:
-        return _instance(doc, semantics, {}, node, path, depth)
+        return _instance(doc, semantics, {}, node, path, depth, tally)
+    tally[0] += 1
     if isinstance(node, Scalar):  # as _instance reads it, an interpolated mapping (an include) shaped too
         value, container = _scalar(doc, semantics, node, path)
-        return _shaped(doc, semantics, memo, container, path, depth + 1, shape) if container is not None else value
+        return _shaped(doc, semantics, memo, container, path, depth + 1, shape, tally) if container is not None else value
     key = (id(node), id(shape))
     if key in memo:
+        tally[1] += 1
         return memo[key]
     out: dict[str, object] = {}
     memo[key] = out
-    for k, child in node.entries():
-        out[k] = _shaped(doc, semantics, memo, child, (*path, k), depth + 1, shape.child(k)) if k in shape.properties else None
+    entries = node.entries()
+    tally[0] += len(entries)  # (the values left as None count too: an upper bound is what is kept)
+    for k, child in entries:
+        out[k] = _shaped(doc, semantics, memo, child, (*path, k), depth + 1, shape.child(k), tally) if k in shape.properties else None
     return out
 
 
-def shaped_instance(doc: DocumentView, schema: dict[str, object]) -> object:
+def shaped_instance(doc: DocumentView, schema: dict[str, object], tally: list[int] | None = None) -> object:
     """The file converted only where the schema looks (a training config's other sections are never
-    read): what the quick validator would read of the whole one."""
+    read): what the quick validator would read of the whole one. `tally`, when given, is filled with
+    [values built, values shared]: with none shared, every value is one the validator reads at most once."""
     known = _SHAPES.get(id(schema))
     if known is None or known[0] is not schema:
         known = _SHAPES[id(schema)] = (schema, _shape([schema], schema))
-    return _shaped(doc, doc.semantics or Semantics.YAML11, {}, doc.root, (), 0, known[1])
+    return _shaped(doc, doc.semantics or Semantics.YAML11, {}, doc.root, (), 0, known[1], tally if tally is not None else [0, 0])
 
 
 def schema_valid(doc: DocumentView, schema: dict[str, object]) -> bool:
@@ -239,19 +249,24 @@ class SchemaViolation(DocumentRule):
     summary = "a value breaks the file's JSON Schema"
 
     def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
-        from batchlint.schema_check import SCHEMA_FOR_DIALECT, key_span, load_schema, node_at, violations
+        from batchlint.schema_check import SCHEMA_FOR_DIALECT
 
         if doc.dialect not in SCHEMA_FOR_DIALECT or not doc.loaded:
             return
+        from batchlint.schema_check import key_span, load_schema, node_at, violations
+
         dialect = doc.dialect
         covered = _COVERED.get(dialect, set())
         root = doc.root
         schema = load_schema(SCHEMA_FOR_DIALECT[dialect])
         # The budget first, on what the validator reads (an alias bomb is walked once per use), then the
         # quick check; the whole file is converted only to explain a failure, and is budgeted again.
-        shaped = shaped_instance(doc, schema)
+        tally = [0, 0]
+        shaped = shaped_instance(doc, schema, tally)
         instance: object = shaped
-        if _validated_size(schema, shaped) <= SCHEMA_BUDGET:
+        # No value shared (no alias, no interpolation reached twice): the validator reads each value built
+        # at most once, so it reads no more than were built, and counting them again is not needed.
+        if (tally[1] == 0 and tally[0] <= SCHEMA_BUDGET) or _validated_size(schema, shaped) <= SCHEMA_BUDGET:
             from batchlint.schema_check import quick_valid
 
             if quick_valid(schema, shaped):
