@@ -18,6 +18,7 @@ import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import select
     from collections.abc import Callable, Sequence
     from typing import TypeVar
 
@@ -36,21 +37,26 @@ def available() -> bool:
 
 
 def forked_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
-    """`[function(item) for item in items]`, the items spread over `workers` forked processes."""
+    """`[function(item) for item in items]`, the items spread over `workers` processes: the parent
+    and `workers - 1` forked ones. The parent works too (it would otherwise wait), taking in the
+    workers' results between its own items."""
     if workers < 2 or len(items) < 2 or len(items) > MAX_ITEMS or not available():
         return [function(item) for item in items]
     import pickle
+    import select
 
     tasks_read, tasks_write = os.pipe()
     os.write(tasks_write, b"".join(i.to_bytes(_INDEX, "little") for i in range(len(items))))
     os.close(tasks_write)
     children: dict[int, int] = {}  # result pipe's read end -> pid
+    done: dict[int, R] = {}
     try:
-        for _ in range(min(workers, len(items))):
+        for _ in range(min(workers, len(items)) - 1):
             results_read, results_write = os.pipe()
+            _widen(results_read)
             try:
                 pid = os.fork()
-            except OSError:  # no more processes: the workers started (or the parent) do the rest
+            except OSError:  # no more processes: the workers started and the parent do the rest
                 os.close(results_read)
                 os.close(results_write)
                 break
@@ -61,15 +67,35 @@ def forked_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> 
                 _work(function, items, tasks_read, results_write, pickle.dumps)
             os.close(results_write)
             children[results_read] = pid
-        os.close(tasks_read)
-        tasks_read = -1
-        done = _collect(children, pickle.loads)
+        poller = select.poll()
+        buffers = {fd: bytearray() for fd in children}
+        for fd in children:
+            poller.register(fd, select.POLLIN)
+        while (index := os.read(tasks_read, _INDEX)) and len(index) == _INDEX:
+            item = int.from_bytes(index, "little")
+            try:
+                done[item] = function(items[item])
+            except Exception:  # noqa: BLE001 - mapped again below, in order, where it raises as a serial map would
+                pass
+            _take_in(poller, buffers, done, pickle.loads, 0)
+        while buffers:
+            _take_in(poller, buffers, done, pickle.loads, None)
     finally:
-        if tasks_read >= 0:
-            os.close(tasks_read)
+        os.close(tasks_read)
         _reap(children)
     # An item whose result did not arrive is mapped here: the same answer (or the same exception) as a serial map.
     return [done[i] if i in done else function(item) for i, item in enumerate(items)]
+
+
+def _widen(fd: int) -> None:
+    """A result pipe as large as an unprivileged process may make it (Linux: 1 MiB, not 64 KiB), so a
+    worker seldom waits for the parent, which reads results only between its own items."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 def _work(function: Callable[[T], R], items: Sequence[T], tasks: int, results: int, dumps: Callable[[object], bytes]) -> None:
@@ -93,31 +119,23 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _collect(children: dict[int, int], loads: Callable[[bytes], R]) -> dict[int, R]:
-    """Every complete result frame the workers send, until each closed its pipe, by item index."""
-    import select
-
-    poller = select.poll()
-    buffers = {fd: bytearray() for fd in children}
-    for fd in children:
-        poller.register(fd, select.POLLIN)
-    done: dict[int, R] = {}
-    while buffers:
-        for fd, _event in poller.poll():
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                poller.unregister(fd)
-                del buffers[fd]
-                continue
-            buffer = buffers[fd]
-            buffer += chunk
-            while len(buffer) >= _HEADER:
-                size = int.from_bytes(buffer[_INDEX:_HEADER], "little")
-                if len(buffer) < _HEADER + size:
-                    break
-                done[int.from_bytes(buffer[:_INDEX], "little")] = loads(bytes(buffer[_HEADER : _HEADER + size]))
-                del buffer[: _HEADER + size]
-    return done
+def _take_in(poller: select.poll, buffers: dict[int, bytearray], done: dict[int, R], loads: Callable[[bytes], R], timeout: int | None) -> None:
+    """The complete result frames the workers have sent so far (`timeout` 0), or at least one pipe's
+    next bytes (`None`: waits), into `done` by item index; a pipe its worker closed is dropped."""
+    for fd, _event in poller.poll(timeout):
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            poller.unregister(fd)
+            del buffers[fd]
+            continue
+        buffer = buffers[fd]
+        buffer += chunk
+        while len(buffer) >= _HEADER:
+            size = int.from_bytes(buffer[_INDEX:_HEADER], "little")
+            if len(buffer) < _HEADER + size:
+                break
+            done[int.from_bytes(buffer[:_INDEX], "little")] = loads(bytes(buffer[_HEADER : _HEADER + size]))
+            del buffer[: _HEADER + size]
 
 
 def _reap(children: dict[int, int]) -> None:

@@ -33,8 +33,15 @@ def test_same_answer_as_a_serial_map(items: int, workers: int) -> None:
     assert _no_children_left()
 
 
-def test_results_come_from_the_workers() -> None:
-    assert set(parallel.forked_map(lambda _: os.getpid(), list(range(40)), 2)) - {PARENT}
+def test_the_parent_and_the_workers_share_the_items() -> None:
+    import time
+
+    def slow_pid(_: int) -> int:
+        time.sleep(0.005)
+        return os.getpid()
+
+    pids = parallel.forked_map(slow_pid, list(range(40)), 3)
+    assert PARENT in pids and len(set(pids)) == 3
 
 
 def test_a_worker_that_dies_loses_nothing() -> None:
@@ -76,7 +83,7 @@ def test_more_items_than_the_task_pipe_holds_are_mapped_serially() -> None:
     assert parallel.forked_map(lambda _: os.getpid(), items, 2) == [PARENT] * len(items)
 
 
-class _Interrupted(Exception):
+class _Interrupted(BaseException):  # as KeyboardInterrupt is: not an error of the item being mapped
     pass
 
 
