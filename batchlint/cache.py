@@ -209,7 +209,7 @@ def end(recording: Recording) -> None:
         _prune_when_due(os.path.dirname(run.directory))
 
 
-def load(path: str, context: str) -> list[dict[str, Any]] | None:
+def load(path: str, context: str) -> list[Diagnostic] | None:
     """The cached diagnostics of `path`, or None when absent, stale, damaged or unreadable. Also
     starts collecting what the analysis of `path` reads (for `store`)."""
     try:
@@ -220,7 +220,7 @@ def load(path: str, context: str) -> list[dict[str, Any]] | None:
             reads.window.clear()
 
 
-def _load(path: str, context: str) -> list[dict[str, Any]] | None:
+def _load(path: str, context: str) -> list[Diagnostic] | None:
     run = _runs.get() or _Run(_usable(warn=False))
     if run.directory is None:
         return None
@@ -241,8 +241,11 @@ def _load(path: str, context: str) -> list[dict[str, Any]] | None:
         return None
     if not isinstance(data, dict) or data.get("path") != os.path.abspath(path) or data.get("context") != context:
         return None
-    deps, listings, diagnostics = data.get("deps"), data.get("listings"), data.get("diagnostics")
-    if not isinstance(deps, dict) or not isinstance(listings, dict) or not isinstance(diagnostics, list) or not all(_valid(d) for d in diagnostics):
+    deps, listings, stored = data.get("deps"), data.get("listings"), data.get("diagnostics")
+    if not isinstance(deps, dict) or not isinstance(listings, dict) or not isinstance(stored, list):
+        return None
+    diagnostics = _converted(stored)
+    if diagnostics is None:
         return None
     for dep, expected in deps.items():
         if not isinstance(expected, str | None):
@@ -466,7 +469,7 @@ def _valid_span(span: object) -> bool:
 
 
 def _valid(d: object) -> bool:
-    """Whether a stored diagnostic has every field with its type (and converts back)."""
+    """Whether a stored diagnostic has every field with its type."""
     if not isinstance(d, dict) or not all(isinstance(d.get(k), str) for k in ("code", "name", "message")):
         return False
     if d.get("severity") not in _SEVERITIES or not (d.get("help") is None or isinstance(d.get("help"), str)):
@@ -489,11 +492,21 @@ def _valid(d: object) -> bool:
             return False
         if not isinstance(expect, list) or not all(isinstance(x, list) and len(x) == 3 and isinstance(x[0], str) and isinstance(x[1], str) for x in expect):
             return False
-    try:
-        from_dict(d)
-    except (KeyError, TypeError, ValueError, IndexError):
-        return False
     return True
+
+
+def _converted(stored: list[object]) -> list[Diagnostic] | None:
+    """The stored diagnostics as diagnostics, None when one lacks a field, has a field of the wrong
+    type or does not convert back (an entry damaged, or written by another version)."""
+    out = []
+    for d in stored:
+        if not _valid(d):
+            return None
+        try:
+            out.append(from_dict(d))  # type: ignore[arg-type]  # _valid: a dict
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None
+    return out
 
 
 def to_dict(d: Diagnostic) -> dict[str, Any]:

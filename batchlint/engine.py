@@ -572,8 +572,8 @@ def _from_cache(path: str, session: Session, options: Options, use_cache: bool) 
     if cached is None:
         return None, context
     outcome = FileOutcome()
-    outcome.diagnostics = [cache.from_dict(item) for item in cached]
-    for file in {display_path(path), *(d["span"][0] for d in cached)}:
+    outcome.diagnostics = cached
+    for file in {display_path(path), *(d.span.file for d in cached)}:
         text = _read_text(file)
         if text is not None:
             outcome.texts[file] = text
