@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
     from batchlint.rules import Diagnostic
 
-FORMAT = 3  # the entry layout: {"format", "checksum", "payload"}; the payload: path, context, deps, listings, diagnostics
+FORMAT = 4  # the entry layout: a header line "batchlint-cache FORMAT CHECKSUM", then the payload (JSON: path, context, deps, listings, diagnostics)
 _SEVERITIES = ("error", "warning", "info")
 _APPLICABILITY = ("safe", "unsafe", "display-only")
 
@@ -226,18 +226,9 @@ def _load(path: str, context: str) -> list[Diagnostic] | None:
         return None
     entry_path = os.path.join(run.directory, _entry_name(path))
     try:
-        raw = files.read_bytes(entry_path, record=False)
-        entry = json.loads(raw)
+        payload = unseal(files.read_bytes(entry_path, record=False))
+        data = json.loads(payload) if payload is not None else None
     except (OSError, ValueError, RecursionError):
-        return None
-    if not isinstance(entry, dict) or entry.get("format") != FORMAT:
-        return None
-    payload, checksum = entry.get("payload"), entry.get("checksum")
-    if not isinstance(payload, str) or not isinstance(checksum, str) or digest(payload.encode("utf-8", "surrogatepass")) != checksum:
-        return None
-    try:
-        data = json.loads(payload)
-    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("path") != os.path.abspath(path) or data.get("context") != context:
         return None
@@ -292,11 +283,33 @@ def store(path: str, context: str, deps: list[str], diagnostics: list[Diagnostic
         ensure_ascii=False,
         sort_keys=True,
     )
-    entry = json.dumps({"format": FORMAT, "checksum": digest(payload.encode("utf-8", "surrogatepass")), "payload": payload}, ensure_ascii=False)
-    if _write(run.directory, _entry_name(path), entry):
+    if _write(run.directory, _entry_name(path), seal(payload)):
         run.stores += 1
         if run.stores % PRUNE_EVERY == 0:
             _prune_now(os.path.dirname(run.directory))
+
+
+_HEADER = "batchlint-cache"
+
+
+def seal(payload: str) -> str:
+    """An entry: a header line naming the layout and the payload's checksum, then the payload. Read
+    back by `unseal`; the payload is decoded once (it used to be a JSON string inside JSON)."""
+    return f"{_HEADER} {FORMAT} {digest(payload.encode('utf-8', 'surrogatepass'))}\n{payload}"
+
+
+def unseal(entry: bytes) -> str | None:
+    """The payload of an entry `seal` wrote, None when the entry is of another layout, truncated or
+    damaged (its checksum does not match)."""
+    header, newline, body = entry.partition(b"\n")
+    parts = header.split(b" ")
+    if not newline or len(parts) != 3 or parts[0] != _HEADER.encode() or parts[1] != str(FORMAT).encode():
+        return None
+    try:
+        payload = body.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return None
+    return payload if digest(body) == parts[2].decode("ascii", "replace") else None
 
 
 def _write(directory: str, name: str, entry: str) -> bool:

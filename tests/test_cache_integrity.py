@@ -41,7 +41,7 @@ def _entry(cwd: Path) -> Path:
 
 def _seal(payload: dict[str, Any]) -> str:
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-    return json.dumps({"format": cache.FORMAT, "checksum": files.digest(text.encode()), "payload": text})
+    return cache.seal(text)
 
 
 def _leaves(obj: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
@@ -85,7 +85,7 @@ def test_a_wrong_type_anywhere_is_a_miss_even_with_a_valid_checksum(tmp_path: Pa
     (cwd / "t.yaml").write_text(MUSEV.replace("train_batch_size: 2", "train_batch_size: 2.0"), encoding="utf-8")  # a fix, related
     truth = _check(cwd, "--no-cache")
     _check(cwd)
-    payload = json.loads(json.loads(_entry(cwd).read_text(encoding="utf-8"))["payload"])
+    payload = json.loads(cache.unseal(_entry(cwd).read_bytes()) or "")
     assert any(d["fix"] for d in payload["diagnostics"])
     context = payload["context"]
     tried = 0
@@ -110,7 +110,7 @@ def test_a_damaged_key_with_a_valid_checksum_is_a_miss(tmp_path: Path) -> None:
     cwd = _project(tmp_path)
     truth = _check(cwd, "--no-cache")
     _check(cwd)
-    payload = json.loads(json.loads(_entry(cwd).read_text(encoding="utf-8"))["payload"])
+    payload = json.loads(cache.unseal(_entry(cwd).read_bytes()) or "")
     for leaf in _leaves(payload):
         if not isinstance(leaf[-1], str) or leaf[0] == "deps":
             continue
