@@ -157,13 +157,14 @@ class _Run:
     """One cached check: where its entries are (None: not usable), how many it wrote, and the
     dependencies it verified already (path -> digest, or None for absent), each looked at once."""
 
-    __slots__ = ("directory", "known", "listings", "stores")
+    __slots__ = ("directory", "known", "listings", "served_bytes", "stores")
 
     def __init__(self, directory: str | None) -> None:
         self.directory = directory
         self.stores = 0
         self.known: dict[str, str | None] = {}
         self.listings: dict[str, str | None] = {}
+        self.served_bytes: tuple[str, bytes] | None = None  # the last served file's bytes, as verified (see `served_bytes`)
 
 
 class Recording:
@@ -181,8 +182,13 @@ _runs: ContextVar[_Run | None] = ContextVar("batchlint_cache_run", default=None)
 
 def file_hash(path: str) -> str | None:
     """Digest of the file's bytes (through the bounded reader), None when it is not a readable regular file."""
+    data = _bytes(path)
+    return digest(data) if data is not None else None
+
+
+def _bytes(path: str) -> bytes | None:
     try:
-        return digest(files.read_bytes(path))
+        return files.read_bytes(path)
     except OSError:
         return None
 
@@ -238,10 +244,18 @@ def _load(path: str, context: str) -> list[Diagnostic] | None:
     diagnostics = _converted(stored)
     if diagnostics is None:
         return None
+    own = os.path.abspath(path)
+    own_bytes = None
     for dep, expected in deps.items():
         if not isinstance(expected, str | None):
             return None
-        now = run.known[dep] if dep in run.known else run.known.setdefault(dep, file_hash(dep))
+        if dep in run.known:
+            now = run.known[dep]
+        else:
+            data = _bytes(dep)
+            now = run.known[dep] = digest(data) if data is not None else None
+            if dep == own:
+                own_bytes = data
         if now != expected:
             return None  # changed, or (digest None) a file now exists where the run found none
     for key, expected in listings.items():
@@ -254,7 +268,20 @@ def _load(path: str, context: str) -> list[Diagnostic] | None:
         os.utime(entry_path)  # used now: the least recently used entries are pruned first
     except OSError:
         pass
+    run.served_bytes = (own, own_bytes) if own_bytes is not None else None
     return diagnostics
+
+
+def served_bytes(path: str) -> bytes | None:
+    """The bytes of `path` as `load` verified them just now, when it read them (once per run: a file
+    verified earlier as another entry's dependency is read again by the caller). The report shows
+    lines of the very bytes the cached answer was checked against, and the file is not read twice."""
+    run = _runs.get()
+    if run is None or run.served_bytes is None or run.served_bytes[0] != os.path.abspath(path):
+        return None
+    data = run.served_bytes[1]
+    run.served_bytes = None
+    return data
 
 
 def store(path: str, context: str, deps: list[str], diagnostics: list[Diagnostic]) -> None:

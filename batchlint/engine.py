@@ -573,8 +573,9 @@ def _from_cache(path: str, session: Session, options: Options, use_cache: bool) 
         return None, context
     outcome = FileOutcome()
     outcome.diagnostics = cached
-    for file in {display_path(path), *(d.span.file for d in cached)}:
-        text = _read_text(file)
+    shown, verified = display_path(path), cache.served_bytes(path)
+    for file in {shown, *(d.span.file for d in cached)}:
+        text = verified.decode("utf-8", "replace") if file == shown and verified is not None else _read_text(file)
         if text is not None:
             outcome.texts[file] = text
     outcome.texts = _keep_texts(outcome.texts, outcome.diagnostics)

@@ -44,3 +44,16 @@ def test_concurrent_processes_share_the_cache(tmp_path: Path) -> None:
     outputs = [p.communicate(timeout=60) for p in procs]
     assert len({out for out, _ in outputs}) == 1 and all(err == "" for _, err in outputs)
     assert "total batch 32" in outputs[0][0]
+
+
+def test_a_served_entry_shows_the_lines_of_the_file_in_every_format(tmp_path: Path) -> None:
+    """The report's source lines (full), snippets (json) and fingerprints (sarif) of a warm run come
+    from the file's bytes as the cache verified them: the same as a cold run's."""
+    (tmp_path / "train.yaml").write_text(TRAIN, encoding="utf-8")
+    (tmp_path / "part.yaml").write_text("bs: 2\n", encoding="utf-8")
+    for fmt in ("full", "json", "sarif"):
+        args = ("check", "--format", fmt, "train.yaml", "--num-processes", "8", "--target-total", "64")
+        cold = run_cli(*args, "--no-cache", cwd=tmp_path)
+        run_cli(*args, cwd=tmp_path)  # writes the entry
+        assert run_cli(*args, cwd=tmp_path) == cold, fmt  # served from it
+    assert "gradient_accumulation_steps" in cold[1]
