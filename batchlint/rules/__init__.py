@@ -17,13 +17,17 @@ from batchlint.rules.base import Diagnostic, DocumentRule, Rule, RunRule, needs_
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from typing import Literal
 
     from batchlint.model import RunModel
     from batchlint.pair import Pairing
     from batchlint.rules.base import Need
     from batchlint.settings import Settings
+    from batchlint.views import DocumentView
 
+    DocumentCheck = Callable[[DocumentView], Iterable[Diagnostic]]
+    RunCheck = Callable[[RunModel, Pairing], Iterable[Diagnostic]]
     Kind = Literal["document", "run", "document+run", "engine"]  # a DocumentRule, a RunRule, both, or reported by the engine (BL008)
 
 # code, name, aliases, module (under batchlint.rules), class, what it checks (`Kind`), needs; in the
@@ -138,6 +142,7 @@ __all__ = [
     "Rule",
     "RunRule",
     "applicable",
+    "checks",
     "check_selectors",
     "rule",
     "select_codes",
@@ -219,6 +224,23 @@ def applicable(codes: tuple[str, ...], runs: list[tuple[RunModel, Pairing]]) -> 
     found = _APPLICABLE.get(key)
     if found is None:
         found = _APPLICABLE[key] = [rule(code) for code in codes if _applies(*_CODE[code][2:], met, bool(runs))]
+    return found
+
+
+_CHECKS: dict[tuple[tuple[str, ...], frozenset[Need], bool], tuple[tuple[DocumentCheck | None, RunCheck | None], ...]] = {}
+
+
+def checks(codes: tuple[str, ...], runs: list[tuple[RunModel, Pairing]]) -> tuple[tuple[DocumentCheck | None, RunCheck | None], ...]:
+    """The calls `applicable`'s rules make, in its order: for each rule, its `check_document` (None for a
+    run rule) and its `check_run` (None for a document rule), bound once per process, not looked up per file."""
+    met: frozenset[Need] = frozenset().union(*(needs_met(run, pairing) for run, pairing in runs))
+    key = (codes, met, bool(runs))
+    found = _CHECKS.get(key)
+    if found is None:
+        found = _CHECKS[key] = tuple(
+            (rule.check_document if isinstance(rule, DocumentRule) else None, rule.check_run if isinstance(rule, RunRule) else None)
+            for rule in applicable(codes, runs)
+        )
     return found
 
 
