@@ -55,14 +55,21 @@ def _instance(
 def _scalar(doc: DocumentView, semantics: Semantics, node: Scalar, path: tuple[str | int, ...]) -> tuple[object, Node | None]:
     """A scalar as its consumer reads it: (its value, None), or (None, the mapping or list an OmegaConf
     interpolation resolves to, which is read in its place)."""
-    from batchlint.resolve import scalar_value
-
-    value = scalar_value(node, semantics)
+    value = _scalar_value(node, semantics)
     if isinstance(value, str) and "${" in value and semantics == Semantics.OMEGACONF:
         res = doc.resolve(path)
         if res is not None and res.problem is None:
             return (None, res.container) if res.container is not None else (res.value, None)
     return value, None
+
+
+def _scalar_value(node: Scalar, semantics: Semantics) -> object:
+    """`resolve.scalar_value`, bound at the first call (an import statement per scalar costs more than the read)."""
+    global _scalar_value
+    from batchlint.resolve import scalar_value
+
+    _scalar_value = scalar_value
+    return scalar_value(node, semantics)
 
 
 # Keywords under which quick_valid looks at a mapping's values only through `properties` (and the
