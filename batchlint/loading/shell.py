@@ -24,6 +24,10 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # Variables a scheduler or launcher sets when the job runs (a script's `${SLURM_NNODES:-1}` is a fallback).
 _SCHEDULER = r"(?:SLURM|PBS|OMPI|PMI|PMIX|LSB|MLP|ARNOLD|PET)_\w+$|(?:WORLD_SIZE|NODE_RANK|LOCAL_WORLD_SIZE|GROUP_RANK)$"
 _ARRAY_ASSIGN = r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=\("
+# Runs of characters a word takes as they are: outside quotes (a blank, `;`, `&`, `|`, `\r`, `)`, a
+# backslash, a quote or `$` needs a look of its own) and inside double quotes (`"`, a backslash, `$`).
+_PLAIN = r"[^ \t\n;&|\r)\\'\"$]+"
+_QUOTED_PLAIN = r'[^"\\$]+'
 _ARRAY_USE = r"(\"?)\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}\1"  # starts with `${` or `"${`
 
 
@@ -280,7 +284,14 @@ class _Lexer:
                 return [Word(w.text, w.start, w.end, w.unresolved, w.quoted) for w in self.arrays[use.group(2)]]
         pieces: list[str] = []
         unresolved = quoted = False
+        plain, quoted_plain = _rx(_PLAIN).match, _rx(_QUOTED_PLAIN).match
         while self.i < len(t):
+            run = plain(t, self.i)  # characters that stand for themselves, taken at once
+            if run is not None:
+                pieces.append(run.group())
+                self.i = run.end()
+                if self.i >= len(t):
+                    break
             ch = t[self.i]
             if ch in " \t\n;&|" or (ch == "\r" and t.startswith("\r\n", self.i)) or (ch == ")" and self.in_array):
                 break
@@ -302,6 +313,11 @@ class _Lexer:
                 self.i += 1
                 quoted = True
                 while self.i < len(t) and t[self.i] != '"':
+                    run = quoted_plain(t, self.i)
+                    if run is not None:
+                        pieces.append(run.group())
+                        self.i = run.end()
+                        continue
                     if t[self.i] == "\\" and self.i + 1 < len(t) and t[self.i + 1] in '"$`\\\n':
                         if t[self.i + 1] != "\n":
                             pieces.append(t[self.i + 1])
