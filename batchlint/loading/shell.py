@@ -504,6 +504,7 @@ def _commands_incrementally(lexer: _Lexer) -> list[tuple[list[Word], int, bool]]
 
 
 _FUNCTION = r"(?:function\s+[A-Za-z_][\w-]*\s*(?:\(\s*\))?|[A-Za-z_][\w-]*\s*\(\s*\))\s*\{?"
+_BLANKS = r"[ \t\r]+"
 _HEREDOC = r"<<(-?)\s*(['\"]?)([A-Za-z_][\w]*)\2"
 # Commands whose here-document is a script they run (its lines are commands); any other command's
 # here-document is data (a JSON written with `cat > ds.json <<EOF`) and is skipped.
@@ -521,8 +522,13 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
     t = lexer.t
     current: list[Word] = []
     skip_to = -1  # the end of a data here-document, skipped when this command's line ends
+    blanks = _rx(_BLANKS).match
     while lexer.i < len(t):
         ch = t[lexer.i]
+        if ch in " \t\r":  # (no test below takes a blank: skipped at once, the whole run of them)
+            run = blanks(t, lexer.i)
+            lexer.i = run.end() if run is not None else lexer.i + 1
+            continue
         if not current and ch not in " \t\r\n":
             fn = _rx(_FUNCTION).match(t, lexer.i)
             if fn is not None and "(" in fn.group() or fn is not None and fn.group().startswith("function"):
@@ -544,9 +550,6 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
         if ch == "\\" and t.startswith("\r\n", lexer.i + 1):
             lexer.i += 3
             continue
-        if ch in " \t\r":
-            lexer.i += 1
-            continue
         if ch in "\n;":
             lexer.i += 1
             if ch == "\n" and skip_to > lexer.i:
@@ -566,7 +569,11 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
         if ch in "()<>{}" and not current:
             lexer.i += 1
             continue
-        if all(_assignment(w.text) or w.text in ("declare", "local", "export", "-a", "readonly") for w in current) and lexer.array_literal():
+        if (
+            _rx(_ARRAY_ASSIGN).match(t, lexer.i) is not None  # (what array_literal looks for first: the words before it looked at only then)
+            and all(_assignment(w.text) or w.text in ("declare", "local", "export", "-a", "readonly") for w in current)
+            and lexer.array_literal()
+        ):
             continue  # an array assignment: its words are used where the array is expanded
         current.extend(lexer.word())
     if not current:

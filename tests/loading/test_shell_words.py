@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from batchlint.loading import shell
-from batchlint.loading.shell import Word, _Lexer, _rx
+from batchlint.loading.shell import Word, _commands_incrementally, _Lexer, _rx
 
 
 class _OneCharacterAtATime(_Lexer):
@@ -155,3 +155,84 @@ def test_a_launch_line_read_whole() -> None:
         "--num_processes",
         "8",
     ]
+
+
+def _one_command_as_it_was(lexer: _Lexer) -> tuple[list[Word], int] | None:
+    t = lexer.t
+    current: list[Word] = []
+    skip_to = -1  # the end of a data here-document, skipped when this command's line ends
+    while lexer.i < len(t):
+        ch = t[lexer.i]
+        if not current and ch not in " \t\r\n":
+            fn = _rx(shell._FUNCTION).match(t, lexer.i)
+            if fn is not None and "(" in fn.group() or fn is not None and fn.group().startswith("function"):
+                lexer.i = fn.end()  # a function definition: its body's commands are read like any others
+                continue
+        if ch == "<" and t.startswith("<<", lexer.i) and not t.startswith("<<<", lexer.i):
+            doc = _rx(shell._HEREDOC).match(t, lexer.i)
+            if doc is not None:
+                lexer.i = doc.end()
+                line_end = t.find("\n", lexer.i)
+                body = len(t) if line_end < 0 else line_end + 1
+                head = current[0].text.rsplit("/", 1)[-1] if current else ""
+                if head not in shell._SCRIPT_READERS:
+                    skip_to = shell._heredoc_end(t, body, doc.group(3), doc.group(1) == "-")
+                continue
+        if ch == "\\" and t.startswith("\n", lexer.i + 1):
+            lexer.i += 2
+            continue
+        if ch == "\\" and t.startswith("\r\n", lexer.i + 1):
+            lexer.i += 3
+            continue
+        if ch in " \t\r":
+            lexer.i += 1
+            continue
+        if ch in "\n;":
+            lexer.i += 1
+            if ch == "\n" and skip_to > lexer.i:
+                lexer.i = skip_to
+            if current:
+                break
+            continue
+        if ch in "&|":
+            lexer.i += 2 if t.startswith(ch * 2, lexer.i) else 1
+            if current:
+                break
+            continue
+        if ch == "#":
+            end = t.find("\n", lexer.i)
+            lexer.i = len(t) if end < 0 else end
+            continue
+        if ch in "()<>{}" and not current:
+            lexer.i += 1
+            continue
+        if all(shell._assignment(w.text) or w.text in ("declare", "local", "export", "-a", "readonly") for w in current) and lexer.array_literal():
+            continue  # an array assignment: its words are used where the array is expanded
+        current.extend(lexer.word())
+    if not current:
+        return None
+    return current, t.count("\n", 0, current[0].start) + 1
+
+
+def _commands(text: str) -> list[tuple[list[tuple[str, int, int, bool, bool]], int, bool]]:
+    return [([(w.text, w.start, w.end, w.unresolved, w.quoted) for w in words], line, live) for words, line, live in _commands_incrementally(_Lexer(text, {}))]
+
+
+_COMMAND_PIECES = st.sampled_from(
+    [" ", "  ", "\t", "\r", "\n", "\r\n", ";", "&&", "|", "#x\n", "\\\n", "\\\r\n", "A=1", "A=(x y)", "B=", "(", ")", "{", "}", "<<EOF\nx\nEOF\n"]
+    + ["echo", "$A", "f() {", "function g", "if", "then", "fi", "export", "declare -a", "bash", "cat", "x", "'q r'", '"$A b"', "=("]
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(pieces=st.lists(_COMMAND_PIECES, max_size=30))
+def test_commands_as_read_one_blank_at_a_time(pieces: list[str]) -> None:
+    text = " ".join(pieces) if len(pieces) % 2 else "".join(pieces)
+    fast = _commands(text)
+    original = shell._one_command
+    shell._one_command = _one_command_as_it_was
+    try:
+        slow = _commands(text)
+    finally:
+        shell._one_command = original
+    assert fast == slow, text
