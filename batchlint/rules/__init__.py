@@ -227,17 +227,22 @@ def applicable(codes: tuple[str, ...], runs: list[tuple[RunModel, Pairing]]) -> 
     return found
 
 
-_CHECKS: dict[tuple[tuple[str, ...], frozenset[Need], bool], tuple[tuple[DocumentCheck | None, RunCheck | None], ...]] = {}
+# id(codes) -> (codes, (needs met, any run) -> the calls): the selected codes are one tuple per
+# selection (select_codes), looked up by identity instead of hashing their ninety strings per file.
+_CHECKS: dict[int, tuple[tuple[str, ...], dict[tuple[frozenset[Need], bool], tuple[tuple[DocumentCheck | None, RunCheck | None], ...]]]] = {}
 
 
 def checks(codes: tuple[str, ...], runs: list[tuple[RunModel, Pairing]]) -> tuple[tuple[DocumentCheck | None, RunCheck | None], ...]:
     """The calls `applicable`'s rules make, in its order: for each rule, its `check_document` (None for a
     run rule) and its `check_run` (None for a document rule), bound once per process, not looked up per file."""
-    met: frozenset[Need] = frozenset().union(*(needs_met(run, pairing) for run, pairing in runs))
-    key = (codes, met, bool(runs))
-    found = _CHECKS.get(key)
+    met: frozenset[Need] = needs_met(*runs[0]) if len(runs) == 1 else frozenset().union(*(needs_met(run, pairing) for run, pairing in runs))
+    by_codes = _CHECKS.get(id(codes))
+    if by_codes is None or by_codes[0] is not codes:
+        by_codes = _CHECKS[id(codes)] = (codes, {})
+    key = (met, bool(runs))
+    found = by_codes[1].get(key)
     if found is None:
-        found = _CHECKS[key] = tuple(
+        found = by_codes[1][key] = tuple(
             (rule.check_document if isinstance(rule, DocumentRule) else None, rule.check_run if isinstance(rule, RunRule) else None)
             for rule in applicable(codes, runs)
         )

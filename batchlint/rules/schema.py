@@ -150,8 +150,26 @@ def _shaped(
     memo[key] = out
     entries = node.entries()
     tally[0] += len(entries)  # (the values left as None count too: an upper bound is what is kept)
+    properties = shape.properties
     for k, child in entries:
-        out[k] = _shaped(doc, semantics, memo, child, (*path, k), depth + 1, shape.child(k), tally) if k in shape.properties else None
+        if k not in properties:
+            out[k] = None
+        elif isinstance(child, Scalar) and depth < 100:
+            # A scalar value read in place (what the call below would do for it, without the call).
+            tally[0] += 1
+            value, container = _scalar(doc, semantics, child, (*path, k))
+            if container is None:
+                out[k] = value
+                continue
+            below = shape.child(k)
+            deeper = depth + 2
+            out[k] = (
+                _shaped(doc, semantics, memo, container, (*path, k), deeper, below, tally)
+                if below is not None
+                else _instance(doc, semantics, {}, container, (*path, k), deeper, tally)
+            )
+        else:
+            out[k] = _shaped(doc, semantics, memo, child, (*path, k), depth + 1, shape.child(k), tally)
     return out
 
 
