@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from batchlint.loading.nodes import Mapping, Node, Scalar, Sequence
 from batchlint.model import Semantics, Severity
+from batchlint.resolve import scalar_value  # (imported before any rule runs: an import statement per scalar cost more than the read)
 from batchlint.rules.base import Diagnostic, DocumentRule, file_start
 from batchlint.views import DocumentView
 
@@ -55,21 +56,12 @@ def _instance(
 def _scalar(doc: DocumentView, semantics: Semantics, node: Scalar, path: tuple[str | int, ...]) -> tuple[object, Node | None]:
     """A scalar as its consumer reads it: (its value, None), or (None, the mapping or list an OmegaConf
     interpolation resolves to, which is read in its place)."""
-    value = _scalar_value(node, semantics)
+    value = scalar_value(node, semantics)
     if isinstance(value, str) and "${" in value and semantics == Semantics.OMEGACONF:
         res = doc.resolve(path)
         if res is not None and res.problem is None:
             return (None, res.container) if res.container is not None else (res.value, None)
     return value, None
-
-
-def _scalar_value(node: Scalar, semantics: Semantics) -> object:
-    """`resolve.scalar_value`, bound at the first call (an import statement per scalar costs more than the read)."""
-    global _scalar_value
-    from batchlint.resolve import scalar_value
-
-    _scalar_value = scalar_value
-    return scalar_value(node, semantics)
 
 
 # Keywords under which quick_valid looks at a mapping's values only through `properties` (and the
