@@ -504,7 +504,6 @@ def _commands_incrementally(lexer: _Lexer) -> list[tuple[list[Word], int, bool]]
 
 
 _FUNCTION = r"(?:function\s+[A-Za-z_][\w-]*\s*(?:\(\s*\))?|[A-Za-z_][\w-]*\s*\(\s*\))\s*\{?"
-_BLANKS = r"[ \t\r]+"
 _HEREDOC = r"<<(-?)\s*(['\"]?)([A-Za-z_][\w]*)\2"
 # Commands whose here-document is a script they run (its lines are commands); any other command's
 # here-document is data (a JSON written with `cat > ds.json <<EOF`) and is skipped.
@@ -522,12 +521,12 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
     t = lexer.t
     current: list[Word] = []
     skip_to = -1  # the end of a data here-document, skipped when this command's line ends
-    blanks = _rx(_BLANKS).match
     while lexer.i < len(t):
         ch = t[lexer.i]
         if ch in " \t\r":  # (no test below takes a blank: skipped at once, the whole run of them)
-            run = blanks(t, lexer.i)
-            lexer.i = run.end() if run is not None else lexer.i + 1
+            lexer.i += 1
+            while lexer.i < len(t) and t[lexer.i] in " \t\r":
+                lexer.i += 1
             continue
         if not current and ch not in " \t\r\n":
             fn = _rx(_FUNCTION).match(t, lexer.i)
