@@ -400,10 +400,22 @@ class ReadingDiffers(RunRule):
 
 
 def _omegaconf_caveat(run: RunModel) -> bool:
-    """Whether a fact of the run is read differently by OmegaConf (every fact: `RunModel.facts` yields
-    the typed ones and the extras, in an order this look does not need)."""
-    typed = (getattr(run, str(name)) for name in RunModel._FIELDS)
-    return any(fact is not None and fact.caveat == Caveat.OMEGACONF_READING for fact in (*typed, *run.extras.values()))
+    """Whether a fact of the run other than the learning rate (read only to word a note) is read
+    differently by OmegaConf (every fact: `RunModel.facts` yields the typed ones and the extras, in an
+    order this look does not need)."""
+    typed = (
+        run.per_device_batch,
+        run.grad_accum,
+        run.effective_grad_accum,
+        run.global_batch,
+        run.num_processes,
+        run.num_machines,
+        run.data_parallel_size,
+        run.mixed_precision,
+        run.distributed_type,
+    )  # RunModel._FIELDS
+    reading = Caveat.OMEGACONF_READING
+    return any(fact is not None and fact.caveat == reading and fact.name != FactName.LEARNING_RATE for fact in (*typed, *run.extras.values()))
 
 
 class EmptyFile(DocumentRule):
