@@ -15,8 +15,7 @@ from batchlint.pair import Pairing
 from batchlint.paths import display_path
 from batchlint.report import Report, unique
 from batchlint.resolve import Problem
-from batchlint.rules import Diagnostic, applicable, check_selectors, select_codes
-from batchlint.rules.base import DocumentRule, RunRule
+from batchlint.rules import Diagnostic, check_selectors, checks, select_codes
 from batchlint.session import SKIP_DIRS, Session, is_launch_script
 from batchlint.views import DocumentView
 
@@ -603,15 +602,22 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
         check_selectors(file_settings)
         select = options.select if options.select is not None else file_settings.select()
         codes = select_codes(select, (options.ignore or []) + file_settings.ignores_for(path))
+        diagnostics = outcome.diagnostics
         for analysis in analyses:
             runs = analysis.runs if analysis.view.dialect != HOSTFILE else []
-            for rule in applicable(codes, runs):  # only the rules that can report on these runs (their modules imported)
-                if isinstance(rule, DocumentRule):
-                    outcome.diagnostics.extend(rule.check_document(analysis.view))
-                if isinstance(rule, RunRule):
-                    for run, pairing in runs:
-                        found = rule.check_run(run, pairing)
-                        outcome.diagnostics.extend(uncertain(list(found)) if run.dialect == GENERIC else found)
+            view = analysis.view
+            generic = any(run.dialect == GENERIC for run, _ in runs)
+            for check_document, check_run in checks(codes, runs):  # only the rules that can report on these runs (their modules imported)
+                if check_document is not None:
+                    diagnostics.extend(check_document(view))
+                if check_run is None:
+                    continue
+                if len(runs) == 1 and not generic:
+                    diagnostics.extend(check_run(*runs[0]))
+                    continue
+                for run, pairing in runs:
+                    found = check_run(run, pairing)
+                    diagnostics.extend(uncertain(list(found)) if run.dialect == GENERIC else found)
     except RecursionError:
         return FileOutcome(internal_errors=[f"{display_path(path)}: nested too deeply to analyse"])
     except Exception as exc:  # a bug in batchlint must not cost the user the other files

@@ -13,6 +13,9 @@ _YAML11_BOOLEANS_WRITTEN_AS_SUCH = ("true", "false", "True", "False")
 def extract_facts(tree: ConfigTree, dialect: Dialect) -> FactDict:
     """For each fact of the dialect, the first of its key paths present in the file (or its default)."""
     facts: FactDict = {}
+    omegaconf = dialect.semantics == Semantics.OMEGACONF
+    yaml11 = dialect.semantics == Semantics.YAML11
+    readers = tree.readers
     for name, paths in dialect.keys_for(tree.doc.root).items():
         for dotted in paths:
             res = tree.get(dotted)
@@ -28,20 +31,20 @@ def extract_facts(tree: ConfigTree, dialect: Dialect) -> FactDict:
                 key = dotted if res.composite or res.origin_path is None else format_path(res.origin_path)
                 note: str | None = None
                 caveat: Caveat | None = None
-                if dialect.semantics == Semantics.OMEGACONF:
+                if omegaconf:
                     note = reading_difference(res.origin)
                     caveat = Caveat.OMEGACONF_READING if note else None
                 if (
                     note is None
-                    and dialect.semantics == Semantics.YAML11
+                    and yaml11
                     and res.origin.style == ""
                     and isinstance(res.value, bool)
                     and res.origin.raw not in _YAML11_BOOLEANS_WRITTEN_AS_SUCH
                 ):
                     note = f"unquoted `{res.origin.raw}` is the boolean {res.value} to PyYAML (YAML 1.1), not a string"
                     caveat = Caveat.YAML11_BOOL
-                own = parse_key_path(dotted)
-                shared = tuple(tree.other_readers(res.origin, own))
+                # (other_readers finds none for a literal no interpolation reads: most of them)
+                shared = tuple(tree.other_readers(res.origin, parse_key_path(dotted))) if id(res.origin) in readers else ()
                 facts[name] = Fact(
                     name, res.value, Origin.FILE, key, res.origin.span, res.origin, tuple(res.hops), note, caveat=caveat, read_as=dotted, shared_with=shared
                 )

@@ -78,7 +78,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 def _has_digit(text: str) -> bool:
     """Whether a character of `text` is a digit (`str.isdigit`, which every `\\d` match is)."""
     if text.isascii():
-        return any(d in text for d in "0123456789")
+        return any(map(text.__contains__, "0123456789"))
     return any(map(str.isdigit, text))
 
 
@@ -219,24 +219,24 @@ def _clause_numbers(original: str) -> dict[str, int] | None:
     for eq in reversed(list(equals)):
         before = clause[: eq.start()]
         if ("*" in before or "×" in before or "x" in before) and _rx(_PRODUCT).search(before):
-            if not (any(word in before for word in _LENGTH_WORDS) and _rx(_LENGTH).search(before)):  # a product over a sequence length counts tokens
+            if not (any(map(before.__contains__, _LENGTH_WORDS)) and _rx(_LENGTH).search(before)):  # a product over a sequence length counts tokens
                 found["total"] = int(eq.group(1))
             taken.append((eq.start(1), eq.end()))
             break
-    concludes = "batch" in clause and any(word in clause for word in _CONCLUDING)
+    concludes = "batch" in clause and any(map(clause.__contains__, _CONCLUDING))
     conclusion = _rx(_CONCLUSION).search(clause) if concludes else None
     if "total" not in found and conclusion is not None:
         found["total"] = int(conclusion.group(1))
         taken.append((conclusion.start(1), conclusion.end(1)))
     for name, pattern, words in _BEFORE_RE:
-        if not any(word in clause for word in words):
+        if not any(map(clause.__contains__, words)):
             continue
         for m in _rx(pattern).finditer(clause):
             if name not in found and free(m.start(1), m.end(1)):
                 found[name] = int(m.group(1))
                 taken.append((m.start(), m.end()))
     for name, pattern, words in _AFTER_RE:
-        if not any(word in clause for word in words):
+        if not any(map(clause.__contains__, words)):
             continue
         for m in _rx(pattern).finditer(clause):
             if free(m.start(), m.end()) and name not in found:

@@ -24,6 +24,10 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # Variables a scheduler or launcher sets when the job runs (a script's `${SLURM_NNODES:-1}` is a fallback).
 _SCHEDULER = r"(?:SLURM|PBS|OMPI|PMI|PMIX|LSB|MLP|ARNOLD|PET)_\w+$|(?:WORLD_SIZE|NODE_RANK|LOCAL_WORLD_SIZE|GROUP_RANK)$"
 _ARRAY_ASSIGN = r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=\("
+# Runs of characters a word takes as they are: outside quotes (a blank, `;`, `&`, `|`, `\r`, `)`, a
+# backslash, a quote or `$` needs a look of its own) and inside double quotes (`"`, a backslash, `$`).
+_PLAIN = r"[^ \t\n;&|\r)\\'\"$]+"
+_QUOTED_PLAIN = r'[^"\\$]+'
 _ARRAY_USE = r"(\"?)\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}\1"  # starts with `${` or `"${`
 
 
@@ -280,7 +284,14 @@ class _Lexer:
                 return [Word(w.text, w.start, w.end, w.unresolved, w.quoted) for w in self.arrays[use.group(2)]]
         pieces: list[str] = []
         unresolved = quoted = False
+        plain, quoted_plain = _rx(_PLAIN).match, _rx(_QUOTED_PLAIN).match
         while self.i < len(t):
+            run = plain(t, self.i)  # characters that stand for themselves, taken at once
+            if run is not None:
+                pieces.append(run.group())
+                self.i = run.end()
+                if self.i >= len(t):
+                    break
             ch = t[self.i]
             if ch in " \t\n;&|" or (ch == "\r" and t.startswith("\r\n", self.i)) or (ch == ")" and self.in_array):
                 break
@@ -302,6 +313,11 @@ class _Lexer:
                 self.i += 1
                 quoted = True
                 while self.i < len(t) and t[self.i] != '"':
+                    run = quoted_plain(t, self.i)
+                    if run is not None:
+                        pieces.append(run.group())
+                        self.i = run.end()
+                        continue
                     if t[self.i] == "\\" and self.i + 1 < len(t) and t[self.i + 1] in '"$`\\\n':
                         if t[self.i + 1] != "\n":
                             pieces.append(t[self.i + 1])
@@ -507,6 +523,11 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
     skip_to = -1  # the end of a data here-document, skipped when this command's line ends
     while lexer.i < len(t):
         ch = t[lexer.i]
+        if ch in " \t\r":  # (no test below takes a blank: skipped at once, the whole run of them)
+            lexer.i += 1
+            while lexer.i < len(t) and t[lexer.i] in " \t\r":
+                lexer.i += 1
+            continue
         if not current and ch not in " \t\r\n":
             fn = _rx(_FUNCTION).match(t, lexer.i)
             if fn is not None and "(" in fn.group() or fn is not None and fn.group().startswith("function"):
@@ -528,9 +549,6 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
         if ch == "\\" and t.startswith("\r\n", lexer.i + 1):
             lexer.i += 3
             continue
-        if ch in " \t\r":
-            lexer.i += 1
-            continue
         if ch in "\n;":
             lexer.i += 1
             if ch == "\n" and skip_to > lexer.i:
@@ -550,7 +568,11 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
         if ch in "()<>{}" and not current:
             lexer.i += 1
             continue
-        if all(_assignment(w.text) or w.text in ("declare", "local", "export", "-a", "readonly") for w in current) and lexer.array_literal():
+        if (
+            _rx(_ARRAY_ASSIGN).match(t, lexer.i) is not None  # (what array_literal looks for first: the words before it looked at only then)
+            and all(_assignment(w.text) or w.text in ("declare", "local", "export", "-a", "readonly") for w in current)
+            and lexer.array_literal()
+        ):
             continue  # an array assignment: its words are used where the array is expanded
         current.extend(lexer.word())
     if not current:

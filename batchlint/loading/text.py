@@ -71,41 +71,49 @@ class LineIndex:
 def find_comments(file: str, index: LineIndex, skip_lines: set[int]) -> list[Comment]:
     """`#` comments: at line start or after whitespace, outside quotes on that line.
 
-    Lines inside multi-line scalars (block scalars, folded quotes) are passed in `skip_lines`.
+    Lines inside multi-line scalars (block scalars, folded quotes) are passed in `skip_lines`. Only the
+    lines holding a `#` are looked at: the scan jumps from one `#` to the next line's first.
     """
     comments: list[Comment] = []
     text = index.text
-    if "#" not in text:
+    find = text.find
+    at = find("#")
+    if at < 0:
         return comments
-    for n, start in enumerate(index.starts, 1):
-        if n in skip_lines:
-            continue
-        end = text.find("\n", start)
-        if end < 0:
-            end = len(text)
-        line = text[start:end]
-        if "#" not in line:
-            continue
-        if "'" not in line and '"' not in line:
-            # No quote on the line (most comments): the first `#` after whitespace, as the scan below finds it.
-            i = line.find("#")
-            while i > 0 and line[i - 1] not in " \t\ufeff":
-                i = line.find("#", i + 1)
+    starts = index.starts
+    lines = len(starts)
+    size = len(text)
+    while at >= 0:
+        n = bisect.bisect_right(starts, at)  # the 1-based line holding this `#`
+        start = starts[n - 1]
+        end = starts[n] - 1 if n < lines else size  # where its newline is (or the text's end)
+        if n not in skip_lines:
+            line = text[start:end]
+            i = _comment_column(line, at - start)
             if i >= 0:
                 body = line[i:].rstrip("\r")
                 comments.append(Comment(n, i + 1, body, index.span(file, start + i, start + i + len(body))))
-            continue
-        quote = ""
-        prev = " "
-        for i, ch in enumerate(line):
-            if quote:
-                if ch == quote:
-                    quote = ""
-            elif ch in "'\"" and prev in " \t:,[{-":
-                quote = ch
-            elif ch == "#" and prev in " \t\ufeff":
-                body = line[i:].rstrip("\r")
-                comments.append(Comment(n, i + 1, body, index.span(file, start + i, start + i + len(body))))
-                break
-            prev = ch
+        at = find("#", end)
     return comments
+
+
+def _comment_column(line: str, first: int) -> int:
+    """Where the comment of `line` starts (0-based), or -1; `first` is where its first `#` is."""
+    if "'" not in line and '"' not in line:
+        # No quote on the line (most comments): the first `#` after whitespace, as the scan below finds it.
+        i = first
+        while i > 0 and line[i - 1] not in " \t\ufeff":
+            i = line.find("#", i + 1)
+        return i
+    quote = ""
+    prev = " "
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"" and prev in " \t:,[{-":
+            quote = ch
+        elif ch == "#" and prev in " \t\ufeff":
+            return i
+        prev = ch
+    return -1

@@ -17,13 +17,17 @@ from batchlint.rules.base import Diagnostic, DocumentRule, Rule, RunRule, needs_
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from typing import Literal
 
     from batchlint.model import RunModel
     from batchlint.pair import Pairing
     from batchlint.rules.base import Need
     from batchlint.settings import Settings
+    from batchlint.views import DocumentView
 
+    DocumentCheck = Callable[[DocumentView], Iterable[Diagnostic]]
+    RunCheck = Callable[[RunModel, Pairing], Iterable[Diagnostic]]
     Kind = Literal["document", "run", "document+run", "engine"]  # a DocumentRule, a RunRule, both, or reported by the engine (BL008)
 
 # code, name, aliases, module (under batchlint.rules), class, what it checks (`Kind`), needs; in the
@@ -138,6 +142,7 @@ __all__ = [
     "Rule",
     "RunRule",
     "applicable",
+    "checks",
     "check_selectors",
     "rule",
     "select_codes",
@@ -219,6 +224,28 @@ def applicable(codes: tuple[str, ...], runs: list[tuple[RunModel, Pairing]]) -> 
     found = _APPLICABLE.get(key)
     if found is None:
         found = _APPLICABLE[key] = [rule(code) for code in codes if _applies(*_CODE[code][2:], met, bool(runs))]
+    return found
+
+
+# id(codes) -> (codes, (needs met, any run) -> the calls): the selected codes are one tuple per
+# selection (select_codes), looked up by identity instead of hashing their ninety strings per file.
+_CHECKS: dict[int, tuple[tuple[str, ...], dict[tuple[frozenset[Need], bool], tuple[tuple[DocumentCheck | None, RunCheck | None], ...]]]] = {}
+
+
+def checks(codes: tuple[str, ...], runs: list[tuple[RunModel, Pairing]]) -> tuple[tuple[DocumentCheck | None, RunCheck | None], ...]:
+    """The calls `applicable`'s rules make, in its order: for each rule, its `check_document` (None for a
+    run rule) and its `check_run` (None for a document rule), bound once per process, not looked up per file."""
+    met: frozenset[Need] = needs_met(*runs[0]) if len(runs) == 1 else frozenset().union(*(needs_met(run, pairing) for run, pairing in runs))
+    by_codes = _CHECKS.get(id(codes))
+    if by_codes is None or by_codes[0] is not codes:
+        by_codes = _CHECKS[id(codes)] = (codes, {})
+    key = (met, bool(runs))
+    found = by_codes[1].get(key)
+    if found is None:
+        found = by_codes[1][key] = tuple(
+            (rule.check_document if isinstance(rule, DocumentRule) else None, rule.check_run if isinstance(rule, RunRule) else None)
+            for rule in applicable(codes, runs)
+        )
     return found
 
 

@@ -386,7 +386,7 @@ class ReadingDiffers(RunRule):
     severity = Severity.INFO
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
-        if run.semantics != Semantics.OMEGACONF:
+        if run.semantics != Semantics.OMEGACONF or not _omegaconf_caveat(run):
             return
         for fact in run.facts():
             if fact.name == FactName.LEARNING_RATE:
@@ -397,6 +397,25 @@ class ReadingDiffers(RunRule):
                     fact.span,
                     "write the value so both agree (e.g. 1.0e-5, or quote a string)",
                 )
+
+
+def _omegaconf_caveat(run: RunModel) -> bool:
+    """Whether a fact of the run other than the learning rate (read only to word a note) is read
+    differently by OmegaConf (every fact: `RunModel.facts` yields the typed ones and the extras, in an
+    order this look does not need)."""
+    typed = (
+        run.per_device_batch,
+        run.grad_accum,
+        run.effective_grad_accum,
+        run.global_batch,
+        run.num_processes,
+        run.num_machines,
+        run.data_parallel_size,
+        run.mixed_precision,
+        run.distributed_type,
+    )  # RunModel._FIELDS
+    reading = Caveat.OMEGACONF_READING
+    return any(fact is not None and fact.caveat == reading and fact.name != FactName.LEARNING_RATE for fact in (*typed, *run.extras.values()))
 
 
 class EmptyFile(DocumentRule):

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from batchlint.loading.nodes import Mapping, Node, Scalar, Sequence
 from batchlint.model import Semantics, Severity
+from batchlint.resolve import scalar_value  # (imported before any rule runs: an import statement per scalar cost more than the read)
 from batchlint.rules.base import Diagnostic, DocumentRule, file_start
 from batchlint.views import DocumentView
 
@@ -55,8 +56,6 @@ def _instance(
 def _scalar(doc: DocumentView, semantics: Semantics, node: Scalar, path: tuple[str | int, ...]) -> tuple[object, Node | None]:
     """A scalar as its consumer reads it: (its value, None), or (None, the mapping or list an OmegaConf
     interpolation resolves to, which is read in its place)."""
-    from batchlint.resolve import scalar_value
-
     value = scalar_value(node, semantics)
     if isinstance(value, str) and "${" in value and semantics == Semantics.OMEGACONF:
         res = doc.resolve(path)
@@ -143,8 +142,26 @@ def _shaped(
     memo[key] = out
     entries = node.entries()
     tally[0] += len(entries)  # (the values left as None count too: an upper bound is what is kept)
+    properties = shape.properties
     for k, child in entries:
-        out[k] = _shaped(doc, semantics, memo, child, (*path, k), depth + 1, shape.child(k), tally) if k in shape.properties else None
+        if k not in properties:
+            out[k] = None
+        elif isinstance(child, Scalar) and depth < 100:
+            # A scalar value read in place (what the call below would do for it, without the call).
+            tally[0] += 1
+            value, container = _scalar(doc, semantics, child, (*path, k))
+            if container is None:
+                out[k] = value
+                continue
+            below = shape.child(k)
+            deeper = depth + 2
+            out[k] = (
+                _shaped(doc, semantics, memo, container, (*path, k), deeper, below, tally)
+                if below is not None
+                else _instance(doc, semantics, {}, container, (*path, k), deeper, tally)
+            )
+        else:
+            out[k] = _shaped(doc, semantics, memo, child, (*path, k), depth + 1, shape.child(k), tally)
     return out
 
 

@@ -73,13 +73,13 @@ def test_a_rule_reports_nothing_on_a_run_that_misses_its_needs(monkeypatch: pyte
     """Over every case's runs, each rule whose needs a run does not meet yields nothing on it, so
     skipping it (and not importing its module) cannot hide a finding."""
     seen: list[tuple[object, object]] = []
-    original = batchlint.engine.applicable
+    original = batchlint.engine.checks
 
-    def recording(codes: tuple[str, ...], runs: list[tuple[object, object]]) -> list[Rule]:
+    def recording(codes: tuple[str, ...], runs: list[tuple[object, object]]) -> tuple[tuple[object, object], ...]:
         seen.extend(runs)
         return original(codes, runs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(batchlint.engine, "applicable", recording)
+    monkeypatch.setattr(batchlint.engine, "checks", recording)
     monkeypatch.setenv("BATCHLINT_SERIAL", "1")  # the runs are recorded in this process
     with tempfile.TemporaryDirectory() as work:
         for case in _cases():
