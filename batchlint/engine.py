@@ -690,10 +690,18 @@ _WARM_FILES = 16
 
 def _chunks(files: list[str], workers: int) -> list[list[str]]:
     """Contiguous chunks (files of one project folder share launch configs and scripts), several per
-    worker: a worker slowed by the machine's other load is not left with a long tail, and the parent
-    takes in the results of one chunk while the workers check the next."""
-    size = max(25, -(-len(files) // (workers * 8)))
-    return [files[i : i + size] for i in range(0, len(files), size)]
+    worker, smaller towards the end: when the files run out, no process is left checking a long last
+    chunk while the others wait (a worker slowed by the machine's other load included). At most 64
+    files: the parent, a worker too, takes in results only between its chunks, so a worker's
+    results of one chunk (~3 KB a file) must fit in its pipe meanwhile."""
+    full = min(64, max(25, -(-len(files) // (workers * 8))))
+    chunks: list[list[str]] = []
+    start = 0
+    while start < len(files):
+        size = max(8, min(full, (len(files) - start) // (workers * 4)))
+        chunks.append(files[start : start + size])
+        start += size
+    return chunks
 
 
 def _warm_imports() -> None:

@@ -39,7 +39,7 @@ def available() -> bool:
 def forked_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
     """`[function(item) for item in items]`, the items spread over `workers` processes: the parent
     and `workers - 1` forked ones. The parent works too (it would otherwise wait), taking in the
-    workers' results between its own items."""
+    workers' results between its own items (where the result pipes can be widened: see `_widen`)."""
     if workers < 2 or len(items) < 2 or len(items) > MAX_ITEMS or not available():
         return [function(item) for item in items]
     import pickle
@@ -50,10 +50,17 @@ def forked_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> 
     os.close(tasks_write)
     children: dict[int, int] = {}  # result pipe's read end -> pid
     done: dict[int, R] = {}
+    # The parent works too when the result pipes are wide enough to hold what a worker sends while
+    # the parent checks one item; otherwise (not Linux) it only takes in results, as a pool would.
+    parent_works = True
+    processes = min(workers, len(items))
     try:
-        for _ in range(min(workers, len(items)) - 1):
+        for n in range(processes):
+            if parent_works and n == processes - 1 and n > 0:
+                break  # the parent is the last worker
             results_read, results_write = os.pipe()
-            _widen(results_read)
+            if not _widen(results_read) and n == 0:
+                parent_works = False
             try:
                 pid = os.fork()
             except OSError:  # no more processes: the workers started and the parent do the rest
@@ -71,7 +78,7 @@ def forked_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> 
         buffers = {fd: bytearray() for fd in children}
         for fd in children:
             poller.register(fd, select.POLLIN)
-        while (index := os.read(tasks_read, _INDEX)) and len(index) == _INDEX:
+        while parent_works and (index := os.read(tasks_read, _INDEX)) and len(index) == _INDEX:
             item = int.from_bytes(index, "little")
             try:
                 done[item] = function(items[item])
@@ -87,15 +94,17 @@ def forked_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> 
     return [done[i] if i in done else function(item) for i, item in enumerate(items)]
 
 
-def _widen(fd: int) -> None:
-    """A result pipe as large as an unprivileged process may make it (Linux: 1 MiB, not 64 KiB), so a
-    worker seldom waits for the parent, which reads results only between its own items."""
+def _widen(fd: int) -> bool:
+    """Whether the result pipe could be made as large as an unprivileged process may make it (Linux:
+    1 MiB, not 64 KiB), so that a worker seldom waits for the parent, which reads results only
+    between its own items."""
     try:
         import fcntl
 
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
     except (ImportError, AttributeError, OSError):
-        pass
+        return False
+    return True
 
 
 def _work(function: Callable[[T], R], items: Sequence[T], tasks: int, results: int, dumps: Callable[[object], bytes]) -> None:

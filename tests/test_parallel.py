@@ -109,3 +109,18 @@ def test_an_interrupted_parent_leaves_no_worker_running() -> None:
         signal.signal(signal.SIGALRM, previous)
     assert time.monotonic() - started < 10
     assert _no_children_left()
+
+
+def test_with_narrow_pipes_the_parent_only_takes_in_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a result pipe cannot be widened (not Linux), a worker would wait for the parent while it
+    checks its own items: the parent then leaves all of them to the workers."""
+    import time
+
+    def slow_pid(_: int) -> int:
+        time.sleep(0.002)
+        return os.getpid()
+
+    monkeypatch.setattr(parallel, "_widen", lambda fd: False)
+    pids = parallel.forked_map(slow_pid, list(range(30)), 2)
+    assert len(pids) == 30 and PARENT not in pids
+    assert _no_children_left()
