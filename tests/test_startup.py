@@ -45,10 +45,11 @@ NEVER = {
     "batchlint.output.json",
     "batchlint.output.machine",
     "batchlint.cache",  # under --no-cache
+    "json",  # the shipped schemas are read by json's C scanner alone (schema_check._json_value)
 }
 
 PROBE = """
-import gc, json, sys
+import gc, sys
 from batchlint.cli import main
 collections = []
 gc.callbacks.append(lambda phase, info: collections.append(info["generation"]) if phase == "start" else None)
@@ -56,7 +57,9 @@ code = main(sys.argv[1:])
 sys.stdout.flush()
 pattern = sys.modules["yaml.reader"].Reader.NON_PRINTABLE
 compiled = type(pattern).__name__ != "LazyPattern" or bool(set(vars(pattern)) - {"_source"})
-print(json.dumps({"modules": sorted(sys.modules), "compiled": compiled, "collections": collections}), file=sys.stderr)
+modules, collected = sorted(sys.modules), list(collections)  # (before the probe's own import of json)
+import json
+print(json.dumps({"modules": modules, "compiled": compiled, "collections": collected}), file=sys.stderr)
 raise SystemExit(code)
 """
 
