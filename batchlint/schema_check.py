@@ -56,11 +56,11 @@ def _json_value(text: str) -> Any:
     try:
         from _json import make_scanner
     except ImportError:  # (an interpreter without the accelerator)
-        make_scanner = None
-    start = len(text) - len(text.lstrip(" \t\n\r"))
-    if make_scanner is not None:
+        pass
+    else:
+        scan: Any = make_scanner(_Decoding)  # type: ignore[arg-type]  # (the attributes it reads are JSONDecoder's)
         try:
-            value, end = make_scanner(_Decoding)(text, start)
+            value, end = scan(text, len(text) - len(text.lstrip(" \t\n\r")))
         except StopIteration:
             pass
         else:
