@@ -48,6 +48,8 @@ NEVER = {
     "json",  # the shipped schemas are read by json's C scanner alone (schema_check._json_value)
     "contextvars",  # the context variable of recorded reads is made when a cached run starts recording
     "batchlint.digest",  # (nor digests computed)
+    "batchlint.memory.model",  # estimates are built when a GPU is declared (memory.attach)
+    "batchlint.memory.gpus",  # (nor a card looked up)
 }
 
 PROBE = """
