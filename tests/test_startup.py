@@ -50,6 +50,8 @@ NEVER = {
     "batchlint.digest",  # (nor digests computed)
     "batchlint.memory.model",  # estimates are built when a GPU is declared (memory.attach)
     "batchlint.memory.gpus",  # (nor a card looked up)
+    "batchlint.loading.hostfile",  # read when a launch line or a run names a hostfile
+    "batchlint.links",  # followed for a dialect whose configs name other configs
 }
 
 PROBE = """
