@@ -258,7 +258,34 @@ def _is_omegaconf_float(text: str) -> bool:
     """OmegaConf's extra float resolver (omegaconf/_utils.py::get_yaml_loader), compiled on first use."""
     if not text or text[0] not in "-+.0123456789" or ("." not in text and "e" not in text and "E" not in text):
         return False  # (every form of the pattern has a dot or an exponent)
-    return _omegaconf_float().match(text) is not None
+    if not _FLOAT_CHARACTERS.issuperset(text):
+        return False  # (a path, a word: a character no form of the pattern has)
+    return _plain_float(text) or _omegaconf_float().match(text) is not None
+
+
+# Every character the pattern can match (ASCII digits, signs, `_`, `.`, `:`, exponents, inf and nan, the
+# newline its `$` allows at the end).
+_FLOAT_CHARACTERS = frozenset("0123456789+-_.:eEinfINFaA\n")
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _plain_float(text: str) -> bool:
+    """`[sign] digits . [digits] [exponent]` or `[sign] digits exponent` (`1e-5`, `0.5`) in ASCII: the
+    first two forms of the pattern, the usual ones, told without compiling it (False: ask the pattern)."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    mantissa, exponent = body, ""
+    for mark in "eE":
+        if mark in body:
+            mantissa, _, exponent = body.partition(mark)
+            exponent = exponent[1:] if exponent[:1] in ("+", "-") else exponent
+            if not _ascii_digits(exponent):
+                return False
+            break
+    whole, dot, fraction = mantissa.partition(".")
+    return _ascii_digits(whole) and (not fraction or _ascii_digits(fraction)) and bool(dot or exponent)
 
 
 def scalar_value(node: Scalar, semantics: Semantics) -> object:
