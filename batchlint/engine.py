@@ -86,7 +86,6 @@ def build_run(
     from batchlint.extract import extract_facts
     from batchlint.intent import parse_comments
     from batchlint.launch import Launch
-    from batchlint.links import follow_links
     from batchlint.loading.hydra import compose, has_defaults
     from batchlint.loading.shell import script_comments
     from batchlint.memory.attach import memory_for
@@ -113,7 +112,11 @@ def build_run(
             p for p in tree.resolve_all() if not (dialect.merged_at_run_time and p.kind in (ProblemKind.MISSING_KEY, ProblemKind.UNKNOWN_RESOLVER))
         )
         facts: FactDict = extract_facts(tree, dialect)
-        linked = follow_links(session, dialect, facts, fs_path, settings.launch_dir) if dialect.links else []
+        linked: list[Document] = []
+        if dialect.links:  # (configs of this dialect name other configs)
+            from batchlint.links import follow_links
+
+            linked = follow_links(session, dialect, facts, fs_path, settings.launch_dir)
         config_docs = (doc, *tree.includes.values(), *composed_from, *linked)
         config = doc.path
         comments = doc.comments

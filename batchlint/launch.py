@@ -9,7 +9,6 @@ import os
 import re
 from collections.abc import Mapping
 
-from batchlint.loading.hostfile import read_hostfile
 from batchlint.loading.nodes import Document, Scalar, Span
 from batchlint.loading.nodes import Mapping as MappingNode
 from batchlint.loading.shell import Command, Script, Word, read_script
@@ -973,6 +972,8 @@ def keyword_literals(path: str) -> dict[str, tuple[int, Span]]:
 def _hostfile(word: Word, launch: Launch) -> tuple[int, int] | None:
     if word.unresolved:
         return None
+    from batchlint.loading.hostfile import read_hostfile  # (a launch line naming a hostfile)
+
     found = resolve_from_script(word.text, launch.script_path)
     return read_hostfile(found) if found and launch.follows(found, word, "hostfile") else None
 

@@ -16,7 +16,6 @@ from batchlint.dialects.registry import ACCELERATE, DEEPSPEED
 from batchlint.extract import extract_facts
 from batchlint.launch import Launch, launch_facts, override_facts, training_script_facts
 from batchlint.loading import Document, LoadError, LoadErrorKind
-from batchlint.loading.hostfile import read_hosts
 from batchlint.loading.nodes import Mapping, Span
 from batchlint.loading.shell import Word
 from batchlint.model import DialectKind, Fact, FactName, Origin, RunModel
@@ -243,6 +242,8 @@ def pair(
         if found and not fence.allows(found):
             outside.append(Outside(fence.refusal("hostfile", named_hostfile.value, found), named_hostfile.span or file_start(launch_path)))
             found = None
+        from batchlint.loading.hostfile import read_hosts  # (a run naming a hostfile)
+
         hosts = read_hosts(found) if found else None
         hostfile = (len(hosts), sum(slots for _, slots in hosts)) if hosts else None
         hostfile_name = named_hostfile.value

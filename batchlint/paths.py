@@ -91,9 +91,32 @@ class Fence:
     def allows(self, path: str) -> bool:
         known = self.answers.get(path)
         if known is None:
-            real = os.path.realpath(path)
-            known = self.answers[path] = any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots)
+            known = self.answers[path] = self._holds(os.path.realpath(path))
         return known
+
+    def _holds(self, real: str) -> bool:
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots)
+
+    def allowed(self, paths: list[str]) -> list[str]:
+        """The paths `allows` allows, in order, each answered as `allows` answers it: a file that is not a
+        symlink really is in its directory's real place (one realpath per directory, not one per file: the
+        launch scripts of a project, fenced before any is read)."""
+        real_dirs: dict[str, str] = {}
+        kept: list[str] = []
+        for path in paths:
+            known = self.answers.get(path)
+            if known is None:
+                directory, name = os.path.split(path)
+                if name in ("", ".", "..") or os.path.islink(path):
+                    known = self.allows(path)
+                else:
+                    real = real_dirs.get(directory)
+                    if real is None:
+                        real = real_dirs[directory] = os.path.realpath(directory)
+                    known = self.answers[path] = self._holds(os.path.join(real, name))
+            if known:
+                kept.append(path)
+        return kept
 
     def widened(self, *allowed: str | None) -> Fence:
         """The same fence with more directories allowed (None entries are skipped)."""

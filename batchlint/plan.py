@@ -26,7 +26,12 @@ Rules, in order:
 
 from __future__ import annotations
 
-from batchlint.memory.model import CONSERVATIVE, OPTIMISTIC, MemoryModel
+from batchlint.memory import CONSERVATIVE, OPTIMISTIC
+
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from batchlint.memory.model import MemoryModel
 
 NEAR = 0.05  # a total within 5 % of an unreachable target counts as reaching it (√1.05: the LR moves < 2.5 %)
 

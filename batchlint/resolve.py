@@ -34,6 +34,8 @@ def format_path(path: KeyPath) -> str:
 @functools.lru_cache(maxsize=4096)
 def parse_key_path(text: str) -> KeyPath:
     """`a.b[0].c` as a tuple of parts (memoised, a pure function: every config of a dialect asks for the same keys)."""
+    if "[" not in text and "]" not in text:  # (what the pattern finds then, without compiling it)
+        return tuple(part for part in text.split(".") if part)
     parts: list[str | int] = []
     for name, idx in re.findall(r"([^.\[\]]+)|\[(\d+)\]", text):
         parts.append(int(idx) if idx else name)
@@ -138,15 +140,34 @@ def _matching_brace(text: str, i: int) -> int:
     raise GrammarError(f"unclosed '${{' in {text!r}")
 
 
-_RESOLVER = re.compile(r"\s*([A-Za-z_][\w.]*)\s*:")
+def _resolver_name(inner: str) -> tuple[str, int] | None:
+    """The resolver's name and where its arguments start, as `\\s*([A-Za-z_][\\w.]*)\\s*:` matches `inner`
+    (`\\s` is str.isspace, `\\w` str.isalnum or `_`; the three runs are disjoint, so nothing backtracks)."""
+    n = len(inner)
+    i = 0
+    while i < n and inner[i].isspace():
+        i += 1
+    if i == n or not (inner[i] == "_" or ("a" <= inner[i] <= "z") or ("A" <= inner[i] <= "Z")):
+        return None
+    start = i
+    i += 1
+    while i < n and (inner[i].isalnum() or inner[i] in "_."):
+        i += 1
+    name = inner[start:i]
+    while i < n and inner[i].isspace():
+        i += 1
+    return (name, i + 1) if i < n and inner[i] == ":" else None
+
+
+_BAD_KEY_CHARACTERS = frozenset(":,'\"")
 
 
 def _parse_inner(inner: str) -> NodeRef | Call:
-    m = _RESOLVER.match(inner)
+    m = _resolver_name(inner) if ":" in inner else None  # (a resolver call has a colon: most references have none)
     if m:
         args: list[list[Part]] = []
         quoted: list[bool] = []
-        for raw in _split_args(inner[m.end() :]):
+        for raw in _split_args(inner[m[1] :]):
             arg = raw.strip()
             if len(arg) >= 2 and arg[0] == arg[-1] and arg[0] in "'\"":
                 args.append(parse(arg[1:-1]))
@@ -154,13 +175,13 @@ def _parse_inner(inner: str) -> NodeRef | Call:
             else:
                 args.append(parse(arg))
                 quoted.append(False)
-        return Call(m.group(1), args, quoted)
+        return Call(m[0], args, quoted)
     stripped = inner.strip()
     if not stripped:
         raise GrammarError("empty interpolation '${}'")
     dots = len(stripped) - len(stripped.lstrip("."))
     key = stripped[dots:]
-    if re.search(r"[\s:,'\"]", key.replace("${", "").replace("}", "")) and "${" not in key:
+    if "${" not in key and any(c in _BAD_KEY_CHARACTERS or c.isspace() for c in key):  # (the pattern `[\s:,'"]`: `\s` is str.isspace)
         raise GrammarError(f"invalid key in interpolation '${{{inner}}}'")
     return NodeRef(dots, parse(key) if key else [])
 
@@ -205,6 +226,9 @@ def primitive(text: str) -> object:
         return None
     if low in ("true", "false"):
         return low == "true"
+    rest = t[1:] if t[:1] in ("+", "-") else t
+    if not (rest[:1].isdecimal() or rest[:1] == "." or rest.lower() in ("inf", "nan")):
+        return t  # (both patterns below start, after a sign, with a digit (`\d`), a dot, or inf or nan)
     if re.fullmatch(r"[-+]?\d[\d_]*", t):
         return int(t.replace("_", ""))
     if re.fullmatch(r"[-+]?(\d[\d_]*)?\.?\d[\d_]*([eE][-+]?\d+)?|[-+]?(inf|nan)", low):
@@ -232,9 +256,36 @@ def _omegaconf_float() -> re.Pattern[str]:
 
 def _is_omegaconf_float(text: str) -> bool:
     """OmegaConf's extra float resolver (omegaconf/_utils.py::get_yaml_loader), compiled on first use."""
-    if not text or text[0] not in "-+.0123456789":
-        return False
-    return _omegaconf_float().match(text) is not None
+    if not text or text[0] not in "-+.0123456789" or ("." not in text and "e" not in text and "E" not in text):
+        return False  # (every form of the pattern has a dot or an exponent)
+    if not _FLOAT_CHARACTERS.issuperset(text):
+        return False  # (a path, a word: a character no form of the pattern has)
+    return _plain_float(text) or _omegaconf_float().match(text) is not None
+
+
+# Every character the pattern can match (ASCII digits, signs, `_`, `.`, `:`, exponents, inf and nan, the
+# newline its `$` allows at the end).
+_FLOAT_CHARACTERS = frozenset("0123456789+-_.:eEinfINFaA\n")
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _plain_float(text: str) -> bool:
+    """`[sign] digits . [digits] [exponent]` or `[sign] digits exponent` (`1e-5`, `0.5`) in ASCII: the
+    first two forms of the pattern, the usual ones, told without compiling it (False: ask the pattern)."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    mantissa, exponent = body, ""
+    for mark in "eE":
+        if mark in body:
+            mantissa, _, exponent = body.partition(mark)
+            exponent = exponent[1:] if exponent[:1] in ("+", "-") else exponent
+            if not _ascii_digits(exponent):
+                return False
+            break
+    whole, dot, fraction = mantissa.partition(".")
+    return _ascii_digits(whole) and (not fraction or _ascii_digits(fraction)) and bool(dot or exponent)
 
 
 def scalar_value(node: Scalar, semantics: Semantics) -> object:

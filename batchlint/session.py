@@ -94,7 +94,7 @@ class ScriptIndex:
                 break
         del self.scripts[MAX_SCRIPTS:]
         fence = session.fence_for(os.path.join(root, "_"))
-        self.scripts = [script for script in self.scripts if fence.allows(script)]  # a *.sh symlink to outside the project is not read
+        self.scripts = fence.allowed(self.scripts)  # a *.sh symlink to outside the project is not read
         self.finds = 0
         self.naming_finds = 0  # find_naming lookups: from the LAZY_FINDS-th on, through _naming_index
         self._naming_words: tuple[dict[str, list[_Naming]], list[_Naming]] | None = None

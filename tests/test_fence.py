@@ -241,3 +241,31 @@ def test_allow_outside_is_validated_like_other_settings(tmp_path: Path) -> None:
     (project / "batchlint.toml").write_text('allow-outside = "../outside"\n', encoding="utf-8")
     shown = run_cli("settings", "--show", "t.yaml", cwd=project)[1]
     assert str(tmp_path / "outside") in shown  # a string is one directory, resolved against the settings file
+
+
+def test_a_list_of_files_is_fenced_as_each_file_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fence.allowed (one realpath per directory) answers for every path as Fence.allows (one per file):
+    plain files, a symlink to outside, a broken one, a file under a symlinked directory, relative paths."""
+    from batchlint.paths import Fence
+
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    (project / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "far.sh").write_text("x\n")
+    (project / "a.sh").write_text("x\n")
+    (project / "sub" / "b.sh").write_text("x\n")
+    (project / "out.sh").symlink_to(outside / "far.sh")
+    (project / "in.sh").symlink_to(project / "sub" / "b.sh")
+    (project / "broken.sh").symlink_to(project / "missing.sh")
+    (project / "linked").symlink_to(outside)  # a directory: its files are outside
+    (project / "back").symlink_to(project / "sub")
+    (tmp_path / "alias").symlink_to(project)  # the project named through a symlink
+    names = ["a.sh", "sub/b.sh", "out.sh", "in.sh", "broken.sh", "linked/far.sh", "back/b.sh", "missing.sh", "sub/../a.sh", "sub/..", "sub/", "linked/.."]
+    monkeypatch.chdir(tmp_path)
+    for base in (str(project), str(tmp_path / "alias"), "project", "alias"):
+        paths = [os.path.join(base, n) for n in names]
+        expected = [p for p in paths if Fence(str(project)).allows(p)]
+        assert Fence(str(project)).allowed(paths) == expected
+        assert Fence(str(project), (str(outside),)).allowed(paths) == [p for p in paths if Fence(str(project), (str(outside),)).allows(p)]
+    kept = Fence(str(project)).allowed([os.path.join(str(project), n) for n in names])
+    assert [os.path.relpath(p, project) for p in kept] == ["a.sh", "sub/b.sh", "in.sh", "broken.sh", "back/b.sh", "missing.sh", "a.sh", ".", "sub"]

@@ -63,6 +63,42 @@ def test_valid_draft07_with_its_published_id_and_shipped(path: Path) -> None:
     assert shipped.read_bytes() == path.read_bytes(), f"stale copy: cp schemas/{path.name} batchlint/schemas/"
 
 
+def _typed(value: object) -> object:
+    """`value` with each scalar's type beside it: `1`, `1.0` and `True` are equal, the readers' values must not be."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return (type(value).__name__, repr(value))
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "batchlint" / "schemas").glob("*.schema.json")), ids=lambda p: p.name)
+def test_a_shipped_schema_is_read_as_json_reads_it(path: Path) -> None:
+    """load_schema reads the shipped schemas without importing `json`: the value is json.load's, key order and types included."""
+    name = path.name.removesuffix(".schema.json")
+    schema_check._cache.pop(name, None)
+    loaded = schema_check.load_schema(name)
+    with path.open(encoding="utf-8") as fh:
+        expected = json.load(fh)
+    assert list(loaded) == list(expected)
+    assert _typed(loaded) == _typed(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['  {"a": [1, 2.5, 1e5, -0, true, null, "\\u00e9\\/\\ud83d\\ude00"]} \n', "[NaN, -Infinity]", '{"a": 1} {}', "", " x", '{"a": 1,}', "\ufeff{}", '"\x01"'],
+)
+def test_the_schema_reader_gives_json_loads_value_or_error(text: str) -> None:
+    try:
+        expected: object = _typed(json.loads(text))
+    except json.JSONDecodeError as exc:
+        with pytest.raises(json.JSONDecodeError) as raised:
+            schema_check._json_value(text)
+        assert str(raised.value) == str(exc)
+    else:
+        assert _typed(schema_check._json_value(text)) == expected
+
+
 def test_the_package_ships_every_schema_and_nothing_else() -> None:
     assert sorted(p.name for p in (REPO / "batchlint" / "schemas").glob("*.json")) == [p.name for p in SCHEMAS]
 

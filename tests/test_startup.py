@@ -45,10 +45,17 @@ NEVER = {
     "batchlint.output.json",
     "batchlint.output.machine",
     "batchlint.cache",  # under --no-cache
+    "json",  # the shipped schemas are read by json's C scanner alone (schema_check._json_value)
+    "contextvars",  # the context variable of recorded reads is made when a cached run starts recording
+    "batchlint.digest",  # (nor digests computed)
+    "batchlint.memory.model",  # estimates are built when a GPU is declared (memory.attach)
+    "batchlint.memory.gpus",  # (nor a card looked up)
+    "batchlint.loading.hostfile",  # read when a launch line or a run names a hostfile
+    "batchlint.links",  # followed for a dialect whose configs name other configs
 }
 
 PROBE = """
-import gc, json, sys
+import gc, sys
 from batchlint.cli import main
 collections = []
 gc.callbacks.append(lambda phase, info: collections.append(info["generation"]) if phase == "start" else None)
@@ -56,7 +63,9 @@ code = main(sys.argv[1:])
 sys.stdout.flush()
 pattern = sys.modules["yaml.reader"].Reader.NON_PRINTABLE
 compiled = type(pattern).__name__ != "LazyPattern" or bool(set(vars(pattern)) - {"_source"})
-print(json.dumps({"modules": sorted(sys.modules), "compiled": compiled, "collections": collections}), file=sys.stderr)
+modules, collected = sorted(sys.modules), list(collections)  # (before the probe's own import of json)
+import json
+print(json.dumps({"modules": modules, "compiled": compiled, "collections": collected}), file=sys.stderr)
 raise SystemExit(code)
 """
 

@@ -75,12 +75,17 @@ def _python_config(path: str) -> bool:
     return is_config_module(path)
 
 
+def _is_hostfile(path: str) -> bool:
+    from batchlint.loading.hostfile import is_hostfile  # (only for a file of no type batchlint reads by its name)
+
+    return is_hostfile(path)
+
+
 def bad_paths(paths: tuple[str, ...] | list[str], stdin_filename: str | None = None, any_type: bool = False) -> bool:
     """Named paths that do not exist, or (unless `any_type`) files of a type batchlint does not read:
     one line each (True), and the run stops before anything is checked. `-` is standard input."""
     from batchlint.engine import CONFIG_SUFFIXES
     from batchlint.loading.files import own_stream
-    from batchlint.loading.hostfile import is_hostfile
     from batchlint.session import SCRIPT_SUFFIXES, is_launch_script
 
     bad = False
@@ -93,7 +98,7 @@ def bad_paths(paths: tuple[str, ...] | list[str], stdin_filename: str | None = N
             and not os.path.isdir(named)
             and not _template_of(named).endswith(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)
             and not own_stream(named)
-            and not (path != "-" and os.path.isfile(named) and (is_launch_script(named) or is_hostfile(named)))
+            and not (path != "-" and os.path.isfile(named) and (is_launch_script(named) or _is_hostfile(named)))
             and not (path != "-" and named.endswith(".py") and os.path.isfile(named) and _python_config(named))
         ):  # a `#!/bin/bash` script, a DeepSpeed hostfile, a Python config module (mmengine, nanoGPT), never a program
             error(f"{named}: not a file batchlint reads (it reads {', '.join(CONFIG_SUFFIXES + SCRIPT_SUFFIXES)} files)")

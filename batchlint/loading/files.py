@@ -29,9 +29,11 @@ from __future__ import annotations
 import io
 import os
 import stat
-from contextvars import ContextVar, Token
 
-from batchlint.digest import digest
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from contextvars import ContextVar, Token
 
 __all__ = [
     "CHANGED",
@@ -60,6 +62,13 @@ _CHUNK = 1 << 20
 _OWN_FD_PREFIXES = ("/dev/fd/", "/proc/self/fd/")
 
 CHANGED = "changed"  # read twice in one run with different results: nothing that used it may be cached
+
+
+def digest(data: bytes) -> str:
+    """`batchlint.digest.digest` (imported when a run records what it read: never under --no-cache)."""
+    from batchlint.digest import digest
+
+    return digest(data)
 
 
 class ReadError(OSError):
@@ -177,7 +186,7 @@ def read_bytes(path: str, limit: int = MAX_FILE_BYTES, truncate: bool = False, r
         if record:
             _note(path, None)
         raise
-    if record and _reads.get() is not None:
+    if record and current_reads() is not None:
         _note(path, digest(data))
     return data
 
@@ -267,7 +276,7 @@ def glob_files(pattern: str) -> list[str]:
     """The regular files matching the glob `pattern` (sorted), and, while the cache records, a note of
     what the search found: a file created later that matches must invalidate the results that searched."""
     found = _glob(pattern)
-    reads = _reads.get()
+    reads = current_reads()
     if reads is not None:
         reads.note_listing("glob:" + os.path.abspath(pattern), _listing_digest(found))
     return found
@@ -276,7 +285,7 @@ def glob_files(pattern: str) -> list[str]:
 def list_dir(directory: str) -> list[str]:
     """The names in `directory` (sorted; none when it is not a readable directory), noted like `glob_files`."""
     names = _listdir(directory)
-    reads = _reads.get()
+    reads = current_reads()
     if reads is not None:
         reads.note_listing("dir:" + os.path.abspath(directory), _listing_digest([os.path.join(directory, n) for n in names]))
     return names
@@ -319,24 +328,29 @@ class Reads:
 
 
 # The Reads of the check running in this context (a cached `check`), or None: per thread and task,
-# so a check running beside another (an editor server) never sees the other's reads.
-_reads: ContextVar[Reads | None] = ContextVar("batchlint_reads", default=None)
+# so a check running beside another (an editor server) never sees the other's reads. The context
+# variable is made by the first `start_recording` (`contextvars` is not imported by a --no-cache run);
+# `setdefault` keeps one variable when two threads start at once.
+_VARIABLE: dict[str, ContextVar[Reads | None]] = {}
+
+
+def current_reads() -> Reads | None:
+    variable = _VARIABLE.get("reads")
+    return None if variable is None else variable.get()
 
 
 def _note(path: str, value: str | None) -> None:
-    reads = _reads.get()
+    reads = current_reads()
     if reads is not None:
         reads.note(path, value)
 
 
 def start_recording() -> Token[Reads | None]:
     """Note every read and every missing file from now on, in this context; `stop_recording(token)` ends it."""
-    return _reads.set(Reads())
+    from contextvars import ContextVar
+
+    return _VARIABLE.setdefault("reads", ContextVar("batchlint_reads", default=None)).set(Reads())
 
 
 def stop_recording(token: Token[Reads | None]) -> None:
-    _reads.reset(token)
-
-
-def current_reads() -> Reads | None:
-    return _reads.get()
+    _VARIABLE["reads"].reset(token)

@@ -4,13 +4,19 @@ never changed here."""
 
 from __future__ import annotations
 
-from batchlint.memory.gpus import Gpu, GpuNameError, lookup
-from batchlint.memory.model import MemoryModel, build_model
 from batchlint.memory.profile import PRESETS, Profile, ProfileError, parse_profile
 from batchlint.model import FactName, RunModel
 from batchlint.options import LaunchOptions
 from batchlint.resolve import DocumentLoader
 from batchlint.settings import DEFAULTS, FileSettings, SettingsError
+
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true. The card table
+# (`gpus`) and the estimates (`model`) are imported when a GPU is declared: a run without one never
+# looks a card up nor builds a model.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from batchlint.memory.gpus import Gpu
+    from batchlint.memory.model import MemoryModel
 
 DEFAULT_HEADROOM: float = DEFAULTS["headroom"]
 
@@ -40,6 +46,10 @@ def missing_help(reason: str) -> str:
 def choose_gpu(options: LaunchOptions, settings: FileSettings) -> Gpu | None:
     name = options.gpu or settings.gpu
     capacity = options.gpu_memory_gib or settings.gpu_memory_gib
+    if name is None and capacity is None:
+        return None
+    from batchlint.memory.gpus import Gpu, GpuNameError, lookup
+
     gpu = None
     if name is not None:
         try:
@@ -104,6 +114,8 @@ def memory_for(
         return None, f"{NO_PROFILE} (GPU: {gpu.name})"
     if run.int_fact(FactName.DATA_PARALLEL_SIZE) is None:
         return None, f"{NO_PROCESSES} (see BL103): the main card's load depends on it"
+    from batchlint.memory.model import build_model
+
     headroom = float(settings.headroom or DEFAULT_HEADROOM)
     built = build_model(run.fact_map(), gpu, headroom, profile, int(settings.gpus_per_node or DEFAULTS["gpus-per-node"]), run.sharding)
     return (None, built) if isinstance(built, str) else (built, None)

@@ -17,6 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from batchlint.counts import positive_int
+from batchlint.memory import CENTRAL as CENTRAL  # (the cases, named here too)
+from batchlint.memory import CONSERVATIVE as CONSERVATIVE
+from batchlint.memory import OPTIMISTIC as OPTIMISTIC
 from batchlint.memory.gpus import Gpu
 from batchlint.memory.profile import GIB, Profile
 from batchlint.sharding import Sharding
@@ -56,8 +59,6 @@ _BYTES_PER_PARAM = {  # trainable parameters without sharding: weights + grads +
 }
 _OPTIMIZER_BYTES = {"adamw": 8, "adamw8bit": 2, "sgd_momentum": 4, "sgd": 0}
 _DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2}
-
-CENTRAL, OPTIMISTIC, CONSERVATIVE = "central", "optimistic", "conservative"
 
 
 class Term:

@@ -15,14 +15,19 @@ from collections.abc import Iterator
 
 from batchlint.counts import positive_int
 from batchlint.fixes import Fix
+from batchlint.memory import CENTRAL, CONSERVATIVE, OPTIMISTIC
 from batchlint.memory.attach import missing_help
-from batchlint.memory.model import CENTRAL, CONSERVATIVE, OPTIMISTIC, MemoryModel
 from batchlint.model import FactName as F
 from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
 from batchlint.plan import FITS, FITS_WITHOUT_VALIDATION, MAIN_AT_RISK, Plan
 from batchlint.rules.base import MEMORY, Diagnostic, RunRule, file_start
 from batchlint.rules.batch import anchor, plan_fix, run_plan
+
+# `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from batchlint.memory.model import MemoryModel
 
 
 def _inputs(run: RunModel) -> tuple[RunModel, MemoryModel, int, int, int] | None:

@@ -261,3 +261,36 @@ def test_recording_notes_reads_and_absences(tmp_path: Path) -> None:
     finally:
         files.stop_recording(token)
     assert files.current_reads() is None
+
+
+def test_a_recording_inside_another_gives_the_outer_one_back(tmp_path: Path) -> None:
+    """One context variable for every recording (made by the first): ending an inner recording restores the
+    outer one, and a recording started in another thread at the same time keeps its own reads."""
+    (tmp_path / "a.yaml").write_text("a: 1\n")
+    outer_token = files.start_recording()
+    try:
+        outer = files.current_reads()
+        inner_token = files.start_recording()
+        inner = files.current_reads()
+        assert inner is not None and inner is not outer
+        read_bytes(str(tmp_path / "a.yaml"))
+        files.stop_recording(inner_token)
+        assert files.current_reads() is outer
+        assert outer is not None and str(tmp_path / "a.yaml") not in outer.seen
+        assert str(tmp_path / "a.yaml") in inner.seen
+        in_thread: list[object] = []
+
+        def record_in_thread() -> None:
+            token = files.start_recording()
+            in_thread.append(files.current_reads())
+            files.stop_recording(token)
+            in_thread.append(files.current_reads())
+
+        other = threading.Thread(target=record_in_thread)
+        other.start()
+        other.join()
+        assert in_thread[0] is not None and in_thread[0] is not outer and in_thread[1] is None
+        assert files.current_reads() is outer
+    finally:
+        files.stop_recording(outer_token)
+    assert files.current_reads() is None
