@@ -762,17 +762,9 @@ def check(
 
         recording = cache.begin()  # the reader notes what each file read: entries are keyed by that
     try:
-        if workers > 1 and use_cache:
-            # Entries the cache serves are read here: a pool is started only for enough files it does not.
-            served = [_from_cache(path, session, options, use_cache)[0] for path in files]
-            missed = [path for path, outcome in zip(files, served, strict=True) if outcome is None]
-            fresh = iter(
-                _check_parallel(missed, session, options, use_cache, _workers(len(missed)))
-                if _workers(len(missed)) > 1
-                else [check_file(path, session, options, use_cache, keep_runs) for path in missed]
-            )
-            outcomes = [outcome if outcome is not None else next(fresh) for outcome in served]
-        elif workers > 1:
+        if workers > 1:
+            # Served entries too: serving one costs about a fifth of checking the file, and the forked
+            # map starts no pool (a warm 500-file run: 80 ms wall on two processes, 95 ms in one).
             outcomes = _check_parallel(files, session, options, use_cache, workers)
         else:
             outcomes = [check_file(path, session, options, use_cache, keep_runs) for path in files]

@@ -341,9 +341,10 @@ validation_data:
 """
 
 
-def test_a_warm_cache_starts_no_pool_and_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Files the cache serves are read in the parent: a warm run over many files forks no workers, and
-    the files it does not serve (one edited) are checked as the serial walk would, in the same order."""
+def test_a_warm_cache_in_the_parallel_walk_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm run over many files shares the files over processes as a cold one does (entries served
+    in the workers), and the files the cache does not serve (edited) are checked as the serial walk
+    would, in the same order."""
     import batchlint.engine as engine
     from batchlint.engine import check
     from batchlint.options import Options
@@ -374,11 +375,11 @@ def test_a_warm_cache_starts_no_pool_and_changes_nothing(tmp_path: Path, monkeyp
     pools: list[int] = []
     real = engine._check_parallel
     monkeypatch.setattr(engine, "_check_parallel", lambda files, *rest: pools.append(len(files)) or real(files, *rest))
-    assert render() == serial and pools == []  # all served (pyproject.toml alone checked again): no pool
+    assert render() == serial and pools == [13]  # all served (pyproject.toml alone checked again), in the workers
     for name in ("train05.yaml", "train07.yaml", "train09.yaml", "train11.yaml"):  # four misses with other findings
         (tree / name).write_text(_MUSEV.format(bs=0, ga=2), encoding="utf-8")
     mixed = render()
-    assert pools == [5]  # the four, and pyproject.toml (a settings file: no entry is stored for it)
+    assert pools == [13, 13]
     monkeypatch.setenv("BATCHLINT_SERIAL", "1")
     monkeypatch.setenv("BATCHLINT_CACHE_DIR", str(tmp_path / "cold"))
     assert mixed != serial and mixed == render()  # as a cold serial walk of the edited tree gives it
