@@ -227,7 +227,7 @@ def compare(label: str, root: Path, files: list[Path], bin_dir: Path) -> dict[st
     for name, (ms, rss) in results.items():
         print(f"  {name:<18}{ms:>10.0f} ms  {ms / len(files):>7.2f} ms/file  peak {rss:>6.0f} MiB")
     for name in ("yamllint", "check-jsonschema"):
-        print(f"  batchlint / {name:<16} {b / results[name][0]:.2f}")
+        print(f"  batchlint / {name:<16} {b / results[name][0]:.3f}")
     return results
 
 
@@ -261,7 +261,7 @@ def main() -> None:
             ms, rss = medians({"b": tools(bin_dir)["batchlint"] + rel}, root)["b"]
             print(f"  {n:>6} files  {ms:>9.0f} ms  {ms / n:>7.2f} ms/file  peak {rss:>5.0f} MiB")
     if 500 in per_file and 5000 in per_file:
-        print(f"\nper-file cost at 5,000 / at 500: {per_file[5000] / per_file[500]:.2f} (goal <= 1.20)")
+        print(f"\nper-file cost at 5,000 / at 500: {per_file[5000] / per_file[500]:.3f} (goal <= 1.20)")
     if "cache" in CASES:
         files = build(WORK / "t500", 500, 0.3)
         root = WORK / "t500"
@@ -275,7 +275,7 @@ def main() -> None:
             cold.append(timed(cached_cmd, root)[0])
         cold_ms = statistics.median(cold) * 1000
         warm_ms = medians({"warm": cached_cmd}, root)["warm"][0]
-        print(f"\ncache on 500 files: cold {cold_ms:.0f} ms, warm {warm_ms:.0f} ms = {warm_ms / cold_ms:.2f} of cold (goal <= 0.30)")
+        print(f"\ncache on 500 files: cold {cold_ms:.0f} ms, warm {warm_ms:.0f} ms = {warm_ms / cold_ms:.3f} of cold (goal <= 0.30)")
     plan_cmd = [
         str(bin_dir / "batchlint"),
         "plan",
