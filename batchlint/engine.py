@@ -609,14 +609,10 @@ def check_file(path: str, session: Session, options: Options, use_cache: bool, k
         for analysis in analyses:
             runs = analysis.runs if analysis.view.dialect != HOSTFILE else []
             view = analysis.view
-            generic = any(run.dialect == GENERIC for run, _ in runs)
             for check_document, check_run in checks(codes, runs):  # only the rules that can report on these runs (their modules imported)
                 if check_document is not None:
                     diagnostics.extend(check_document(view))
                 if check_run is None:
-                    continue
-                if len(runs) == 1 and not generic:
-                    diagnostics.extend(check_run(*runs[0]))
                     continue
                 for run, pairing in runs:
                     found = check_run(run, pairing)
