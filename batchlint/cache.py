@@ -180,13 +180,8 @@ class Recording:
 _runs: ContextVar[_Run | None] = ContextVar("batchlint_cache_run", default=None)
 
 
-def file_hash(path: str) -> str | None:
-    """Digest of the file's bytes (through the bounded reader), None when it is not a readable regular file."""
-    data = _bytes(path)
-    return digest(data) if data is not None else None
-
-
 def _bytes(path: str) -> bytes | None:
+    """The file's bytes (through the bounded reader), None when it is not a readable regular file."""
     try:
         return files.read_bytes(path)
     except OSError:

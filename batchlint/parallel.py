@@ -56,7 +56,7 @@ def forked_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> 
     processes = min(workers, len(items))
     try:
         for n in range(processes):
-            if parent_works and n == processes - 1 and n > 0:
+            if parent_works and n == processes - 1:  # (processes >= 2: the parent never works alone)
                 break  # the parent is the last worker
             results_read, results_write = os.pipe()
             if not _widen(results_read) and n == 0:
