@@ -50,7 +50,10 @@ echo "$(wc -l <"$work/sdist.txt") entries, $(grep -c '^tests/' "$work/sdist.txt"
 echo "== the wheel in a fresh venv: the quickstart"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "$wheel"
-unzip -l "$wheel" | grep -q 'batchlint-.*dist-info/licenses/LICENSE' || fail "the wheel lacks its LICENSE"
+# The listing goes to a file first: `unzip -l | grep -q` under pipefail fails whenever grep's early exit
+# lands unzip a SIGPIPE before its last lines (132 of 200 runs here), which read as a missing LICENSE.
+unzip -l "$wheel" >"$work/wheel.txt" || fail "unzip -l could not list $wheel"
+grep -q 'batchlint-.*dist-info/licenses/LICENSE' "$work/wheel.txt" || fail "the wheel lacks its LICENSE"
 version="$("$work/venv/bin/batchlint" --version)"
 [[ "$version" == "batchlint $(grep -oP '__version__ = "\K[^"]+' batchlint/__init__.py)" ]] || fail "unexpected version: $version"
 set +e
