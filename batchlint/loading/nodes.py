@@ -41,6 +41,10 @@ class Span:
     def _key(self) -> tuple[str, int, int, int, int, int, int]:
         return (self.file, self.line, self.column, self.end_line, self.end_column, self.start, self.end)
 
+    def __reduce__(self) -> tuple[type[Span], tuple[str, int, int, int, int, int, int]]:
+        # Its fields, not the default slot-state dict: the parallel walk sends every diagnostic's spans back.
+        return Span, self._key()
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Span) and self._key() == other._key()
 

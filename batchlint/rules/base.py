@@ -58,6 +58,9 @@ class Related:
         self.span = span
         self.label = label
 
+    def __reduce__(self) -> tuple[type[Related], tuple[Span, str]]:
+        return Related, (self.span, self.label)  # (see Diagnostic.__reduce__)
+
 
 class Diagnostic:
     __slots__ = ("code", "name", "severity", "message", "span", "help", "related", "fix")
@@ -84,6 +87,11 @@ class Diagnostic:
 
     def __repr__(self) -> str:
         return f"Diagnostic({self.code} {self.span.file}:{self.span.line}:{self.span.column} {self.message!r})"
+
+    def __reduce__(self) -> tuple[type[Diagnostic], tuple[object, ...]]:
+        # The parallel walk pickles every diagnostic back to the parent: its fields as arguments cost
+        # about two thirds of the default slot-state dicts, to write and to read.
+        return Diagnostic, (self.code, self.name, self.severity, self.message, self.span, self.help, self.related, self.fix)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.span.file, self.span.line, self.span.column, self.code)
