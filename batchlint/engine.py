@@ -557,8 +557,10 @@ def _referenced(diagnostics: list[Diagnostic]) -> set[str]:
 def _keep_texts(texts: dict[str, str], diagnostics: list[Diagnostic]) -> dict[str, str]:
     """Only the texts a reporter, the fixer or a suppression comment needs: memory stays flat however
     many files are checked."""
+    from batchlint.suppression import may_hold_directives
+
     wanted = _referenced(diagnostics)
-    return {f: t for f, t in texts.items() if f in wanted or "batchlint:" in t}
+    return {f: t for f, t in texts.items() if f in wanted or may_hold_directives(t)}
 
 
 def _from_cache(path: str, session: Session, options: Options, use_cache: bool) -> tuple[FileOutcome | None, str]:
