@@ -23,7 +23,7 @@ import batchlint.engine
 import batchlint.rules
 from batchlint.rules import TABLE
 from batchlint.rules.base import DocumentRule, Rule, RunRule, needs_met
-from tests.conftest import REPO
+from tests.conftest import REPO, corpus2_or_skip, corpus_or_skip
 from tests.helpers import run_cli
 from tests.test_cases import CASES, _cases, _committed
 from tests.test_startup import ACCELERATE, TRAIN  # a MuseV config with a comment stating its total
@@ -69,9 +69,8 @@ def test_every_place_that_lists_rules_sees_them_all() -> None:
     assert BY_CODE["X008"] is BY_CODE["BL102"]  # an alias is the same rule
 
 
-def test_a_rule_reports_nothing_on_a_run_that_misses_its_needs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Over every case's runs, each rule whose needs a run does not meet yields nothing on it, so
-    skipping it (and not importing its module) cannot hide a finding."""
+def _recorded_runs(monkeypatch: pytest.MonkeyPatch, checks: list[tuple[Path, list[str]]]) -> list[tuple[object, object]]:
+    """Every (run, pairing) the engine chooses rules for while `batchlint check` runs on each (folder, args)."""
     seen: list[tuple[object, object]] = []
     original = batchlint.engine.checks
 
@@ -81,24 +80,56 @@ def test_a_rule_reports_nothing_on_a_run_that_misses_its_needs(monkeypatch: pyte
 
     monkeypatch.setattr(batchlint.engine, "checks", recording)
     monkeypatch.setenv("BATCHLINT_SERIAL", "1")  # the runs are recorded in this process
-    with tempfile.TemporaryDirectory() as work:
-        for case in _cases():
-            folder = CASES / case
-            args = shlex.split((folder / "args").read_text(encoding="utf-8"))
-            cwd = _committed(folder, Path(work)) if (folder / "HEAD").is_dir() else folder
-            run_cli("check", "--format", "concise", "--no-cache", *args, cwd=cwd)
-    assert len(seen) > 200
+    for cwd, args in checks:
+        run_cli("check", "--format", "concise", "--no-cache", "--exit-zero", *args, cwd=cwd)
+    return seen
+
+
+def _needs_hold(seen: list[tuple[object, object]]) -> tuple[set[str], set[str]]:
+    """Asserts that each rule with needs yields nothing on every run that misses them (so skipping it,
+    and not importing its module, cannot hide a finding); the codes skipped on some run, and the codes
+    that report on some run that meets their needs."""
     needing = [(entry[0], entry[6]) for entry in TABLE if entry[6]]
     skipped: set[str] = set()
+    reported: set[str] = set()
     for run, pairing in seen:
         met = needs_met(run, pairing)  # type: ignore[arg-type]
         for code, needs in needing:
+            rule = batchlint.rules.rule(code)
+            assert isinstance(rule, RunRule)
+            found = list(rule.check_run(run, pairing))  # type: ignore[arg-type]
             if not met.issuperset(needs):
                 skipped.add(code)
-                rule = batchlint.rules.rule(code)
-                assert isinstance(rule, RunRule)
-                assert list(rule.check_run(run, pairing)) == [], f"{code} reports on a run without {needs}"  # type: ignore[arg-type]
-    assert skipped == {code for code, _ in needing}  # each such rule is tested on runs it is skipped for
+                assert found == [], f"{code} reports on a run of {run.config} without {set(needs) - met}"  # type: ignore[attr-defined]
+            elif found:
+                reported.add(code)
+    return skipped, reported
+
+
+def test_a_rule_reports_nothing_on_a_run_that_misses_its_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over every case's runs, each rule whose needs a run does not meet yields nothing on it; and the
+    cases test every such rule both ways: on runs it is skipped for, and on runs where it reports."""
+    with tempfile.TemporaryDirectory() as work:
+        checks = []
+        for case in _cases():
+            folder = CASES / case
+            args = shlex.split((folder / "args").read_text(encoding="utf-8"))
+            checks.append((_committed(folder, Path(work)) if (folder / "HEAD").is_dir() else folder, args))
+        seen = _recorded_runs(monkeypatch, checks)
+    assert len(seen) > 200
+    skipped, reported = _needs_hold(seen)
+    needing = {entry[0] for entry in TABLE if entry[6]}
+    assert skipped == needing
+    assert reported == needing, f"no case has a finding of {sorted(needing - reported)}"
+
+
+@pytest.mark.parametrize("which", ["corpus", "corpus2"])
+def test_needs_hold_on_the_corpora(which: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same over every run of the shared corpora (real configs, launch scripts and accelerate files)."""
+    folder = corpus_or_skip() if which == "corpus" else corpus2_or_skip()
+    seen = _recorded_runs(monkeypatch, [(folder, ["."])])
+    assert len(seen) > 40
+    _needs_hold(seen)
 
 
 _MODULES = (
