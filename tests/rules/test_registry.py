@@ -137,16 +137,21 @@ _MODULES = (
     "from batchlint.cli import main\n"
     "with contextlib.redirect_stdout(io.StringIO()):\n"
     "    main(sys.argv[1:])\n"
-    "print(' '.join(sorted(m for m in sys.modules if m.startswith('batchlint.rules.'))))\n"
+    "print(' '.join(sorted(m for m in sys.modules if m.startswith('batchlint.'))))\n"
 )
 
 
-def _rule_modules(folder: Path, *args: str) -> set[str]:
+def _batchlint_modules(folder: Path, *args: str) -> set[str]:
+    """The batchlint modules (without the `batchlint.` prefix) a `check` with `args` imports."""
     env = dict(os.environ, PYTHONPATH=str(REPO), BATCHLINT_SERIAL="1")
     proc = subprocess.run(
         [sys.executable, "-c", _MODULES, "check", "--no-cache", "--exit-zero", *args], cwd=folder, env=env, capture_output=True, text=True, check=True
     )
-    return {name.removeprefix("batchlint.rules.") for name in proc.stdout.split()}
+    return {name.removeprefix("batchlint.") for name in proc.stdout.split()}
+
+
+def _rule_modules(folder: Path, *args: str) -> set[str]:
+    return {name.removeprefix("rules.") for name in _batchlint_modules(folder, *args) if name.startswith("rules.")}
 
 
 def _config(folder: Path) -> None:
@@ -169,3 +174,32 @@ def test_a_run_without_accelerate_config_imports_no_accelerate_rule(tmp_path: Pa
     loaded = _rule_modules(tmp_path, "train.yaml", "--num-processes", "8")
     assert "batch" in loaded
     assert not loaded & {"accelerate", "accelerate_more", "fsdp", "deepspeed", "deepspeed_more", "drift"}
+
+
+def test_a_plain_multi_gpu_run_imports_no_module_it_cannot_use(tmp_path: Path) -> None:
+    """A MuseV config launched by a script with a plain MULTI_GPU accelerate config (a pre-commit hook's
+    one-file check): none of the rules of FSDP, DeepSpeed, fp8, dynamo, Megatron, split_batches or a
+    fixed global batch can report, and nothing shards, composes a Hydra list or reads a DeepSpeed JSON."""
+    _config(tmp_path)
+    (tmp_path / "accelerate.yaml").write_text(ACCELERATE + "gpu_ids: all\nrdzv_backend: static\nsame_network: true\nuse_cpu: false\n", encoding="utf-8")
+    (tmp_path / "train.sh").write_text("accelerate launch --config_file accelerate.yaml --num_processes 4 train.py --config train.yaml\n", encoding="utf-8")
+    loaded = _batchlint_modules(tmp_path, "train.yaml")
+    assert {"rules.accelerate", "rules.batch", "pair", "derive"} <= loaded  # paired with its accelerate config, whose rules run
+    unused = {
+        "rules.accelerate_more",
+        "rules.fsdp",
+        "rules.cross_more",
+        "rules.global_batch",
+        "rules.deepspeed",
+        "sharding",
+        "dialects.deepspeed",
+        "loading.hydra",
+    }
+    assert loaded & unused == set()
+
+
+def test_the_deepspeed_dialect_name_is_its_declaration_s() -> None:
+    from batchlint.dialects import registry
+
+    assert registry.DEEPSPEED_NAME == registry.DEEPSPEED.name == "deepspeed"
+    assert registry.DEEPSPEED is registry.by_name(registry.DEEPSPEED_NAME)
