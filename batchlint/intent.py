@@ -13,42 +13,81 @@ import re
 from batchlint.loading.nodes import Comment, Span
 
 _NUM = r"(\d+)"
-# Labels written after a number ("16卡", "8 batch size", "4 gradient accumulation steps"), each with the
-# words one of which a clause must hold for the label to match in it (a pattern is compiled, and run,
-# only on a clause that holds one: most comments state no batch).
-_AFTER = [
+# A label is an ordered alternation; each alternative comes with the words one of which every text it
+# matches holds. A clause is matched against the alternatives whose word it holds, in their order: an
+# alternative that cannot match anywhere in the clause changes no match (`_label`), so the pattern
+# compiled for most clauses is a few alternatives long, not the whole label (most comments state no batch).
+Alternatives = tuple[tuple[str, tuple[str, ...]], ...]
+# Labels written after a number ("16卡", "8 batch size", "4 gradient accumulation steps").
+_AFTER: list[tuple[str, Alternatives]] = [
     (
         "per_device",
-        r"单卡\s*batch[ _]?size|单卡\s*bs|单卡|(?:per|/)[ _-]?(?:device|gpu|card)(?:\s*batch(?:[ _]?size)?)?"
-        r"|micro[ _-]?batch(?:[ _]?size)?|batch[ _-]?size(?:\s*per\s*(?:device|gpu|card))?|bs\b|samples?\s*per\s*(?:gpu|device)",
-        ("单卡", "device", "gpu", "card", "batch", "bs"),
+        (
+            (r"单卡\s*batch[ _]?size", ("单卡",)),
+            (r"单卡\s*bs", ("单卡",)),
+            (r"单卡", ("单卡",)),
+            (r"(?:per|/)[ _-]?(?:device|gpu|card)(?:\s*batch(?:[ _]?size)?)?", ("device", "gpu", "card")),
+            (r"micro[ _-]?batch(?:[ _]?size)?", ("micro",)),
+            (r"batch[ _-]?size(?:\s*per\s*(?:device|gpu|card))?", ("batch",)),
+            (r"bs\b", ("bs",)),
+            (r"samples?\s*per\s*(?:gpu|device)", ("sample",)),
+        ),
     ),
-    ("grad_accum", r"(?:gradient[ _]?)?accum(?:ulation)?(?:[ _]?steps?)?|grad[ _]?accum\w*|\bga\b|累积|梯度累积", ("accum", "ga", "累积")),
-    ("nodes", r"nodes?\b|machines?\b|台机器|机器|台", ("node", "machine", "台", "机器")),
+    (
+        "grad_accum",
+        (
+            (r"(?:gradient[ _]?)?accum(?:ulation)?(?:[ _]?steps?)?", ("accum",)),
+            (r"grad[ _]?accum\w*", ("accum",)),
+            (r"\bga\b", ("ga",)),
+            (r"累积", ("累积",)),
+            (r"梯度累积", ("累积",)),
+        ),
+    ),
+    ("nodes", ((r"nodes?\b", ("node",)), (r"machines?\b", ("machine",)), (r"台机器", ("台",)), (r"机器", ("机器",)), (r"台", ("台",)))),
     (
         "gpus",
-        r"卡|张卡|gpus?\b|cards?\b|devices?\b|ranks?\b|processes\b|procs\b"
-        r"|(?:x|×)\s*(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}s?|rtx\s*\d{4}\w*|mi\d{3}\w*|gh200|gb200|tpus?)\b"
-        # `4 40GB A100 GPUs`: the count, then the card's memory and model
-        r"|\d+\s*gb\s+(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}|rtx\s*\d{4}\w*|mi\d{3}\w*)\s+gpus?\b",
-        ("卡", "gpu", "card", "device", "rank", "proc", "x", "×"),
+        (
+            (r"卡", ("卡",)),
+            (r"张卡", ("卡",)),
+            (r"gpus?\b", ("gpu",)),
+            (r"cards?\b", ("card",)),
+            (r"devices?\b", ("device",)),
+            (r"ranks?\b", ("rank",)),
+            (r"processes\b", ("processes",)),
+            (r"procs\b", ("procs",)),
+            (r"(?:x|×)\s*(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}s?|rtx\s*\d{4}\w*|mi\d{3}\w*|gh200|gb200|tpus?)\b", ("x", "×")),
+            # `4 40GB A100 GPUs`: the count, then the card's memory and model
+            (r"\d+\s*gb\s+(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}|rtx\s*\d{4}\w*|mi\d{3}\w*)\s+gpus?\b", ("gb",)),
+        ),
     ),
 ]
 # Labels written before a number ("GBS 128", "world size 4", "global batch size: 256").
-_BEFORE = [
+_BEFORE: list[tuple[str, Alternatives]] = [
     (
         "total",
-        r"\bgbs|global[ _]batch(?:[ _]size)?|total[ _]batch(?:[ _]size)?|effective[ _]batch(?:[ _]size)?|总\s*batch(?:[ _]?size)?",
-        ("gbs", "global", "total", "effective", "总"),
+        (
+            (r"\bgbs", ("gbs",)),
+            (r"global[ _]batch(?:[ _]size)?", ("global",)),
+            (r"total[ _]batch(?:[ _]size)?", ("total",)),
+            (r"effective[ _]batch(?:[ _]size)?", ("effective",)),
+            (r"总\s*batch(?:[ _]?size)?", ("总",)),
+        ),
     ),
-    ("gpus", r"world[ _]size|num[ _]gpus|n[ _]gpus|gpu[ _]num|gpus", ("world", "gpu")),
-    ("grad_accum", r"gradient[ _]accumulation[ _]steps|grad[ _]accum|accumulation", ("accum",)),
-    ("per_device", r"per[ _]device[ _]batch(?:[ _]size)?|micro[ _]batch(?:[ _]size)?|batch[ _]size|bs", ("batch", "bs")),
+    ("gpus", ((r"world[ _]size", ("world",)), (r"num[ _]gpus", ("gpu",)), (r"n[ _]gpus", ("gpu",)), (r"gpu[ _]num", ("gpu",)), (r"gpus", ("gpu",)))),
+    ("grad_accum", ((r"gradient[ _]accumulation[ _]steps", ("gradient",)), (r"grad[ _]accum", ("grad",)), (r"accumulation", ("accumulation",)))),
+    (
+        "per_device",
+        ((r"per[ _]device[ _]batch(?:[ _]size)?", ("device",)), (r"micro[ _]batch(?:[ _]size)?", ("micro",)), (r"batch[ _]size", ("batch",)), (r"bs", ("bs",))),
+    ),
 ]
 # The number starts a word: the `100` of `A100 GPUs` or `sd15` is part of a name (`2x8 GPUs` still counts 8).
-_AFTER_RE = [(name, r"(?<![a-wyz\d.])" + _NUM + r"\s*(?:" + pat + ")", words) for name, pat, words in _AFTER]
+_AFTER_AROUND = (r"(?<![a-wyz\d.])" + _NUM + r"\s*(?:", ")")
 # A number that starts a product (`total batch = 4 * 8 GPUs`) is a factor, not the labelled value.
-_BEFORE_RE = [(name, r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])(?!\s*[*×x]\s*\d)", words) for name, pat, words in _BEFORE]
+_BEFORE_AROUND = ("(?:", r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])(?!\s*[*×x]\s*\d)")
+# (name, the whole label's pattern, its alternatives, what goes around them)
+_AFTER_RE = [(name, _AFTER_AROUND[0] + "|".join(a for a, _ in alts) + _AFTER_AROUND[1], alts, _AFTER_AROUND) for name, alts in _AFTER]
+_BEFORE_RE = [(name, _BEFORE_AROUND[0] + "|".join(a for a, _ in alts) + _BEFORE_AROUND[1], alts, _BEFORE_AROUND) for name, alts in _BEFORE]
+_VARIANTS = 3  # a label's patterns of fewer alternatives compiled at most, then its whole pattern serves every clause
 _EQUALS = r"(?:=|==|→|->)\s*(\d+)(?!\s*[*×x]\s*\d)"  # a clause without "=", "→" or "->" has none
 # A config line commented out (`# per_device_train_batch_size: 8`, `# --train_batch_size 8`,
 # `# bs=8`): an old or alternative value, not a statement of intent. It starts with "-" or holds ":" or "=".
@@ -69,10 +108,35 @@ _LENGTH = r"block[ _]?size|seq(?:uence)?[ _]?len(?:gth)?|context[ _]?(?:len(?:gt
 _LENGTH_WORDS = ("block", "seq", "context", "max", "token")
 
 
-@functools.cache
+_rx_cache: dict[str, re.Pattern[str]] = {}
+
+
 def _rx(pattern: str) -> re.Pattern[str]:
     """A pattern compiled at its first use (a one-file run compiles only those its comments need)."""
-    return re.compile(pattern)
+    hit = _rx_cache.get(pattern)
+    if hit is None:
+        hit = _rx_cache[pattern] = re.compile(pattern)
+    return hit
+
+
+_compiled_variants: dict[str, int] = {}  # a label's whole pattern -> how many of its shorter patterns were compiled
+
+
+def _label(clause: str, whole: str, alternatives: Alternatives, around: tuple[str, str]) -> re.Pattern[str] | None:
+    """The pattern of a label for this clause: its alternatives whose word the clause holds, in their order
+    (each other one matches nowhere in it, so the matches are the whole pattern's); None when none is left.
+    After `_VARIANTS` shorter patterns of one label, its whole pattern serves every clause (the same matches)."""
+    kept = [pattern for pattern, words in alternatives if any(map(clause.__contains__, words))]
+    if not kept:
+        return None
+    if len(kept) == len(alternatives):
+        return _rx(whole)
+    pattern = around[0] + "|".join(kept) + around[1]
+    if pattern not in _rx_cache:
+        if _compiled_variants.get(whole, 0) >= _VARIANTS:
+            return _rx(whole)
+        _compiled_variants[whole] = _compiled_variants.get(whole, 0) + 1
+    return _rx(pattern)
 
 
 def _has_digit(text: str) -> bool:
@@ -228,17 +292,19 @@ def _clause_numbers(original: str) -> dict[str, int] | None:
     if "total" not in found and conclusion is not None:
         found["total"] = int(conclusion.group(1))
         taken.append((conclusion.start(1), conclusion.end(1)))
-    for name, pattern, words in _BEFORE_RE:
-        if not any(map(clause.__contains__, words)):
+    for name, whole, alternatives, around in _BEFORE_RE:
+        pattern = _label(clause, whole, alternatives, around)
+        if pattern is None:
             continue
-        for m in _rx(pattern).finditer(clause):
+        for m in pattern.finditer(clause):
             if name not in found and free(m.start(1), m.end(1)):
                 found[name] = int(m.group(1))
                 taken.append((m.start(), m.end()))
-    for name, pattern, words in _AFTER_RE:
-        if not any(map(clause.__contains__, words)):
+    for name, whole, alternatives, around in _AFTER_RE:
+        pattern = _label(clause, whole, alternatives, around)
+        if pattern is None:
             continue
-        for m in _rx(pattern).finditer(clause):
+        for m in pattern.finditer(clause):
             if free(m.start(), m.end()) and name not in found:
                 found[name] = int(m.group(1))
                 taken.append((m.start(), m.end()))

@@ -1,0 +1,100 @@
+"""intent.py matches a clause against only the alternatives of a label whose word the clause holds
+(`_label`). Differential: over generated clauses, every label's shorter pattern finds exactly what the
+label's whole pattern, as written before alternatives were split out, finds; and the statements of a
+comment are the same as those the whole patterns give."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from batchlint import intent
+
+_NUM = r"(\d+)"
+# The labels as one pattern each, as intent.py wrote them before (the reference).
+OLD_AFTER = [
+    (
+        "per_device",
+        r"单卡\s*batch[ _]?size|单卡\s*bs|单卡|(?:per|/)[ _-]?(?:device|gpu|card)(?:\s*batch(?:[ _]?size)?)?"
+        r"|micro[ _-]?batch(?:[ _]?size)?|batch[ _-]?size(?:\s*per\s*(?:device|gpu|card))?|bs\b|samples?\s*per\s*(?:gpu|device)",
+    ),
+    ("grad_accum", r"(?:gradient[ _]?)?accum(?:ulation)?(?:[ _]?steps?)?|grad[ _]?accum\w*|\bga\b|累积|梯度累积"),
+    ("nodes", r"nodes?\b|machines?\b|台机器|机器|台"),
+    (
+        "gpus",
+        r"卡|张卡|gpus?\b|cards?\b|devices?\b|ranks?\b|processes\b|procs\b"
+        r"|(?:x|×)\s*(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}s?|rtx\s*\d{4}\w*|mi\d{3}\w*|gh200|gb200|tpus?)\b"
+        r"|\d+\s*gb\s+(?:nvidia\s+)?(?:[ahlvbt]\d{2,3}|rtx\s*\d{4}\w*|mi\d{3}\w*)\s+gpus?\b",
+    ),
+]
+OLD_BEFORE = [
+    ("total", r"\bgbs|global[ _]batch(?:[ _]size)?|total[ _]batch(?:[ _]size)?|effective[ _]batch(?:[ _]size)?|总\s*batch(?:[ _]?size)?"),
+    ("gpus", r"world[ _]size|num[ _]gpus|n[ _]gpus|gpu[ _]num|gpus"),
+    ("grad_accum", r"gradient[ _]accumulation[ _]steps|grad[ _]accum|accumulation"),
+    ("per_device", r"per[ _]device[ _]batch(?:[ _]size)?|micro[ _]batch(?:[ _]size)?|batch[ _]size|bs"),
+]
+OLD_AFTER_RE = [(name, r"(?<![a-wyz\d.])" + _NUM + r"\s*(?:" + pat + ")") for name, pat in OLD_AFTER]
+OLD_BEFORE_RE = [(name, r"(?:" + pat + r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])(?!\s*[*×x]\s*\d)") for name, pat in OLD_BEFORE]
+LABELS = [*intent._BEFORE_RE, *intent._AFTER_RE]
+
+# Pieces of every alternative (its word, what follows and precedes it), numbers, marks and other text.
+WORDS = [
+    *"单卡 张卡 卡 累积 梯度累积 台机器 机器 台 总 x × / * = - _ . , : ：".split(),
+    *"per device gpu gpus card cards devices rank ranks processes procs micro batch size bs samples sample".split(),
+    *"gradient accum accumulation steps step grad ga node nodes machine machines nvidia a100 h100 v100s rtx 4090".split(),
+    *"rtx4090ti mi250 mi250x gh200 gb200 tpu tpus gb 40gb world num n gbs global total effective of is so".split(),
+    *"1 2 4 8 16 224 1024 0.5 ８ ٢".split() * 6,  # (numbers often: a label matches next to one)
+]
+SEPARATORS = ["", " ", "  ", "\t", "_"]
+clauses = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=12).map(lambda pieces: "".join(w + sep for w, sep in pieces))
+
+
+def _matches(pattern: re.Pattern[str] | None, clause: str) -> list[tuple[tuple[int, int], str]]:
+    return [] if pattern is None else [(m.span(), m.group(1)) for m in pattern.finditer(clause)]
+
+
+def test_the_whole_patterns_are_the_old_ones() -> None:
+    assert [(name, whole) for name, whole, *_ in LABELS] == [*OLD_BEFORE_RE, *OLD_AFTER_RE]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(clauses)
+def test_a_label_matched_by_its_alternatives_present_matches_as_the_whole(clause: str) -> None:
+    saved = intent._VARIANTS
+    intent._VARIANTS = 1 << 30  # every shorter pattern compiled (not the whole one after a few)
+    try:
+        for (name, old), (_, whole, alternatives, around) in zip([*OLD_BEFORE_RE, *OLD_AFTER_RE], LABELS, strict=True):
+            assert _matches(intent._label(clause, whole, alternatives, around), clause) == _matches(re.compile(old), clause), (name, clause)
+    finally:
+        intent._VARIANTS = saved
+
+
+@pytest.mark.parametrize(
+    "clause",
+    ["按8卡估计", "实际使用了16卡*2accumulation*7单卡batch_size = 224 batch_size", "8 gpus bs 2", "4 40gb a100 gpus", "2x8 gpus 4 ga", "gbs 256 world size 4"],
+)
+def test_a_clause_states_what_the_whole_patterns_state(clause: str) -> None:
+    saved = dict(intent._compiled_variants)
+    try:
+        first = intent._clause_numbers.__wrapped__(clause)
+        for whole in intent._compiled_variants:
+            intent._compiled_variants[whole] = intent._VARIANTS  # from now on the whole patterns serve
+        assert intent._clause_numbers.__wrapped__(clause) == first
+    finally:
+        intent._compiled_variants.clear()
+        intent._compiled_variants.update(saved)
+    assert first is not None
+
+
+def test_after_a_few_shorter_patterns_the_whole_one_serves(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(intent, "_compiled_variants", {})
+    monkeypatch.setattr(intent, "_rx_cache", {})
+    name, whole, alternatives, around = intent._AFTER_RE[3]
+    assert name == "gpus"
+    words = ["卡", "cards", "ranks", "procs", "devices"]
+    patterns = [intent._label(f"8 {w}", whole, alternatives, around) for w in words]
+    assert [p is not None and p.pattern == whole for p in patterns] == [False] * intent._VARIANTS + [True] * (len(words) - intent._VARIANTS)
+    assert intent._label("8 卡", whole, alternatives, around) is patterns[0]  # a pattern compiled already is used again
