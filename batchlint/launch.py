@@ -200,10 +200,24 @@ def _split_flag(words: list[Word], i: int, bare: set[str], hydra: bool = True) -
         offset = len(name) + 1
         return name, Word(value, w.start + offset if not w.unresolved else w.start, w.end, w.unresolved, w.quoted), i + 1
     if (
-        w.text in bare or i + 1 >= len(words) or words[i + 1].text.startswith("--") or hydra and re.match(r"^\+?[A-Za-z_][\w.@/-]*=", words[i + 1].text)
+        w.text in bare or i + 1 >= len(words) or words[i + 1].text.startswith("--") or hydra and _is_override(words[i + 1].text)
     ):  # a Hydra override follows a bare flag
         return w.text, None, i + 1
     return w.text, words[i + 1], i + 2
+
+
+_OVERRIDE_MARKS = str.maketrans("", "", "_.@/-")
+
+
+def _is_override(text: str) -> bool:
+    """Whether a word is a Hydra override, `^\\+?[A-Za-z_][\\w.@/-]*=` (`\\w` is what `str.isalnum` or "_" is): a
+    key before the first "=", starting with an ASCII letter or "_" (after one optional "+")."""
+    body = text[1:] if text.startswith("+") else text
+    at = body.find("=")
+    if at <= 0 or not (body[0] == "_" or body[0].isascii() and body[0].isalpha()):
+        return False
+    rest = body[1:at].translate(_OVERRIDE_MARKS)
+    return rest == "" or rest.isalnum()
 
 
 # Wrappers that run the command after them: (first word, second word or "", options that take a value).
@@ -521,8 +535,11 @@ def _called_script(path: str, script: Script, command: Command, depth: int) -> l
 def _int(word: Word | None) -> int | None:
     if word is None or word.unresolved:
         return None
-    m = re.match(r"^\s*(\d+)", word.text)
-    return int(m.group(1)) if m else None
+    text = word.text.lstrip()  # `^\s*(\d+)`: `\s` is what `str.isspace` is, `\d` what `str.isdecimal` is
+    end = 0
+    while end < len(text) and text[end].isdecimal():
+        end += 1
+    return int(text[:end]) if end else None
 
 
 def _fact(name: FactName, value: object, word: Word, key: str, path: str, index: LineIndex, note: str | None = None) -> Fact[object]:
