@@ -88,7 +88,7 @@ _BEFORE_AROUND = ("(?:", r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])(?!\s*
 _AFTER_RE = [(name, _AFTER_AROUND[0] + "|".join(a for a, _ in alts) + _AFTER_AROUND[1], alts, _AFTER_AROUND) for name, alts in _AFTER]
 _BEFORE_RE = [(name, _BEFORE_AROUND[0] + "|".join(a for a, _ in alts) + _BEFORE_AROUND[1], alts, _BEFORE_AROUND) for name, alts in _BEFORE]
 _VARIANTS = 3  # a label's patterns of fewer alternatives compiled at most, then its whole pattern serves every clause
-_EQUALS = r"(?:=|==|→|->)\s*(\d+)(?!\s*[*×x]\s*\d)"  # a clause without "=", "→" or "->" has none
+# A total after an equals sign, `(?:=|==|→|->)\s*(\d+)(?!\s*[*×x]\s*\d)`, read by `_equals`.
 # A config line commented out (`# per_device_train_batch_size: 8`, `# --train_batch_size 8`,
 # `# bs=8`): an old or alternative value, not a statement of intent. It starts with "-" or holds ":" or "=".
 _COMMENTED_OUT = r"^(?:-\s+)?(?:--?[\w.-]+(?:[= ]\s*\S+)?|[\w.\-\[\]]+\s*[:=]\s*[^\s#]+(?:\s*#.*)?)$"
@@ -137,6 +137,51 @@ def _label(clause: str, whole: str, alternatives: Alternatives, around: tuple[st
             return _rx(whole)
         _compiled_variants[whole] = _compiled_variants.get(whole, 0) + 1
     return _rx(pattern)
+
+
+def _equals(clause: str) -> list[tuple[int, int, int]]:
+    """(start, number start, end) of each match of `(?:=|==|→|->)\\s*(\\d+)(?!\\s*[*×x]\\s*\\d)` in the clause, as
+    `finditer` finds them (`\\s` is what `str.isspace` is, `\\d` what `str.isdecimal` is): the number after a
+    mark, one digit shorter when a product (`* 8`) follows it, and none when a one-digit number starts one."""
+    out: list[tuple[int, int, int]] = []
+    at = 0
+    while at < len(clause):
+        mark = clause[at]
+        if mark == "=":
+            number = _number_at(clause, at + 1)
+            if number is None and clause.startswith("==", at):
+                number = _number_at(clause, at + 2)
+        elif mark == "→" or mark == "-" and clause.startswith("->", at):
+            number = _number_at(clause, at + (1 if mark == "→" else 2))
+        else:
+            number = None
+        if number is None:
+            at += 1
+            continue
+        out.append((at, *number))
+        at = number[1]
+    return out
+
+
+def _number_at(text: str, at: int) -> tuple[int, int] | None:
+    """The span of `\\s*(\\d+)(?!\\s*[*×x]\\s*\\d)` matched at `at` (its number's), or None."""
+    while at < len(text) and text[at].isspace():
+        at += 1
+    end = at
+    while end < len(text) and text[end].isdecimal():
+        end += 1
+    if end == at:
+        return None
+    after = end
+    while after < len(text) and text[after].isspace():
+        after += 1
+    if after < len(text) and text[after] in "*×x":
+        after += 1
+        while after < len(text) and text[after].isspace():
+            after += 1
+        if after < len(text) and text[after].isdecimal():  # a product follows: the digits before its last one
+            return (at, end - 1) if end - at > 1 else None
+    return at, end
 
 
 def _has_digit(text: str) -> bool:
@@ -279,13 +324,13 @@ def _clause_numbers(original: str) -> dict[str, int] | None:
         return all(b <= s or a >= e for s, e in taken)
 
     # `total batch = 4 * 8 GPUs * 2 = 64`: the number after the last `=` that follows a product.
-    equals = _rx(_EQUALS).finditer(clause) if "=" in clause or "→" in clause or "->" in clause else ()
-    for eq in reversed(list(equals)):
-        before = clause[: eq.start()]
+    equals = _equals(clause) if "=" in clause or "→" in clause or "->" in clause else []  # (a clause without them has none)
+    for start, number, end in reversed(equals):
+        before = clause[:start]
         if ("*" in before or "×" in before or "x" in before) and _rx(_PRODUCT).search(before):
             if not (any(map(before.__contains__, _LENGTH_WORDS)) and _rx(_LENGTH).search(before)):  # a product over a sequence length counts tokens
-                found["total"] = int(eq.group(1))
-            taken.append((eq.start(1), eq.end()))
+                found["total"] = int(clause[number:end])
+            taken.append((number, end))
             break
     concludes = "batch" in clause and any(map(clause.__contains__, _CONCLUDING))
     conclusion = _rx(_CONCLUSION).search(clause) if concludes else None

@@ -1,14 +1,15 @@
 """intent.py matches a clause against only the alternatives of a label whose word the clause holds
 (`_label`). Differential: over generated clauses, every label's shorter pattern finds exactly what the
 label's whole pattern, as written before alternatives were split out, finds; and the statements of a
-comment are the same as those the whole patterns give."""
+comment are the same as those the whole patterns give. The total after an equals sign, read without a
+pattern (`_equals`), is what its old pattern finds."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from batchlint import intent
@@ -98,3 +99,18 @@ def test_after_a_few_shorter_patterns_the_whole_one_serves(monkeypatch: pytest.M
     patterns = [intent._label(f"8 {w}", whole, alternatives, around) for w in words]
     assert [p is not None and p.pattern == whole for p in patterns] == [False] * intent._VARIANTS + [True] * (len(words) - intent._VARIANTS)
     assert intent._label("8 卡", whole, alternatives, around) is patterns[0]  # a pattern compiled already is used again
+
+
+OLD_EQUALS = r"(?:=|==|→|->)\s*(\d+)(?!\s*[*×x]\s*\d)"
+# Marks, digits (of other scripts too), blanks (`\s` takes a no-break space), product signs and letters.
+_EQUALS_PIECES = st.sampled_from(["=", "==", "→", "->", "-", ">", "1", "2", "12", "٣", "²", " ", "\t", "\xa0", "*", "×", "x", "a", "batch"])
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.lists(_EQUALS_PIECES, max_size=14).map("".join))
+@example("= 12 * 3")
+@example("=1*2")
+@example("==4 x 5 -> 6 →7")
+@example("= ٣٣ × ٣")
+def test_equals_is_what_its_old_pattern_finds(clause: str) -> None:
+    assert intent._equals(clause) == [(m.start(), m.start(1), m.end()) for m in re.finditer(OLD_EQUALS, clause)]
