@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from batchlint.launch import _int, _is_override, launches, not_training, script_arg_facts, visible_devices
+from batchlint.launch import _assignments, _int, _is_override, launches, not_training, script_arg_facts, visible_devices
 from batchlint.loading.shell import Word
 from batchlint.model import FactName as F
 
@@ -78,3 +78,20 @@ def test_a_hydra_override_is_what_its_old_pattern_reads(text: str) -> None:
 def test_a_leading_count_is_what_its_old_pattern_reads(text: str) -> None:
     old = re.match(r"^\s*(\d+)", text)
     assert _int(Word(text, 0, len(text))) == (int(old.group(1)) if old else None)
+
+
+OLD_CVD = r"(?<![^\s;&|])(?:export[ \t]+)?CUDA_VISIBLE_DEVICES=(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|#]*)"
+_SCRIPT_PIECES = st.sampled_from(
+    ["CUDA_VISIBLE_DEVICES=", "CUDA_VISIBLE_DEVICES=", "export", "export ", " ", "\t", "\n", "\xa0", '"', "'", "0,1", "$A", ";", "&", "|", "#", "x", "=", "C"]
+)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.lists(_SCRIPT_PIECES, max_size=14).map("".join), st.integers(0, 60), st.integers(0, 80))
+@example('export  CUDA_VISIBLE_DEVICES="0,1" x', 0, 80)
+@example("xexport CUDA_VISIBLE_DEVICES=1;CUDA_VISIBLE_DEVICES='2\n'", 0, 80)
+@example("export CUDA_VISIBLE_DEVICES=1", 3, 80)
+@example('CUDA_VISIBLE_DEVICES="export CUDA_VISIBLE_DEVICES=1" CUDA_VISIBLE_DEVICES=2', 0, 50)
+def test_cuda_visible_devices_assignments_are_what_the_old_pattern_finds(text: str, pos: int, endpos: int) -> None:
+    old = [(m.start(), m.start(1), m.end(), m.group(0).startswith("export")) for m in re.compile(OLD_CVD, re.M).finditer(text, pos, endpos)]
+    assert _assignments(text, pos, min(endpos, len(text))) == old
