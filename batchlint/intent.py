@@ -99,7 +99,8 @@ _CONCLUSION = (
     r"(?:effective\s+|global\s+|total\s+)?batch(?:[ _]?size)?\s*(?:of|is|=|:)?\s*(\d+)(?![\d.])"
 )
 _CONCLUDING = ("so", "thus", "hence", "therefore", "i.e", "=>", "->", "→", "giv", "total")
-_PRODUCT = r"\d+\s*[^\d*×x=]{0,30}?\s*[*×x]\s*\d+"  # holds "*", "×" or "x"
+# A product, `\d+\s*[^\d*×x=]{0,30}?\s*[*×x]\s*\d+` (it holds "*", "×" or "x"), looked for by `_has_product`.
+_FACTOR_GAP = "0123456789*×x="
 _CLAUSES = r"[，,;；。]|\s-\s"  # without a "-" between spaces, str.split on each mark does the same
 # `= 491,520` (digit groups after an equals sign), and a product with a sequence-length factor
 # (`12 batch size * 1024 block size * 5 gradaccum * 8 GPUs = 491,520`): a token count, not a batch.
@@ -161,6 +162,26 @@ def _equals(clause: str) -> list[tuple[int, int, int]]:
         out.append((at, *number))
         at = number[1]
     return out
+
+
+def _has_product(text: str) -> bool:
+    """Whether `\\d+\\s*[^\\d*×x=]{0,30}?\\s*[*×x]\\s*\\d+` matches somewhere in the text: a sign with a number after
+    it (blanks between) and, before it, a number then a gap free of digits, signs and "=" that is at most 30
+    characters long without its blanks at either end (`\\s` is what `str.isspace` is, `\\d` what `str.isdecimal` is)."""
+    for sign, ch in enumerate(text):
+        if ch not in "*×x":
+            continue
+        after = sign + 1
+        while after < len(text) and text[after].isspace():
+            after += 1
+        if after >= len(text) or not text[after].isdecimal():
+            continue
+        start = sign
+        while start > 0 and not text[start - 1].isdecimal() and text[start - 1] not in _FACTOR_GAP:
+            start -= 1
+        if start > 0 and text[start - 1].isdecimal() and len(text[start:sign].strip()) <= 30:
+            return True
+    return False
 
 
 def _number_at(text: str, at: int) -> tuple[int, int] | None:
@@ -327,7 +348,7 @@ def _clause_numbers(original: str) -> dict[str, int] | None:
     equals = _equals(clause) if "=" in clause or "→" in clause or "->" in clause else []  # (a clause without them has none)
     for start, number, end in reversed(equals):
         before = clause[:start]
-        if ("*" in before or "×" in before or "x" in before) and _rx(_PRODUCT).search(before):
+        if ("*" in before or "×" in before or "x" in before) and _has_product(before):
             if not (any(map(before.__contains__, _LENGTH_WORDS)) and _rx(_LENGTH).search(before)):  # a product over a sequence length counts tokens
                 found["total"] = int(clause[number:end])
             taken.append((number, end))

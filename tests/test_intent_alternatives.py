@@ -114,3 +114,18 @@ _EQUALS_PIECES = st.sampled_from(["=", "==", "→", "->", "-", ">", "1", "2", "1
 @example("= ٣٣ × ٣")
 def test_equals_is_what_its_old_pattern_finds(clause: str) -> None:
     assert intent._equals(clause) == [(m.start(), m.start(1), m.end()) for m in re.finditer(OLD_EQUALS, clause)]
+
+
+OLD_PRODUCT = r"\d+\s*[^\d*×x=]{0,30}?\s*[*×x]\s*\d+"
+_PRODUCT_PIECES = st.sampled_from(["1", "12", "٣", "²", " ", "\t", "\xa0", "*", "×", "x", "=", "a", "gpus ", "batch size per device ", "max", "卡"])
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.lists(_PRODUCT_PIECES, max_size=14).map("".join))
+@example("8 " + "a" * 30 + " * 2")
+@example("8 " + "a" * 31 + " * 2")
+@example("8" + " " * 40 + "a" * 30 + " " * 40 + "x 2")
+@example("8 a=b * 2")
+@example("2 max * 3")
+def test_a_product_is_found_where_the_old_pattern_finds_one(text: str) -> None:
+    assert intent._has_product(text) is (re.search(OLD_PRODUCT, text) is not None)
