@@ -84,9 +84,24 @@ _BEFORE: list[tuple[str, Alternatives]] = [
 _AFTER_AROUND = (r"(?<![a-wyz\d.])" + _NUM + r"\s*(?:", ")")
 # A number that starts a product (`total batch = 4 * 8 GPUs`) is a factor, not the labelled value.
 _BEFORE_AROUND = ("(?:", r")\s*(?:of|is|=|:|：)?\s*" + _NUM + r"(?![\d.])(?!\s*[*×x]\s*\d)")
-# (name, the whole label's pattern, its alternatives, what goes around them)
-_AFTER_RE = [(name, _AFTER_AROUND[0] + "|".join(a for a, _ in alts) + _AFTER_AROUND[1], alts, _AFTER_AROUND) for name, alts in _AFTER]
-_BEFORE_RE = [(name, _BEFORE_AROUND[0] + "|".join(a for a, _ in alts) + _BEFORE_AROUND[1], alts, _BEFORE_AROUND) for name, alts in _BEFORE]
+# What every match of a before-label's alternative ends with (one of these): a number must follow one of
+# them, as `_BEFORE_AROUND` reads it after the label, or the alternative matches nowhere in the clause.
+_BEFORE_ENDS: dict[str, tuple[str, ...]] = {
+    r"\bgbs": ("gbs",),
+    **dict.fromkeys([r"global[ _]batch(?:[ _]size)?", r"total[ _]batch(?:[ _]size)?", r"effective[ _]batch(?:[ _]size)?"], ("batch", "size")),
+    **dict.fromkeys([r"总\s*batch(?:[ _]?size)?", r"per[ _]device[ _]batch(?:[ _]size)?", r"micro[ _]batch(?:[ _]size)?"], ("batch", "size")),
+    **dict.fromkeys([r"world[ _]size", r"batch[ _]size"], ("size",)),
+    **dict.fromkeys([r"num[ _]gpus", r"n[ _]gpus", r"gpus"], ("gpus",)),
+    r"gpu[ _]num": ("num",),
+    r"gradient[ _]accumulation[ _]steps": ("steps",),
+    r"grad[ _]accum": ("accum",),
+    r"accumulation": ("accumulation",),
+    r"bs": ("bs",),
+}
+_NO_ENDS: dict[str, tuple[str, ...]] = {}
+# (name, the whole label's pattern, its alternatives, what goes around them, what its alternatives end with)
+_AFTER_RE = [(name, _AFTER_AROUND[0] + "|".join(a for a, _ in alts) + _AFTER_AROUND[1], alts, _AFTER_AROUND, _NO_ENDS) for name, alts in _AFTER]
+_BEFORE_RE = [(name, _BEFORE_AROUND[0] + "|".join(a for a, _ in alts) + _BEFORE_AROUND[1], alts, _BEFORE_AROUND, _BEFORE_ENDS) for name, alts in _BEFORE]
 _VARIANTS = 3  # a label's patterns of fewer alternatives compiled at most, then its whole pattern serves every clause
 # A total after an equals sign, `(?:=|==|→|->)\s*(\d+)(?!\s*[*×x]\s*\d)`, read by `_equals`.
 # A config line commented out (`# per_device_train_batch_size: 8`, `# --train_batch_size 8`,
@@ -123,11 +138,16 @@ def _rx(pattern: str) -> re.Pattern[str]:
 _compiled_variants: dict[str, int] = {}  # a label's whole pattern -> how many of its shorter patterns were compiled
 
 
-def _label(clause: str, whole: str, alternatives: Alternatives, around: tuple[str, str]) -> re.Pattern[str] | None:
-    """The pattern of a label for this clause: its alternatives whose word the clause holds, in their order
-    (each other one matches nowhere in it, so the matches are the whole pattern's); None when none is left.
-    After `_VARIANTS` shorter patterns of one label, its whole pattern serves every clause (the same matches)."""
-    kept = [pattern for pattern, words in alternatives if any(map(clause.__contains__, words))]
+def _label(clause: str, whole: str, alternatives: Alternatives, around: tuple[str, str], ends: dict[str, tuple[str, ...]] = _NO_ENDS) -> re.Pattern[str] | None:
+    """The pattern of a label for this clause: its alternatives whose word the clause holds (and, for one in
+    `ends`, with a number after one of its ends), in their order (each other one matches nowhere in it, so the
+    matches are the whole pattern's); None when none is left. After `_VARIANTS` shorter patterns of one label,
+    its whole pattern serves every clause (the same matches)."""
+    kept = [
+        pattern
+        for pattern, words in alternatives
+        if any(map(clause.__contains__, words)) and (pattern not in ends or any(_number_after(clause, end) for end in ends[pattern]))
+    ]
     if not kept:
         return None
     if len(kept) == len(alternatives):
@@ -138,6 +158,23 @@ def _label(clause: str, whole: str, alternatives: Alternatives, around: tuple[st
             return _rx(whole)
         _compiled_variants[whole] = _compiled_variants.get(whole, 0) + 1
     return _rx(pattern)
+
+
+def _number_after(clause: str, end: str) -> bool:
+    """Whether `\\s*(?:of|is|=|:|：)?\\s*\\d` matches right after some occurrence of `end` in the clause."""
+    at = clause.find(end)
+    while at >= 0:
+        i = at + len(end)
+        while i < len(clause) and clause[i].isspace():
+            i += 1
+        if i < len(clause) and not clause[i].isdecimal():
+            i += 2 if clause.startswith(("of", "is"), i) else 1 if clause[i] in "=:：" else len(clause)
+            while i < len(clause) and clause[i].isspace():
+                i += 1
+        if i < len(clause) and clause[i].isdecimal():
+            return True
+        at = clause.find(end, at + 1)
+    return False
 
 
 def _equals(clause: str) -> list[tuple[int, int, int]]:
@@ -358,16 +395,16 @@ def _clause_numbers(original: str) -> dict[str, int] | None:
     if "total" not in found and conclusion is not None:
         found["total"] = int(conclusion.group(1))
         taken.append((conclusion.start(1), conclusion.end(1)))
-    for name, whole, alternatives, around in _BEFORE_RE:
-        pattern = _label(clause, whole, alternatives, around)
+    for name, whole, alternatives, around, ends in _BEFORE_RE:
+        pattern = _label(clause, whole, alternatives, around, ends)
         if pattern is None:
             continue
         for m in pattern.finditer(clause):
             if name not in found and free(m.start(1), m.end(1)):
                 found[name] = int(m.group(1))
                 taken.append((m.start(), m.end()))
-    for name, whole, alternatives, around in _AFTER_RE:
-        pattern = _label(clause, whole, alternatives, around)
+    for name, whole, alternatives, around, ends in _AFTER_RE:
+        pattern = _label(clause, whole, alternatives, around, ends)
         if pattern is None:
             continue
         for m in pattern.finditer(clause):

@@ -61,14 +61,26 @@ def test_the_whole_patterns_are_the_old_ones() -> None:
     assert [(name, whole) for name, whole, *_ in LABELS] == [*OLD_BEFORE_RE, *OLD_AFTER_RE]
 
 
+def test_every_before_alternative_says_what_it_ends_with() -> None:
+    assert sorted(intent._BEFORE_ENDS) == sorted(pattern for _, alternatives in intent._BEFORE for pattern, _ in alternatives)
+    assert all(ends is intent._BEFORE_ENDS for *_, ends in intent._BEFORE_RE)
+
+
 @settings(max_examples=3000, deadline=None)
 @given(clauses)
+@example("实际使用了16卡*2accumulation*7单卡batch_size = 224 batch_size")
+@example("global batch size of 8, total_batch: 16 effective batch is 4 总 batch_size：2")
+@example("world_size: 4 gpu num 8 num gpus 2 n_gpus\t3 gpus 1")
+@example("gradient accumulation steps is 4 grad_accum 2 accumulation*7 accumulation of 3")
+@example("per_device_batch 8 micro_batch_size 4 batch size 2 bs=1 gbs 64")
+@example("总 batch_size：2")
+@example("gbs is 2")
 def test_a_label_matched_by_its_alternatives_present_matches_as_the_whole(clause: str) -> None:
     saved = intent._VARIANTS
     intent._VARIANTS = 1 << 30  # every shorter pattern compiled (not the whole one after a few)
     try:
-        for (name, old), (_, whole, alternatives, around) in zip([*OLD_BEFORE_RE, *OLD_AFTER_RE], LABELS, strict=True):
-            assert _matches(intent._label(clause, whole, alternatives, around), clause) == _matches(re.compile(old), clause), (name, clause)
+        for (name, old), (_, whole, alternatives, around, ends) in zip([*OLD_BEFORE_RE, *OLD_AFTER_RE], LABELS, strict=True):
+            assert _matches(intent._label(clause, whole, alternatives, around, ends), clause) == _matches(re.compile(old), clause), (name, clause)
     finally:
         intent._VARIANTS = saved
 
@@ -93,7 +105,7 @@ def test_a_clause_states_what_the_whole_patterns_state(clause: str) -> None:
 def test_after_a_few_shorter_patterns_the_whole_one_serves(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(intent, "_compiled_variants", {})
     monkeypatch.setattr(intent, "_rx_cache", {})
-    name, whole, alternatives, around = intent._AFTER_RE[3]
+    name, whole, alternatives, around, _ = intent._AFTER_RE[3]
     assert name == "gpus"
     words = ["卡", "cards", "ranks", "procs", "devices"]
     patterns = [intent._label(f"8 {w}", whole, alternatives, around) for w in words]
