@@ -4,6 +4,7 @@ and gives the same launch as the whole index, for every config of the test cases
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from batchlint import session as session_module
 from batchlint.session import NAMING_FLAGS, ScriptIndex, Session, could_name
 from tests.conftest import CORPUS, CORPUS2, REPO
+from tests.test_fuzz_hostile import time_limit
 
 CASES = REPO / "tests" / "cases"
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".jsonc", ".toml", ".py")
@@ -265,7 +267,10 @@ def test_listing_stops_where_the_walk_stops(tmp_path: Path, monkeypatch: pytest.
 def test_listing_of_a_fifo_script_never_blocks(tmp_path: Path) -> None:
     root = _listing_tree(tmp_path)
     session = Session()
-    assert session.find_launch(str(root / "c.yaml")) is None  # reads every script the listing holds, the FIFO too
+    started = time.monotonic()
+    with time_limit(5):  # (a hang is cut short; the reader turns the TimeoutError, an OSError, into an unread file)
+        assert session.find_launch(str(root / "c.yaml")) is None  # reads every script the listing holds, the FIFO too
+    assert time.monotonic() - started < 4
     assert session.script_text(str(root / "a" / "pipe.sh")) == ""
 
 
