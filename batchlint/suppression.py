@@ -23,18 +23,13 @@ if TYPE_CHECKING:
     from batchlint.session import Session
 
 _DIRECTIVE = r"batchlint:\s*(ignore|disable|enable|file-ignore)\b(?:\[([^\]]*)\])?"  # with re.I; compiled for a file that has directives
-_ANY_CASE: re.Pattern[str] | None = None  # `batchlint:` in any case, as _DIRECTIVE reads it
 
 
 def may_hold_directives(text: str) -> bool:
     """Whether `text` can hold a directive: `batchlint:` in it, in any case (`# BatchLint: ignore[...]`
-    is one, as the directive pattern ignores case). The exact spelling is found without a pattern."""
-    global _ANY_CASE
-    if "batchlint:" in text:
-        return True
-    if _ANY_CASE is None:
-        _ANY_CASE = re.compile("batchlint:", re.I)
-    return _ANY_CASE.search(text) is not None
+    is one, as the directive pattern ignores case). The exact spelling is found without a pattern; the
+    other spellings by one compiled at the first file without it (`re` keeps it)."""
+    return "batchlint:" in text or re.compile("batchlint:", re.I).search(text) is not None
 
 
 class Directive:
