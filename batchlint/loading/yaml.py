@@ -126,7 +126,7 @@ class _Frame:
         self.keep = keep
         self.path = path  # dotted path of this container, as in DuplicateKey.path
         self.key: Node | None = None  # a mapping's key waiting for its value
-        self.seen: dict[str, Node] = {}
+        self.seen: dict[str, Node] | None = None  # the first key of each text written twice (the index holds the last)
         self.count = 0
         self.explicit = explicit  # an explicit tag: recorded (unknown) or validated (YAML's own) once complete
         self.start = start
@@ -163,6 +163,9 @@ class MarkSpan(Span):
 
     def __reduce__(self) -> tuple[type[Span], tuple[str, int, int, int, int, int, int]]:
         return Span, self._key()  # a plain Span crosses processes (marks do not pickle)
+
+
+_new = object.__new__  # a node or span built without a Python __init__ call (the event loop's hot lines set the slots)
 
 
 # Plain scalar text -> its implicit tag: a pure function of the text (the safe loader has no path
@@ -267,11 +270,6 @@ class _Builder:
                 if not isinstance(item, Mapping) or len(item.items) != 1:
                     raise self.fail(mark, f"every item of `{short}` must be a mapping of one key")
 
-    def count(self) -> None:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _TooManyNodes
-
     def document(self) -> Node | None:
         """The root of the next document (after its DocumentStartEvent), through its DocumentEndEvent."""
         get: Any = self.loader.get_event
@@ -282,6 +280,7 @@ class _Builder:
         offset = self.offset
         resolved = self.resolved
         lazy = LAZY_SPANS
+        nodes = self.nodes  # (a local while the loop runs; written back when the document ends)
         while True:
             event = get()
             cls = type(event)
@@ -303,8 +302,8 @@ class _Builder:
                 raw = event.value
                 etag = event.tag
                 explicit = etag is not None and etag != "!"
-                self.nodes += 1
-                if self.nodes > MAX_NODES:
+                nodes += 1
+                if nodes > MAX_NODES:
                     raise _TooManyNodes
                 if explicit:
                     tag = str(etag)
@@ -317,7 +316,9 @@ class _Builder:
                 start, end = event.start_mark, event.end_mark
                 start_line, end_line = start.line, end.line
                 if lazy:
-                    span: Span = MarkSpan(path, start, end, offset)
+                    span: Span = _new(MarkSpan)  # MarkSpan(path, start, end, offset), its __init__ inlined
+                    span.file = path
+                    span._marks = (start, end, offset)  # type: ignore[attr-defined]
                 else:
                     span = Span(path, start_line + 1, start.column + 1, end_line + 1, end.column + 1, start.index + offset, end.index + offset)
                 if tag not in _SAFE_TAGS:
@@ -339,9 +340,15 @@ class _Builder:
                     value = None
                 if value is _SLOW:
                     value = self.scalar_value(event, tag, explicit)
-                node = Scalar(span, raw, tag, event.style or "", value)
-                if event.anchor is not None:
-                    self.anchor(anchors, event.anchor, node, event.start_mark)
+                node = _new(Scalar)  # Scalar(span, raw, tag, event.style or "", value), its __init__ inlined
+                node.span = span
+                node.raw = raw
+                node.tag = tag
+                node.style = event.style or ""
+                node.value = value
+                anchor = event.anchor
+                if anchor is not None:
+                    self.anchor(anchors, anchor, node, start)
             elif cls is AliasEvent:
                 found = anchors.get(event.anchor)
                 if found is None:
@@ -361,7 +368,9 @@ class _Builder:
                     child_path = f"{top.path}.{text}" if top.path else str(text)
                 container: Mapping | Sequence | None = None
                 if keep:
-                    self.count()
+                    nodes += 1
+                    if nodes > MAX_NODES:
+                        raise _TooManyNodes
                     # (its span is set at its end event, from the frame's start mark: nothing reads it before)
                     if cls is SequenceStartEvent:
                         container = Sequence(_OPEN)
@@ -375,7 +384,12 @@ class _Builder:
             elif cls is SequenceEndEvent or cls is MappingEndEvent:
                 frame = stack.pop()
                 node = frame.node
-                full = MarkSpan(path, frame.start, event.end_mark, offset) if lazy else self.span(frame.start, event.end_mark)
+                if lazy:
+                    full: Span = _new(MarkSpan)  # MarkSpan(path, frame.start, event.end_mark, offset), inlined
+                    full.file = path
+                    full._marks = (frame.start, event.end_mark, offset)  # type: ignore[attr-defined]
+                else:
+                    full = self.span(frame.start, event.end_mark)
                 if node is not None:
                     node.span = full
                     if frame.explicit is not None:
@@ -383,6 +397,7 @@ class _Builder:
                 if frame.explicit is not None and frame.explicit not in _SAFE_TAGS:
                     self.unsafe_tags.append((frame.explicit, full))
             elif cls is DocumentEndEvent:
+                self.nodes = nodes
                 return root
             else:  # pragma: no cover - the parser only emits the events above inside a document
                 raise self.fail(event.start_mark, f"unexpected {cls.__name__}")
@@ -408,12 +423,10 @@ class _Builder:
                 if type(key) is Scalar:
                     if key.tag != _MERGE:
                         text = key.value if isinstance(key.value, str) else key.raw
-                        seen = top.seen
-                        if text in seen:
-                            self.duplicates.append(DuplicateKey(text, top.path, seen[text].span, key.span))
-                        else:
-                            seen[text] = key
-                        container._index[text] = (key, node)  # type: ignore[index]  # (the last duplicate wins)
+                        index = container._index
+                        if text in index:  # type: ignore[operator]
+                            self.duplicate(top, text, index[text][0], key)  # type: ignore[index]
+                        index[text] = (key, node)  # type: ignore[index]  # (the last duplicate wins)
                     else:
                         container._merges.append(node)
                     container.items.append((key, node))
@@ -429,18 +442,22 @@ class _Builder:
             return
         assert isinstance(container, Mapping) and top.key is not None and node is not None
         key, top.key = top.key, None
-        text = key_text(key)
-        if text is not None and not (isinstance(key, Scalar) and key.tag == _MERGE):
-            if text in top.seen:
-                self.duplicates.append(DuplicateKey(text, top.path, top.seen[text].span, key.span))
-            else:
-                top.seen[text] = key
         if isinstance(key, Scalar) and container._index is not None:  # the index Mapping._build would build
             if key.tag == _MERGE:
                 container._merges.append(node)
             else:
-                container._index[key_text(key) or ""] = (key, node)
+                text = key_text(key) or ""
+                if text in container._index:
+                    self.duplicate(top, text, container._index[text][0], key)
+                container._index[text] = (key, node)
         container.items.append((key, node))
+
+    def duplicate(self, top: _Frame, text: str, last: Node, again: Scalar) -> None:
+        """`again` repeats a key of its mapping (`last`: its latest key of that text): recorded against the first."""
+        if top.seen is None:
+            top.seen = {}
+        first = top.seen.setdefault(text, last)
+        self.duplicates.append(DuplicateKey(text, top.path, first.span, again.span))
 
     def anchor(self, anchors: dict[str, Node], name: str, node: Node, mark: Any) -> None:
         if name in anchors:
