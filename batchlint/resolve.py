@@ -288,6 +288,10 @@ def _plain_float(text: str) -> bool:
     return _ascii_digits(whole) and (not fraction or _ascii_digits(fraction)) and bool(dot or exponent)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
 def scalar_value(node: Scalar, semantics: Semantics) -> object:
     """The value as the consuming tool reads it.
 
@@ -412,7 +416,10 @@ class ConfigTree:
                     return None, res if res.problem else None
                 cur = res.container
             if isinstance(cur, Mapping):
-                cur = cur.get(str(part))
+                # Mapping.get, its index lookup inlined (a key path's parts are mostly str); merges and the rest through get
+                text = part if type(part) is str else str(part)
+                hit = cur._index.get(text) if cur._index is not None else None
+                cur = hit[1] if hit is not None else cur.get(text)
             elif isinstance(cur, Sequence) and isinstance(part, int):
                 cur = cur.items[part] if 0 <= part < len(cur.items) else None
             else:
@@ -449,8 +456,10 @@ class ConfigTree:
             result = Resolved(container=node, origin_path=path)
             self.memo[path] = result
             return result
-        value = scalar_value(node, self.semantics)
-        if self.semantics != Semantics.OMEGACONF or not isinstance(value, str) or "${" not in value:
+        semantics = self.semantics
+        # scalar_value(node, semantics), inlined for what it returns as read: every value but OmegaConf's plain strings and timestamps
+        value = node.value if node.style != "" or (node.tag != _STR_TAG and node.tag != _TIMESTAMP_TAG) else scalar_value(node, semantics)
+        if semantics != Semantics.OMEGACONF or not isinstance(value, str) or "${" not in value:
             result = Resolved(value, node, path)
             self.memo[path] = result
             return result
@@ -553,7 +562,11 @@ class ConfigTree:
             res = self.memo.get(target) or self._resolve_node(target, found)  # resolve(target), its node known
             if res.origin is not None:
                 # Remember who reads this literal: editing it changes every one of them.
-                self.readers.setdefault(id(res.origin), set()).add(path)
+                known = self.readers.get(id(res.origin))
+                if known is None:
+                    self.readers[id(res.origin)] = {path}
+                else:
+                    known.add(path)
             return res
         name = part.name
         args: list[object] = []
@@ -593,10 +606,7 @@ class ConfigTree:
 
     def _include(self, name: str, node: Scalar, path: KeyPath) -> Resolved:
         including = self.fs_paths.get(node.span.file, node.span.file)
-        base = self.include_root or os.path.dirname(including)
-        target = os.path.normpath(os.path.join(base, name))
-        shown = _relpath(target, os.getcwd()) if not os.path.isabs(name) else target
-        real = os.path.abspath(target)
+        base, target, shown, real, including_real = _include_paths(including, name, self.include_root, os.getcwd())
         fence = self._fence()
         if not fence.allows(target):
             return Resolved(problem=Problem(ProblemKind.INCLUDE_OUTSIDE, fence.refusal("included file", name, target), node.span, FENCE_HELP))
@@ -612,7 +622,7 @@ class ConfigTree:
                     "fix the name, or set include-root to the directory the training script loads includes from",
                 )
             )
-        chain = self.include_chains.get(os.path.abspath(including)) or [os.path.abspath(including)]
+        chain = self.include_chains.get(including_real) or [including_real]
         if real in chain:
             names = " -> ".join(os.path.basename(f) for f in chain[chain.index(real) :] + [real])
             return Resolved(
@@ -664,7 +674,8 @@ class ConfigTree:
         # A scalar with no interpolation holds nothing to resolve: it is passed over here, without a
         # call or a key path of its own (most values of a config are such literals).
         if isinstance(node, Mapping):
-            for key, value in node.entries():
+            # node.entries() without its list: (key text, value) in order, the last duplicate winning
+            for key, (_, value) in (node._index if node._index is not None else node._build()).items():
                 if not isinstance(value, Scalar) or isinstance(value.value, str) and "${" in value.value:
                     self._walk_all(value, (*path, key), depth + 1, problems, seen_spans, visited)
         elif isinstance(node, Sequence):
@@ -684,9 +695,14 @@ class ConfigTree:
 
 
 @functools.lru_cache(maxsize=1024)
-def _relpath(target: str, cwd: str) -> str:
-    """`os.path.relpath(target)` from `cwd` (memoised: every config of a folder includes the same file)."""
-    return os.path.relpath(target, cwd)
+def _include_paths(including: str, name: str, include_root: str | None, cwd: str) -> tuple[str, str, str, str, str]:
+    """Where `${include:name}` in `including` looks, from `cwd`: (the directory it looks in, the file's path,
+    that path as shown, it made absolute, `including` made absolute). Memoised: path arithmetic only (no
+    file is looked at), and every config of a folder includes the same files."""
+    base = include_root or os.path.dirname(including)
+    target = os.path.normpath(os.path.join(base, name))
+    shown = os.path.relpath(target, cwd) if not os.path.isabs(name) else target
+    return base, target, shown, os.path.normpath(os.path.join(cwd, target)), os.path.normpath(os.path.join(cwd, including))  # (os.path.abspath)
 
 
 def _to_text(value: object) -> str:
