@@ -275,6 +275,8 @@ class _Builder:
         get: Any = self.loader.get_event
         anchors: dict[str, Node] = {}
         stack: list[_Frame] = []
+        top: _Frame | None = None  # stack[-1], kept in a local
+        keeping = self.keep  # top.keep (self.keep outside any container): whether values are built
         root: Node | None = None
         path = self.path
         offset = self.offset
@@ -286,8 +288,8 @@ class _Builder:
             cls = type(event)
             node: Node | None
             if cls is ScalarEvent:
-                top = stack[-1] if stack else None
-                if not (top.keep if top is not None else self.keep) and event.anchor is None:
+                anchor = event.anchor
+                if not keeping and anchor is None:
                     # past MAX_SEQUENCE_ITEMS, or only checking: only what could fail is looked at
                     if top is not None:
                         top.count += 1
@@ -313,32 +315,30 @@ class _Builder:
                     tag = resolved.get(raw)  # type: ignore[assignment]
                     if tag is None:
                         tag = self.scalar_tag(event)
-                start, end = event.start_mark, event.end_mark
-                start_line, end_line = start.line, end.line
+                start = event.start_mark
+                end = event.end_mark
                 if lazy:
                     span: Span = _new(MarkSpan)  # MarkSpan(path, start, end, offset), its __init__ inlined
                     span.file = path
                     span._marks = (start, end, offset)  # type: ignore[attr-defined]
                 else:
-                    span = Span(path, start_line + 1, start.column + 1, end_line + 1, end.column + 1, start.index + offset, end.index + offset)
+                    span = Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1, start.index + offset, end.index + offset)
                 if tag not in _SAFE_TAGS:
                     self.unsafe_tags.append((tag, span))
-                if end_line > start_line:
+                if end.line > start.line:
                     # A block scalar ends at column 1 of the line after its last line.
                     last = span.end_line if span.end_column > 1 else span.end_line - 1
                     self.multiline.update(range(span.line + 1, last + 1))
                 # _fast_value's common cases inlined (the same results); the others through scalar_value
-                value: object = _SLOW
                 if tag == _STR:
-                    value = raw
-                elif tag == _INT:
-                    if raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < 4000:
-                        value = int(raw)
-                elif tag == _BOOL:
-                    value = _BOOLS.get(raw.lower(), _SLOW)
+                    value: object = raw
+                elif tag == _INT and raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < 4000:
+                    value = int(raw)
                 elif tag == _NULL:
                     value = None
-                if value is _SLOW:
+                elif tag == _BOOL and raw.lower() in _BOOLS:
+                    value = _BOOLS[raw.lower()]
+                else:
                     value = self.scalar_value(event, tag, explicit)
                 node = _new(Scalar)  # Scalar(span, raw, tag, event.style or "", value), its __init__ inlined
                 node.span = span
@@ -346,7 +346,6 @@ class _Builder:
                 node.tag = tag
                 node.style = event.style or ""
                 node.value = value
-                anchor = event.anchor
                 if anchor is not None:
                     self.anchor(anchors, anchor, node, start)
             elif cls is AliasEvent:
@@ -354,16 +353,17 @@ class _Builder:
                 if found is None:
                     raise self.fail(event.start_mark, f"found undefined alias {event.anchor!r}", "define the anchor (&name) before its alias (*name)")
                 node = found
-            elif cls is SequenceStartEvent or cls is MappingStartEvent:
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
                     raise _too_deep(self.path, event.start_mark)
-                top = stack[-1] if stack else None
-                keep = (top.keep if top is not None else self.keep) or event.anchor is not None
-                explicit_tag = event.tag if event.tag is not None and event.tag != "!" else None
+                anchor = event.anchor
+                keep = keeping or anchor is not None
+                etag = event.tag
+                explicit_tag = etag if etag is not None and etag != "!" else None
                 if explicit_tag is not None and explicit_tag in _SAFE_TAGS and explicit_tag != (_SEQ if cls is SequenceStartEvent else _MAP):
                     keep = True  # built to check what the tag needs
                 child_path = top.path if top is not None else ""
-                if top is not None and isinstance(top.node, Mapping) and top.key is not None:
+                if top is not None and top.key is not None and type(top.node) is Mapping:
                     text = key_text(top.key)
                     child_path = f"{top.path}.{text}" if top.path else str(text)
                 container: Mapping | Sequence | None = None
@@ -372,17 +372,26 @@ class _Builder:
                     if nodes > MAX_NODES:
                         raise _TooManyNodes
                     # (its span is set at its end event, from the frame's start mark: nothing reads it before)
-                    if cls is SequenceStartEvent:
-                        container = Sequence(_OPEN)
+                    if cls is MappingStartEvent:
+                        container = _new(Mapping)  # Mapping(_OPEN) with the index Mapping._build would build, filled as each key is attached
+                        container.span = _OPEN
+                        container.items = []
+                        container._index = {}
+                        container._merges = []
                     else:
-                        container = Mapping(_OPEN)
-                        container._index = {}  # filled below as each key is attached (Mapping._build's index, built here)
-                    if event.anchor is not None:
-                        self.anchor(anchors, event.anchor, container, event.start_mark)
-                stack.append(_Frame(container, keep, child_path, explicit_tag, event.start_mark))
+                        container = _new(Sequence)  # Sequence(_OPEN)
+                        container.span = _OPEN
+                        container.items = []
+                    if anchor is not None:
+                        self.anchor(anchors, anchor, container, event.start_mark)
+                top = _Frame(container, keep, child_path, explicit_tag, event.start_mark)
+                stack.append(top)
+                keeping = keep
                 continue
-            elif cls is SequenceEndEvent or cls is MappingEndEvent:
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 frame = stack.pop()
+                top = stack[-1] if stack else None
+                keeping = top.keep if top is not None else self.keep
                 node = frame.node
                 if lazy:
                     full: Span = _new(MarkSpan)  # MarkSpan(path, frame.start, event.end_mark, offset), inlined
@@ -401,26 +410,18 @@ class _Builder:
                 return root
             else:  # pragma: no cover - the parser only emits the events above inside a document
                 raise self.fail(event.start_mark, f"unexpected {cls.__name__}")
-            if not stack:
+            if top is None:
                 root = node
                 continue
             # attach(), inlined: it runs for every value of every file
-            top = stack[-1]
             container = top.node
-            if type(container) is Mapping and top.key is None:
-                top.key = node
-                continue
-            if type(container) is Sequence:
-                top.count += 1
-                if node is not None and top.count <= MAX_SEQUENCE_ITEMS:
-                    container.items.append(node)
-                elif top.count == MAX_SEQUENCE_ITEMS + 1:
-                    top.keep = False  # the rest of a data list is parsed, not kept
-                continue
-            if type(container) is Mapping and node is not None:
+            if type(container) is Mapping:
                 key = top.key
-                top.key = None
-                if type(key) is Scalar:
+                if key is None:
+                    top.key = node
+                    continue
+                if type(key) is Scalar and node is not None:
+                    top.key = None
                     if key.tag != _MERGE:
                         text = key.value if isinstance(key.value, str) else key.raw
                         index = container._index
@@ -431,7 +432,13 @@ class _Builder:
                         container._merges.append(node)
                     container.items.append((key, node))
                     continue
-                top.key = key
+            elif type(container) is Sequence:
+                top.count += 1
+                if node is not None and top.count <= MAX_SEQUENCE_ITEMS:
+                    container.items.append(node)
+                elif top.count == MAX_SEQUENCE_ITEMS + 1:
+                    top.keep = keeping = False  # the rest of a data list is parsed, not kept
+                continue
             self.attach(top, node)
 
     def attach(self, top: _Frame, node: Node | None) -> None:
