@@ -314,6 +314,8 @@ def reading_difference(node: Scalar) -> str | None:
     if node.style != "":
         return None
     yaml11 = node.value
+    if node.tag != _STR_TAG and node.tag != _TIMESTAMP_TAG and yaml11 == yaml11:
+        return None  # (OmegaConf reads such a scalar as PyYAML does: scalar_value returns node.value, equal to itself unless NaN)
     omega = scalar_value(node, Semantics.OMEGACONF)
     if type(yaml11) is type(omega) and yaml11 == omega:
         return None
@@ -676,7 +678,7 @@ class ConfigTree:
         if isinstance(node, Mapping):
             # node.entries() without its list: (key text, value) in order, the last duplicate winning
             for key, (_, value) in (node._index if node._index is not None else node._build()).items():
-                if not isinstance(value, Scalar) or isinstance(value.value, str) and "${" in value.value:
+                if type(value) is not Scalar or isinstance(value.value, str) and "${" in value.value:  # (no node class has a subclass)
                     self._walk_all(value, (*path, key), depth + 1, problems, seen_spans, visited)
         elif isinstance(node, Sequence):
             for i, item in enumerate(node.items):

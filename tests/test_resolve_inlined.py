@@ -186,3 +186,30 @@ def test_include_paths_are_the_os_path_arithmetic(including: str, name: str, abs
     target = os.path.normpath(os.path.join(base, name))
     shown = os.path.relpath(target, cwd) if not os.path.isabs(name) else target
     assert _include_paths(including, name, include_root, cwd) == (base, target, shown, os.path.abspath(target), os.path.abspath(including))
+
+
+def _plain_reading_difference(node: Scalar) -> str | None:
+    """reading_difference as it was before its shortcut."""
+    if node.style != "":
+        return None
+    yaml11 = node.value
+    omega = scalar_value(node, Semantics.OMEGACONF)
+    if type(yaml11) is type(omega) and yaml11 == omega:
+        return None
+    return f"`{node.raw}` is {type(omega).__name__} {omega!r} to OmegaConf but {type(yaml11).__name__} {yaml11!r} to PyYAML (YAML 1.1)"
+
+
+RAWS = ["1e-5", "1E5", "1.5", ".nan", ".NaN", ".inf", "-.inf", "1_000", "1:30", "190:20:30.15", "2001-12-14", "2001-12-14t21:59:43.10-05:00"]
+RAWS += ["0x1f", "0o17", "017", "yes", "off", "~", "null", "", "abc", "1e", "+1.0e+3", "'1e-5'", '"2001-12-14"', "!!str 1e-5", "!!float 1", "!x 1e-5"]
+
+
+@given(st.lists(st.sampled_from(RAWS), min_size=1, max_size=8))
+def test_reading_difference_is_the_plain_one(raws: list[str]) -> None:
+    from batchlint.loading.yaml import load_yaml
+    from batchlint.resolve import reading_difference
+
+    doc = load_yaml("t.yaml", "".join(f"k{i}: {raw}\n" for i, raw in enumerate(raws)))
+    assert isinstance(doc.root, Mapping)
+    for _, value in doc.root.entries():
+        assert isinstance(value, Scalar)
+        assert reading_difference(value) == _plain_reading_difference(value), value.raw
