@@ -50,7 +50,7 @@ from batchlint.loading.nodes import (
     key_text,
 )
 from batchlint.loading.scalar_tags import with_fast_path
-from batchlint.loading.text import LineIndex, find_comments
+from batchlint.loading.text import comments_in
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -561,6 +561,5 @@ def load_yaml(path: str, text: str, syntax_only: bool = False) -> Document:
         loader.dispose()
     if root is _TOO_MANY:
         return _check_syntax(path, text, body, offset)
-    index = LineIndex(text)
-    comments = find_comments(path, index, builder.multiline)
+    comments = comments_in(path, text, builder.multiline)
     return Document(path, text, "yaml", root, comments, builder.duplicates, builder.unsafe_tags)
