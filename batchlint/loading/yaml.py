@@ -187,7 +187,7 @@ class _Builder:
         self.duplicates: list[DuplicateKey] = []
         self.unsafe_tags: list[tuple[str, Span]] = []
         self.multiline: set[int] = set()
-        self.constructor = yaml.constructor.SafeConstructor()
+        self.constructor: Any = None  # a SafeConstructor, made for the first value the fast paths leave to it (most files have none)
         self.resolved = _RESOLVED  # plain scalar text -> implicit tag
         self.nodes = 0
         self.budget = True  # whether MAX_NODES still allows building
@@ -226,6 +226,8 @@ class _Builder:
                 )
             return raw  # `<<` and `=` as plain text
         node = yaml.ScalarNode(tag, raw, event.start_mark, event.end_mark, style=event.style)
+        if self.constructor is None:
+            self.constructor = yaml.constructor.SafeConstructor()
         try:
             return constructor(self.constructor, node)
         except ValueError as exc:
