@@ -341,7 +341,14 @@ class _Builder:
                 elif tag == _BOOL and raw.lower() in _BOOLS:
                     value = _BOOLS[raw.lower()]
                 else:
-                    value = self.scalar_value(event, tag, explicit)
+                    value = _SLOW
+                    if tag == _FLOAT:
+                        try:
+                            value = float(raw)  # (_fast_value's float: float() agrees whenever it reads the text as written)
+                        except ValueError:
+                            pass
+                    if value is _SLOW:
+                        value = self.scalar_value(event, tag, explicit)
                 node = _new(Scalar)  # Scalar(span, raw, tag, event.style or "", value), its __init__ inlined
                 node.span = span
                 node.raw = raw
@@ -424,15 +431,16 @@ class _Builder:
                     continue
                 if type(key) is Scalar and node is not None:
                     top.key = None
+                    entry = (key, node)  # (one tuple for the items and the index)
                     if key.tag != _MERGE:
                         text = key.value if isinstance(key.value, str) else key.raw
                         index = container._index
                         if text in index:  # type: ignore[operator]
                             self.duplicate(top, text, index[text][0], key)  # type: ignore[index]
-                        index[text] = (key, node)  # type: ignore[index]  # (the last duplicate wins)
+                        index[text] = entry  # type: ignore[index]  # (the last duplicate wins)
                     else:
                         container._merges.append(node)
-                    container.items.append((key, node))
+                    container.items.append(entry)
                     continue
             elif type(container) is Sequence:
                 top.count += 1
