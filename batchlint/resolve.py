@@ -487,7 +487,7 @@ class ConfigTree:
                     ProblemKind.GRAMMAR, f"invalid interpolation: {exc}", node.span, "OmegaConf cannot parse this string; escape a literal '${' as '\\${'"
                 )
             )
-        site = f"{node.span.file}:{node.span.line}"
+        site = node.span.site()
         if len(parts) == 1 and not isinstance(parts[0], str):
             res = self._evaluate(parts[0], node, path)
             if res.problem is None:

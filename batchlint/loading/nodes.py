@@ -41,6 +41,10 @@ class Span:
     def _key(self) -> tuple[str, int, int, int, int, int, int]:
         return (self.file, self.line, self.column, self.end_line, self.end_column, self.start, self.end)
 
+    def site(self) -> str:
+        """`file:line`, where it starts."""
+        return f"{self.file}:{self.line}"
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Span) and self._key() == other._key()
 

@@ -161,6 +161,11 @@ class MarkSpan(Span):
         self._marks = None
         return getattr(self, name)
 
+    def site(self) -> str:
+        """`file:line` from the start mark, without computing the rest (an interpolation's hop: its span is rarely read)."""
+        marks = self._marks
+        return f"{self.file}:{self.line if marks is None else marks[0].line + 1}"
+
     def __reduce__(self) -> tuple[type[Span], tuple[str, int, int, int, int, int, int]]:
         return Span, self._key()  # a plain Span crosses processes (marks do not pickle)
 
@@ -329,8 +334,8 @@ class _Builder:
                     self.unsafe_tags.append((tag, span))
                 if end.line > start.line:
                     # A block scalar ends at column 1 of the line after its last line.
-                    last = span.end_line if span.end_column > 1 else span.end_line - 1
-                    self.multiline.update(range(span.line + 1, last + 1))
+                    last = end.line + 1 if end.column > 0 else end.line  # (span.end_line, or the line before when span.end_column is 1)
+                    self.multiline.update(range(start.line + 2, last + 1))  # (from span.line + 1; read from the marks, the span left to compute)
                 # _fast_value's common cases inlined (the same results); the others through scalar_value
                 if tag == _STR:
                     value: object = raw

@@ -81,6 +81,7 @@ def _compare(ours: Node, theirs: Any, path: str, pairs: dict[int, int], duplicat
         assert pairs[id(ours)] == id(theirs)
         return
     pairs[id(ours)] = id(theirs)
+    assert ours.span.site() == f"t.yaml:{theirs.start_mark.line + 1}"  # (read first: from the marks, before the span is computed)
     assert (ours.span.line, ours.span.column, ours.span.end_line, ours.span.end_column, ours.span.start, ours.span.end) == _span(theirs)
     if isinstance(theirs, yaml.ScalarNode):
         assert isinstance(ours, Scalar)
@@ -149,3 +150,16 @@ def test_a_key_written_three_times_is_recorded_twice_against_the_first() -> None
     assert isinstance(root, Mapping)
     value = root.get("a")
     assert isinstance(value, Scalar) and value.value == 4  # the last one wins, as in PyYAML
+
+
+def test_a_lazy_spans_site_is_read_from_its_marks_and_agrees_once_computed() -> None:
+    doc = load_yaml("t.yaml", "\ufeffa:\n  b: ${x}\n  c: |\n    1\n")
+    root = doc.root
+    assert isinstance(root, Mapping)
+    inner = root.get("a")
+    assert isinstance(inner, Mapping)
+    for node, line in ((inner.get("b"), 2), (inner.get("c"), 3), (inner, 2)):
+        assert node is not None
+        span = node.span
+        assert span.site() == f"t.yaml:{line}" and getattr(span, "_marks", None) is not None  # not computed by site()
+        assert span.line == line and span.site() == f"t.yaml:{line}"
