@@ -412,17 +412,17 @@ class ConfigTree:
     def _node_at(self, path: KeyPath) -> tuple[Node | None, Resolved | None]:
         cur: Node | None = self.doc.root
         for i, part in enumerate(path):
-            if isinstance(cur, Scalar):
+            if type(cur) is Scalar:  # (no node class has a subclass)
                 res = self.resolve(path[:i])
                 if res.container is None:
                     return None, res if res.problem else None
                 cur = res.container
-            if isinstance(cur, Mapping):
+            if type(cur) is Mapping:
                 # Mapping.get, its index lookup inlined (a key path's parts are mostly str); merges and the rest through get
                 text = part if type(part) is str else str(part)
                 hit = cur._index.get(text) if cur._index is not None else None
                 cur = hit[1] if hit is not None else cur.get(text)
-            elif isinstance(cur, Sequence) and isinstance(part, int):
+            elif type(cur) is Sequence and isinstance(part, int):
                 cur = cur.items[part] if 0 <= part < len(cur.items) else None
             else:
                 cur = None
@@ -454,7 +454,7 @@ class ConfigTree:
         if node is None:
             span = self.doc.root.span if self.doc.root else Span(self.doc.path, 1, 1, 1, 1, 0, 0)
             return Resolved(problem=Problem(ProblemKind.MISSING_KEY, f"key '{format_path(path)}' not found", span))
-        if not isinstance(node, Scalar):
+        if type(node) is not Scalar:
             result = Resolved(container=node, origin_path=path)
             self.memo[path] = result
             return result
@@ -673,27 +673,42 @@ class ConfigTree:
         if node is None or depth > 200 or id(node) in visited:
             return
         visited.add(id(node))
-        # A scalar with no interpolation holds nothing to resolve: it is passed over here, without a
-        # call or a key path of its own (most values of a config are such literals).
-        if isinstance(node, Mapping):
+        if type(node) is Scalar:  # (no node class has a subclass)
+            if isinstance(node.value, str) and "${" in node.value:
+                self._walk_site(node, path, depth, problems, seen_spans, visited)
+            return
+        # A scalar value is looked at in place: one with no interpolation holds nothing to resolve (most
+        # values of a config are such literals), one with an interpolation is resolved without the call
+        # that would look at it as a node of its own (the same guards: depth and aliases already seen).
+        deeper = depth + 1
+        if type(node) is Mapping:
             # node.entries() without its list: (key text, value) in order, the last duplicate winning
             for key, (_, value) in (node._index if node._index is not None else node._build()).items():
-                if type(value) is not Scalar or isinstance(value.value, str) and "${" in value.value:  # (no node class has a subclass)
-                    self._walk_all(value, (*path, key), depth + 1, problems, seen_spans, visited)
-        elif isinstance(node, Sequence):
+                if type(value) is not Scalar:
+                    self._walk_all(value, (*path, key), deeper, problems, seen_spans, visited)
+                elif isinstance(value.value, str) and "${" in value.value and deeper <= 200 and id(value) not in visited:
+                    visited.add(id(value))
+                    self._walk_site(value, (*path, key), deeper, problems, seen_spans, visited)
+        elif type(node) is Sequence:
             for i, item in enumerate(node.items):
-                if not isinstance(item, Scalar) or isinstance(item.value, str) and "${" in item.value:
-                    self._walk_all(item, (*path, i), depth + 1, problems, seen_spans, visited)
-        elif isinstance(node.value, str) and "${" in node.value:
-            known = self.memo.get(path)
-            res = known if known is not None else self._resolve_node(path, node)
-            if res.problem is not None:
-                where = (res.problem.span.file, res.problem.span.start)
-                if where not in seen_spans:
-                    seen_spans.add(where)
-                    problems.append(res.problem)
-            elif res.container is not None:
-                self._walk_all(res.container, path, depth + 1, problems, seen_spans, visited)
+                if type(item) is not Scalar:
+                    self._walk_all(item, (*path, i), deeper, problems, seen_spans, visited)
+                elif isinstance(item.value, str) and "${" in item.value and deeper <= 200 and id(item) not in visited:
+                    visited.add(id(item))
+                    self._walk_site(item, (*path, i), deeper, problems, seen_spans, visited)
+
+    def _walk_site(self, node: Scalar, path: KeyPath, depth: int, problems: list[Problem], seen_spans: set[tuple[str, int]], visited: set[int]) -> None:
+        """The whole-file pass at a scalar holding an interpolation: resolved, its problem kept once, the
+        mapping or list it resolves to (an include) walked in turn."""
+        known = self.memo.get(path)
+        res = known if known is not None else self._resolve_node(path, node)
+        if res.problem is not None:
+            where = (res.problem.span.file, res.problem.span.start)
+            if where not in seen_spans:
+                seen_spans.add(where)
+                problems.append(res.problem)
+        elif res.container is not None:
+            self._walk_all(res.container, path, depth + 1, problems, seen_spans, visited)
 
 
 @functools.lru_cache(maxsize=1024)

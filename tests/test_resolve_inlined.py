@@ -110,7 +110,7 @@ def config(draw: st.DrawFn) -> str:
 
     text = mapping(0, 0)
     if draw(st.booleans()):
-        text = "base: &base\n  a: 7\n  x: ${a}\nmerged:\n  <<: *base\n  b: 1\n" + text
+        text = "base: &base\n  a: 7\n  x: &i ${a}\n  y: ${b}\nmerged:\n  <<: *base\n  b: 1\n  again: *i\nlist:\n  - *i\n  - *base\n" + text
     return text
 
 
@@ -159,6 +159,7 @@ def _compare_trees(text: str, tmp_path: Path) -> None:
     fast = ConfigTree(doc, str(train), Semantics.OMEGACONF, load)
     plain = PlainTree(doc, str(train), Semantics.OMEGACONF, load)
     assert [_view(Resolved(problem=p)) for p in fast.resolve_all()] == [_view(Resolved(problem=p)) for p in plain.resolve_all()]
+    assert list(fast.memo) == list(plain.memo) and fast.readers == plain.readers  # (the same values resolved, in the same order)
     paths: list[KeyPath] = []
     _paths(doc.root, (), paths)
     for path in paths:
