@@ -288,8 +288,8 @@ def _plain_float(text: str) -> bool:
     return _ascii_digits(whole) and (not fraction or _ascii_digits(fraction)) and bool(dot or exponent)
 
 
-_STR_TAG = "tag:yaml.org,2002:str"
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+STR_TAG = "tag:yaml.org,2002:str"
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 def scalar_value(node: Scalar, semantics: Semantics) -> object:
@@ -314,7 +314,7 @@ def reading_difference(node: Scalar) -> str | None:
     if node.style != "":
         return None
     yaml11 = node.value
-    if node.tag != _STR_TAG and node.tag != _TIMESTAMP_TAG and yaml11 == yaml11:
+    if node.tag != STR_TAG and node.tag != TIMESTAMP_TAG and yaml11 == yaml11:
         return None  # (OmegaConf reads such a scalar as PyYAML does: scalar_value returns node.value, equal to itself unless NaN)
     omega = scalar_value(node, Semantics.OMEGACONF)
     if type(yaml11) is type(omega) and yaml11 == omega:
@@ -460,7 +460,7 @@ class ConfigTree:
             return result
         semantics = self.semantics
         # scalar_value(node, semantics), inlined for what it returns as read: every value but OmegaConf's plain strings and timestamps
-        value = node.value if node.style != "" or (node.tag != _STR_TAG and node.tag != _TIMESTAMP_TAG) else scalar_value(node, semantics)
+        value = node.value if node.style != "" or (node.tag != STR_TAG and node.tag != TIMESTAMP_TAG) else scalar_value(node, semantics)
         if semantics != Semantics.OMEGACONF or not isinstance(value, str) or "${" not in value:
             result = Resolved(value, node, path)
             self.memo[path] = result

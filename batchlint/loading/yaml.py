@@ -438,7 +438,7 @@ class _Builder:
                     top.key = None
                     entry = (key, node)  # (one tuple for the items and the index)
                     if key.tag != _MERGE:
-                        text = key.value if isinstance(key.value, str) else key.raw
+                        text = key.value if type(key.value) is str else key.raw  # (a value this loop built: a str is exactly one)
                         index = container._index
                         if text in index:  # type: ignore[operator]
                             self.duplicate(top, text, index[text][0], key)  # type: ignore[index]
