@@ -139,9 +139,11 @@ LAZY_SPANS = True
 
 
 class MarkSpan(Span):
-    """A Span whose lines, columns and offsets are computed from the parser's marks when first read."""
+    """A Span whose lines, columns and offsets are computed from the parser's marks when first read;
+    then it becomes a plain Span (the same slots), whose reads Python's attribute caches serve (they
+    pass over a class with __getattr__)."""
 
-    __slots__ = ("_marks",)
+    __slots__ = ()
 
     def __init__(self, file: str, start: Any, end: Any, offset: int) -> None:  # no super().__init__: the point is not computing them
         self.file = file
@@ -159,6 +161,7 @@ class MarkSpan(Span):
         self.start = start.index + offset
         self.end = end.index + offset
         self._marks = None
+        self.__class__ = Span  # type: ignore[assignment]
         return getattr(self, name)
 
     def site(self) -> str:

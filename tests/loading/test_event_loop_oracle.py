@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batchlint.loading.nodes import LoadError, Mapping, Node, Scalar, Sequence
-from batchlint.loading.yaml import load_yaml
+from batchlint.loading.nodes import LoadError, Mapping, Node, Scalar, Sequence, Span
+from batchlint.loading.yaml import MarkSpan, load_yaml
 
 _PREFIX = "tag:yaml.org,2002:"
 _SAFE = {_PREFIX + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq", "omap", "pairs", "set", "merge", "value")}
@@ -152,7 +152,7 @@ def test_a_key_written_three_times_is_recorded_twice_against_the_first() -> None
     assert isinstance(value, Scalar) and value.value == 4  # the last one wins, as in PyYAML
 
 
-def test_a_lazy_spans_site_is_read_from_its_marks_and_agrees_once_computed() -> None:
+def test_a_lazy_spans_site_is_read_from_its_marks_and_it_becomes_a_plain_span_once_computed() -> None:
     doc = load_yaml("t.yaml", "\ufeffa:\n  b: ${x}\n  c: |\n    1\n")
     root = doc.root
     assert isinstance(root, Mapping)
@@ -162,4 +162,8 @@ def test_a_lazy_spans_site_is_read_from_its_marks_and_agrees_once_computed() -> 
         assert node is not None
         span = node.span
         assert span.site() == f"t.yaml:{line}" and getattr(span, "_marks", None) is not None  # not computed by site()
+        assert type(span) is MarkSpan
         assert span.line == line and span.site() == f"t.yaml:{line}"
+        assert type(span) is Span and span == Span(
+            span.file, span.line, span.column, span.end_line, span.end_column, span.start, span.end
+        )  # computed: a plain Span now
