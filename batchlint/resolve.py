@@ -608,7 +608,9 @@ class ConfigTree:
 
     def _include(self, name: str, node: Scalar, path: KeyPath) -> Resolved:
         including = self.fs_paths.get(node.span.file, node.span.file)
-        base, target, shown, real, including_real = _include_paths(including, name, self.include_root, os.getcwd())
+        base = self.include_root or os.path.dirname(including)
+        target, shown, real = _include_paths(base, name, os.getcwd())
+        including_real = os.path.abspath(including)
         fence = self._fence()
         if not fence.allows(target):
             return Resolved(problem=Problem(ProblemKind.INCLUDE_OUTSIDE, fence.refusal("included file", name, target), node.span, FENCE_HELP))
@@ -712,14 +714,13 @@ class ConfigTree:
 
 
 @functools.lru_cache(maxsize=1024)
-def _include_paths(including: str, name: str, include_root: str | None, cwd: str) -> tuple[str, str, str, str, str]:
-    """Where `${include:name}` in `including` looks, from `cwd`: (the directory it looks in, the file's path,
-    that path as shown, it made absolute, `including` made absolute). Memoised: path arithmetic only (no
-    file is looked at), and every config of a folder includes the same files."""
-    base = include_root or os.path.dirname(including)
+def _include_paths(base: str, name: str, cwd: str) -> tuple[str, str, str]:
+    """Where `${include:name}` looks in the directory `base`, from `cwd`: (the file's path, that path as
+    shown, it made absolute). Memoised: path arithmetic only (no file is looked at), and every config of
+    a folder includes the same files."""
     target = os.path.normpath(os.path.join(base, name))
     shown = os.path.relpath(target, cwd) if not os.path.isabs(name) else target
-    return base, target, shown, os.path.normpath(os.path.join(cwd, target)), os.path.normpath(os.path.join(cwd, including))  # (os.path.abspath)
+    return target, shown, os.path.normpath(os.path.join(cwd, target))  # (os.path.abspath(target))
 
 
 def _to_text(value: object) -> str:
