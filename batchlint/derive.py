@@ -18,12 +18,13 @@ from batchlint.model import DialectKind, Fact, FactName, GlobalShape, Origin, Ru
 from batchlint.options import LaunchOptions
 from batchlint.pair import DeepSpeedLink, Pairing
 from batchlint.settings import FileSettings
-from batchlint.sharding import FSDP_NUMBERS, FSDP_STAGES, Sharding
 
 # Records are built by batchlint.record at run time (`dataclasses` costs start-up); mypy checks them as dataclasses.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dataclasses import replace
+
+    from batchlint.sharding import Sharding  # imported where a run shards (plain data parallelism does not)
 else:
     from batchlint.record import replace
 
@@ -393,12 +394,16 @@ def sharding(facts: FactDict, link: DeepSpeedLink | None) -> Sharding | None:
         return _zero(facts, json_facts if uses_json else {}, link if uses_json else None)
     trainer = facts.get(F.TRAINER_FSDP)
     if trainer is not None and isinstance(trainer.value, str) and trainer.value.strip():
+        from batchlint.sharding import FSDP_STAGES
+
         words = trainer.value.lower().replace(",", " ").split()
         strategy = next((w.upper() for w in words if w.upper() in FSDP_STAGES), "FULL_SHARD")
         offload = "offload" in words
         sources = [("stage", _where(trainer))] + ([("offload_params", _where(trainer))] if offload else [])
         return _fsdp(strategy, offload, None, sources)
     if dtype == "FSDP":
+        from batchlint.sharding import FSDP_NUMBERS, FSDP_STAGES
+
         version = facts.get(F.FSDP_VERSION)
         reshard = facts.get(F.FSDP_RESHARD_AFTER_FORWARD)
         named = facts.get(F.FSDP_SHARDING_STRATEGY)
@@ -423,6 +428,8 @@ def sharding(facts: FactDict, link: DeepSpeedLink | None) -> Sharding | None:
 
 
 def _fsdp(strategy: str, offload: bool, state: Fact[object] | None, sources: list[tuple[str, str]]) -> Sharding:
+    from batchlint.sharding import FSDP_STAGES, Sharding
+
     gather = None
     if state is not None and str(state.value).upper() in ("FULL_STATE_DICT", "1") and not offload:
         gather = "full-state-dict"
@@ -442,6 +449,8 @@ def _fsdp(strategy: str, offload: bool, state: Fact[object] | None, sources: lis
 def _zero(facts: FactDict, json_facts: FactDict, link: DeepSpeedLink | None) -> Sharding:
     """ZeRO from the DeepSpeed JSON when the run uses one (accelerate refuses its own zero keys next to
     it, X001), else the launch line and the accelerate `deepspeed_config`."""
+    from batchlint.sharding import Sharding
+
     sources: list[tuple[str, str]] = []
     notes: list[str] = []
     name = link.name if link is not None else None

@@ -86,7 +86,7 @@ def build_run(
     from batchlint.extract import extract_facts
     from batchlint.intent import parse_comments
     from batchlint.launch import Launch
-    from batchlint.loading.hydra import compose, has_defaults
+    from batchlint.loading.keypath import has_defaults
     from batchlint.loading.shell import script_comments
     from batchlint.memory.attach import memory_for
     from batchlint.pair import pair
@@ -100,6 +100,8 @@ def build_run(
     config_docs: tuple[Document, ...] = ()
     composed_from: list[Document] = []
     if doc is not None and has_defaults(doc):
+        from batchlint.loading.hydra import compose
+
         doc, composed_from = compose(doc, fs_path, session.follower(fs_path, "Hydra defaults file"))  # a Hydra defaults list: the config the app gets
     if doc is not None:
         include_root = options.launch.include_root or settings.include_root
@@ -277,9 +279,13 @@ def _linking_run(session: Session, fs_path: str, configs: tuple[str, ...], optio
 def detect_composed(doc: Document, fs_path: str, session: Session) -> tuple[Dialect, SignatureMatch] | None:
     """The dialect of a config as its app composes it (a Hydra defaults list), or the generic reading."""
     from batchlint.detect import detect_match
-    from batchlint.loading.hydra import compose, has_defaults
+    from batchlint.loading.keypath import has_defaults
 
-    composed = compose(doc, fs_path, session.follower(fs_path, "Hydra defaults file"))[0] if has_defaults(doc) else doc
+    composed = doc
+    if has_defaults(doc):  # a Hydra defaults list: the module that composes it only then
+        from batchlint.loading.hydra import compose
+
+        composed = compose(doc, fs_path, session.follower(fs_path, "Hydra defaults file"))[0]
     return detect_match(composed, session.settings_for(fs_path).dialects) or generic_read(composed)
 
 
@@ -557,8 +563,10 @@ def _referenced(diagnostics: list[Diagnostic]) -> set[str]:
 def _keep_texts(texts: dict[str, str], diagnostics: list[Diagnostic]) -> dict[str, str]:
     """Only the texts a reporter, the fixer or a suppression comment needs: memory stays flat however
     many files are checked."""
+    from batchlint.suppression import may_hold_directives
+
     wanted = _referenced(diagnostics)
-    return {f: t for f, t in texts.items() if f in wanted or "batchlint:" in t}
+    return {f: t for f, t in texts.items() if f in wanted or may_hold_directives(t)}
 
 
 def _from_cache(path: str, session: Session, options: Options, use_cache: bool) -> tuple[FileOutcome | None, str]:

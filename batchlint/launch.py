@@ -200,10 +200,24 @@ def _split_flag(words: list[Word], i: int, bare: set[str], hydra: bool = True) -
         offset = len(name) + 1
         return name, Word(value, w.start + offset if not w.unresolved else w.start, w.end, w.unresolved, w.quoted), i + 1
     if (
-        w.text in bare or i + 1 >= len(words) or words[i + 1].text.startswith("--") or hydra and re.match(r"^\+?[A-Za-z_][\w.@/-]*=", words[i + 1].text)
+        w.text in bare or i + 1 >= len(words) or words[i + 1].text.startswith("--") or hydra and _is_override(words[i + 1].text)
     ):  # a Hydra override follows a bare flag
         return w.text, None, i + 1
     return w.text, words[i + 1], i + 2
+
+
+_OVERRIDE_MARKS = str.maketrans("", "", "_.@/-")
+
+
+def _is_override(text: str) -> bool:
+    """Whether a word is a Hydra override, `^\\+?[A-Za-z_][\\w.@/-]*=` (`\\w` is what `str.isalnum` or "_" is): a
+    key before the first "=", starting with an ASCII letter or "_" (after one optional "+")."""
+    body = text[1:] if text.startswith("+") else text
+    at = body.find("=")
+    if at <= 0 or not (body[0] == "_" or body[0].isascii() and body[0].isalpha()):
+        return False
+    rest = body[1:at].translate(_OVERRIDE_MARKS)
+    return rest == "" or rest.isalnum()
 
 
 # Wrappers that run the command after them: (first word, second word or "", options that take a value).
@@ -521,8 +535,11 @@ def _called_script(path: str, script: Script, command: Command, depth: int) -> l
 def _int(word: Word | None) -> int | None:
     if word is None or word.unresolved:
         return None
-    m = re.match(r"^\s*(\d+)", word.text)
-    return int(m.group(1)) if m else None
+    text = word.text.lstrip()  # `^\s*(\d+)`: `\s` is what `str.isspace` is, `\d` what `str.isdecimal` is
+    end = 0
+    while end < len(text) and text[end].isdecimal():
+        end += 1
+    return int(text[:end]) if end else None
 
 
 def _fact(name: FactName, value: object, word: Word, key: str, path: str, index: LineIndex, note: str | None = None) -> Fact[object]:
@@ -791,7 +808,42 @@ def _accelerate_line(launch: Launch, display: str, index: LineIndex) -> dict[Fac
 
 # Launch-line patterns are compiled at their first use (re's own cache keeps them), each only where the text
 # holds what it cannot match without.
-_CVD = r"(?<![^\s;&|])(?:export[ \t]+)?CUDA_VISIBLE_DEVICES=(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|#]*)"  # with re.M
+_CVD = "CUDA_VISIBLE_DEVICES="
+
+
+def _assignments(text: str, pos: int, endpos: int) -> list[tuple[int, int, int, bool]]:
+    """Each `CUDA_VISIBLE_DEVICES=value` statement in text[pos:endpos], as `finditer` over
+    `(?<![^\\s;&|])(?:export[ \\t]+)?CUDA_VISIBLE_DEVICES=("[^"\\n]*"|'[^'\\n]*'|[^\\s;&|#]*)` finds them (`\\s` is
+    what `str.isspace` is; the character before `pos` counts): (start, value start, end, exported)."""
+    out: list[tuple[int, int, int, bool]] = []
+    at = pos
+    while True:
+        name = text.find(_CVD, at, endpos)
+        if name < 0:
+            return out
+        blank = name
+        while blank > at and text[blank - 1] in " \t":
+            blank -= 1
+        exported = blank < name and blank - 6 >= at and text.startswith("export", blank - 6) and _statement_starts(text, blank - 6)
+        if not exported and not _statement_starts(text, name):
+            at = name + 1
+            continue
+        value = name + len(_CVD)
+        end = value
+        quote = text[value] if value < endpos else ""
+        close = text.find(quote, value + 1, endpos) if quote in ("'", '"') else -1
+        if close >= 0 and "\n" not in text[value + 1 : close]:
+            end = close + 1
+        else:
+            while end < endpos and not text[end].isspace() and text[end] not in ";&|#":
+                end += 1
+        out.append((blank - 6 if exported else name, value, end, exported))
+        at = end
+
+
+def _statement_starts(text: str, at: int) -> bool:
+    """`(?<![^\\s;&|])` at `at`: the text's start, or after a blank, `;`, `&` or `|`."""
+    return at == 0 or text[at - 1].isspace() or text[at - 1] in ";&|"
 
 
 def visible_devices(launch: Launch) -> tuple[str, int, int] | None:
@@ -804,39 +856,38 @@ def visible_devices(launch: Launch) -> tuple[str, int, int] | None:
     text = launch.script.text
     if "CUDA_VISIBLE_DEVICES=" not in text:
         return None
-    cvd = re.compile(_CVD, re.M)
     words = launch.command.words
     first = words[0].start if words else 0
     line_start = 0
     for _ in range(launch.command.line - 1):  # the command's first line, where its `NAME=value` prefixes are
         line_start = text.index("\n", line_start) + 1
-    own = list(cvd.finditer(text, line_start, launch.program.start if launch.program is not None else first))
+    own = _assignments(text, line_start, launch.program.start if launch.program is not None else first)
 
-    def persists(m: re.Match[str]) -> bool:  # a statement of its own, not in a comment
-        before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
-        after = text[m.end() :].split("\n", 1)[0].strip()
+    def persists(m: tuple[int, int, int, bool]) -> bool:  # a statement of its own, not in a comment
+        before = text[text.rfind("\n", 0, m[0]) + 1 : m[0]]
+        after = text[m[2] :].split("\n", 1)[0].strip()
         return "#" not in before and (after == "" or after.startswith((";", "#", "&&", "||")))
 
-    def exported(m: re.Match[str]) -> bool:  # only the environment reaches the launcher
-        return m.group(0).startswith("export") or re.search(r"(?m)^\s*export\s+CUDA_VISIBLE_DEVICES\s*(?:$|[;#])", text[m.end() : line_start]) is not None
+    def exported(m: tuple[int, int, int, bool]) -> bool:  # only the environment reaches the launcher
+        return m[3] or re.search(r"(?m)^\s*export\s+CUDA_VISIBLE_DEVICES\s*(?:$|[;#])", text[m[2] : line_start]) is not None
 
-    above = [m for m in cvd.finditer(text, 0, line_start) if persists(m) and exported(m)]
+    above = [m for m in _assignments(text, 0, line_start) if persists(m) and exported(m)]
     hit = own[-1] if own else above[-1] if above else None
     if hit is None:
         return None
-    raw = hit.group(1)
+    raw = text[hit[1] : hit[2]]
     value = raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"" else raw
     if "$" in value or "`" in value:
         # Only a value the script reader expanded: the line's own prefix, or the script's last assignment.
         known = (
             launch.command.env.get("CUDA_VISIBLE_DEVICES")
             if own
-            else (launch.script.variables.get("CUDA_VISIBLE_DEVICES") if not any(persists(m) for m in cvd.finditer(text, hit.end())) else None)
+            else (launch.script.variables.get("CUDA_VISIBLE_DEVICES") if not any(persists(m) for m in _assignments(text, hit[2], len(text))) else None)
         )
         if known is None or "$" in known or "`" in known:
             return None
         value = known
-    return value, hit.start(1), hit.end(1)
+    return value, hit[1], hit[2]
 
 
 _TORCH_OPTIMIZER = r"\b(?:torch\.optim|bnb\.optim|bitsandbytes\.optim)\.(?!lr_scheduler\b)[A-Z]\w*"

@@ -12,7 +12,7 @@ import os
 
 from batchlint.counts import positive_int
 from batchlint.dialects.base import Dialect, FactDict
-from batchlint.dialects.registry import ACCELERATE, DEEPSPEED
+from batchlint.dialects.registry import ACCELERATE
 from batchlint.extract import extract_facts
 from batchlint.launch import Launch, launch_facts, override_facts, training_script_facts
 from batchlint.loading import Document, LoadError, LoadErrorKind
@@ -164,6 +164,8 @@ def link_deepspeed(named: Fact[object], named_in: str, launch_dir: str | None, s
         doc = session.load(path)
     except LoadError as exc:
         return DeepSpeedLink(named.value, named, mode, path, error=exc)
+    from batchlint.dialects.registry import DEEPSPEED  # its module only for a run that links a JSON
+
     facts = extract_facts(ConfigTree(doc, path, DEEPSPEED.semantics, session.load), DEEPSPEED) if isinstance(doc.root, Mapping) else {}
     return DeepSpeedLink(named.value, named, mode, path, doc, facts=facts)
 

@@ -97,17 +97,18 @@ class Fence:
     def _holds(self, real: str) -> bool:
         return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots)
 
-    def allowed(self, paths: list[str]) -> list[str]:
+    def allowed(self, paths: list[str], links: set[str] | None = None, real_dirs: dict[str, str] | None = None) -> list[str]:
         """The paths `allows` allows, in order, each answered as `allows` answers it: a file that is not a
         symlink really is in its directory's real place (one realpath per directory, not one per file: the
-        launch scripts of a project, fenced before any is read)."""
-        real_dirs: dict[str, str] = {}
+        launch scripts of a project, fenced before any is read). A caller that listed the directories may
+        say which paths are symlinks (`links`; the others are not) and the directories' real paths."""
+        real_dirs = {} if real_dirs is None else real_dirs
         kept: list[str] = []
         for path in paths:
             known = self.answers.get(path)
             if known is None:
                 directory, name = os.path.split(path)
-                if name in ("", ".", "..") or os.path.islink(path):
+                if name in ("", ".", "..") or (os.path.islink(path) if links is None else path in links):
                     known = self.allows(path)
                 else:
                     real = real_dirs.get(directory)

@@ -86,15 +86,11 @@ class ScriptIndex:
         self.configs: list[str] | None = None  # the project's config files, walked when a linked file first asks
         self.config_bytes: list[tuple[str, bytes]] = []  # ... and their bytes, read once
         self.bases: dict[str, set[str]] = {}  # script -> the directories it may run from
-        self.scripts: list[str] = []
-        for directory, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-            self.scripts.extend(os.path.join(directory, f) for f in sorted(files) if f.endswith(SCRIPT_SUFFIXES))
-            if len(self.scripts) >= MAX_SCRIPTS:
-                break
-        del self.scripts[MAX_SCRIPTS:]
+        scripts, links, real_dirs = _listed_scripts(root)
         fence = session.fence_for(os.path.join(root, "_"))
-        self.scripts = fence.allowed(self.scripts)  # a *.sh symlink to outside the project is not read
+        self.scripts: list[str] = fence.allowed(scripts, links, real_dirs)  # a *.sh symlink to outside the project is not read
+        if session.abspath(root) == root:
+            session.absolute.update({script: script for script in self.scripts})  # (joined from the absolute root and names listed in it)
         self.finds = 0
         self.naming_finds = 0  # find_naming lookups: from the LAZY_FINDS-th on, through _naming_index
         self._naming_words: tuple[dict[str, list[_Naming]], list[_Naming]] | None = None
@@ -159,7 +155,8 @@ class ScriptIndex:
         if self._whole is not None or self.finds >= self.LAZY_FINDS:
             return _first(target, *self._built())
         # Scripts that cannot name it add nothing about it: the index over the others answers the same.
-        return _first(target, *self._merged([s for s in self.scripts if could_name(self.session.script_text(s), target)]))
+        text, stem = self.session.script_text, _stem(target)
+        return _first(target, *self._merged([s for s in self.scripts if _could_name(text(s), stem)]))
 
     def find_naming(self, path: str, role: str | None = None) -> Launch | None:
         """The launch line that names this file in a role of NAMING_FLAGS (its accelerate config, DeepSpeed
@@ -295,6 +292,55 @@ class ScriptIndex:
         return digest("\0".join(f"{script}\0{session.script_text(script)}" for script in self.scripts).encode("utf-8", "replace"))
 
 
+def _listed_scripts(root: str) -> tuple[list[str], set[str], dict[str, str]]:
+    """The scripts under `root` in the order of `os.walk` (top-down; files and the directories walked into
+    sorted by name; SKIP_DIRS and hidden directories left out; symlinked directories not walked), at most
+    MAX_SCRIPTS; which of them are symlinks; and each directory walked, by its real path. One `scandir` per
+    directory, its entries sorted out by the kind the listing gives them (only a symlink costs a stat)."""
+    from operator import attrgetter, methodcaller
+
+    name_of, is_script = attrgetter("name"), methodcaller("endswith", SCRIPT_SUFFIXES)
+    scripts: list[str] = []
+    links: set[str] = set()
+    real_dirs: dict[str, str] = {}
+    stack = [(root, os.path.realpath(root))]
+    while stack:
+        directory, real = stack.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:
+            continue  # (os.walk skips a directory it cannot list)
+        real_dirs[directory] = real
+        try:
+            dirs = set(map(name_of, filter(os.DirEntry.is_dir, entries)))
+            linked = set(map(name_of, filter(os.DirEntry.is_symlink, entries)))
+        except OSError:  # (a symlink whose target cannot be looked at: told one entry at a time, as os.walk does)
+            dirs = {e.name for e in entries if _entry_is(e, os.DirEntry.is_dir)}
+            linked = {e.name for e in entries if _entry_is(e, os.DirEntry.is_symlink)}
+        prefix = directory if directory.endswith(os.sep) else directory + os.sep  # (os.path.join of a name)
+        for name in sorted(filter(is_script, map(name_of, entries))):
+            if name not in dirs:
+                path = prefix + name
+                scripts.append(path)
+                if name in linked:
+                    links.add(path)
+        if len(scripts) >= MAX_SCRIPTS:
+            break
+        walked = sorted((d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and d not in linked), reverse=True)
+        stack.extend((prefix + d, os.path.join(real, d)) for d in walked)
+    del scripts[MAX_SCRIPTS:]
+    return scripts, links, real_dirs
+
+
+def _entry_is(entry: os.DirEntry[str], test: Callable[[os.DirEntry[str]], bool]) -> bool:
+    """`test(entry)`, False when it cannot be told (os.walk's reading of an entry it cannot stat)."""
+    try:
+        return test(entry)
+    except OSError:
+        return False
+
+
 def _same(a: str, b: str) -> bool:
     return os.path.abspath(a) == os.path.abspath(b)
 
@@ -339,13 +385,21 @@ def could_name(text: str, config_path: str) -> bool:
     holds the config's name without its extension (a Hydra `--config-name train` adds the `.yaml`).
     A script with a `$` anywhere, or naming another script (`bash launch.sh 16`: the launches of that
     one, read with its arguments, are this script's too), is always read."""
-    if "$" in text or any(suffix in text for suffix in SCRIPT_SUFFIXES):
-        return True  # a variable, or another script it may run (with arguments): its launches are that script's
+    return _could_name(text, _stem(config_path))
+
+
+def _stem(config_path: str) -> str | None:
+    """The name `could_name` looks for in a script's text; None when any text may name it (no name, or
+    one holding a quote or a backslash)."""
     stem = os.path.splitext(os.path.basename(config_path))[0]
-    if not stem or any(ch in stem for ch in "\\'\""):
-        return True
-    if stem in text:
-        return True
+    return None if not stem or "\\" in stem or "'" in stem or '"' in stem else stem
+
+
+def _could_name(text: str, stem: str | None) -> bool:
+    if stem is None or "$" in text or any(map(text.__contains__, SCRIPT_SUFFIXES)) or stem in text:
+        return True  # a variable, or another script it may run (with arguments): its launches are that script's
+    if "\\" not in text and "'" not in text and '"' not in text:
+        return False  # (nothing to remove: the text without them is the text)
     return stem in text.replace("\\\n", "").replace("\\", "").replace("'", "").replace('"', "")
 
 

@@ -23,6 +23,18 @@ if TYPE_CHECKING:
     from batchlint.session import Session
 
 _DIRECTIVE = r"batchlint:\s*(ignore|disable|enable|file-ignore)\b(?:\[([^\]]*)\])?"  # with re.I; compiled for a file that has directives
+_ANY_CASE: re.Pattern[str] | None = None  # `batchlint:` in any case, as _DIRECTIVE reads it
+
+
+def may_hold_directives(text: str) -> bool:
+    """Whether `text` can hold a directive: `batchlint:` in it, in any case (`# BatchLint: ignore[...]`
+    is one, as the directive pattern ignores case). The exact spelling is found without a pattern."""
+    global _ANY_CASE
+    if "batchlint:" in text:
+        return True
+    if _ANY_CASE is None:
+        _ANY_CASE = re.compile("batchlint:", re.I)
+    return _ANY_CASE.search(text) is not None
 
 
 class Directive:
@@ -102,7 +114,7 @@ def apply_suppressions(report: Report, options: Options, session: Session) -> No
     from batchlint.rules import rule as rule_of
     from batchlint.rules import select_codes
 
-    files = {f: Suppressions(f, text, _comments(f, text, session)) for f, text in report.sources.items() if "batchlint:" in text}
+    files = {f: Suppressions(f, text, _comments(f, text, session)) for f, text in report.sources.items() if may_hold_directives(text)}
     files = {f: sup for f, sup in files.items() if sup.directives}
     if not files:
         return

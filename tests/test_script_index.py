@@ -4,12 +4,15 @@ and gives the same launch as the whole index, for every config of the test cases
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
+from batchlint import session as session_module
 from batchlint.session import NAMING_FLAGS, ScriptIndex, Session, could_name
 from tests.conftest import CORPUS, CORPUS2, REPO
+from tests.test_fuzz_hostile import time_limit
 
 CASES = REPO / "tests" / "cases"
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".jsonc", ".toml", ".py")
@@ -205,3 +208,78 @@ def test_every_way_of_naming_a_launch_file_is_found_through_the_index(tmp_path: 
     for path, script in expected.items():
         answer = _naming(Session().script_index(path), str(tmp_path / path), None)
         assert (None if answer is None else os.path.basename(answer[0])) == script, path
+
+
+def _walked(root: str) -> list[str]:
+    """The scripts of a project as `os.walk` lists them (the index's listing before it read directories
+    itself): top-down, sorted, SKIP_DIRS and hidden directories left out, MAX_SCRIPTS at most, fenced."""
+    scripts: list[str] = []
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in session_module.SKIP_DIRS and not d.startswith("."))
+        scripts.extend(os.path.join(directory, f) for f in sorted(files) if f.endswith(session_module.SCRIPT_SUFFIXES))
+        if len(scripts) >= session_module.MAX_SCRIPTS:
+            break
+    del scripts[session_module.MAX_SCRIPTS :]
+    return Session().fence_for(os.path.join(root, "_")).allowed(scripts)
+
+
+def _listing_tree(tmp_path: Path) -> Path:
+    """Every kind of entry the listing sorts out: scripts at several depths, directories skipped, hidden
+    or symlinked, a directory and a FIFO named like scripts, symlinked scripts inside and outside."""
+    root = tmp_path / "project"
+    outside = tmp_path / "outside"
+    for folder in ("a/b/c", "a/z", "b", ".hidden", "node_modules", "build", "x.sh", "Z"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    outside.mkdir()
+    (outside / "far.sh").write_text("python train.py --config far.yaml\n", encoding="utf-8")
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    for name in ("run.sh", "b.slurm", "a/one.bash", "a/b/two.sbatch", "a/b/c/three.sh", "a/z/four.sh", "b/five.sh", "Z/six.sh", ".top.sh", "x.sh/inside.sh"):
+        (root / name).write_text("python train.py --config c.yaml\n", encoding="utf-8")
+    for name in (".hidden/no.sh", "node_modules/no.sh", "build/no.sh", "a/notes.txt", "a/config.yaml"):
+        (root / name).write_text("python train.py --config c.yaml\n", encoding="utf-8")
+    (root / "a" / "linked_in.sh").symlink_to(root / "run.sh")
+    (root / "a" / "linked_out.sh").symlink_to(outside / "far.sh")
+    (root / "a" / "dangling.sh").symlink_to(root / "gone.sh")
+    (root / "linked_dir").symlink_to(root / "a")  # not walked into (os.walk does not follow it)
+    (root / "dir_link.sh").symlink_to(root / "b")  # a symlink to a directory: neither walked nor a script
+    os.mkfifo(root / "a" / "pipe.sh")
+    return root
+
+
+def test_listing_is_the_walk(tmp_path: Path) -> None:
+    root = _listing_tree(tmp_path)
+    listed = ScriptIndex(Session(), str(root)).scripts
+    assert listed == _walked(str(root))
+    names = [os.path.relpath(p, root) for p in listed]
+    assert "a/linked_in.sh" in names and "a/pipe.sh" in names and "x.sh/inside.sh" in names and ".top.sh" in names
+    assert "a/linked_out.sh" not in names and "x.sh" not in names and "dir_link.sh" not in names
+    assert not any(n.startswith(("linked_dir", ".hidden", "node_modules", "build")) for n in names)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5, 8])
+def test_listing_stops_where_the_walk_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    root = _listing_tree(tmp_path)
+    monkeypatch.setattr(session_module, "MAX_SCRIPTS", limit)
+    listed = ScriptIndex(Session(), str(root)).scripts
+    assert listed == _walked(str(root)) and len(listed) <= limit
+
+
+def test_listing_of_a_fifo_script_never_blocks(tmp_path: Path) -> None:
+    root = _listing_tree(tmp_path)
+    session = Session()
+    started = time.monotonic()
+    with time_limit(5):  # a hang fails the test (CaseHung is no OSError the reader could take for an unreadable file)
+        assert session.find_launch(str(root / "c.yaml")) is None  # reads every script the listing holds, the FIFO too
+    assert time.monotonic() - started < 4
+    assert session.script_text(str(root / "a" / "pipe.sh")) == ""
+
+
+@pytest.mark.parametrize("tree", [CASES, CORPUS, CORPUS2], ids=["cases", "corpus", "corpus2"])
+def test_listing_of_every_project_is_the_walk(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if tree != CASES and not (tree / "manifest.json").is_file():
+        pytest.skip(f"shared corpus not present at {tree}")
+    monkeypatch.chdir(tree)
+    roots = {Session().project_root(config) for config in _configs(tree)}
+    assert roots
+    for root in sorted(roots):
+        assert ScriptIndex(Session(), root).scripts == _walked(root), root

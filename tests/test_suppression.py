@@ -33,6 +33,15 @@ def test_each_form_silences_exactly_what_it_names(tmp_path: Path) -> None:
     assert _codes(tmp_path, "  train_batch_size: 0  # batchlint: ignore\n  gradient_accumulation_steps: 1\n") == []
 
 
+def test_a_directive_is_read_in_any_case(tmp_path: Path) -> None:
+    """`# BatchLint: ignore[...]` is a directive as `# batchlint: ignore[...]` is, in a file with no
+    lower-case spelling (which once skipped the file's comments altogether), and is reported when unused."""
+    body = "  train_batch_size: 1\n  gradient_accumulation_steps: 0  # BatchLint: IGNORE[BL105]\n"
+    assert _codes(tmp_path, body) == []
+    assert _codes(tmp_path, "# BATCHLINT: file-ignore[BL1]\n  train_batch_size: 0\n  gradient_accumulation_steps: 0\n") == []
+    assert _codes(tmp_path, "  train_batch_size: 8\n  gradient_accumulation_steps: 1  # BatchLint: ignore[BL105]\n") == [("BL008", 7)]  # 8 × 8 × 1 = 64
+
+
 def test_add_ignore_adopts_a_repository(tmp_path: Path) -> None:
     (tmp_path / "t.yaml").write_text(HEAD + "  train_batch_size: 1 # 单卡\n  gradient_accumulation_steps: 2\n", encoding="utf-8")
     _, before = check_json("t.yaml", *ARGS, cwd=tmp_path)

@@ -162,6 +162,33 @@ def test_a_lazy_span_reads_and_pickles_as_the_eager_one() -> None:
     assert (lazy_spans[0].line, lazy_spans[0].column, lazy_spans[0].end_column) == (3, 21, 22)
 
 
+def test_diagnostics_cross_processes_whole() -> None:
+    """What a worker of the parallel walk sends back reads as what it found: every field of every
+    diagnostic of the test cases (related places and fixes included), each span a plain Span."""
+    import pickle
+
+    from batchlint.engine import check
+    from batchlint.loading.nodes import Span
+    from batchlint.options import Options
+    from batchlint.rules.base import Diagnostic, Related
+
+    def fields(d: Diagnostic) -> tuple[object, ...]:
+        related = [(r.span._key(), r.label) for r in d.related]
+        fix = None if d.fix is None else (d.fix.message, d.fix.applicability, d.fix.edits, d.fix.expect)
+        return (d.code, d.name, d.severity, d.message, d.span._key(), d.help, related, fix)
+
+    old = os.getcwd()
+    os.chdir(CASES)
+    try:
+        found = check(["."], Options(), keep_runs=False).diagnostics
+    finally:
+        os.chdir(old)
+    assert any(d.related for d in found) and any(d.fix is not None and d.fix.edits for d in found)
+    sent = pickle.loads(pickle.dumps(found))
+    assert [fields(d) for d in sent] == [fields(d) for d in found]
+    assert all(type(d) is Diagnostic and type(d.span) is Span and all(type(r) is Related and type(r.span) is Span for r in d.related) for d in sent)
+
+
 def test_checked_files_are_freed_without_the_cyclic_collector(tmp_path: Path) -> None:
     """Nothing a check builds for a file is held in a reference cycle: the documents go as soon as
     the file's rules ran, however many files are checked and however rarely the collector runs."""

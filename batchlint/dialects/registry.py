@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from batchlint.dialects import accelerate, deepspeed
+from batchlint.dialects import accelerate
 from batchlint.dialects.base import Dialect, Signature
 from batchlint.model import DialectKind, FactName, Semantics
 
@@ -65,7 +65,8 @@ PREFILTER_WORDS: tuple[str, ...] = (
     "train_micro_batch_size_per_gpu", "world_size", "zero_optimization",
 )  # fmt: skip
 ACCELERATE = accelerate.DIALECT
-DEEPSPEED = deepspeed.DIALECT
+DEEPSPEED: Dialect  # the DeepSpeed JSON dialect (the module's __getattr__: imported when a run links a JSON)
+DEEPSPEED_NAME = "deepspeed"  # its name, without importing its module (tests/rules/test_registry.py checks it)
 _loaded: list[Dialect] = []  # the first len(_loaded) entries of ORDER
 
 
@@ -82,10 +83,16 @@ def built_in() -> Iterator[Dialect]:
     return (_built_in(i) for i in range(len(ORDER)))
 
 
-def __getattr__(name: str) -> tuple[Dialect, ...]:
-    """`BUILT_IN`: every built-in dialect in detection order, all their modules imported (prefer built_in())."""
+def __getattr__(name: str) -> Dialect | tuple[Dialect, ...]:
+    """`BUILT_IN`: every built-in dialect in detection order, all their modules imported (prefer built_in());
+    `DEEPSPEED`: the DeepSpeed JSON dialect, its module imported at the first look-up."""
     if name == "BUILT_IN":
         return tuple(built_in())
+    if name == "DEEPSPEED":
+        from batchlint.dialects.deepspeed import DIALECT
+
+        found = globals()["DEEPSPEED"] = DIALECT
+        return found
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -60,6 +60,7 @@ __all__ = [
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _CHUNK = 1 << 20
 _OWN_FD_PREFIXES = ("/dev/fd/", "/proc/self/fd/")
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
 
 CHANGED = "changed"  # read twice in one run with different results: nothing that used it may be cached
 
@@ -166,8 +167,15 @@ def own_stream(path: str) -> bool:
 
 def read_fd(fd: int, limit: int = MAX_FILE_BYTES) -> bytes:
     """At most `limit` + 1 bytes from an open descriptor (a pipe, standard input)."""
-    chunks: list[bytes] = []
     wanted = limit + 1
+    first = os.read(fd, min(wanted, _CHUNK))
+    if not first or len(first) == wanted:
+        return first
+    end = os.read(fd, min(wanted - len(first), _CHUNK))
+    if not end:
+        return first  # (a small file: all of it in one read, then the end)
+    chunks = [first, end]
+    wanted -= len(first) + len(end)
     while wanted > 0:
         chunk = os.read(fd, min(wanted, _CHUNK))
         if not chunk:
@@ -196,9 +204,11 @@ def _read(path: str, limit: int, truncate: bool) -> bytes:
         st = os.stat(path)
     except (OSError, ValueError) as exc:
         raise read_failure(path, exc) from None
-    kind = _kind(st.st_mode)
-    own = _own_fd(path, st) if kind is not None and kind != "a directory" else None
-    if own is not None:
+    if not stat.S_ISREG(st.st_mode):
+        kind = _kind(st.st_mode) or "not a regular file"
+        own = _own_fd(path, st) if kind != "a directory" else None
+        if own is None:
+            raise _not_regular(path, kind)
         try:
             data = read_fd(own, limit)
         except OSError as exc:
@@ -208,20 +218,16 @@ def _read(path: str, limit: int, truncate: bool) -> bytes:
                 return data[:limit]
             raise too_large(path, None, limit)
         return data
-    if kind is not None:
-        raise _not_regular(path, kind)
     if st.st_size > limit and not truncate:
         raise too_large(path, st.st_size, limit)
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
         raise read_failure(path, exc) from None
     try:
         opened = os.fstat(fd)
-        kind = _kind(opened.st_mode)
-        if kind is not None:  # replaced between the stat and the open
-            raise _not_regular(path, kind)
+        if not stat.S_ISREG(opened.st_mode):  # replaced between the stat and the open
+            raise _not_regular(path, _kind(opened.st_mode) or "not a regular file")
         data = read_fd(fd, limit)
     except ReadError:
         raise

@@ -18,16 +18,11 @@ import re
 from collections.abc import Callable
 
 from batchlint.loading.files import is_file, list_dir
-from batchlint.loading.keypath import node_at
+from batchlint.loading.keypath import has_defaults, node_at
 from batchlint.loading.nodes import Document, LoadError, Mapping, Node, Scalar, Sequence, Span, key_text
 
 MAX_DEPTH = 4
 _ENTRY = r"^(?:(optional|override)\s+)?([\w./-]+)(?:@([\w.]+))?$"  # compiled at its first use (re's cache keeps it)
-
-
-def has_defaults(doc: Document) -> bool:
-    root = doc.root
-    return isinstance(root, Mapping) and isinstance(root.get("defaults"), Sequence)
 
 
 def _entries(root: Mapping) -> list[tuple[str | None, str | None, str | None]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from batchlint.loading.nodes import Mapping, Node, Sequence
+from batchlint.loading.nodes import Document, Mapping, Node, Sequence
 
 # dotted key path -> its parts: a key (str) or a list index (int). A pure function of the text, kept for
 # the process: every file of a dialect is asked for the same signature and key paths.
@@ -42,3 +42,10 @@ def node_at(root: Node | None, dotted: str) -> Node | None:
         if node is None:
             return None
     return node
+
+
+def has_defaults(doc: Document) -> bool:
+    """The file has a Hydra `defaults:` list at its root (loading/hydra.py composes it): asked of every
+    config, so here, where the module that composes is not imported for the files without one."""
+    root = doc.root
+    return isinstance(root, Mapping) and isinstance(root.get("defaults"), Sequence)

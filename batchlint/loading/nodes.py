@@ -47,6 +47,10 @@ class Span:
         """`file:line`, where it starts."""
         return f"{self.file}:{self.line}"
 
+    def __reduce__(self) -> tuple[type[Span], tuple[str, int, int, int, int, int, int]]:
+        # Its fields, not the default slot-state dict: the parallel walk sends every diagnostic's spans back.
+        return Span, self._key()
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Span) and self._key() == other._key()
 

@@ -131,6 +131,10 @@ class _Lexer:
         self.arrays: dict[str, list[Word]] = {}  # bash arrays: the words of their literals
         self.in_array = False  # inside `NAME=( ... )`: `)` ends a word
         self.positional: list[tuple[str, bool]] | None = None  # $1, $2, ... when another script calls this one with arguments
+        # Where the last "(" and "=(" are: a function definition (`name ()`) or an array assignment (`NAME=(`)
+        # cannot start after them, and its pattern is not compiled for a script without one.
+        self.last_paren = text.rfind("(")
+        self.last_array = text.rfind("=(")
 
     def expand(self, in_quotes: bool) -> tuple[str, bool]:
         """At '$': the expansion and whether it is unresolved."""
@@ -382,12 +386,15 @@ class _Lexer:
         return words
 
 
-_ASSIGN = r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$"  # with re.S
-
-
-def _assignment(text: str) -> re.Match[str] | None:
-    """`NAME=value` (a word holding "=")."""
-    return _rx(_ASSIGN, re.S).match(text) if "=" in text else None
+def _assignment(text: str) -> tuple[str, str] | None:
+    """`NAME=value` (a word holding "="): (NAME, value), NAME being `[A-Za-z_][A-Za-z0-9_]*` before the first "="."""
+    at = text.find("=")
+    if at <= 0:
+        return None
+    name = text[:at]
+    if not name.isascii() or name[0].isdigit() or not name.replace("_", "a").isalnum():
+        return None
+    return name, text[at + 1 :]
 
 
 def _sbatch(text: str, variables: dict[str, str]) -> None:
@@ -426,7 +433,7 @@ def read_script(text: str, positional: list[tuple[str, bool]] | None = None) -> 
         if all(_assignment(w.text) for w in rest):
             continue  # assignments: applied while reading (the next commands see them)
         while rest and (assignment := _assignment(rest[0].text)):
-            env[assignment.group(1)] = assignment.group(2)
+            env[assignment[0]] = assignment[1]
             rest = rest[1:]
         if rest:
             script.commands.append(Command(rest, env, line))
@@ -489,10 +496,10 @@ def _commands_incrementally(lexer: _Lexer) -> list[tuple[list[Word], int, bool]]
             if rest and all(_assignment(w.text) for w in rest):
                 for w in rest:
                     if assignment := _assignment(w.text):
-                        name = assignment.group(1)
+                        name = assignment[0]
                         if branches and w.unresolved and name in lexer.vars and name not in lexer.unknown:
                             continue  # a branch that may not run does not unset a value known so far
-                        lexer.vars[name] = assignment.group(2)
+                        lexer.vars[name] = assignment[1]
                         lexer.origins[name] = (w.start, w.end)
                         if w.unresolved:
                             lexer.unknown.add(name)
@@ -529,7 +536,7 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
                 lexer.i += 1
             continue
         if not current and ch not in " \t\r\n":
-            fn = _rx(_FUNCTION).match(t, lexer.i)
+            fn = _rx(_FUNCTION).match(t, lexer.i) if lexer.last_paren > lexer.i or t.startswith("function", lexer.i) else None
             if fn is not None and "(" in fn.group() or fn is not None and fn.group().startswith("function"):
                 lexer.i = fn.end()  # a function definition: its body's commands are read like any others
                 continue
@@ -569,7 +576,8 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
             lexer.i += 1
             continue
         if (
-            _rx(_ARRAY_ASSIGN).match(t, lexer.i) is not None  # (what array_literal looks for first: the words before it looked at only then)
+            lexer.last_array > lexer.i
+            and _rx(_ARRAY_ASSIGN).match(t, lexer.i) is not None  # (what array_literal looks for first: the words before it looked at only then)
             and all(_assignment(w.text) or w.text in ("declare", "local", "export", "-a", "readonly") for w in current)
             and lexer.array_literal()
         ):

@@ -19,10 +19,27 @@ from batchlint.model import Fact, Origin, RunModel, Severity
 from batchlint.model import FactName as F
 from batchlint.pair import Pairing
 from batchlint.rules.accelerate import LEGACY, View, listed_gpu_ids, view
-from batchlint.rules.base import ACCELERATE_CONFIG, MULTI_DEVICE, Diagnostic, Related, RunRule, close_matches, file_start, version_tuple
+from batchlint.rules.base import (
+    ACCELERATE_CONFIG,
+    ACCELERATE_DEEPSPEED,
+    DYNAMO,
+    FLAG_IN_FILE,
+    FP8,
+    FSDP_CONFIG,
+    GPU_IDS,
+    MEGATRON,
+    MULTI_DEVICE,
+    PARALLELISM_CONFIG,
+    Diagnostic,
+    Related,
+    RunRule,
+    close_matches,
+    file_start,
+    means_true,
+    version_tuple,
+)
 from batchlint.rules.fsdp import fsdp
 
-_TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")  # accelerate's str_to_bool, the true half
 _FALSE_WORDS = ("n", "no", "f", "false", "off", "0")
 FP8_BACKENDS = ("AO", "TE", "MSAMP")
 DYNAMO_BACKENDS = (
@@ -62,13 +79,6 @@ def _entry(sub: Mapping, name: str, prefix: str = "") -> tuple[Scalar, Node] | N
 def _scalar(sub: Mapping | None, name: str, prefix: str = "") -> Scalar | None:
     found = _entry(sub, name, prefix) if sub is not None else None
     return found[1] if found is not None and isinstance(found[1], Scalar) else None
-
-
-def _means_true(node: Scalar | None) -> bool:
-    """A value written to switch something on (bool true, or a true word such as "yes")."""
-    if node is None:
-        return False
-    return node.value is True or (isinstance(node.value, str | int) and not isinstance(node.value, bool) and str(node.value).strip().lower() in _TRUE_WORDS)
 
 
 def _ds_version(v: View) -> tuple[int, ...]:
@@ -120,7 +130,7 @@ class IdleGpuIds(RunRule):
     """
 
     code, name, severity = "AC009B", "idle-gpu-ids", Severity.INFO
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, GPU_IDS)
     summary = "gpu_ids has more ids than processes per machine"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -186,7 +196,7 @@ class IgnoredFileValue(RunRule):
     """
 
     code, name, severity = "AC012", "ignored-file-value", Severity.WARNING
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, FLAG_IN_FILE)
     summary = "file value the launcher never copies (pass the flag instead)"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -195,7 +205,7 @@ class IgnoredFileValue(RunRule):
             return
         version = v.version_text()
         affinity = v.scalar("enable_cpu_affinity")
-        if _means_true(affinity) and v.version() >= (0, 29):
+        if means_true(affinity) and v.version() >= (0, 29):
             assert affinity is not None
             yield self.report(
                 f"`enable_cpu_affinity: {affinity.raw}` is ignored: accelerate {version} copies a file value only onto "
@@ -215,7 +225,7 @@ class IgnoredFileValue(RunRule):
         if v.distributed_type in ("XLA", "TPU"):
             for key, effect in (("downcast_bf16", "no bf16 downcast on the TPU"), ("tpu_use_sudo", "the pod launcher runs without sudo")):
                 node = v.scalar(key)
-                if _means_true(node):
+                if means_true(node):
                     assert node is not None
                     yield self.report(
                         f"`{key}: {node.raw}` is ignored: --{key} defaults to False in accelerate {version}: {effect}",
@@ -267,7 +277,7 @@ class Fsdp2IgnoredKey(RunRule):
     """
 
     code, name, severity = "AC018B", "fsdp2-ignored-key", Severity.WARNING
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, FSDP_CONFIG)
     summary = "FSDP1-only setting that FSDP2 ignores"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -277,7 +287,7 @@ class Fsdp2IgnoredKey(RunRule):
         checks: list[tuple[str, Scalar | None, bool, str]] = []
         forward = f.scalar("forward_prefetch")
         checks.append(
-            ("forward_prefetch", forward, _means_true(forward), "FSDP_FORWARD_PREFETCH is read only for fsdp_version 1: nothing is prefetched forward")
+            ("forward_prefetch", forward, means_true(forward), "FSDP_FORWARD_PREFETCH is read only for fsdp_version 1: nothing is prefetched forward")
         )
         backward = f.scalar("backward_prefetch")
         wants_backward = backward is not None and isinstance(backward.value, str) and backward.value.upper() not in ("NO_PREFETCH", "")
@@ -290,7 +300,7 @@ class Fsdp2IgnoredKey(RunRule):
             (
                 "sync_module_states",
                 sync,
-                _means_true(sync) and not _means_true(loading),
+                means_true(sync) and not means_true(loading),
                 "FSDP2 does not broadcast rank 0's weights (only CPU-RAM-efficient loading sends them)",
             )
         )
@@ -354,7 +364,7 @@ class LegacyFsdpKey(RunRule):
     """
 
     code, name, severity, fixable = "AC020", "legacy-fsdp-key", Severity.WARNING, True
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, FSDP_CONFIG)
     summary = "fsdp_backward_prefetch_policy, ignored since accelerate 1.0"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -450,7 +460,7 @@ class Fp8BackendNotUpperCase(RunRule):
     """
 
     code, name, severity, fixable = "AC021", "fp8-backend-case", Severity.ERROR, True
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, FP8)
     summary = "FP8 backend not upper-case AO/TE/MSAMP"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -520,7 +530,7 @@ class Fp8QuestionnaireKey(RunRule):
     """
 
     code, name, severity, fixable = "AC022", "fp8-questionnaire-key", Severity.WARNING, True
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, FP8)
     summary = "fp8_config key the recipe readers ignore"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -589,7 +599,7 @@ class BadDynamoBackend(RunRule):
     """
 
     code, name, severity, fixable = "AC023", "bad-dynamo-backend", Severity.ERROR, True
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, DYNAMO)
     summary = "dynamo backend is not a DynamoBackend name"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -663,7 +673,7 @@ class BadMultinodeLauncher(RunRule):
     """
 
     code, name, severity = "AC024", "bad-multinode-launcher", Severity.ERROR
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, ACCELERATE_DEEPSPEED)
     summary = "deepspeed_multinode_launcher DeepSpeed cannot run"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -760,7 +770,7 @@ class HostfileHostsDiffer(RunRule):
     """
 
     code, name, severity = "AC025", "hostfile-hosts-differ", Severity.WARNING
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, ACCELERATE_DEEPSPEED)
     summary = "DeepSpeed hostfile hosts ≠ num_machines"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -834,7 +844,7 @@ class NvmePathIgnored(RunRule):
     """
 
     code, name, severity = "AC026", "nvme-path-ignored", Severity.WARNING
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, ACCELERATE_DEEPSPEED)
     summary = "offload nvme path in the accelerate file is never exported"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -910,14 +920,14 @@ class Zero3InitWithoutStage3(RunRule):
     """
 
     code, name, severity, fixable = "AC027", "zero3-init-without-stage3", Severity.WARNING, True
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, ACCELERATE_DEEPSPEED)
     summary = "zero3_init_flag on with a ZeRO stage other than 3"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         v = view(run, pairing)
         sub = _sub(v, "deepspeed_config") if v else None
         flag = _scalar(sub, "zero3_init_flag")
-        if v is None or sub is None or v.distributed_type != "DEEPSPEED" or not _means_true(flag):
+        if v is None or sub is None or v.distributed_type != "DEEPSPEED" or not means_true(flag):
             return
         assert flag is not None
         related: list[Related] = []
@@ -987,7 +997,7 @@ class Save16bitNotBool(RunRule):
     """
 
     code, name, severity, fixable = "AC028", "save-16bit-not-bool", Severity.WARNING, True
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, ACCELERATE_DEEPSPEED)
     summary = "zero3_save_16bit_model not true/false: read as False"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -996,7 +1006,7 @@ class Save16bitNotBool(RunRule):
         node = _scalar(sub, "zero3_save_16bit_model")
         if v is None or sub is None or node is None or v.distributed_type != "DEEPSPEED" or sub.key_node("deepspeed_config_file") is not None:
             return
-        if isinstance(node.value, bool) or str(node.value).lower() in ("true", "false") or not _means_true(node):
+        if isinstance(node.value, bool) or str(node.value).lower() in ("true", "false") or not means_true(node):
             return
         fix = Fix("write `true`", UNSAFE, [replace_node(node, "true")]) if node.style in ("", "'", '"') else None
         yield self.report(
@@ -1056,7 +1066,7 @@ class ParallelismWrongParadigm(RunRule):
     """
 
     code, name, severity = "AC030", "parallelism-wrong-paradigm", Severity.ERROR
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, PARALLELISM_CONFIG)
     summary = "parallelism_config with a paradigm that cannot use it"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1140,7 +1150,7 @@ class MegatronContextParallelDefault(RunRule):
     """
 
     code, name, severity = "AC031", "megatron-context-parallel-default", Severity.WARNING
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, MEGATRON)
     summary = "Megatron-LM without context_parallel_size (accelerate ≥ 1.13 uses 2)"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -1198,7 +1208,7 @@ class MegatronWorldNotDivisible(RunRule):
     """
 
     code, name, severity = "AC032", "megatron-world-not-divisible", Severity.ERROR
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, MEGATRON)
     summary = "num_processes not divisible by tp × pp × cp"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:

@@ -7,43 +7,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from batchlint.counts import positive_int
-from batchlint.loading.nodes import Mapping, Node, Scalar
 from batchlint.model import FactName as F
 from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
-from batchlint.rules.base import MULTI_DEVICE, Diagnostic, Related, Rule, RunRule, file_start, version_tuple
+from batchlint.rules.base import (
+    ACCELERATE_CONFIG,
+    MEGATRON,
+    MULTI_DEVICE,
+    PARADIGM_FLAG,
+    SPLIT_BATCHES,
+    Diagnostic,
+    Related,
+    Rule,
+    RunRule,
+    file_start,
+    split_batches,
+    version_tuple,
+)
 
 
 def _accelerate_version(run: RunModel) -> tuple[tuple[int, ...], str]:
     text = str(run.setting("accelerate-version") or "1.15")
     return version_tuple(text), text
-
-
-def _at(root: Node | None, dotted: str) -> Scalar | None:
-    node = root
-    for part in dotted.split("."):
-        node = node.get(part) if isinstance(node, Mapping) else None
-    return node if isinstance(node, Scalar) else None
-
-
-def _split_batches(run: RunModel, pairing: Pairing) -> tuple[Scalar, str] | None:
-    """The training config's `split_batches: true` and how it reaches accelerate: "dataloader" (the HF
-    Trainer's `accelerator_config`, a DataLoaderConfiguration) or "kwarg" (a key the script passes to
-    `Accelerator(split_batches=...)`)."""
-    config = pairing.config_view()
-    if not run.is_training or config is None:
-        return None
-    root = config.root
-    if run.dialect == "hf-trainer":
-        node = _at(root, "accelerator_config.split_batches")
-        return (node, "dataloader") if node is not None and node.value is True else None
-    batch = run.get(F.PER_DEVICE_BATCH)
-    section = batch.key.rsplit(".", 1)[0] if batch is not None and batch.key and "." in batch.key else None
-    for dotted in ("split_batches", *([f"{section}.split_batches"] if section else [])):
-        node = _at(root, dotted)
-        if node is not None and node.value is True:
-            return node, "kwarg"
-    return None
 
 
 class SplitBatchesTotal(RunRule):
@@ -88,9 +73,10 @@ class SplitBatchesTotal(RunRule):
 
     code, name, severity = "X006", "split-batches-total", Severity.WARNING
     summary = "split_batches on: the total is bs × accumulation"
+    needs = (SPLIT_BATCHES,)
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
-        found = _split_batches(run, pairing)
+        found = split_batches(run, pairing)
         if found is None:
             return
         node, how = found
@@ -162,9 +148,10 @@ class SplitBatchesIgnored(RunRule):
 
     code, name, severity = "X007", "split-batches-ignored", Severity.INFO
     summary = "split_batches passed to Accelerator(), ignored since 1.0"
+    needs = (SPLIT_BATCHES,)
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
-        found = _split_batches(run, pairing)
+        found = split_batches(run, pairing)
         if found is None or found[1] != "kwarg":
             return
         version, text = _accelerate_version(run)
@@ -228,6 +215,7 @@ class MegatronIgnoresAccum(RunRule):
 
     code, name, severity = "X009", "megatron-ignores-accumulation", Severity.WARNING
     summary = "accumulation > 1 under Megatron-LM without num_micro_batches"
+    needs = (MEGATRON,)
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         if not run.is_training:
@@ -302,6 +290,7 @@ class ParadigmFlagOverrides(RunRule):
 
     code, name, severity = "X010", "paradigm-flag-overrides", Severity.WARNING
     summary = "launch-line paradigm flag ≠ the file's distributed_type"
+    needs = (ACCELERATE_CONFIG, PARADIGM_FLAG)
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         flag = run.get(F.LAUNCH_PARADIGM)

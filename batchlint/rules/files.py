@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from batchlint.dialects.registry import DEEPSPEED
+from batchlint.dialects.registry import DEEPSPEED_NAME
 from batchlint.loading.nodes import LoadErrorKind
 from batchlint.model import Caveat, FactName, Origin, ProblemKind, RunModel, Semantics, Severity
 from batchlint.pair import Pairing
@@ -119,7 +119,7 @@ class DuplicateKey(DocumentRule):
     severity = Severity.WARNING
 
     def check_document(self, doc: DocumentView) -> Iterator[Diagnostic]:
-        if doc.dialect is None or doc.dialect == DEEPSPEED.name:
+        if doc.dialect is None or doc.dialect == DEEPSPEED_NAME:
             return  # not a config batchlint reads; a DeepSpeed JSON's duplicates are DS018's
         omegaconf = doc.semantics == Semantics.OMEGACONF
         for dup in doc.duplicates:

@@ -14,7 +14,7 @@ from batchlint.loading.nodes import Mapping, Node, Scalar
 from batchlint.model import RunModel, Severity
 from batchlint.pair import Pairing
 from batchlint.rules.accelerate import View, view
-from batchlint.rules.base import ACCELERATE_CONFIG, Diagnostic, Related, RunRule
+from batchlint.rules.base import ACCELERATE_CONFIG, FSDP_CONFIG, Diagnostic, Related, RunRule
 
 SHARDING_STRATEGIES = ("FULL_SHARD", "SHARD_GRAD_OP", "NO_SHARD", "HYBRID_SHARD", "HYBRID_SHARD_ZERO2")
 _TRUTH = {"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"}  # accelerate's str_to_bool
@@ -102,7 +102,7 @@ class ReshardIgnoredUnderFsdp1(RunRule):
     """
 
     code, name, severity, fixable = "AC017", "fsdp1-reshard-ignored", Severity.WARNING, True
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, FSDP_CONFIG)
     summary = "FSDP1 ignores fsdp_reshard_after_forward: FULL_SHARD runs"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -170,7 +170,7 @@ class ReshardNotBoolUnderFsdp2(RunRule):
     """
 
     code, name, severity = "AC018", "fsdp2-reshard-not-bool", Severity.ERROR
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, FSDP_CONFIG)
     summary = "FSDP2 fsdp_reshard_after_forward is not a boolean"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
@@ -234,7 +234,7 @@ class CpuRamLoadingWithoutSync(RunRule):
     """
 
     code, name, severity, fixable = "AC019", "fsdp-cpu-ram-loading-without-sync", Severity.ERROR, True
-    needs = (ACCELERATE_CONFIG,)
+    needs = (ACCELERATE_CONFIG, FSDP_CONFIG)
     summary = "fsdp_cpu_ram_efficient_loading on with fsdp_sync_module_states false"
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:

@@ -11,7 +11,7 @@ from batchlint.globalbatch import Split, split
 from batchlint.model import FactName as F
 from batchlint.model import GlobalShape, ProblemKind, RunModel, Severity
 from batchlint.pair import Pairing
-from batchlint.rules.base import Diagnostic, Related, RunRule, file_start
+from batchlint.rules.base import CONFIG_NOT_FOUND, GLOBAL_BATCH, LAYOUT_UNRESOLVED, Diagnostic, Related, RunRule, file_start
 
 
 def _consequence(found: Split) -> str:
@@ -90,6 +90,7 @@ class GlobalBatchNotDivisible(RunRule):
     summary = "the global batch is not divisible by micro batch × data-parallel size"
     severity = Severity.WARNING
     fixable = True
+    needs = (GLOBAL_BATCH,)
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         if not run.is_training or run.global_shape is None:
@@ -184,6 +185,7 @@ class ParallelLayoutInvalid(RunRule):
     name = "parallel-layout-invalid"
     summary = "the parallel degrees do not fit the process count"
     severity = Severity.WARNING
+    needs = (LAYOUT_UNRESOLVED,)
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         dp = run.get(F.DATA_PARALLEL_SIZE)
@@ -241,6 +243,7 @@ class LaunchConfigMissing(RunRule):
     name = "launch-config-missing"
     summary = "the training config a launch line names does not exist"
     severity = Severity.ERROR
+    needs = (CONFIG_NOT_FOUND,)
 
     def check_run(self, run: RunModel, pairing: Pairing) -> Iterator[Diagnostic]:
         named = run.get(F.TRAINING_CONFIG)

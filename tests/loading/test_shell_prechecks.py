@@ -4,7 +4,12 @@ not, and `NAME=value` words."""
 
 from __future__ import annotations
 
-from batchlint.loading.shell import read_script
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from batchlint.loading.shell import _assignment, read_script
 
 
 def test_sbatch_directives_are_read_whatever_their_spacing() -> None:
@@ -28,3 +33,24 @@ def test_environment_prefixes_and_assignments() -> None:
     (command,) = script.commands
     assert command.env == {"A": "1", "B": "x=y"}
     assert [w.text for w in command.words] == ["python", "train.py", "--nodes", "2"]
+
+
+# Characters that decide an assignment: name characters, "=", and others of other scripts (a letter, a
+# digit, a space) that `[A-Za-z0-9_]` does not take.
+_ASSIGN_CHARS = st.sampled_from(["a", "Z", "_", "0", "9", "=", "=", "-", ".", " ", "\n", "é", "ß", "٣", "ｆ", "$", "(", "+"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_ASSIGN_CHARS, max_size=10).map("".join))
+def test_an_assignment_is_what_its_old_pattern_reads(text: str) -> None:
+    old = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", text, re.S) if "=" in text else None
+    assert _assignment(text) == (None if old is None else (old.group(1), old.group(2)))
+
+
+def test_functions_and_arrays_are_read_up_to_the_last_parenthesis() -> None:
+    """Their patterns are tried only before the text's last "(" / "=(": here each is the last one."""
+    script = read_script('f() { echo; }\nfunction g {\n  :\n}\nARGS=(--a 1)\nB+=(x)\npython t.py "${ARGS[@]}" ${B[@]}\nA=1 python u.py\n')
+    assert [[w.text for w in c.words] for c in script.commands] == [["echo"], [":"], ["python", "t.py", "--a", "1", "x"], ["python", "u.py"]]
+    assert [[w.text for w in c.words] for c in read_script("echo a\nf () { :; }\n").commands] == [["echo", "a"], [":"]]
+    assert [[w.text for w in c.words] for c in read_script("echo\nA=(x y)\npython t.py ${A[@]}\n").commands] == [["echo"], ["python", "t.py", "x", "y"]]
+    assert read_script("function h\necho ok\n").commands[0].words[0].text == "echo"  # `function` with no "(" after it

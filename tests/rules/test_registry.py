@@ -23,7 +23,7 @@ import batchlint.engine
 import batchlint.rules
 from batchlint.rules import TABLE
 from batchlint.rules.base import DocumentRule, Rule, RunRule, needs_met
-from tests.conftest import REPO
+from tests.conftest import REPO, corpus2_or_skip, corpus_or_skip
 from tests.helpers import run_cli
 from tests.test_cases import CASES, _cases, _committed
 from tests.test_startup import ACCELERATE, TRAIN  # a MuseV config with a comment stating its total
@@ -69,9 +69,8 @@ def test_every_place_that_lists_rules_sees_them_all() -> None:
     assert BY_CODE["X008"] is BY_CODE["BL102"]  # an alias is the same rule
 
 
-def test_a_rule_reports_nothing_on_a_run_that_misses_its_needs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Over every case's runs, each rule whose needs a run does not meet yields nothing on it, so
-    skipping it (and not importing its module) cannot hide a finding."""
+def _recorded_runs(monkeypatch: pytest.MonkeyPatch, checks: list[tuple[Path, list[str]]]) -> list[tuple[object, object]]:
+    """Every (run, pairing) the engine chooses rules for while `batchlint check` runs on each (folder, args)."""
     seen: list[tuple[object, object]] = []
     original = batchlint.engine.checks
 
@@ -81,24 +80,56 @@ def test_a_rule_reports_nothing_on_a_run_that_misses_its_needs(monkeypatch: pyte
 
     monkeypatch.setattr(batchlint.engine, "checks", recording)
     monkeypatch.setenv("BATCHLINT_SERIAL", "1")  # the runs are recorded in this process
-    with tempfile.TemporaryDirectory() as work:
-        for case in _cases():
-            folder = CASES / case
-            args = shlex.split((folder / "args").read_text(encoding="utf-8"))
-            cwd = _committed(folder, Path(work)) if (folder / "HEAD").is_dir() else folder
-            run_cli("check", "--format", "concise", "--no-cache", *args, cwd=cwd)
-    assert len(seen) > 200
+    for cwd, args in checks:
+        run_cli("check", "--format", "concise", "--no-cache", "--exit-zero", *args, cwd=cwd)
+    return seen
+
+
+def _needs_hold(seen: list[tuple[object, object]]) -> tuple[set[str], set[str]]:
+    """Asserts that each rule with needs yields nothing on every run that misses them (so skipping it,
+    and not importing its module, cannot hide a finding); the codes skipped on some run, and the codes
+    that report on some run that meets their needs."""
     needing = [(entry[0], entry[6]) for entry in TABLE if entry[6]]
     skipped: set[str] = set()
+    reported: set[str] = set()
     for run, pairing in seen:
         met = needs_met(run, pairing)  # type: ignore[arg-type]
         for code, needs in needing:
+            rule = batchlint.rules.rule(code)
+            assert isinstance(rule, RunRule)
+            found = list(rule.check_run(run, pairing))  # type: ignore[arg-type]
             if not met.issuperset(needs):
                 skipped.add(code)
-                rule = batchlint.rules.rule(code)
-                assert isinstance(rule, RunRule)
-                assert list(rule.check_run(run, pairing)) == [], f"{code} reports on a run without {needs}"  # type: ignore[arg-type]
-    assert skipped == {code for code, _ in needing}  # each such rule is tested on runs it is skipped for
+                assert found == [], f"{code} reports on a run of {run.config} without {set(needs) - met}"  # type: ignore[attr-defined]
+            elif found:
+                reported.add(code)
+    return skipped, reported
+
+
+def test_a_rule_reports_nothing_on_a_run_that_misses_its_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over every case's runs, each rule whose needs a run does not meet yields nothing on it; and the
+    cases test every such rule both ways: on runs it is skipped for, and on runs where it reports."""
+    with tempfile.TemporaryDirectory() as work:
+        checks = []
+        for case in _cases():
+            folder = CASES / case
+            args = shlex.split((folder / "args").read_text(encoding="utf-8"))
+            checks.append((_committed(folder, Path(work)) if (folder / "HEAD").is_dir() else folder, args))
+        seen = _recorded_runs(monkeypatch, checks)
+    assert len(seen) > 200
+    skipped, reported = _needs_hold(seen)
+    needing = {entry[0] for entry in TABLE if entry[6]}
+    assert skipped == needing
+    assert reported == needing, f"no case has a finding of {sorted(needing - reported)}"
+
+
+@pytest.mark.parametrize("which", ["corpus", "corpus2"])
+def test_needs_hold_on_the_corpora(which: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same over every run of the shared corpora (real configs, launch scripts and accelerate files)."""
+    folder = corpus_or_skip() if which == "corpus" else corpus2_or_skip()
+    seen = _recorded_runs(monkeypatch, [(folder, ["."])])
+    assert len(seen) > 40
+    _needs_hold(seen)
 
 
 _MODULES = (
@@ -106,16 +137,21 @@ _MODULES = (
     "from batchlint.cli import main\n"
     "with contextlib.redirect_stdout(io.StringIO()):\n"
     "    main(sys.argv[1:])\n"
-    "print(' '.join(sorted(m for m in sys.modules if m.startswith('batchlint.rules.'))))\n"
+    "print(' '.join(sorted(m for m in sys.modules if m.startswith('batchlint.'))))\n"
 )
 
 
-def _rule_modules(folder: Path, *args: str) -> set[str]:
+def _batchlint_modules(folder: Path, *args: str) -> set[str]:
+    """The batchlint modules (without the `batchlint.` prefix) a `check` with `args` imports."""
     env = dict(os.environ, PYTHONPATH=str(REPO), BATCHLINT_SERIAL="1")
     proc = subprocess.run(
         [sys.executable, "-c", _MODULES, "check", "--no-cache", "--exit-zero", *args], cwd=folder, env=env, capture_output=True, text=True, check=True
     )
-    return {name.removeprefix("batchlint.rules.") for name in proc.stdout.split()}
+    return {name.removeprefix("batchlint.") for name in proc.stdout.split()}
+
+
+def _rule_modules(folder: Path, *args: str) -> set[str]:
+    return {name.removeprefix("rules.") for name in _batchlint_modules(folder, *args) if name.startswith("rules.")}
 
 
 def _config(folder: Path) -> None:
@@ -138,3 +174,32 @@ def test_a_run_without_accelerate_config_imports_no_accelerate_rule(tmp_path: Pa
     loaded = _rule_modules(tmp_path, "train.yaml", "--num-processes", "8")
     assert "batch" in loaded
     assert not loaded & {"accelerate", "accelerate_more", "fsdp", "deepspeed", "deepspeed_more", "drift"}
+
+
+def test_a_plain_multi_gpu_run_imports_no_module_it_cannot_use(tmp_path: Path) -> None:
+    """A MuseV config launched by a script with a plain MULTI_GPU accelerate config (a pre-commit hook's
+    one-file check): none of the rules of FSDP, DeepSpeed, fp8, dynamo, Megatron, split_batches or a
+    fixed global batch can report, and nothing shards, composes a Hydra list or reads a DeepSpeed JSON."""
+    _config(tmp_path)
+    (tmp_path / "accelerate.yaml").write_text(ACCELERATE + "gpu_ids: all\nrdzv_backend: static\nsame_network: true\nuse_cpu: false\n", encoding="utf-8")
+    (tmp_path / "train.sh").write_text("accelerate launch --config_file accelerate.yaml --num_processes 4 train.py --config train.yaml\n", encoding="utf-8")
+    loaded = _batchlint_modules(tmp_path, "train.yaml")
+    assert {"rules.accelerate", "rules.batch", "pair", "derive"} <= loaded  # paired with its accelerate config, whose rules run
+    unused = {
+        "rules.accelerate_more",
+        "rules.fsdp",
+        "rules.cross_more",
+        "rules.global_batch",
+        "rules.deepspeed",
+        "sharding",
+        "dialects.deepspeed",
+        "loading.hydra",
+    }
+    assert loaded & unused == set()
+
+
+def test_the_deepspeed_dialect_name_is_its_declaration_s() -> None:
+    from batchlint.dialects import registry
+
+    assert registry.DEEPSPEED_NAME == registry.DEEPSPEED.name == "deepspeed"
+    assert registry.DEEPSPEED is registry.by_name(registry.DEEPSPEED_NAME)
