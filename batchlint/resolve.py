@@ -288,6 +288,10 @@ def _plain_float(text: str) -> bool:
     return _ascii_digits(whole) and (not fraction or _ascii_digits(fraction)) and bool(dot or exponent)
 
 
+STR_TAG = "tag:yaml.org,2002:str"
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
 def scalar_value(node: Scalar, semantics: Semantics) -> object:
     """The value as the consuming tool reads it.
 
@@ -310,6 +314,8 @@ def reading_difference(node: Scalar) -> str | None:
     if node.style != "":
         return None
     yaml11 = node.value
+    if node.tag != STR_TAG and node.tag != TIMESTAMP_TAG and yaml11 == yaml11:
+        return None  # (OmegaConf reads such a scalar as PyYAML does: scalar_value returns node.value, equal to itself unless NaN)
     omega = scalar_value(node, Semantics.OMEGACONF)
     if type(yaml11) is type(omega) and yaml11 == omega:
         return None
@@ -406,14 +412,17 @@ class ConfigTree:
     def _node_at(self, path: KeyPath) -> tuple[Node | None, Resolved | None]:
         cur: Node | None = self.doc.root
         for i, part in enumerate(path):
-            if isinstance(cur, Scalar):
+            if type(cur) is Scalar:  # (no node class has a subclass)
                 res = self.resolve(path[:i])
                 if res.container is None:
                     return None, res if res.problem else None
                 cur = res.container
-            if isinstance(cur, Mapping):
-                cur = cur.get(str(part))
-            elif isinstance(cur, Sequence) and isinstance(part, int):
+            if type(cur) is Mapping:
+                # Mapping.get, its index lookup inlined (a key path's parts are mostly str); merges and the rest through get
+                text = part if type(part) is str else str(part)
+                hit = cur._index.get(text) if cur._index is not None else None
+                cur = hit[1] if hit is not None else cur.get(text)
+            elif type(cur) is Sequence and isinstance(part, int):
                 cur = cur.items[part] if 0 <= part < len(cur.items) else None
             else:
                 cur = None
@@ -445,12 +454,14 @@ class ConfigTree:
         if node is None:
             span = self.doc.root.span if self.doc.root else Span(self.doc.path, 1, 1, 1, 1, 0, 0)
             return Resolved(problem=Problem(ProblemKind.MISSING_KEY, f"key '{format_path(path)}' not found", span))
-        if not isinstance(node, Scalar):
+        if type(node) is not Scalar:
             result = Resolved(container=node, origin_path=path)
             self.memo[path] = result
             return result
-        value = scalar_value(node, self.semantics)
-        if self.semantics != Semantics.OMEGACONF or not isinstance(value, str) or "${" not in value:
+        semantics = self.semantics
+        # scalar_value(node, semantics), inlined for what it returns as read: every value but OmegaConf's plain strings and timestamps
+        value = node.value if node.style != "" or (node.tag != STR_TAG and node.tag != TIMESTAMP_TAG) else scalar_value(node, semantics)
+        if semantics != Semantics.OMEGACONF or not isinstance(value, str) or "${" not in value:
             result = Resolved(value, node, path)
             self.memo[path] = result
             return result
@@ -476,7 +487,7 @@ class ConfigTree:
                     ProblemKind.GRAMMAR, f"invalid interpolation: {exc}", node.span, "OmegaConf cannot parse this string; escape a literal '${' as '\\${'"
                 )
             )
-        site = f"{node.span.file}:{node.span.line}"
+        site = node.span.site()
         if len(parts) == 1 and not isinstance(parts[0], str):
             res = self._evaluate(parts[0], node, path)
             if res.problem is None:
@@ -553,7 +564,11 @@ class ConfigTree:
             res = self.memo.get(target) or self._resolve_node(target, found)  # resolve(target), its node known
             if res.origin is not None:
                 # Remember who reads this literal: editing it changes every one of them.
-                self.readers.setdefault(id(res.origin), set()).add(path)
+                known = self.readers.get(id(res.origin))
+                if known is None:
+                    self.readers[id(res.origin)] = {path}
+                else:
+                    known.add(path)
             return res
         name = part.name
         args: list[object] = []
@@ -594,9 +609,8 @@ class ConfigTree:
     def _include(self, name: str, node: Scalar, path: KeyPath) -> Resolved:
         including = self.fs_paths.get(node.span.file, node.span.file)
         base = self.include_root or os.path.dirname(including)
-        target = os.path.normpath(os.path.join(base, name))
-        shown = _relpath(target, os.getcwd()) if not os.path.isabs(name) else target
-        real = os.path.abspath(target)
+        target, shown, real = _include_paths(base, name, os.getcwd())
+        including_real = os.path.abspath(including)
         fence = self._fence()
         if not fence.allows(target):
             return Resolved(problem=Problem(ProblemKind.INCLUDE_OUTSIDE, fence.refusal("included file", name, target), node.span, FENCE_HELP))
@@ -612,7 +626,7 @@ class ConfigTree:
                     "fix the name, or set include-root to the directory the training script loads includes from",
                 )
             )
-        chain = self.include_chains.get(os.path.abspath(including)) or [os.path.abspath(including)]
+        chain = self.include_chains.get(including_real) or [including_real]
         if real in chain:
             names = " -> ".join(os.path.basename(f) for f in chain[chain.index(real) :] + [real])
             return Resolved(
@@ -661,32 +675,52 @@ class ConfigTree:
         if node is None or depth > 200 or id(node) in visited:
             return
         visited.add(id(node))
-        # A scalar with no interpolation holds nothing to resolve: it is passed over here, without a
-        # call or a key path of its own (most values of a config are such literals).
-        if isinstance(node, Mapping):
-            for key, value in node.entries():
-                if not isinstance(value, Scalar) or isinstance(value.value, str) and "${" in value.value:
-                    self._walk_all(value, (*path, key), depth + 1, problems, seen_spans, visited)
-        elif isinstance(node, Sequence):
+        if type(node) is Scalar:  # (no node class has a subclass)
+            if isinstance(node.value, str) and "${" in node.value:
+                self._walk_site(node, path, depth, problems, seen_spans, visited)
+            return
+        # A scalar value is looked at in place: one with no interpolation holds nothing to resolve (most
+        # values of a config are such literals), one with an interpolation is resolved without the call
+        # that would look at it as a node of its own (the same guards: depth and aliases already seen).
+        deeper = depth + 1
+        if type(node) is Mapping:
+            # node.entries() without its list: (key text, value) in order, the last duplicate winning
+            for key, (_, value) in (node._index if node._index is not None else node._build()).items():
+                if type(value) is not Scalar:
+                    self._walk_all(value, (*path, key), deeper, problems, seen_spans, visited)
+                elif isinstance(value.value, str) and "${" in value.value and deeper <= 200 and id(value) not in visited:
+                    visited.add(id(value))
+                    self._walk_site(value, (*path, key), deeper, problems, seen_spans, visited)
+        elif type(node) is Sequence:
             for i, item in enumerate(node.items):
-                if not isinstance(item, Scalar) or isinstance(item.value, str) and "${" in item.value:
-                    self._walk_all(item, (*path, i), depth + 1, problems, seen_spans, visited)
-        elif isinstance(node.value, str) and "${" in node.value:
-            known = self.memo.get(path)
-            res = known if known is not None else self._resolve_node(path, node)
-            if res.problem is not None:
-                where = (res.problem.span.file, res.problem.span.start)
-                if where not in seen_spans:
-                    seen_spans.add(where)
-                    problems.append(res.problem)
-            elif res.container is not None:
-                self._walk_all(res.container, path, depth + 1, problems, seen_spans, visited)
+                if type(item) is not Scalar:
+                    self._walk_all(item, (*path, i), deeper, problems, seen_spans, visited)
+                elif isinstance(item.value, str) and "${" in item.value and deeper <= 200 and id(item) not in visited:
+                    visited.add(id(item))
+                    self._walk_site(item, (*path, i), deeper, problems, seen_spans, visited)
+
+    def _walk_site(self, node: Scalar, path: KeyPath, depth: int, problems: list[Problem], seen_spans: set[tuple[str, int]], visited: set[int]) -> None:
+        """The whole-file pass at a scalar holding an interpolation: resolved, its problem kept once, the
+        mapping or list it resolves to (an include) walked in turn."""
+        known = self.memo.get(path)
+        res = known if known is not None else self._resolve_node(path, node)
+        if res.problem is not None:
+            where = (res.problem.span.file, res.problem.span.start)
+            if where not in seen_spans:
+                seen_spans.add(where)
+                problems.append(res.problem)
+        elif res.container is not None:
+            self._walk_all(res.container, path, depth + 1, problems, seen_spans, visited)
 
 
 @functools.lru_cache(maxsize=1024)
-def _relpath(target: str, cwd: str) -> str:
-    """`os.path.relpath(target)` from `cwd` (memoised: every config of a folder includes the same file)."""
-    return os.path.relpath(target, cwd)
+def _include_paths(base: str, name: str, cwd: str) -> tuple[str, str, str]:
+    """Where `${include:name}` looks in the directory `base`, from `cwd`: (the file's path, that path as
+    shown, it made absolute). Memoised: path arithmetic only (no file is looked at), and every config of
+    a folder includes the same files."""
+    target = os.path.normpath(os.path.join(base, name))
+    shown = os.path.relpath(target, cwd) if not os.path.isabs(name) else target
+    return target, shown, os.path.normpath(os.path.join(cwd, target))  # (os.path.abspath(target))
 
 
 def _to_text(value: object) -> str:

@@ -27,7 +27,9 @@ class Span:
     """Where a value sits. Lines and columns are 1-based; offsets are character offsets
     into the decoded text (a BOM counts as one character)."""
 
-    __slots__ = ("file", "line", "column", "end_line", "end_column", "start", "end")
+    # (`_marks`: the parser's marks of a lazy span, loading/yaml.py's MarkSpan, in this layout so that a
+    # computed one becomes a plain Span; a Span never sets it)
+    __slots__ = ("file", "line", "column", "end_line", "end_column", "start", "end", "_marks")
 
     def __init__(self, file: str, line: int, column: int, end_line: int, end_column: int, start: int, end: int) -> None:
         self.file = file
@@ -40,6 +42,10 @@ class Span:
 
     def _key(self) -> tuple[str, int, int, int, int, int, int]:
         return (self.file, self.line, self.column, self.end_line, self.end_column, self.start, self.end)
+
+    def site(self) -> str:
+        """`file:line`, where it starts."""
+        return f"{self.file}:{self.line}"
 
     def __reduce__(self) -> tuple[type[Span], tuple[str, int, int, int, int, int, int]]:
         # Its fields, not the default slot-state dict: the parallel walk sends every diagnostic's spans back.

@@ -7,7 +7,7 @@ import bisect
 from batchlint.loading.files import MAX_FILE_BYTES, too_large
 from batchlint.loading.nodes import Comment, LoadError, LoadErrorKind, Span
 
-__all__ = ["MAX_FILE_BYTES", "LineIndex", "decode", "find_comments"]
+__all__ = ["MAX_FILE_BYTES", "LineIndex", "comments_in", "decode", "find_comments"]
 
 
 def decode(path: str, data: bytes) -> str:
@@ -69,30 +69,42 @@ class LineIndex:
 
 
 def find_comments(file: str, index: LineIndex, skip_lines: set[int]) -> list[Comment]:
+    """`#` comments: at line start or after whitespace, outside quotes on that line (`comments_in` of the index's text)."""
+    return comments_in(file, index.text, skip_lines)
+
+
+def comments_in(file: str, text: str, skip_lines: set[int]) -> list[Comment]:
     """`#` comments: at line start or after whitespace, outside quotes on that line.
 
     Lines inside multi-line scalars (block scalars, folded quotes) are passed in `skip_lines`. Only the
-    lines holding a `#` are looked at: the scan jumps from one `#` to the next line's first.
+    lines holding a `#` are looked at: the scan jumps from one `#` to the next line's first, counting
+    the line ends it passes (no index of every line is built: most lines hold no comment).
     """
     comments: list[Comment] = []
-    text = index.text
     find = text.find
     at = find("#")
     if at < 0:
         return comments
-    starts = index.starts
-    lines = len(starts)
+    bom = text.startswith("\ufeff")  # invisible: columns on line 1 do not count it (LineIndex.position)
     size = len(text)
+    n = 1  # the 1-based line holding offset `counted`
+    counted = 0
     while at >= 0:
-        n = bisect.bisect_right(starts, at)  # the 1-based line holding this `#`
-        start = starts[n - 1]
-        end = starts[n] - 1 if n < lines else size  # where its newline is (or the text's end)
+        n += text.count("\n", counted, at)
+        counted = at
+        start = text.rfind("\n", 0, at) + 1
+        end = find("\n", at)  # where its newline is (or the text's end)
+        if end < 0:
+            end = size
         if n not in skip_lines:
             line = text[start:end]
             i = _comment_column(line, at - start)
             if i >= 0:
                 body = line[i:].rstrip("\r")
-                comments.append(Comment(n, i + 1, body, index.span(file, start + i, start + i + len(body))))
+                column, end_column = i + 1, i + len(body) + 1
+                if n == 1 and bom:
+                    column, end_column = (column - 1 if column > 1 else column), (end_column - 1 if end_column > 1 else end_column)
+                comments.append(Comment(n, i + 1, body, Span(file, n, column, n, end_column, start + i, start + i + len(body))))
         at = find("#", end)
     return comments
 

@@ -50,7 +50,7 @@ from batchlint.loading.nodes import (
     key_text,
 )
 from batchlint.loading.scalar_tags import with_fast_path
-from batchlint.loading.text import LineIndex, find_comments
+from batchlint.loading.text import comments_in
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class _Frame:
         self.keep = keep
         self.path = path  # dotted path of this container, as in DuplicateKey.path
         self.key: Node | None = None  # a mapping's key waiting for its value
-        self.seen: dict[str, Node] = {}
+        self.seen: dict[str, Node] | None = None  # the first key of each text written twice (the index holds the last)
         self.count = 0
         self.explicit = explicit  # an explicit tag: recorded (unknown) or validated (YAML's own) once complete
         self.start = start
@@ -139,9 +139,11 @@ LAZY_SPANS = True
 
 
 class MarkSpan(Span):
-    """A Span whose lines, columns and offsets are computed from the parser's marks when first read."""
+    """A Span whose lines, columns and offsets are computed from the parser's marks when first read;
+    then it becomes a plain Span (the same slots), whose reads Python's attribute caches serve (they
+    pass over a class with __getattr__)."""
 
-    __slots__ = ("_marks",)
+    __slots__ = ()
 
     def __init__(self, file: str, start: Any, end: Any, offset: int) -> None:  # no super().__init__: the point is not computing them
         self.file = file
@@ -159,10 +161,19 @@ class MarkSpan(Span):
         self.start = start.index + offset
         self.end = end.index + offset
         self._marks = None
+        self.__class__ = Span  # type: ignore[assignment]
         return getattr(self, name)
+
+    def site(self) -> str:
+        """`file:line` from the start mark, without computing the rest (an interpolation's hop: its span is rarely read)."""
+        marks = self._marks
+        return f"{self.file}:{self.line if marks is None else marks[0].line + 1}"
 
     def __reduce__(self) -> tuple[type[Span], tuple[str, int, int, int, int, int, int]]:
         return Span, self._key()  # a plain Span crosses processes (marks do not pickle)
+
+
+_new = object.__new__  # a node or span built without a Python __init__ call (the event loop's hot lines set the slots)
 
 
 # Plain scalar text -> its implicit tag: a pure function of the text (the safe loader has no path
@@ -184,7 +195,7 @@ class _Builder:
         self.duplicates: list[DuplicateKey] = []
         self.unsafe_tags: list[tuple[str, Span]] = []
         self.multiline: set[int] = set()
-        self.constructor = yaml.constructor.SafeConstructor()
+        self.constructor: Any = None  # a SafeConstructor, made for the first value the fast paths leave to it (most files have none)
         self.resolved = _RESOLVED  # plain scalar text -> implicit tag
         self.nodes = 0
         self.budget = True  # whether MAX_NODES still allows building
@@ -223,6 +234,8 @@ class _Builder:
                 )
             return raw  # `<<` and `=` as plain text
         node = yaml.ScalarNode(tag, raw, event.start_mark, event.end_mark, style=event.style)
+        if self.constructor is None:
+            self.constructor = yaml.constructor.SafeConstructor()
         try:
             return constructor(self.constructor, node)
         except ValueError as exc:
@@ -267,28 +280,26 @@ class _Builder:
                 if not isinstance(item, Mapping) or len(item.items) != 1:
                     raise self.fail(mark, f"every item of `{short}` must be a mapping of one key")
 
-    def count(self) -> None:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _TooManyNodes
-
     def document(self) -> Node | None:
         """The root of the next document (after its DocumentStartEvent), through its DocumentEndEvent."""
         get: Any = self.loader.get_event
         anchors: dict[str, Node] = {}
         stack: list[_Frame] = []
+        top: _Frame | None = None  # stack[-1], kept in a local
+        keeping = self.keep  # top.keep (self.keep outside any container): whether values are built
         root: Node | None = None
         path = self.path
         offset = self.offset
         resolved = self.resolved
         lazy = LAZY_SPANS
+        nodes = self.nodes  # (a local while the loop runs; written back when the document ends)
         while True:
             event = get()
             cls = type(event)
             node: Node | None
             if cls is ScalarEvent:
-                top = stack[-1] if stack else None
-                if not (top.keep if top is not None else self.keep) and event.anchor is None:
+                anchor = event.anchor
+                if not keeping and anchor is None:
                     # past MAX_SEQUENCE_ITEMS, or only checking: only what could fail is looked at
                     if top is not None:
                         top.count += 1
@@ -303,8 +314,8 @@ class _Builder:
                 raw = event.value
                 etag = event.tag
                 explicit = etag is not None and etag != "!"
-                self.nodes += 1
-                if self.nodes > MAX_NODES:
+                nodes += 1
+                if nodes > MAX_NODES:
                     raise _TooManyNodes
                 if explicit:
                     tag = str(etag)
@@ -314,68 +325,97 @@ class _Builder:
                     tag = resolved.get(raw)  # type: ignore[assignment]
                     if tag is None:
                         tag = self.scalar_tag(event)
-                start, end = event.start_mark, event.end_mark
-                start_line, end_line = start.line, end.line
+                start = event.start_mark
+                end = event.end_mark
                 if lazy:
-                    span: Span = MarkSpan(path, start, end, offset)
+                    span: Span = _new(MarkSpan)  # MarkSpan(path, start, end, offset), its __init__ inlined
+                    span.file = path
+                    span._marks = (start, end, offset)  # type: ignore[attr-defined]
                 else:
-                    span = Span(path, start_line + 1, start.column + 1, end_line + 1, end.column + 1, start.index + offset, end.index + offset)
+                    span = Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1, start.index + offset, end.index + offset)
                 if tag not in _SAFE_TAGS:
                     self.unsafe_tags.append((tag, span))
-                if end_line > start_line:
+                if end.line > start.line:
                     # A block scalar ends at column 1 of the line after its last line.
-                    last = span.end_line if span.end_column > 1 else span.end_line - 1
-                    self.multiline.update(range(span.line + 1, last + 1))
+                    last = end.line + 1 if end.column > 0 else end.line  # (span.end_line, or the line before when span.end_column is 1)
+                    self.multiline.update(range(start.line + 2, last + 1))  # (from span.line + 1; read from the marks, the span left to compute)
                 # _fast_value's common cases inlined (the same results); the others through scalar_value
-                value: object = _SLOW
                 if tag == _STR:
-                    value = raw
-                elif tag == _INT:
-                    if raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < 4000:
-                        value = int(raw)
-                elif tag == _BOOL:
-                    value = _BOOLS.get(raw.lower(), _SLOW)
+                    value: object = raw
+                elif tag == _INT and raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < 4000:
+                    value = int(raw)
                 elif tag == _NULL:
                     value = None
-                if value is _SLOW:
-                    value = self.scalar_value(event, tag, explicit)
-                node = Scalar(span, raw, tag, event.style or "", value)
-                if event.anchor is not None:
-                    self.anchor(anchors, event.anchor, node, event.start_mark)
+                elif tag == _BOOL and raw.lower() in _BOOLS:
+                    value = _BOOLS[raw.lower()]
+                else:
+                    value = _SLOW
+                    if tag == _FLOAT:
+                        try:
+                            value = float(raw)  # (_fast_value's float: float() agrees whenever it reads the text as written)
+                        except ValueError:
+                            pass
+                    if value is _SLOW:
+                        value = self.scalar_value(event, tag, explicit)
+                node = _new(Scalar)  # Scalar(span, raw, tag, event.style or "", value), its __init__ inlined
+                node.span = span
+                node.raw = raw
+                node.tag = tag
+                node.style = event.style or ""
+                node.value = value
+                if anchor is not None:
+                    self.anchor(anchors, anchor, node, start)
             elif cls is AliasEvent:
                 found = anchors.get(event.anchor)
                 if found is None:
                     raise self.fail(event.start_mark, f"found undefined alias {event.anchor!r}", "define the anchor (&name) before its alias (*name)")
                 node = found
-            elif cls is SequenceStartEvent or cls is MappingStartEvent:
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
                     raise _too_deep(self.path, event.start_mark)
-                top = stack[-1] if stack else None
-                keep = (top.keep if top is not None else self.keep) or event.anchor is not None
-                explicit_tag = event.tag if event.tag is not None and event.tag != "!" else None
+                anchor = event.anchor
+                keep = keeping or anchor is not None
+                etag = event.tag
+                explicit_tag = etag if etag is not None and etag != "!" else None
                 if explicit_tag is not None and explicit_tag in _SAFE_TAGS and explicit_tag != (_SEQ if cls is SequenceStartEvent else _MAP):
                     keep = True  # built to check what the tag needs
                 child_path = top.path if top is not None else ""
-                if top is not None and isinstance(top.node, Mapping) and top.key is not None:
+                if top is not None and top.key is not None and type(top.node) is Mapping:
                     text = key_text(top.key)
                     child_path = f"{top.path}.{text}" if top.path else str(text)
                 container: Mapping | Sequence | None = None
                 if keep:
-                    self.count()
+                    nodes += 1
+                    if nodes > MAX_NODES:
+                        raise _TooManyNodes
                     # (its span is set at its end event, from the frame's start mark: nothing reads it before)
-                    if cls is SequenceStartEvent:
-                        container = Sequence(_OPEN)
+                    if cls is MappingStartEvent:
+                        container = _new(Mapping)  # Mapping(_OPEN) with the index Mapping._build would build, filled as each key is attached
+                        container.span = _OPEN
+                        container.items = []
+                        container._index = {}
+                        container._merges = []
                     else:
-                        container = Mapping(_OPEN)
-                        container._index = {}  # filled below as each key is attached (Mapping._build's index, built here)
-                    if event.anchor is not None:
-                        self.anchor(anchors, event.anchor, container, event.start_mark)
-                stack.append(_Frame(container, keep, child_path, explicit_tag, event.start_mark))
+                        container = _new(Sequence)  # Sequence(_OPEN)
+                        container.span = _OPEN
+                        container.items = []
+                    if anchor is not None:
+                        self.anchor(anchors, anchor, container, event.start_mark)
+                top = _Frame(container, keep, child_path, explicit_tag, event.start_mark)
+                stack.append(top)
+                keeping = keep
                 continue
-            elif cls is SequenceEndEvent or cls is MappingEndEvent:
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 frame = stack.pop()
+                top = stack[-1] if stack else None
+                keeping = top.keep if top is not None else self.keep
                 node = frame.node
-                full = MarkSpan(path, frame.start, event.end_mark, offset) if lazy else self.span(frame.start, event.end_mark)
+                if lazy:
+                    full: Span = _new(MarkSpan)  # MarkSpan(path, frame.start, event.end_mark, offset), inlined
+                    full.file = path
+                    full._marks = (frame.start, event.end_mark, offset)  # type: ignore[attr-defined]
+                else:
+                    full = self.span(frame.start, event.end_mark)
                 if node is not None:
                     node.span = full
                     if frame.explicit is not None:
@@ -383,42 +423,40 @@ class _Builder:
                 if frame.explicit is not None and frame.explicit not in _SAFE_TAGS:
                     self.unsafe_tags.append((frame.explicit, full))
             elif cls is DocumentEndEvent:
+                self.nodes = nodes
                 return root
             else:  # pragma: no cover - the parser only emits the events above inside a document
                 raise self.fail(event.start_mark, f"unexpected {cls.__name__}")
-            if not stack:
+            if top is None:
                 root = node
                 continue
             # attach(), inlined: it runs for every value of every file
-            top = stack[-1]
             container = top.node
-            if type(container) is Mapping and top.key is None:
-                top.key = node
-                continue
-            if type(container) is Sequence:
+            if type(container) is Mapping:
+                key = top.key
+                if key is None:
+                    top.key = node
+                    continue
+                if type(key) is Scalar and node is not None:
+                    top.key = None
+                    entry = (key, node)  # (one tuple for the items and the index)
+                    if key.tag != _MERGE:
+                        text = key.value if type(key.value) is str else key.raw  # (a value this loop built: a str is exactly one)
+                        index = container._index
+                        if text in index:  # type: ignore[operator]
+                            self.duplicate(top, text, index[text][0], key)  # type: ignore[index]
+                        index[text] = entry  # type: ignore[index]  # (the last duplicate wins)
+                    else:
+                        container._merges.append(node)
+                    container.items.append(entry)
+                    continue
+            elif type(container) is Sequence:
                 top.count += 1
                 if node is not None and top.count <= MAX_SEQUENCE_ITEMS:
                     container.items.append(node)
                 elif top.count == MAX_SEQUENCE_ITEMS + 1:
-                    top.keep = False  # the rest of a data list is parsed, not kept
+                    top.keep = keeping = False  # the rest of a data list is parsed, not kept
                 continue
-            if type(container) is Mapping and node is not None:
-                key = top.key
-                top.key = None
-                if type(key) is Scalar:
-                    if key.tag != _MERGE:
-                        text = key.value if isinstance(key.value, str) else key.raw
-                        seen = top.seen
-                        if text in seen:
-                            self.duplicates.append(DuplicateKey(text, top.path, seen[text].span, key.span))
-                        else:
-                            seen[text] = key
-                        container._index[text] = (key, node)  # type: ignore[index]  # (the last duplicate wins)
-                    else:
-                        container._merges.append(node)
-                    container.items.append((key, node))
-                    continue
-                top.key = key
             self.attach(top, node)
 
     def attach(self, top: _Frame, node: Node | None) -> None:
@@ -429,18 +467,22 @@ class _Builder:
             return
         assert isinstance(container, Mapping) and top.key is not None and node is not None
         key, top.key = top.key, None
-        text = key_text(key)
-        if text is not None and not (isinstance(key, Scalar) and key.tag == _MERGE):
-            if text in top.seen:
-                self.duplicates.append(DuplicateKey(text, top.path, top.seen[text].span, key.span))
-            else:
-                top.seen[text] = key
         if isinstance(key, Scalar) and container._index is not None:  # the index Mapping._build would build
             if key.tag == _MERGE:
                 container._merges.append(node)
             else:
-                container._index[key_text(key) or ""] = (key, node)
+                text = key_text(key) or ""
+                if text in container._index:
+                    self.duplicate(top, text, container._index[text][0], key)
+                container._index[text] = (key, node)
         container.items.append((key, node))
+
+    def duplicate(self, top: _Frame, text: str, last: Node, again: Scalar) -> None:
+        """`again` repeats a key of its mapping (`last`: its latest key of that text): recorded against the first."""
+        if top.seen is None:
+            top.seen = {}
+        first = top.seen.setdefault(text, last)
+        self.duplicates.append(DuplicateKey(text, top.path, first.span, again.span))
 
     def anchor(self, anchors: dict[str, Node], name: str, node: Node, mark: Any) -> None:
         if name in anchors:
@@ -537,6 +579,5 @@ def load_yaml(path: str, text: str, syntax_only: bool = False) -> Document:
         loader.dispose()
     if root is _TOO_MANY:
         return _check_syntax(path, text, body, offset)
-    index = LineIndex(text)
-    comments = find_comments(path, index, builder.multiline)
+    comments = comments_in(path, text, builder.multiline)
     return Document(path, text, "yaml", root, comments, builder.duplicates, builder.unsafe_tags)
