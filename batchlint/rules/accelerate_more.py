@@ -40,7 +40,6 @@ from batchlint.rules.base import (
 )
 from batchlint.rules.fsdp import fsdp
 
-_FALSE_WORDS = ("n", "no", "f", "false", "off", "0")
 FP8_BACKENDS = ("AO", "TE", "MSAMP")
 DYNAMO_BACKENDS = (
     "NO",
