@@ -16,7 +16,7 @@ import functools
 import re
 
 from batchlint.loading.nodes import Comment
-from batchlint.loading.text import LineIndex, find_comments
+from batchlint.loading.text import comments_in
 
 MAX_SCRIPT_CHARS = 1_000_000
 # Patterns are compiled at their first use (`_rx`): a run whose scripts never reach one does not compile it.
@@ -590,7 +590,7 @@ def _one_command(lexer: _Lexer) -> tuple[list[Word], int] | None:
 
 def script_comments(path: str, text: str) -> list[Comment]:
     """The `#` comments of a script (where people state the GPU count and the total they expect)."""
-    return find_comments(path, LineIndex(text), set())
+    return comments_in(path, text, set())  # (no index of every line: only the lines holding a `#` are read)
 
 
 _TOKEN_AFTER = r"(?:[ \t]|\\\r?\n)*(=?)(\"[^\"\n]*\"|'[^'\n]*'|[^\s\\]+)"
