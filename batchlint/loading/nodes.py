@@ -6,7 +6,19 @@ every file, and `dataclasses` alone costs ~30 ms of start-up in a pre-commit hoo
 
 from __future__ import annotations
 
-from enum import Enum
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import sys
+
+    if sys.version_info >= (3, 11):
+        from enum import StrEnum
+    else:  # pragma: no cover - Python 3.10
+        from enum import Enum
+
+        class StrEnum(str, Enum):
+            pass
+else:
+    from batchlint.strenum import StrEnum  # (enum's class machinery costs start-up time: strenum.py)
 
 # Limits of the loaders (README "Limits"). No training config nests MAX_DEPTH deep; a deeper tree would
 # exhaust the recursion of the later stages. A sequence keeps its first MAX_SEQUENCE_ITEMS items (a data
@@ -199,7 +211,7 @@ class Document:
         return cls(path, text, format, Mapping(Span(path, 1, 1, 1, 1, 0, 0)), [], [], unsafe_tags)
 
 
-class LoadErrorKind(str, Enum):
+class LoadErrorKind(StrEnum):
     """Why a file could not be loaded (rules act on the kind, never on the message)."""
 
     SYNTAX = "syntax"
