@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import os
+import copy
 from pathlib import Path
 
-from batchlint.settings import FileSettings, Settings, _fnmatch, parse_table
+from batchlint.settings import FileSettings, RunBinding, Settings, parse_table
 
 _TABLE = {"target-total": 224, "ignore": ["BL104"], "per-file-ignores": {"exp*/*.yaml": ["BL101"]}, "select": ["BL"]}
 
 
 def _fresh(settings: Settings, file: str) -> FileSettings:
-    """for_file as it was: the table, then the first matching run, into a new FileSettings."""
-    merged = dict(settings.values)
-    rel = os.path.relpath(os.path.abspath(file), settings.root).replace(os.sep, "/") if settings.runs else ""
-    for binding in settings.runs:
-        if any(_fnmatch(rel, pat) or _fnmatch(rel, pat.removeprefix("./")) for pat in binding.configs):
-            merged.update(binding.values)
-            break
-    return FileSettings.from_values(settings.path, merged)
+    """for_file's build for one file: on a copy with a binding that matches no file, the table merged and built anew."""
+    clone = copy.copy(settings)
+    clone.runs = [*settings.runs, RunBinding([], {"target-total": 1})]
+    clone.any_file = None
+    return clone.for_file(file)
 
 
 def test_for_file_answers_as_a_fresh_build(tmp_path: Path) -> None:
