@@ -5,6 +5,8 @@ from __future__ import annotations
 
 def positive_int(value: object) -> int | None:
     """The value as a batch count, or None when it is not a positive whole number."""
+    if type(value) is int:  # (most values: no subclass to rule out)
+        return value if value > 0 else None
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value if value > 0 else None

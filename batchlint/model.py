@@ -350,8 +350,9 @@ class RunModel:
 
     # -- lookups
     def get(self, name: FactName) -> Fact[object] | None:
-        if name in self._FIELDS:
-            return getattr(self, str(name))  # type: ignore[no-any-return]
+        attribute = _FIELD_ATTRIBUTES.get(name)  # (`name in _FIELDS`, and its attribute's plain str, in one lookup)
+        if attribute is not None:
+            return getattr(self, attribute)  # type: ignore[no-any-return]
         return self.extras.get(name)
 
     def __getitem__(self, name: FactName) -> Fact[object]:
@@ -424,6 +425,10 @@ class RunModel:
     def setting(self, name: str) -> object:
         """A settings value that applies to this run (None when unset)."""
         return None if self.settings is None else self.settings.get(name)
+
+
+# RunModel's typed facts -> the name of the attribute holding each (RunModel.get)
+_FIELD_ATTRIBUTES: Mapping[str, str] = {str(name): str(name) for name in RunModel._FIELDS}
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,25 @@ def display_path(path: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _display_path(path: str, cwd: str) -> str:
     # memoised by the working directory too: each stage asks again for the same files
+    rest = _below(path, cwd)
+    if rest is not None:
+        return path if rest.startswith("..") else rest
     rel = os.path.relpath(os.path.join(cwd, path), cwd)
     return path if rel.startswith("..") else rel
+
+
+def _below(path: str, cwd: str) -> str | None:
+    """What `os.path.relpath(os.path.join(cwd, path), cwd)` returns, by string arithmetic, for the common
+    shapes: a relative path, or an absolute one under `cwd`, whose parts are all plain names (none empty,
+    `.` or `..`, so normalising changes nothing); None for any other shape, which relpath answers."""
+    if os.sep != "/" or os.altsep is not None:
+        return None
+    if path.startswith("/"):
+        if cwd == "/" or not path.startswith(cwd) or path[len(cwd) : len(cwd) + 1] != "/":
+            return None
+        path = path[len(cwd) + 1 :]
+    parts = path.split("/")
+    return None if "" in parts or "." in parts or ".." in parts else path
 
 
 def marked_root(directory: str, cache: dict[str, str | None] | None = None) -> str | None:

@@ -232,16 +232,33 @@ def _self_name(names: tuple[str, ...]) -> str:
 def _compiled(
     cls: type, names: tuple[str, ...], defaults: tuple[object, ...], factories: dict[str, object], frozen: bool, post_init: bool
 ) -> Callable[..., None]:
-    """The same `__init__`, compiled: the fields stored by one statement each."""
-    scope: dict[str, object] = {"FACTORY": FACTORY, "__object_setattr": object.__setattr__}
+    """The same `__init__`, compiled: the fields stored by one statement each.
+
+    A frozen record's instance of the class itself is, while its fields are stored, of `_twin(cls)`: the
+    same layout without the frozen `__setattr__`, so that each field is a plain attribute store (an
+    `object.__setattr__` call per field costs three times as much); its class is the record's again
+    before `__post_init__` or anything else sees it. An instance of a subclass keeps the calls."""
+    scope: dict[str, object] = {"FACTORY": FACTORY, "__object_setattr": object.__setattr__, "__type": type, "__cls": cls}
     body: list[str] = []
     me = _self_name(names)
+    values: list[tuple[str, str]] = []
     for i, name in enumerate(names):
         value = name
         if name in factories:
             scope[f"__factory{i}"] = factories[name]
             value = f"__factory{i}() if {name} is FACTORY else {name}"
-        body.append(f"    __object_setattr({me}, {name!r}, {value})" if frozen else f"    {me}.{name} = {value}")
+        values.append((name, value))
+    twin = _twin(cls) if frozen and names else None
+    if twin is not None:
+        scope["__twin"] = twin
+        body.append(f"    if __type({me}) is __cls:")
+        body.append(f"        __object_setattr({me}, '__class__', __twin)")
+        body.extend(f"        {me}.{name} = {value}" for name, value in values)
+        body.append(f"        {me}.__class__ = __cls")
+        body.append("    else:")
+        body.extend(f"        __object_setattr({me}, {name!r}, {value})" for name, value in values)
+    else:
+        body.extend(f"    __object_setattr({me}, {name!r}, {value})" if frozen else f"    {me}.{name} = {value}" for name, value in values)
     if post_init:
         body.append(f"    {me}.__post_init__()")
     source = f"def __init__({', '.join((me, *names))}):\n" + ("\n".join(body) or "    pass") + "\n"
@@ -251,6 +268,18 @@ def _compiled(
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
     return init
+
+
+def _twin(cls: type) -> type | None:
+    """A subclass of a frozen record with its layout (no slot, no `__dict__` of its own) and the plain
+    `__setattr__`, for `__init__` to store fields through; None for a class whose subclassing could run
+    code of its own (a metaclass, `__init_subclass__`)."""
+    if type(cls) is not type or any("__init_subclass__" in base.__dict__ for base in cls.__mro__[:-1]):
+        return None
+    namespace = {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__, "__module__": cls.__module__}
+    twin = type(cls.__name__, (cls,), namespace)
+    twin.__qualname__ = cls.__qualname__
+    return twin
 
 
 def _build(cls: type, frozen: bool, slots: bool, eq: bool) -> type:

@@ -422,6 +422,7 @@ class Session:
         self.settings = SettingsCache()
         self.settings_by_path: dict[str, Settings] = {}
         self.roots: dict[str, str | None] = {}
+        self.projects: dict[str, str] = {}  # a file's directory -> its project root (Session.project_root)
         self.indexes: dict[str, ScriptIndex] = {}
         self.parsed_scripts: dict[str, list[Launch]] = {}
         self.script_texts: dict[str, str] = {}  # scripts read strictly (a checked script) or leniently (pairing)
@@ -523,7 +524,13 @@ class Session:
         return hit
 
     def project_root(self, path: str) -> str:
-        return project_root(path, self.roots)
+        """`paths.project_root`, memoised by the file's directory, all it reads of the path (the working
+        directory does not change during an invocation, and `roots` already keeps each marker's answer)."""
+        directory = os.path.dirname(self.abspath(path))
+        hit = self.projects.get(directory)
+        if hit is None:
+            hit = self.projects[directory] = project_root(path, self.roots)
+        return hit
 
     # -- the project fence
     def fence_for(self, path: str) -> Fence:

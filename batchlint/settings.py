@@ -184,6 +184,7 @@ class Settings:
         # (settings file, key as shown in a message, the codes); `selectors_checked` once they were.
         self.selectors: list[tuple[str, str, list[str]]] = []
         self.selectors_checked = False
+        self.any_file: FileSettings | None = None  # for_file's answer while there is no [[runs]] binding: the same for every file
 
     @property
     def root(self) -> str:
@@ -215,7 +216,12 @@ class Settings:
         return False
 
     def for_file(self, file: str) -> FileSettings:
-        """Settings that apply to one training config: the table, then the first matching run."""
+        """Settings that apply to one training config: the table, then the first matching run (with no
+        run, the table's, built once: a FileSettings is frozen, and the table is read before any file)."""
+        if not self.runs:
+            if self.any_file is None:
+                self.any_file = FileSettings.from_values(self.path, dict(self.values))
+            return self.any_file
         merged = dict(self.values)
         rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/") if self.runs else ""
         for binding in self.runs:

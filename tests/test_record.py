@@ -279,3 +279,46 @@ def test_a_field_named_self_as_a_dataclass() -> None:
                 _compile_init(Odd, 0)
             made.append((Odd(1).self, Odd(self=3, other=4).other, _parameters(Odd)))
         assert made[0] == made[1], made
+
+
+@pytest.mark.parametrize("slots", [True, False])
+def test_a_frozen_compiled_init_leaves_the_instance_of_its_own_class(slots: bool) -> None:
+    """The compiled `__init__` of a frozen record stores fields through a twin class: the instance is of the
+    record's class again before `__post_init__` sees it and after, still frozen; a subclass's instance that
+    runs the record's `__init__` keeps its own class; a class with `__init_subclass__` gets no twin."""
+    seen: list[type] = []
+
+    @record.dataclass(frozen=True, slots=slots)
+    class Point:
+        x: int
+        y: list[int] = record.field(default_factory=list)  # type: ignore[assignment]
+
+        def __post_init__(self) -> None:
+            seen.append(type(self))
+
+    class Labelled(Point):  # (not a record: it runs Point's __init__)
+        __slots__ = ()
+
+    _compile_init(Point, 0)
+    one, two = Point(1), Labelled(2, [3])
+    assert type(one) is Point and type(two) is Labelled and seen[-2:] == [Point, Labelled]
+    assert (one.x, one.y, two.x, two.y) == (1, [], 2, [3]) and one == Point(1) and one != two
+    with pytest.raises(AttributeError):
+        one.x = 5  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        two.y = []  # type: ignore[misc]
+    assert record.replace(Point(4, [5]), x=6) == Point(6, [5])
+
+    subclassed: list[str] = []
+
+    class Hooked:
+        def __init_subclass__(cls) -> None:
+            subclassed.append(cls.__qualname__)
+
+    @record.dataclass(frozen=True, slots=slots)
+    class Quiet(Hooked):
+        x: int
+
+    before = len(subclassed)
+    _compile_init(Quiet, 0)
+    assert Quiet(7).x == 7 and type(Quiet(7)) is Quiet and len(subclassed) == before  # (no twin made)
