@@ -223,7 +223,7 @@ class Settings:
                 self.any_file = FileSettings.from_values(self.path, dict(self.values))
             return self.any_file
         merged = dict(self.values)
-        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/") if self.runs else ""
+        rel = os.path.relpath(os.path.abspath(file), self.root).replace(os.sep, "/")
         for binding in self.runs:
             if any(_fnmatch(rel, pat) or _fnmatch(rel, pat.removeprefix("./")) for pat in binding.configs):
                 merged.update(binding.values)
