@@ -244,6 +244,37 @@ def test_the_compiled_quick_validator_answers_as_the_keyword_reader(path: Path) 
     agree()
 
 
+def _bounds(schema: dict[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], float]]:
+    """(key path, bound) of every numeric bound (minimum, maximum and their exclusive forms) on a property."""
+    for name, prop in schema.get("properties", {}).items():
+        for branch in [prop, *prop.get("anyOf", []), *prop.get("oneOf", [])]:
+            for keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+                if isinstance(branch.get(keyword), int | float) and not isinstance(branch.get(keyword), bool):
+                    yield (*path, name), branch[keyword]
+            if branch.get("type") == "object" or "properties" in branch:
+                yield from _bounds(branch, (*path, name))
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_the_quick_validators_read_each_bound_as_jsonschema(path: Path) -> None:
+    """At every numeric bound of a shipped schema, one below it, on it and one above it (and halfway, for
+    a number): the compiled validator, the keyword reader and jsonschema give the same answer. Generated
+    instances rarely land on a bound, where an off-by-one (`>` for `>=`) would hide."""
+    schema = _local(path)
+    shipped = schema_check.load_schema(path.name.removesuffix(".schema.json"))
+    validator = _validator(schema)
+    base = MINIMAL.get(path.name.removesuffix(".schema.json"), {})
+    bounds = list(_bounds(schema))
+    if not bounds:
+        pytest.skip("no numeric bound")
+    for where, bound in bounds:
+        for value in (bound - 1, bound, bound + 1, bound - 0.5, bound + 0.5):
+            instance = _put(base, where, value)
+            expected = validator.is_valid(instance)
+            assert quick_valid(shipped, instance) == expected, (where, value)
+            assert schema_check._interpreted(schema, instance) == expected, (where, value)
+
+
 @pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
 def test_failures_are_explained_as_jsonschema_explains_them(path: Path) -> None:
     """`check` explains a schema failure without importing jsonschema: the same errors, in the same
