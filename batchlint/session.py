@@ -266,9 +266,9 @@ class ScriptIndex:
         if os.path.isabs(written):
             return os.path.normpath(written) == target
         rel = os.path.normpath(written)
-        if not target.endswith(os.sep + rel):
-            return False
-        return target[: -len(rel) - 1] in self._bases(script) or rel.startswith("..")
+        if rel.startswith(".."):
+            return True  # it climbs out of where the script runs (`../configs/acc.yaml`): the file system decides
+        return target.endswith(os.sep + rel) and target[: -len(rel) - 1] in self._bases(script)
 
     def _names(self, launch: Launch, target: str, role: str | None) -> bool:
         for each, (side, flags) in NAMING_FLAGS.items():

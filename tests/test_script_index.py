@@ -167,8 +167,8 @@ def test_corpora_naming_lookup_through_the_index_is_the_scan(tree: Path, monkeyp
 
 
 NAMING_SCRIPTS = {
-    # From the working directory, from the script's own directory, climbing (compared, not expected: a
-    # written `..` is never matched today), absolute, set at run time.
+    # From the working directory, from the script's own directory, climbing (`..` from where the script
+    # runs: its directory when it starts with `cd "$(dirname "$0")"`), absolute, set at run time.
     "scripts/from_root.sh": "accelerate launch --config_file configs/acc_root.yaml train.py\n",
     "scripts/from_here.sh": "accelerate launch --config_file ../configs/acc_up.yaml train.py\n",
     "scripts/local.sh": "accelerate launch --config_file acc_local.yaml train.py\n",
@@ -196,6 +196,7 @@ def test_every_way_of_naming_a_launch_file_is_found_through_the_index(tmp_path: 
         (tmp_path / name).write_text(text, encoding="utf-8")
     expected = {
         "configs/acc_root.yaml": "from_root.sh",
+        "configs/acc_up.yaml": "from_here.sh",
         "scripts/acc_local.yaml": "local.sh",
         "configs/acc_var.yaml": "variable.sh",
         "configs/ds.json": "deepspeed.sh",
