@@ -288,8 +288,14 @@ def _plain_float(text: str) -> bool:
     return _ascii_digits(whole) and (not fraction or _ascii_digits(fraction)) and bool(dot or exponent)
 
 
-STR_TAG = "tag:yaml.org,2002:str"
-TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_STR_TAG = "tag:yaml.org,2002:str"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+def read_as_written(node: Scalar) -> bool:
+    """Whether every consuming tool reads the scalar as its loader did (`scalar_value` is `node.value`
+    whatever the semantics): a quoted one, or one neither a plain string nor a timestamp."""
+    return node.style != "" or (node.tag != _STR_TAG and node.tag != _TIMESTAMP_TAG)
 
 
 def scalar_value(node: Scalar, semantics: Semantics) -> object:
@@ -298,10 +304,10 @@ def scalar_value(node: Scalar, semantics: Semantics) -> object:
     `yaml11`/`json`: PyYAML safe_load / json.load. `omegaconf`: the same YAML 1.1 loader with
     OmegaConf's two changes: `1e-5` (no dot) is a float, and timestamps stay strings.
     """
-    if semantics == Semantics.OMEGACONF and node.style == "":
-        if node.tag == "tag:yaml.org,2002:timestamp":
+    if semantics == Semantics.OMEGACONF and not read_as_written(node):
+        if node.tag == _TIMESTAMP_TAG:
             return node.raw
-        if node.tag == "tag:yaml.org,2002:str" and _is_omegaconf_float(node.raw):
+        if _is_omegaconf_float(node.raw):  # (a plain string)
             try:
                 return float(node.raw.replace("_", ""))
             except ValueError:
@@ -314,8 +320,8 @@ def reading_difference(node: Scalar) -> str | None:
     if node.style != "":
         return None
     yaml11 = node.value
-    if node.tag != STR_TAG and node.tag != TIMESTAMP_TAG and yaml11 == yaml11:
-        return None  # (OmegaConf reads such a scalar as PyYAML does: scalar_value returns node.value, equal to itself unless NaN)
+    if read_as_written(node) and yaml11 == yaml11:
+        return None  # (OmegaConf reads it as PyYAML does: scalar_value returns node.value, equal to itself unless NaN)
     omega = scalar_value(node, Semantics.OMEGACONF)
     if type(yaml11) is type(omega) and yaml11 == omega:
         return None
@@ -459,8 +465,7 @@ class ConfigTree:
             self.memo[path] = result
             return result
         semantics = self.semantics
-        # scalar_value(node, semantics), inlined for what it returns as read: every value but OmegaConf's plain strings and timestamps
-        value = node.value if node.style != "" or (node.tag != STR_TAG and node.tag != TIMESTAMP_TAG) else scalar_value(node, semantics)
+        value = node.value if read_as_written(node) else scalar_value(node, semantics)
         if semantics != Semantics.OMEGACONF or not isinstance(value, str) or "${" not in value:
             result = Resolved(value, node, path)
             self.memo[path] = result

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from batchlint.loading.nodes import Mapping, Node, Scalar, Sequence
 from batchlint.model import Semantics, Severity
-from batchlint.resolve import STR_TAG, TIMESTAMP_TAG, scalar_value  # (imported before any rule runs: an import statement per scalar cost more than the read)
+from batchlint.resolve import read_as_written, scalar_value  # (imported before any rule runs: an import statement per scalar cost more than the read)
 from batchlint.rules.base import Diagnostic, DocumentRule, file_start
 from batchlint.views import DocumentView
 
@@ -149,9 +149,8 @@ def _shaped(
         elif type(child) is Scalar and depth < 100:  # (no node class has a subclass)
             # A scalar value read in place (what the call below would do for it, without the call).
             tally[0] += 1
-            # _scalar's common case first, without its call or the key path: a value read as written
-            # (scalar_value returns node.value but for OmegaConf's plain strings and timestamps) that holds no interpolation
-            if child.style != "" or (child.tag != STR_TAG and child.tag != TIMESTAMP_TAG):
+            # _scalar's common case first, without its call or the key path: a value read as written that holds no interpolation
+            if read_as_written(child):
                 value = child.value
                 if not (isinstance(value, str) and "${" in value):
                     out[k] = value
