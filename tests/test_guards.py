@@ -31,17 +31,20 @@ class ParseCounter:
     """Counts the YAML and JSON documents parsed, by path, while installed."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import batchlint.loading.block_yaml as block_loader
         import batchlint.loading.json as json_loader
         import batchlint.loading.yaml as yaml_loader
 
         self.paths: list[str] = []
-        for module, name in ((yaml_loader, "load_yaml"), (json_loader, "load_json")):
+        for module, name in ((yaml_loader, "load_yaml"), (block_loader, "load_block_yaml"), (json_loader, "load_json")):
             monkeypatch.setattr(module, name, self._counting(getattr(module, name)))
 
     def _counting(self, original: Callable[..., Any]) -> Callable[..., Any]:
         def counting(path: str, *args: Any, **kwargs: Any) -> Any:
-            self.paths.append(os.path.basename(path))
-            return original(path, *args, **kwargs)
+            found = original(path, *args, **kwargs)
+            if found is not None:  # (the block reader declines a file by answering None: libyaml's parse is counted then)
+                self.paths.append(os.path.basename(path))
+            return found
 
         return counting
 

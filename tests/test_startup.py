@@ -61,8 +61,9 @@ collections = []
 gc.callbacks.append(lambda phase, info: collections.append(info["generation"]) if phase == "start" else None)
 code = main(sys.argv[1:])
 sys.stdout.flush()
-pattern = sys.modules["yaml.reader"].Reader.NON_PRINTABLE
-compiled = type(pattern).__name__ != "LazyPattern" or bool(set(vars(pattern)) - {"_source"})
+reader = sys.modules.get("yaml.reader")  # (not imported at all when every file read is block YAML)
+pattern = reader.Reader.NON_PRINTABLE if reader is not None else None
+compiled = pattern is not None and (type(pattern).__name__ != "LazyPattern" or bool(set(vars(pattern)) - {"_source"}))
 modules, collected = sorted(sys.modules), list(collections)  # (before the probe's own import of json)
 import json
 print(json.dumps({"modules": modules, "compiled": compiled, "collections": collected}), file=sys.stderr)
@@ -99,6 +100,7 @@ def test_checking_one_config_imports_nothing_it_does_not_need(project: Path, con
     modules, out, compiled, collections = _modules(project, config)
     assert len(collections) <= 4, collections  # the collector is reined in before the check's imports (a dozen runs otherwise)
     assert not compiled  # PyYAML's pure-Python reader pattern (3 ms) is never compiled: libyaml parses
+    assert "yaml" not in modules  # these configs are block YAML: PyYAML is not even imported (loading/block_yaml.py)
     # Dialect modules are imported as detection reaches them: MuseV is the first tried, accelerate the third.
     assert {m for m in modules if m.startswith("batchlint.dialects.")} <= {
         f"batchlint.dialects.{m}" for m in ("base", "registry", "musev", "animateanyone", "accelerate", "deepspeed")

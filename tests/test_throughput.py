@@ -129,9 +129,18 @@ def test_a_skipped_file_still_reports_its_syntax_error(tmp_path: Path, monkeypat
 def test_lazy_spans_change_nothing(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import batchlint.loading.yaml as yaml_loader
 
+    monkeypatch.setattr("batchlint.loading.block_yaml.load_block_yaml", lambda *args: None)  # (every file through libyaml's events)
     lazy = _render(CASES, fmt)
     monkeypatch.setattr(yaml_loader, "LAZY_SPANS", False)
     assert _render(CASES, fmt) == lazy
+
+
+@pytest.mark.parametrize("fmt", ["full", "concise", "json", "sarif"])
+def test_the_block_reader_changes_nothing(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The output over the cases is the same when every YAML file goes through libyaml (loading/block_yaml.py)."""
+    with_block_reader = _render(CASES, fmt)
+    monkeypatch.setattr("batchlint.loading.block_yaml.load_block_yaml", lambda *args: None)
+    assert _render(CASES, fmt) == with_block_reader
 
 
 def test_a_lazy_span_reads_and_pickles_as_the_eager_one() -> None:

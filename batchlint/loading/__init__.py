@@ -20,6 +20,11 @@ def load_text(path: str, text: str, syntax_only: bool = False) -> Document:
         from batchlint.loading.json import load_json
 
         return load_json(path, text, syntax_only)
+    from batchlint.loading.block_yaml import load_block_yaml
+
+    found = load_block_yaml(path, text, syntax_only)  # the common block YAML without importing PyYAML (block_yaml.py)
+    if found is not None:
+        return found
     from batchlint.lazyre import import_deferring_patterns
 
     import_deferring_patterns("yaml")  # PyYAML without the patterns it compiles at import (lazyre.py)

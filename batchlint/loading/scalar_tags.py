@@ -22,12 +22,20 @@ _NULL_WORDS = frozenset(("~", "null", "Null", "NULL", ""))
 _RESOLVED_FIRST = frozenset("!&*+-.0123456789<=yYnNtTfFoO~")  # the first characters the resolver has patterns for
 
 
+# Every character a YAML 1.1 int, float or timestamp pattern can hold once it starts with a digit or a
+# sign, but for the letters of a `0x`/`0b` integer (handled apart): a value with another one is a string.
+_NUMBER_CHARS = frozenset("0123456789_.:+-eETtZz \t")
+
+
 def implicit_tag(value: str) -> str | None:
     """The tag of a plain scalar (the resolver's), or None for a shape left to the resolver. The bool and
     null words are the whole of their patterns; a letter they do not start is a string, and so is a dot or a
-    sign that no digit, dot, inf or nan follows; ASCII digits are an
-    int unless they start with 0 (octal or a string: left to the resolver); `digits.digits` is a float;
-    `digits e [sign] digits` a string (YAML 1.1 floats need a dot)."""
+    sign that no digit, dot, inf or nan follows, and a `<`, `=`, `!`, `&` or `*` that is not the whole of
+    `<<`, `=` or the one character; an optional sign and ASCII digits (`_` among them after the first) are
+    an int unless the digits start with 0 (octal or a string: left to the resolver); `[sign] digits . [digits] [e sign digits]` is a
+    float; `digits e [sign] digits` a string (YAML 1.1 floats need a dot); and so is a number-like value
+    holding a character no number or timestamp pattern has (`3.6B`, `88%`, `0,1,2,3`), or two dots
+    among digits alone (`127.0.0.1`, `23.1.0`)."""
     if "\n" in value:
         return None  # (a pattern's `$` also matches before a final newline)
     if value in _BOOL_WORDS:
@@ -37,20 +45,36 @@ def implicit_tag(value: str) -> str | None:
     first = value[0]
     if first not in _RESOLVED_FIRST or first in "yYnNtTfFoO~":
         return STR
+    if first in "<=!&*":
+        return STR if value not in ("<<", "=", "!", "&", "*") else None
     second = value[1:2]
-    if first == "." and second and second not in "0123456789iInN" or first in "+-" and second and second not in "0123456789.":
-        return STR  # (a path, a flag) no number starts so
-    if not value.isascii() or not first.isdigit():
-        return None
-    if value.isdigit():
-        return INT if first != "0" or value == "0" else None
-    head, dot, tail = value.partition(".")
-    if dot and head.isdigit() and (tail == "" or tail.isdigit()):
-        return FLOAT
-    mantissa, e, exponent = value.lower().partition("e")
-    digits = exponent[1:] if exponent[:1] in ("+", "-") else exponent
-    if e and mantissa.isdigit() and digits.isdigit():
+    if not second and first in ".+-":
         return STR
+    if first == "." and second not in "0123456789iInN" or first in "+-" and second not in "0123456789.":
+        return STR  # (a path, a flag) no number starts so
+    if not value.isascii():
+        return None
+    number = value[1:] if first in "+-" else value
+    if not number[:1].isdigit():
+        return None
+    if number.isdigit():
+        return INT if number[0] != "0" or number == "0" else None
+    if number[0] != "0" and number.replace("_", "").isdigit():
+        return INT  # (`1_000`: the int pattern's `[1-9][0-9_]*`)
+    if number[:2] not in ("0x", "0b") and not _NUMBER_CHARS.issuperset(number):
+        return STR
+    head, dot, tail = number.partition(".")
+    if dot and head.isdigit():
+        fraction, e, exponent = tail.partition("e") if "e" in tail else tail.partition("E")
+        if (fraction == "" or fraction.isdigit()) and (not e or exponent[:1] in ("+", "-") and exponent[1:].isdigit()):
+            return FLOAT
+        if tail.count(".") >= 1 and tail.replace(".", "").isdigit():
+            return STR  # (digits and two dots or more: no number, and no timestamp without a `-`)
+    if first not in "+-":
+        mantissa, e, exponent = value.lower().partition("e")
+        digits = exponent[1:] if exponent[:1] in ("+", "-") else exponent
+        if e and mantissa.isdigit() and digits.isdigit():
+            return STR
     return None
 
 
