@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 MAX_CHARS = 256 * 1024
 # Deeper nesting goes to libyaml (which reports MAX_DEPTH); no config nests this deep.
 _MAX_NESTING = 40
-# libyaml's limit on a key written on one line is 1024 characters: longer ones go to it.
+# libyaml's limit on a simple key is 1024 characters from its first one to its `:` (spaces before the
+# colon count, and so do a quoted key's quotes): keys reaching further go to it.
 _MAX_KEY = 512
 # Characters that cannot start a plain scalar here ('-' can, before a non-space: handled apart).
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
@@ -159,6 +160,8 @@ class _Reader:
             while colon < len(line) and line[colon] == " ":
                 colon += 1
             if colon < len(line) and line[colon] == ":" and (colon + 1 == len(line) or line[colon + 1] == " "):
+                if colon - at > _MAX_KEY:
+                    raise _UNSUPPORTED
                 return raw, style, end, colon + 1
             return None
         comment = line.find(" #", at)
@@ -169,7 +172,7 @@ class _Reader:
         if colon < 0:
             return None
         raw = line[at:colon].rstrip(" ")
-        if not raw or first in _INDICATORS or len(raw) > _MAX_KEY:
+        if not raw or first in _INDICATORS or colon - at > _MAX_KEY:
             raise _UNSUPPORTED
         return raw, "", at + len(raw), colon + 1
 
