@@ -215,6 +215,21 @@ def test_invalid_yaml_is_left_to_libyaml(text: str) -> None:
     assert load_block_yaml("t.yaml", text) is None
 
 
+def test_a_long_integer_is_left_to_libyaml_whatever_the_digit_limit() -> None:
+    """int() refuses more digits than sys.get_int_max_str_digits(), which can be set as low as 640: the
+    reader never raises on a long integer, it leaves it to libyaml."""
+    import sys
+
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        assert load_block_yaml("t.yaml", "a: " + "1" * 700 + "\n") is None
+        assert load_block_yaml("t.yaml", "a: -" + "1" * 698 + "\n") is None
+        assert load_block_yaml("t.yaml", "a: " + "1" * 500 + "\n") is not None
+    finally:
+        sys.set_int_max_str_digits(limit)
+
+
 def test_positions_of_a_musev_config() -> None:
     text = "# 总batch_size\ntrain:\n  train_batch_size: 7 # 单卡\n  modules: [\"temp_convs\", 'b']\n  seed:\n\nlr: 1e-5"
     doc = load_block_yaml("t.yaml", text)
