@@ -29,8 +29,12 @@ if TYPE_CHECKING:
 MAX_CHARS = 256 * 1024
 # Deeper nesting goes to libyaml (which reports MAX_DEPTH); no config nests this deep.
 _MAX_NESTING = 40
-# libyaml's limit on a key written on one line is 1024 characters: longer ones go to it.
+# libyaml's limit on a simple key is 1024 characters from its first one to its `:` (spaces before the
+# colon count, and so do a quoted key's quotes): keys reaching further go to it.
 _MAX_KEY = 512
+# Longer integers go to libyaml: int() refuses more digits than sys.get_int_max_str_digits(), which can be
+# set as low as 640 (PYTHONINTMAXSTRDIGITS); no config value has this many.
+_MAX_INT_CHARS = 600
 # Characters that cannot start a plain scalar here ('-' can, before a non-space: handled apart).
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 # Characters that end or break a plain scalar inside a flow list (or that this reader leaves to libyaml).
@@ -101,7 +105,7 @@ class _Reader:
                 value = raw
             elif tag == INT:
                 digits = (raw[1:] if raw[0] in "+-" else raw).replace("_", "")
-                if not (digits.isdigit() and (digits == "0" or digits[0] != "0") and len(raw) < 4000):
+                if not (digits.isdigit() and (digits == "0" or digits[0] != "0") and len(raw) < _MAX_INT_CHARS):
                     raise _UNSUPPORTED  # (octal, hexadecimal, binary, sexagesimal: SafeConstructor's)
                 value = int(raw.replace("_", ""))  # (what SafeConstructor builds of a decimal: `_` out, its sign, int())
             elif tag == NULL:
@@ -159,6 +163,8 @@ class _Reader:
             while colon < len(line) and line[colon] == " ":
                 colon += 1
             if colon < len(line) and line[colon] == ":" and (colon + 1 == len(line) or line[colon + 1] == " "):
+                if colon - at > _MAX_KEY:
+                    raise _UNSUPPORTED
                 return raw, style, end, colon + 1
             return None
         comment = line.find(" #", at)
@@ -169,7 +175,7 @@ class _Reader:
         if colon < 0:
             return None
         raw = line[at:colon].rstrip(" ")
-        if not raw or first in _INDICATORS or len(raw) > _MAX_KEY:
+        if not raw or first in _INDICATORS or colon - at > _MAX_KEY:
             raise _UNSUPPORTED
         return raw, "", at + len(raw), colon + 1
 

@@ -67,6 +67,8 @@ def test_the_corpora_read_as_libyaml_reads_them(root: Path) -> None:
 # empty values, trailing spaces, blank and comment lines between blocks, lists indented or not,
 # mappings in list items, quoting, unicode, duplicate keys, flow lists, empty collections.
 KEYS = ["a", "b", "train_batch_size", "x y", "'q'", '"d"', "'it''s'", "1", "on", "~", "k:v", "a#b", "lr_", "名字"]
+# Keys past libyaml's 1024 characters from a simple key's start to its `:` (an error), or past this reader's 512: drawn now and then.
+LONG_KEYS = ["'" + "k" * 1030 + "'", "k" + " " * 1100, "k" * 600, "'" + "k" * 600 + "'"]
 PLAIN = ["1", "0", "007", "12", "1e-5", "3.5", "0.9", "yes", "No", "off", "~", "null", "True", "x", "${a.b}", "./out/run_1"]
 PLAIN += ["???", ":x", "?x", "100_000", "1_", "-1_0", "+5", "-0", "1.0e-4", "-2.5E+3", "127.0.0.1", "3.6B", "[]", "{}", "[ ]"]
 PLAIN += ["fp16", "a b c", "http://h:8/p", "nginx:1.13", "-x", "-1", "a,b", "a[0]", "单卡", "'it''s'", '"d q"', "''", '""', "'a # b'"]
@@ -93,7 +95,7 @@ def block_text(draw: st.DrawFn) -> str:
         out = ""
         for i in range(draw(st.integers(1, 4))):
             pad = "" if first_line_taken and i == 0 else " " * indent
-            key = draw(st.sampled_from(KEYS)) + draw(st.sampled_from(["", "", " "]))
+            key = draw(st.sampled_from(LONG_KEYS if draw(st.integers(0, 29)) == 0 else KEYS)) + draw(st.sampled_from(["", "", " "]))
             out += pad + key + ":" + value(indent, depth)
             if draw(st.integers(0, 6)) == 0:
                 out += draw(st.sampled_from(["\n", "# between\n", " " * indent + "  # deeper\n", "   \n"]))
@@ -201,12 +203,31 @@ def test_what_it_leaves_to_libyaml(text: str) -> None:
         'a: "x" y\n',
         "a: [1, 2] x\n",
         "a: [1,, 2]\n",
+        # libyaml's simple keys reach at most 1024 characters from their first one to their `:`
+        "'" + "k" * 1030 + "': 1\n",  # a quoted key (its quotes count)
+        "k" + " " * 1100 + ": 1\n",  # spaces before the colon
+        "- '" + "k" * 1100 + "': 1\n",  # in a list item
     ],
 )
 def test_invalid_yaml_is_left_to_libyaml(text: str) -> None:
     with pytest.raises(LoadError):
         load_yaml("t.yaml", text)
     assert load_block_yaml("t.yaml", text) is None
+
+
+def test_a_long_integer_is_left_to_libyaml_whatever_the_digit_limit() -> None:
+    """int() refuses more digits than sys.get_int_max_str_digits(), which can be set as low as 640: the
+    reader never raises on a long integer, it leaves it to libyaml."""
+    import sys
+
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        assert load_block_yaml("t.yaml", "a: " + "1" * 700 + "\n") is None
+        assert load_block_yaml("t.yaml", "a: -" + "1" * 698 + "\n") is None
+        assert load_block_yaml("t.yaml", "a: " + "1" * 500 + "\n") is not None
+    finally:
+        sys.set_int_max_str_digits(limit)
 
 
 def test_positions_of_a_musev_config() -> None:
