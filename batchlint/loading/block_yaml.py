@@ -17,7 +17,7 @@ corpora and on generated ones: whenever this reader answers, the trees are the s
 
 from __future__ import annotations
 
-from batchlint.loading.nodes import MAX_NODES, MAX_SEQUENCE_ITEMS, Document, DuplicateKey, Mapping, Scalar, Sequence, Span
+from batchlint.loading.nodes import MAX_NODES, MAX_SEQUENCE_ITEMS, SAFE_INT_CHARS, Document, DuplicateKey, Mapping, Scalar, Sequence, Span
 from batchlint.loading.scalar_tags import BOOL, FLOAT, INT, NULL, STR, implicit_tag
 from batchlint.loading.text import comments_in
 
@@ -32,9 +32,6 @@ _MAX_NESTING = 40
 # libyaml's limit on a simple key is 1024 characters from its first one to its `:` (spaces before the
 # colon count, and so do a quoted key's quotes): keys reaching further go to it.
 _MAX_KEY = 512
-# Longer integers go to libyaml: int() refuses more digits than sys.get_int_max_str_digits(), which can be
-# set as low as 640 (PYTHONINTMAXSTRDIGITS); no config value has this many.
-_MAX_INT_CHARS = 600
 # Characters that cannot start a plain scalar here ('-' can, before a non-space: handled apart).
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 # Characters that end or break a plain scalar inside a flow list (or that this reader leaves to libyaml).
@@ -105,7 +102,7 @@ class _Reader:
                 value = raw
             elif tag == INT:
                 digits = (raw[1:] if raw[0] in "+-" else raw).replace("_", "")
-                if not (digits.isdigit() and (digits == "0" or digits[0] != "0") and len(raw) < _MAX_INT_CHARS):
+                if not (digits.isdigit() and (digits == "0" or digits[0] != "0") and len(raw) < SAFE_INT_CHARS):
                     raise _UNSUPPORTED  # (octal, hexadecimal, binary, sexagesimal: SafeConstructor's)
                 value = int(raw.replace("_", ""))  # (what SafeConstructor builds of a decimal: `_` out, its sign, int())
             elif tag == NULL:

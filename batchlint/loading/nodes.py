@@ -28,6 +28,12 @@ MAX_SEQUENCE_ITEMS = 10_000
 MAX_NODES = 200_000
 
 
+# An integer written with fewer characters is converted directly; a longer one goes through the check
+# that reports Python's digit limit as a finding: int() refuses more digits than
+# sys.get_int_max_str_digits(), 4300 by default and as low as 640 (PYTHONINTMAXSTRDIGITS).
+SAFE_INT_CHARS = 600
+
+
 def int_digit_limit() -> int:
     """Python's limit on the digits of an integer read from text (4300; 0 = none, or before 3.10.7)."""
     import sys

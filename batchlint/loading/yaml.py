@@ -38,6 +38,7 @@ from batchlint.loading.nodes import (
     MAX_DEPTH,
     MAX_NODES,
     MAX_SEQUENCE_ITEMS,
+    SAFE_INT_CHARS,
     Document,
     DuplicateKey,
     LoadError,
@@ -90,7 +91,7 @@ def _fast_value(tag: str, raw: str) -> object:
     """The common scalars without SafeConstructor's dispatch (same results; the rest go slow)."""
     if tag == _STR:
         return raw
-    if tag == _INT and raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < 4000:
+    if tag == _INT and raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < SAFE_INT_CHARS:
         return int(raw)
     if tag == _BOOL:
         return _BOOLS.get(raw.lower(), _SLOW)
@@ -303,7 +304,7 @@ class _Builder:
                     # past MAX_SEQUENCE_ITEMS, or only checking: only what could fail is looked at
                     if top is not None:
                         top.count += 1
-                    if event.tag is not None or len(event.value) > 4000:
+                    if event.tag is not None or len(event.value) >= SAFE_INT_CHARS:
                         explicit = event.tag is not None and event.tag != "!"
                         tag = self.scalar_tag(event)
                         if tag not in _SAFE_TAGS:
@@ -342,7 +343,7 @@ class _Builder:
                 # _fast_value's common cases inlined (the same results); the others through scalar_value
                 if tag == _STR:
                     value: object = raw
-                elif tag == _INT and raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < 4000:
+                elif tag == _INT and raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < SAFE_INT_CHARS:
                     value = int(raw)
                 elif tag == _NULL:
                     value = None

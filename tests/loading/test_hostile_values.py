@@ -87,6 +87,30 @@ def test_an_integer_at_the_limit_is_read() -> None:
     assert isinstance(doc.root, Mapping) and doc.root.get("a").value == int("9" * 4300)  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("fmt", ["yaml", "json", "toml"])
+@pytest.mark.parametrize("where", ["value", "past the kept items"])
+def test_an_integer_over_a_lowered_digit_limit_is_a_finding(fmt: str, where: str) -> None:
+    """Python's digit limit can be set as low as 640 (PYTHONINTMAXSTRDIGITS): an integer over it is
+    the loader's error with its position, not a ValueError out of the loader."""
+    import sys
+
+    number = "9" * 700
+    if fmt == "toml":
+        text = f"a = {number}\n" if where == "value" else "a = [" + "1, " * 10_001 + number + "]\n"
+    elif fmt == "json":
+        text = f'{{"a": {number}}}' if where == "value" else '{"a": [' + "1, " * 10_001 + number + "]}"
+    else:
+        text = f"a: {number}\n" if where == "value" else "a: [" + "1, " * 10_001 + number + "]\n"
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        with pytest.raises(LoadError) as err:
+            load_text(f"t.{fmt}", text)
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert "digits" in err.value.message and err.value.line == 1
+
+
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_a_long_flow_list_costs_little(fmt: str) -> None:
     items = ",".join(["1"] * 750_000)  # 1.5 MB; before: a positioned node per item (~1 GB for 3 MB)
