@@ -48,6 +48,37 @@ class _Unsupported(Exception):
 _UNSUPPORTED = _Unsupported()  # (one instance: raised often, never inspected)
 
 
+# Plain scalar text -> (tag, value): a pure function of the text (the values are immutable), shared by
+# every file of the process, since configs repeat the same keys and values.
+_PLAIN: dict[str, tuple[str, object]] = {}
+_PLAIN_MAX = 100_000
+
+
+def _plain(raw: str) -> tuple[str, object]:
+    """The tag and value of a plain scalar, as loading/yaml.py gives them (its fast values, or
+    SafeConstructor's for the same text); _UNSUPPORTED for a shape left to the resolver or the constructor."""
+    tag = implicit_tag(raw)
+    if tag is None:
+        raise _UNSUPPORTED  # (a shape left to the resolver's patterns)
+    if tag == STR:
+        return tag, raw
+    if tag == INT:
+        digits = (raw[1:] if raw[0] in "+-" else raw).replace("_", "")
+        if not (digits.isdigit() and (digits == "0" or digits[0] != "0") and len(raw) < SAFE_INT_CHARS):
+            raise _UNSUPPORTED  # (octal, hexadecimal, binary, sexagesimal: SafeConstructor's)
+        return tag, int(raw.replace("_", ""))  # (what SafeConstructor builds of a decimal: `_` out, its sign, int())
+    if tag == NULL:
+        return tag, None
+    if tag == BOOL and raw.lower() in _BOOLS:
+        return tag, _BOOLS[raw.lower()]
+    if tag == FLOAT:
+        try:
+            return tag, float(raw)
+        except ValueError:
+            raise _UNSUPPORTED from None
+    raise _UNSUPPORTED
+
+
 class _Reader:
     """The content lines of one file (no blank or comment-only lines), read from `at` on."""
 
@@ -89,33 +120,18 @@ class _Reader:
 
     def scalar(self, raw: str, style: str, number: int, start: int, end: int, base: int) -> Scalar:
         """A scalar of line `number` (offset `base`) from column `start` to `end`."""
-        self.count_node()
-        tag = STR
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _UNSUPPORTED
+        tag: str = STR
         value: object = raw
         if not style:
-            implicit = implicit_tag(raw)
-            if implicit is None:
-                raise _UNSUPPORTED  # (a shape left to the resolver's patterns)
-            tag = implicit
-            # the values SafeConstructor builds (loading/yaml.py builds the common ones without it, the same)
-            if tag == STR:
-                value = raw
-            elif tag == INT:
-                digits = (raw[1:] if raw[0] in "+-" else raw).replace("_", "")
-                if not (digits.isdigit() and (digits == "0" or digits[0] != "0") and len(raw) < SAFE_INT_CHARS):
-                    raise _UNSUPPORTED  # (octal, hexadecimal, binary, sexagesimal: SafeConstructor's)
-                value = int(raw.replace("_", ""))  # (what SafeConstructor builds of a decimal: `_` out, its sign, int())
-            elif tag == NULL:
-                value = None
-            elif tag == BOOL and raw.lower() in _BOOLS:
-                value = _BOOLS[raw.lower()]
-            elif tag == FLOAT:
-                try:
-                    value = float(raw)
-                except ValueError:
-                    raise _UNSUPPORTED from None
-            else:
-                raise _UNSUPPORTED
+            known = _PLAIN.get(raw)
+            if known is None:
+                if len(_PLAIN) > _PLAIN_MAX:
+                    _PLAIN.clear()
+                known = _PLAIN[raw] = _plain(raw)
+            tag, value = known
         return Scalar(Span(self.path, number + 1, start + 1, number + 1, end + 1, base + start, base + end), raw, tag, style, value)
 
     # -- one line's pieces ------------------------------------------------------------------------
