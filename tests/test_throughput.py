@@ -243,7 +243,7 @@ def test_floats_read_as_safe_load_reads_them() -> None:
 
     import yaml
 
-    from batchlint.loading.yaml import _FLOAT, _SLOW, _fast_value
+    from batchlint.loading.scalar_tags import FLOAT, SLOW, fast_value
 
     constructor = yaml.constructor.SafeConstructor()
     rng = random.Random(18)
@@ -251,11 +251,11 @@ def test_floats_read_as_safe_load_reads_them() -> None:
     samples += ["".join(rng.choice("0123456789._-+eE:") for _ in range(rng.randint(1, 7))) for _ in range(5000)]
     fast_ones = 0
     for raw in samples:
-        fast = _fast_value(_FLOAT, raw)
-        if fast is _SLOW:
+        fast = fast_value(FLOAT, raw)
+        if fast is SLOW:
             continue
         fast_ones += 1
-        slow = constructor.construct_yaml_float(yaml.ScalarNode(_FLOAT, raw))
+        slow = constructor.construct_yaml_float(yaml.ScalarNode(FLOAT, raw))
         assert repr(fast) == repr(slow), raw  # repr: -0.0 and nan compare as written
     assert fast_ones > 500
 

@@ -17,8 +17,8 @@ corpora and on generated ones: whenever this reader answers, the trees are the s
 
 from __future__ import annotations
 
-from batchlint.loading.nodes import MAX_NODES, MAX_SEQUENCE_ITEMS, SAFE_INT_CHARS, Document, DuplicateKey, Mapping, Scalar, Sequence, Span
-from batchlint.loading.scalar_tags import BOOL, FLOAT, INT, NULL, STR, implicit_tag
+from batchlint.loading.nodes import MAX_NODES, MAX_SEQUENCE_ITEMS, Document, DuplicateKey, Mapping, Scalar, Sequence, Span
+from batchlint.loading.scalar_tags import NULL, SLOW, STR, fast_value, implicit_tag
 from batchlint.loading.text import comments_in
 
 TYPE_CHECKING = False
@@ -38,7 +38,6 @@ _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_STOP = frozenset(",[]{}#:'\"")
 # Characters libyaml treats as line breaks, or that change columns: files holding one go to libyaml.
 _UNUSUAL = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")
-_BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
 
 
 class _Unsupported(Exception):
@@ -55,28 +54,15 @@ _PLAIN_MAX = 100_000
 
 
 def _plain(raw: str) -> tuple[str, object]:
-    """The tag and value of a plain scalar, as loading/yaml.py gives them (its fast values, or
-    SafeConstructor's for the same text); _UNSUPPORTED for a shape left to the resolver or the constructor."""
+    """The tag and value of a plain scalar, as loading/yaml.py gives them; _UNSUPPORTED for a shape
+    left to the resolver's patterns or a value left to SafeConstructor."""
     tag = implicit_tag(raw)
     if tag is None:
-        raise _UNSUPPORTED  # (a shape left to the resolver's patterns)
-    if tag == STR:
-        return tag, raw
-    if tag == INT:
-        digits = (raw[1:] if raw[0] in "+-" else raw).replace("_", "")
-        if not (digits.isdigit() and (digits == "0" or digits[0] != "0") and len(raw) < SAFE_INT_CHARS):
-            raise _UNSUPPORTED  # (octal, hexadecimal, binary, sexagesimal: SafeConstructor's)
-        return tag, int(raw.replace("_", ""))  # (what SafeConstructor builds of a decimal: `_` out, its sign, int())
-    if tag == NULL:
-        return tag, None
-    if tag == BOOL and raw.lower() in _BOOLS:
-        return tag, _BOOLS[raw.lower()]
-    if tag == FLOAT:
-        try:
-            return tag, float(raw)
-        except ValueError:
-            raise _UNSUPPORTED from None
-    raise _UNSUPPORTED
+        raise _UNSUPPORTED
+    value = fast_value(tag, raw)
+    if value is SLOW:
+        raise _UNSUPPORTED
+    return tag, value
 
 
 class _Reader:

@@ -9,6 +9,8 @@ both on many values); any other scalar goes to the resolver.
 
 from __future__ import annotations
 
+from batchlint.loading.nodes import SAFE_INT_CHARS
+
 # `typing` costs start-up time in a pre-commit hook; mypy treats TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -85,3 +87,32 @@ def with_fast_path(resolve: Callable[[Any, str, tuple[bool, bool]], str]) -> Cal
         return implicit_tag(value) or resolve(kind, value, implicit)
 
     return fast
+
+
+SLOW = object()  # fast_value's answer for a value left to SafeConstructor
+BOOL_VALUES = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
+
+
+def fast_value(tag: str, raw: str) -> object:
+    """The value SafeConstructor builds of `raw` under one of the common tags, without its dispatch
+    (the same results; tests/loading/test_scalar_tags.py compares them), or SLOW for the rest."""
+    if tag == STR:
+        return raw
+    if tag == INT:
+        # A decimal: SafeConstructor takes out `_`, then the sign, then int() of the digits.
+        digits = (raw[1:] if raw[:1] in ("+", "-") else raw).replace("_", "")
+        if digits.isdigit() and (digits == "0" or digits[0] != "0") and len(raw) < SAFE_INT_CHARS:
+            return int(raw.replace("_", ""))
+        return SLOW  # (octal, hexadecimal, binary, sexagesimal, or more digits than int() may take)
+    if tag == BOOL:
+        return BOOL_VALUES.get(raw.lower(), SLOW)
+    if tag == NULL:
+        return None
+    if tag == FLOAT:
+        # SafeConstructor ends in float() of the text too, after taking out what float() refuses
+        # (`_`, `:` sexagesimals, `.inf`, `.nan`): whenever float() reads the text as written, it agrees.
+        try:
+            return float(raw)
+        except ValueError:
+            return SLOW
+    return SLOW

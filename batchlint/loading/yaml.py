@@ -50,7 +50,7 @@ from batchlint.loading.nodes import (
     int_digit_limit,
     key_text,
 )
-from batchlint.loading.scalar_tags import with_fast_path
+from batchlint.loading.scalar_tags import BOOL_VALUES, SLOW, fast_value, with_fast_path
 from batchlint.loading.text import comments_in
 
 TYPE_CHECKING = False
@@ -82,29 +82,6 @@ _EXPECTED = {
 
 # PyYAML's C and Python parsers have different Mark and event classes, and the stubs type event
 # attributes loosely: both are Any here.
-
-_SLOW = object()
-_BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
-
-
-def _fast_value(tag: str, raw: str) -> object:
-    """The common scalars without SafeConstructor's dispatch (same results; the rest go slow)."""
-    if tag == _STR:
-        return raw
-    if tag == _INT and raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < SAFE_INT_CHARS:
-        return int(raw)
-    if tag == _BOOL:
-        return _BOOLS.get(raw.lower(), _SLOW)
-    if tag == _NULL:
-        return None
-    if tag == _FLOAT:
-        # SafeConstructor ends in float() of the text too, after taking out what float() refuses
-        # (`_`, `:` sexagesimals, `.inf`, `.nan`): whenever float() reads the text as written, it agrees.
-        try:
-            return float(raw)
-        except ValueError:
-            return _SLOW
-    return _SLOW
 
 
 def _too_deep(path: str, mark: Any) -> LoadError:
@@ -222,8 +199,8 @@ class _Builder:
 
     def scalar_value(self, event: Any, tag: str, explicit: bool) -> object:
         raw = event.value
-        value = _fast_value(tag, raw)
-        if value is not _SLOW:
+        value = fast_value(tag, raw)
+        if value is not SLOW:
             return value
         if tag not in _SAFE_TAGS:
             return raw  # an unknown tag is never constructed
@@ -311,7 +288,7 @@ class _Builder:
                             self.unsafe_tags.append((tag, self.span(event.start_mark, event.end_mark)))
                         self.scalar_value(event, tag, explicit)
                     continue
-                # scalar_tag, count and _fast_value inlined: this branch runs for every value of every file
+                # scalar_tag, count and fast_value inlined: this branch runs for every value of every file
                 raw = event.value
                 etag = event.tag
                 explicit = etag is not None and etag != "!"
@@ -340,23 +317,23 @@ class _Builder:
                     # A block scalar ends at column 1 of the line after its last line.
                     last = end.line + 1 if end.column > 0 else end.line  # (span.end_line, or the line before when span.end_column is 1)
                     self.multiline.update(range(start.line + 2, last + 1))  # (from span.line + 1; read from the marks, the span left to compute)
-                # _fast_value's common cases inlined (the same results); the others through scalar_value
+                # fast_value's common cases inlined (the same results); the others through scalar_value
                 if tag == _STR:
                     value: object = raw
                 elif tag == _INT and raw.isdigit() and (raw == "0" or raw[0] != "0") and len(raw) < SAFE_INT_CHARS:
                     value = int(raw)
                 elif tag == _NULL:
                     value = None
-                elif tag == _BOOL and raw.lower() in _BOOLS:
-                    value = _BOOLS[raw.lower()]
+                elif tag == _BOOL and raw.lower() in BOOL_VALUES:
+                    value = BOOL_VALUES[raw.lower()]
                 else:
-                    value = _SLOW
+                    value = SLOW
                     if tag == _FLOAT:
                         try:
-                            value = float(raw)  # (_fast_value's float: float() agrees whenever it reads the text as written)
+                            value = float(raw)  # (fast_value's float: float() agrees whenever it reads the text as written)
                         except ValueError:
                             pass
-                    if value is _SLOW:
+                    if value is SLOW:
                         value = self.scalar_value(event, tag, explicit)
                 node = _new(Scalar)  # Scalar(span, raw, tag, event.style or "", value), its __init__ inlined
                 node.span = span

@@ -7,7 +7,7 @@ import random
 import pytest
 import yaml
 
-from batchlint.loading.scalar_tags import implicit_tag
+from batchlint.loading.scalar_tags import INT, SLOW, fast_value, implicit_tag
 
 RESOLVE = yaml.resolver.Resolver().resolve
 
@@ -64,3 +64,19 @@ def test_the_fast_tag_agrees_on_random_numbers() -> None:
 def test_the_common_values_need_no_pattern() -> None:
     common = ["768", "0", "0.9", "7.5", "1e-5", "1e-2", "True", "false", "null", "", "fp16", "constant", "MULTI_GPU", "./checkpoints"]
     assert [v for v in common if implicit_tag(v) is None] == []
+
+
+def test_fast_integers_are_safe_constructor_s() -> None:
+    """fast_value's integers (signs, `_`) are the ones SafeConstructor builds of the same text."""
+    constructor = yaml.constructor.SafeConstructor()
+    rng = random.Random(20261203)
+    samples = ["0", "-0", "+0", "7", "-12", "+12", "1_000", "-1_0", "1_", "_1", "+_1", "1__0", "007", "0x1f", "0b1", "1:30", "-", "+", "_", "9" * 599]
+    samples += [rng.choice(["", "-", "+"]) + "".join(rng.choice("0123456789_") for _ in range(rng.randint(1, 8))) for _ in range(5000)]
+    fast_ones = 0
+    for raw in samples:
+        fast = fast_value(INT, raw)
+        if fast is SLOW:
+            continue
+        fast_ones += 1
+        assert fast == constructor.construct_yaml_int(yaml.ScalarNode(INT, raw)) and type(fast) is int, raw
+    assert fast_ones > 2000
