@@ -44,9 +44,6 @@ class _Unsupported(Exception):
     """Something this reader leaves to libyaml."""
 
 
-_UNSUPPORTED = _Unsupported()  # (one instance: raised often, never inspected)
-
-
 # Plain scalar text -> (tag, value): a pure function of the text (the values are immutable), shared by
 # every file of the process, since configs repeat the same keys and values.
 _PLAIN: dict[str, tuple[str, object]] = {}
@@ -54,14 +51,14 @@ _PLAIN_MAX = 100_000
 
 
 def _plain(raw: str) -> tuple[str, object]:
-    """The tag and value of a plain scalar, as loading/yaml.py gives them; _UNSUPPORTED for a shape
+    """The tag and value of a plain scalar, as loading/yaml.py gives them; _Unsupported for a shape
     left to the resolver's patterns or a value left to SafeConstructor."""
     tag = implicit_tag(raw)
     if tag is None:
-        raise _UNSUPPORTED
+        raise _Unsupported
     value = fast_value(tag, raw)
     if value is SLOW:
-        raise _UNSUPPORTED
+        raise _Unsupported
     return tag, value
 
 
@@ -102,13 +99,13 @@ class _Reader:
     def count_node(self) -> None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _UNSUPPORTED
+            raise _Unsupported
 
     def scalar(self, raw: str, style: str, number: int, start: int, end: int, base: int) -> Scalar:
         """A scalar of line `number` (offset `base`) from column `start` to `end`."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _UNSUPPORTED
+            raise _Unsupported
         tag: str = STR
         value: object = raw
         if not style:
@@ -128,13 +125,13 @@ class _Reader:
         if quote == '"':
             close = line.find('"', at + 1)
             if close < 0 or "\\" in line[at + 1 : close]:
-                raise _UNSUPPORTED  # (continued on the next line, or escapes)
+                raise _Unsupported  # (continued on the next line, or escapes)
             return line[at + 1 : close], quote, close + 1
         i = at + 1
         while True:
             close = line.find("'", i)
             if close < 0:
-                raise _UNSUPPORTED
+                raise _Unsupported
             if line.startswith("'", close + 1):
                 i = close + 2
                 continue
@@ -163,7 +160,7 @@ class _Reader:
                 colon += 1
             if colon < len(line) and line[colon] == ":" and (colon + 1 == len(line) or line[colon + 1] == " "):
                 if colon - at > _MAX_KEY:
-                    raise _UNSUPPORTED
+                    raise _Unsupported
                 return raw, style, end, colon + 1
             return None
         comment = line.find(" #", at)
@@ -175,7 +172,7 @@ class _Reader:
             return None
         raw = line[at:colon].rstrip(" ")
         if not raw or first in _INDICATORS or colon - at > _MAX_KEY:
-            raise _UNSUPPORTED
+            raise _Unsupported
         return raw, "", at + len(raw), colon + 1
 
     def inline_value(self, number: int, line: str, at: int, base: int, depth: int) -> Node:
@@ -191,28 +188,28 @@ class _Reader:
             while close < len(line) and line[close] == " ":
                 close += 1
             if close >= len(line) or line[close] != "}":
-                raise _UNSUPPORTED  # (only `{}`: a flow mapping's entries go to libyaml)
+                raise _Unsupported  # (only `{}`: a flow mapping's entries go to libyaml)
             self.count_node()
             end = close + 1
             node = Mapping(Span(self.path, number + 1, at + 1, number + 1, end + 1, base + at, base + end), [])
             node._index = {}
         else:
             if first in _INDICATORS and not (first in "-?:" and at + 1 < len(line) and line[at + 1] != " "):
-                raise _UNSUPPORTED  # (`-`, `?` and `:` start a plain scalar before a non-space: `-x`, `???`)
+                raise _Unsupported  # (`-`, `?` and `:` start a plain scalar before a non-space: `-x`, `???`)
             comment = line.find(" #", at)
             text = line[at:comment] if comment >= 0 else line[at:]
             raw = text.rstrip(" ")
             if ": " in raw or raw.endswith(":"):
-                raise _UNSUPPORTED  # (a mapping where one is not allowed: libyaml's error)
+                raise _Unsupported  # (a mapping where one is not allowed: libyaml's error)
             return self.scalar(raw, "", number, at, at + len(raw), base)
         if not self.rest_is_empty(line, end):
-            raise _UNSUPPORTED
+            raise _Unsupported
         return node
 
     def flow_list(self, number: int, line: str, at: int, base: int, depth: int) -> tuple[Sequence, int]:
         """A flow list on one line, of scalars: (the list, the column after its `]`)."""
         if depth > _MAX_NESTING:
-            raise _UNSUPPORTED
+            raise _Unsupported
         self.count_node()
         items: list[Node] = []
         i = at + 1
@@ -222,23 +219,23 @@ class _Reader:
             while i < size and line[i] == " ":
                 i += 1
             if i >= size:
-                raise _UNSUPPORTED  # (continued on the next line)
+                raise _Unsupported  # (continued on the next line)
             ch = line[i]
             if ch == "]":
                 break  # (after a last `,` too: `[32, ]` is `[32]`)
             if items and not trailing_comma:
-                raise _UNSUPPORTED
+                raise _Unsupported
             if ch == '"' or ch == "'":
                 raw, style, end = self.quoted(line, i)
                 items.append(self.scalar(raw, style, number, i, end, base))
             else:
                 if ch in _INDICATORS and not (ch == "-" and i + 1 < size and line[i + 1] not in " ,]"):
-                    raise _UNSUPPORTED
+                    raise _Unsupported
                 end = i
                 while end < size and line[end] not in _FLOW_STOP:
                     end += 1
                 if end < size and line[end] not in ",]":
-                    raise _UNSUPPORTED  # (a flow mapping entry, a comment, a nested collection, a quote)
+                    raise _Unsupported  # (a flow mapping entry, a comment, a nested collection, a quote)
                 raw = line[i:end].rstrip(" ")
                 end = i + len(raw)
                 items.append(self.scalar(raw, "", number, i, end, base))
@@ -250,9 +247,9 @@ class _Reader:
                 trailing_comma = True
                 i += 1
             elif i < size and line[i] != "]":
-                raise _UNSUPPORTED
+                raise _Unsupported
         if len(items) > MAX_SEQUENCE_ITEMS:
-            raise _UNSUPPORTED
+            raise _Unsupported
         end = i + 1
         return Sequence(Span(self.path, number + 1, at + 1, number + 1, end + 1, base + at, base + end), items), end
 
@@ -271,7 +268,7 @@ class _Reader:
             if next_indent == indent and dash and in_mapping:
                 return self.block_list(indent, path, depth + 1)  # (libyaml's indentless list)
         if not in_mapping:
-            raise _UNSUPPORTED  # (an empty list item)
+            raise _Unsupported  # (an empty list item)
         number, column, offset = colon
         self.count_node()
         return Scalar(Span(self.path, number + 1, column + 1, number + 1, column + 1, offset, offset), "", NULL, "", None)
@@ -280,7 +277,7 @@ class _Reader:
         """The mapping whose keys are at column `indent`, from the current line (whose own indentation
         is less in a list item: `- key: value`)."""
         if depth > _MAX_NESTING:
-            raise _UNSUPPORTED
+            raise _Unsupported
         self.count_node()
         lines = self.lines
         items: list[tuple[Node, Node]] = []
@@ -292,7 +289,7 @@ class _Reader:
             number, _, line, base = lines[self.at]
             found = self.key_at(line, indent)
             if found is None:
-                raise _UNSUPPORTED
+                raise _Unsupported
             raw, style, key_end, after = found
             key = self.scalar(raw, style, number, indent, key_end, base)
             text = key.value if type(key.value) is str else key.raw
@@ -319,7 +316,7 @@ class _Reader:
             if next_indent < indent:
                 break
             if next_indent > indent:
-                raise _UNSUPPORTED  # (a value continued on the next line, or an error)
+                raise _Unsupported  # (a value continued on the next line, or an error)
         node = Mapping(self.span(start, self.end_of(indent)), items)
         node._index = index
         return node
@@ -327,7 +324,7 @@ class _Reader:
     def block_list(self, indent: int, path: str, depth: int) -> Sequence:
         """The list whose `-` are at column `indent`, from the current line."""
         if depth > _MAX_NESTING:
-            raise _UNSUPPORTED
+            raise _Unsupported
         self.count_node()
         lines = self.lines
         items: list[Node] = []
@@ -337,7 +334,7 @@ class _Reader:
             if line_indent != indent:
                 if line_indent < indent:
                     break
-                raise _UNSUPPORTED
+                raise _Unsupported
             if not (line.startswith("- ", indent) or len(line) == indent + 1 and line[indent] == "-"):
                 break  # (a key after an indentless list; anything else fails in the caller)
             content = indent + 1
@@ -348,16 +345,16 @@ class _Reader:
                 items.append(self.block_after(indent, (number, indent + 1, base + indent + 1), path, depth, False))
                 continue
             if line.startswith("- ", content) or line.endswith("-") and len(line) == content + 1:
-                raise _UNSUPPORTED  # (`- - x`: a list in a list on one line)
+                raise _Unsupported  # (`- - x`: a list in a list on one line)
             if line[content] not in "[{" and self.key_at(line, content) is not None:
                 items.append(self.block_mapping(content, path, depth + 1))
             else:
                 self.at += 1
                 items.append(self.inline_value(number, line, content, base, depth + 1))
                 if self.at < self.count and lines[self.at][1] > indent:
-                    raise _UNSUPPORTED
+                    raise _Unsupported
             if len(items) > MAX_SEQUENCE_ITEMS:
-                raise _UNSUPPORTED
+                raise _Unsupported
         return Sequence(self.span(start, self.end_of(indent)), items)
 
 
