@@ -69,33 +69,47 @@ def test_the_corpora_read_as_libyaml_reads_them(root: Path) -> None:
 KEYS = ["a", "b", "train_batch_size", "x y", "'q'", '"d"', "'it''s'", "1", "on", "~", "k:v", "a#b", "lr_", "名字"]
 # Keys past libyaml's 1024 characters from a simple key's start to its `:` (an error), or past this reader's 512: drawn now and then.
 LONG_KEYS = ["'" + "k" * 1030 + "'", "k" + " " * 1100, "k" * 600, "'" + "k" * 600 + "'"]
-PLAIN = ["1", "0", "007", "12", "1e-5", "3.5", "0.9", "yes", "No", "off", "~", "null", "True", "x", "${a.b}", "./out/run_1"]
+PLAIN = ["1", "0", "12", "1e-5", "3.5", "0.9", "yes", "No", "off", "~", "null", "True", "x", "${a.b}", "./out/run_1"]
 PLAIN += ["???", ":x", "?x", "100_000", "1_", "-1_0", "+5", "-0", "1.0e-4", "-2.5E+3", "127.0.0.1", "3.6B", "[]", "{}", "[ ]"]
 PLAIN += ["fp16", "a b c", "http://h:8/p", "nginx:1.13", "-x", "-1", "a,b", "a[0]", "单卡", "'it''s'", '"d q"', "''", '""', "'a # b'"]
 # Pieces it leaves to libyaml (or that are not YAML): drawn now and then, so that declining is tested too.
-ODD = ["2001-12-14", "0x1f", "0_7", "x:", "a: b", "v #no", "-", "*x", "&a v", "!!str 5", "|", ">-", "%x", "@x", "`x`", "[1,"]
+ODD = ["2001-12-14", "007", "0x1f", "0_7", "x:", "a: b", "v #no", "-", "*x", "&a v", "!!str 5", "|", ">-", "%x", "@x", "`x`", "[1,"]
 ODD += ["{a: 1}", "{ }", "'", '"\\n"', '"x"y', "'a'#c", "[[1]]", "[a: 1]"]
-FLOW = ["1", "x", "'q'", '"d"', "a b", "-1", "-a", "3.5", "''", "[]"]
-FLOW_ODD = ["x:y", "[1]", "{}", "#", ""]
+FLOW = ["1", "x", "'q'", '"d"', "a b", "-1", "-a", "3.5", "''"]
+FLOW_ODD = ["x:y", "[1]", "[]", "{}", "#", ""]
 SPACES = ["", " ", "  "]
-COMMENTS = ["", " # c", "  # 注释", " #", "# no space"]
+COMMENTS = ["", " # c", "  # 注释", " #"]
+GLUED = "# no space"  # (part of a plain scalar it follows; after `:`, `-`, a quote or a `]`, libyaml's business)
 
 
 @st.composite
 def block_text(draw: st.DrawFn) -> str:
+    # One file in four may hold pieces the reader declines (each drawn now and then): the others are
+    # all block YAML, so that most files are answered and compared.
+    odd = draw(st.integers(0, 3)) == 0
+
+    def sometimes() -> bool:
+        return odd and draw(st.integers(0, 9)) == 0
+
     def scalar() -> str:
         if draw(st.integers(0, 4)) == 0:
-            items = draw(st.lists(st.sampled_from(FLOW_ODD if draw(st.integers(0, 9)) == 0 else FLOW), max_size=4))
+            items = draw(st.lists(st.sampled_from(FLOW_ODD if sometimes() else FLOW), max_size=4))
             gap = draw(st.sampled_from(["", " "]))
             last = draw(st.sampled_from(["", "", "", ",", ", "]))
             return f"[{gap}{(',' + draw(st.sampled_from(SPACES))).join(items)}{last if items else ''}{gap}]" + draw(st.sampled_from(["", "", " "]))
-        return draw(st.sampled_from(ODD if draw(st.integers(0, 19)) == 0 else PLAIN))
+        return draw(st.sampled_from(ODD if sometimes() else PLAIN))
+
+    def after(value: str) -> str:
+        """A value, then spaces and a comment; a plain one may have a `#` glued to it."""
+        if value[:1] not in "['\"" and draw(st.integers(0, 5)) == 0:
+            return value + GLUED
+        return value + draw(st.sampled_from(SPACES)) + draw(st.sampled_from(COMMENTS))
 
     def mapping(indent: int, depth: int, first_line_taken: bool = False) -> str:
         out = ""
         for i in range(draw(st.integers(1, 4))):
             pad = "" if first_line_taken and i == 0 else " " * indent
-            key = draw(st.sampled_from(LONG_KEYS if draw(st.integers(0, 29)) == 0 else KEYS)) + draw(st.sampled_from(["", "", " "]))
+            key = draw(st.sampled_from(LONG_KEYS if sometimes() else KEYS)) + draw(st.sampled_from(["", "", " "]))
             out += pad + key + ":" + value(indent, depth)
             if draw(st.integers(0, 6)) == 0:
                 out += draw(st.sampled_from(["\n", "# between\n", " " * indent + "  # deeper\n", "   \n"]))
@@ -111,13 +125,13 @@ def block_text(draw: st.DrawFn) -> str:
             elif kind == "block":
                 out += " " * indent + "-" + draw(st.sampled_from(COMMENTS)) + "\n" + mapping(indent + 2, depth + 1)
             else:
-                out += " " * indent + "-" + gap + scalar() + draw(st.sampled_from(COMMENTS)) + "\n"
+                out += " " * indent + "-" + gap + after(scalar()) + "\n"
         return out
 
     def value(indent: int, depth: int) -> str:
         kind = draw(st.sampled_from(["scalar", "scalar", "empty", "map", "list", "indentless"] if depth < 3 else ["scalar", "empty"]))
         if kind == "scalar":
-            return " " + draw(st.sampled_from(["", " "])) + scalar() + draw(st.sampled_from(SPACES)) + draw(st.sampled_from(COMMENTS)) + "\n"
+            return " " + draw(st.sampled_from(["", " "])) + after(scalar()) + "\n"
         tail = draw(st.sampled_from(SPACES)) + draw(st.sampled_from(COMMENTS)) + "\n"
         if kind == "empty":
             return tail
@@ -145,16 +159,16 @@ def test_generated_block_yaml_reads_as_libyaml_reads_it(text: str) -> None:
 
 def test_the_generator_reaches_the_reader() -> None:
     """The property above is only worth its examples that the reader answers for (a reader that always
-    declined would pass it): most generated files are answered."""
+    declined would pass it): most generated files are answered (the same 300 files every run)."""
     answered = []
 
-    @settings(max_examples=300, deadline=None, database=None)
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True)
     @given(block_text())
     def run(text: str) -> None:
         answered.append(_same_or_declined(text))
 
     run()
-    assert sum(answered) >= len(answered) * 0.3, (sum(answered), len(answered))
+    assert sum(answered) >= len(answered) * 0.5, (sum(answered), len(answered))
 
 
 @pytest.mark.parametrize(
