@@ -1,4 +1,5 @@
-"""The implicit tags loading/scalar_tags.py gives without PyYAML's patterns are the resolver's."""
+"""The implicit tags loading/scalar_tags.py gives without PyYAML's patterns are the resolver's, and the
+values it builds without SafeConstructor are SafeConstructor's."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import random
 import pytest
 import yaml
 
-from batchlint.loading.scalar_tags import INT, SLOW, fast_value, implicit_tag
+from batchlint.loading.scalar_tags import FLOAT, INT, SLOW, fast_value, implicit_tag
 
 RESOLVE = yaml.resolver.Resolver().resolve
 
@@ -66,17 +67,31 @@ def test_the_common_values_need_no_pattern() -> None:
     assert [v for v in common if implicit_tag(v) is None] == []
 
 
-def test_fast_integers_are_safe_constructor_s() -> None:
-    """fast_value's integers (signs, `_`) are the ones SafeConstructor builds of the same text."""
+def _fast_ones(tag: str, samples: list[str]) -> int:
+    """How many of `samples` fast_value builds under `tag`; each must be what SafeConstructor builds of it."""
     constructor = yaml.constructor.SafeConstructor()
-    rng = random.Random(20261203)
-    samples = ["0", "-0", "+0", "7", "-12", "+12", "1_000", "-1_0", "1_", "_1", "+_1", "1__0", "007", "0x1f", "0b1", "1:30", "-", "+", "_", "9" * 599]
-    samples += [rng.choice(["", "-", "+"]) + "".join(rng.choice("0123456789_") for _ in range(rng.randint(1, 8))) for _ in range(5000)]
+    construct = constructor.construct_yaml_int if tag == INT else constructor.construct_yaml_float
     fast_ones = 0
     for raw in samples:
-        fast = fast_value(INT, raw)
+        fast = fast_value(tag, raw)
         if fast is SLOW:
             continue
         fast_ones += 1
-        assert fast == constructor.construct_yaml_int(yaml.ScalarNode(INT, raw)) and type(fast) is int, raw
-    assert fast_ones > 2000
+        slow = construct(yaml.ScalarNode(tag, raw))
+        assert type(fast) is type(slow) and repr(fast) == repr(slow), raw  # repr: -0.0 and nan compare as written
+    return fast_ones
+
+
+def test_fast_integers_are_safe_constructor_s() -> None:
+    """fast_value's integers (signs, `_`) are the ones SafeConstructor builds of the same text."""
+    rng = random.Random(20261203)
+    samples = ["0", "-0", "+0", "7", "-12", "+12", "1_000", "-1_0", "1_", "_1", "+_1", "1__0", "007", "0x1f", "0b1", "1:30", "-", "+", "_", "9" * 599]
+    samples += [rng.choice(["", "-", "+"]) + "".join(rng.choice("0123456789_") for _ in range(rng.randint(1, 8))) for _ in range(5000)]
+    assert _fast_ones(INT, samples) > 2000
+
+
+def test_fast_floats_are_safe_constructor_s() -> None:
+    rng = random.Random(18)
+    samples = ["0.9", "-0.0", "+1.5", "1.", "1.e+5", "._5", "1_000.5", "1:30.5", ".inf", "-.inf", ".nan", "inf", " 1.5", "１.５"]
+    samples += ["".join(rng.choice("0123456789._-+eE:") for _ in range(rng.randint(1, 7))) for _ in range(5000)]
+    assert _fast_ones(FLOAT, samples) > 500
